@@ -1,0 +1,205 @@
+"""Program documents: one JSON document per program, versioned, migrated, written atomically.
+
+A document looks like ``{"klaster": "program", "schema_version": 1, "program": {...}}``. Dates are
+ISO strings, amounts and rates are decimal strings (``"38.20"``), fields equal to their default are
+left out. Reading is strict: unknown fields, wrong types and documents from a newer klaster are
+refused with every problem located (``clusters[0].members[3].household_size: ...``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from cattrs.errors import BaseValidationError
+
+from klaster._converter import CONVERTER, problems
+from klaster.errors import DocumentError, KlasterError, SchemaVersionError
+from klaster.program import Program
+
+__all__ = ["DOCUMENT_KIND", "SCHEMA_VERSION", "dumps", "load", "loads", "save"]
+
+SCHEMA_VERSION = 1
+"""The schema version this klaster writes; documents of older versions are migrated on load."""
+
+DOCUMENT_KIND = "program"
+"""The value of the ``"klaster"`` key in a program document."""
+
+Migration = Callable[[dict[str, Any]], dict[str, Any]]
+
+# _MIGRATIONS[n] turns a version-n document into a version-(n + 1) one. Each schema change adds
+# one entry and bumps SCHEMA_VERSION; old documents then load through the chain.
+_MIGRATIONS: dict[int, Migration] = {}
+
+
+def dumps(program: Program, *, indent: int | None = 2) -> str:
+    """Serialise a program to a JSON document string.
+
+    The program is validated first (:meth:`Program.validate`), so nothing invalid is written.
+
+    Args:
+        program: The program.
+        indent: JSON indentation; ``None`` for the most compact form.
+
+    Returns:
+        The JSON text.
+
+    Example:
+        >>> import klaster
+        >>> p = klaster.Program(id="km", name="Klaster Mandiri", organisation_id="dd",
+        ...     organisations=[klaster.Organisation("dd", "Dompet Dhuafa", "ngo")])
+        >>> klaster.loads(klaster.dumps(p)) == p
+        True
+    """
+    return json.dumps(_to_document(program), ensure_ascii=False, indent=indent)
+
+
+def loads(text: str | bytes, *, source: str = "<string>") -> Program:
+    """Read a program from a JSON document string.
+
+    Args:
+        text: The JSON text (``str`` or UTF-8 ``bytes``).
+        source: Name used in error messages (a file name).
+
+    Returns:
+        The program, checked like one built in Python.
+
+    Raises:
+        DocumentError: Malformed JSON, an unknown field, a wrong type or an invalid value; the
+            message lists every problem with its path.
+        SchemaVersionError: The schema version is missing, or newer than this klaster.
+    """
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DocumentError(
+            f"{source} line {exc.lineno} column {exc.colno}: malformed JSON: {exc.msg}"
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise DocumentError(
+            f"{source}: not UTF-8 text (byte {exc.start}); save the file as UTF-8"
+        ) from None
+    return _from_document(raw, source)
+
+
+def save(program: Program, path: str | os.PathLike[str], *, indent: int | None = 2) -> None:
+    """Write a program to a JSON file, atomically.
+
+    The document is written to a temporary file beside ``path``, flushed to disk and then renamed
+    over ``path``: a failure at any point leaves the old file as it was.
+
+    Args:
+        program: The program.
+        path: Destination file.
+        indent: JSON indentation; ``None`` for the most compact form.
+    """
+    target = Path(path)
+    text = dumps(program, indent=indent)
+    directory = target.parent if str(target.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    try:
+        # mkstemp creates 0600; give the file the mode an ordinary write would (or the old one's).
+        os.chmod(tmp, _file_mode(target))
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _file_mode(target: Path) -> int:
+    try:
+        return target.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def load(path: str | os.PathLike[str]) -> Program:
+    """Read a program from a JSON file written by :func:`save` (or by hand).
+
+    Raises:
+        DocumentError: The file cannot be read or holds an invalid document (see :func:`loads`).
+    """
+    target = Path(path)
+    try:
+        data = target.read_bytes()
+    except OSError as exc:
+        raise DocumentError(f"{target}: cannot read the file ({exc.strerror})") from None
+    return loads(data, source=str(target))
+
+
+def _to_document(program: Program) -> dict[str, Any]:
+    if not isinstance(program, Program):
+        raise DocumentError(f"can only write a Program, got {type(program).__name__}")
+    program.validate()
+    return {
+        "klaster": DOCUMENT_KIND,
+        "schema_version": SCHEMA_VERSION,
+        "program": CONVERTER.unstructure(program, Program),
+    }
+
+
+def _from_document(raw: object, source: str) -> Program:
+    if not isinstance(raw, Mapping):
+        raise DocumentError(
+            f"{source}: a klaster document is a JSON object, not {type(raw).__name__}"
+        )
+    document = _migrate(dict(raw), source)
+    extra = sorted(set(document) - {"klaster", "schema_version", "program"})
+    if extra:
+        raise DocumentError(
+            f"{source}: unknown top-level field {', '.join(map(repr, extra))}; valid fields are "
+            "'klaster', 'schema_version', 'program'"
+        )
+    if "program" not in document:
+        raise DocumentError(f"{source}: the document has no 'program' field")
+    try:
+        return CONVERTER.structure(document["program"], Program)
+    except BaseValidationError as exc:
+        found = [f"program.{p}" if not p.startswith("(") else p for p in problems(exc)]
+        raise DocumentError(f"{source}: invalid program document", problems=found) from None
+    except KlasterError as exc:
+        # Raised outside any field (a whole-program check): still located.
+        raise type(exc)(
+            exc.message, path=f"{source}: program" + (f".{exc.path}" if exc.path else "")
+        ) from None
+
+
+def _migrate(document: dict[str, Any], source: str) -> dict[str, Any]:
+    kind = document.get("klaster")
+    if kind != DOCUMENT_KIND:
+        raise DocumentError(
+            f"{source}: not a klaster program document ('klaster' is {kind!r}; expected "
+            f"{DOCUMENT_KIND!r})"
+        )
+    version = document.get("schema_version")
+    if type(version) is not int or version < 1:
+        raise SchemaVersionError(
+            f"{source}: 'schema_version' must be a whole number from 1 to {SCHEMA_VERSION}, "
+            f"got {version!r}"
+        )
+    if version > SCHEMA_VERSION:
+        raise SchemaVersionError(
+            f"{source}: the document has schema version {version}, newer than this klaster "
+            f"supports ({SCHEMA_VERSION}); upgrade klaster to read it"
+        )
+    while version < SCHEMA_VERSION:
+        step = _MIGRATIONS.get(version)
+        if step is None:
+            raise SchemaVersionError(
+                f"{source}: no migration from schema version {version}; this klaster reads "
+                f"versions {min(_MIGRATIONS, default=SCHEMA_VERSION)} to {SCHEMA_VERSION}"
+            )
+        document = step(document)
+        version += 1
+        document["schema_version"] = version
+    return document

@@ -1,0 +1,102 @@
+"""A read-only, ID-keyed collection of records, as ``cluster.members`` returns."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Generic, Protocol, TypeVar
+
+from klaster.errors import DuplicateIdError, NotFoundError
+
+__all__ = ["Records"]
+
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+R = TypeVar("R", bound=_HasId)
+
+_SHOWN_IDS = 5
+
+
+class Records(Generic[R]):
+    """Records of one kind keyed by ID, in insertion order; iterating yields the records.
+
+    ``records["M-1"]`` looks up by ID (raising :class:`~klaster.errors.NotFoundError` that names
+    some IDs that do exist), ``"M-1" in records`` tests an ID, ``len(records)`` counts. The owner
+    (a cluster or program) changes it through its own methods, which validate first.
+
+    Example:
+        >>> from klaster import Organisation
+        >>> orgs = Records("organisations", [Organisation("dd", "Dompet Dhuafa", "ngo")])
+        >>> orgs["dd"].name
+        'Dompet Dhuafa'
+        >>> [o.id for o in orgs]
+        ['dd']
+    """
+
+    __slots__ = ("_by_id", "_kind")
+
+    def __init__(self, kind: str, records: Iterable[R] = ()) -> None:
+        self._kind = kind
+        self._by_id: dict[str, R] = {}
+        for index, record in enumerate(records):
+            if record.id in self._by_id:
+                raise DuplicateIdError(
+                    f"duplicate ID {record.id!r}: IDs must be unique among {kind}",
+                    path=f"{kind}[{index}].id",
+                )
+            self._by_id[record.id] = record
+
+    def __iter__(self) -> Iterator[R]:
+        return iter(self._by_id.values())
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._by_id
+
+    def __getitem__(self, key: str) -> R:
+        try:
+            return self._by_id[key]
+        except KeyError:
+            raise NotFoundError(f"no {self._kind} with ID {key!r}; {self._known()}") from None
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Records):
+            return NotImplemented
+        return list(self._by_id.items()) == list(other._by_id.items())
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<Records of {len(self)} {self._kind}>"
+
+    def get(self, key: str) -> R | None:
+        """The record with ID ``key``, or ``None``."""
+        return self._by_id.get(key)
+
+    def ids(self) -> tuple[str, ...]:
+        """All IDs, in insertion order."""
+        return tuple(self._by_id)
+
+    def index_of(self, key: str) -> int:
+        """Position of the record with ID ``key`` (used to locate errors)."""
+        for index, found in enumerate(self._by_id):
+            if found == key:
+                return index
+        raise NotFoundError(f"no {self._kind} with ID {key!r}; {self._known()}")
+
+    def _known(self) -> str:
+        ids = list(self._by_id)
+        if not ids:
+            return f"there are no {self._kind} yet"
+        shown = ", ".join(repr(i) for i in ids[:_SHOWN_IDS])
+        more = f" and {len(ids) - _SHOWN_IDS} more" if len(ids) > _SHOWN_IDS else ""
+        return f"known: {shown}{more}"
+
+    def _put(self, record: R) -> None:
+        # Only the owner calls this, after validating the record in context.
+        self._by_id[record.id] = record

@@ -1,0 +1,1 @@
+"""Built-in sector plugins of klaster: umkm, farming, livestock."""
