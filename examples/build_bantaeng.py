@@ -16,6 +16,8 @@ import datetime as dt
 import random
 from pathlib import Path
 
+import attrs
+
 import klaster
 from klaster import (
     CheckResult,
@@ -71,7 +73,9 @@ def build() -> Program:
             Organisation("mm", "Masyarakat Mandiri", "implementing_partner"),
             Organisation("bupati-bantaeng", "Bupati Bantaeng", "government"),
             Organisation("bappeda-bantaeng", "Bappeda Kabupaten Bantaeng", "government"),
-            Organisation("diskop-bantaeng", "Dinas Koperasi dan UKM Kabupaten Bantaeng", "government"),
+            Organisation(
+                "diskop-bantaeng", "Dinas Koperasi dan UKM Kabupaten Bantaeng", "government"
+            ),
         ],
     )
     kabupaten = Region.kabupaten(
@@ -122,11 +126,11 @@ def build() -> Program:
         decided_by="Dompet Dhuafa",
     )
 
-    villages = [(k[0], d) for k, desa in KECAMATAN.items() for d in desa]
+    villages = [d for desa in KECAMATAN.values() for d in desa]
     sizes = [MEMBERS // GROUPS + (1 if i < MEMBERS % GROUPS else 0) for i in range(GROUPS)]
     number = 0
     for g in range(GROUPS):
-        kecamatan, desa = villages[g % len(villages)]
+        desa = villages[g % len(villages)]
         code, label = BUSINESSES[g % len(BUSINESSES)]
         formed = dt.date(2011, 5, 2) + dt.timedelta(days=7 * (g % 12))
         spells = []
@@ -161,7 +165,7 @@ def build() -> Program:
     for member_id in ("BTG-0017", "BTG-0102"):
         member = cluster.members[member_id]
         left = dt.date(2012, 10, 1)
-        cluster.replace_member(klaster_evolve(member, left=left))
+        cluster.replace_member(attrs.evolve(member, left=left))
         for group in cluster.groups_of(member_id):
             cluster.leave_group(group.id, member_id, left)
 
@@ -197,12 +201,6 @@ def legal_cooperative(cluster: Cluster, on: dt.date) -> list[CheckResult]:
     """The one readiness check this example needs: a cooperative with legal status."""
     legal = [c.id for c in cluster.cooperatives if c.is_legal(on)]
     return [CheckResult("legal_cooperative", bool(legal), f"legal cooperatives: {legal}")]
-
-
-def klaster_evolve(member: Member, **changes: object) -> Member:
-    import attrs
-
-    return attrs.evolve(member, **changes)
 
 
 if __name__ == "__main__":

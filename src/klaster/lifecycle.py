@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Protocol
 
 from attrs import define, field, frozen
 
@@ -136,11 +136,20 @@ class Override:
     approved_by: str = field(validator=check_text)
 
 
-Guard = Callable[[Any, _dt.date], Iterable[CheckResult]]
-"""A check run before a guarded move: ``guard(subject, on)`` yields :class:`CheckResult` records.
+class Guard(Protocol):
+    """A check run before a guarded move (to independence).
 
-The subject is what is moving (a :class:`klaster.Cluster`). Readiness criteria plug in here.
-"""
+    Any callable ``guard(subject, on)`` returning :class:`CheckResult` records is a guard; the
+    subject is what is moving (a :class:`klaster.Cluster`). Readiness criteria plug in here.
+
+    Example:
+        >>> def has_cooperative(cluster, on):
+        ...     return [CheckResult("cooperative", len(cluster.cooperatives) > 0)]
+    """
+
+    def __call__(self, subject: Any, on: _dt.date, /) -> Iterable[CheckResult]:
+        """Check ``subject`` for a move on ``on``."""
+        ...
 
 
 def _to_checks(value: Iterable[CheckResult]) -> tuple[CheckResult, ...]:
