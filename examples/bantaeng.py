@@ -88,7 +88,14 @@ def main(argv: list[str]) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(summarise(program, as_of=dt.date(2014, 3, 31)))
-    return 0
+    host = klaster.get_host()
+    problems = host.validate_program(program)
+    plugins = ", ".join(f"{p.name} {p.version}" for p in host.plugins())
+    print(f"\nsector plugins: {plugins}")
+    print("sector checks: " + ("all members and groups pass" if not problems else ""))
+    for problem in problems:
+        print(f"  - {problem}")
+    return 0 if not problems else 1
 
 
 if __name__ == "__main__":

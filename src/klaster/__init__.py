@@ -10,12 +10,14 @@ versioned JSON documents with :func:`save` / :func:`load` (files) and :func:`dum
 from klaster._version import __version__
 from klaster.cluster import Cluster
 from klaster.cooperative import Cooperative, LegalStatus
+from klaster.criterion import Operator, ReadinessCriterion
 from klaster.document import SCHEMA_VERSION, dumps, load, loads, save
 from klaster.errors import (
     DocumentError,
     DuplicateIdError,
     InvalidReferenceError,
     KlasterError,
+    KlasterWarning,
     LifecycleError,
     NotFoundError,
     PluginError,
@@ -24,6 +26,9 @@ from klaster.errors import (
     ValidationError,
 )
 from klaster.group import Group, Membership, Role
+from klaster.hookspecs import hookimpl
+from klaster.indicator import Aggregation, Direction, Indicator
+from klaster.label import Label
 from klaster.lifecycle import (
     CheckResult,
     Guard,
@@ -35,28 +40,42 @@ from klaster.lifecycle import (
 )
 from klaster.member import Member, Sex
 from klaster.organisation import ClusterSector, Organisation, OrgKind, Stakeholder
+from klaster.plugininfo import PluginInfo, PluginStatus, PluginWarning
+from klaster.plugins import PluginHost, get_host, list_plugins, plugins_json
 from klaster.program import Program
 from klaster.records import Records
 from klaster.region import Region, RegionLevel, RegionStat, StatKind
+from klaster.sector import BusinessType, Sector
+from klaster.sectorfile import SectorData
+from klaster.variable import Category, Level, ValueType, Variable
 
 __all__ = [
     "SCHEMA_VERSION",
+    "Aggregation",
+    "BusinessType",
+    "Category",
     "CheckResult",
     "Cluster",
     "ClusterSector",
     "Cooperative",
+    "Direction",
     "DocumentError",
     "DuplicateIdError",
     "Group",
     "Guard",
+    "Indicator",
     "InvalidReferenceError",
     "KlasterError",
+    "KlasterWarning",
+    "Label",
     "LegalStatus",
+    "Level",
     "Lifecycle",
     "LifecycleError",
     "Member",
     "Membership",
     "NotFoundError",
+    "Operator",
     "OrgKind",
     "Organisation",
     "Override",
@@ -64,7 +83,12 @@ __all__ = [
     "PhaseChange",
     "PhaseSpan",
     "PluginError",
+    "PluginHost",
+    "PluginInfo",
+    "PluginStatus",
+    "PluginWarning",
     "Program",
+    "ReadinessCriterion",
     "ReadinessError",
     "Records",
     "Region",
@@ -72,13 +96,21 @@ __all__ = [
     "RegionStat",
     "Role",
     "SchemaVersionError",
+    "Sector",
+    "SectorData",
     "Sex",
     "Stakeholder",
     "StatKind",
     "ValidationError",
+    "ValueType",
+    "Variable",
     "__version__",
     "dumps",
+    "get_host",
+    "hookimpl",
+    "list_plugins",
     "load",
     "loads",
+    "plugins_json",
     "save",
 ]

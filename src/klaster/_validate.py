@@ -19,10 +19,13 @@ from klaster.errors import ValidationError
 T = TypeVar("T")
 
 # Codes of sectors, indicators, variables...: short lowercase slugs, stable across languages.
-CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}\Z")  # \Z: "umkm\n" is no code
 # IDs are free strings chosen by the NGO (often from its own database); only forbid what breaks
 # files and paths: empty, surrounding blanks, control characters, over-long.
-_ID_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f]")
+# Lone surrogates ("\ud800", which a JSON escape can carry) cannot be written as UTF-8: refused
+# in IDs and texts, or save() would fail later on a record that was accepted.
+_ID_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 ID_MAX_LENGTH = 64
 
 
@@ -67,6 +70,13 @@ def check_text(_inst: object, attribute: Any, value: Any) -> None:
     """Validate required free text: a string with something other than blanks in it."""
     if not isinstance(value, str) or not value.strip():
         raise ValidationError("must be a non-empty text", path=attribute.name)
+    if not value.isascii() and _SURROGATE.search(value):
+        # (The text itself is not shown: it may be a name.)
+        raise ValidationError(
+            "contains a lone surrogate (U+D800-U+DFFF), which no UTF-8 file can hold; "
+            "fix the text's encoding",
+            path=attribute.name,
+        )
 
 
 def check_optional_text(inst: object, attribute: Any, value: Any) -> None:
@@ -210,6 +220,10 @@ def enum_value(cls: type[E], value: E | str) -> E:
     """
     if isinstance(value, cls):
         return value
+    if type(value) is str:  # what cls(value) finds first, without the EnumType.__call__ round trip
+        found = cls._value2member_map_.get(value)
+        if found is not None:
+            return found  # type: ignore[return-value]
     try:
         return cls(value)
     except ValueError:
@@ -249,3 +263,50 @@ def check_order(first: str, then: str) -> Callable[[Any, Any, Any], None]:
 def to_str_tuple(value: Iterable[str]) -> tuple[str, ...]:
     """Converter: a list of strings (codes, IDs) from JSON or Python becomes a tuple."""
     return tuple(value)
+
+
+def check_optional_id(_inst: object, attribute: Any, value: Any) -> None:
+    """Validate ``None`` or a well-formed ID (see :func:`require_id`)."""
+    if value is not None:
+        require_id(value, attribute.name)
+
+
+def check_bool(_inst: object, attribute: Any, value: Any) -> None:
+    """Validate a real ``bool`` (``1`` or ``"yes"`` are refused: TOML and JSON have booleans)."""
+    if not isinstance(value, bool):
+        raise ValidationError(
+            f"must be true or false, got {type(value).__name__}", path=attribute.name
+        )
+
+
+def check_str(_inst: object, attribute: Any, value: Any) -> None:
+    """Validate a string, possibly empty."""
+    if not isinstance(value, str):
+        raise ValidationError(f"must be text, got {type(value).__name__}", path=attribute.name)
+
+
+def check_each(cls: type) -> Callable[[Any, Any, Any], None]:
+    """Return a validator that every item of a tuple is a ``cls``."""
+
+    def check(_inst: object, attribute: Any, value: Any) -> None:
+        for index, item in enumerate(value):
+            if not isinstance(item, cls):
+                raise ValidationError(
+                    f"must be a {cls.__name__}, got {type(item).__name__}",
+                    path=f"{attribute.name}[{index}]",
+                )
+
+    return check
+
+
+def check_optional_instance(cls: type) -> Callable[[Any, Any, Any], None]:
+    """Return a validator that the value is ``None`` or a ``cls``."""
+
+    def check(_inst: object, attribute: Any, value: Any) -> None:
+        if value is not None and not isinstance(value, cls):
+            raise ValidationError(
+                f"must be a {cls.__name__} or nothing, got {type(value).__name__}",
+                path=attribute.name,
+            )
+
+    return check

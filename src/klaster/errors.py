@@ -18,6 +18,7 @@ __all__ = [
     "DuplicateIdError",
     "InvalidReferenceError",
     "KlasterError",
+    "KlasterWarning",
     "LifecycleError",
     "NotFoundError",
     "PluginError",
@@ -132,3 +133,7 @@ class ReadinessError(LifecycleError):
 
 class PluginError(KlasterError):
     """A plugin failed to load or returned something malformed (raised in strict mode)."""
+
+
+class KlasterWarning(UserWarning):
+    """Base of the warnings klaster issues (e.g. :class:`klaster.plugins.PluginWarning`)."""

@@ -33,7 +33,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Final
 
-from attrs import frozen
+from attrs import field, frozen
 
 from klaster.errors import KlasterError
 
@@ -122,17 +122,19 @@ class Boolean:
 
 @frozen
 class Name:
-    """A reference to a variable or indicator by code."""
+    """A reference to a variable or indicator by code (``position``: where it stands, 0-based)."""
 
     code: str
+    position: int = field(default=-1, eq=False, repr=False)
 
 
 @frozen
 class Call:
-    """A call of one of :data:`FUNCTIONS`."""
+    """A call of one of :data:`FUNCTIONS` (``position``: where its name stands, 0-based)."""
 
     function: str
     args: tuple[Expr, ...]
+    position: int = field(default=-1, eq=False, repr=False)
 
 
 @frozen
@@ -310,7 +312,7 @@ class _Parser:
             return inner
         if self.take("name"):
             if self.take("op", "(") is None:
-                return self.node(Name(token.text), depth)
+                return self.node(Name(token.text, token.position), depth)
             return self.call(token, depth)
         found = repr(token.text) if token.text else "the end of the formula"
         raise self.fail(f"expected a number, a name, a function call or '(', found {found}")
@@ -329,7 +331,7 @@ class _Parser:
         if not fewest <= len(args) <= most:
             wanted = str(fewest) if fewest == most else f"{fewest} to {most}"
             raise self.fail(f"{name.text}() takes {wanted} argument(s), got {len(args)}", name)
-        return self.node(Call(name.text, tuple(args)), depth)
+        return self.node(Call(name.text, tuple(args), name.position), depth)
 
 
 def parse(text: str) -> Expr:

@@ -16,8 +16,12 @@ from typing import Any, Protocol
 from attrs import define, field, frozen
 
 from klaster._validate import (
+    check_bool,
     check_date,
+    check_each,
     check_enum,
+    check_optional_instance,
+    check_str,
     check_text,
     enum_value,
     to_date,
@@ -119,8 +123,8 @@ class CheckResult:
     """
 
     name: str = field(validator=check_text)
-    passed: bool = field()
-    detail: str = field(default="")
+    passed: bool = field(validator=check_bool)
+    detail: str = field(default="", validator=check_str)
 
 
 @frozen
@@ -173,8 +177,10 @@ class PhaseChange:
     phase: Phase = field(converter=_to_phase, validator=check_enum(Phase))
     reason: str = field(validator=check_text)
     decided_by: str = field(validator=check_text)
-    checks: tuple[CheckResult, ...] = field(default=(), converter=_to_checks)
-    override: Override | None = field(default=None)
+    checks: tuple[CheckResult, ...] = field(
+        default=(), converter=_to_checks, validator=check_each(CheckResult)
+    )
+    override: Override | None = field(default=None, validator=check_optional_instance(Override))
 
     @property
     def failed_checks(self) -> tuple[CheckResult, ...]:

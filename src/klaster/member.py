@@ -42,8 +42,9 @@ def _to_sex(value: Sex | str) -> Sex:
     return enum_value(Sex, value)
 
 
-_NIK = re.compile(r"^\d{16}$")
-_PHONE = re.compile(r"^\+?\d[\d -]{6,18}\d$")
+# ASCII digits only (\d also matches other scripts' digits) and \Z (``$`` allows a final newline).
+_NIK = re.compile(r"^[0-9]{16}\Z")
+_PHONE = re.compile(r"^\+?[0-9][0-9 -]{6,18}[0-9]\Z")
 
 
 def _check_nik(_inst: object, attribute: Any, value: str | None) -> None:

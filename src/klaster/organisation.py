@@ -10,6 +10,7 @@ from klaster._validate import (
     check_code,
     check_enum,
     check_id,
+    check_optional_id,
     check_optional_text,
     check_text,
     enum_value,
@@ -66,7 +67,7 @@ class ClusterSector:
     """
 
     sector: str = field(validator=check_code)
-    partner_id: str | None = field(default=None)
+    partner_id: str | None = field(default=None, validator=check_optional_id)
 
 
 @frozen

@@ -51,11 +51,14 @@ class RegionLevel(enum.StrEnum):
 
 
 _KEMENDAGRI = {
-    RegionLevel.PROVINCE: (re.compile(r"^\d{2}$"), "PP, e.g. '73'"),
-    RegionLevel.KABUPATEN: (re.compile(r"^\d{2}\.\d{2}$"), "PP.KK, e.g. '73.03'"),
-    RegionLevel.KECAMATAN: (re.compile(r"^\d{2}\.\d{2}\.\d{2}$"), "PP.KK.CC, e.g. '73.03.05'"),
+    RegionLevel.PROVINCE: (re.compile(r"^[0-9]{2}\Z"), "PP, e.g. '73'"),
+    RegionLevel.KABUPATEN: (re.compile(r"^[0-9]{2}\.[0-9]{2}\Z"), "PP.KK, e.g. '73.03'"),
+    RegionLevel.KECAMATAN: (
+        re.compile(r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}\Z"),
+        "PP.KK.CC, e.g. '73.03.05'",
+    ),
     RegionLevel.DESA: (
-        re.compile(r"^\d{2}\.\d{2}\.\d{2}\.[12]\d{3}$"),
+        re.compile(r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[12][0-9]{3}\Z"),
         "PP.KK.CC.XNNN, e.g. '35.23.08.2001'",
     ),
 }
@@ -199,7 +202,11 @@ def _check_bps_code(inst: Region, attribute: Any, value: str | None) -> None:
     if value is None:
         return
     digits = _BPS_DIGITS[inst.level]
-    if not isinstance(value, str) or not value.isdigit() or len(value) != digits:
+    if (
+        not isinstance(value, str)
+        or not (value.isascii() and value.isdigit())
+        or len(value) != digits
+    ):
         raise ValidationError(
             f"invalid BPS code {value!r} for a {inst.level}: use {digits} digits "
             "(Kemendagri codes go in code)",

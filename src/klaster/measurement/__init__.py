@@ -1,0 +1,1 @@
+"""Measurement: survey rounds, observations, indicators, poverty and welfare statistics, readiness."""

@@ -1,0 +1,37 @@
+"""Explicit "not available" results: never a crash, never a silent zero."""
+
+from __future__ import annotations
+
+from attrs import field, frozen
+
+from klaster._validate import check_text
+
+__all__ = ["NotAvailable"]
+
+
+@frozen
+class NotAvailable:
+    """A figure that cannot be computed, with the reason why.
+
+    Division by zero, too few observations or a missing baseline give a ``NotAvailable`` rather
+    than an exception or ``0``, so tables can show the gap and say why.
+
+    Args:
+        reason: Why, in a sentence a report reader understands (``"no members observed in the
+            baseline round"``); IDs only, never personal data.
+
+    Example:
+        >>> na = NotAvailable("denominator is zero: no land recorded")
+        >>> bool(na)
+        False
+        >>> str(na)
+        'n/a (denominator is zero: no land recorded)'
+    """
+
+    reason: str = field(validator=check_text)
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __str__(self) -> str:
+        return f"n/a ({self.reason})"
