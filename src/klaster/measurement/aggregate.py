@@ -1,0 +1,116 @@
+"""Combining unit values (one per member, group...) into one figure, the way the indicator says.
+
+The aggregation is always explicit, because mixing them up is the classic M&E error: the mean of
+members' profit margins is not the margin of their combined business (ratio of sums).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from attrs import frozen
+
+from klaster.errors import ValidationError
+from klaster.indicator import Aggregation
+from klaster.measurement.na import NotAvailable
+
+__all__ = ["Figure", "aggregate", "aggregate_ratio"]
+
+
+@frozen
+class Figure:
+    """One aggregated figure with what it was computed from.
+
+    Args:
+        value: The figure, or :class:`NotAvailable` with the reason.
+        n: Units that contributed (non-missing values).
+        numerator: For ratios and shares: the top of the fraction; for sums and means: the sum.
+        denominator: For ratios and shares: the bottom; for means: ``n``.
+        missing: Units left out because a value was missing (or a division by zero).
+    """
+
+    value: Decimal | NotAvailable
+    n: int
+    numerator: Decimal | None = None
+    denominator: Decimal | None = None
+    missing: int = 0
+
+
+def _unavailable(reason: str, n: int = 0, missing: int = 0) -> Figure:
+    return Figure(NotAvailable(reason), n, missing=missing)
+
+
+def aggregate(values: Sequence[Any], how: Aggregation, *, minimum_n: int = 1) -> Figure:
+    """Aggregate one value per unit (``None`` = missing) with ``how``.
+
+    Args:
+        values: Decimals (sum, mean, median) or booleans (share_meeting, count); ``None`` is
+            missing and left out, and counted in :attr:`Figure.missing`.
+        how: The :class:`~klaster.indicator.Aggregation`. ``ratio_of_sums`` needs two columns:
+            use :func:`aggregate_ratio`.
+        minimum_n: Fewest contributing units for a figure; fewer gives ``NotAvailable``.
+
+    Example:
+        >>> aggregate([Decimal(2), None, Decimal(4)], Aggregation.MEAN)
+        Figure(value=Decimal('3'), n=2, numerator=Decimal('6'), denominator=Decimal('2'), missing=1)
+        >>> aggregate([True, False, True, None], Aggregation.SHARE_MEETING).value
+        Decimal('0.6666666666666666666666666667')
+    """
+    present = [v for v in values if v is not None]
+    missing = len(values) - len(present)
+    n = len(present)
+    if how is Aggregation.RATIO_OF_SUMS:
+        raise ValidationError(
+            "ratio_of_sums needs a numerator and a denominator column: use aggregate_ratio"
+        )
+    if n < minimum_n:
+        noun = "unit" if minimum_n == 1 else "units"
+        return _unavailable(
+            f"{n} observed, at least {minimum_n} {noun} needed"
+            + (f" ({missing} missing)" if missing else ""),
+            n,
+            missing,
+        )
+    if how in (Aggregation.SHARE_MEETING, Aggregation.COUNT):
+        meeting = Decimal(sum(1 for v in present if v is True))
+        if how is Aggregation.COUNT:
+            return Figure(meeting, n, meeting, None, missing)
+        return Figure(meeting / n, n, meeting, Decimal(n), missing)
+    total = sum(present, Decimal(0))
+    if how is Aggregation.SUM:
+        return Figure(total, n, total, None, missing)
+    if how is Aggregation.MEAN:
+        return Figure(total / n, n, total, Decimal(n), missing)
+    return Figure(Decimal(statistics.median(present)), n, None, None, missing)
+
+
+def aggregate_ratio(
+    numerators: Sequence[Any], denominators: Sequence[Any], *, minimum_n: int = 1
+) -> Figure:
+    """The ratio of sums: Σ numerator / Σ denominator over units where both are present.
+
+    Never the mean of the units' ratios. A zero total denominator gives ``NotAvailable``.
+
+    Example:
+        >>> profit = [Decimal(10), Decimal(1)]
+        >>> revenue = [Decimal(100), Decimal(2)]
+        >>> aggregate_ratio(profit, revenue).value  # 11 / 102, not (0.1 + 0.5) / 2
+        Decimal('0.1078431372549019607843137255')
+    """
+    pairs = [
+        (a, b)
+        for a, b in zip(numerators, denominators, strict=True)
+        if a is not None and b is not None
+    ]
+    missing = len(numerators) - len(pairs)
+    n = len(pairs)
+    if n < minimum_n:
+        return _unavailable(f"{n} observed, at least {minimum_n} needed", n, missing)
+    top = sum((a for a, _ in pairs), Decimal(0))
+    bottom = sum((b for _, b in pairs), Decimal(0))
+    if bottom == 0:
+        return Figure(NotAvailable("the denominator sums to zero"), n, top, bottom, missing)
+    return Figure(top / bottom, n, top, bottom, missing)

@@ -1,0 +1,310 @@
+"""Readiness for independence (*kesiapan pemandirian*): combining criteria into a decision.
+
+Graduation programs state their rules in a few shapes (BRAC, CGAP), and klaster has one class per
+shape, all evaluated the same way:
+
+- :class:`AllOf` — every applicable criterion must pass;
+- :class:`KOfN` — at least ``k`` of the applicable criteria ("any 6 of 10");
+- :class:`EssentialPlusConditional` — every essential criterion must pass; the others apply only
+  where relevant (a criterion whose value is not available for the unit does not apply) and must
+  then pass;
+- :class:`Weighted` — the weights of passed criteria over the weights of applicable ones must
+  reach a score, and every ``required`` criterion must pass.
+
+An evaluation lists every criterion with its value, threshold, outcome and the round the evidence
+came from, so that a decision can be explained and audited. :func:`as_guard` turns a rule into a
+lifecycle guard for the move to independence; :func:`backsliding` compares a monitoring round
+after exit with the evaluation at exit.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from attrs import field, frozen
+
+from klaster._validate import check_text, to_str_tuple
+from klaster.criterion import ReadinessCriterion
+from klaster.errors import ValidationError
+from klaster.label import Label
+from klaster.lifecycle import CheckResult, Guard
+from klaster.measurement.na import NotAvailable
+
+__all__ = [
+    "AllOf",
+    "CriterionResult",
+    "EssentialPlusConditional",
+    "Evidence",
+    "KOfN",
+    "Readiness",
+    "Rule",
+    "Weighted",
+    "as_guard",
+    "backsliding",
+    "evaluate",
+]
+
+
+@frozen
+class Evidence:
+    """The value a criterion read for one unit, and the round it comes from."""
+
+    value: Any
+    round_id: str | None = None
+
+
+Lookup = Callable[[ReadinessCriterion, str], Evidence | NotAvailable]
+"""``lookup(criterion, unit_id)``: the value of ``criterion.reads`` for the unit, or why not."""
+
+
+@frozen
+class CriterionResult:
+    """One line of an evaluation.
+
+    Args:
+        code: Criterion code.
+        label: Bilingual statement of the criterion.
+        reads: The indicator or variable read.
+        operator: Comparison (``">="``...).
+        threshold: What the value is compared with.
+        value: The value read, or :class:`NotAvailable` (then the criterion does not apply).
+        passed: ``True``/``False``, or ``None`` when it does not apply.
+        round_id: The round the evidence comes from.
+        essential: Whether the criterion is essential (or required).
+        weight: Its weight in a weighted score.
+    """
+
+    code: str
+    label: Label
+    reads: str
+    operator: str
+    threshold: Any
+    value: Any
+    passed: bool | None
+    round_id: str | None
+    essential: bool
+    weight: Decimal
+
+    @property
+    def applies(self) -> bool:
+        """Whether the criterion could be checked for this unit."""
+        return self.passed is not None
+
+
+def _check_criteria(_inst: object, attribute: Any, value: tuple[ReadinessCriterion, ...]) -> None:
+    if not value:
+        raise ValidationError("a rule needs at least one criterion", path=attribute.name)
+    seen: set[str] = set()
+    for index, item in enumerate(value):
+        if not isinstance(item, ReadinessCriterion):
+            raise ValidationError(
+                f"must be a ReadinessCriterion, got {type(item).__name__}",
+                path=f"{attribute.name}[{index}]",
+            )
+        if item.code in seen:
+            raise ValidationError(f"criterion {item.code!r} is listed twice", path=attribute.name)
+        seen.add(item.code)
+
+
+def _to_criteria(value: Iterable[ReadinessCriterion]) -> tuple[ReadinessCriterion, ...]:
+    return tuple(value)
+
+
+@frozen
+class AllOf:
+    """Ready when every applicable criterion passes (and at least one applies)."""
+
+    criteria: tuple[ReadinessCriterion, ...] = field(
+        converter=_to_criteria, validator=_check_criteria
+    )
+
+    def decide(self, results: Sequence[CriterionResult]) -> tuple[bool, str]:
+        """Whether ``results`` make the unit ready, and why."""
+        applicable = [r for r in results if r.applies]
+        failed = [r.code for r in applicable if not r.passed]
+        if not applicable:
+            return False, "no criterion could be checked"
+        if failed:
+            return False, f"failed: {', '.join(failed)}"
+        return True, f"all {len(applicable)} applicable criteria met"
+
+
+@frozen
+class KOfN:
+    """Ready when at least ``k`` applicable criteria pass ("any 6 of 10")."""
+
+    k: int = field()
+    criteria: tuple[ReadinessCriterion, ...] = field(
+        converter=_to_criteria, validator=_check_criteria
+    )
+
+    @k.validator
+    def _check_k(self, attribute: Any, value: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValidationError(f"must be a whole number of at least 1, got {value!r}", path="k")
+
+    def __attrs_post_init__(self) -> None:
+        if self.k > len(self.criteria):
+            raise ValidationError(
+                f"k = {self.k} but only {len(self.criteria)} criteria are listed", path="k"
+            )
+
+    def decide(self, results: Sequence[CriterionResult]) -> tuple[bool, str]:
+        """Whether ``results`` make the unit ready, and why."""
+        met = sum(1 for r in results if r.passed)
+        return met >= self.k, f"{met} of {len(results)} met, {self.k} needed"
+
+
+@frozen
+class EssentialPlusConditional:
+    """Ready when every essential criterion passes and every other one passes where it applies.
+
+    An essential criterion that cannot be checked (no value) counts as failed; a conditional one
+    that cannot be checked does not apply.
+    """
+
+    criteria: tuple[ReadinessCriterion, ...] = field(
+        converter=_to_criteria, validator=_check_criteria
+    )
+
+    def decide(self, results: Sequence[CriterionResult]) -> tuple[bool, str]:
+        """Whether ``results`` make the unit ready, and why."""
+        essential_failed = [r.code for r in results if r.essential and not r.passed]
+        conditional_failed = [
+            r.code for r in results if not r.essential and r.applies and not r.passed
+        ]
+        if essential_failed:
+            return False, f"essential not met: {', '.join(essential_failed)}"
+        if conditional_failed:
+            return False, f"not met where it applies: {', '.join(conditional_failed)}"
+        return True, "every essential criterion met, and every other where it applies"
+
+
+@frozen
+class Weighted:
+    """Ready when Σ weight(passed) / Σ weight(applicable) ≥ ``score`` and ``required`` all pass.
+
+    Args:
+        criteria: The criteria with their weights.
+        score: The share of applicable weight needed, between 0 and 1 (e.g. ``"0.70"``).
+        required: Codes of criteria that must pass whatever the score (besides any criterion
+            marked ``essential``).
+    """
+
+    criteria: tuple[ReadinessCriterion, ...] = field(
+        converter=_to_criteria, validator=_check_criteria
+    )
+    score: Decimal = field(converter=Decimal)
+    required: tuple[str, ...] = field(default=(), converter=to_str_tuple)
+
+    def __attrs_post_init__(self) -> None:
+        if not Decimal(0) <= self.score <= Decimal(1):
+            raise ValidationError(f"must be between 0 and 1, got {self.score}", path="score")
+        codes = {c.code for c in self.criteria}
+        unknown = [c for c in self.required if c not in codes]
+        if unknown:
+            raise ValidationError(
+                f"required criteria {unknown} are not among the criteria", path="required"
+            )
+
+    def decide(self, results: Sequence[CriterionResult]) -> tuple[bool, str]:
+        """Whether ``results`` make the unit ready, and why."""
+        must = set(self.required)
+        missing = [r.code for r in results if (r.code in must or r.essential) and not r.passed]
+        total = sum((r.weight for r in results if r.applies), Decimal(0))
+        if total == 0:
+            return False, "no weighted criterion could be checked"
+        got = sum((r.weight for r in results if r.passed), Decimal(0))
+        share = got / total
+        text = f"score {share:.2f} of {self.score} needed"
+        if missing:
+            return False, f"{text}; required not met: {', '.join(missing)}"
+        return share >= self.score, text
+
+
+Rule = AllOf | KOfN | EssentialPlusConditional | Weighted
+"""Any readiness rule."""
+
+
+@frozen
+class Readiness:
+    """The readiness of one unit (a member, a group or a cluster) under a rule.
+
+    Args:
+        unit_id: The unit.
+        ready: The decision.
+        reason: Why, in a sentence.
+        results: Every criterion with its value, threshold, outcome and evidence round.
+    """
+
+    unit_id: str = field(validator=check_text)
+    ready: bool
+    reason: str
+    results: tuple[CriterionResult, ...]
+
+    def failed(self) -> tuple[CriterionResult, ...]:
+        """The criteria checked and not met."""
+        return tuple(r for r in self.results if r.passed is False)
+
+
+def evaluate(rule: Rule, unit_id: str, lookup: Lookup) -> Readiness:
+    """Evaluate ``rule`` for one unit, reading each criterion's value with ``lookup``."""
+    results = []
+    for criterion in rule.criteria:
+        found = lookup(criterion, unit_id)
+        if isinstance(found, NotAvailable):
+            value: Any = found
+            passed = None
+            round_id = None
+        else:
+            value, round_id = found.value, found.round_id
+            passed = criterion.is_met(value) if value is not None else None
+        results.append(
+            CriterionResult(
+                code=criterion.code,
+                label=criterion.label,
+                reads=criterion.reads,
+                operator=criterion.operator.value,
+                threshold=criterion.threshold,
+                value=value,
+                passed=passed,
+                round_id=round_id,
+                essential=criterion.essential,
+                weight=criterion.weight,
+            )
+        )
+    ready, reason = rule.decide(results)
+    return Readiness(unit_id, ready, reason, tuple(results))
+
+
+def as_guard(rule: Rule, lookup: Lookup, *, name: str = "readiness") -> Guard:
+    """A lifecycle guard that evaluates ``rule`` for the cluster moving to independence.
+
+    The guard yields one :class:`~klaster.lifecycle.CheckResult` named ``name`` carrying the
+    rule's decision; its detail lists every criterion with value, threshold, outcome and evidence
+    round, so the lifecycle history keeps the whole evaluation.
+    """
+
+    def guard(cluster: Any, on: _dt.date) -> list[CheckResult]:
+        readiness = evaluate(rule, cluster.id, lookup)
+        lines = "; ".join(f"{r.code}: {_detail(r)}" for r in readiness.results)
+        return [CheckResult(name, readiness.ready, f"{readiness.reason} — {lines}")]
+
+    guard.__name__ = name
+    return guard
+
+
+def _detail(result: CriterionResult) -> str:
+    value = str(result.value) if not isinstance(result.value, NotAvailable) else "n/a"
+    round_text = f" (round {result.round_id})" if result.round_id else ""
+    outcome = {True: "met", False: "not met", None: "not applicable"}[result.passed]
+    return f"{result.reads} = {value} {result.operator} {result.threshold}: {outcome}{round_text}"
+
+
+def backsliding(at_exit: Readiness, now: Readiness) -> tuple[CriterionResult, ...]:
+    """Criteria met at exit and not met now (monitoring after independence)."""
+    before = {r.code for r in at_exit.results if r.passed}
+    return tuple(r for r in now.results if r.code in before and r.passed is False)
