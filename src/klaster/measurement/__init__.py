@@ -1,1 +1,1 @@
-"""Measurement: survey rounds, observations, indicators, poverty and welfare statistics, readiness."""
+"""Measurement: survey rounds, observations, indicators, poverty and welfare, readiness."""
