@@ -1,0 +1,236 @@
+"""The indicator engine end to end on the bundled Bantaeng program."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import klaster
+from klaster import Aggregation, Direction, Indicator, Label, Level
+from klaster.formula import FormulaError
+from klaster.measurement.core_variables import core_variables
+from klaster.measurement.engine import Measurement
+from klaster.measurement.na import NotAvailable
+from klaster.measurement.observations import Observations
+from klaster.measurement.readiness import AllOf, EssentialPlusConditional
+from klaster.measurement.rounds import Round
+
+DATA = Path(__file__).resolve().parents[1] / "examples" / "data" / "bantaeng.json"
+D = Decimal
+
+
+@pytest.fixture(scope="module")
+def engine() -> Measurement:
+    program = klaster.load(DATA)
+    host = klaster.get_host()
+    obs = Observations(program, {**core_variables(), **{v.code: v for v in host.variables()}})
+    obs.add_round(Round("bl", "bantaeng", "baseline", "2011-06-15"))
+    obs.add_round(Round("el", "bantaeng", "endline", "2014-03-01"))
+    rng = random.Random(7)
+    baseline, endline = [], []
+    for member in program.clusters["bantaeng"].members:
+        income = D(rng.randrange(600_000, 2_500_000, 1000))
+        revenue = D(rng.randrange(500_000, 3_000_000, 1000))
+        baseline.append(
+            (
+                member.id,
+                {
+                    "monthly_income": income,
+                    "monthly_revenue": revenue,
+                    "monthly_costs": revenue * D("0.7"),
+                    "workers": 1,
+                    "business_running": True,
+                },
+            )
+        )
+        if member.left is None and member.id != "BTG-0001":  # one more member not re-surveyed
+            endline.append(
+                (
+                    member.id,
+                    {
+                        "monthly_income": income * D("1.5"),
+                        "monthly_revenue": revenue,
+                        "monthly_costs": revenue * D("0.6"),
+                        "workers": 2,
+                        "business_running": member.sex.value == "female",
+                    },
+                )
+            )
+    obs.record_many("bl", baseline)
+    obs.record_many("el", endline)
+    return Measurement(program, obs, indicators=host.indicators())
+
+
+class TestCoreIndicators:
+    def test_counts(self, engine: Measurement) -> None:
+        results = engine.report(["members", "groups", "legal_cooperatives"])
+        assert results.value("members", "endline") == 188
+        joined = [m for m in engine.program.members() if m.joined <= dt.date(2011, 6, 15)]
+        assert results.value("members", "baseline") == len(joined) == 119
+        assert results.value("groups", "endline") == 34
+        assert results.value("legal_cooperatives", "baseline") == 0
+        assert results.value("legal_cooperatives", "endline") == 1
+
+    def test_paired_income_change_uses_paired_members_only(self, engine: Measurement) -> None:
+        row = engine.report(["income_change_pct"]).row("income_change_pct", "endline")
+        assert row.value == 50
+        assert row.n == 187  # 190 at baseline, 2 left, 1 not re-surveyed
+        baseline = engine.report(["income_change_pct"]).row("income_change_pct", "baseline")
+        assert isinstance(baseline.value, NotAvailable)
+
+    def test_income_per_capita_is_a_ratio_of_sums(self, engine: Measurement) -> None:
+        obs = engine.observations
+        units = obs.units("el")
+        members = engine.program.clusters["bantaeng"].members
+        income = sum(obs.value("el", u, "monthly_income") for u in units)
+        people = sum(members[u].household_size for u in units)
+        assert engine.report(["income_per_capita"]).value("income_per_capita", "endline") == (
+            income / people
+        )
+
+    def test_poverty_against_the_national_line(self, engine: Measurement) -> None:
+        results = engine.report(["poverty_headcount", "poverty_gap", "poverty_severity"])
+        p0 = results.value("poverty_headcount", "baseline")
+        p1 = results.value("poverty_gap", "baseline")
+        p2 = results.value("poverty_severity", "baseline")
+        assert isinstance(p0, Decimal)
+        assert isinstance(p1, Decimal)
+        assert isinstance(p2, Decimal)
+        assert 0 <= p2 <= p1 <= p0 <= 1
+
+
+class TestDisaggregation:
+    def test_sums_by_sex_add_to_total(self, engine: Measurement) -> None:
+        results = engine.report(["household_members", "jobs_created"], by=[(), ("sex",)])
+        for code in ("household_members", "jobs_created"):
+            total = results.row(code, "endline")
+            parts = (
+                results.filter(code, "endline", sex="female").rows
+                + results.filter(code, "endline", sex="male").rows
+            )
+            assert total.value == sum(p.value for p in parts)  # type: ignore[misc]
+            assert total.n == sum(p.n for p in parts)
+
+    def test_share_by_sex(self, engine: Measurement) -> None:
+        results = engine.report(["business_survival_rate"], by=[("sex",)])
+        assert results.value("business_survival_rate", "endline", sex="female") == 1
+        assert results.value("business_survival_rate", "endline", sex="male") == 0
+
+    def test_sector_indicators_only_for_their_sector(self, engine: Measurement) -> None:
+        results = engine.report(["yield_per_ha", "profit_margin"])
+        assert not results.filter("yield_per_ha").rows  # no farming in this cluster
+        assert results.value("profit_margin", "endline") == D("0.4")
+
+    def test_unknown_dimension(self, engine: Measurement) -> None:
+        with pytest.raises(klaster.ValidationError, match="unknown dimension 'colour'"):
+            engine.report(["members"], by=[("colour",)])
+
+    def test_tidy_records(self, engine: Measurement) -> None:
+        records = engine.report(["members"], by=[(), ("kecamatan",)]).to_records()
+        assert {r["kecamatan"] for r in records} == {None, "Bantaeng", "Bissappu", "Pajukukang"}
+        assert all(r["label_en"] == "Members" for r in records)
+
+
+class TestRegistration:
+    def _indicator(self, formula: str, aggregation: str = "mean") -> Indicator:
+        return Indicator(
+            "my_indicator",
+            "umkm",
+            Label("Indikator saya", "My indicator"),
+            Level.MEMBER,
+            formula,
+            Aggregation(aggregation),
+            Direction.HIGHER,
+        )
+
+    def test_unknown_variable_is_reported_at_registration(self, engine: Measurement) -> None:
+        with pytest.raises(FormulaError, match="unknown variable 'revenu'") as info:
+            engine.add_indicator(self._indicator("monthly_revenu / 2".replace("monthly_", "")))
+        assert "position 0" in str(info.value)
+
+    def test_ratio_needs_a_division(self, engine: Measurement) -> None:
+        with pytest.raises(klaster.ValidationError, match="numerator / denominator"):
+            engine.add_indicator(self._indicator("monthly_revenue * 2", "ratio_of_sums"))
+
+    def test_share_needs_a_condition(self, engine: Measurement) -> None:
+        with pytest.raises(klaster.ValidationError, match="true/false"):
+            engine.add_indicator(self._indicator("monthly_revenue", "share_meeting"))
+
+    def test_user_indicator_and_target(self) -> None:
+        fresh = _fresh()
+        fresh.add_indicator(
+            Indicator(
+                "high_revenue",
+                "umkm",
+                Label("Omzet tinggi", "High revenue"),
+                Level.MEMBER,
+                "monthly_revenue >= 1000000",
+                Aggregation.SHARE_MEETING,
+                Direction.HIGHER,
+            )
+        )
+        fresh.set_target("high_revenue", "endline", "0.5")
+        row = fresh.report(["high_revenue"]).row("high_revenue", "endline")
+        assert row.target == D("0.5")
+        assert isinstance(row.value, Decimal)
+        assert row.numerator is not None
+        assert row.denominator == row.n
+
+
+def _fresh() -> Measurement:
+    program = klaster.load(DATA)
+    obs = Observations(
+        program, {**core_variables(), **{v.code: v for v in klaster.get_host().variables()}}
+    )
+    obs.add_round(Round("el", "bantaeng", "endline", "2014-03-01"))
+    obs.record_many(
+        "el",
+        [
+            (m.id, {"monthly_revenue": D(500_000 * (i % 4 + 1)), "business_running": True})
+            for i, m in enumerate(program.clusters["bantaeng"].members)
+            if m.left is None
+        ],
+    )
+    return Measurement(program, obs)
+
+
+class TestReadiness:
+    def test_cluster_criteria_read_cluster_figures(self, engine: Measurement) -> None:
+        criteria = klaster.get_host().readiness_criteria(sector="umkm", level="cluster")
+        (result,) = engine.readiness(AllOf(criteria), "el")
+        (line,) = result.results
+        assert line.round_id == "el"
+        assert line.value == engine.report(["business_survival_rate"]).value(
+            "business_survival_rate", "endline"
+        )
+
+    def test_group_and_member_levels(self, engine: Measurement) -> None:
+        host = klaster.get_host()
+        groups = engine.readiness(AllOf(host.readiness_criteria("umkm", "group")), "el", "group")
+        assert len(groups) == 34
+        members = engine.readiness(
+            EssentialPlusConditional(host.readiness_criteria("umkm", "member")), "el", "member"
+        )
+        assert len(members) == 187
+        male = engine.program.clusters["bantaeng"].members
+        for result in members:
+            assert result.ready == (male[result.unit_id].sex.value == "female")
+
+    def test_guard_moves_the_cluster(self) -> None:
+        engine = _fresh()
+        cluster = engine.program.clusters["bantaeng"]
+        cluster.lifecycle._history.pop()  # back to strengthening, for this test only
+        cluster.lifecycle.__attrs_post_init__()
+        criteria = klaster.get_host().readiness_criteria(sector="umkm", level="cluster")
+        change = cluster.advance(
+            dt.date(2014, 3, 25),
+            reason="closing workshop",
+            decided_by="DD",
+            guards=[engine.guard(AllOf(criteria), "el")],
+        )
+        assert change.checks[0].passed
+        assert "business_survival_rate = 1" in change.checks[0].detail
