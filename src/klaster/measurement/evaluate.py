@@ -12,6 +12,7 @@ say how many units it left out and why.
 
 from __future__ import annotations
 
+import difflib
 import enum
 import operator
 from collections.abc import Callable, Mapping, Sequence
@@ -164,7 +165,7 @@ class _Checker:
         return Kind.NUMBER
 
     def _near(self, node: Name) -> str:
-        close = sorted(k for k in self.kinds if k[:3] == node.code[:3])[:5]
+        close = difflib.get_close_matches(node.code, list(self.kinds), n=3, cutoff=0.75)
         return f"; did you mean {', '.join(map(repr, close))}?" if close else ""
 
 
