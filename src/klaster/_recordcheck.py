@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from klaster._validate import check_code
+from klaster._validate import require_code
 from klaster.errors import ValidationError
 
 
@@ -62,21 +62,6 @@ def check_codes(_inst: object, attribute: Any, value: Any) -> None:
             f"must be a list of codes, got {type(value).__name__}", path=attribute.name
         )
     for index, item in enumerate(value):
-        check_code(_inst, _Named(f"{attribute.name}[{index}]"), item)
+        require_code(item, f"{attribute.name}[{index}]")
     if len(set(value)) != len(value):
         raise ValidationError("must not repeat a code", path=attribute.name)
-
-
-def check_bool(_inst: object, attribute: Any, value: Any) -> None:
-    """Validate a real ``bool`` (``1`` or ``"yes"`` are refused: TOML and JSON have booleans)."""
-    if not isinstance(value, bool):
-        raise ValidationError(
-            f"must be true or false, got {type(value).__name__}", path=attribute.name
-        )
-
-
-class _Named:
-    """Stands in for an attrs attribute so a field validator can report an item's path."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name

@@ -15,9 +15,9 @@ from typing import Any, TypeAlias
 
 from attrs import field, frozen
 
-from klaster._recordcheck import check_bool
 from klaster._validate import (
     CODE_PATTERN,
+    check_bool,
     check_code,
     check_decimal,
     check_enum,

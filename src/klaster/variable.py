@@ -9,8 +9,9 @@ from typing import Any
 
 from attrs import field, frozen
 
-from klaster._recordcheck import check_bool, check_records, to_tuple
+from klaster._recordcheck import check_records, to_tuple
 from klaster._validate import (
+    check_bool,
     check_code,
     check_enum,
     check_optional_decimal,
