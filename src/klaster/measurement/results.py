@@ -221,12 +221,12 @@ class Results:
         """A ``polars.DataFrame`` of :meth:`to_records` (numbers as ``Float64`` for analysis).
 
         Raises:
-            KlasterError: polars is not installed (``pip install 'klaster[polars]'``).
+            KlasterError: polars is not installed (``pip install 'klaster[columnar]'``).
         """
         try:
             import polars
         except ImportError:
-            raise KlasterError("to_polars() needs polars: pip install 'klaster[polars]'") from None
+            raise KlasterError("to_polars() needs polars: pip install 'klaster[columnar]'") from None
         return polars.DataFrame(_floats(self.to_records()), infer_schema_length=None)
 
     def compare(self, before: str, after: str) -> tuple[Comparison, ...]:

@@ -1,0 +1,138 @@
+"""klaster.finance: revolving funds, loans, portfolio quality, assets and the handover.
+
+A :class:`Finance` book per cluster holds the :class:`Fund` s, the :class:`Loan` s, an
+append-only double-entry :class:`Ledger`, the :class:`AssetRegister` and, at independence, the
+:class:`Handover` to the cooperative (:func:`hand_over`). Money is whole-rupiah ``Decimal``
+(:mod:`klaster.finance.money`); every refused operation raises a :class:`FinanceError` and
+changes nothing. Portfolio quality (:func:`par`, :func:`repayment_rate`, :func:`write_off_ratio`,
+:func:`turnover`) and statements (:func:`fund_statement`, :func:`aging`,
+:func:`schedule_vs_actual`) are derived from the ledger. See ``docs/finance.md``.
+"""
+
+from klaster.finance.assets import (
+    Asset,
+    AssetEvent,
+    AssetEventKind,
+    AssetKind,
+    AssetRegister,
+    AssetState,
+    AssetStatus,
+)
+from klaster.finance.book import Finance
+from klaster.finance.entry import Account, AccountKind, Entry, EntryKind, Posting
+from klaster.finance.errors import (
+    AmountError,
+    DateOrderError,
+    FinanceError,
+    HandoverError,
+    InsufficientFundsError,
+    LedgerError,
+    LoanStateError,
+    OverpaymentError,
+    UnknownRecordError,
+)
+from klaster.finance.fund import Fund, FundSource
+from klaster.finance.handover import Handover, HandoverItem, HandoverItemKind, hand_over
+from klaster.finance.ledger import Ledger
+from klaster.finance.loan import Loan, LoanStatus, Product, Repayment, Restructuring
+from klaster.finance.money import format_rupiah, round_rupiah, rupiah, split_evenly
+from klaster.finance.party import Party, PartyKind
+from klaster.finance.portfolio import (
+    Dimension,
+    Ratio,
+    RestructuredPolicy,
+    cumulative_repayment_rate,
+    on_time_repayment_rate,
+    par,
+    par_by,
+    turnover,
+    write_off_ratio,
+)
+from klaster.finance.position import LoanPosition
+from klaster.finance.savings import SavingsKind
+from klaster.finance.schedule import (
+    Frequency,
+    Instalment,
+    Method,
+    build_schedule,
+    flat_margin,
+)
+from klaster.finance.statements import (
+    AgingBucket,
+    FundStatement,
+    InstalmentStatus,
+    StatementLine,
+    aging,
+    fund_statement,
+    render_aging,
+    render_statement,
+    schedule_vs_actual,
+)
+
+__all__ = [
+    "Account",
+    "AccountKind",
+    "AgingBucket",
+    "AmountError",
+    "Asset",
+    "AssetEvent",
+    "AssetEventKind",
+    "AssetKind",
+    "AssetRegister",
+    "AssetState",
+    "AssetStatus",
+    "DateOrderError",
+    "Dimension",
+    "Entry",
+    "EntryKind",
+    "Finance",
+    "FinanceError",
+    "Frequency",
+    "Fund",
+    "FundSource",
+    "FundStatement",
+    "Handover",
+    "HandoverError",
+    "HandoverItem",
+    "HandoverItemKind",
+    "Instalment",
+    "InstalmentStatus",
+    "InsufficientFundsError",
+    "Ledger",
+    "LedgerError",
+    "Loan",
+    "LoanPosition",
+    "LoanStateError",
+    "LoanStatus",
+    "Method",
+    "OverpaymentError",
+    "Party",
+    "PartyKind",
+    "Posting",
+    "Product",
+    "Ratio",
+    "Repayment",
+    "RestructuredPolicy",
+    "Restructuring",
+    "SavingsKind",
+    "StatementLine",
+    "UnknownRecordError",
+    "aging",
+    "build_schedule",
+    "cumulative_repayment_rate",
+    "flat_margin",
+    "format_rupiah",
+    "fund_statement",
+    "hand_over",
+    "on_time_repayment_rate",
+    "par",
+    "par_by",
+    "render_aging",
+    "render_statement",
+    "round_rupiah",
+    "rupiah",
+    "schedule_vs_actual",
+    "split_evenly",
+    "turnover",
+    "write_off_ratio",
+]

@@ -1,0 +1,563 @@
+"""The finance book of a cluster: funds, loans, the ledger, assets, and the handover.
+
+:class:`Finance` is the one stateful object: every operation checks *everything* first (the
+amount, the date, the loan's state, the fund's cash, the allocation of a repayment), then appends
+one ledger entry and updates the derived loan state. A refused operation raises a
+:class:`~klaster.finance.errors.FinanceError` and leaves the book exactly as it was.
+
+The stored parts (``funds``, ``loans``, ``ledger``, ``restructurings``, ``assets``,
+``handover``) are plain records; everything else is derived by replaying them, which is also how a
+book is loaded (``Finance(...)`` replays and checks the stored parts through the same rules).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+
+import attrs
+from attrs import define, field
+
+from klaster._validate import check_id, to_date
+from klaster.errors import ValidationError
+from klaster.finance import _rules
+from klaster.finance._snapshot import current_segment
+from klaster.finance._state import (
+    LoanKeys,
+    LoanState,
+    Schedules,
+    days_late,
+    due_by,
+    split_payment,
+)
+from klaster.finance.assets import AssetRegister
+from klaster.finance.entry import Account, AccountKind, Entry, EntryKind, Posting, Role
+from klaster.finance.errors import (
+    DateOrderError,
+    HandoverError,
+    InsufficientFundsError,
+    LoanStateError,
+    OverpaymentError,
+    UnknownRecordError,
+)
+from klaster.finance.fund import Fund
+from klaster.finance.handover import Handover
+from klaster.finance.ledger import Ledger
+from klaster.finance.loan import Loan, LoanStatus, Product, Repayment, Restructuring
+from klaster.finance.money import round_rupiah, rupiah
+from klaster.finance.party import Party
+from klaster.finance.position import LoanPosition
+from klaster.finance.savings import SavingsKind
+from klaster.finance.schedule import Frequency, Instalment, Method, first_due_after
+from klaster.records import Records
+
+__all__ = ["Finance"]
+
+
+def _to_funds(value: Iterable[Fund]) -> Records[Fund]:
+    return value if isinstance(value, Records) else Records("funds", value)
+
+
+def _to_loans(value: Iterable[Loan]) -> Records[Loan]:
+    return value if isinstance(value, Records) else Records("loans", value)
+
+
+def _to_restructurings(value: Iterable[Restructuring]) -> tuple[Restructuring, ...]:
+    return tuple(value)
+
+
+def _day(value: object, path: str = "on") -> _dt.date:
+    day = to_date(value)  # type: ignore[arg-type]
+    if not isinstance(day, _dt.date) or isinstance(day, _dt.datetime):
+        raise ValidationError("must be a date (datetime.date or 'YYYY-MM-DD')", path=path)
+    return day
+
+
+@define(eq=False)
+class Finance:
+    """The money of one cluster (or one program): funds, loans, ledger, assets, handover.
+
+    Args:
+        cluster_id: The cluster the book belongs to.
+        program_id: The program holding the funds until the handover (``Party.program`` ID).
+        funds: The funds.
+        loans: Every loan disbursed (terms as disbursed).
+        ledger: The append-only :class:`~klaster.finance.Ledger`.
+        restructurings: Every :class:`~klaster.finance.Restructuring`, in order.
+        assets: The :class:`~klaster.finance.AssetRegister`.
+        handover: The :class:`~klaster.finance.Handover` at independence, once made.
+
+    Example:
+        >>> import datetime as dt
+        >>> from klaster.finance import Fund, Loan, Party
+        >>> book = Finance("lebak", "klaster-mandiri")
+        >>> _ = book.add_fund(Fund("F-1", "Dana bergulir", "zakat",
+        ...                        Party.program("klaster-mandiri"), dt.date(2012, 1, 2)))
+        >>> _ = book.receive("F-1", dt.date(2012, 1, 2), 5_000_000)
+        >>> _ = book.disburse(Loan("L-1", "F-1", Party.member("M-1"), "qard_hasan", 1_200_000,
+        ...                        dt.date(2012, 1, 9), 12))
+        >>> book.repay("L-1", dt.date(2012, 2, 9), 100_000).principal
+        Decimal('100000')
+        >>> book.cash("F-1"), book.position("L-1", dt.date(2012, 2, 9)).outstanding
+        (Decimal('3900000'), Decimal('1100000'))
+    """
+
+    cluster_id: str = field(validator=check_id)
+    program_id: str = field(validator=check_id)
+    funds: Records[Fund] = field(factory=tuple, converter=_to_funds)
+    loans: Records[Loan] = field(factory=tuple, converter=_to_loans)
+    ledger: Ledger = field(factory=Ledger)
+    restructurings: tuple[Restructuring, ...] = field(factory=tuple, converter=_to_restructurings)
+    assets: AssetRegister = field(factory=AssetRegister)
+    handover: Handover | None = field(default=None)
+    _schedules: Schedules = field(init=False, factory=Schedules, repr=False)
+    _states: dict[str, LoanState] = field(init=False, factory=dict, repr=False)
+    _by_number: list[LoanState] = field(init=False, factory=list, repr=False)
+    _keys: LoanKeys = field(init=False, factory=LoanKeys, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        _rules.replay(self)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Finance):
+            return NotImplemented
+        return all(
+            getattr(self, a.name) == getattr(other, a.name) for a in attrs.fields(Finance) if a.init
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    # -- queries -----------------------------------------------------------------------------
+    @property
+    def id(self) -> str:
+        """The book's ID: its cluster's (so books can be kept in :class:`klaster.Records`)."""
+        return self.cluster_id
+
+    @property
+    def program(self) -> Party:
+        """The program as a :class:`Party`."""
+        return Party.program(self.program_id)
+
+    def fund(self, fund_id: str) -> Fund:
+        """The fund ``fund_id`` (:class:`UnknownRecordError` listing the funds if unknown)."""
+        found = self.funds.get(fund_id)
+        if found is None:
+            raise UnknownRecordError(
+                f"no fund {fund_id!r}; funds: {', '.join(self.funds.ids()) or 'none yet'}",
+                path="fund_id",
+            )
+        return found
+
+    def holder_of(self, fund_id: str, on: _dt.date | None = None) -> Party:
+        """Who holds fund ``fund_id`` on ``on`` (now if ``None``): the program or a cooperative."""
+        fund = self.fund(fund_id)
+        handover = self.handover
+        if handover is not None and (on is None or on >= handover.on):
+            to = handover.recipient_of(fund_id)
+            if to is not None:
+                return Party.cooperative(to)
+        return fund.held_by
+
+    def cash(self, fund_id: str, on: _dt.date | None = None) -> Decimal:
+        """Cash in fund ``fund_id`` at the end of ``on`` (now if ``None``)."""
+        self.fund(fund_id)
+        return self.ledger.balance(Account(fund_id, AccountKind.CASH), on)
+
+    def savings(self, fund_id: str, member_id: str, kind: SavingsKind | str) -> Decimal:
+        """A member's savings of ``kind`` in fund ``fund_id``."""
+        self.fund(fund_id)
+        account = Account(
+            fund_id, _rules.enum_arg(SavingsKind, kind, None, "kind").account_kind, member_id
+        )
+        return self.ledger.balance(account)
+
+    def _loan(self, loan_id: str) -> LoanState:
+        # The running state of a loan; users read positions (``position``), never this.
+        found = self._states.get(loan_id)
+        if found is None:
+            shown = ", ".join(list(self._states)[:5]) or "none yet"
+            raise UnknownRecordError(
+                f"no loan {loan_id!r} in book {self.cluster_id!r}; loans: {shown}"
+                + (f" and {len(self._states) - 5} more" if len(self._states) > 5 else ""),
+                path="loan_id",
+            )
+        return found
+
+    def schedule(self, loan_id: str, on: _dt.date | None = None) -> tuple[Instalment, ...]:
+        """The schedule in force for ``loan_id`` on ``on`` (the latest if ``None``)."""
+        state = self._loan(loan_id)
+        segment = state.segments[-1] if on is None else current_segment(state, on.toordinal())
+        s = self._schedules
+        return tuple(
+            Instalment(
+                k + 1,
+                _dt.date.fromordinal(s.due[segment.row + k]),
+                Decimal(s.principal[segment.row + k]),
+                Decimal(s.margin[segment.row + k]),
+            )
+            for k in range(segment.n)
+        )
+
+    def position(self, loan_id: str, on: _dt.date) -> LoanPosition:
+        """Where loan ``loan_id`` stands at the end of ``on`` (replayed from its entries).
+
+        Raises:
+            UnknownRecordError: No such loan.
+            DateOrderError: ``on`` is before the loan was disbursed.
+        """
+        state = self._loan(loan_id)
+        on = _day(on)
+        if on < state.loan.disbursed_on:
+            raise DateOrderError(
+                f"loan {loan_id!r} was disbursed on {state.loan.disbursed_on}, after {on}",
+                path="on",
+            )
+        end = self.ledger.position(on)
+        segment = current_segment(state, on.toordinal())
+        cols = self.ledger.columns()
+        role_col, amount_col = cols["role"], cols["amount"]
+        out = paid = principal = margin = profit = written = recovered = 0
+        status = LoanStatus.ACTIVE
+        for pos in state.positions:
+            if pos >= end:
+                break
+            role, amount = role_col[pos], amount_col[pos]
+            if role == Role.DISBURSEMENT:
+                out += amount
+            elif role == Role.PRINCIPAL or role == Role.MARGIN:
+                if role == Role.PRINCIPAL:
+                    out -= amount
+                    principal += amount
+                else:
+                    margin += amount
+                if pos >= segment.start:
+                    paid += amount
+            elif role == Role.PROFIT_SHARE:
+                profit += amount
+            elif role == Role.WRITE_OFF or role == Role.ZAKAT:
+                out -= amount
+                written += amount
+                status = (
+                    LoanStatus.WRITTEN_OFF
+                    if role == Role.WRITE_OFF
+                    else LoanStatus.CONVERTED_TO_ZAKAT
+                )
+            elif role == Role.RECOVERY:
+                recovered += amount
+        if status is LoanStatus.ACTIVE and paid >= segment.total:
+            status = LoanStatus.REPAID
+        day = on.toordinal()
+        due = due_by(self._schedules, segment, day)
+        late = days_late(self._schedules, segment, paid, day) if out > 0 else 0
+        return LoanPosition(
+            loan_id=loan_id,
+            on=on,
+            status=status,
+            outstanding=Decimal(out),
+            principal_paid=Decimal(principal),
+            margin_paid=Decimal(margin),
+            profit_paid=Decimal(profit),
+            due=Decimal(due),
+            paid=Decimal(paid),
+            scheduled=Decimal(segment.total),
+            days_late=late if status is LoanStatus.ACTIVE else 0,
+            restructured=segment.number > 0,
+            written_off=Decimal(written),
+            recovered=Decimal(recovered),
+        )
+
+    def check(self) -> None:
+        """Audit the book: replay the ledger from its postings and rebuild every loan's state.
+
+        Raises:
+            LedgerError: The ledger's balances do not replay (see :meth:`Ledger.check`).
+            FinanceError: A stored record breaks a rule on replay.
+        """
+        self.ledger.check()
+        rebuilt = attrs.evolve(self)
+        for loan_id, state in self._states.items():
+            other = rebuilt._states[loan_id]
+            if (state.outstanding, state.paid, state.status) != (
+                other.outstanding,
+                other.paid,
+                other.status,
+            ):
+                raise LoanStateError("running state differs from the replay", path=loan_id)
+
+    # -- funds -------------------------------------------------------------------------------
+    def add_fund(self, fund: Fund) -> Fund:
+        """Open a fund (its ID must be new; after the handover it must be a cooperative's)."""
+        _rules.check_new_fund(self, fund, f"funds[{len(self.funds)}]")
+        self.funds._put(fund)
+        return fund
+
+    def receive(
+        self, fund_id: str, on: _dt.date, amount: Decimal | int | str, memo: str | None = None
+    ) -> int:
+        """Record money received into a fund from its source; return the entry index."""
+        fund = self.fund(fund_id)
+        posting = Posting(
+            Account(fund.id, AccountKind.CASH),
+            Account(fund.id, AccountKind.CAPITAL),
+            rupiah(amount),
+        )
+        return self._record(Entry(_day(on), EntryKind.FUNDING, None, [posting], memo))
+
+    # -- loans -------------------------------------------------------------------------------
+    def disburse(self, loan: Loan, memo: str | None = None) -> int:
+        """Pay out ``loan`` from its fund; return the entry index.
+
+        Raises:
+            InsufficientFundsError: The fund holds less cash than the principal.
+            ValidationError: The loan ID is taken, the fund unknown...
+        """
+        if not isinstance(loan, Loan):
+            raise ValidationError(f"must be a Loan, got {type(loan).__name__}", path="loan")
+        if loan.id in self.loans:
+            raise ValidationError(
+                f"duplicate ID {loan.id!r}: a loan with that ID was already disbursed",
+                path=f"loans[{len(self.loans)}].id",
+            )
+        fund = self.fund(loan.fund_id)
+        cash = self.ledger.balance(Account(fund.id, AccountKind.CASH))
+        if cash < loan.principal:
+            raise InsufficientFundsError(
+                f"fund {fund.id!r} holds {cash:,} rupiah; loan {loan.id!r} needs "
+                f"{loan.principal:,}",
+                path=f"loans[{loan.id!r}].principal",
+            )
+        entry = Entry(
+            loan.disbursed_on,
+            EntryKind.DISBURSEMENT,
+            loan.id,
+            [
+                Posting(
+                    Account(fund.id, AccountKind.LOANS, loan.id),
+                    Account(fund.id, AccountKind.CASH),
+                    loan.principal,
+                )
+            ],
+            memo,
+        )
+        index = self._record(entry, pending=loan)
+        self.loans._put(loan)
+        return index
+
+    def repay(
+        self, loan_id: str, on: _dt.date, amount: Decimal | int | str, memo: str | None = None
+    ) -> Repayment:
+        """Record a repayment, allocated oldest instalment first, margin before principal.
+
+        Raises:
+            UnknownRecordError: No such loan.
+            LoanStateError: The loan is repaid, written off or converted (use :meth:`recover`
+                after a write-off).
+            DateOrderError: ``on`` is before disbursement or the last ledger entry.
+            OverpaymentError: ``amount`` is more than is still owed.
+            AmountError: ``amount`` is not a positive whole-rupiah amount.
+        """
+        state = self._loan(loan_id)
+        value = int(rupiah(amount))
+        day = _day(on)
+        _rules.require_active(state, "repay")
+        _rules.require_after_disbursement(state, day)
+        owed = state.segment.total - state.paid
+        if value > owed:
+            raise OverpaymentError(
+                f"loan {loan_id!r} owes {owed:,} rupiah; a payment of {value:,} is too much",
+                path=f"loans[{loan_id!r}]",
+            )
+        margin, principal = split_payment(self._schedules, state.segment, state.paid, value)
+        cash, loans, income = state.accounts
+        postings = []
+        if margin:
+            postings.append(Posting(cash, income, margin))
+        if principal:
+            postings.append(Posting(cash, loans, principal))
+        index = self._record(Entry(day, EntryKind.REPAYMENT, loan_id, postings, memo))
+        return Repayment(loan_id, day, Decimal(value), Decimal(margin), Decimal(principal), index)
+
+    def share_profit(
+        self,
+        loan_id: str,
+        on: _dt.date,
+        business_profit: Decimal | int | str,
+        memo: str | None = None,
+    ) -> int:
+        """Collect the fund's share (nisbah) of a profit-sharing loan's realised profit.
+
+        The amount is ``round_rupiah(business_profit × profit_share)``; a loss is not shared here
+        (a lost principal is written off).
+        """
+        state = self._loan(loan_id)
+        loan = state.loan
+        if loan.product is not Product.PROFIT_SHARING or loan.profit_share is None:
+            raise LoanStateError(
+                f"loan {loan_id!r} is {loan.product.value}, not profit sharing",
+                path=f"loans[{loan_id!r}]",
+            )
+        amount = int(
+            round_rupiah(rupiah(business_profit, path="business_profit") * loan.profit_share)
+        )
+        if amount == 0:
+            raise OverpaymentError("the fund's share rounds to zero rupiah", path="business_profit")
+        posting = Posting(
+            Account(loan.fund_id, AccountKind.CASH),
+            Account(loan.fund_id, AccountKind.MARGIN_INCOME),
+            amount,
+        )
+        return self._record(Entry(_day(on), EntryKind.PROFIT_SHARE, loan_id, [posting], memo))
+
+    def restructure(
+        self,
+        loan_id: str,
+        on: _dt.date,
+        *,
+        instalments: int,
+        reason: str,
+        first_due: _dt.date | None = None,
+        frequency: Frequency | str | None = None,
+        method: Method | str | None = None,
+        margin: Decimal | int | str | None = None,
+    ) -> Restructuring:
+        """Reschedule the outstanding principal (and the remaining margin, or less).
+
+        Args:
+            loan_id: The loan (active, with principal outstanding).
+            on: Date agreed; not before the last ledger entry.
+            instalments: Number of new instalments.
+            reason: Why (kept in the record).
+            first_due: First new due date (default: one period after ``on``).
+            frequency: New frequency (default: the loan's).
+            method: New method (default: the loan's).
+            margin: Margin still to collect (default: what was left; never more).
+
+        Returns:
+            The appended :class:`Restructuring`.
+        """
+        state = self._loan(loan_id)
+        day = _day(on)
+        freq = _rules.enum_arg(Frequency, frequency, state.loan.frequency, "frequency")
+        meth = _rules.enum_arg(Method, method, state.loan.method, "method")
+        remaining = _rules.remaining_margin(self, state)
+        new_margin = remaining if margin is None else int(rupiah(margin, positive=False))
+        record = Restructuring(
+            loan_id=loan_id,
+            on=day,
+            instalments=instalments,
+            frequency=freq,
+            method=meth,
+            first_due=first_due or first_due_after(day, freq),
+            margin=Decimal(new_margin),
+            reason=reason,
+            after_entry=len(self.ledger),
+        )
+        apply = _rules.plan_restructuring(self, record, len(self.restructurings))
+        apply()
+        self.restructurings = (*self.restructurings, record)
+        return record
+
+    def write_off(self, loan_id: str, on: _dt.date, reason: str) -> int:
+        """Write off the whole outstanding principal as lost (*hapus buku*); return the entry."""
+        return self._close(loan_id, on, reason, EntryKind.WRITE_OFF, AccountKind.WRITE_OFFS)
+
+    def convert_to_zakat(self, loan_id: str, on: _dt.date, reason: str) -> int:
+        """Forgive the outstanding principal as zakat to a member who cannot pay (*gharim*).
+
+        Only for loans from a zakat fund to a member (a person can be a gharim; a group cannot).
+        """
+        return self._close(
+            loan_id, on, reason, EntryKind.ZAKAT_CONVERSION, AccountKind.ZAKAT_DISTRIBUTED
+        )
+
+    def recover(
+        self, loan_id: str, on: _dt.date, amount: Decimal | int | str, memo: str | None = None
+    ) -> int:
+        """Record money collected on a written-off loan (at most what was written off)."""
+        state = self._loan(loan_id)
+        value = rupiah(amount)
+        fund = state.loan.fund_id
+        posting = Posting(
+            Account(fund, AccountKind.CASH), Account(fund, AccountKind.RECOVERIES), value
+        )
+        return self._record(Entry(_day(on), EntryKind.RECOVERY, loan_id, [posting], memo))
+
+    def _close(
+        self, loan_id: str, on: _dt.date, reason: str, kind: EntryKind, debit: AccountKind
+    ) -> int:
+        state = self._loan(loan_id)
+        _rules.require_active(state, kind.value.replace("_", " "))
+        if state.outstanding == 0:
+            raise LoanStateError(
+                f"loan {loan_id!r} has no principal outstanding", path=f"loans[{loan_id!r}]"
+            )
+        fund = state.loan.fund_id
+        posting = Posting(
+            Account(fund, debit), Account(fund, AccountKind.LOANS, loan_id), state.outstanding
+        )
+        return self._record(Entry(_day(on), kind, loan_id, [posting], reason))
+
+    # -- savings -----------------------------------------------------------------------------
+    def deposit_savings(
+        self,
+        fund_id: str,
+        member_id: str,
+        kind: SavingsKind | str,
+        on: _dt.date,
+        amount: Decimal | int | str,
+    ) -> int:
+        """Record a member's savings deposit into a cooperative's fund."""
+        savings = _rules.enum_arg(SavingsKind, kind, None, "kind")
+        posting = Posting(
+            Account(fund_id, AccountKind.CASH),
+            Account(fund_id, savings.account_kind, member_id),
+            rupiah(amount),
+        )
+        self.fund(fund_id)
+        return self._record(Entry(_day(on), EntryKind.SAVINGS_DEPOSIT, None, [posting]))
+
+    def withdraw_savings(
+        self,
+        fund_id: str,
+        member_id: str,
+        kind: SavingsKind | str,
+        on: _dt.date,
+        amount: Decimal | int | str,
+        *,
+        leaving: bool = False,
+    ) -> int:
+        """Pay out a member's savings: sukarela any time, pokok and wajib only when leaving."""
+        savings = _rules.enum_arg(SavingsKind, kind, None, "kind")
+        if not savings.withdrawable and not leaving:
+            raise LoanStateError(
+                f"simpanan {savings.value} is returned only when the member leaves "
+                "(pass leaving=True)",
+                path="kind",
+            )
+        self.fund(fund_id)
+        posting = Posting(
+            Account(fund_id, savings.account_kind, member_id),
+            Account(fund_id, AccountKind.CASH),
+            rupiah(amount),
+        )
+        return self._record(Entry(_day(on), EntryKind.SAVINGS_WITHDRAWAL, None, [posting]))
+
+    # -- the one way in ----------------------------------------------------------------------
+    def _record(self, entry: Entry, pending: Loan | None = None) -> int:
+        """Check ``entry`` against the book's rules and the ledger's, then append it."""
+        index = len(self.ledger)
+        apply: Callable[[], None] = _rules.plan(self, entry, index, self.ledger.postings, pending)
+        prepared = self.ledger.prepare(entry)
+        self.ledger.commit(prepared)
+        apply()
+        return index
+
+    def _set_handover(self, handover: Handover) -> None:
+        if self.handover is not None:
+            raise HandoverError(
+                f"book {self.cluster_id!r} was already handed over on {self.handover.on} "
+                f"({self.handover.id!r})",
+                path="handover",
+            )
+        self.handover = handover

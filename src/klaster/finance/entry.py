@@ -1,0 +1,338 @@
+"""The records of the ledger: accounts, postings and entries, and the chart of which go together.
+
+An :class:`Entry` is one dated event (a funding, a disbursement, a repayment...) made of one or
+more :class:`Posting` s; each posting moves an amount from its ``credit`` account to its ``debit``
+account within one fund. :data:`RULES` says which account kinds each entry kind may post between,
+and so what each posting means (its :class:`Role`).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import enum
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from attrs import field, frozen
+
+from klaster._validate import (
+    check_date,
+    check_enum,
+    check_id,
+    check_optional_text,
+    enum_value,
+    to_date,
+)
+from klaster.errors import ValidationError
+from klaster.finance.money import check_rupiah, to_rupiah
+
+__all__ = ["RULES", "Account", "AccountKind", "Entry", "EntryKind", "Posting", "Role"]
+
+
+class AccountKind(enum.StrEnum):
+    """The kind of an account; every account belongs to one fund."""
+
+    CASH = "cash"
+    """Kas: the fund's cash (asset)."""
+    LOANS = "loans"
+    """Piutang pembiayaan: principal still owed on one loan (asset; ``ref`` is the loan ID)."""
+    CAPITAL = "capital"
+    """Modal dana: money received into the fund from its source."""
+    MARGIN_INCOME = "margin_income"
+    """Pendapatan margin/bagi hasil: margin and profit shares collected."""
+    RECOVERIES = "recoveries"
+    """Pemulihan: collected on loans after they were written off."""
+    WRITE_OFFS = "write_offs"
+    """Penghapusbukuan: principal written off as lost."""
+    ZAKAT_DISTRIBUTED = "zakat_distributed"
+    """Penyaluran zakat (gharim): principal forgiven as zakat to a debtor who cannot pay."""
+    SAVINGS_POKOK = "savings_pokok"
+    """Simpanan pokok: a member's one-time principal savings (``ref`` is the member ID)."""
+    SAVINGS_WAJIB = "savings_wajib"
+    """Simpanan wajib: a member's mandatory periodic savings."""
+    SAVINGS_SUKARELA = "savings_sukarela"
+    """Simpanan sukarela: a member's voluntary savings, withdrawable."""
+
+    @property
+    def debit_normal(self) -> bool:
+        """Whether the balance grows with debits (cash, loans, write-offs, zakat distributed)."""
+        return self in _DEBIT_NORMAL
+
+    @property
+    def label_id(self) -> str:
+        """Indonesian label for reports."""
+        return _ACCOUNT_LABELS[self][0]
+
+    @property
+    def label_en(self) -> str:
+        """English label for reports."""
+        return _ACCOUNT_LABELS[self][1]
+
+
+_DEBIT_NORMAL = frozenset(
+    {
+        AccountKind.CASH,
+        AccountKind.LOANS,
+        AccountKind.WRITE_OFFS,
+        AccountKind.ZAKAT_DISTRIBUTED,
+    }
+)
+_WITH_REF = frozenset(
+    {
+        AccountKind.LOANS,
+        AccountKind.SAVINGS_POKOK,
+        AccountKind.SAVINGS_WAJIB,
+        AccountKind.SAVINGS_SUKARELA,
+    }
+)
+_ACCOUNT_LABELS: Mapping[AccountKind, tuple[str, str]] = {
+    AccountKind.CASH: ("Kas", "Cash"),
+    AccountKind.LOANS: ("Piutang pembiayaan", "Loans outstanding"),
+    AccountKind.CAPITAL: ("Modal dana", "Fund capital"),
+    AccountKind.MARGIN_INCOME: ("Pendapatan margin/bagi hasil", "Margin and profit-share income"),
+    AccountKind.RECOVERIES: ("Pemulihan piutang hapus buku", "Recoveries on written-off loans"),
+    AccountKind.WRITE_OFFS: ("Penghapusbukuan", "Write-offs"),
+    AccountKind.ZAKAT_DISTRIBUTED: ("Konversi ke zakat (gharim)", "Converted to zakat (gharim)"),
+    AccountKind.SAVINGS_POKOK: ("Simpanan pokok", "Principal savings"),
+    AccountKind.SAVINGS_WAJIB: ("Simpanan wajib", "Mandatory savings"),
+    AccountKind.SAVINGS_SUKARELA: ("Simpanan sukarela", "Voluntary savings"),
+}
+
+
+def _to_account_kind(value: AccountKind | str) -> AccountKind:
+    return enum_value(AccountKind, value)
+
+
+def _check_ref(inst: Account, attribute: Any, value: str | None) -> None:
+    if inst.kind in _WITH_REF:
+        if value is None:
+            raise ValidationError(
+                f"a {inst.kind.value} account names its loan or member in ref", path=attribute.name
+            )
+        check_id(inst, attribute, value)
+    elif value is not None:
+        raise ValidationError(f"a {inst.kind.value} account has no ref", path=attribute.name)
+
+
+@frozen(cache_hash=True)
+class Account:
+    """One account of a fund: ``Account("F-1", "cash")``, ``Account("F-1", "loans", "L-7")``.
+
+    Args:
+        fund_id: The fund it belongs to.
+        kind: :class:`AccountKind`.
+        ref: The loan ID of a ``loans`` account, the member ID of a savings account; else ``None``.
+    """
+
+    fund_id: str = field(validator=check_id)
+    kind: AccountKind = field(converter=_to_account_kind, validator=check_enum(AccountKind))
+    ref: str | None = field(default=None, validator=_check_ref)
+
+    def __str__(self) -> str:
+        ref = f":{self.ref}" if self.ref is not None else ""
+        return f"{self.fund_id}:{self.kind.value}{ref}"
+
+
+class EntryKind(enum.StrEnum):
+    """What an entry records; each kind allows only certain accounts (see :data:`RULES`)."""
+
+    FUNDING = "funding"
+    """Penerimaan dana: money received from the fund's source."""
+    DISBURSEMENT = "disbursement"
+    """Pencairan: a loan paid out."""
+    REPAYMENT = "repayment"
+    """Angsuran: a repayment, split into margin and principal by the allocation order."""
+    PROFIT_SHARE = "profit_share"
+    """Bagi hasil: the fund's share of a profit-sharing loan's business profit."""
+    WRITE_OFF = "write_off"
+    """Hapus buku: outstanding principal written off."""
+    ZAKAT_CONVERSION = "zakat_conversion"
+    """Konversi ke zakat: outstanding principal forgiven as zakat to a gharim."""
+    RECOVERY = "recovery"
+    """Pemulihan: collected after a write-off."""
+    SAVINGS_DEPOSIT = "savings_deposit"
+    """Setoran simpanan: a member's savings paid in."""
+    SAVINGS_WITHDRAWAL = "savings_withdrawal"
+    """Penarikan simpanan: a member's savings paid out."""
+
+    @property
+    def label_id(self) -> str:
+        """Indonesian label for reports."""
+        return _ENTRY_LABELS[self][0]
+
+    @property
+    def label_en(self) -> str:
+        """English label for reports."""
+        return _ENTRY_LABELS[self][1]
+
+
+_ENTRY_LABELS: Mapping[EntryKind, tuple[str, str]] = {
+    EntryKind.FUNDING: ("Penerimaan dana", "Funds received"),
+    EntryKind.DISBURSEMENT: ("Pencairan pembiayaan", "Loans disbursed"),
+    EntryKind.REPAYMENT: ("Angsuran", "Repayments"),
+    EntryKind.PROFIT_SHARE: ("Bagi hasil", "Profit shares"),
+    EntryKind.WRITE_OFF: ("Hapus buku", "Written off"),
+    EntryKind.ZAKAT_CONVERSION: ("Konversi ke zakat", "Converted to zakat"),
+    EntryKind.RECOVERY: ("Pemulihan", "Recoveries"),
+    EntryKind.SAVINGS_DEPOSIT: ("Setoran simpanan", "Savings deposits"),
+    EntryKind.SAVINGS_WITHDRAWAL: ("Penarikan simpanan", "Savings withdrawals"),
+}
+
+
+class Role(enum.IntEnum):
+    """What one posting does (internal column code; stable: stored in the columns)."""
+
+    FUNDING = 0
+    DISBURSEMENT = 1
+    PRINCIPAL = 2
+    MARGIN = 3
+    PROFIT_SHARE = 4
+    WRITE_OFF = 5
+    ZAKAT = 6
+    RECOVERY = 7
+    SAVINGS_IN = 8
+    SAVINGS_OUT = 9
+
+
+_A = AccountKind
+_SAVINGS = (_A.SAVINGS_POKOK, _A.SAVINGS_WAJIB, _A.SAVINGS_SUKARELA)
+RULES: Mapping[tuple[EntryKind, AccountKind, AccountKind], Role] = {
+    (EntryKind.FUNDING, _A.CASH, _A.CAPITAL): Role.FUNDING,
+    (EntryKind.DISBURSEMENT, _A.LOANS, _A.CASH): Role.DISBURSEMENT,
+    (EntryKind.REPAYMENT, _A.CASH, _A.LOANS): Role.PRINCIPAL,
+    (EntryKind.REPAYMENT, _A.CASH, _A.MARGIN_INCOME): Role.MARGIN,
+    (EntryKind.PROFIT_SHARE, _A.CASH, _A.MARGIN_INCOME): Role.PROFIT_SHARE,
+    (EntryKind.WRITE_OFF, _A.WRITE_OFFS, _A.LOANS): Role.WRITE_OFF,
+    (EntryKind.ZAKAT_CONVERSION, _A.ZAKAT_DISTRIBUTED, _A.LOANS): Role.ZAKAT,
+    (EntryKind.RECOVERY, _A.CASH, _A.RECOVERIES): Role.RECOVERY,
+    **{(EntryKind.SAVINGS_DEPOSIT, _A.CASH, s): Role.SAVINGS_IN for s in _SAVINGS},
+    **{(EntryKind.SAVINGS_WITHDRAWAL, s, _A.CASH): Role.SAVINGS_OUT for s in _SAVINGS},
+}
+"""The chart of entries: which (entry kind, debit kind, credit kind) a posting may have."""
+_LOAN_KINDS = frozenset(
+    {
+        EntryKind.DISBURSEMENT,
+        EntryKind.REPAYMENT,
+        EntryKind.PROFIT_SHARE,
+        EntryKind.WRITE_OFF,
+        EntryKind.ZAKAT_CONVERSION,
+        EntryKind.RECOVERY,
+    }
+)
+_KIND_CODE = {kind: code for code, kind in enumerate(EntryKind)}
+_KIND_OF_CODE = tuple(EntryKind)
+
+
+def _to_entry_kind(value: EntryKind | str) -> EntryKind:
+    return enum_value(EntryKind, value)
+
+
+def _check_posting(inst: Posting, attribute: Any, value: Account) -> None:
+    if not isinstance(value, Account):
+        raise ValidationError(
+            f"must be an Account, got {type(value).__name__}", path=attribute.name
+        )
+    if attribute.name == "credit":
+        if value == inst.debit:
+            raise ValidationError("debit and credit are the same account", path=attribute.name)
+        if value.fund_id != inst.debit.fund_id:
+            raise ValidationError(
+                f"credit is in fund {value.fund_id!r} but debit in {inst.debit.fund_id!r}; a "
+                "posting stays within one fund",
+                path=attribute.name,
+            )
+
+
+def _check_amount(inst: object, attribute: Any, value: Any) -> None:
+    check_rupiah(inst, attribute, value)
+    if value == 0:
+        raise ValidationError("must be more than zero", path=attribute.name)
+
+
+@frozen
+class Posting:
+    """``amount`` moved from the ``credit`` account to the ``debit`` account of one fund.
+
+    Args:
+        debit: The account debited (cash received, a loan paid out...).
+        credit: The account credited.
+        amount: Whole rupiah, more than zero.
+    """
+
+    debit: Account = field(validator=_check_posting)
+    credit: Account = field(validator=_check_posting)
+    amount: Decimal = field(converter=to_rupiah, validator=_check_amount)
+
+
+def _to_postings(value: Iterable[Posting]) -> tuple[Posting, ...]:
+    return tuple(value)
+
+
+def _check_postings(inst: Entry, attribute: Any, value: tuple[Posting, ...]) -> None:
+    if not value:
+        raise ValidationError("an entry has at least one posting", path=attribute.name)
+    funds = set()
+    for index, posting in enumerate(value):
+        where = f"{attribute.name}[{index}]"
+        if not isinstance(posting, Posting):
+            raise ValidationError(f"must be a Posting, got {type(posting).__name__}", path=where)
+        if (inst.kind, posting.debit.kind, posting.credit.kind) not in RULES:
+            raise ValidationError(
+                f"a {inst.kind.value} entry cannot debit {posting.debit.kind.value} and credit "
+                f"{posting.credit.kind.value}",
+                path=where,
+            )
+        if posting.debit.kind is AccountKind.LOANS or posting.credit.kind is AccountKind.LOANS:
+            loan_ref = (
+                posting.debit.ref if posting.debit.kind is AccountKind.LOANS else posting.credit.ref
+            )
+            if loan_ref != inst.loan_id:
+                raise ValidationError(
+                    f"posts to loan {loan_ref!r} but the entry is for loan {inst.loan_id!r}",
+                    path=where,
+                )
+        funds.add(posting.debit.fund_id)
+    if len(funds) > 1:
+        raise ValidationError(
+            f"postings in several funds ({', '.join(sorted(funds))}); an entry is in one fund",
+            path=attribute.name,
+        )
+
+
+def _check_loan_id(inst: Entry, attribute: Any, value: str | None) -> None:
+    if inst.kind in _LOAN_KINDS:
+        if value is None:
+            raise ValidationError(f"a {inst.kind.value} entry names its loan", path=attribute.name)
+        check_id(inst, attribute, value)
+    elif value is not None:
+        raise ValidationError(f"a {inst.kind.value} entry has no loan", path=attribute.name)
+
+
+@frozen
+class Entry:
+    """One dated event of the ledger, made of balanced postings in one fund.
+
+    Args:
+        on: Date (entries are in date order).
+        kind: :class:`EntryKind`.
+        loan_id: The loan it concerns (required for loan entries, ``None`` otherwise).
+        postings: The :class:`Posting` s, all in one fund.
+        memo: Free text (a reason, a receipt number; never personal data).
+    """
+
+    on: _dt.date = field(converter=to_date, validator=check_date)
+    kind: EntryKind = field(converter=_to_entry_kind, validator=check_enum(EntryKind))
+    loan_id: str | None = field(validator=_check_loan_id)
+    postings: tuple[Posting, ...] = field(converter=_to_postings, validator=_check_postings)
+    memo: str | None = field(default=None, validator=check_optional_text)
+
+    @property
+    def fund_id(self) -> str:
+        """The fund the entry is in."""
+        return self.postings[0].debit.fund_id
+
+    @property
+    def amount(self) -> Decimal:
+        """Total of the postings (a repayment's margin plus principal)."""
+        return sum((p.amount for p in self.postings), Decimal(0))

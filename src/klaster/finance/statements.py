@@ -1,0 +1,367 @@
+"""Statements a finance officer expects: fund statement, schedule vs actual, aging.
+
+Every line a report shows carries an Indonesian and an English label; the ``render`` functions
+print both (``"Angsuran pokok / Principal repaid"``) with amounts in the Indonesian format.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+
+from attrs import frozen
+
+from klaster.finance import _snapshot
+from klaster.finance.book import Finance
+from klaster.finance.entry import Account, AccountKind, Role
+from klaster.finance.errors import LedgerError
+from klaster.finance.money import format_rupiah
+from klaster.finance.party import Party
+from klaster.finance.portfolio import Books, Dimension, _books, _key
+
+__all__ = [
+    "AgingBucket",
+    "FundStatement",
+    "InstalmentStatus",
+    "StatementLine",
+    "aging",
+    "fund_statement",
+    "render_aging",
+    "render_statement",
+    "schedule_vs_actual",
+]
+
+_ROLE_LABELS: Mapping[int, tuple[str, str]] = {
+    Role.FUNDING: ("Penerimaan dana", "Funds received"),
+    Role.PRINCIPAL: ("Angsuran pokok", "Principal repaid"),
+    Role.MARGIN: ("Margin diterima", "Margin received"),
+    Role.PROFIT_SHARE: ("Bagi hasil diterima", "Profit shares received"),
+    Role.RECOVERY: ("Pemulihan piutang hapus buku", "Recoveries after write-off"),
+    Role.SAVINGS_IN: ("Setoran simpanan anggota", "Member savings deposited"),
+    Role.DISBURSEMENT: ("Pencairan pembiayaan", "Loans disbursed"),
+    Role.SAVINGS_OUT: ("Penarikan simpanan anggota", "Member savings withdrawn"),
+    Role.WRITE_OFF: ("Hapus buku", "Written off"),
+    Role.ZAKAT: ("Konversi ke zakat (gharim)", "Converted to zakat (gharim)"),
+}
+_RECEIPTS = (
+    Role.FUNDING,
+    Role.PRINCIPAL,
+    Role.MARGIN,
+    Role.PROFIT_SHARE,
+    Role.RECOVERY,
+    Role.SAVINGS_IN,
+)
+_PAYMENTS = (Role.DISBURSEMENT, Role.SAVINGS_OUT)
+
+
+@frozen
+class StatementLine:
+    """One labelled amount of a statement.
+
+    Args:
+        label_id: Indonesian label.
+        label_en: English label.
+        amount: Whole rupiah.
+    """
+
+    label_id: str
+    label_en: str
+    amount: Decimal
+
+
+@frozen
+class FundStatement:
+    """A fund's cash movements over a period, with its loan portfolio at both ends.
+
+    Args:
+        fund_id: The fund.
+        start: First day of the period.
+        end: Last day of the period.
+        held_by: Who held the fund at the end of the period.
+        opening_cash: Cash at the end of the day before ``start``.
+        receipts: Cash received in the period, by kind.
+        payments: Cash paid out in the period, by kind.
+        closing_cash: Cash at the end of ``end`` (= opening + receipts − payments, checked).
+        loans_opening: Principal outstanding before ``start``.
+        loans_closing: Principal outstanding at the end of ``end``.
+        non_cash: Principal taken off the books in the period (write-offs, zakat conversions).
+    """
+
+    fund_id: str
+    start: _dt.date
+    end: _dt.date
+    held_by: Party
+    opening_cash: Decimal
+    receipts: tuple[StatementLine, ...]
+    payments: tuple[StatementLine, ...]
+    closing_cash: Decimal
+    loans_opening: Decimal
+    loans_closing: Decimal
+    non_cash: tuple[StatementLine, ...]
+
+    @property
+    def net_assets(self) -> Decimal:
+        """Cash plus loans outstanding at the end (what the fund is worth as a revolving fund)."""
+        return self.closing_cash + self.loans_closing
+
+
+def fund_statement(book: Finance, fund_id: str, start: _dt.date, end: _dt.date) -> FundStatement:
+    """The statement of fund ``fund_id`` for the days ``start`` to ``end`` (both included).
+
+    Raises:
+        LedgerError: The movements do not add up to the ledger's closing balance (an audit
+            failure: it cannot happen through the API).
+    """
+    book.fund(fund_id)
+    ledger = book.ledger
+    accounts = ledger.accounts()
+    cash = ledger.account_number(_account(fund_id))
+    begin = ledger.position(start - _dt.timedelta(days=1))
+    stop = ledger.position(end)
+    cols = ledger.columns()
+    opening = loans_open = loans_close = 0
+    flows: dict[int, int] = {}
+    for pos in range(stop):
+        debit, credit, amount = cols["debit"][pos], cols["credit"][pos], cols["amount"][pos]
+        account = accounts[debit] if debit != cash else accounts[credit]
+        if account.fund_id != fund_id:
+            continue
+        delta_cash = amount if debit == cash else -amount if credit == cash else 0
+        delta_loans = (
+            amount
+            if accounts[debit].kind is AccountKind.LOANS
+            else -amount
+            if accounts[credit].kind is AccountKind.LOANS
+            else 0
+        )
+        if pos < begin:
+            opening += delta_cash
+            loans_open += delta_loans
+        else:
+            role = cols["role"][pos]
+            flows[role] = flows.get(role, 0) + amount
+        loans_close += delta_loans
+    receipts = _lines(flows, _RECEIPTS)
+    payments = _lines(flows, _PAYMENTS)
+    closing = ledger.balance(_account(fund_id), end)
+    computed = opening + sum(int(x.amount) for x in receipts) - sum(int(x.amount) for x in payments)
+    if computed != closing:
+        raise LedgerError(
+            f"fund {fund_id!r}: movements give {computed:,} but the ledger {closing:,}",
+            path="entries",
+        )
+    return FundStatement(
+        fund_id=fund_id,
+        start=start,
+        end=end,
+        held_by=book.holder_of(fund_id, end),
+        opening_cash=Decimal(opening),
+        receipts=receipts,
+        payments=payments,
+        closing_cash=closing,
+        loans_opening=Decimal(loans_open),
+        loans_closing=Decimal(loans_close),
+        non_cash=_lines(flows, (Role.WRITE_OFF, Role.ZAKAT)),
+    )
+
+
+def _account(fund_id: str) -> Account:
+    return Account(fund_id, AccountKind.CASH)
+
+
+def _lines(flows: Mapping[int, int], roles: Iterable[Role]) -> tuple[StatementLine, ...]:
+    return tuple(StatementLine(*_ROLE_LABELS[role], Decimal(flows.get(role, 0))) for role in roles)
+
+
+def render_statement(statement: FundStatement) -> str:
+    """The statement as a bilingual text table."""
+    rows = [
+        (f"Laporan dana / Fund statement {statement.fund_id}", ""),
+        (f"Periode / Period {statement.start} – {statement.end}", ""),
+        (
+            f"Dikelola oleh / Held by {statement.held_by.kind.label_id} / "
+            f"{statement.held_by.kind.label_en} {statement.held_by.id}",
+            "",
+        ),
+        ("Saldo kas awal / Opening cash", format_rupiah(statement.opening_cash)),
+    ]
+    rows += [
+        (f"  + {x.label_id} / {x.label_en}", format_rupiah(x.amount)) for x in statement.receipts
+    ]
+    rows += [
+        (f"  - {x.label_id} / {x.label_en}", format_rupiah(x.amount)) for x in statement.payments
+    ]
+    rows.append(("Saldo kas akhir / Closing cash", format_rupiah(statement.closing_cash)))
+    rows.append(
+        ("Piutang awal / Loans outstanding, opening", format_rupiah(statement.loans_opening))
+    )
+    rows += [
+        (f"  {x.label_id} / {x.label_en}", format_rupiah(x.amount)) for x in statement.non_cash
+    ]
+    rows.append(
+        ("Piutang akhir / Loans outstanding, closing", format_rupiah(statement.loans_closing))
+    )
+    rows.append(("Aset bersih dana / Fund net assets", format_rupiah(statement.net_assets)))
+    return _table(rows)
+
+
+def _table(rows: list[tuple[str, str]]) -> str:
+    width = max(len(a) for a, _ in rows)
+    amounts = max(len(b) for _, b in rows)
+    return "\n".join(f"{a:<{width}}  {b:>{amounts}}".rstrip() for a, b in rows)
+
+
+@frozen
+class InstalmentStatus:
+    """One instalment of the schedule in force, against what was paid.
+
+    Args:
+        number: Instalment number.
+        due: Due date.
+        total: Amount due (principal + margin).
+        paid: Part of it paid by the day asked about.
+        paid_on: Day it was fully paid (``None`` while not).
+        days_late: Days between due and full payment, or until the day asked if still unpaid.
+    """
+
+    number: int
+    due: _dt.date
+    total: Decimal
+    paid: Decimal
+    paid_on: _dt.date | None
+    days_late: int
+
+
+def schedule_vs_actual(book: Finance, loan_id: str, on: _dt.date) -> tuple[InstalmentStatus, ...]:
+    """The schedule in force for ``loan_id`` on ``on``, instalment by instalment, vs payments."""
+    position = book.position(loan_id, on)  # checks the loan and the date
+    state = book._loan(loan_id)
+    day = on.toordinal()
+    seg = _snapshot.current_segment(state, day)
+    cols = book.ledger.columns()
+    end = book.ledger.position(on)
+    payments = [
+        (cols["on"][p], cols["amount"][p])
+        for p in state.positions
+        if seg.start <= p < end and cols["role"][p] in (Role.PRINCIPAL, Role.MARGIN)
+    ]
+    s = book._schedules
+    result = []
+    previous = 0
+    for k in range(seg.n):
+        cum, due = s.cum[seg.row + k], s.due[seg.row + k]
+        covered = min(cum - previous, max(0, int(position.paid) - previous))
+        running, paid_on = 0, None
+        for when, amount in payments:
+            running += amount
+            if running >= cum:
+                paid_on = when
+                break
+        late = (paid_on if paid_on is not None else day) - due
+        result.append(
+            InstalmentStatus(
+                k + 1,
+                _dt.date.fromordinal(due),
+                Decimal(cum - previous),
+                Decimal(covered),
+                _dt.date.fromordinal(paid_on) if paid_on is not None else None,
+                max(0, late) if paid_on is not None or due < day else 0,
+            )
+        )
+        previous = cum
+    return tuple(result)
+
+
+_BUCKETS: tuple[tuple[int, int | None, str, str], ...] = (
+    (0, 0, "Lancar (tidak menunggak)", "Current (not late)"),
+    (1, 30, "Menunggak 1–30 hari", "1–30 days late"),
+    (31, 60, "Menunggak 31–60 hari", "31–60 days late"),
+    (61, 90, "Menunggak 61–90 hari", "61–90 days late"),
+    (91, None, "Menunggak lebih dari 90 hari", "More than 90 days late"),
+)
+
+
+@frozen
+class AgingBucket:
+    """Loans outstanding by days late (*umur tunggakan*).
+
+    Args:
+        label_id: Indonesian label.
+        label_en: English label.
+        low: Fewest days late in the bucket.
+        high: Most days late (``None``: no limit).
+        loans: Loans in the bucket.
+        outstanding: Their principal outstanding.
+        share: Their share of the gross outstanding portfolio.
+        restructured: How many of them are restructured.
+    """
+
+    label_id: str
+    label_en: str
+    low: int
+    high: int | None
+    loans: int
+    outstanding: Decimal
+    share: Decimal
+    restructured: int
+
+
+def aging(
+    books: Books, on: _dt.date, *, by: Dimension | str | None = None
+) -> dict[str | None, tuple[AgingBucket, ...]]:
+    """Aging of the loans outstanding on ``on``: current, 1–30, 31–60, 61–90, >90 days late.
+
+    Returns key → buckets (the key is ``None`` when ``by`` is ``None``).
+    """
+    sums: dict[str | None, list[list[int]]] = {}
+    for book in _books(books):
+        key = _key(by, book)
+        snap = _snapshot.take(book, on)
+        for loan, out, late, restr in zip(
+            snap.loans, snap.outstanding, snap.late, snap.restructured, strict=True
+        ):
+            if out <= 0:
+                continue
+            slots = sums.setdefault(key(loan), [[0, 0, 0] for _ in _BUCKETS])
+            index = next(
+                i
+                for i, (low, high, _, _) in enumerate(_BUCKETS)
+                if late >= low and (high is None or late <= high)
+            )
+            slots[index][0] += 1
+            slots[index][1] += out
+            slots[index][2] += int(restr)
+    result = {}
+    for k, slots in sums.items():
+        total = sum(s[1] for s in slots)
+        result[k] = tuple(
+            AgingBucket(
+                label_id,
+                label_en,
+                low,
+                high,
+                loans,
+                Decimal(out),
+                Decimal(out) / total if total else Decimal(0),
+                restr,
+            )
+            for (low, high, label_id, label_en), (loans, out, restr) in zip(
+                _BUCKETS, slots, strict=True
+            )
+        )
+    return result
+
+
+def render_aging(buckets: Iterable[AgingBucket]) -> str:
+    """Aging buckets as a bilingual text table."""
+    rows = [("Umur tunggakan / Days late", "Pinjaman/Loans  Pokok/Principal  %")]
+    for b in buckets:
+        pct = (b.share * 100).quantize(Decimal("0.01"))
+        rows.append(
+            (
+                f"{b.label_id} / {b.label_en}",
+                f"{b.loans:>5}  {format_rupiah(b.outstanding):>18}  {pct:>6}",
+            )
+        )
+    return _table(rows)
