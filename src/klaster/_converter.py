@@ -1,34 +1,57 @@
-"""The one cattrs converter behind every klaster document.
+"""The cattrs converter behind every klaster document, in its two configurations.
 
 Strict on the way in: unknown keys, wrong JSON types (``"3"`` for an int, ``3`` for a string) and
 floats for money are refused; every problem is reported with its document path through
 ``cattrs.transform_error``. Compact on the way out: fields equal to their default are omitted.
+
+:func:`make_converter` builds both configurations from the same hooks: ``CONVERTER`` (detailed
+validation: collects every problem with its path, for the error message) and ``FAST_CONVERTER``
+(stops at the first problem, with no bookkeeping per field and leaner tuple hooks). A document is
+read with the fast one first and, only if that fails, again with the detailed one: both accept
+exactly the same documents and build equal objects, so the result is the same, just sooner.
+
+Memory: a program document repeats the same few village names, sector and business codes and
+birth years a million times, and names each member again in its group spells and cooperative.
+While one cluster is read, those values are shared: one string (or int) object per value instead
+of one per occurrence (see ``_SHARED_FIELDS``). Dates are shared by ``_validate._parse_date``.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import enum
+import types
 import typing
 from decimal import Decimal
 from typing import Any
 
 import cattrs
 from cattrs.errors import ForbiddenExtraKeysError
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from klaster._validate import _parse_date
+from klaster._validate import _DATE_CACHE, _parse_date
 from klaster.cluster import Cluster
+from klaster.cooperative import Cooperative
 from klaster.errors import KlasterError, ValidationError
+from klaster.group import Group, Membership
 from klaster.lifecycle import Lifecycle, PhaseChange
+from klaster.member import Member
 from klaster.program import Program
 from klaster.records import Records
 
 _JSON_NAMES = {str: "a string", int: "a whole number", bool: "true or false"}
 
 
-def _strict(kind: type) -> Any:
+def _strict(kind: type, *, share: Any = None) -> Any:
     name = _JSON_NAMES[kind]
+    if share is not None:
+
+        def shared(value: Any, _type: Any) -> Any:
+            if type(value) is not kind:
+                raise ValidationError(f"must be {name}, got {_json_type(value)}")
+            return share(value, value)
+
+        return shared
 
     def structure(value: Any, _type: Any) -> Any:
         # bool is an int in Python, but not in a klaster document.
@@ -53,6 +76,10 @@ def _json_type(value: object) -> str:
 
 
 def _structure_date(value: Any, _type: Any) -> _dt.date:
+    if type(value) is str:
+        found = _DATE_CACHE.get(value)  # the usual case: a date seen before
+        if found is not None:
+            return found
     if not isinstance(value, str):
         raise ValidationError(f"must be a date string 'YYYY-MM-DD', got {_json_type(value)}")
     try:
@@ -83,10 +110,95 @@ def _structure_enum(value: Any, type_: type[enum.Enum]) -> enum.Enum:
         raise ValidationError(f"invalid value {value!r}: use one of {valid}") from None
 
 
-def _make_converter() -> cattrs.Converter:
-    conv = cattrs.Converter(forbid_extra_keys=True, omit_if_default=True)
+def _optional_of(type_: Any) -> Any:
+    """``X`` for ``X | None`` (or ``Optional[X]``), else ``None``."""
+    if typing.get_origin(type_) not in (typing.Union, types.UnionType):
+        return None
+    args = typing.get_args(type_)
+    if len(args) != 2 or type(None) not in args:
+        return None
+    return args[0] if args[1] is type(None) else args[1]
+
+
+def _optional(inner: Any, inner_type: Any) -> Any:
+    # What cattrs does for ``X | None``, with the hook of X looked up once instead of per value.
+    def structure(value: Any, _type: Any) -> Any:
+        if value is None:
+            return None
+        return inner(value, inner_type)
+
+    return structure
+
+
+def _homogeneous(type_: Any) -> Any:
+    """``X`` for ``tuple[X, ...]`` (X not Any), else ``None``."""
+    args = typing.get_args(type_)
+    if typing.get_origin(type_) is tuple and len(args) == 2 and args[1] is Ellipsis:
+        return None if args[0] is Any else args[0]
+    return None
+
+
+def _tuple_of(inner: Any, item: Any) -> Any:
+    # What cattrs does for ``tuple[X, ...]`` without detailed validation, minus the generator.
+    def structure(value: Any, _type: Any) -> tuple[Any, ...]:
+        return tuple([inner(v, item) for v in value])
+
+    return structure
+
+
+# Fields whose values repeat across the records of a cluster: checked as usual, then shared
+# through _SHARED (one object per distinct value). Member.id comes first in a cluster, so the
+# member IDs that group spells and cooperatives list become the member's own string.
+_SHARED_FIELDS: dict[type, tuple[str, ...]] = {
+    Member: ("id", "village", "sector", "business_type", "birth_year"),
+    Membership: ("member_id",),
+    Group: ("sector",),
+    Cooperative: ("sectors", "member_ids"),
+}
+# Filled while one cluster is structured and emptied after it (see structure_cluster below), so
+# it never holds more than one cluster's values. Shared between threads: harmless, since a value
+# is only ever replaced by an equal one of the same type.
+_SHARED: dict[object, object] = {}
+
+
+def _shared_hook(conv: cattrs.Converter, type_: Any) -> Any:
+    share = _SHARED.setdefault
+    if type_ in (str, int):
+        return _strict(type_, share=share)
+    inner_type = _optional_of(type_)
+    if inner_type is not None:
+        return _optional(_shared_hook(conv, inner_type), inner_type)
+    if _homogeneous(type_) is str:
+        as_tuple = conv.get_structure_hook(type_)
+
+        def structure(value: Any, _type: Any) -> tuple[object, ...]:
+            return tuple([share(v, v) for v in as_tuple(value, type_)])
+
+        return structure
+    raise TypeError(f"cannot share values of {type_}")  # pragma: no cover - a wrong table
+
+
+def make_converter(*, detailed: bool = True) -> cattrs.Converter:
+    """Build the document converter.
+
+    Args:
+        detailed: Collect every problem with its path (for error messages) instead of stopping at
+            the first one. Both configurations accept the same documents and build equal objects.
+    """
+    conv = cattrs.Converter(
+        forbid_extra_keys=True, omit_if_default=True, detailed_validation=detailed
+    )
     for kind in (str, int, bool):
         conv.register_structure_hook(kind, _strict(kind))
+    conv.register_structure_hook_factory(
+        lambda t: _optional_of(t) is not None,
+        lambda t: _optional(conv.get_structure_hook(_optional_of(t)), _optional_of(t)),
+    )
+    if not detailed:  # the detailed configuration keeps cattrs' own, which collects errors
+        conv.register_structure_hook_factory(
+            lambda t: _homogeneous(t) is not None,
+            lambda t: _tuple_of(conv.get_structure_hook(_homogeneous(t)), _homogeneous(t)),
+        )
     conv.register_structure_hook(_dt.date, _structure_date)
     conv.register_unstructure_hook(_dt.date, _dt.date.isoformat)
     conv.register_structure_hook(Decimal, _structure_decimal)
@@ -120,14 +232,34 @@ def _make_converter() -> cattrs.Converter:
         Lifecycle, lambda value, _t: Lifecycle(conv.structure(value, history))
     )
     conv.register_unstructure_hook(Lifecycle, lambda life: conv.unstructure(life.history, history))
+    for cls, names in _SHARED_FIELDS.items():
+        hints = typing.get_type_hints(cls)
+        overrides: dict[str, Any] = {
+            name: override(struct_hook=_shared_hook(conv, hints[name])) for name in names
+        }
+        conv.register_structure_hook(cls, make_dict_structure_fn(cls, conv, **overrides))
     # Cluster and Program keep derived state in init=False fields: leave those out explicitly.
     for cls in (Cluster, Program):
-        conv.register_structure_hook(cls, make_dict_structure_fn(cls, conv))
         conv.register_unstructure_hook(cls, make_dict_unstructure_fn(cls, conv))
+    cluster_fn = make_dict_structure_fn(Cluster, conv)
+
+    def structure_cluster(value: Any, type_: Any) -> Cluster:
+        _SHARED.clear()
+        try:
+            return cluster_fn(value, type_)
+        finally:
+            _SHARED.clear()
+
+    # (Hooks built from other hooks keep them: register the parts before what contains them.)
+    conv.register_structure_hook(Cluster, structure_cluster)
+    conv.register_structure_hook(Program, make_dict_structure_fn(Program, conv))
     return conv
 
 
-CONVERTER = _make_converter()
+CONVERTER = make_converter()
+"""Detailed validation: every problem of a document, each with its path (see :func:`problems`)."""
+FAST_CONVERTER = make_converter(detailed=False)
+"""Stops at the first problem; for reading documents that are most likely valid."""
 
 
 def _format_exception(exc: BaseException, type_: Any) -> str:
@@ -139,10 +271,8 @@ def _format_exception(exc: BaseException, type_: Any) -> str:
         return f"\x00\x00unknown field {fields}; valid fields are {valid}"
     if isinstance(exc, KeyError):
         return "\x00\x00required field is missing"
-    if (
-        (isinstance(exc, (TypeError, AttributeError))
-        and "object" in str(exc))
-        or (isinstance(exc, ValueError) and "not enough values" in str(exc))
+    if (isinstance(exc, (TypeError, AttributeError)) and "object" in str(exc)) or (
+        isinstance(exc, ValueError) and "not enough values" in str(exc)
     ):
         return f"\x00\x00must be {_expected(type_)}"
     return f"\x00\x00invalid value: {type(exc).__name__}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
+import functools
 import re
 from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
@@ -85,10 +86,13 @@ def check_optional_text(inst: object, attribute: Any, value: Any) -> None:
         check_text(inst, attribute, value)
 
 
+@functools.cache  # validators are built per call in places (e.g. Member's birth year check)
 def int_at_least(minimum: int) -> Callable[[Any, Any, Any], None]:
     """Return a validator for an ``int`` (not ``bool``) no smaller than ``minimum``."""
 
     def check(_inst: object, attribute: Any, value: Any) -> None:
+        if type(value) is int and value >= minimum:  # the usual case, in one test
+            return
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValidationError(
                 f"must be a whole number, got {type(value).__name__}", path=attribute.name
@@ -99,6 +103,7 @@ def int_at_least(minimum: int) -> Callable[[Any, Any, Any], None]:
     return check
 
 
+@functools.cache
 def optional_int_at_least(minimum: int) -> Callable[[Any, Any, Any], None]:
     """Like :func:`int_at_least`, but ``None`` is allowed."""
     inner = int_at_least(minimum)
@@ -146,6 +151,8 @@ def _parse_date(text: str) -> _dt.date:
 
 def check_date(_inst: object, attribute: Any, value: Any) -> None:
     """Validate a ``datetime.date`` (a ``datetime`` is refused: klaster records days, not times)."""
+    if type(value) is _dt.date:  # the usual case, in one test
+        return
     if isinstance(value, str):
         raise ValidationError(
             f"invalid date {value!r}: use the ISO form 'YYYY-MM-DD'", path=attribute.name

@@ -118,12 +118,9 @@ class Cluster:
 
     def __attrs_post_init__(self) -> None:
         self._villages = _village_index(self.region)
-        for index, member in enumerate(self.members):
-            _wrap(self._check_member, member, f"members[{index}]")
-        for index, group in enumerate(self.groups):
-            _wrap(self._check_group, group, f"groups[{index}]")
-        for index, coop in enumerate(self.cooperatives):
-            _wrap(self._check_cooperative, coop, f"cooperatives[{index}]")
+        _check_each(self._check_member, self.members, "members")
+        _check_each(self._check_group, self.groups, "groups")
+        _check_each(self._check_cooperative, self.cooperatives, "cooperatives")
 
     # -- queries ----------------------------------------------------------------------------
     @property
@@ -167,10 +164,15 @@ class Cluster:
         """Replace the member with the same ID (to record ``left``, a new phone, ...)."""
         where = f"members[{self.members.index_of(member.id)}]"
         _wrap(self._check_member, member, where)
+        old = self.members[member.id]
         self.members._put(member)
-        for group in self.groups:
-            if member.id in group.member_ids():
-                _wrap(self._check_group, group, f"groups[{self.groups.index_of(group.id)}]")
+        try:
+            for group in self.groups:
+                if member.id in group.member_ids():
+                    _wrap(self._check_group, group, f"groups[{self.groups.index_of(group.id)}]")
+        except KlasterError:
+            self.members._put(old)  # a refused replacement changes nothing
+            raise
         return member
 
     def add_group(self, group: Group) -> Group:
@@ -287,12 +289,14 @@ class Cluster:
         return group
 
     def _check_sector(self, code: str, path: str) -> None:
-        if code not in self.sector_codes:
-            raise InvalidReferenceError(
-                f"unknown sector {code!r} for cluster {self.id!r}; its sectors are "
-                + ", ".join(repr(c) for c in self.sector_codes),
-                path=path,
-            )
+        for sector in self.sectors:  # (not sector_codes: called once per record, keep it lean)
+            if sector.sector == code:
+                return
+        raise InvalidReferenceError(
+            f"unknown sector {code!r} for cluster {self.id!r}; its sectors are "
+            + ", ".join(repr(c) for c in self.sector_codes),
+            path=path,
+        )
 
     def _check_member(self, member: Member) -> None:
         if not isinstance(member, Member):
@@ -319,8 +323,11 @@ class Cluster:
         if not isinstance(group, Group):
             raise ValidationError(f"must be a Group, got {type(group).__name__}")
         self._check_sector(group.sector, "sector")
+        members = self.members._by_id
         for index, spell in enumerate(group.memberships):
-            member = self.members.get(spell.member_id)
+            member = members.get(spell.member_id)
+            if member is not None and member.sector == group.sector:
+                continue
             where = f"memberships[{index}].member_id"
             if member is None:
                 raise InvalidReferenceError(
@@ -328,20 +335,20 @@ class Cluster:
                     "the member to this cluster first",
                     path=where,
                 )
-            if member.sector != group.sector:
-                raise InvalidReferenceError(
-                    f"member {member.id!r} works in sector {member.sector!r}, but the group is "
-                    f"in {group.sector!r}",
-                    path=where,
-                )
+            raise InvalidReferenceError(
+                f"member {member.id!r} works in sector {member.sector!r}, but the group is "
+                f"in {group.sector!r}",
+                path=where,
+            )
 
     def _check_cooperative(self, coop: Cooperative) -> None:
         if not isinstance(coop, Cooperative):
             raise ValidationError(f"must be a Cooperative, got {type(coop).__name__}")
         for index, code in enumerate(coop.sectors):
             self._check_sector(code, f"sectors[{index}]")
+        members = self.members._by_id
         for index, member_id in enumerate(coop.member_ids):
-            if member_id not in self.members:
+            if member_id not in members:
                 raise InvalidReferenceError(
                     f"member {member_id!r} is not a member of cluster {self.id!r}",
                     path=f"member_ids[{index}]",
@@ -355,6 +362,16 @@ def _village_index(region: Region) -> dict[str, list[Region]]:
         if desa.code:
             index.setdefault(desa.code, []).append(desa)
     return index
+
+
+def _check_each(check: Any, records: Iterable[object], kind: str) -> None:
+    # As _wrap on each record, but the path is only written out for the one that fails.
+    index = 0
+    try:
+        for index, record in enumerate(records):  # noqa: B007 - index is read on failure
+            check(record)
+    except KlasterError as exc:
+        raise exc.at(f"{kind}[{index}]") from None
 
 
 def _wrap(check: Any, record: object, where: str) -> None:

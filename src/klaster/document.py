@@ -4,22 +4,61 @@ A document looks like ``{"klaster": "program", "schema_version": 1, "program": {
 ISO strings, amounts and rates are decimal strings (``"38.20"``), fields equal to their default are
 left out. Reading is strict: unknown fields, wrong types and documents from a newer klaster are
 refused with every problem located (``clusters[0].members[3].household_size: ...``).
+
+Reading is built for large documents (a million members): the program is structured with the fast
+converter first and, only if that fails, again with the detailed one for the located messages.
+When msgspec is installed (``pip install msgspec``; it is in the ``bench`` and ``dev`` extras),
+it parses the JSON, one cluster at a time, so the parsed text of the whole document never sits in
+memory next to the objects built from it. Anything msgspec would read differently from
+:func:`json.loads` (or refuses) takes the plain road: the result and the errors are the same
+either way.
 """
 
 from __future__ import annotations
 
+import codecs
+import contextlib
+import gc
 import json
 import os
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import attrs
 from cattrs.errors import BaseValidationError
 
-from klaster._converter import CONVERTER, problems
+from klaster._converter import CONVERTER, FAST_CONVERTER, problems
 from klaster.errors import DocumentError, KlasterError, SchemaVersionError
 from klaster.program import Program
+
+try:  # optional: a faster JSON parser
+    import msgspec as _msgspec
+except ImportError:  # pragma: no cover - depends on the environment
+    _msgspec = None  # type: ignore[assignment]
+
+
+def _envelope_decoder() -> Any:
+    # One pass over the document: the envelope and the program's fields as plain JSON values,
+    # except "clusters", kept as a list of unparsed texts. Unknown or missing keys fail here.
+    if _msgspec is None:  # pragma: no cover - depends on the environment
+        return None
+    fields = [
+        (a.name, list[_msgspec.Raw] if a.name == "clusters" else Any, _msgspec.UNSET)
+        for a in attrs.fields(Program)
+        if a.init
+    ]
+    program = _msgspec.defstruct("ProgramFields", fields, forbid_unknown_fields=True)
+    envelope = _msgspec.defstruct(
+        "Envelope",
+        [("klaster", Any), ("schema_version", Any), ("program", program)],
+        forbid_unknown_fields=True,
+    )
+    return _msgspec.json.Decoder(envelope)
+
+
+_ENVELOPE = _envelope_decoder()
 
 __all__ = ["DOCUMENT_KIND", "SCHEMA_VERSION", "dumps", "load", "loads", "save"]
 
@@ -73,6 +112,33 @@ def loads(text: str | bytes, *, source: str = "<string>") -> Program:
             message lists every problem with its path.
         SchemaVersionError: The schema version is missing, or newer than this klaster.
     """
+    with _gc_paused():
+        if _msgspec is not None and type(text) in (str, bytes):
+            raw = _program_by_cluster(text)
+            if raw is not None:
+                try:
+                    return FAST_CONVERTER.structure(raw, Program)
+                except Exception:  # read again below, for the located messages
+                    pass
+                return _loads_json(text, source, fast=False)
+        return _loads_json(text, source, fast=True)
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    # Reading builds millions of objects and no garbage cycles: without this, the cyclic
+    # collector would walk the growing program again and again (a quarter of the time at scale).
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _loads_json(text: str | bytes, source: str, *, fast: bool) -> Program:
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -83,7 +149,57 @@ def loads(text: str | bytes, *, source: str = "<string>") -> Program:
         raise DocumentError(
             f"{source}: not UTF-8 text (byte {exc.start}); save the file as UTF-8"
         ) from None
-    return _from_document(raw, source)
+    return _from_document(raw, source, fast=fast)
+
+
+def _program_by_cluster(text: str | bytes) -> dict[str, Any] | None:
+    """The ``"program"`` of a current-version document, parsed by msgspec; else ``None``.
+
+    Its ``"clusters"`` is an iterator that parses each cluster only when the converter gets to it.
+    ``None`` means "read it with :func:`json.loads`": the document is malformed, needs a migration,
+    or holds something msgspec reads differently or refuses (NaN, lone surrogates, UTF-16...).
+    """
+    if _ENVELOPE is None or (isinstance(text, bytes) and not _is_utf8(text)):
+        return None
+    try:
+        document = _ENVELOPE.decode(text)
+    except Exception:  # malformed, or not what json.loads would read: json.loads decides
+        return None
+    version = document.schema_version
+    if document.klaster != DOCUMENT_KIND or type(version) is not int or version != SCHEMA_VERSION:
+        return None
+    program = document.program
+    raw = {name: getattr(program, name) for name in program.__struct_fields__}
+    raw = {name: value for name, value in raw.items() if value is not _msgspec.UNSET}
+    if "clusters" in raw:
+        raw["clusters"] = _each_decoded(raw["clusters"])
+    return raw
+
+
+def _each_decoded(raws: list[Any]) -> Iterator[Any]:
+    # Parse each cluster only when the converter gets to it, and let go of its text then.
+    assert _msgspec is not None
+    decode = _msgspec.json.decode
+    for index in range(len(raws)):
+        raw, raws[index] = raws[index], None
+        yield decode(raw)
+
+
+def _is_utf8(data: bytes) -> bool:
+    # json.loads refuses bytes that are not UTF-8 anywhere, even in a value it then drops (a
+    # repeated key); msgspec only decodes what it keeps. Checked in slices to stay small.
+    if data.isascii():
+        return True
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    step = 1 << 20
+    try:
+        for start in range(0, len(view), step):
+            decoder.decode(view[start : start + step])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def save(program: Program, path: str | os.PathLike[str], *, indent: int | None = 2) -> None:
@@ -148,7 +264,7 @@ def _to_document(program: Program) -> dict[str, Any]:
     }
 
 
-def _from_document(raw: object, source: str) -> Program:
+def _from_document(raw: object, source: str, *, fast: bool = False) -> Program:
     if not isinstance(raw, Mapping):
         raise DocumentError(
             f"{source}: a klaster document is a JSON object, not {type(raw).__name__}"
@@ -162,6 +278,11 @@ def _from_document(raw: object, source: str) -> Program:
         )
     if "program" not in document:
         raise DocumentError(f"{source}: the document has no 'program' field")
+    if fast:
+        try:
+            return FAST_CONVERTER.structure(document["program"], Program)
+        except Exception:  # structured again below, for the located messages
+            pass
     try:
         return CONVERTER.structure(document["program"], Program)
     except BaseValidationError as exc:

@@ -40,8 +40,16 @@ class Records(Generic[R]):
 
     def __init__(self, kind: str, records: Iterable[R] = ()) -> None:
         self._kind = kind
-        self._by_id: dict[str, R] = {}
-        for index, record in enumerate(records):
+        items = records if isinstance(records, list | tuple) else list(records)
+        try:  # the usual case, in one pass: every record has an ID and no ID repeats
+            by_id = {record.id: record for record in items}
+        except Exception:  # the loop below raises what it always did
+            by_id = {}
+        if len(by_id) == len(items):
+            self._by_id: dict[str, R] = by_id
+            return
+        self._by_id = {}
+        for index, record in enumerate(items):
             if record.id in self._by_id:
                 raise DuplicateIdError(
                     f"duplicate ID {record.id!r}: IDs must be unique among {kind}",
