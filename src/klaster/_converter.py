@@ -26,6 +26,8 @@ from decimal import Decimal
 from typing import Any
 
 import cattrs
+from attrs import frozen
+from cattrs.cols import homogenous_tuple_structure_factory
 from cattrs.errors import ForbiddenExtraKeysError
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
@@ -40,6 +42,11 @@ from klaster.program import Program
 from klaster.records import Records
 
 _JSON_NAMES = {str: "a string", int: "a whole number", bool: "true or false"}
+
+
+@frozen
+class _LifecycleDocument:
+    history: tuple[PhaseChange, ...] = ()
 
 
 def _strict(kind: type, *, share: Any = None) -> Any:
@@ -141,7 +148,19 @@ def _homogeneous(type_: Any) -> Any:
 def _tuple_of(inner: Any, item: Any) -> Any:
     # What cattrs does for ``tuple[X, ...]`` without detailed validation, minus the generator.
     def structure(value: Any, _type: Any) -> tuple[Any, ...]:
+        if type(value) is not list:
+            raise ValidationError(f"must be a list, got {_json_type(value)}")
         return tuple([inner(v, item) for v in value])
+
+    return structure
+
+
+def _list_only(inner: Any) -> Any:
+    # cattrs would iterate any iterable: a string or an object where a list belongs must fail.
+    def structure(value: Any, type_: Any) -> Any:
+        if type(value) is not list:
+            raise ValidationError(f"must be a list, got {_json_type(value)}")
+        return inner(value, type_)
 
     return structure
 
@@ -194,7 +213,12 @@ def make_converter(*, detailed: bool = True) -> cattrs.Converter:
         lambda t: _optional_of(t) is not None,
         lambda t: _optional(conv.get_structure_hook(_optional_of(t)), _optional_of(t)),
     )
-    if not detailed:  # the detailed configuration keeps cattrs' own, which collects errors
+    if detailed:  # cattrs' own tuple hook collects every item's error, with its index
+        conv.register_structure_hook_factory(
+            lambda t: _homogeneous(t) is not None,
+            lambda t: _list_only(homogenous_tuple_structure_factory(t, conv)),
+        )
+    else:
         conv.register_structure_hook_factory(
             lambda t: _homogeneous(t) is not None,
             lambda t: _tuple_of(conv.get_structure_hook(_homogeneous(t)), _homogeneous(t)),
@@ -227,11 +251,18 @@ def make_converter(*, detailed: bool = True) -> cattrs.Converter:
     conv.register_structure_hook_factory(is_records, structure_records)
     conv.register_unstructure_hook_factory(is_records, unstructure_records)
 
-    history = tuple[PhaseChange, ...]
+    # A lifecycle is stored as {"history": [...]}: room for more than the history later.
     conv.register_structure_hook(
-        Lifecycle, lambda value, _t: Lifecycle(conv.structure(value, history))
+        _LifecycleDocument, make_dict_structure_fn(_LifecycleDocument, conv)
     )
-    conv.register_unstructure_hook(Lifecycle, lambda life: conv.unstructure(life.history, history))
+    conv.register_structure_hook(
+        Lifecycle,
+        lambda value, _t: Lifecycle(conv.structure(value, _LifecycleDocument).history),
+    )
+    history = tuple[PhaseChange, ...]
+    conv.register_unstructure_hook(
+        Lifecycle, lambda life: {"history": conv.unstructure(life.history, history)}
+    )
     for cls, names in _SHARED_FIELDS.items():
         hints = typing.get_type_hints(cls)
         overrides: dict[str, Any] = {
@@ -271,18 +302,19 @@ def _format_exception(exc: BaseException, type_: Any) -> str:
         return f"\x00\x00unknown field {fields}; valid fields are {valid}"
     if isinstance(exc, KeyError):
         return "\x00\x00required field is missing"
-    if (isinstance(exc, (TypeError, AttributeError)) and "object" in str(exc)) or (
-        isinstance(exc, ValueError) and "not enough values" in str(exc)
-    ):
-        return f"\x00\x00must be {_expected(type_)}"
-    return f"\x00\x00invalid value: {type(exc).__name__}"
+    return f"\x00\x00must be {_expected(type_)}"
 
 
 def _expected(type_: Any) -> str:
+    inner = _optional_of(type_)
+    if inner is not None:
+        return f"{_expected(inner)} or null"
     origin = typing.get_origin(type_)
     if origin in (tuple, list, Records) or type_ in (tuple, list):
         return "a list"
-    return "an object" if isinstance(type_, type) else f"a {type_}"
+    if type_ in _JSON_NAMES:
+        return _JSON_NAMES[type_]
+    return "an object"
 
 
 def _init_fields(cls: type) -> list[Any]:

@@ -21,7 +21,6 @@ import contextlib
 import gc
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ import attrs
 from cattrs.errors import BaseValidationError
 
 from klaster._converter import CONVERTER, FAST_CONVERTER, problems
+from klaster._files import atomic_write
 from klaster.errors import DocumentError, KlasterError, SchemaVersionError
 from klaster.program import Program
 
@@ -62,17 +62,32 @@ _ENVELOPE = _envelope_decoder()
 
 __all__ = ["DOCUMENT_KIND", "SCHEMA_VERSION", "dumps", "load", "loads", "save"]
 
-SCHEMA_VERSION = 1
-"""The schema version this klaster writes; documents of older versions are migrated on load."""
+SCHEMA_VERSION = 2
+"""The schema version this klaster writes; documents of older versions are migrated on load.
+
+History: 1 — first release; 2 — a cluster's ``lifecycle`` is an object ``{"history": [...]}``
+instead of the bare list of changes (room for more lifecycle data without another break).
+"""
 
 DOCUMENT_KIND = "program"
 """The value of the ``"klaster"`` key in a program document."""
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
 
+
 # _MIGRATIONS[n] turns a version-n document into a version-(n + 1) one. Each schema change adds
 # one entry and bumps SCHEMA_VERSION; old documents then load through the chain.
-_MIGRATIONS: dict[int, Migration] = {}
+def _lifecycle_object(document: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 → 2: ``"lifecycle": [...]`` becomes ``"lifecycle": {"history": [...]}``."""
+    program = document.get("program")
+    clusters = program.get("clusters") if isinstance(program, dict) else None
+    for cluster in clusters if isinstance(clusters, list) else ():
+        if isinstance(cluster, dict) and isinstance(cluster.get("lifecycle"), list):
+            cluster["lifecycle"] = {"history": cluster["lifecycle"]}
+    return document
+
+
+_MIGRATIONS: dict[int, Migration] = {1: _lifecycle_object}
 
 
 def dumps(program: Program, *, indent: int | None = 2) -> str:
@@ -212,31 +227,12 @@ def save(program: Program, path: str | os.PathLike[str], *, indent: int | None =
         program: The program.
         path: Destination file.
         indent: JSON indentation; ``None`` for the most compact form.
+
+    Raises:
+        DocumentError: The file cannot be written.
     """
-    target = Path(path)
     text = dumps(program, indent=indent)
-    directory = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    try:
-        # mkstemp creates 0600; give the file the mode an ordinary write would (or the old one's).
-        os.chmod(tmp, _file_mode(target))
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _file_mode(target: Path) -> int:
-    try:
-        return target.stat().st_mode & 0o777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+    atomic_write(path, lambda handle: handle.write(text))
 
 
 def load(path: str | os.PathLike[str]) -> Program:
@@ -278,6 +274,10 @@ def _from_document(raw: object, source: str, *, fast: bool = False) -> Program:
         )
     if "program" not in document:
         raise DocumentError(f"{source}: the document has no 'program' field")
+    if not isinstance(document["program"], Mapping):
+        raise DocumentError(
+            f"{source}: program: must be an object, got {type(document['program']).__name__}"
+        )
     if fast:
         try:
             return FAST_CONVERTER.structure(document["program"], Program)
@@ -286,13 +286,21 @@ def _from_document(raw: object, source: str, *, fast: bool = False) -> Program:
     try:
         return CONVERTER.structure(document["program"], Program)
     except BaseValidationError as exc:
-        found = [f"program.{p}" if not p.startswith("(") else p for p in problems(exc)]
+        found = [_under_program(p) for p in problems(exc)]
         raise DocumentError(f"{source}: invalid program document", problems=found) from None
     except KlasterError as exc:
-        # Raised outside any field (a whole-program check): still located.
-        raise type(exc)(
-            exc.message, path=f"{source}: program" + (f".{exc.path}" if exc.path else "")
+        # Raised outside any field (a whole-program check such as IDs unique across clusters).
+        where = "program" + (f".{exc.path}" if exc.path else "")
+        raise DocumentError(
+            f"{source}: invalid program document", problems=[f"{where}: {exc.message}"]
         ) from None
+
+
+def _under_program(problem: str) -> str:
+    # problems() says "(document)" for the object it was given: here that is the program.
+    if problem.startswith("(document)"):
+        return "program" + problem.removeprefix("(document)")
+    return f"program.{problem}"
 
 
 def _migrate(document: dict[str, Any], source: str) -> dict[str, Any]:
@@ -320,7 +328,13 @@ def _migrate(document: dict[str, Any], source: str) -> dict[str, Any]:
                 f"{source}: no migration from schema version {version}; this klaster reads "
                 f"versions {min(_MIGRATIONS, default=SCHEMA_VERSION)} to {SCHEMA_VERSION}"
             )
-        document = step(document)
+        try:
+            document = step(document)
+        except Exception as exc:  # an old document missing what its migration expects
+            raise DocumentError(
+                f"{source}: cannot migrate the document from schema version {version} to "
+                f"{version + 1} ({type(exc).__name__}); the document is damaged"
+            ) from None
         version += 1
         document["schema_version"] = version
     return document

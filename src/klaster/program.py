@@ -115,11 +115,10 @@ class Program:
                 "list the running organisation there",
                 path="organisation_id",
             )
-        owners: dict[str, dict[str, tuple[int, str]]] = {
-            "members": {},
-            "groups": {},
-            "cooperatives": {},
-        }
+        # ID → index of the first cluster using it (an int per record: this runs on every load
+        # of a million-member program, so no tuple per record).
+        owners: dict[str, dict[str, int]] = {"members": {}, "groups": {}, "cooperatives": {}}
+        clusters = list(self.clusters)
         for c_index, cluster in enumerate(self.clusters):
             where = f"clusters[{c_index}]"
             if not isinstance(cluster, Cluster):
@@ -129,13 +128,13 @@ class Program:
             self._check_parties(cluster, where)
             for kind, seen in owners.items():
                 records: Records[Any] = getattr(cluster, kind)
-                for r_index, record in enumerate(records):
-                    first = seen.setdefault(record.id, (c_index, cluster.id))
-                    if first[0] != c_index:
+                for record in records:
+                    first = seen.setdefault(record.id, c_index)
+                    if first != c_index:
                         raise DuplicateIdError(
-                            f"duplicate ID {record.id!r}: already used in clusters[{first[0]}] "
-                            f"({first[1]!r}); {kind} IDs must be unique in the program",
-                            path=f"{where}.{kind}[{r_index}].id",
+                            f"duplicate ID {record.id!r}: already used in clusters[{first}] "
+                            f"({clusters[first].id!r}); {kind} IDs must be unique in the program",
+                            path=f"{where}.{kind}[{records.index_of(record.id)}].id",
                         )
 
     def _check_parties(self, cluster: Cluster, where: str) -> None:

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any, TextIO, cast
 
 from klaster.errors import DocumentError, KlasterError, SchemaVersionError
-from klaster.measurement._atomic import atomic_write
+from klaster._files import atomic_write
 from klaster.measurement.columns import Column, DecimalColumn
 from klaster.measurement.observations import (
     Observations,
