@@ -1,7 +1,9 @@
 """The `make demo` job: load the bundled Bantaeng program and print a readable summary.
 
 Run ``python examples/bantaeng.py [path/to/program.json]``. Without an argument it reads the
-bundled ``examples/data/bantaeng.json`` (built by ``examples/build_bantaeng.py``).
+bundled ``examples/data/bantaeng.json`` and its surveys ``bantaeng.observations.jsonl`` (built by
+``examples/build_bantaeng.py``), prints the cluster, checks it against the sector plugins, and
+reports the main indicators at baseline and endline with readiness for independence.
 """
 
 from __future__ import annotations
@@ -9,12 +11,33 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections import Counter
+from decimal import Decimal
 from pathlib import Path
 
 import klaster
 from klaster import Cluster, Phase, Program
+from klaster.measurement import (
+    AllOf,
+    Measurement,
+    NotAvailable,
+    core_variables,
+    load_observations,
+)
 
 DATA = Path(__file__).parent / "data" / "bantaeng.json"
+SURVEYS = DATA.with_name("bantaeng.observations.jsonl")
+HEADLINE = (
+    "members",
+    "active_groups",
+    "legal_cooperatives",
+    "income_per_capita",
+    "income_change_pct",
+    "poverty_headcount",
+    "poverty_gap",
+    "business_survival_rate",
+    "profit_margin",
+    "jobs_created",
+)
 
 
 def summarise(program: Program, as_of: dt.date) -> str:
@@ -33,8 +56,7 @@ def _cluster_lines(cluster: Cluster, as_of: dt.date) -> list[str]:
     lines = [
         f"{cluster.name} [{cluster.id}] — Kabupaten {kabupaten.name} ({kabupaten.code})",
         f"  phase / tahap: {phase.label_id} / {phase.label_en}" if phase else "  phase: -",
-        "  sectors / bidang: "
-        + ", ".join(f"{s.sector} ({s.partner_id})" for s in cluster.sectors),
+        "  sectors / bidang: " + ", ".join(f"{s.sector} ({s.partner_id})" for s in cluster.sectors),
     ]
     stat = kabupaten.latest_stat()
     if stat is not None:
@@ -73,6 +95,45 @@ def _cluster_lines(cluster: Cluster, as_of: dt.date) -> list[str]:
     return lines
 
 
+def impact(program: Program, surveys: Path) -> str:
+    """Headline indicators at baseline and endline, and the cluster's readiness decision."""
+    host = klaster.get_host()
+    catalogue = {**core_variables(), **{v.code: v for v in host.variables()}}
+    observations = load_observations(surveys, program, catalogue)
+    engine = Measurement(program, observations)
+    results = engine.report(HEADLINE, by=[()])
+    lines = ["", "indicator / indikator" + " " * 29 + "baseline        endline"]
+    for line in results.compare("baseline", "endline"):
+        label = f"{line.label.en} / {line.label.id}"
+        lines.append(f"  {label[:48]:<48} {_show(line.before):>14} {_show(line.after):>14}")
+    for cluster in program.clusters:
+        criteria = host.readiness_criteria(level="cluster")
+        rule = AllOf([c for c in criteria if c.sector in cluster.sector_codes])
+        endline = observations.endline(cluster.id)
+        if endline is None:
+            continue
+        (decision,) = engine.readiness(rule, endline.id)
+        verdict = "ready" if decision.ready else "not ready"
+        lines.append(f"\nreadiness of {cluster.id} (siap mandiri): {verdict}: {decision.reason}")
+        for item in decision.results:
+            if item.applies:
+                lines.append(
+                    f"  {item.code}: {_show(item.value)} {item.operator} {item.threshold} "
+                    f"({'met' if item.passed else 'not met'}, round {item.round_id})"
+                )
+    return "\n".join(lines)
+
+
+def _show(value: object) -> str:
+    if isinstance(value, NotAvailable):
+        return "n/a"
+    if isinstance(value, Decimal):
+        if value == value.to_integral_value() or abs(value) >= 100:
+            return f"{value:,.0f}"
+        return f"{value:.3f}"
+    return str(value)
+
+
 def _kecamatan_of(cluster: Cluster, village: str) -> str:
     for kecamatan in cluster.region.at_level("kecamatan"):
         if kecamatan.find(village) is not None:
@@ -88,6 +149,13 @@ def main(argv: list[str]) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(summarise(program, as_of=dt.date(2014, 3, 31)))
+    surveys = path.with_name(path.stem + ".observations.jsonl")
+    if surveys.exists():
+        try:
+            print(impact(program, surveys))
+        except klaster.KlasterError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
     host = klaster.get_host()
     problems = host.validate_program(program)
     plugins = ", ".join(f"{p.name} {p.version}" for p in host.plugins())

@@ -11,6 +11,7 @@ from types import ModuleType
 import pytest
 
 import klaster
+from klaster.measurement import save_observations
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -26,9 +27,17 @@ def _load(name: str) -> ModuleType:
 
 
 class TestBantaengData:
-    def test_bundled_file_is_what_the_builder_makes(self) -> None:
+    def test_bundled_files_are_what_the_builder_makes(self) -> None:
         builder = _load("build_bantaeng")
-        assert klaster.load(EXAMPLES / "data" / "bantaeng.json") == builder.build()
+        program = builder.build()
+        assert klaster.load(EXAMPLES / "data" / "bantaeng.json") == program
+        written = EXAMPLES / "data" / "bantaeng.observations.jsonl"
+        fresh = EXAMPLES / "data" / ".check.observations.jsonl"
+        try:
+            save_observations(builder.survey(program), fresh)
+            assert fresh.read_bytes() == written.read_bytes()
+        finally:
+            fresh.unlink(missing_ok=True)
 
     def test_figures_match_the_reports(self) -> None:
         program = klaster.load(EXAMPLES / "data" / "bantaeng.json")
@@ -57,6 +66,9 @@ class TestDemo:
         assert "mitra active: 188 of 190 registered (2 left)" in out
         assert "kelompok: 34 active of 34" in out
         assert "Pemandirian / Independence" in out
+        assert "readiness of bantaeng (siap mandiri): ready" in out
+        assert "Income change (%) / Perubahan pendapatan (%)" in out
+        assert out.count("Members / Jumlah mitra") == 1
         # Personal data stays out of the summary.
         program = klaster.load(EXAMPLES / "data" / "bantaeng.json")
         assert not any(m.name in out for m in program.members())
