@@ -24,8 +24,10 @@ import datetime as dt
 import heapq
 import random
 import sys
+import tempfile
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 
 from klaster import (
     Cluster,
@@ -54,6 +56,8 @@ from klaster.finance import (
     flat_margin,
     format_rupiah,
     hand_over,
+    load_finance,
+    save_finance,
 )
 from klaster.finance.portfolio import (
     Dimension,
@@ -142,8 +146,9 @@ def build_cluster() -> tuple[Program, Cluster]:
 class Simulation:
     """Runs the book through time with a fixed seed; events are applied in date order."""
 
-    def __init__(self, cluster: Cluster, seed: int = SEED) -> None:
+    def __init__(self, cluster: Cluster, seed: int = SEED, program: Program | None = None) -> None:
         self.cluster = cluster
+        self.program = program
         self.rng = random.Random(seed)
         self.book = Finance("lebak", PROGRAM)
         self.queue: list[tuple[dt.date, int, Callable[[], None]]] = []
@@ -394,8 +399,8 @@ class Simulation:
 
 def simulate(seed: int = SEED) -> Simulation:
     """Build the cluster and run the book from January 2012 to December 2014."""
-    _, cluster = build_cluster()
-    sim = Simulation(cluster, seed)
+    program, cluster = build_cluster()
+    sim = Simulation(cluster, seed, program)
     sim.open_funds()
     sim.register_assets()
     sim.at(dt.date(2012, 1, 9), lambda: sim.disburse_round(dt.date(2012, 1, 9), 1))
@@ -457,11 +462,34 @@ def report(sim: Simulation) -> str:
     return "\n".join(lines)
 
 
+def round_trip(sim: Simulation) -> str:
+    """Save the book to a finance document, load it back, and say whether it is the same book."""
+    assert sim.program is not None
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"{PROGRAM}.finance.json"
+        save_finance(sim.book, path, program=sim.program)
+        size = path.stat().st_size
+        again = load_finance(path, sim.program)[sim.book.cluster_id]
+    same = again == sim.book and all(
+        again.cash(f) == sim.book.cash(f) and again.holder_of(f) == sim.book.holder_of(f)
+        for f in sim.book.funds.ids()
+    )
+    return (
+        f"Disimpan & dibaca ulang / Saved and reloaded: {len(again.ledger)} entries, "
+        f"{len(again.loans)} loans, {size:,} bytes; "
+        + ("round-tripped: identical book" if same else "ROUND TRIP FAILED")
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Print the report; return the exit code."""
+    """Print the report, save and reload the book; return the exit code."""
     del argv
-    print(report(simulate()))
-    return 0
+    sim = simulate()
+    print(report(sim))
+    line = round_trip(sim)
+    print()
+    print(line)
+    return 0 if "FAILED" not in line else 1
 
 
 if __name__ == "__main__":

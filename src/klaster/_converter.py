@@ -61,6 +61,8 @@ def _strict(kind: type, *, share: Any = None) -> Any:
         return shared
 
     def structure(value: Any, _type: Any) -> Any:
+        if _type is not kind:  # a StrEnum field reaches the str hook (str is in its MRO)
+            return _structure_enum(value, _type)
         # bool is an int in Python, but not in a klaster document.
         if type(value) is not kind:
             raise ValidationError(f"must be {name}, got {_json_type(value)}")

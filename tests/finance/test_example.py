@@ -35,6 +35,7 @@ class TestLebakExample:
         assert re.search(r"PAR30 on 2014-03-06: \d+\.\d\d%", out)
         assert "check totals_balance: ok" in out
         assert "FAILED" not in out
+        assert "round-tripped: identical book" in out  # saved and reloaded as a finance document
         assert "Pemandirian / Independence" in out
         assert not re.search(r"Mitra \d", out)  # member names never printed
 

@@ -6,7 +6,8 @@ append-only double-entry :class:`Ledger`, the :class:`AssetRegister` and, at ind
 (:mod:`klaster.finance.money`); every refused operation raises a :class:`FinanceError` and
 changes nothing. Portfolio quality (:func:`par`, :func:`repayment_rate`, :func:`write_off_ratio`,
 :func:`turnover`) and statements (:func:`fund_statement`, :func:`aging`,
-:func:`schedule_vs_actual`) are derived from the ledger. See ``docs/finance.md``.
+:func:`schedule_vs_actual`) are derived from the ledger. Books are saved and loaded as
+versioned JSON documents (:func:`save_finance`, :func:`load_finance`). See ``docs/finance.md``.
 """
 
 from klaster.finance.assets import (
@@ -19,6 +20,14 @@ from klaster.finance.assets import (
     AssetStatus,
 )
 from klaster.finance.book import Finance
+from klaster.finance.document import (
+    FINANCE_DOCUMENT_KIND,
+    FINANCE_SCHEMA_VERSION,
+    dumps_finance,
+    load_finance,
+    loads_finance,
+    save_finance,
+)
 from klaster.finance.entry import Account, AccountKind, Entry, EntryKind, Posting
 from klaster.finance.errors import (
     AmountError,
@@ -70,6 +79,8 @@ from klaster.finance.statements import (
 )
 
 __all__ = [
+    "FINANCE_DOCUMENT_KIND",
+    "FINANCE_SCHEMA_VERSION",
     "Account",
     "AccountKind",
     "AgingBucket",
@@ -120,10 +131,13 @@ __all__ = [
     "aging",
     "build_schedule",
     "cumulative_repayment_rate",
+    "dumps_finance",
     "flat_margin",
     "format_rupiah",
     "fund_statement",
     "hand_over",
+    "load_finance",
+    "loads_finance",
     "on_time_repayment_rate",
     "par",
     "par_by",
@@ -131,6 +145,7 @@ __all__ = [
     "render_statement",
     "round_rupiah",
     "rupiah",
+    "save_finance",
     "schedule_vs_actual",
     "split_evenly",
     "turnover",
