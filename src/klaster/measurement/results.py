@@ -226,7 +226,9 @@ class Results:
         try:
             import polars
         except ImportError:
-            raise KlasterError("to_polars() needs polars: pip install 'klaster[columnar]'") from None
+            raise KlasterError(
+                "to_polars() needs polars: pip install 'klaster[columnar]'"
+            ) from None
         return polars.DataFrame(_floats(self.to_records()), infer_schema_length=None)
 
     def compare(self, before: str, after: str) -> tuple[Comparison, ...]:

@@ -38,8 +38,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TextIO, cast
 
-from klaster.errors import DocumentError, KlasterError, SchemaVersionError
 from klaster._files import atomic_write
+from klaster.errors import DocumentError, KlasterError, SchemaVersionError
 from klaster.measurement.columns import Column, DecimalColumn
 from klaster.measurement.observations import (
     Observations,
