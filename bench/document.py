@@ -65,12 +65,16 @@ MB = 1024 * 1024
 
 
 # -- the reference: msgspec into the same attrs classes ---------------------------------------
+class _RefLifecycle(msgspec.Struct, forbid_unknown_fields=True):
+    history: list[PhaseChange] = []
+
+
 class _RefCluster(msgspec.Struct, forbid_unknown_fields=True):
     id: str
     name: str
     region: Region
     sectors: list[ClusterSector]
-    lifecycle: list[PhaseChange] = []
+    lifecycle: _RefLifecycle = msgspec.field(default_factory=_RefLifecycle)
     members: list[Member] = []
     groups: list[Group] = []
     cooperatives: list[Cooperative] = []
@@ -105,7 +109,7 @@ def reference_loads(data: bytes) -> klaster.Program:
                 name=c.name,
                 region=c.region,
                 sectors=c.sectors,
-                lifecycle=klaster.Lifecycle(c.lifecycle),
+                lifecycle=klaster.Lifecycle(c.lifecycle.history),
                 members=c.members,
                 groups=c.groups,
                 cooperatives=c.cooperatives,
