@@ -265,3 +265,26 @@ class TestGarbageCollector:
             assert not gc.isenabled()
         finally:
             gc.enable()
+
+
+class TestFastPathIsTaken:
+    def test_valid_document_is_parsed_one_cluster_at_a_time(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # The memory figures in docs/performance.md depend on this path: a valid document must
+        # never fall back to json.loads of the whole text.
+        pytest.importorskip("msgspec")
+        import pathlib
+
+        import klaster
+        from klaster import document
+
+        data = (
+            pathlib.Path(__file__).resolve().parents[1] / "examples" / "data" / "bantaeng.json"
+        ).read_bytes()
+
+        def no_fallback(*_args: object, **_kwargs: object) -> object:
+            raise AssertionError("a valid document fell back to json.loads")
+
+        monkeypatch.setattr(document, "_loads_json", no_fallback)
+        assert len(klaster.loads(data).clusters) == 1

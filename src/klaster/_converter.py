@@ -22,6 +22,7 @@ import datetime as _dt
 import enum
 import types
 import typing
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -147,10 +148,29 @@ def _homogeneous(type_: Any) -> Any:
     return None
 
 
+class LazyItems:
+    """The items of a JSON list, parsed one at a time as the converter reaches them.
+
+    :func:`klaster.loads` passes a program's clusters this way so that the text of the whole
+    document is never parsed at once; list hooks accept it where they accept a ``list``.
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Iterator[Any]) -> None:
+        self._items = items
+
+    def __iter__(self) -> Iterator[Any]:
+        return self._items
+
+
+_LISTS = (list, LazyItems)
+
+
 def _tuple_of(inner: Any, item: Any) -> Any:
     # What cattrs does for ``tuple[X, ...]`` without detailed validation, minus the generator.
     def structure(value: Any, _type: Any) -> tuple[Any, ...]:
-        if type(value) is not list:
+        if type(value) not in _LISTS:
             raise ValidationError(f"must be a list, got {_json_type(value)}")
         return tuple([inner(v, item) for v in value])
 
@@ -160,7 +180,7 @@ def _tuple_of(inner: Any, item: Any) -> Any:
 def _list_only(inner: Any) -> Any:
     # cattrs would iterate any iterable: a string or an object where a list belongs must fail.
     def structure(value: Any, type_: Any) -> Any:
-        if type(value) is not list:
+        if type(value) not in _LISTS:
             raise ValidationError(f"must be a list, got {_json_type(value)}")
         return inner(value, type_)
 

@@ -28,7 +28,7 @@ from typing import Any
 import attrs
 from cattrs.errors import BaseValidationError
 
-from klaster._converter import CONVERTER, FAST_CONVERTER, problems
+from klaster._converter import CONVERTER, FAST_CONVERTER, LazyItems, problems
 from klaster._files import atomic_write
 from klaster.errors import DocumentError, KlasterError, SchemaVersionError
 from klaster.program import Program
@@ -187,7 +187,7 @@ def _program_by_cluster(text: str | bytes) -> dict[str, Any] | None:
     raw = {name: getattr(program, name) for name in program.__struct_fields__}
     raw = {name: value for name, value in raw.items() if value is not _msgspec.UNSET}
     if "clusters" in raw:
-        raw["clusters"] = _each_decoded(raw["clusters"])
+        raw["clusters"] = LazyItems(_each_decoded(raw["clusters"]))
     return raw
 
 
