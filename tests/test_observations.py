@@ -926,7 +926,7 @@ class TestSidecar:
             raise OSError("disk full")
 
         monkeypatch.setattr(os, "replace", broken)
-        with pytest.raises(OSError, match="disk full"):
+        with pytest.raises(DocumentError, match="disk full"):
             save_observations(full_store(), path)
         assert path.read_bytes() == old
         assert list(tmp_path.iterdir()) == [path]

@@ -27,7 +27,7 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[TextIO], object]
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:
-        raise DocumentError(f"{target}: cannot write the file ({exc.strerror})") from None
+        raise DocumentError(f"{target}: cannot write the file ({_reason(exc)})") from None
     try:
         # mkstemp creates 0600; give the file the mode an ordinary write would (or the old one's).
         os.chmod(tmp, _file_mode(target))
@@ -38,7 +38,7 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[TextIO], object]
         os.replace(tmp, target)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise DocumentError(f"{target}: cannot write the file ({exc.strerror})") from None
+        raise DocumentError(f"{target}: cannot write the file ({_reason(exc)})") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -51,3 +51,7 @@ def _file_mode(target: Path) -> int:
         umask = os.umask(0)
         os.umask(umask)
         return 0o666 & ~umask
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc) or type(exc).__name__

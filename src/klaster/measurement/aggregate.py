@@ -17,7 +17,7 @@ from klaster.errors import ValidationError
 from klaster.indicator import Aggregation
 from klaster.measurement.na import NotAvailable
 
-__all__ = ["Figure", "aggregate", "aggregate_ratio"]
+__all__ = ["Figure", "aggregate", "aggregate_ratio", "ratio_figure", "total_figure"]
 
 
 @frozen
@@ -61,30 +61,61 @@ def aggregate(values: Sequence[Any], how: Aggregation, *, minimum_n: int = 1) ->
     """
     present = [v for v in values if v is not None]
     missing = len(values) - len(present)
-    n = len(present)
     if how is Aggregation.RATIO_OF_SUMS:
         raise ValidationError(
             "ratio_of_sums needs a numerator and a denominator column: use aggregate_ratio"
         )
-    if n < minimum_n:
-        noun = "unit" if minimum_n == 1 else "units"
-        return _unavailable(
-            f"{n} observed, at least {minimum_n} {noun} needed"
-            + (f" ({missing} missing)" if missing else ""),
-            n,
-            missing,
-        )
+    if how is Aggregation.MEDIAN:
+        n = len(present)
+        if n < minimum_n:
+            return _too_few(n, missing, minimum_n)
+        return Figure(Decimal(statistics.median(present)), n, None, None, missing)
     if how in (Aggregation.SHARE_MEETING, Aggregation.COUNT):
-        meeting = Decimal(sum(1 for v in present if v is True))
+        meeting = sum(1 for v in present if v is True)
+        return total_figure(how, meeting, len(present), missing, minimum_n=minimum_n)
+    return total_figure(how, sum(present, Decimal(0)), len(present), missing, minimum_n=minimum_n)
+
+
+def _too_few(n: int, missing: int, minimum_n: int) -> Figure:
+    noun = "unit" if minimum_n == 1 else "units"
+    return _unavailable(
+        f"{n} observed, at least {minimum_n} {noun} needed"
+        + (f" ({missing} missing)" if missing else ""),
+        n,
+        missing,
+    )
+
+
+def total_figure(
+    how: Aggregation, total: Decimal | int, n: int, missing: int, *, minimum_n: int = 1
+) -> Figure:
+    """The figure of a sum, mean, count or share from totals already taken over the units.
+
+    What :func:`aggregate` returns for the same units, for callers that add up the units
+    themselves (per part of a disaggregation, or in a column engine).
+
+    Args:
+        how: ``sum``, ``mean``, ``count`` or ``share_meeting``.
+        total: Sum of the values present (``Decimal``, exact), or for ``count`` and
+            ``share_meeting`` the number of units meeting the condition.
+        n: Units with a value.
+        missing: Units left out because their value was missing.
+        minimum_n: Fewest contributing units for a figure.
+    """
+    if n < minimum_n:
+        return _too_few(n, missing, minimum_n)
+    if how in (Aggregation.SHARE_MEETING, Aggregation.COUNT):
+        meeting = Decimal(total)
         if how is Aggregation.COUNT:
             return Figure(meeting, n, meeting, None, missing)
         return Figure(meeting / n, n, meeting, Decimal(n), missing)
-    total = sum(present, Decimal(0))
+    if not isinstance(total, Decimal):
+        total = Decimal(total)
     if how is Aggregation.SUM:
         return Figure(total, n, total, None, missing)
     if how is Aggregation.MEAN:
         return Figure(total / n, n, total, Decimal(n), missing)
-    return Figure(Decimal(statistics.median(present)), n, None, None, missing)
+    raise ValidationError(f"{how.value} cannot be computed from totals")
 
 
 def aggregate_ratio(
@@ -105,12 +136,25 @@ def aggregate_ratio(
         for a, b in zip(numerators, denominators, strict=True)
         if a is not None and b is not None
     ]
-    missing = len(numerators) - len(pairs)
-    n = len(pairs)
-    if n < minimum_n:
-        return _unavailable(f"{n} observed, at least {minimum_n} needed", n, missing)
     top = sum((a for a, _ in pairs), Decimal(0))
     bottom = sum((b for _, b in pairs), Decimal(0))
+    return ratio_figure(top, bottom, len(pairs), len(numerators) - len(pairs), minimum_n=minimum_n)
+
+
+def ratio_figure(
+    top: Decimal, bottom: Decimal, n: int, missing: int, *, minimum_n: int = 1
+) -> Figure:
+    """The figure of a ratio of sums from its two sums (what :func:`aggregate_ratio` returns).
+
+    Args:
+        top: Sum of the numerators over the units where both parts are present.
+        bottom: Sum of the denominators over the same units.
+        n: Units where both parts are present.
+        missing: Units left out because a part was missing.
+        minimum_n: Fewest contributing units for a figure.
+    """
+    if n < minimum_n:
+        return _unavailable(f"{n} observed, at least {minimum_n} needed", n, missing)
     if bottom == 0:
         return Figure(NotAvailable("the denominator sums to zero"), n, top, bottom, missing)
     return Figure(top / bottom, n, top, bottom, missing)
