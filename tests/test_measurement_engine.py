@@ -81,6 +81,10 @@ class TestCoreIndicators:
         assert row.n == 187  # 190 at baseline, 2 left, 1 not re-surveyed
         baseline = engine.report(["income_change_pct"]).row("income_change_pct", "baseline")
         assert isinstance(baseline.value, NotAvailable)
+        assert "this is the baseline" in baseline.value.reason
+        jobs = engine.report(["jobs_created"]).row("jobs_created", "baseline")  # change(workers)
+        assert isinstance(jobs.value, NotAvailable)
+        assert "this is the baseline" in jobs.value.reason
 
     def test_income_per_capita_is_a_ratio_of_sums(self, engine: Measurement) -> None:
         obs = engine.observations

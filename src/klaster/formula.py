@@ -53,6 +53,9 @@ __all__ = [
     "String",
     "Unary",
     "parse",
+    "references",
+    "to_text",
+    "walk",
 ]
 
 MAX_LENGTH: Final = 2_000

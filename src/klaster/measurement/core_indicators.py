@@ -347,6 +347,8 @@ class CoreIndicator:
         items: ``items(frame)`` → unit IDs and one tuple per unit (a value, or numerator and
             denominator for ratios, or income/line/weight for poverty).
         poverty: ``"p0"``, ``"p1"`` or ``"p2"`` for the FGT indicators.
+        needs_baseline: Whether it compares with the baseline round (then it has no value in
+            the baseline round itself).
         description: Bilingual explanation.
     """
 
@@ -359,6 +361,7 @@ class CoreIndicator:
     kind: Kind
     items: Callable[[UnitFrame], Items]
     poverty: str | None = None
+    needs_baseline: bool = False
     description: Label | None = None
 
 
@@ -606,6 +609,7 @@ CORE_INDICATORS: tuple[CoreIndicator, ...] = (
             "Change of mean income of the members surveyed both at baseline and in this round "
             "(paired only), in percent of the baseline.",
         ),
+        needs_baseline=True,
     ),
     _poverty("poverty_headcount", "p0", "Persentase penduduk miskin (P0)", "Headcount (P0)"),
     _poverty("poverty_gap", "p1", "Indeks kedalaman kemiskinan (P1)", "Poverty gap index (P1)"),

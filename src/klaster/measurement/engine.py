@@ -16,12 +16,13 @@ from decimal import Decimal
 from itertools import compress
 from typing import Any, cast
 
+import attrs
 from attrs import define, field
 
 from klaster.cluster import Cluster
 from klaster.criterion import ReadinessCriterion
 from klaster.errors import InvalidReferenceError, KlasterError, NotFoundError, ValidationError
-from klaster.formula import Binary, Expr, FormulaError
+from klaster.formula import Binary, Call, Expr, FormulaError, walk
 from klaster.indicator import Aggregation, Indicator
 from klaster.lifecycle import Guard
 from klaster.measurement._fixedpoint import (
@@ -227,20 +228,40 @@ class Measurement:
             fast, slow_specs = _polars.cells(self, indicators_, frames, specs)
         for indicator in indicators_:
             for key, on, per_cluster in frames:
-                cells = fast.get((indicator.code, key))
-                if cells is None:
-                    rows += self._rows(indicator, key, on, per_cluster, specs)
-                    continue
-                try:
-                    found = self._rows_of(indicator, key, on, cells)
-                except Unsupported:
-                    rows += self._rows(indicator, key, on, per_cluster, specs)
-                    continue
-                if slow_specs:
-                    found += self._rows(indicator, key, on, per_cluster, slow_specs)
-                    found.sort(key=lambda r: (len(r.by), r.by))
-                rows += found
+                found = self._found(indicator, key, on, per_cluster, specs, fast, slow_specs)
+                rows += self._explain(indicator, per_cluster, found)
         return Results(tuple(rows))
+
+    def _found(
+        self,
+        indicator: Indicator | CoreIndicator,
+        key: str,
+        on: _dt.date | None,
+        per_cluster: list[UnitFrame],
+        specs: list[tuple[str, ...]],
+        fast: dict[tuple[str, str], dict[Any, Any]],
+        slow_specs: list[tuple[str, ...]],
+    ) -> list[Row]:
+        cells = fast.get((indicator.code, key))
+        if cells is None:
+            return self._rows(indicator, key, on, per_cluster, specs)
+        try:
+            found = self._rows_of(indicator, key, on, cells)
+        except Unsupported:
+            return self._rows(indicator, key, on, per_cluster, specs)
+        if slow_specs:
+            found += self._rows(indicator, key, on, per_cluster, slow_specs)
+            found.sort(key=lambda r: (len(r.by), r.by))
+        return found
+
+    def _explain(
+        self, indicator: Indicator | CoreIndicator, frames: list[UnitFrame], rows: list[Row]
+    ) -> list[Row]:
+        # Say why, rather than "0 observed": a change since the baseline has no baseline value.
+        if any(f.baseline is not None for f in frames) or not self._reads_baseline(indicator):
+            return rows
+        reason = NotAvailable(f"{indicator.code} compares with the baseline; this is the baseline")
+        return [attrs.evolve(r, value=reason) if not r.available else r for r in rows]
 
     def unit_values(self, code: str, round_id: str) -> tuple[tuple[str, ...], list[Any]]:
         """The indicator's value for each unit of one round (``None`` where missing)."""
@@ -403,13 +424,22 @@ class Measurement:
     ) -> list[Row]:
         self._limit = digits_limit()
         try:
-            return self._rows_of(
+            rows = self._rows_of(
                 indicator, key, on, self._cells(indicator, frames, specs, fixed=True)
             )
         except Unsupported:
             # Fixed point cannot give what Decimal arithmetic gives here: evaluate as Decimal.
             cells = self._cells(indicator, frames, specs, fixed=False)
-            return self._rows_of(indicator, key, on, cells)
+            rows = self._rows_of(indicator, key, on, cells)
+        return rows
+
+    def _reads_baseline(self, indicator: Indicator | CoreIndicator) -> bool:
+        if isinstance(indicator, CoreIndicator):
+            return indicator.needs_baseline
+        return any(
+            isinstance(node, Call) and node.function in ("baseline", "change", "pct_change")
+            for node in walk(self._trees[indicator.code])
+        )
 
     def _rows_of(
         self,
