@@ -60,6 +60,7 @@ from klaster.measurement.na import NotAvailable
 from klaster.measurement.observations import Observations
 from klaster.measurement.poverty_lines import PovertyLines
 from klaster.measurement.results import Results
+from klaster.measurement.welfare_indicators import WELFARE_INDICATORS
 from klaster.region import RegionLevel
 from klaster.variable import Level, ValueType
 
@@ -593,6 +594,12 @@ def timed(action: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - started, result
 
 
+def benchmarked(engine: Measurement) -> list[str]:
+    """Every indicator but the CIBEST and social-capital ones, which the reference lacks so far."""
+    skipped = {i.code for i in WELFARE_INDICATORS}
+    return [code for code in engine.codes() if code not in skipped]
+
+
 def run(members: int, repeat: int) -> dict[str, Any]:
     started = time.perf_counter()
     program, obs = build(members)
@@ -600,7 +607,8 @@ def run(members: int, repeat: int) -> dict[str, Any]:
     export_s, frames = timed(lambda: export(program, obs))
 
     def report(backend: str) -> tuple[Results, Any]:
-        results = Measurement(program, obs, backend=backend).report(by=BY)
+        engine = Measurement(program, obs, backend=backend)
+        results = engine.report(benchmarked(engine), by=BY)
         return results, results.compare("baseline", "endline")
 
     def ref() -> tuple[dict[Key, Figure], int]:

@@ -47,7 +47,8 @@ def test_tiny_run() -> None:
 def test_agreement_check_catches_a_wrong_figure() -> None:
     bench = _bench()
     program, obs = bench.build(300)
-    results = bench.Measurement(program, obs).report(by=bench.BY)
+    engine = bench.Measurement(program, obs)
+    results = engine.report(bench.benchmarked(engine), by=bench.BY)
     reference: dict[Any, Any] = bench.reference(bench.export(program, obs))
     assert bench.agree(results, reference) == len(results)
 

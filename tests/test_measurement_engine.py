@@ -12,7 +12,11 @@ import pytest
 import klaster
 from klaster import Aggregation, Direction, Indicator, Label, Level
 from klaster.formula import FormulaError
-from klaster.measurement.core_variables import core_variables
+from klaster.measurement.core_variables import (
+    CIBEST_ITEMS,
+    SOCIAL_CAPITAL_ITEMS,
+    core_variables,
+)
 from klaster.measurement.engine import Measurement
 from klaster.measurement.na import NotAvailable
 from klaster.measurement.observations import Observations
@@ -238,3 +242,50 @@ class TestReadiness:
         )
         assert change.checks[0].passed
         assert "business_survival_rate = 1" in change.checks[0].detail
+
+
+class TestWelfareIndicators:
+    def test_cibest_and_social_capital(self) -> None:
+        program = klaster.load(DATA)
+        obs = Observations(program, core_variables())
+        obs.add_round(Round("el", "bantaeng", "endline", "2014-03-01"))
+        members = [m for m in program.clusters["bantaeng"].members if m.left is None]
+        rows = []
+        for i, member in enumerate(members):
+            rich = i % 2 == 0
+            pious = i % 4 < 2
+            size = member.household_size
+            rows.append(
+                (
+                    member.id,
+                    {
+                        "monthly_income": D(1_000_000 * size) if rich else D(100_000 * size),
+                        **dict.fromkeys(CIBEST_ITEMS, 5 if pious else 1),
+                        **dict.fromkeys(SOCIAL_CAPITAL_ITEMS, 5),
+                    },
+                )
+            )
+        obs.record_many("el", rows)
+        results = Measurement(program, obs).report(
+            [
+                "cibest_welfare",
+                "cibest_material_poverty",
+                "cibest_spiritual_poverty",
+                "cibest_absolute_poverty",
+                "social_capital_index",
+            ]
+        )
+        shares = [
+            results.value(code, "endline")
+            for code in (
+                "cibest_welfare",
+                "cibest_material_poverty",
+                "cibest_spiritual_poverty",
+                "cibest_absolute_poverty",
+            )
+        ]
+        n = len(members)
+        expected_welfare = sum(1 for i in range(n) if i % 2 == 0 and i % 4 < 2)
+        assert shares[0] == D(expected_welfare) / n
+        assert sum(shares) == 1  # type: ignore[arg-type]
+        assert results.value("social_capital_index", "endline") == 100

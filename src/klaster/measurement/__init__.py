@@ -125,6 +125,7 @@ from klaster.measurement.welfare import (
     per_capita,
     per_capita_incomes,
 )
+from klaster.measurement.welfare_indicators import SOCIAL_CAPITAL_SCALE, WELFARE_INDICATORS
 
 __all__ = [
     "CIBEST_ITEMS",
@@ -138,8 +139,10 @@ __all__ = [
     "SIDECAR_KIND",
     "SIDECAR_SCHEMA_VERSION",
     "SOCIAL_CAPITAL_ITEMS",
+    "SOCIAL_CAPITAL_SCALE",
     "SPIRITUAL_ITEMS",
     "SPIRITUAL_LINE",
+    "WELFARE_INDICATORS",
     "AllOf",
     "BooleanColumn",
     "Buffers",

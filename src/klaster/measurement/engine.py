@@ -57,6 +57,7 @@ from klaster.measurement.poverty_lines import PovertyLines
 from klaster.measurement.readiness import Evidence, Lookup, Readiness, Rule, as_guard, evaluate
 from klaster.measurement.results import Results, Row
 from klaster.measurement.rounds import Round, RoundKind
+from klaster.measurement.welfare_indicators import WELFARE_INDICATORS
 from klaster.plugins import get_host
 from klaster.program import Program
 from klaster.variable import Level, ValueType, Variable
@@ -129,15 +130,27 @@ class Measurement:
         self._kinds = {code: _KIND_OF_TYPE[v.type] for code, v in catalogue.items()}
         # Core indicators count units of their own (members active on the date...), so formulas
         # cannot mix them with surveyed units: they are not in _kinds.
-        for core in CORE_INDICATORS:
+        for core in (*CORE_INDICATORS, *WELFARE_INDICATORS):
             self._by_code[core.code] = core
         # Indicators may read other indicators: register each after those it reads.
-        pending = list(get_host().indicators() if self.indicators is None else self.indicators)
+        pending = list(self._default_indicators() if self.indicators is None else self.indicators)
         while pending:
             ready = [i for i in pending if all(r in self._kinds for r in i.references)]
             for indicator in ready or pending[:1]:  # nothing ready: report the first's problem
                 self.add_indicator(indicator)
                 pending.remove(indicator)
+
+    def _default_indicators(self) -> list[Indicator]:
+        # The installed plugins' indicators whose variables this catalogue has (a catalogue of
+        # the core variables only leaves the sectors' indicators out instead of failing); an
+        # indicator reading a left-out indicator is left out too.
+        kept = list(get_host().indicators())
+        while True:
+            codes = {i.code for i in kept}
+            usable = [i for i in kept if all(r in self._kinds or r in codes for r in i.references)]
+            if len(usable) == len(kept):
+                return usable
+            kept = usable
 
     # -- registration --------------------------------------------------------------------------
     def add_indicator(self, indicator: Indicator) -> Indicator:
