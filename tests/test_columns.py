@@ -43,7 +43,7 @@ maybe_dates = st.lists(st.one_of(st.none(), st.dates()), max_size=40)
 maybe_texts = st.lists(st.one_of(st.none(), st.text(max_size=8)), max_size=40)
 
 
-def same_values(column: Column[Any], values: list[Any]) -> None:
+def assert_same_values(column: Column[Any], values: list[Any]) -> None:
     """The column holds exactly ``values`` (Decimals compared by value, missing kept)."""
     out = column.to_list()
     assert len(out) == len(values)
@@ -158,7 +158,7 @@ class TestDecimalColumn:
 
     @given(maybe_decimals)
     def test_round_trip(self, values: list[Decimal | None]) -> None:
-        same_values(DecimalColumn(values), values)
+        assert_same_values(DecimalColumn(values), values)
 
     @given(maybe_decimals)
     def test_sum_is_the_exact_sum(self, values: list[Decimal | None]) -> None:
@@ -171,7 +171,7 @@ class TestDecimalColumn:
         for value in values:
             one_by_one.append(value)
         assert one_by_one == DecimalColumn(values)
-        same_values(one_by_one, values)
+        assert_same_values(one_by_one, values)
 
     @given(maybe_decimals, maybe_decimals)
     def test_extend_keeps_earlier_values(
@@ -179,7 +179,7 @@ class TestDecimalColumn:
     ) -> None:
         col = DecimalColumn(first)
         col.extend(then)
-        same_values(col, first + then)
+        assert_same_values(col, first + then)
 
 
 class TestIntegerColumn:
@@ -209,7 +209,7 @@ class TestIntegerColumn:
     @given(maybe_ints)
     def test_round_trip(self, values: list[int | None]) -> None:
         col = IntegerColumn(values)
-        same_values(col, values)
+        assert_same_values(col, values)
         assert col.sum() == sum(v for v in values if v is not None)
 
 
@@ -227,7 +227,7 @@ class TestBooleanColumn:
 
     @given(maybe_bools)
     def test_round_trip(self, values: list[bool | None]) -> None:
-        same_values(BooleanColumn(values), values)
+        assert_same_values(BooleanColumn(values), values)
 
 
 class TestCategoryColumn:
@@ -259,7 +259,7 @@ class TestCategoryColumn:
 
     @given(maybe_categories)
     def test_round_trip(self, values: list[str | None]) -> None:
-        same_values(CategoryColumn(CATEGORIES, values), values)
+        assert_same_values(CategoryColumn(CATEGORIES, values), values)
 
 
 class TestDateColumn:
@@ -274,7 +274,7 @@ class TestDateColumn:
 
     @given(maybe_dates)
     def test_round_trip(self, values: list[dt.date | None]) -> None:
-        same_values(DateColumn(values), values)
+        assert_same_values(DateColumn(values), values)
 
 
 class TestTextColumn:
@@ -289,7 +289,7 @@ class TestTextColumn:
 
     @given(maybe_texts)
     def test_round_trip(self, values: list[str | None]) -> None:
-        same_values(TextColumn(values), values)
+        assert_same_values(TextColumn(values), values)
 
 
 ALL_KINDS: list[tuple[ValueType, Any]] = [

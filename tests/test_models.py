@@ -830,7 +830,9 @@ class TestProgram:
     def test_same_id_in_different_kinds_is_fine(self) -> None:
         c = cluster(members=[member("X")], groups=[group("X", "X")])
         c.add_cooperative(Cooperative("X", "Koperasi X", ["umkm"], ["X"]))
-        program(c)
+        built = program(c)
+        assert built.clusters[c.id].cooperatives["X"].member_ids == ("X",)
+        assert built.clusters[c.id].groups["X"].member_ids() == ("X",)
 
     def test_duplicate_added_later_is_caught_before_writing(self) -> None:
         # A cluster does not know its program: dumps() validates the whole program first.

@@ -954,7 +954,9 @@ def _edit(lines: list[str], index: int, new: Any) -> list[str]:
 
 
 class TestSidecarBadFiles:
-    def _fails(self, path: Path, lines: list[str], match: str, line: int | None = None) -> None:
+    def _assert_fails(
+        self, path: Path, lines: list[str], match: str, line: int | None = None
+    ) -> None:
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         with pytest.raises(DocumentError, match=match) as caught:
             load_observations(path, PROGRAM, CATALOGUE)
@@ -964,16 +966,16 @@ class TestSidecarBadFiles:
 
     def test_truncated(self, tmp_path: Path) -> None:
         path, lines = _lines(tmp_path)
-        self._fails(path, lines[:-3], "cut short")
-        self._fails(path, lines[:-1], "cut short")
+        self._assert_fails(path, lines[:-3], "cut short")
+        self._assert_fails(path, lines[:-1], "cut short")
 
     def test_text_after_the_end(self, tmp_path: Path) -> None:
         path, lines = _lines(tmp_path)
-        self._fails(path, [*lines, "[]"], "after the end", len(lines) + 1)
+        self._assert_fails(path, [*lines, "[]"], "after the end", len(lines) + 1)
 
     def test_malformed_json(self, tmp_path: Path) -> None:
         path, lines = _lines(tmp_path)
-        self._fails(path, [*lines[:3], '["M-1",', *lines[4:]], "malformed JSON", 4)
+        self._assert_fails(path, [*lines[:3], '["M-1",', *lines[4:]], "malformed JSON", 4)
 
     def test_not_utf8(self, tmp_path: Path) -> None:
         path = tmp_path / "obs.jsonl"
@@ -988,18 +990,26 @@ class TestSidecarBadFiles:
     def test_header_problems(self, tmp_path: Path) -> None:
         path, lines = _lines(tmp_path)
         header = json.loads(lines[0])
-        self._fails(path, _edit(lines, 0, {**header, "klaster": "program"}), "not a klaster", 1)
-        self._fails(path, _edit(lines, 0, {**header, "program": "other"}), "program 'other'", 1)
-        self._fails(path, _edit(lines, 0, {**header, "extra": 1}), "unknown \\['extra'\\]", 1)
+        self._assert_fails(
+            path, _edit(lines, 0, {**header, "klaster": "program"}), "not a klaster", 1
+        )
+        self._assert_fails(
+            path, _edit(lines, 0, {**header, "program": "other"}), "program 'other'", 1
+        )
+        self._assert_fails(
+            path, _edit(lines, 0, {**header, "extra": 1}), "unknown \\['extra'\\]", 1
+        )
         variables = {
             **header["variables"],
             "monthly_income": {"type": "integer", "level": "member"},
         }
-        self._fails(path, _edit(lines, 0, {**header, "variables": variables}), "changed", 1)
+        self._assert_fails(path, _edit(lines, 0, {**header, "variables": variables}), "changed", 1)
         variables = {**header["variables"], "ghost": {"type": "integer", "level": "member"}}
-        self._fails(path, _edit(lines, 0, {**header, "variables": variables}), "catalogue", 1)
+        self._assert_fails(
+            path, _edit(lines, 0, {**header, "variables": variables}), "catalogue", 1
+        )
         bad_round = [{**header["rounds"][0], "kind": "census"}, *header["rounds"][1:]]
-        self._fails(path, _edit(lines, 0, {**header, "rounds": bad_round}), "census", 1)
+        self._assert_fails(path, _edit(lines, 0, {**header, "rounds": bad_round}), "census", 1)
 
     @pytest.mark.parametrize("version", [2, 0, "1", None])
     def test_schema_version(self, tmp_path: Path, version: object) -> None:
@@ -1027,18 +1037,18 @@ class TestSidecarBadFiles:
     def test_bad_rows_are_located(self, tmp_path: Path, row: Any, match: str) -> None:
         path, lines = _lines(tmp_path)
         index = _line_of(lines, '["M-2","0.000000000000000001"')
-        self._fails(path, _edit(lines, index, row), match, index + 1)
+        self._assert_fails(path, _edit(lines, index, row), match, index + 1)
 
     def test_duplicate_row(self, tmp_path: Path) -> None:
         path, lines = _lines(tmp_path)
         index = _line_of(lines, '["M-2","0.000000000000000001"')
         edited = [*lines[:index], lines[index - 1], *lines[index + 1 :]]
-        self._fails(path, edited, "twice", index + 1)
+        self._assert_fails(path, edited, "twice", index + 1)
 
     def test_bad_units_and_tables(self, tmp_path: Path) -> None:
         path, lines = _lines(tmp_path)
         units = _line_of(lines, '{"units":{"cluster":"btg","level":"member"')
-        self._fails(
+        self._assert_fails(
             path,
             _edit(lines, units, {"units": {"cluster": "btg", "level": "member", "ids": ["B-1"]}}),
             "not a member of cluster 'btg'",
@@ -1046,17 +1056,19 @@ class TestSidecarBadFiles:
         )
         table = _line_of(lines, '{"table":{"round":"btg-bl","level":"member"')
         body = json.loads(lines[table])["table"]
-        self._fails(
+        self._assert_fails(
             path,
             _edit(lines, table, {"table": {**body, "round": "x"}}),
             "not in the header",
             table + 1,
         )
-        self._fails(
+        self._assert_fails(
             path, _edit(lines, table, {"table": {**body, "level": "x"}}), "unknown level", table + 1
         )
-        self._fails(path, _edit(lines, table, {"table": {**body, "rows": 2}}), "expected", None)
-        self._fails(
+        self._assert_fails(
+            path, _edit(lines, table, {"table": {**body, "rows": 2}}), "expected", None
+        )
+        self._assert_fails(
             path,
             _edit(lines, table, {"table": {**body, "columns": ["ghost"]}}),
             "declared",
@@ -1065,7 +1077,7 @@ class TestSidecarBadFiles:
 
     def test_end_counts(self, tmp_path: Path) -> None:
         path, lines = _lines(tmp_path)
-        self._fails(
+        self._assert_fails(
             path,
             _edit(lines, len(lines) - 1, {"end": {"tables": 1, "rows": 9}}),
             "damaged",
