@@ -21,7 +21,7 @@ import contextlib
 import gc
 import json
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,8 @@ from cattrs.errors import BaseValidationError
 
 from klaster._converter import CONVERTER, FAST_CONVERTER, LazyItems, problems
 from klaster._files import atomic_write
-from klaster.errors import DocumentError, KlasterError, SchemaVersionError
+from klaster._migrations import Migration, migrate
+from klaster.errors import DocumentError, KlasterError
 from klaster.program import Program
 
 try:  # optional: a faster JSON parser
@@ -71,8 +72,6 @@ instead of the bare list of changes (room for more lifecycle data without anothe
 
 DOCUMENT_KIND = "program"
 """The value of the ``"klaster"`` key in a program document."""
-
-Migration = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 # _MIGRATIONS[n] turns a version-n document into a version-(n + 1) one. Each schema change adds
@@ -304,37 +303,12 @@ def _under_program(problem: str) -> str:
 
 
 def _migrate(document: dict[str, Any], source: str) -> dict[str, Any]:
-    kind = document.get("klaster")
-    if kind != DOCUMENT_KIND:
-        raise DocumentError(
-            f"{source}: not a klaster program document ('klaster' is {kind!r}; expected "
-            f"{DOCUMENT_KIND!r})"
-        )
-    version = document.get("schema_version")
-    if type(version) is not int or version < 1:
-        raise SchemaVersionError(
-            f"{source}: 'schema_version' must be a whole number from 1 to {SCHEMA_VERSION}, "
-            f"got {version!r}"
-        )
-    if version > SCHEMA_VERSION:
-        raise SchemaVersionError(
-            f"{source}: the document has schema version {version}, newer than this klaster "
-            f"supports ({SCHEMA_VERSION}); upgrade klaster to read it"
-        )
-    while version < SCHEMA_VERSION:
-        step = _MIGRATIONS.get(version)
-        if step is None:
-            raise SchemaVersionError(
-                f"{source}: no migration from schema version {version}; this klaster reads "
-                f"versions {min(_MIGRATIONS, default=SCHEMA_VERSION)} to {SCHEMA_VERSION}"
-            )
-        try:
-            document = step(document)
-        except Exception as exc:  # an old document missing what its migration expects
-            raise DocumentError(
-                f"{source}: cannot migrate the document from schema version {version} to "
-                f"{version + 1} ({type(exc).__name__}); the document is damaged"
-            ) from None
-        version += 1
-        document["schema_version"] = version
-    return document
+    # Module globals read at call time: tests (and future versions) change them.
+    return migrate(
+        document,
+        kind=DOCUMENT_KIND,
+        what="program",
+        current=SCHEMA_VERSION,
+        migrations=_MIGRATIONS,
+        source=source,
+    )

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +38,9 @@ from cattrs.errors import BaseValidationError
 
 from klaster._converter import make_converter, problems
 from klaster._files import atomic_write
+from klaster._migrations import Migration, migrate
 from klaster.cluster import Cluster
-from klaster.errors import DocumentError, KlasterError, SchemaVersionError
+from klaster.errors import DocumentError, KlasterError
 from klaster.finance.assets import Asset, AssetEvent, AssetRegister
 from klaster.finance.book import Finance
 from klaster.finance.entry import Entry
@@ -66,7 +67,6 @@ FINANCE_SCHEMA_VERSION = 1
 FINANCE_DOCUMENT_KIND = "finance"
 """The value of the ``"klaster"`` key in a finance document."""
 
-Migration = Callable[[dict[str, Any]], dict[str, Any]]
 
 # _MIGRATIONS[n] turns a version-n document into a version-(n + 1) one. Each schema change adds
 # one entry and bumps FINANCE_SCHEMA_VERSION; old documents then load through the chain.
@@ -460,32 +460,12 @@ def _party_problems(party: Party, cluster: Cluster, program: Program, path: str)
 
 
 def _migrate(document: dict[str, Any], source: str) -> dict[str, Any]:
-    kind = document.get("klaster")
-    if kind != FINANCE_DOCUMENT_KIND:
-        raise DocumentError(
-            f"{source}: not a klaster finance document ('klaster' is {kind!r}; expected "
-            f"{FINANCE_DOCUMENT_KIND!r})"
-        )
-    version = document.get("schema_version")
-    if type(version) is not int or version < 1:
-        raise SchemaVersionError(
-            f"{source}: 'schema_version' must be a whole number from 1 to "
-            f"{FINANCE_SCHEMA_VERSION}, got {version!r}"
-        )
-    if version > FINANCE_SCHEMA_VERSION:
-        raise SchemaVersionError(
-            f"{source}: the document has schema version {version}, newer than this klaster "
-            f"supports ({FINANCE_SCHEMA_VERSION}); upgrade klaster to read it"
-        )
-    while version < FINANCE_SCHEMA_VERSION:
-        step = _MIGRATIONS.get(version)
-        if step is None:
-            raise SchemaVersionError(
-                f"{source}: no migration from schema version {version}; this klaster reads "
-                f"versions {min(_MIGRATIONS, default=FINANCE_SCHEMA_VERSION)} to "
-                f"{FINANCE_SCHEMA_VERSION}"
-            )
-        document = step(document)
-        version += 1
-        document["schema_version"] = version
-    return document
+    # Module globals read at call time: tests (and future versions) change them.
+    return migrate(
+        document,
+        kind=FINANCE_DOCUMENT_KIND,
+        what="finance",
+        current=FINANCE_SCHEMA_VERSION,
+        migrations=_MIGRATIONS,
+        source=source,
+    )
