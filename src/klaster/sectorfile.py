@@ -26,7 +26,9 @@ Example:
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Sequence
 from decimal import Decimal
+from functools import cached_property
 from importlib import resources
 from typing import Any, TypeVar
 
@@ -38,11 +40,12 @@ from klaster._converter import problems as converter_problems
 from klaster._recordcheck import check_records, to_tuple
 from klaster.criterion import ReadinessCriterion, Threshold
 from klaster.errors import DocumentError, KlasterError
+from klaster.hookspecs import hookimpl
 from klaster.indicator import Indicator
 from klaster.sector import Sector
 from klaster.variable import Variable
 
-__all__ = ["SectorData", "load_sector_toml", "read_sector_toml"]
+__all__ = ["SectorData", "SectorFile", "load_sector_toml", "read_sector_toml"]
 
 T = TypeVar("T")
 
@@ -172,3 +175,51 @@ def load_sector_toml(package: str, resource: str) -> SectorData:
     except (OSError, ModuleNotFoundError) as exc:
         raise DocumentError(f"cannot read the sector file: {exc}", path=source) from None
     return read_sector_toml(text, source=source)
+
+
+class SectorFile:
+    """The four declaration hooks of a plugin whose records live in one shipped TOML file.
+
+    A sector module binds them to its own names and adds only the checks that need code::
+
+        _file = SectorFile("klaster_sectors", "umkm.toml")
+        klaster_sectors = _file.klaster_sectors
+        klaster_variables = _file.klaster_variables
+        klaster_indicators = _file.klaster_indicators
+        klaster_readiness_criteria = _file.klaster_readiness_criteria
+
+    The file is read once, on the first call (plugins load lazily).
+
+    Args:
+        package: The package holding the file.
+        resource: The file name.
+    """
+
+    def __init__(self, package: str, resource: str) -> None:
+        self.package = package
+        self.resource = resource
+
+    @cached_property
+    def data(self) -> SectorData:
+        """The records of the file (see :func:`load_sector_toml`)."""
+        return load_sector_toml(self.package, self.resource)
+
+    @hookimpl
+    def klaster_sectors(self) -> Sequence[Sector]:
+        """The file's sector(s)."""
+        return self.data.sectors
+
+    @hookimpl
+    def klaster_variables(self) -> Sequence[Variable]:
+        """The file's variables."""
+        return self.data.variables
+
+    @hookimpl
+    def klaster_indicators(self) -> Sequence[Indicator]:
+        """The file's indicators."""
+        return self.data.indicators
+
+    @hookimpl
+    def klaster_readiness_criteria(self) -> Sequence[ReadinessCriterion]:
+        """The file's readiness criteria."""
+        return self.data.criteria

@@ -9,14 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from functools import cache
 
-from klaster.criterion import ReadinessCriterion
 from klaster.hookspecs import hookimpl
-from klaster.indicator import Indicator
-from klaster.sector import Sector
-from klaster.sectorfile import SectorData, load_sector_toml
-from klaster.variable import Level, Variable
+from klaster.sectorfile import SectorFile
+from klaster.variable import Level
 
 __all__ = [
     "klaster_indicators",
@@ -27,33 +23,12 @@ __all__ = [
 ]
 
 
-@cache
-def _data() -> SectorData:
-    return load_sector_toml("klaster_sectors", "farming.toml")
-
-
-@hookimpl
-def klaster_sectors() -> Sequence[Sector]:
-    """The farming sector and its subsectors (food crops, horticulture, estate crops)."""
-    return _data().sectors
-
-
-@hookimpl
-def klaster_variables() -> Sequence[Variable]:
-    """Crop, planted area, harvest, price and input costs per growing season."""
-    return _data().variables
-
-
-@hookimpl
-def klaster_indicators() -> Sequence[Indicator]:
-    """Yield per hectare, farm income, productivity change."""
-    return _data().indicators
-
-
-@hookimpl
-def klaster_readiness_criteria() -> Sequence[ReadinessCriterion]:
-    """Farm income positive (members, groups), productivity up (cluster)."""
-    return _data().criteria
+_FILE = SectorFile("klaster_sectors", "farming.toml")
+# The declarations are data; pluggy finds these names like any hook function of the module.
+klaster_sectors = _FILE.klaster_sectors
+klaster_variables = _FILE.klaster_variables
+klaster_indicators = _FILE.klaster_indicators
+klaster_readiness_criteria = _FILE.klaster_readiness_criteria
 
 
 @hookimpl

@@ -9,15 +9,11 @@ herd adds up.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import cache
 
-from klaster.criterion import ReadinessCriterion
 from klaster.hookspecs import hookimpl
-from klaster.indicator import Indicator
 from klaster.member import Member
-from klaster.sector import Sector
-from klaster.sectorfile import SectorData, load_sector_toml
-from klaster.variable import Level, Variable
+from klaster.sectorfile import SectorFile
+from klaster.variable import Level
 
 __all__ = [
     "HERD_FLOWS",
@@ -40,33 +36,12 @@ HERD_FLOWS = (
 """The variables of the herd balance: start + births + purchases - deaths - sales = end."""
 
 
-@cache
-def _data() -> SectorData:
-    return load_sector_toml("klaster_sectors", "livestock.toml")
-
-
-@hookimpl
-def klaster_sectors() -> Sequence[Sector]:
-    """The livestock sector and its business types (goat, sheep, cattle; breeding, fattening)."""
-    return _data().sectors
-
-
-@hookimpl
-def klaster_variables() -> Sequence[Variable]:
-    """Species, herd at start and end, births, deaths, sales, purchases, sales value, feed."""
-    return _data().variables
-
-
-@hookimpl
-def klaster_indicators() -> Sequence[Indicator]:
-    """Mortality rate, birth rate, herd growth, livestock sales income."""
-    return _data().indicators
-
-
-@hookimpl
-def klaster_readiness_criteria() -> Sequence[ReadinessCriterion]:
-    """Herd kept (members), mortality low (groups), herd growing (cluster)."""
-    return _data().criteria
+_FILE = SectorFile("klaster_sectors", "livestock.toml")
+# The declarations are data; pluggy finds these names like any hook function of the module.
+klaster_sectors = _FILE.klaster_sectors
+klaster_variables = _FILE.klaster_variables
+klaster_indicators = _FILE.klaster_indicators
+klaster_readiness_criteria = _FILE.klaster_readiness_criteria
 
 
 @hookimpl

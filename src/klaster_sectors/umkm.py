@@ -9,15 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from functools import cache
 
-from klaster.criterion import ReadinessCriterion
 from klaster.hookspecs import hookimpl
-from klaster.indicator import Indicator
 from klaster.member import Member
-from klaster.sector import Sector
-from klaster.sectorfile import SectorData, load_sector_toml
-from klaster.variable import Level, Variable
+from klaster.sectorfile import SectorFile
+from klaster.variable import Level
 
 __all__ = [
     "klaster_indicators",
@@ -29,33 +25,12 @@ __all__ = [
 ]
 
 
-@cache
-def _data() -> SectorData:
-    return load_sector_toml("klaster_sectors", "umkm.toml")
-
-
-@hookimpl
-def klaster_sectors() -> Sequence[Sector]:
-    """The UMKM sector and its business types (batik, cassava crackers, trading...)."""
-    return _data().sectors
-
-
-@hookimpl
-def klaster_variables() -> Sequence[Variable]:
-    """Monthly revenue, costs and profit, workers, whether the business still runs."""
-    return _data().variables
-
-
-@hookimpl
-def klaster_indicators() -> Sequence[Indicator]:
-    """Business profit, profit margin, business survival rate, jobs created."""
-    return _data().indicators
-
-
-@hookimpl
-def klaster_readiness_criteria() -> Sequence[ReadinessCriterion]:
-    """Business running and profitable (members), most businesses running (groups, cluster)."""
-    return _data().criteria
+_FILE = SectorFile("klaster_sectors", "umkm.toml")
+# The declarations are data; pluggy finds these names like any hook function of the module.
+klaster_sectors = _FILE.klaster_sectors
+klaster_variables = _FILE.klaster_variables
+klaster_indicators = _FILE.klaster_indicators
+klaster_readiness_criteria = _FILE.klaster_readiness_criteria
 
 
 @hookimpl
