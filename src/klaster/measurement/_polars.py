@@ -191,13 +191,13 @@ class _RoundTable:
     ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], int]:
         # Each frame's stored column as a zero-copy view, then one concatenation and one
         # selection of the surveyed units for the whole round: a few numpy calls per frame.
-        tables = self.engine.observations._tables
+        observations = self.engine.observations
         raws, valids, masks, scales, held = [], [], [], [], []
         for frame in self.frames:
             present, _ = _present(frame, self.level)
             length = len(present)
             rnd = frame.baseline if baseline else frame.round
-            table = None if rnd is None else tables.get((rnd.id, self.level))
+            table = None if rnd is None else observations._stored(rnd.id, self.level)
             column = None if table is None else table.columns.get(code)
             masks.append(present)
             if column is None:
@@ -603,7 +603,7 @@ class _Records:
             "left": np.array([never if d is None else d.toordinal() for d in left], dtype=np.int64),
             "size": np.array(sizes, dtype=np.int64),
         }
-        units = frame.observations._units.get((frame.cluster.id, Level.MEMBER))
+        units = frame.observations._numbering(frame.cluster.id, Level.MEMBER)
         where = {} if units is None else units.index
         found["index"] = np.array([where.get(u, -1) for u in ids], dtype=np.int64)
         for dim in self.dims:
@@ -662,7 +662,7 @@ class _Records:
 
 def _raw(frame: UnitFrame, code: str) -> tuple[Any, Any]:
     """A column of the frame's round over the cluster's unit numbering: (data, valid) or Nones."""
-    table = frame.observations._tables.get((frame.round.id, Level.MEMBER))
+    table = frame.observations._stored(frame.round.id, Level.MEMBER)
     column = None if table is None else table.columns.get(code)
     if column is None:
         return None, None
@@ -710,7 +710,7 @@ def _record_sizes(frame: UnitFrame, level: Level) -> np.ndarray[Any, Any]:
     by_unit = frame._shared.get("record_sizes")
     if by_unit is None:
         # Once per cluster: the sizes in the store's numbering of its units.
-        units = frame.observations._units.get((frame.cluster.id, level))
+        units = frame.observations._numbering(frame.cluster.id, level)
         members = frame.cluster.members
         ids = [] if units is None else units.ids
         by_unit = frame._shared["record_sizes"] = np.array(
@@ -729,7 +729,7 @@ def _present(frame: UnitFrame, level: Level) -> tuple[np.ndarray[Any, Any], bool
     key = ("present", level)
     found = frame._cache.get(key)
     if found is None:
-        table = frame.observations._tables.get((frame.round.id, level))
+        table = frame.observations._stored(frame.round.id, level)
         mask = np.frombuffer(bytes(table.present if table else b""), dtype=np.uint8).astype(bool)
         found = frame._cache[key] = (mask, bool(mask.all()))
     return found

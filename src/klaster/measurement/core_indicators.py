@@ -144,13 +144,12 @@ class UnitFrame:
         kind = BOOLEAN if variable.type is ValueType.BOOLEAN else NUMBER
         # The store numbers a cluster's units once for all rounds: the current round's
         # "surveyed" mask picks the same units out of this round's or the baseline's column.
-        tables = self.observations._tables
-        current = tables.get((self._units_round().id, level))
+        current = self.observations._stored(self._units_round().id, level)
         if current is None:
             return Scaled([], 0, 0, kind)
         present = current.present
         size = present.count(1)
-        table = tables.get((self.round.id, level))
+        table = self.observations._stored(self.round.id, level)
         column = None if table is None else table.columns.get(code)
         if column is None:
             values: list[Any] = [None] * size

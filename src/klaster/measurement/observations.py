@@ -801,6 +801,16 @@ class Observations:
         for (cluster_id, level), units in self._units.items():
             yield cluster_id, level, units.ids
 
+    # Package-internal accessors: the engines, the sidecar and the store read the stored
+    # buffers through these two, never through the private dicts.
+    def _stored(self, round_id: str, level: Level) -> _Table | None:
+        """The stored table of one round and level, or None when nothing was recorded."""
+        return self._tables.get((round_id, level))
+
+    def _numbering(self, cluster_id: str, level: Level) -> _Units | None:
+        """How the units of one cluster and level are numbered in every round's columns."""
+        return self._units.get((cluster_id, level))
+
     def _table_codes(self, round_id: str, level: Level) -> tuple[str, ...]:
         table = self._tables.get((round_id, level))
         return () if table is None else tuple(table.columns)

@@ -421,8 +421,8 @@ class _Reader:
             return
         obs = self.obs
         rnd = obs._rounds[round_id]
-        table = obs._tables.get((round_id, level))
-        units = obs._units.get((rnd.cluster_id, level))
+        table = obs._stored(round_id, level)
+        units = obs._numbering(rnd.cluster_id, level)
         if table is not None and units is not None:  # rows of earlier chunks of this table
             for offset, (unit_id, _) in enumerate(chunk):
                 index = units.index.get(unit_id)
