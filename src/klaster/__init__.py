@@ -15,6 +15,7 @@ from klaster.document import SCHEMA_VERSION, dumps, load, loads, save
 from klaster.errors import (
     DocumentError,
     DuplicateIdError,
+    ImportDataError,
     InvalidReferenceError,
     KlasterError,
     KlasterWarning,
@@ -23,6 +24,8 @@ from klaster.errors import (
     PluginError,
     ReadinessError,
     SchemaVersionError,
+    StoreBusyError,
+    StoreError,
     ValidationError,
 )
 from klaster.group import Group, Membership, Role
@@ -63,6 +66,7 @@ __all__ = [
     "DuplicateIdError",
     "Group",
     "Guard",
+    "ImportDataError",
     "Indicator",
     "InvalidReferenceError",
     "KlasterError",
@@ -101,6 +105,8 @@ __all__ = [
     "Sex",
     "Stakeholder",
     "StatKind",
+    "StoreBusyError",
+    "StoreError",
     "ValidationError",
     "ValueType",
     "Variable",

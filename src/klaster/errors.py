@@ -16,6 +16,7 @@ from collections.abc import Iterable
 __all__ = [
     "DocumentError",
     "DuplicateIdError",
+    "ImportDataError",
     "InvalidReferenceError",
     "KlasterError",
     "KlasterWarning",
@@ -24,6 +25,8 @@ __all__ = [
     "PluginError",
     "ReadinessError",
     "SchemaVersionError",
+    "StoreBusyError",
+    "StoreError",
     "ValidationError",
 ]
 
@@ -111,6 +114,37 @@ class DocumentError(KlasterError, ValueError):
 
 class SchemaVersionError(DocumentError):
     """A document's schema version is missing, unknown, or newer than this klaster supports."""
+
+
+class StoreError(KlasterError):
+    """A program store cannot be opened, read or written (not a store, damaged, refused write).
+
+    A store whose schema is newer than this klaster raises :class:`SchemaVersionError` instead.
+    """
+
+
+class StoreBusyError(StoreError):
+    """Another process held the store's write lock for longer than the timeout; nothing changed."""
+
+
+class ImportDataError(KlasterError, ValueError):
+    """A field-data file (Kobo/ODK CSV or XLSX, plain CSV) or its mapping cannot be imported.
+
+    Attributes:
+        problems: Every problem found, one located message each
+            (``survey.csv row 17 column 'hh/pendapatan': ...``). ``str(err)`` shows them all.
+    """
+
+    def __init__(
+        self, message: str, *, path: str | None = None, problems: Iterable[str] = ()
+    ) -> None:
+        self.problems = tuple(problems)
+        if self.problems:
+            shown = self.problems[:50]
+            message = message + "\n" + "\n".join(f"  - {p}" for p in shown)
+            if len(self.problems) > len(shown):
+                message += f"\n  ... and {len(self.problems) - len(shown)} more"
+        super().__init__(message, path=path)
 
 
 class LifecycleError(KlasterError, ValueError):

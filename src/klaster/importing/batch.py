@@ -1,0 +1,108 @@
+"""What an import produces before anything is written: the contract between readers and the store.
+
+A reader (Kobo/ODK CSV or XLSX, plain CSV, through a mapping file) turns a field-data file into
+one :class:`ImportBatch`: the new members it registers and the observation values it records,
+already checked against the program and the variable catalogue, plus the rows it rejected with
+their reasons. The store applies a batch in one transaction
+(:meth:`klaster.store.Store.apply_import`), skipping submissions whose ``_uuid`` it already holds,
+so importing the same file twice changes nothing.
+
+Observation values travel column-wise (one sequence per variable), because a national program
+imports millions of rows and per-row objects would cost more than the database writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from attrs import field, frozen
+
+from klaster.member import Member
+
+__all__ = ["ImportBatch", "NewMember", "ObservationBlock", "Rejection"]
+
+
+@frozen
+class NewMember:
+    """A member (*mitra*) registered by one submission.
+
+    Attributes:
+        submission: The submission's ``_uuid`` (or the mapping's ID column for plain CSV).
+        cluster_id: The cluster the member joins.
+        member: The checked member record.
+        group_id: The group (*kelompok*) the member joins on ``member.joined``, if given.
+        where: Where it came from, for messages (``registrasi.csv row 17``).
+    """
+
+    submission: str
+    cluster_id: str
+    member: Member
+    group_id: str | None = None
+    where: str = ""
+
+
+@frozen
+class ObservationBlock:
+    """The observation values of one round, one row per submission, stored column-wise.
+
+    Attributes:
+        round_id: The survey round every row belongs to.
+        submissions: One submission ID (``_uuid``) per row.
+        unit_ids: One unit (member, group or cooperative) ID per row.
+        rows: One source row number per row (1-based, as a spreadsheet shows it), for messages.
+        values: Per variable code, one checked value per row (``None`` = missing).
+        source: The file the rows came from, for messages.
+    """
+
+    round_id: str
+    submissions: tuple[str, ...] = field(converter=tuple)
+    unit_ids: tuple[str, ...] = field(converter=tuple)
+    rows: tuple[int, ...] = field(converter=tuple)
+    values: Mapping[str, Sequence[object]] = field(factory=dict)
+    source: str = ""
+
+    def __len__(self) -> int:
+        return len(self.unit_ids)
+
+
+@frozen
+class Rejection:
+    """A row an import refused, with every reason found.
+
+    Attributes:
+        source: The file (``survey.csv`` or ``survey.xlsx:hh_repeat``).
+        row: The row number as a spreadsheet shows it (the header is row 1).
+        reasons: Located reasons (``column 'hh/pendapatan': must be at least 0, got -5``).
+        raw: The row as read, by column name, for the rejects file. It can hold personal
+            data: it is written only to the rejects file the user asked for, never logged.
+    """
+
+    source: str
+    row: int
+    reasons: tuple[str, ...] = field(converter=tuple)
+    raw: Mapping[str, str] = field(factory=dict, repr=False)
+
+
+@frozen
+class ImportBatch:
+    """Everything one import would write, checked, and what it rejected.
+
+    Attributes:
+        source: The imported file's name.
+        members: New members, in file order.
+        blocks: Observation values, one block per round.
+        rejected: Rows refused (empty unless the import was asked to keep valid rows).
+    """
+
+    source: str
+    members: tuple[NewMember, ...] = field(default=(), converter=tuple)
+    blocks: tuple[ObservationBlock, ...] = field(default=(), converter=tuple)
+    rejected: tuple[Rejection, ...] = field(default=(), converter=tuple)
+
+    @property
+    def submissions(self) -> frozenset[str]:
+        """Every submission ID the batch writes (members and observation rows)."""
+        found = {m.submission for m in self.members}
+        for block in self.blocks:
+            found.update(block.submissions)
+        return frozenset(found)
