@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 
 from attrs import field, frozen
 
+from klaster.measurement.rounds import Round
 from klaster.member import Member
 
 __all__ = ["ImportBatch", "NewMember", "ObservationBlock", "Rejection"]
@@ -89,12 +90,15 @@ class ImportBatch:
 
     Attributes:
         source: The imported file's name.
+        rounds: Rounds the mapping declares that the observations did not hold yet; the store
+            adds them in the same transaction.
         members: New members, in file order.
         blocks: Observation values, one block per round.
         rejected: Rows refused (empty unless the import was asked to keep valid rows).
     """
 
     source: str
+    rounds: tuple[Round, ...] = field(default=(), converter=tuple)
     members: tuple[NewMember, ...] = field(default=(), converter=tuple)
     blocks: tuple[ObservationBlock, ...] = field(default=(), converter=tuple)
     rejected: tuple[Rejection, ...] = field(default=(), converter=tuple)
