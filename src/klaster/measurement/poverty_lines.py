@@ -26,42 +26,56 @@ column             required meaning
 
 Rows whose first cell starts with ``#`` are comments. Rows are numbered as a spreadsheet shows
 them (the header is row 1).
+
+This module holds the table (:class:`PovertyLines`: lookup with fallback, the bundled BPS lines);
+the records are in :mod:`klaster.measurement.poverty_records` and the CSV reader in
+``_poverty_csv``.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as _dt
-import enum
 import functools
-import io
 import os
-import re
 from collections.abc import Iterable, Iterator
-from decimal import Decimal, InvalidOperation
 from importlib import resources
 from types import SimpleNamespace
 from typing import Any
 
 from attrs import field, frozen
 
-from klaster._validate import (
-    check_date,
-    check_decimal,
-    check_enum,
-    check_optional_text,
-    check_text,
-    enum_value,
-    int_at_least,
-    to_decimal,
-    to_optional_decimal,
-)
-from klaster.errors import DocumentError, DuplicateIdError, KlasterError, ValidationError
-from klaster.label import Label
-from klaster.measurement.na import NotAvailable
+from klaster._validate import check_date, int_at_least
+from klaster.errors import DocumentError, DuplicateIdError, ValidationError
 
-# One definition of the Kemendagri code shapes: the region module's.
-from klaster.region import _KEMENDAGRI, RegionLevel, RegionStat, StatKind
+# Private names stay importable from here.
+from klaster.measurement._poverty_csv import _DIGITS as _DIGITS
+from klaster.measurement._poverty_csv import _MONTHS as _MONTHS
+from klaster.measurement._poverty_csv import _OPTIONAL as _OPTIONAL
+from klaster.measurement._poverty_csv import _PARTS as _PARTS
+from klaster.measurement._poverty_csv import _REQUIRED as _REQUIRED
+from klaster.measurement._poverty_csv import _YEAR as _YEAR
+from klaster.measurement._poverty_csv import _cell_values as _cell_values
+from klaster.measurement._poverty_csv import _CellError as _CellError
+from klaster.measurement._poverty_csv import _header_problems as _header_problems
+from klaster.measurement._poverty_csv import _parse_csv as _parse_csv
+from klaster.measurement.na import NotAvailable
+from klaster.measurement.poverty_records import (
+    NATIONAL,
+    LineMatch,
+    PovertyLine,
+    SurveyMonth,
+    UrbanRural,
+)
+from klaster.measurement.poverty_records import _area_problem as _area_problem
+from klaster.measurement.poverty_records import _check_area as _check_area
+from klaster.measurement.poverty_records import _check_line_rupiah as _check_line_rupiah
+from klaster.measurement.poverty_records import _check_rate as _check_rate
+from klaster.measurement.poverty_records import _code_level as _code_level
+from klaster.measurement.poverty_records import _describe_area as _describe_area
+from klaster.measurement.poverty_records import _months as _months
+from klaster.measurement.poverty_records import _to_month as _to_month
+from klaster.measurement.poverty_records import _to_urban_rural as _to_urban_rural
+from klaster.region import RegionLevel
 
 __all__ = [
     "NATIONAL",
@@ -71,201 +85,6 @@ __all__ = [
     "SurveyMonth",
     "UrbanRural",
 ]
-
-NATIONAL = "national"
-"""The ``area`` of a national poverty line."""
-
-
-class SurveyMonth(enum.StrEnum):
-    """The Susenas round a poverty line belongs to."""
-
-    MARCH = "march"
-    """The March round (*Maret*)."""
-    SEPTEMBER = "september"
-    """The September round."""
-
-    @property
-    def number(self) -> int:
-        """The month's number (3 or 9)."""
-        return 3 if self is SurveyMonth.MARCH else 9
-
-    @property
-    def label(self) -> Label:
-        """The month's name in Indonesian and English."""
-        return Label("Maret", "March") if self is SurveyMonth.MARCH else Label(*("September",) * 2)
-
-
-class UrbanRural(enum.StrEnum):
-    """Which part of an area a line is for. BPS publishes all three; they differ."""
-
-    TOTAL = "total"
-    """Urban and rural together (*perkotaan + perdesaan*)."""
-    URBAN = "urban"
-    """Urban areas (*perkotaan*)."""
-    RURAL = "rural"
-    """Rural areas (*perdesaan*)."""
-
-    @property
-    def label(self) -> Label:
-        """The part's name in Indonesian and English."""
-        return {
-            UrbanRural.TOTAL: Label("Perkotaan + perdesaan", "Urban + rural"),
-            UrbanRural.URBAN: Label("Perkotaan", "Urban"),
-            UrbanRural.RURAL: Label("Perdesaan", "Rural"),
-        }[self]
-
-
-def _to_month(value: SurveyMonth | str) -> SurveyMonth:
-    return enum_value(SurveyMonth, value)
-
-
-def _to_urban_rural(value: UrbanRural | str) -> UrbanRural:
-    return enum_value(UrbanRural, value)
-
-
-def _code_level(code: str) -> RegionLevel | None:
-    for level, (pattern, _shape) in _KEMENDAGRI.items():
-        if pattern.match(code):
-            return level
-    return None
-
-
-def _area_problem(value: object) -> str | None:
-    """Why ``value`` is no area of a poverty line, or ``None`` when it is one."""
-    if not isinstance(value, str):
-        return f"must be a string area code, got {type(value).__name__}"
-    if value == NATIONAL:
-        return None
-    level = _code_level(value)
-    if level in (RegionLevel.PROVINCE, RegionLevel.KABUPATEN):
-        return None
-    if level is not None:
-        return (
-            f"BPS publishes poverty lines down to the kabupaten: use the kabupaten code "
-            f"{value[:5]!r}, not a {level} code"
-        )
-    hint = " (this looks like a BPS code: use the Kemendagri code)" if value.isdigit() else ""
-    return (
-        f"invalid area {value!r}: use {NATIONAL!r} or a Kemendagri code, province 'PP' (e.g. '73')"
-        f" or kabupaten 'PP.KK' (e.g. '73.03'){hint}"
-    )
-
-
-def _check_area(_inst: object, attribute: Any, value: Any) -> None:
-    problem = _area_problem(value)
-    if problem:
-        raise ValidationError(problem, path=attribute.name)
-
-
-def _check_line_rupiah(inst: object, attribute: Any, value: Any) -> None:
-    check_decimal(inst, attribute, value)
-    if value != value.to_integral_value():
-        raise ValidationError(
-            f"{value} is not a whole number of rupiah; BPS lines are whole rupiah per capita per "
-            "month. A value such as 550.458 is read as a fraction: write 550458, digits only",
-            path=attribute.name,
-        )
-    if value <= 0:
-        raise ValidationError(f"must be more than zero, got {value}", path=attribute.name)
-
-
-def _check_rate(inst: object, attribute: Any, value: Any) -> None:
-    if value is None:
-        return
-    check_decimal(inst, attribute, value)
-    if not 0 <= value <= 100:
-        raise ValidationError(
-            f"must be a percentage between 0 and 100, got {value}", path=attribute.name
-        )
-
-
-def _describe_area(area: str) -> Label:
-    if area == NATIONAL:
-        return Label("nasional", "national")
-    if _code_level(area) is RegionLevel.PROVINCE:
-        return Label(f"provinsi {area}", f"province {area}")
-    return Label(f"kabupaten {area}", f"kabupaten {area}")
-
-
-@frozen
-class PovertyLine:
-    """One published poverty line: Rupiah per capita per month for an area and survey round.
-
-    Args:
-        area: :data:`NATIONAL`, or the Kemendagri code of a province (``"73"``) or kabupaten
-            (``"73.03"``).
-        year: Survey year.
-        month: :class:`SurveyMonth` (``"march"`` or ``"september"``).
-        rupiah: The line, whole Rupiah per capita per month (``Decimal``, ``int`` or digits).
-        source: The publication it comes from (a BPS *Berita Resmi Statistik*, a district
-            statistical yearbook...).
-        urban_rural: :class:`UrbanRural`; ``total`` by default.
-        poverty_rate: The BPS headcount rate (percent of people below this line) of the same area
-            and round, when known.
-        note: Free text.
-
-    Example:
-        >>> line = PovertyLine("national", 2023, "march", 550_458, "BPS, BRS Maret 2023")
-        >>> line.period.en, line.rupiah
-        ('March 2023', Decimal('550458'))
-    """
-
-    area: str = field(validator=_check_area)
-    year: int = field(validator=int_at_least(1900))
-    month: SurveyMonth = field(converter=_to_month, validator=check_enum(SurveyMonth))
-    rupiah: Decimal = field(converter=to_decimal, validator=_check_line_rupiah)
-    source: str = field(validator=check_text)
-    urban_rural: UrbanRural = field(
-        default=UrbanRural.TOTAL, converter=_to_urban_rural, validator=check_enum(UrbanRural)
-    )
-    poverty_rate: Decimal | None = field(
-        default=None, converter=to_optional_decimal, validator=_check_rate
-    )
-    note: str | None = field(default=None, validator=check_optional_text)
-
-    @property
-    def key(self) -> tuple[str, int, SurveyMonth, UrbanRural]:
-        """What makes a line unique in a table: area, year, month and urban/rural part."""
-        return (self.area, self.year, self.month, self.urban_rural)
-
-    @property
-    def reference_date(self) -> _dt.date:
-        """The first day of the survey month, used to find the round nearest a date."""
-        return _dt.date(self.year, self.month.number, 1)
-
-    @property
-    def period(self) -> Label:
-        """The round in words: ``Maret 2023`` / ``March 2023``."""
-        return Label(f"{self.month.label.id} {self.year}", f"{self.month.label.en} {self.year}")
-
-    def describe(self) -> Label:
-        """The line in words, for a report: area, round and urban/rural part."""
-        area = _describe_area(self.area)
-        part = self.urban_rural.label
-        return Label(
-            f"Garis kemiskinan {area.id}, {self.period.id} ({part.id.lower()})",
-            f"Poverty line, {area.en}, {self.period.en} ({part.en.lower()})",
-        )
-
-    def headcount_stat(self) -> RegionStat | None:
-        """The headcount rate of this round as a :class:`~klaster.region.RegionStat`, if known.
-
-        The statistic keeps its kind (:attr:`~klaster.region.StatKind.BPS_HEADCOUNT`), year and
-        source, so it is never mistaken for a share of a targeting database.
-
-        Example:
-            >>> PovertyLines.bps_national().lines[0].headcount_stat().rate
-            Decimal('13.33')
-        """
-        if self.poverty_rate is None:
-            return None
-        return RegionStat(
-            year=self.year,
-            source=self.source,
-            kind=StatKind.BPS_HEADCOUNT,
-            poverty_rate=self.poverty_rate,
-            note=f"{self.month.label.en} round, {self.urban_rural.value}, area {self.area}",
-        )
 
 
 def _fallback_chain(area: object) -> tuple[str, ...]:
@@ -282,60 +101,6 @@ def _fallback_chain(area: object) -> tuple[str, ...]:
     if _code_level(area) is RegionLevel.PROVINCE:
         return (area, NATIONAL)
     return (area, area[:2], NATIONAL)
-
-
-def _months(day: _dt.date) -> int:
-    return day.year * 12 + day.month - 1
-
-
-@frozen
-class LineMatch:
-    """The line a lookup found, and how: which areas were tried and whether it fell back.
-
-    Args:
-        line: The line found.
-        requested_area: The area asked for (a desa, kecamatan, kabupaten, province or national).
-        on: The date asked for (the survey date).
-        tried: Areas searched, most specific first, up to and including the line's area.
-        max_gap_months: The largest distance in months between ``on`` and a round that was
-            accepted.
-    """
-
-    line: PovertyLine
-    requested_area: str
-    on: _dt.date = field(validator=check_date)
-    tried: tuple[str, ...]
-    max_gap_months: int
-
-    @property
-    def fell_back(self) -> bool:
-        """Whether the line is of a larger area than the kabupaten (or area) asked for."""
-        return self.line.area != self.tried[0]
-
-    @property
-    def months_apart(self) -> int:
-        """Months from the date asked for to the line's survey month (negative: line earlier)."""
-        return _months(self.line.reference_date) - _months(self.on)
-
-    @property
-    def rupiah(self) -> Decimal:
-        """The line's Rupiah per capita per month."""
-        return self.line.rupiah
-
-    @property
-    def explanation(self) -> Label:
-        """What was used and why, for a report's footnote."""
-        used = self.line.describe()
-        if not self.fell_back:
-            return used
-        missing = _describe_area(self.tried[0])
-        window = f"{self.max_gap_months}"
-        return Label(
-            f"Tidak ada garis kemiskinan {missing.id} dalam {window} bulan dari {self.on}; "
-            f"dipakai: {used.id}",
-            f"No poverty line for {missing.en} within {window} months of {self.on}; "
-            f"used: {used.en}",
-        )
 
 
 def _to_lines(value: Iterable[PovertyLine]) -> tuple[PovertyLine, ...]:
@@ -547,138 +312,6 @@ class PovertyLines:
             f"no {part.value} poverty line for {searched} within {max_gap_months} months of "
             f"{on}{found}; load the right line with PovertyLines.load_csv"
         )
-
-
-# -- CSV reading -----------------------------------------------------------------------------------
-_REQUIRED = ("area", "year", "month", "rupiah", "source")
-_OPTIONAL = ("urban_rural", "poverty_rate", "note")
-_MONTHS = {
-    "march": SurveyMonth.MARCH,
-    "maret": SurveyMonth.MARCH,
-    "mar": SurveyMonth.MARCH,
-    "september": SurveyMonth.SEPTEMBER,
-    "sep": SurveyMonth.SEPTEMBER,
-    "sept": SurveyMonth.SEPTEMBER,
-}
-_PARTS = {
-    "total": UrbanRural.TOTAL,
-    "urban": UrbanRural.URBAN,
-    "perkotaan": UrbanRural.URBAN,
-    "rural": UrbanRural.RURAL,
-    "perdesaan": UrbanRural.RURAL,
-}
-_DIGITS = re.compile(r"^[0-9]+\Z")
-_YEAR = re.compile(r"^[0-9]{4}\Z")
-
-
-class _CellError(Exception):
-    def __init__(self, column: str, message: str) -> None:
-        self.column = column
-        self.message = message
-
-
-def _cell_values(cells: dict[str, str]) -> dict[str, object]:
-    values: dict[str, object] = {}
-    for column in _REQUIRED:
-        if not cells.get(column, ""):
-            raise _CellError(column, "is empty; this column is required")
-    year = cells["year"]
-    if not _YEAR.match(year):
-        raise _CellError("year", f"must be a year such as 2023, got {year!r}")
-    values["year"] = int(year)
-    month = _MONTHS.get(cells["month"].lower())
-    if month is None:
-        raise _CellError("month", f"unknown month {cells['month']!r}: use 'march' or 'september'")
-    values["month"] = month
-    if not _DIGITS.match(cells["rupiah"]):
-        raise _CellError(
-            "rupiah",
-            "write whole rupiah with digits only, e.g. 550458 (no thousands separators, no "
-            "decimals)",
-        )
-    values["rupiah"] = Decimal(cells["rupiah"])
-    part_text = cells.get("urban_rural", "")
-    if part_text:
-        part = _PARTS.get(part_text.lower())
-        if part is None:
-            raise _CellError(
-                "urban_rural", f"unknown part {part_text!r}: use 'total', 'urban' or 'rural'"
-            )
-        values["urban_rural"] = part
-    rate = cells.get("poverty_rate", "")
-    if rate:
-        if "," in rate:
-            raise _CellError("poverty_rate", f"write {rate!r} with a decimal point, e.g. 9.36")
-        try:
-            values["poverty_rate"] = Decimal(rate)
-        except InvalidOperation:
-            raise _CellError(
-                "poverty_rate", f"must be a percentage such as 9.36, got {rate!r}"
-            ) from None
-    values["area"] = cells["area"]
-    values["source"] = cells["source"]
-    values["note"] = cells.get("note") or None
-    return values
-
-
-def _parse_csv(text: str, source: str) -> tuple[list[PovertyLine], list[str]]:
-    problems: list[str] = []
-    lines: list[PovertyLine] = []
-    header: list[str] | None = None
-    first_row: dict[tuple[str, int, SurveyMonth, UrbanRural], int] = {}
-    text = text.removeprefix("\ufeff")
-    for row_number, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
-        cells = [cell.strip() for cell in row]
-        if not any(cells) or cells[0].startswith("#"):
-            continue
-        where = f"{source} row {row_number}"
-        if header is None:
-            header = [cell.lower() for cell in cells]
-            problems += _header_problems(header, where)
-            if problems:
-                return [], problems
-            continue
-        if len(cells) > len(header):
-            problems.append(
-                f"{where}: has {len(cells)} cells but the header has {len(header)} columns"
-            )
-            continue
-        named = dict(zip(header, cells, strict=False))
-        try:
-            line = PovertyLine(**_cell_values(named))  # type: ignore[arg-type]
-        except _CellError as exc:
-            problems.append(f"{where} column {exc.column!r}: {exc.message}")
-            continue
-        except KlasterError as exc:
-            problems.append(f"{where} column {exc.path!r}: {exc.message}")
-            continue
-        if line.key in first_row:
-            problems.append(
-                f"{where}: {line.describe().en} is already given in row {first_row[line.key]}"
-            )
-            continue
-        first_row[line.key] = row_number
-        lines.append(line)
-    if header is None:
-        problems.append(f"{source} row 1: no header row; it needs {', '.join(_REQUIRED)}")
-    return lines, problems
-
-
-def _header_problems(header: list[str], where: str) -> list[str]:
-    problems: list[str] = []
-    known = (*_REQUIRED, *_OPTIONAL)
-    for column in header:
-        if column not in known:
-            problems.append(
-                f"{where} column {column!r}: unknown column; use {', '.join(_REQUIRED)} "
-                f"(optional: {', '.join(_OPTIONAL)})"
-            )
-        elif header.count(column) > 1:
-            problems.append(f"{where} column {column!r}: appears more than once")
-    missing = [c for c in _REQUIRED if c not in header]
-    if missing:
-        problems.append(f"{where}: missing column(s) {', '.join(repr(c) for c in missing)}")
-    return list(dict.fromkeys(problems))
 
 
 @functools.cache
