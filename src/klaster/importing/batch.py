@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 
 from attrs import field, frozen
 
+from klaster._recordcheck import to_tuple
 from klaster.measurement.rounds import Round
 from klaster.member import Member
 
@@ -56,9 +57,9 @@ class ObservationBlock:
     """
 
     round_id: str
-    submissions: tuple[str, ...] = field(converter=tuple)
-    unit_ids: tuple[str, ...] = field(converter=tuple)
-    rows: tuple[int, ...] = field(converter=tuple)
+    submissions: tuple[str, ...] = field(converter=to_tuple)
+    unit_ids: tuple[str, ...] = field(converter=to_tuple)
+    rows: tuple[int, ...] = field(converter=to_tuple)
     values: Mapping[str, Sequence[object]] = field(factory=dict)
     source: str = ""
 
@@ -80,7 +81,7 @@ class Rejection:
 
     source: str
     row: int
-    reasons: tuple[str, ...] = field(converter=tuple)
+    reasons: tuple[str, ...] = field(converter=to_tuple)
     raw: Mapping[str, str] = field(factory=dict, repr=False)
 
 
@@ -95,13 +96,15 @@ class ImportBatch:
         members: New members, in file order.
         blocks: Observation values, one block per round.
         rejected: Rows refused (empty unless the import was asked to keep valid rows).
+        skipped: Submissions left out because they were already imported (``known``).
     """
 
     source: str
-    rounds: tuple[Round, ...] = field(default=(), converter=tuple)
-    members: tuple[NewMember, ...] = field(default=(), converter=tuple)
-    blocks: tuple[ObservationBlock, ...] = field(default=(), converter=tuple)
-    rejected: tuple[Rejection, ...] = field(default=(), converter=tuple)
+    rounds: tuple[Round, ...] = field(default=(), converter=to_tuple)
+    members: tuple[NewMember, ...] = field(default=(), converter=to_tuple)
+    blocks: tuple[ObservationBlock, ...] = field(default=(), converter=to_tuple)
+    rejected: tuple[Rejection, ...] = field(default=(), converter=to_tuple)
+    skipped: int = 0
 
     @property
     def submissions(self) -> frozenset[str]:

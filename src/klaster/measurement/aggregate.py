@@ -2,6 +2,10 @@
 
 The aggregation is always explicit, because mixing them up is the classic M&E error: the mean of
 members' profit margins is not the margin of their combined business (ratio of sums).
+
+Sums are exact (never rounded, whatever their number of digits, so the order of the units does not
+matter); a figure is rounded once, when a mean, share or ratio divides in the decimal context
+(28 significant digits by default).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from attrs import frozen
 
 from klaster.errors import ValidationError
 from klaster.indicator import Aggregation
+from klaster.measurement._exactmath import exact_sum
 from klaster.measurement.na import NotAvailable
 
 __all__ = ["Figure", "aggregate", "aggregate_ratio", "ratio_figure", "total_figure"]
@@ -73,7 +78,7 @@ def aggregate(values: Sequence[Any], how: Aggregation, *, minimum_n: int = 1) ->
     if how in (Aggregation.SHARE_MEETING, Aggregation.COUNT):
         meeting = sum(1 for v in present if v is True)
         return total_figure(how, meeting, len(present), missing, minimum_n=minimum_n)
-    return total_figure(how, sum(present, Decimal(0)), len(present), missing, minimum_n=minimum_n)
+    return total_figure(how, exact_sum(present), len(present), missing, minimum_n=minimum_n)
 
 
 def _too_few(n: int, missing: int, minimum_n: int) -> Figure:
@@ -136,8 +141,8 @@ def aggregate_ratio(
         for a, b in zip(numerators, denominators, strict=True)
         if a is not None and b is not None
     ]
-    top = sum((a for a, _ in pairs), Decimal(0))
-    bottom = sum((b for _, b in pairs), Decimal(0))
+    top = exact_sum(a for a, _ in pairs)
+    bottom = exact_sum(b for _, b in pairs)
     return ratio_figure(top, bottom, len(pairs), len(numerators) - len(pairs), minimum_n=minimum_n)
 
 

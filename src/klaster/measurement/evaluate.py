@@ -8,10 +8,18 @@ output column, so a formula over a million members is a handful of list comprehe
 Missing values propagate (``missing + 1`` is missing); logic is three-valued (``false and
 missing`` is false); division by zero gives a missing value and is counted, so the indicator can
 say how many units it left out and why.
+
+Arithmetic is exact: ``+``, ``-`` and ``*`` never round, whatever the number of digits. **A
+division per unit** (``a / b`` anywhere but at the top of a ``ratio_of_sums`` formula, and
+``pct_change(x)``, which is ``(x - baseline(x)) × 100 / baseline(x)``) gives the exact quotient
+rounded half-even to :data:`DIVISION_SCALE` (18) decimals (:func:`divide`): a fixed-point
+number, so a formula's unit values, and their sums over any number of units in any order, are
+the same integers the fixed-point and polars engines compute.
 """
 
 from __future__ import annotations
 
+import decimal
 import difflib
 import enum
 import operator
@@ -35,7 +43,10 @@ from klaster.formula import (
     to_text,
 )
 
-__all__ = ["Evaluator", "Kind", "infer_kind"]
+__all__ = ["DIVISION_SCALE", "Evaluator", "Kind", "divide", "infer_kind", "quotient"]
+
+DIVISION_SCALE = 18
+"""Decimals kept by a division per unit in a formula (rounded half-even; see :func:`divide`)."""
 
 # Decimal | bool | str | date | None; Any because every operator below checks at run time.
 Value: TypeAlias = Any
@@ -56,7 +67,44 @@ class Kind(enum.StrEnum):
     """Only ``missing()``: fits anywhere."""
 
 
-_ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul}
+def quotient(numerator: int, denominator: int) -> int:
+    """``numerator / denominator`` rounded half-even to an integer (``denominator`` not zero).
+
+    Example:
+        >>> quotient(5, 2), quotient(7, 2), quotient(-5, 2), quotient(10, -4)
+        (2, 4, -2, -2)
+    """
+    if denominator < 0:
+        numerator, denominator = -numerator, -denominator
+    whole, rest = divmod(numerator, denominator)  # floor, 0 <= rest < denominator
+    twice = 2 * rest
+    if twice > denominator or (twice == denominator and whole % 2):
+        whole += 1
+    return whole
+
+
+def divide(numerator: Decimal | int, denominator: Decimal | int) -> Decimal:
+    """The rule of a division per unit: the exact quotient, half-even to 18 decimals.
+
+    The result always has exactly :data:`DIVISION_SCALE` decimals (``Decimal('0.5')`` comes out
+    as ``Decimal('0.500000000000000000')``), like a fixed-point type; ``denominator`` must not
+    be zero (formulas give a missing value instead).
+
+    Example:
+        >>> divide(Decimal(1), Decimal(3))
+        Decimal('0.333333333333333333')
+        >>> divide(Decimal(2), Decimal(3)) == Decimal('0.666666666666666667')
+        True
+    """
+    top, top_down = numerator.as_integer_ratio()
+    bottom, bottom_down = denominator.as_integer_ratio()
+    raw = quotient(top * bottom_down * 10**DIVISION_SCALE, top_down * bottom)
+    return Decimal(raw).scaleb(-DIVISION_SCALE, _EXACT)
+
+
+_EXACT = decimal.Context(prec=decimal.MAX_PREC, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
+
+_ARITHMETIC = {"+": _EXACT.add, "-": _EXACT.subtract, "*": _EXACT.multiply}
 _ORDER = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 _EQUALITY = {"==": operator.eq, "!=": operator.ne}
 
@@ -190,7 +238,7 @@ class Evaluator:
         >>> ev = Evaluator({"profit": [Decimal(5), None, Decimal(1)],
         ...                 "revenue": [Decimal(10), Decimal(4), Decimal(0)]}, length=3)
         >>> ev.run(parse("profit / revenue"))
-        [Decimal('0.5'), None, None]
+        [Decimal('0.500000000000000000'), None, None]
         >>> ev.divisions_by_zero
         1
     """
@@ -214,7 +262,7 @@ class Evaluator:
             inner = self._eval(node.operand, source)
             if node.op == "not":
                 return [None if v is None else not v for v in inner]
-            return [None if v is None else -v for v in inner]
+            return [None if v is None else _EXACT.minus(v) for v in inner]
         if isinstance(node, Binary):
             return self._binary(node, source)
         if isinstance(node, Conditional):
@@ -244,7 +292,7 @@ class Evaluator:
                     self.divisions_by_zero += 1
                     out.append(None)
                 else:
-                    out.append(a / b)
+                    out.append(divide(a, b))
             return out
         function: Callable[[Any, Any], Any] = {**_ARITHMETIC, **_ORDER, **_EQUALITY}[op]
         return [
@@ -265,7 +313,7 @@ class Evaluator:
             now = self._eval(node.args[0], source)
             if name == "change":
                 return [
-                    None if a is None or b is None else a - b
+                    None if a is None or b is None else _EXACT.subtract(a, b)
                     for a, b in zip(now, before, strict=True)
                 ]
             return self._pct(now, before)
@@ -277,7 +325,7 @@ class Evaluator:
                 next((v for v in row if v is not None), None) for row in zip(*args, strict=True)
             ]
         if name == "abs":
-            return [None if v is None else abs(v) for v in args[0]]
+            return [None if v is None else _EXACT.abs(v) for v in args[0]]
         if name == "round":
             places = args[1] if len(args) > 1 else [Decimal(0)] * self.length
             return [_round(v, p) for v, p in zip(args[0], places, strict=True)]
@@ -293,7 +341,7 @@ class Evaluator:
                 self.divisions_by_zero += 1
                 out.append(None)
             else:
-                out.append((a - b) / b * 100)
+                out.append(divide(_EXACT.multiply(_EXACT.subtract(a, b), 100), b))
         return out
 
 

@@ -3,125 +3,86 @@
 Analysts get plain records (:meth:`Results.to_records`), a pandas or polars frame when those are
 installed (:meth:`Results.to_pandas`, :meth:`Results.to_polars`), an HTML table in notebooks and a
 baseline-versus-endline comparison (:meth:`Results.compare`).
+
+The table holds its rows as columns, one block per indicator and round; a :class:`Row` is made
+when one is asked for (:meth:`Results.row`, iterating, :attr:`Results.rows`).
 """
 
 from __future__ import annotations
 
-import datetime as _dt
 import html
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
-from attrs import frozen
-
 from klaster.errors import KlasterError, NotFoundError
-from klaster.label import Label
+from klaster.measurement._gc import gc_paused
+from klaster.measurement._result_blocks import Block, Combo, blocks_of
 from klaster.measurement.na import NotAvailable
+from klaster.measurement.result_row import Comparison, Row
 
 __all__ = ["Comparison", "Results", "Row"]
 
 _HTML_ROWS = 60
 
 
-@frozen
-class Row:
-    """One figure of a report.
-
-    Args:
-        indicator: Indicator code.
-        label: Bilingual indicator name.
-        unit: Unit of the value.
-        round_id: Survey round, or ``None`` for figures not tied to a round.
-        on: Date of the round (or of the figure).
-        by: Disaggregation as ``(dimension, category)`` pairs, e.g.
-            ``(("cluster", "bantaeng"), ("sex", "female"))``; ``()`` for the total.
-        value: The figure, or :class:`NotAvailable` with the reason.
-        numerator: Top of the fraction (or the sum) it was computed from.
-        denominator: Bottom of the fraction (or ``n`` for means).
-        n: Units that contributed.
-        missing: Units left out for missing values.
-        target: The target for this round, when one is set.
-    """
-
-    indicator: str
-    label: Label
-    unit: str | None
-    round_id: str | None
-    on: _dt.date | None
-    by: tuple[tuple[str, str], ...]
-    value: Decimal | NotAvailable
-    numerator: Decimal | None = None
-    denominator: Decimal | None = None
-    n: int = 0
-    missing: int = 0
-    target: Decimal | None = None
-
-    @property
-    def available(self) -> bool:
-        """Whether :attr:`value` is a number."""
-        return not isinstance(self.value, NotAvailable)
-
-    def dimension(self, name: str) -> str | None:
-        """The category of dimension ``name`` in this row, or ``None`` (the total over it)."""
-        return dict(self.by).get(name)
-
-
-@frozen
-class Comparison:
-    """A baseline-versus-endline line of :meth:`Results.compare`."""
-
-    indicator: str
-    label: Label
-    by: tuple[tuple[str, str], ...]
-    before: Decimal | NotAvailable
-    after: Decimal | NotAvailable
-    n_before: int
-    n_after: int
-
-    @property
-    def change(self) -> Decimal | NotAvailable:
-        """``after - before``, or why not."""
-        if isinstance(self.before, NotAvailable):
-            return self.before
-        if isinstance(self.after, NotAvailable):
-            return self.after
-        return self.after - self.before
-
-    @property
-    def change_percent(self) -> Decimal | NotAvailable:
-        """Change as a percentage of ``before``, or why not."""
-        change = self.change
-        if isinstance(change, NotAvailable):
-            return change
-        assert isinstance(self.before, Decimal)
-        if self.before == 0:
-            return NotAvailable("the baseline value is zero")
-        return change / self.before * 100
-
-
-@frozen
 class Results:
-    """A tidy table of indicator figures.
+    """A tidy table of indicator figures; immutable.
 
-    Iterate for :class:`Row` records; select with :meth:`filter` and :meth:`value`.
+    Iterate for :class:`Row` records; select with :meth:`filter`, :meth:`row` and :meth:`value`.
+    Two tables are equal when their rows are.
 
     Args:
         rows: The rows.
     """
 
-    rows: tuple[Row, ...]
+    __slots__ = ("_blocks", "_rows")
+
+    def __init__(self, rows: Iterable[Row] = ()) -> None:
+        listed = tuple(rows)
+        self._rows: tuple[Row, ...] | None = listed
+        self._blocks: tuple[Block, ...] = tuple(blocks_of(listed))
+
+    @classmethod
+    def _of(cls, blocks: Iterable[Block]) -> Results:
+        """A table of blocks (what the engine builds); rows are made on first use."""
+        table = cls.__new__(cls)
+        table._blocks = tuple(b for b in blocks if len(b))
+        table._rows = None
+        return table
+
+    @property
+    def rows(self) -> tuple[Row, ...]:
+        """Every row, in order."""
+        if self._rows is None:
+            with gc_paused():
+                self._rows = tuple(row for block in self._blocks for row in block.rows())
+        return self._rows
 
     def __iter__(self) -> Iterator[Row]:
         return iter(self.rows)
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return sum(map(len, self._blocks))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Results):
+            return NotImplemented
+        return self.rows == other.rows
+
+    def __hash__(self) -> int:
+        return hash(self.rows)
+
+    def __repr__(self) -> str:
+        codes = dict.fromkeys(b.indicator for b in self._blocks)
+        return f"Results({len(self)} rows of {', '.join(codes) or 'no indicator'})"
 
     @property
     def dimensions(self) -> tuple[str, ...]:
         """Every disaggregation dimension used, in order of first use."""
-        return tuple(dict.fromkeys(name for row in self.rows for name, _ in row.by))
+        return tuple(
+            dict.fromkeys(name for block in self._blocks for combo in block.by for name, _ in combo)
+        )
 
     def filter(
         self,
@@ -140,33 +101,34 @@ class Results:
             **by: Dimension categories the rows must have, e.g. ``sex="female"``.
         """
         excluded = set(total_over)
-        return Results(
-            tuple(
-                row
-                for row in self.rows
-                if (indicator is None or row.indicator == indicator)
-                and (round_id is None or row.round_id == round_id)
-                and all(row.dimension(k) == v for k, v in by.items())
-                and not any(row.dimension(k) is not None for k in excluded)
-            )
-        )
+        kept = []
+        for block in self._blocks:
+            if indicator is not None and block.indicator != indicator:
+                continue
+            if round_id is not None and block.round_id != round_id:
+                continue
+            if by or excluded:
+                block = block.take(
+                    [i for i, combo in enumerate(block.by) if _matches(combo, by, excluded)]
+                )
+            kept.append(block)
+        return Results._of(kept)
 
     def row(self, indicator: str, round_id: str | None = None, **by: str) -> Row:
         """The one row of ``indicator`` (in ``round_id``) with exactly the disaggregation ``by``."""
         wanted = tuple(sorted(by.items()))
-        for row in self.rows:
-            if (
-                row.indicator == indicator
-                and (round_id is None or row.round_id == round_id)
-                and tuple(sorted(row.by)) == wanted
-            ):
-                return row
+        for block in self._blocks:
+            if block.indicator != indicator or round_id not in (None, block.round_id):
+                continue
+            for index, combo in enumerate(block.by):
+                if len(combo) == len(wanted) and tuple(sorted(combo)) == wanted:
+                    return block.row(index)
         where = ", ".join(f"{k}={v!r}" for k, v in by.items()) or "no disaggregation"
         raise NotFoundError(
             f"no figure for indicator {indicator!r}"
             + (f" in round {round_id!r}" if round_id else "")
             + f" with {where}; indicators here: "
-            + ", ".join(sorted({r.indicator for r in self.rows}))
+            + ", ".join(sorted({b.indicator for b in self._blocks}))
         )
 
     def value(
@@ -181,28 +143,16 @@ class Results:
         Values are ``Decimal`` (or ``None`` with the reason in ``reason``); labels in both
         languages.
         """
+        return self._records(None)
+
+    def _records(self, limit: int | None) -> list[dict[str, Any]]:
         dims = self.dimensions
-        records = []
-        for row in self.rows:
-            record: dict[str, Any] = {
-                "indicator": row.indicator,
-                "label_id": row.label.id,
-                "label_en": row.label.en,
-                "unit": row.unit,
-                "round": row.round_id,
-                "date": row.on,
-            }
-            record.update({dim: row.dimension(dim) for dim in dims})
-            record.update(
-                value=None if isinstance(row.value, NotAvailable) else row.value,
-                numerator=row.numerator,
-                denominator=row.denominator,
-                n=row.n,
-                missing=row.missing,
-                target=row.target,
-                reason=row.value.reason if isinstance(row.value, NotAvailable) else None,
-            )
-            records.append(record)
+        records: list[dict[str, Any]] = []
+        for block in self._blocks:
+            for index in range(len(block)):
+                if limit is not None and len(records) >= limit:
+                    return records
+                records.append(block.record(index, dims))
         return records
 
     def to_pandas(self) -> Any:
@@ -233,19 +183,27 @@ class Results:
 
     def compare(self, before: str, after: str) -> tuple[Comparison, ...]:
         """Baseline-versus-endline lines: each indicator and disaggregation in both rounds."""
-        first = {(r.indicator, r.by): r for r in self.rows if r.round_id == before}
+        first: dict[str, dict[Combo, tuple[Decimal | NotAvailable, int]]] = {}
+        for block in self._blocks:
+            if block.round_id == before:
+                first.setdefault(block.indicator, {}).update(
+                    zip(block.by, zip(block.value, block.n, strict=True), strict=True)
+                )
         lines = []
-        for row in self.rows:
-            if row.round_id != after or (row.indicator, row.by) not in first:
-                continue
-            old = first[(row.indicator, row.by)]
-            lines.append(
-                Comparison(row.indicator, row.label, row.by, old.value, row.value, old.n, row.n)
-            )
+        with gc_paused():
+            for block in self._blocks:
+                olds = first.get(block.indicator)
+                if block.round_id != after or olds is None:
+                    continue
+                code, label = block.indicator, block.label
+                for combo, value, n in zip(block.by, block.value, block.n, strict=True):
+                    old = olds.get(combo)
+                    if old is not None:
+                        lines.append(Comparison(code, label, combo, old[0], value, old[1], n))
         return tuple(lines)
 
     def _repr_html_(self) -> str:
-        records = self.to_records()[:_HTML_ROWS]
+        records = self._records(_HTML_ROWS)
         if not records:
             return "<p>no results</p>"
         head = "".join(f"<th>{html.escape(str(k))}</th>" for k in records[0])
@@ -253,16 +211,21 @@ class Results:
             "<tr>" + "".join(f"<td>{html.escape(_cell(v))}</td>" for v in r.values()) + "</tr>"
             for r in records
         )
-        more = len(self.rows) - len(records)
+        more = len(self) - len(records)
         note = f"<p>… {more} more rows</p>" if more > 0 else ""
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{note}"
+
+
+def _matches(combo: Combo, by: dict[str, str], excluded: set[str]) -> bool:
+    found = dict(combo)
+    return all(found.get(k) == v for k, v in by.items()) and not any(k in found for k in excluded)
 
 
 def _cell(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def _floats(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _floats(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     # Frames are for analysis and plotting; the exact Decimals stay in Results.
     return [
         {k: float(v) if isinstance(v, Decimal) else v for k, v in record.items()}

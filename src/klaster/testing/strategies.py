@@ -32,7 +32,7 @@ The strategies live in one module per model area (:mod:`~klaster.testing.basic_s
 
 from __future__ import annotations
 
-# Private names, and ``groups`` (never listed in ``__all__``), stay importable from here.
+# Private names stay importable from here: tests written before the split use them.
 from klaster.testing._drawing import _ANY_ID as _ANY_ID
 from klaster.testing._drawing import _CODE as _CODE
 from klaster.testing._drawing import _DIGITS as _DIGITS
@@ -75,11 +75,11 @@ from klaster.testing.member_strategies import _memberships as _memberships
 from klaster.testing.member_strategies import _spells as _spells
 from klaster.testing.member_strategies import (
     cooperatives,
+    groups,
     legal_statuses,
     members,
     memberships,
 )
-from klaster.testing.member_strategies import groups as groups
 from klaster.testing.organisation_strategies import _organisations as _organisations
 from klaster.testing.organisation_strategies import cluster_sectors, organisations, stakeholders
 from klaster.testing.program_strategies import _clusters as _clusters
@@ -101,6 +101,7 @@ __all__ = [
     "codes",
     "cooperatives",
     "dates",
+    "groups",
     "ids",
     "legal_statuses",
     "lifecycles",
