@@ -1,0 +1,245 @@
+"""Observation values in the store: saving and loading a whole :class:`Observations`.
+
+Values are long-form: one ``observation_values`` row per (round, variable, unit), keyed by
+integer surrogates (``rounds.key``, ``variables.key``, ``units.key``) in a ``WITHOUT ROWID``
+table, the value typed as :mod:`klaster.store._values` describes. ``units`` numbers the units of
+each cluster and level in the order they were first recorded, as
+:class:`~klaster.measurement.Observations` does, so a loaded store numbers them the same way.
+
+A unit is surveyed in a round when it has a row there (``NULL`` for a value recorded as
+missing), and a variable is recorded in a round when it has a row there; saving writes one
+``NULL`` row where nothing else would say so.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from itertools import compress, groupby, repeat
+from operator import itemgetter
+from pathlib import Path
+from typing import Any
+
+from klaster.errors import KlasterError, StoreError
+from klaster.measurement.observations import Observations, _at_row, _BadRow, _finder
+from klaster.measurement.rounds import Round
+from klaster.program import Program
+from klaster.store._connection import insert_tuples
+from klaster.store._keys import VariableKeys, add_round, add_units, orphan_units
+from klaster.store._values import BadValue, decoder, encode
+from klaster.variable import Level, ValueType, Variable
+
+_CHUNK = 20_000
+
+
+# -- saving -------------------------------------------------------------------------------------
+
+
+def replace_observations(conn: sqlite3.Connection, obs: Observations, source: Path) -> None:
+    """Replace every stored round, unit and value with those of ``obs``."""
+    stored = conn.execute("SELECT id FROM program").fetchone()
+    if stored is not None and stored[0] != obs.program.id:
+        raise StoreError(
+            f"{source}: the observations are of program {obs.program.id!r}, but the store "
+            f"holds program {stored[0]!r}"
+        )
+    for table in ("observation_values", "units", "rounds", "variables"):
+        conn.execute(f"DELETE FROM {table}")
+    variables = VariableKeys(conn, obs.variables)
+    round_keys: dict[str, int] = {}
+    for index, rnd in enumerate(obs._rounds.values()):
+        try:
+            round_keys[rnd.id] = add_round(conn, source, rnd)
+        except KlasterError as exc:
+            raise StoreError(
+                f"{source}: cannot save the observations: {exc.at(f'rounds[{index}]')}"
+            ) from None
+    numbering: dict[tuple[str, Level], list[int]] = {}
+    for cluster_id, level, ids in obs._unit_order():
+        numbering[(cluster_id, level)] = add_units(conn, cluster_id, level, ids)
+    orphans = orphan_units(conn)
+    if orphans:
+        raise StoreError(
+            f"{source}: the observations record units the stored program does not have "
+            f"({orphans}); save the program first"
+        )
+    scales = _scales(obs)
+    for rnd in obs._rounds.values():
+        for level in Level:
+            codes = obs._table_codes(rnd.id, level)
+            if not codes:
+                continue
+            number = {u: i for i, u in enumerate(_ids(obs, rnd.cluster_id, level))}
+            keys = numbering[(rnd.cluster_id, level)]
+            present = [keys[number[u]] for u in obs.units(rnd.id, level)]
+            columns = obs.columns(rnd.id, level)
+            rows = _table_rows(conn, variables, scales, round_keys[rnd.id], present, columns)
+            insert_tuples(conn, "observation_values", 4, rows)
+
+
+def _ids(obs: Observations, cluster_id: str, level: Level) -> list[str]:
+    numbering = obs._numbering(cluster_id, level)
+    return [] if numbering is None else numbering.ids
+
+
+def _scales(obs: Observations) -> dict[str, int]:
+    scales: dict[str, int] = {}
+    for rnd in obs._rounds.values():
+        for level in Level:
+            for code, column in obs.columns(rnd.id, level).items():
+                scale = getattr(column, "scale", 0)
+                scales[code] = max(scales.get(code, 0), scale)
+    return scales
+
+
+def _table_rows(
+    conn: sqlite3.Connection,
+    variables: VariableKeys,
+    scales: dict[str, int],
+    round_key: int,
+    units: list[int],
+    columns: Mapping[str, Any],
+) -> Iterator[tuple[Any, ...]]:
+    seen = bytearray(len(units))
+    first_key: int | None = None
+    for code, column in columns.items():
+        variable = variables.catalogue[code]
+        key, stored = variables.key(variable)
+        scale = max(stored, scales.get(code, 0))
+        variables.rescale(code, scale)
+        values = column.to_list()
+        valid = [v is not None for v in values]
+        try:
+            encoded, _ = encode(variable, list(compress(values, valid)), scale)
+        except BadValue as bad:  # pragma: no cover - Observations holds only checked values
+            raise StoreError(f"variable {code!r}: {bad.message}") from None
+        for i in compress(range(len(units)), valid):
+            seen[i] = 1
+        if not encoded and units:  # a column recorded with gaps only still exists
+            yield round_key, key, units[0], None
+            seen[0] = 1
+        yield from zip(repeat(round_key), repeat(key), compress(units, valid), encoded)
+        first_key = key if first_key is None else first_key
+    if first_key is not None:
+        for i in compress(range(len(units)), [not s for s in seen]):
+            yield round_key, first_key, units[i], None  # surveyed, every value missing
+
+
+# -- loading ------------------------------------------------------------------------------------
+
+
+def load_observations(
+    conn: sqlite3.Connection,
+    source: Path,
+    catalogue: Mapping[str, Variable] | Iterable[Variable],
+    program: Program,
+    selected: list[tuple[int, Round]],
+) -> Observations:
+    """The stored values of the ``selected`` rounds, checked as :meth:`Observations.record_many`.
+
+    Raises:
+        StoreError: A stored variable is missing from ``catalogue`` or differs from it, or a
+            stored round, unit or value is refused by the model.
+    """
+    try:
+        obs = Observations(program, catalogue)
+    except KlasterError as exc:
+        raise StoreError(f"{source}: cannot hold observations of this program: {exc}") from None
+    variables = _stored_variables(conn, source, obs.variables)
+    for _, rnd in selected:
+        try:
+            obs.add_round(rnd)
+        except KlasterError as exc:
+            raise StoreError(f"{source}: round {rnd.id!r}: {exc}") from None
+    units: dict[int, str] = {}
+    for cluster_id in dict.fromkeys(rnd.cluster_id for _, rnd in selected):
+        cluster = program.clusters[cluster_id]
+        for level in Level:
+            rows = sorted(
+                conn.execute(
+                    "SELECT key, id FROM units WHERE cluster_id = ? AND level = ?",
+                    (cluster_id, level.value),
+                ).fetchall()
+            )
+            find = _finder(cluster, level)
+            for _, unit_id in rows:
+                if find(unit_id) is None:
+                    raise StoreError(
+                        f"{source}: stored unit {unit_id!r} is not a {level.value} of cluster "
+                        f"{cluster_id!r}; the store was changed outside klaster"
+                    )
+            obs._register(cluster_id, level, (find(unit_id).id for _, unit_id in rows))
+            units.update(rows)
+    for round_key, rnd in selected:
+        _load_round(conn, source, obs, variables, units, round_key, rnd)
+    return obs
+
+
+def _stored_variables(
+    conn: sqlite3.Connection, source: Path, catalogue: Mapping[str, Variable]
+) -> dict[int, tuple[Variable, Any]]:
+    found = {}
+    for key, code, level, kind, scale in conn.execute(
+        "SELECT key, code, level, type, scale FROM variables"
+    ):
+        variable = catalogue.get(code)
+        if variable is None:
+            raise StoreError(
+                f"{source}: the store holds values of variable {code!r}, which is not in the "
+                "variable catalogue given; load the plugin that declares it"
+            )
+        if (variable.level.value, variable.type.value) != (level, kind):
+            raise StoreError(
+                f"{source}: variable {code!r} is stored as a {level} {kind} but the catalogue's "
+                f"is a {variable.level.value} {variable.type.value}; the variable changed since "
+                "the store was written"
+            )
+        found[key] = (variable, decoder(ValueType(kind), scale))
+    return found
+
+
+def _load_round(
+    conn: sqlite3.Connection,
+    source: Path,
+    obs: Observations,
+    variables: dict[int, tuple[Variable, Any]],
+    units: dict[int, str],
+    round_key: int,
+    rnd: Round,
+) -> None:
+    tables: dict[Level, dict[int, dict[str, Any]]] = {}
+    codes: dict[Level, dict[str, None]] = {}
+    cursor = conn.execute(
+        "SELECT variable_key, unit_key, value FROM observation_values WHERE round_key = ?",
+        (round_key,),
+    )
+    # Rows come in key order, one variable after the other: look each variable up once.
+    for variable_key, found in groupby(cursor, key=itemgetter(0)):
+        variable, decode = variables[variable_key]
+        code = variable.code
+        codes.setdefault(variable.level, {})[code] = None
+        table = tables.setdefault(variable.level, {})
+        for _, unit_key, raw in found:
+            row = table.get(unit_key)
+            if row is None:
+                row = table[unit_key] = {}
+            if raw is not None:
+                row[code] = decode(raw)
+    for level, table in tables.items():
+        try:
+            rows = [(units[key], table[key]) for key in sorted(table)]
+        except KeyError:
+            raise StoreError(
+                f"{source}: round {rnd.id!r} holds values of a unit of another cluster; the "
+                "store was changed outside klaster"
+            ) from None
+        for start in range(0, len(rows), _CHUNK):
+            try:
+                obs._store(obs._prepare(rnd.id, rows[start : start + _CHUNK], None, 0, level))
+            except _BadRow as bad:
+                error = _at_row(_BadRow(None, bad.error))
+                raise StoreError(
+                    f"{source}: a stored value of round {rnd.id!r} is refused ({error}); the "
+                    "store was changed outside klaster"
+                ) from None
+        obs._ensure_columns(rnd.id, level, codes[level])

@@ -1,0 +1,31 @@
+"""What :meth:`Store.apply_import <klaster.store.Store.apply_import>` reports."""
+
+from __future__ import annotations
+
+from attrs import frozen
+
+__all__ = ["ImportSummary"]
+
+
+@frozen
+class ImportSummary:
+    """What one import wrote (counts only: no personal data).
+
+    Attributes:
+        source: The imported file's name.
+        members_added: New members registered.
+        rows_added: Observation rows written (one per submission and round).
+        values_added: Observation values written, missing ones not counted.
+        submissions_skipped: Submissions left out because the store already held them (by the
+            reader, given :meth:`~klaster.store.Store.known_submissions`, or by the store).
+
+    Example:
+        >>> ImportSummary("survey.csv", 2, 2, 10, 0).values_added
+        10
+    """
+
+    source: str
+    members_added: int
+    rows_added: int
+    values_added: int
+    submissions_skipped: int
