@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python examples/bantaeng.py
+	$(BIN)/klaster demo
 
 test: lint typecheck pytest
 

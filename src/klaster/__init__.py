@@ -4,8 +4,12 @@ A :class:`Program` (e.g. *Klaster Mandiri*) runs :class:`Cluster` s, each in a :
 with :class:`Member` s (*mitra*), :class:`Group` s (*kelompok*) and :class:`Cooperative` s
 (*koperasi*), moving through a :class:`Lifecycle` of :class:`Phase` s. Whole programs are saved as
 versioned JSON documents with :func:`save` / :func:`load` (files) and :func:`dumps` / :func:`loads`
-(strings). Every error is a :class:`KlasterError`.
+(strings), or kept in a SQLite :class:`Store` (one file per program, fed by field-data imports and
+driven by the ``klaster`` command line). Every error is a :class:`KlasterError`.
 """
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from klaster._version import __version__
 from klaster.cluster import Cluster
@@ -52,14 +56,42 @@ from klaster.sector import BusinessType, Sector
 from klaster.sectorfile import SectorData
 from klaster.variable import Category, Level, ValueType, Variable
 
+if TYPE_CHECKING:
+    from klaster.store import (
+        STORE_SCHEMA_VERSION,
+        ClusterStatus,
+        ImportSummary,
+        Store,
+        StoreStatus,
+    )
+
+# The store pulls in sqlite3 and the measurement package: loaded on first use so that
+# `import klaster` stays light for code that only builds and checks models.
+_LAZY = dict.fromkeys(
+    ("STORE_SCHEMA_VERSION", "ClusterStatus", "ImportSummary", "Store", "StoreStatus"),
+    "klaster.store",
+)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'klaster' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
 __all__ = [
     "SCHEMA_VERSION",
+    "STORE_SCHEMA_VERSION",
     "Aggregation",
     "BusinessType",
     "Category",
     "CheckResult",
     "Cluster",
     "ClusterSector",
+    "ClusterStatus",
     "Cooperative",
     "Direction",
     "DocumentError",
@@ -67,6 +99,7 @@ __all__ = [
     "Group",
     "Guard",
     "ImportDataError",
+    "ImportSummary",
     "Indicator",
     "InvalidReferenceError",
     "KlasterError",
@@ -105,8 +138,10 @@ __all__ = [
     "Sex",
     "Stakeholder",
     "StatKind",
+    "Store",
     "StoreBusyError",
     "StoreError",
+    "StoreStatus",
     "ValidationError",
     "ValueType",
     "Variable",
