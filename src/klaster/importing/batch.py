@@ -94,7 +94,9 @@ class ImportBatch:
         rounds: Rounds the mapping declares that the observations did not hold yet; the store
             adds them in the same transaction.
         members: New members, in file order.
-        blocks: Observation values, one block per round.
+        blocks: Observation values: one block per round and set of variables recorded (a unit's
+            block holds only the variables of its sector(s)); a repeat group giving one row per
+            unit has blocks of its own.
         rejected: Rows refused (empty unless the import was asked to keep valid rows).
         skipped: Submissions left out because they were already imported (``known``).
     """

@@ -58,6 +58,7 @@ from klaster.measurement.engine import (
     Measurement,
 )
 from klaster.measurement.evaluate import (
+    DIVISION_SCALE,
     Evaluator,
     Kind,
     infer_kind,
@@ -113,6 +114,10 @@ from klaster.measurement.sidecar import (
     load_observations,
     save_observations,
 )
+from klaster.measurement.transitions import (
+    TransitionRow,
+    TransitionTable,
+)
 from klaster.measurement.welfare import (
     ChangeMeasure,
     MissingItems,
@@ -133,6 +138,7 @@ __all__ = [
     "CORE_SECTOR",
     "CORE_VARIABLES",
     "DIMENSIONS",
+    "DIVISION_SCALE",
     "MAX_SCALE",
     "NATIONAL",
     "NISAB_RICE_KG",
@@ -195,6 +201,8 @@ __all__ = [
     "SpiritualItem",
     "SurveyMonth",
     "TextColumn",
+    "TransitionRow",
+    "TransitionTable",
     "UnitFrame",
     "UrbanRural",
     "Weighted",

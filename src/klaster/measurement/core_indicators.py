@@ -156,10 +156,14 @@ def _poverty_inputs(frame: UnitFrame) -> Items:
 
 
 def _poverty_line(frame: UnitFrame) -> Any:
-    kabupaten = frame.cluster.region.at_level(RegionLevel.KABUPATEN)
-    area = kabupaten[0].code if kabupaten and kabupaten[0].code else "national"
-    match = frame.lines.lookup(area, frame.round.on)
-    return match if isinstance(match, NotAvailable) else match.rupiah
+    # The per-capita line of the cluster's kabupaten (else province, national) on the date.
+    found = frame._cache.get("line")
+    if found is None:
+        kabupaten = frame.cluster.region.at_level(RegionLevel.KABUPATEN)
+        area = kabupaten[0].code if kabupaten and kabupaten[0].code else "national"
+        match = frame.lines.lookup(area, frame.round.on)
+        found = frame._cache["line"] = match if isinstance(match, NotAvailable) else match.rupiah
+    return found
 
 
 def _poverty(code: str, measure: str, id_name: str, en_name: str) -> CoreIndicator:

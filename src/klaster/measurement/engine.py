@@ -19,13 +19,13 @@ from typing import Any
 
 from attrs import define, field
 
-from klaster.criterion import ReadinessCriterion
 from klaster.errors import KlasterError, NotFoundError, ValidationError
 from klaster.formula import Binary, Call, Expr, FormulaError, walk
 from klaster.indicator import Aggregation, Indicator
 from klaster.lifecycle import Guard
-from klaster.measurement import _python_path
-from klaster.measurement._frames import frame_of, frames_of, round_keys
+from klaster.measurement import _lookups, _python_path
+from klaster.measurement._fixedpoint import Unsupported
+from klaster.measurement._frames import frame_of, frames_of
 from klaster.measurement._gc import gc_paused
 from klaster.measurement._layout import DIMENSIONS
 from klaster.measurement._result_blocks import Block
@@ -34,9 +34,8 @@ from klaster.measurement.evaluate import Kind, infer_kind
 from klaster.measurement.na import NotAvailable
 from klaster.measurement.observations import Observations
 from klaster.measurement.poverty_lines import PovertyLines
-from klaster.measurement.readiness import Evidence, Lookup, Readiness, Rule, as_guard, evaluate
+from klaster.measurement.readiness import Lookup, Readiness, Rule, as_guard
 from klaster.measurement.results import Results
-from klaster.measurement.rounds import Round
 from klaster.measurement.transitions import TransitionTable, transition_table
 from klaster.measurement.unit_frame import UnitFrame
 from klaster.measurement.welfare_indicators import WELFARE_INDICATORS
@@ -186,7 +185,7 @@ class Measurement:
             A tidy :class:`~klaster.measurement.results.Results` table.
         """
         codes = list(indicators) if indicators is not None else list(self._by_code)
-        specs = [tuple(spec) for spec in by]
+        specs = list(dict.fromkeys(tuple(spec) for spec in by))  # a spec asked twice, once
         for spec in specs:
             for dim in spec:
                 if dim not in DIMENSIONS:
@@ -272,8 +271,18 @@ class Measurement:
             NotFoundError: No round has one of the keys.
         """
         frames = frames_of(self.program, self.observations, self.poverty_lines)
+        specs = list(dict.fromkeys(tuple(s) for s in by))
         with gc_paused():
-            return transition_table(frames, from_round, to_round, [tuple(s) for s in by])
+            if self.backend == "polars":
+                from klaster.measurement import _polars_transitions  # the optional extra
+
+                try:
+                    return _polars_transitions.transition_table(
+                        self, frames, from_round, to_round, specs
+                    )
+                except Unsupported:
+                    pass  # values the fast path cannot place exactly: the Python way
+            return transition_table(frames, from_round, to_round, specs)
 
     # -- readiness -----------------------------------------------------------------------------
     def readiness(
@@ -285,73 +294,15 @@ class Measurement:
         aggregated over the group's members (or the group's own variables); cluster criteria
         read the cluster's figure. Every line names the round its evidence comes from.
         """
-        rnd = self.observations.round(round_id)
-        cluster = self.program.clusters[rnd.cluster_id]
-        wanted = Level(level)
-        lookup = self.lookup(round_id, wanted)
-        if wanted is Level.CLUSTER:
-            units: Sequence[str] = (cluster.id,)
-        elif wanted is Level.GROUP:
-            units = cluster.groups.ids()
-        elif wanted is Level.COOPERATIVE:
-            units = cluster.cooperatives.ids()
-        else:
-            units = self.observations.units(round_id, Level.MEMBER)
-        return [evaluate(rule, unit, lookup) for unit in units]
+        return _lookups.readiness(self, rule, round_id, Level(level))
 
     def lookup(self, round_id: str, level: Level | str = Level.CLUSTER) -> Lookup:
         """A criterion lookup reading indicator figures of one round at ``level``."""
-        rnd = self.observations.round(round_id)
-        wanted = Level(level)
-        cache: dict[str, dict[str, Any]] = {}
-
-        def figures(code: str) -> dict[str, Any]:
-            if code not in cache:
-                cache[code] = self._figures_at(code, rnd, wanted)
-            return cache[code]
-
-        def lookup(criterion: ReadinessCriterion, unit_id: str) -> Evidence | NotAvailable:
-            if criterion.reads not in self._by_code and criterion.reads not in self._kinds:
-                return NotAvailable(f"{criterion.reads!r} is not an indicator or variable")
-            value = figures(criterion.reads).get(unit_id)
-            if value is None:
-                return NotAvailable(f"no value of {criterion.reads!r} in round {round_id!r}")
-            if isinstance(value, NotAvailable):
-                return value
-            return Evidence(value, round_id)
-
-        return lookup
+        return _lookups.lookup(self, round_id, Level(level))
 
     def guard(self, rule: Rule, round_id: str, *, name: str = "readiness") -> Guard:
         """A lifecycle guard evaluating ``rule`` for the cluster on the evidence of ``round_id``."""
         return as_guard(rule, self.lookup(round_id, Level.CLUSTER), name=name)
-
-    def _figures_at(self, code: str, rnd: Round, level: Level) -> dict[str, Any]:
-        frame = self._frame_of(rnd.id)
-        if code not in self._by_code:
-            variable = self.observations.variable(code)
-            if variable.level is not level:
-                return {}
-            units = frame.unit_ids(level)
-            return dict(zip(units, frame.column(code, level, units), strict=True))
-        indicator = self._indicator(code)
-        if level is indicator.level:
-            units, items = _python_path.unit_items(self, indicator, frame)
-            if (
-                isinstance(indicator, Indicator)
-                and indicator.aggregation is not Aggregation.RATIO_OF_SUMS
-            ):
-                return {u: item[0] for u, item in zip(units, items, strict=True)}
-            return {
-                u: _python_path.figure(self, indicator, [item]).value
-                for u, item in zip(units, items, strict=True)
-            }
-        dimension = {Level.CLUSTER: "cluster", Level.GROUP: "group"}.get(level)
-        if dimension is None:
-            return {}
-        key = round_keys(self.observations.rounds(rnd.cluster_id))[rnd.id]
-        block = _python_path.rows(self, indicator, key, rnd.on, [frame], [(dimension,)])
-        return {dict(c)[dimension]: v for c, v in zip(block.by, block.value, strict=True)}
 
     # -- internals -----------------------------------------------------------------------------
     def _indicator(self, code: str) -> Indicator | CoreIndicator:
@@ -361,6 +312,7 @@ class Measurement:
         return found
 
     def _frame_of(self, round_id: str) -> UnitFrame:
+        """The frame of one round of one cluster (for unit values and readiness)."""
         rnd = self.observations.round(round_id)
         cluster = self.program.clusters[rnd.cluster_id]
         return frame_of(cluster, rnd, self.observations, self.poverty_lines)

@@ -1,0 +1,36 @@
+"""The ``klaster`` command line: create a store, import field data, check, report, move phases.
+
+Run ``klaster --help`` (or ``python -m klaster --help``); every command and its ``--json`` output
+is described in ``docs/cli.md``. From Python, :func:`main` runs one command line and returns its
+exit code::
+
+    from klaster.cli import main
+    code = main(["plugins", "--json"])
+
+Importing this package is light: the commands, and rich, load when :func:`main` runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from klaster.cli._exit import ExitCode
+
+__all__ = ["ExitCode", "main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one ``klaster`` command line.
+
+    Args:
+        argv: The arguments after ``klaster`` (default: ``sys.argv[1:]``), e.g.
+            ``["status", "program.klaster", "--json"]``.
+
+    Returns:
+        The exit code (:class:`ExitCode`): 0 success, 1 data refused, 2 usage error, 3 store
+        busy, 4 readiness refused the move, 5 store or document unreadable, 70 internal error,
+        130 interrupted. Console scripts pass it to ``sys.exit``.
+    """
+    from klaster.cli._app import main as run  # rich and the commands load on first use
+
+    return run(argv)

@@ -1,0 +1,269 @@
+"""``klaster advance``: a lifecycle move; the move to independence passes the readiness check.
+
+For the move to independence (*pemandirian*) the guard is the readiness rule of the cluster's
+sectors (every cluster-level criterion the sector plugins declare, all of which must pass),
+evaluated on a survey round: the one given with ``--round``, else the cluster's endline, else its
+latest round. Every criterion is shown with its value, threshold and outcome; a refused move
+exits with code 4 and changes nothing, unless ``--override REASON`` records why it is made anyway.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from klaster.cli._exit import CliError, ExitCode
+from klaster.cli._inputs import parse_date
+from klaster.cli._output import Output, number, table
+
+if TYPE_CHECKING:
+    from klaster.cluster import Cluster
+    from klaster.lifecycle import Guard, Phase
+    from klaster.measurement import Observations, Readiness, Rule
+    from klaster.program import Program
+
+NAME = "advance"
+
+# Phases by their Indonesian names too: program staff say "pemandirian", not "independence".
+_ALIASES = {
+    "perencanaan": "planning",
+    "penumbuhan": "growth",
+    "penguatan": "strengthening",
+    "pemandirian": "independence",
+    "pemantauan": "monitoring",
+    "dihentikan": "suspended",
+    "dibatalkan": "cancelled",
+}
+
+
+def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
+    """Register the command."""
+    parser = commands.add_parser(
+        NAME,
+        parents=[common],
+        help="move a cluster to another lifecycle phase (readiness-checked for independence)",
+        description="Move a cluster to another lifecycle phase and record who decided, when "
+        "and why. The move to independence (pemandirian) is checked against the readiness "
+        "criteria of the cluster's sectors; if they are not met the move is refused (exit "
+        "code 4) unless --override gives the reason to move anyway.",
+    )
+    parser.add_argument("store", type=Path, metavar="STORE", help="the store (.klaster file)")
+    parser.add_argument("cluster", metavar="CLUSTER", help="the cluster ID")
+    parser.add_argument(
+        "phase",
+        metavar="PHASE",
+        help="the phase to enter: planning, growth, strengthening, independence, monitoring, "
+        "suspended, cancelled (or perencanaan, penumbuhan, penguatan, pemandirian, ...)",
+    )
+    parser.add_argument(
+        "--on", required=True, type=parse_date, metavar="DATE", help="date of the move, YYYY-MM-DD"
+    )
+    parser.add_argument("--reason", required=True, metavar="TEXT", help="why the move is made")
+    parser.add_argument(
+        "--by", dest="decided_by", required=True, metavar="NAME", help="who decided (a role)"
+    )
+    parser.add_argument(
+        "--round",
+        metavar="ROUND",
+        help="the survey round whose figures decide readiness (default: the endline, else the "
+        "latest round of the cluster)",
+    )
+    parser.add_argument(
+        "--override",
+        metavar="REASON",
+        help="make the move to independence even if readiness criteria are not met, and why",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, out: Output) -> int:
+    """Check and make the move."""
+    from klaster.cli._inputs import open_store
+    from klaster.errors import ReadinessError
+    from klaster.lifecycle import Override, Phase
+
+    target = _phase(args.phase)
+    override = Override(args.override, approved_by=args.decided_by) if args.override else None
+    with open_store(args.store) as store:
+        cluster = store.load_cluster(args.cluster)
+        before = cluster.phase
+        readiness: dict[str, Any] | None = None
+        guard: Guard | None = None
+        if target is Phase.INDEPENDENCE and target in cluster.lifecycle.allowed_moves():
+            program = store.load_program()
+            observations = store.load_observations(program=program)
+            with out.working(f"checking the readiness of {args.cluster}"):
+                guard, readiness = _readiness_guard(program, observations, cluster, args.round)
+        elif override is not None:
+            out.warn("--override only matters for the move to independence; it was ignored")
+            override = None
+        try:
+            change = store.advance(
+                args.cluster,
+                target,
+                on=args.on,
+                reason=args.reason,
+                decided_by=args.decided_by,
+                guard=guard,
+                override=override,
+            )
+        except ReadinessError:
+            _show_move(out, args.cluster, before, target, args.on, readiness, moved=False)
+            raise
+    _show_move(
+        out,
+        args.cluster,
+        before,
+        target,
+        change.on,
+        readiness,
+        moved=True,
+        override=change.override is not None,
+    )
+    return ExitCode.OK
+
+
+def _phase(text: str) -> Phase:
+    from klaster.lifecycle import Phase
+
+    value = _ALIASES.get(text.strip().lower(), text.strip().lower())
+    try:
+        return Phase(value)
+    except ValueError:
+        raise CliError(
+            f"unknown phase {text!r}",
+            hint="Use one of: " + ", ".join(p.value for p in Phase),
+            code=ExitCode.USAGE,
+        ) from None
+
+
+def _readiness_guard(
+    program: Program, observations: Observations, cluster: Cluster, round_id: str | None
+) -> tuple[Guard, dict[str, Any]]:
+    """The guard for the move to independence, and the evaluation it will find, as JSON."""
+    from klaster.measurement import AllOf, Measurement
+    from klaster.plugins import get_host
+
+    host = get_host()
+    criteria = [
+        criterion
+        for sector in cluster.sector_codes
+        for criterion in host.readiness_criteria(sector=sector, level="cluster")
+    ]
+    evidence = _evidence_round(observations, cluster.id, round_id)
+    if not criteria or evidence is None:
+        why = (
+            f"no survey round of cluster {cluster.id!r} to judge readiness on"
+            if evidence is None
+            else "the sectors "
+            + ", ".join(cluster.sector_codes)
+            + " declare no cluster readiness criteria"
+        )
+        return _failing(why), {"round": evidence, "ready": False, "reason": why, "criteria": []}
+    rule: Rule = AllOf(criteria)
+    engine = Measurement(program, observations)
+    (decision,) = engine.readiness(rule, evidence)
+    return engine.guard(rule, evidence), _decision_document(decision, evidence)
+
+
+def _evidence_round(
+    observations: Observations, cluster_id: str, round_id: str | None
+) -> str | None:
+    from klaster.errors import NotFoundError
+
+    rounds = observations.rounds(cluster_id)
+    if round_id is None:
+        endline = observations.endline(cluster_id)
+        return endline.id if endline is not None else (rounds[-1].id if rounds else None)
+    if round_id not in {r.id for r in rounds}:
+        known = ", ".join(r.id for r in rounds) or "none yet"
+        raise NotFoundError(f"no round {round_id!r} of cluster {cluster_id!r}; rounds: {known}")
+    return round_id
+
+
+def _failing(why: str) -> Guard:
+    from klaster.lifecycle import CheckResult
+
+    def readiness(cluster: object, on: _dt.date) -> list[CheckResult]:
+        return [CheckResult("readiness", False, why)]
+
+    return readiness
+
+
+def _decision_document(decision: Readiness, round_id: str) -> dict[str, Any]:
+    from klaster.measurement import NotAvailable
+
+    return {
+        "round": round_id,
+        "ready": decision.ready,
+        "reason": decision.reason,
+        "criteria": [
+            {
+                "code": line.code,
+                "label": {"id": line.label.id, "en": line.label.en},
+                "reads": line.reads,
+                "operator": line.operator,
+                "threshold": line.threshold,
+                "value": None if isinstance(line.value, NotAvailable) else line.value,
+                "passed": line.passed,
+                "note": line.value.reason if isinstance(line.value, NotAvailable) else None,
+                "round": line.round_id,
+            }
+            for line in decision.results
+        ],
+    }
+
+
+def _show_move(
+    out: Output,
+    cluster_id: str,
+    before: Phase | None,
+    target: Phase,
+    on: _dt.date,
+    readiness: dict[str, Any] | None,
+    *,
+    moved: bool,
+    override: bool = False,
+) -> None:
+    from klaster.cli._status import phase_text
+
+    out.emit(
+        {
+            "cluster": cluster_id,
+            "from": before.value if before is not None else None,
+            "to": target.value,
+            "on": on,
+            "moved": moved,
+            "override": override,
+            "readiness": readiness,
+        }
+    )
+    if readiness is not None:
+        _show_readiness(out, cluster_id, readiness)
+    if moved:
+        out.line(
+            f"{cluster_id}: {phase_text(before)} → {phase_text(target)} on {on.isoformat()}"
+            + (" (override recorded)" if override else ""),
+            style="bold green",
+        )
+
+
+def _show_readiness(out: Output, cluster_id: str, readiness: dict[str, Any]) -> None:
+    outcome = {True: "met", False: "NOT met", None: "n/a"}
+    rows = [
+        (
+            line["code"],
+            f"{line['label']['en']} / {line['label']['id']}",
+            number(line["value"]) if line["value"] is not None else (line["note"] or "n/a"),
+            f"{line['operator']} {line['threshold']}",
+            outcome[line["passed"]],
+        )
+        for line in readiness["criteria"]
+    ]
+    title = f"readiness of {cluster_id} (siap mandiri), round {readiness['round'] or '-'}"
+    if rows:
+        out.show(table(title, ["criterion", "description", ">value", "threshold", "result"], rows))
+    verdict = "ready" if readiness["ready"] else "not ready"
+    out.line(f"{verdict}: {readiness['reason']}", style="green" if readiness["ready"] else "yellow")

@@ -1,0 +1,166 @@
+"""``klaster demo``: a store of the bundled Bantaeng program, its status and headline figures.
+
+The data is the bundled example (``examples/data``: the program document, its baseline and
+endline surveys and, when present, a KoboToolbox monitoring export with its mapping under
+``kobo/``). An installed wheel carries it as ``klaster/_demo_data``; a source checkout reads
+``examples/data`` directly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.resources
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from klaster.cli._exit import CliError, ExitCode
+from klaster.cli._output import Output
+
+NAME = "demo"
+PROGRAM = "bantaeng.json"
+SIDECAR = "bantaeng.observations.jsonl"
+STORE = "bantaeng.klaster"
+HEADLINE = (
+    "members",
+    "active_groups",
+    "legal_cooperatives",
+    "income_per_capita",
+    "income_change_pct",
+    "poverty_headcount",
+    "poverty_gap",
+    "business_survival_rate",
+    "profit_margin",
+    "jobs_created",
+)
+"""The indicators of the demo's report (those the installed plugins provide)."""
+_DATA_SUFFIXES = (".csv", ".xlsx")
+
+
+def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
+    """Register the command."""
+    parser = commands.add_parser(
+        NAME,
+        parents=[common],
+        help="build a store of the bundled Bantaeng example and report on it",
+        description="Build a store from the bundled Bantaeng example program (Klaster Mandiri "
+        "Bantaeng, South Sulawesi), import its KoboToolbox monitoring export when bundled, "
+        "then show the status and the headline indicators.",
+    )
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        metavar="DIR",
+        help="where to put the demo store (default: a new temporary directory)",
+    )
+    parser.set_defaults(run=run)
+
+
+def demo_data() -> Path:
+    """The folder of the bundled example data.
+
+    Raises:
+        CliError: Neither the installed copy nor a source checkout's ``examples/data`` exists.
+    """
+    shipped = importlib.resources.files("klaster") / "_demo_data"
+    if isinstance(shipped, Path) and (shipped / PROGRAM).is_file():
+        return shipped
+    checkout = Path(__file__).resolve().parents[3] / "examples" / "data"
+    if (checkout / PROGRAM).is_file():
+        return checkout
+    raise CliError(
+        "the bundled example data is missing (neither klaster/_demo_data nor examples/data "
+        "holds bantaeng.json)",
+        hint="Reinstall klaster (pip install --force-reinstall klaster), or run the demo from "
+        "a source checkout.",
+        code=ExitCode.UNREADABLE,
+    )
+
+
+def kobo_files(data: Path) -> list[tuple[Path, Path]]:
+    """The (export, mapping) pairs under ``data/kobo``, registrations first.
+
+    A mapping ``monitoring.toml`` goes with the export named after it (``monitoring.csv``,
+    ``monitoring_2015.csv``), the CSV when there is also an XLSX; the files of its repeat groups
+    are read with it, not on their own.
+    """
+    from klaster.importing import FormKind, load_mapping
+
+    folder = data / "kobo"
+    if not folder.is_dir():
+        return []
+    found: list[tuple[bool, Path, Path]] = []
+    for path in sorted(folder.glob("*.toml")):
+        mapping = load_mapping(path)
+        repeats = {repeat.file for repeat in mapping.repeats if repeat.file}
+        exports = [
+            p
+            for p in sorted(folder.iterdir(), key=_preference)
+            if p.suffix.lower() in _DATA_SUFFIXES
+            and p.name not in repeats
+            and (p.stem == path.stem or p.stem.startswith(path.stem + "_"))
+        ]
+        if exports:
+            found.append((mapping.form is not FormKind.REGISTRATION, exports[0], path))
+    return [(export, mapping) for _, export, mapping in sorted(found)]
+
+
+def _preference(path: Path) -> tuple[int, str]:
+    # CSV before XLSX: the same submissions, and the CSV reads faster.
+    suffix = path.suffix.lower()
+    return (_DATA_SUFFIXES.index(suffix) if suffix in _DATA_SUFFIXES else 9, path.name)
+
+
+def run(args: argparse.Namespace, out: Output) -> int:
+    """Build the demo store and report on it."""
+    from klaster.cli import _import, _inputs, _report, _status
+    from klaster.measurement import Measurement
+    from klaster.store import Store
+
+    data = demo_data()
+    folder = args.dir if args.dir is not None else Path(tempfile.mkdtemp(prefix="klaster-demo-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / STORE
+    if target.exists():
+        raise CliError(
+            f"{target} already exists",
+            hint="Delete it or choose another --dir; the demo never overwrites a store.",
+        )
+    out.note(f"building the demo store {target} from {data}")
+    program = _inputs.load_program(data / PROGRAM)
+    observations = _inputs.load_sidecar(data / SIDECAR, program)
+    with Store.create(target, program, observations=observations):
+        pass
+    muted = out.muted()
+    imported = []
+    for export, mapping in kobo_files(data):
+        done = _import.apply_file(out, target, export, mapping)
+        _import.show(muted, done)
+        imported.append(done.document())
+    with _inputs.open_store(target, readonly=True) as store:
+        status = store.status()
+        program = store.load_program()
+        observations = store.load_observations(program=program)
+    _status.show(muted, status, target)
+    engine = Measurement(program, observations)
+    codes = [code for code in HEADLINE if code in engine.codes()]
+    rows = list(engine.report(codes, by=[()]))
+    out.emit(
+        {
+            "dir": str(folder),
+            "store": str(target),
+            "imported": imported,
+            "status": _status.status_document(status, target),
+            "report": _report.records(rows),
+        }
+    )
+    out.line()
+    out.line("headline indicators / indikator utama", style="bold")
+    out.show(_report.text_table(rows))
+    out.note(
+        f"\nthe demo store is {target}; try:\n"
+        f"  klaster status {target} --cluster bantaeng\n"
+        f"  klaster report {target} --by sex\n"
+        f"  klaster report {target} --format csv --output bantaeng.csv"
+    )
+    return ExitCode.OK

@@ -1,0 +1,242 @@
+"""``klaster report``: indicator figures as a table for people, CSV or JSON for scripts.
+
+The figures are :meth:`klaster.measurement.Measurement.report`'s tidy table: one row per
+indicator, round and disaggregation. The text format puts rounds side by side with the bilingual
+indicator names; CSV and JSON carry every column of
+:meth:`~klaster.measurement.Results.to_records` (exact decimals as text).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from klaster.cli._exit import CliError, ExitCode
+from klaster.cli._output import Output, number, render_text, table, to_json
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from klaster.measurement import Observations, Row
+    from klaster.program import Program
+
+NAME = "report"
+FORMATS = ("text", "csv", "json")
+_REASONS_SHOWN = 10
+
+
+def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
+    """Register the command."""
+    parser = commands.add_parser(
+        NAME,
+        parents=[common],
+        help="compute indicators: text table, CSV or JSON",
+        description="Compute the program's indicators for every survey round, in total and by "
+        "cluster (or the disaggregations asked for), from a store or from a program document "
+        "and its observations sidecar.",
+    )
+    parser.add_argument(
+        "source",
+        type=Path,
+        metavar="STORE|PROGRAM.json",
+        help="a store, or a program document (with --observations)",
+    )
+    parser.add_argument(
+        "--observations",
+        type=Path,
+        metavar="SIDE.jsonl",
+        help="observations sidecar of a program document (default: the one beside it)",
+    )
+    parser.add_argument(
+        "--round",
+        metavar="R",
+        help="only this round: baseline, endline, midline_2... or a round ID",
+    )
+    parser.add_argument("--cluster", metavar="C", help="only this cluster")
+    parser.add_argument(
+        "--by",
+        action="append",
+        default=[],
+        metavar="DIMS",
+        help="a disaggregation, dimensions joined by commas (cluster, sector, sex, kecamatan, "
+        "desa, business_type, group), e.g. --by sex or --by cluster,sector; repeatable",
+    )
+    parser.add_argument(
+        "--indicator",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="CODE",
+        help="only these indicators (default: all)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        help="text (default), csv or json (the default with --json)",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="write the report to FILE (atomically) instead of the screen",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, out: Output) -> int:
+    """Compute and write the report."""
+    from klaster.cli._inputs import program_and_observations
+
+    fmt = args.format or ("json" if out.json_mode else "text")
+    if out.json_mode and fmt != "json" and args.output is None:
+        raise CliError(
+            f"--json prints JSON; a {fmt} report needs --output FILE",
+            hint=f"Add --output report.{fmt}, or leave out --format.",
+            code=ExitCode.USAGE,
+        )
+    with out.working(f"computing the indicators of {args.source}"):
+        program, observations = program_and_observations(
+            args.source, args.observations, command=NAME
+        )
+        rows = compute(program, observations, args)
+    if args.output is not None:
+        _write_file(args.output, fmt, rows)
+        out.emit({"output": str(args.output), "format": fmt, "rows": len(rows)})
+        out.note(f"wrote {len(rows)} figure(s) to {args.output} ({fmt})")
+    elif fmt == "json":
+        document = {"rows": records(rows)}
+        if out.json_mode:
+            out.emit(document)
+        else:
+            out.write(to_json(document) + "\n")
+    elif fmt == "csv":
+        out.write(to_csv(rows))
+    else:
+        out.show(text_table(rows))
+        for note in _reasons(rows):
+            out.note(note)
+    return ExitCode.OK
+
+
+def compute(program: Program, observations: Observations, args: argparse.Namespace) -> list[Row]:
+    """The report's rows for the options ``--round``, ``--cluster``, ``--by``, ``--indicator``."""
+    from klaster.errors import NotFoundError
+    from klaster.measurement import Measurement
+
+    specs = [tuple(d.strip() for d in spec.split(",") if d.strip()) for spec in args.by]
+    if args.cluster is not None:
+        if args.cluster not in program.clusters:
+            known = ", ".join(c.id for c in program.clusters)
+            raise NotFoundError(f"no cluster {args.cluster!r} in the program; clusters: {known}")
+        # Every row of one cluster carries the cluster dimension.
+        specs = [("cluster", *(d for d in spec if d != "cluster")) for spec in [(), *specs]]
+    else:
+        specs = [(), *specs] if specs else [(), ("cluster",)]
+    engine = Measurement(program, observations)
+    results = engine.report(args.indicator or None, by=list(dict.fromkeys(specs)))
+    rows = list(results)
+    if args.cluster is not None:
+        rows = [r for r in rows if r.dimension("cluster") == args.cluster]
+    if args.round is not None:
+        key = _round_key(observations, rows, args.round)
+        rows = [r for r in rows if r.round_id == key]
+    return rows
+
+
+def _round_key(observations: Observations, rows: Sequence[Row], wanted: str) -> str:
+    keys = list(dict.fromkeys(r.round_id for r in rows if r.round_id is not None))
+    if wanted in keys:
+        return wanted
+    # A round ID: its key counts the cluster's earlier rounds of the same kind, as the engine does.
+    found = next((r for r in observations.rounds() if r.id == wanted), None)
+    if found is not None:
+        same = [r for r in observations.rounds(found.cluster_id) if r.kind is found.kind]
+        ordinal = [r.id for r in same].index(found.id) + 1
+        key = found.kind.value if ordinal == 1 else f"{found.kind.value}_{ordinal}"
+        if key in keys:
+            return key
+    ids = ", ".join(r.id for r in observations.rounds())
+    raise CliError(
+        f"no round {wanted!r} in the report",
+        hint=f"Use a round kind ({', '.join(keys) or 'none'}) or a round ID ({ids or 'none'}).",
+    )
+
+
+def records(rows: Sequence[Row]) -> list[dict[str, Any]]:
+    """The rows as :meth:`Results.to_records` gives them."""
+    from klaster.measurement import Results
+
+    return Results(tuple(rows)).to_records()
+
+
+def to_csv(rows: Sequence[Row]) -> str:
+    """The rows as CSV text (a header line, exact decimals, ISO dates, empty for missing)."""
+    found = records(rows)
+    buffer = io.StringIO()
+    if not found:
+        return ""
+    writer = csv.DictWriter(buffer, fieldnames=list(found[0]), lineterminator="\n")
+    writer.writeheader()
+    for record in found:
+        writer.writerow({k: _csv_cell(v) for k, v in record.items()})
+    return buffer.getvalue()
+
+
+def text_table(rows: Sequence[Row]) -> Table:
+    """Rounds side by side, one line per indicator and disaggregation, names in both languages."""
+    rounds = list(dict.fromkeys(r.round_id or "-" for r in rows))
+    dims = list(dict.fromkeys(name for r in rows for name, _ in r.by))
+    lines: dict[tuple[str, tuple[tuple[str, str], ...]], dict[str, Row]] = {}
+    for row in rows:
+        lines.setdefault((row.indicator, row.by), {})[row.round_id or "-"] = row
+    body = []
+    for (code, by), cells in lines.items():
+        first = next(iter(cells.values()))
+        name = f"{first.label.en} / {first.label.id}"
+        where = [dict(by).get(dim, "all") for dim in dims]
+        values = [_cell(cells.get(key)) for key in rounds]
+        body.append((code, name, *where, *values))
+    return table(None, ["indicator", "name", *dims, *(f">{key}" for key in rounds)], body)
+
+
+def _cell(row: Row | None) -> str:
+    if row is None:
+        return ""
+    return number(row.value) if row.available else "n/a"
+
+
+def _reasons(rows: Sequence[Row]) -> list[str]:
+    from klaster.measurement import NotAvailable
+
+    seen: dict[str, str] = {}
+    for row in rows:
+        if isinstance(row.value, NotAvailable):
+            seen.setdefault(f"{row.indicator} ({row.round_id})", row.value.reason)
+    notes = [f"n/a {where}: {reason}" for where, reason in list(seen.items())[:_REASONS_SHOWN]]
+    if len(seen) > _REASONS_SHOWN:
+        notes.append(f"... and {len(seen) - _REASONS_SHOWN} more n/a figures (see --format csv)")
+    return notes
+
+
+def _write_file(path: Path, fmt: str, rows: Sequence[Row]) -> None:
+    from klaster._files import atomic_write
+
+    if fmt == "json":
+        text = to_json({"rows": records(rows)}) + "\n"
+    elif fmt == "csv":
+        text = to_csv(rows)
+    else:
+        text = render_text(text_table(rows))
+    atomic_write(path, lambda handle: handle.write(text))
+
+
+def _csv_cell(value: object) -> object:
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value

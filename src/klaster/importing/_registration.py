@@ -1,0 +1,253 @@
+"""Reading a registration form: one new member (*mitra*) per submission.
+
+Each row becomes a :class:`~klaster.member.Member` built from the mapped fields, so it passes the
+same checks as one added by hand (household size, NIK, phone, dates), then the checks of its
+cluster (sector, village) and of the program (the ID is new). A ``group`` joins the member to an
+existing *kelompok* of the same sector on the day they join.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+from typing import Any
+
+from klaster.errors import ImportDataError, KlasterError
+from klaster.importing._cells import CellError, TextCells
+from klaster.importing._common import (
+    FROM_UNIT,
+    Known,
+    Problems,
+    Source,
+    column_index,
+    listing,
+    missing_columns,
+    submission_column,
+    submission_id,
+)
+from klaster.importing._header import Header
+from klaster.importing.batch import ImportBatch, NewMember
+from klaster.importing.mapping import ColumnRule, ImportMapping
+from klaster.member import Member
+from klaster.program import Program
+
+_INT_FIELDS = ("household_size", "birth_year")
+_DATE_FIELDS = ("joined", "left")
+SEX_ANSWERS = {
+    "l": "male",
+    "laki-laki": "male",
+    "laki_laki": "male",
+    "pria": "male",
+    "p": "female",
+    "perempuan": "female",
+    "wanita": "female",
+}
+"""Answers read as a sex without a ``values`` map (compared without case), besides the values
+``female`` and ``male`` themselves."""
+
+
+class RegistrationReader:
+    """Reads one registration export into an :class:`ImportBatch` of new members."""
+
+    def __init__(
+        self,
+        path: Path,
+        mapping: ImportMapping,
+        program: Program,
+        known: Known,
+        max_rows: int | None,
+    ) -> None:
+        self.path = path
+        self.mapping = mapping
+        self.program = program
+        self.known = known
+        self.max_rows = max_rows
+        # Every member ID of the program: a new one must be new everywhere.
+        self.taken = {m.id for m in program.members()}
+
+    def read(self, keep_valid: bool) -> ImportBatch:
+        """Read the export; raise or set aside bad rows (``keep_valid``)."""
+        members: list[tuple[int, NewMember]] = []
+        skipped = 0
+        with Source(self.path, self.mapping, self.max_rows) as source:
+            table = source.main()
+            problems = Problems(table.source)
+            submission, cluster, fields = self._plan(table.header, table)
+            seen: dict[str, int] = {}
+            ids: dict[str, int] = {}
+            id_column, id_index = fields["id"][:2]
+            # '@unit': a file without submission IDs; a row's ID is its member's.
+            sub_name = id_column if submission is None else table.header.names[submission]
+            for chunk in table.chunks():
+                if submission is None:
+                    subs = [f"member/{cells[id_index].strip()}" for cells in chunk.rows]
+                else:
+                    subs = [submission_id(cells[submission]) for cells in chunk.rows]
+                held = self.known.among([s for s in subs if s])
+                for index, (number, cells) in enumerate(
+                    zip(chunk.numbers, chunk.rows, strict=True)
+                ):
+                    reasons = list(chunk.problems.get(index, ()))
+                    sub = subs[index]
+                    if sub and sub in held:
+                        skipped += 1
+                        continue
+                    ragged = index in chunk.ragged  # its cells do not line up: not read
+                    found = None if ragged else self._row(cells, cluster, fields, reasons)
+                    if not sub and submission is not None:
+                        reasons.append(f"column {sub_name!r}: no submission ID")
+                    first = seen.setdefault(sub, number)
+                    if sub and first != number:
+                        duplicate = f"column {sub_name!r}: duplicate submission {sub!r}: also in"
+                        reasons.append(f"{duplicate} row {first}")
+                        problems.add(first, f"{duplicate} row {number}")
+                    member_id = cells[id_index].strip()
+                    first = ids.setdefault(member_id, number)
+                    if member_id and first != number:
+                        reasons.append(
+                            f"column {id_column!r}: member {member_id!r} is also registered in "
+                            f"row {first}"
+                        )
+                    for reason in reasons:
+                        problems.add(number, reason)
+                    if reasons:
+                        if keep_valid:
+                            problems.keep_raw(number, table.header, cells)
+                        continue
+                    assert found is not None
+                    member, cluster_id, group_id = found
+                    where = f"{table.source} row {number}"
+                    members.append((number, NewMember(sub, cluster_id, member, group_id, where)))
+            if problems and not keep_valid:
+                raise problems.error()
+            if problems:
+                problems.fetch_raw(source.main())
+        bad = set(problems.by_row)
+        return ImportBatch(
+            source=self.path.name,
+            members=tuple(m for number, m in members if number not in bad),
+            rejected=tuple(problems.rejections()),
+            skipped=skipped,
+        )
+
+    def _plan(
+        self, header: Header, table: Any
+    ) -> tuple[int | None, int | None, dict[str, tuple[str, int, TextCells | None, Any]]]:
+        mapping = self.mapping
+        missing: list[str] = []
+        submission: int | None = None
+        if mapping.submission != FROM_UNIT:
+            if mapping.submission is not None:
+                submission = column_index(header, mapping.submission, "submission", missing)
+            else:
+                hint = "the member ID is then the submission's ID"
+                submission = submission_column(header, missing, hint)
+        cluster = None
+        if mapping.cluster_column is not None:
+            cluster = column_index(header, mapping.cluster_column, "cluster.column", missing)
+        fields: dict[str, tuple[str, int, TextCells | None, Any]] = {}
+        for rule in mapping.fields:
+            if rule.column is None:
+                fields[rule.target] = ("value", -1, None, _fixed(rule))
+                continue
+            index = column_index(header, rule.column, rule.where, missing)
+            fields[rule.target] = (rule.column, index, _reader(rule), None)
+        if missing:
+            raise missing_columns(table, missing)
+        return submission, cluster, fields
+
+    def _row(
+        self,
+        cells: list[str],
+        cluster_index: int | None,
+        fields: dict[str, tuple[str, int, TextCells | None, Any]],
+        reasons: list[str],
+    ) -> tuple[Member, str, str | None] | None:
+        cluster_id = self.mapping.cluster_id or cells[cluster_index or 0].strip()
+        cluster = self.program.clusters.get(cluster_id)
+        if cluster is None:
+            name = self.mapping.cluster_column or "cluster.id"
+            reasons.append(
+                f"column {name!r}: unknown cluster {cluster_id!r}; the program's clusters are "
+                + listing(self.program.clusters.ids())
+            )
+        values: dict[str, Any] = {}
+        for target, (name, index, reader, fixed) in fields.items():
+            if reader is None:
+                values[target] = fixed
+                continue
+            try:
+                values[target] = reader.cell(cells[index])
+            except CellError as exc:
+                reasons.append(f"column {name!r}: {exc.reason}")
+                values[target] = None
+        group_id = values.pop("group", None)
+        if reasons or cluster is None:
+            return None
+        try:
+            member = Member(**values)
+        except KlasterError as exc:
+            name = fields.get(exc.path or "", ("?",))[0]
+            reasons.append(f"column {name!r}: {exc.message}")
+            return None
+        except TypeError:  # pragma: no cover - required fields are checked with the mapping
+            reasons.append("a required member field is missing")
+            return None
+        try:
+            cluster._check_member(member)
+        except KlasterError as exc:
+            name = fields.get(exc.path or "", ("?",))[0]
+            reasons.append(f"column {name!r}: {exc.message}")
+        if member.id in self.taken:
+            reasons.append(
+                f"column {fields['id'][0]!r}: member {member.id!r} is already in the program; "
+                "a registration adds new members only"
+            )
+        if group_id is not None:
+            reason = _group_problem(cluster, group_id, member)
+            if reason:
+                reasons.append(f"column {fields['group'][0]!r}: {reason}")
+        return None if reasons else (member, cluster.id, group_id)
+
+
+def _group_problem(cluster: Any, group_id: str, member: Member) -> str | None:
+    group = cluster.groups.get(group_id)
+    if group is None:
+        return f"unknown group {group_id!r} in cluster {cluster.id!r}; its groups are " + listing(
+            cluster.groups.ids()
+        )
+    if group.sector != member.sector:
+        return f"group {group_id!r} is in sector {group.sector!r}, the member in {member.sector!r}"
+    if member.joined < group.formed:
+        return f"group {group_id!r} was formed on {group.formed}, after the member joined"
+    if group.dissolved is not None and member.joined >= group.dissolved:
+        return f"group {group_id!r} was dissolved on {group.dissolved}"
+    return None
+
+
+def _kind(target: str) -> type:
+    if target in _INT_FIELDS:
+        return int
+    if target in _DATE_FIELDS:
+        return _dt.date
+    return str
+
+
+def _reader(rule: ColumnRule) -> TextCells:
+    return TextCells(
+        _kind(rule.target),
+        values=rule.values,
+        missing=rule.missing,
+        date_format=rule.date_format,
+        defaults=SEX_ANSWERS if rule.target == "sex" else {},
+    )
+
+
+def _fixed(rule: ColumnRule) -> Any:
+    value = rule.value
+    if isinstance(value, str) and _kind(rule.target) is _dt.date:
+        try:
+            return _dt.date.fromisoformat(value)
+        except ValueError:
+            raise ImportDataError(f"{rule.where}.value: must be a date (2015-03-02)") from None
+    return value

@@ -1,0 +1,290 @@
+"""The mapping file: which columns of a field-data export become which member fields and variables.
+
+A mapping is a small TOML file (format version :data:`MAPPING_VERSION`, documented in
+``docs/importing.md``) read by :func:`load_mapping` into an :class:`ImportMapping`. It is checked
+when loaded (unknown keys, variable codes, member fields, value maps, scales) so that a mistake in
+the mapping is reported once, with its key path, before any data row is read.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import enum
+import os
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from attrs import field, frozen
+
+from klaster._recordcheck import to_tuple
+from klaster.errors import ImportDataError
+from klaster.label import Label
+from klaster.measurement.rounds import RoundKind
+from klaster.variable import Level, Variable
+
+__all__ = [
+    "MAPPING_VERSION",
+    "MEMBER_FIELDS",
+    "Aggregate",
+    "ColumnRule",
+    "FormKind",
+    "ImportMapping",
+    "RepeatMapping",
+    "RoundDeclaration",
+    "load_mapping",
+    "parse_mapping",
+]
+
+MAPPING_VERSION = 1
+"""The mapping format this klaster reads (the file's ``mapping_version``)."""
+
+MEMBER_FIELDS = (
+    "id",
+    "name",
+    "sex",
+    "household_size",
+    "village",
+    "sector",
+    "joined",
+    "business_type",
+    "left",
+    "national_id",
+    "phone",
+    "birth_year",
+    "group",
+)
+"""Targets of a registration form: the :class:`~klaster.member.Member` fields, plus ``group``
+(the *kelompok* the new member joins on the day they join)."""
+
+
+class FormKind(enum.StrEnum):
+    """What a form's submissions are."""
+
+    SURVEY = "survey"
+    """Observation values of existing members (groups, cooperatives) in one round."""
+    REGISTRATION = "registration"
+    """New members (*mitra*), one per submission."""
+
+
+class Aggregate(enum.StrEnum):
+    """How the rows of a repeat group become one value of their parent submission."""
+
+    SUM = "sum"
+    """Sum of the rows' numbers (0 when there are no rows)."""
+    COUNT = "count"
+    """Number of rows (with ``column``: of rows answering it); 0 when there are none."""
+    MAX = "max"
+    """Largest number (missing when there are no rows)."""
+    MIN = "min"
+    """Smallest number (missing when there are no rows)."""
+    ANY = "any"
+    """Whether any row answers yes (false when there are no rows)."""
+    ALL = "all"
+    """Whether every row answers yes (missing when there are no rows)."""
+
+
+def _frozen_map(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(value))
+
+
+@frozen
+class ColumnRule:
+    """How one target (a variable code or a member field) is read from a submission.
+
+    Args:
+        target: The variable code or member field.
+        column: The column (Kobo/ODK name with its group path, e.g. ``"hh/pendapatan"``);
+            ``None`` with ``value`` set.
+        value: A fixed value for every row instead of a column (e.g. the sector).
+        values: Answers to values (``{"ya": True}``, ``{"L": "male"}``); other answers are read
+            as they are.
+        scale: Multiplier of numbers (``1000`` for answers in *ribu* Rupiah).
+        date_format: ``strptime`` format of dates that are not ISO (``"%d/%m/%Y"``).
+        option: Select-multiple: the option whose choice is the (boolean) value.
+        count: Select-multiple: the value is the number of options chosen.
+        aggregate: In a repeat group: how its rows become one value.
+        missing: Answers that mean "not recorded" besides an empty cell (``["n/a", "-99"]``).
+        where: The key path in the mapping file, for messages.
+    """
+
+    target: str
+    column: str | None = None
+    value: object = None
+    values: Mapping[str, object] = field(factory=dict, converter=_frozen_map, hash=False)
+    scale: Decimal | None = None
+    date_format: str | None = None
+    option: str | None = None
+    count: bool = False
+    aggregate: Aggregate | None = None
+    missing: tuple[str, ...] = field(default=(), converter=to_tuple)
+    where: str = ""
+
+
+@frozen
+class RepeatMapping:
+    """A repeat group: its own sheet (XLSX) or file (CSV), joined to the main submissions.
+
+    Args:
+        name: The repeat's name in the mapping (messages, default sheet name).
+        sheet: The XLSX sheet holding its rows (default: ``name``).
+        file: For CSV exports, the file holding its rows, relative to the main file's folder.
+        parent_column: Its column naming the parent row (default ``_parent_index`` for Kobo,
+            ``PARENT_KEY`` for ODK).
+        parent_key: The main sheet's column it refers to (default ``_index`` or ``KEY``).
+        unit: Instead of aggregating: the column with the unit each row describes.
+        level: With ``unit``: the level of those units (default member).
+        variables: The variables it feeds.
+        where: The key path in the mapping file.
+    """
+
+    name: str
+    sheet: str | None = None
+    file: str | None = None
+    parent_column: str | None = None
+    parent_key: str | None = None
+    unit: str | None = None
+    level: Level = Level.MEMBER
+    variables: tuple[ColumnRule, ...] = field(default=(), converter=to_tuple)
+    where: str = ""
+
+
+@frozen
+class RoundDeclaration:
+    """The round a survey's values belong to: an existing round, or one the mapping declares.
+
+    Args:
+        id: The round ID; ``{cluster}`` in it is replaced by each row's cluster, so one mapping
+            serves a form filled in many clusters.
+        kind: For a declared round: its :class:`~klaster.measurement.rounds.RoundKind`.
+        on: For a declared round: its date.
+        cluster_id: For a declared round: its cluster (default: the mapping's cluster).
+        label: Optional title for reports.
+        note: Free text.
+    """
+
+    id: str
+    kind: RoundKind | None = None
+    on: _dt.date | None = None
+    cluster_id: str | None = None
+    label: Label | None = None
+    note: str | None = None
+
+    @property
+    def declared(self) -> bool:
+        """Whether the mapping declares the round (kind and date given)."""
+        return self.kind is not None
+
+
+@frozen
+class ImportMapping:
+    """A checked mapping file (see ``docs/importing.md`` for the format).
+
+    Args:
+        name: The mapping file's name, for messages.
+        form: :class:`FormKind`.
+        level: A survey's unit level (member, group or cooperative).
+        unit: A survey's column holding the unit ID.
+        submission: The submission-ID column (``None``: the first of ``_uuid``,
+            ``meta/instanceID``, ``instanceID``, ``KEY``); ``"@unit"``: no such column, a row's
+            ID is its round and unit (plain CSV).
+        cluster_id: The fixed cluster.
+        cluster_column: The column naming each row's cluster.
+        round: A survey's round.
+        delimiter: The CSV delimiter (``None``: detected from the header).
+        decimal_comma: Numbers are written ``12,5``.
+        sheet: The XLSX sheet of the main rows (default: the first).
+        max_rows: Refuse files with more data rows than this.
+        fields: A registration's member fields.
+        variables: A survey's variables read from the main rows.
+        repeats: Repeat groups.
+    """
+
+    name: str
+    form: FormKind
+    level: Level = Level.MEMBER
+    unit: str | None = None
+    submission: str | None = None
+    cluster_id: str | None = None
+    cluster_column: str | None = None
+    round: RoundDeclaration | None = None
+    delimiter: str | None = None
+    decimal_comma: bool = False
+    sheet: str | None = None
+    max_rows: int | None = None
+    fields: tuple[ColumnRule, ...] = field(default=(), converter=to_tuple)
+    variables: tuple[ColumnRule, ...] = field(default=(), converter=to_tuple)
+    repeats: tuple[RepeatMapping, ...] = field(default=(), converter=to_tuple)
+
+    def variable_codes(self) -> tuple[str, ...]:
+        """Every variable the mapping feeds, main rows first, then each repeat's."""
+        codes = [rule.target for rule in self.variables]
+        for repeat in self.repeats:
+            codes += [rule.target for rule in repeat.variables]
+        return tuple(codes)
+
+
+def load_mapping(
+    path: str | os.PathLike[str],
+    *,
+    variables: Mapping[str, Variable] | Iterable[Variable] | None = None,
+) -> ImportMapping:
+    """Read and check a mapping file.
+
+    Args:
+        path: The ``.toml`` file.
+        variables: The variable catalogue the mapping may name (default: the core variables and
+            those of the loaded sector plugins). :func:`~klaster.importing.read_submissions`
+            checks again against the observations' catalogue.
+
+    Returns:
+        The checked mapping.
+
+    Raises:
+        ImportDataError: The file cannot be read, is not TOML, or breaks the format; every
+            problem is listed with the mapping file's name and the key path.
+    """
+    target = Path(path)
+    try:
+        text = target.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ImportDataError(f"{target}: cannot read the mapping file ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise ImportDataError(f"{target}: the mapping file is not UTF-8 text") from None
+    return parse_mapping(text, name=target.name, variables=variables)
+
+
+def parse_mapping(
+    text: str,
+    *,
+    name: str = "mapping.toml",
+    variables: Mapping[str, Variable] | Iterable[Variable] | None = None,
+) -> ImportMapping:
+    """Read and check a mapping from TOML text (see :func:`load_mapping`).
+
+    Args:
+        text: The TOML text.
+        name: The name messages give the mapping.
+        variables: The variable catalogue (default: core and plugin variables).
+
+    Raises:
+        ImportDataError: As :func:`load_mapping`.
+    """
+    from klaster.importing._mapping_parse import parse
+
+    return parse(text, name, _catalogue(variables))
+
+
+def _catalogue(
+    variables: Mapping[str, Variable] | Iterable[Variable] | None,
+) -> Mapping[str, Variable]:
+    if variables is None:
+        from klaster.measurement.core_variables import core_variables
+        from klaster.plugins import get_host
+
+        return {**core_variables(), **{v.code: v for v in get_host().variables()}}
+    if isinstance(variables, Mapping):
+        return variables
+    return {v.code: v for v in variables}

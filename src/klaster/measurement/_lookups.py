@@ -1,0 +1,92 @@
+"""Readiness on the engine's figures: criterion lookups of one round at a level.
+
+A criterion reads an indicator or a variable. At the indicator's own level it reads each unit's
+value; at the cluster or group level, the indicator aggregated over the cluster or the group's
+members in that round. Every piece of evidence names its round.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from klaster.criterion import ReadinessCriterion
+from klaster.indicator import Aggregation, Indicator
+from klaster.measurement import _python_path
+from klaster.measurement._frames import round_keys
+from klaster.measurement.na import NotAvailable
+from klaster.measurement.readiness import Evidence, Lookup, Readiness, Rule, evaluate
+from klaster.measurement.rounds import Round
+from klaster.variable import Level
+
+if TYPE_CHECKING:
+    from klaster.measurement.engine import Measurement
+
+__all__ = ["lookup", "readiness"]
+
+
+def readiness(engine: Measurement, rule: Rule, round_id: str, level: Level) -> list[Readiness]:
+    """``rule`` evaluated for every unit of ``level`` in one cluster's round."""
+    rnd = engine.observations.round(round_id)
+    cluster = engine.program.clusters[rnd.cluster_id]
+    found = lookup(engine, round_id, level)
+    if level is Level.CLUSTER:
+        units: Sequence[str] = (cluster.id,)
+    elif level is Level.GROUP:
+        units = cluster.groups.ids()
+    elif level is Level.COOPERATIVE:
+        units = cluster.cooperatives.ids()
+    else:
+        units = engine.observations.units(round_id, Level.MEMBER)
+    return [evaluate(rule, unit, found) for unit in units]
+
+
+def lookup(engine: Measurement, round_id: str, level: Level) -> Lookup:
+    """A criterion lookup reading figures of one round at ``level`` (computed on first use)."""
+    rnd = engine.observations.round(round_id)
+    cache: dict[str, dict[str, Any]] = {}
+
+    def figures(code: str) -> dict[str, Any]:
+        if code not in cache:
+            cache[code] = _figures_at(engine, code, rnd, level)
+        return cache[code]
+
+    def find(criterion: ReadinessCriterion, unit_id: str) -> Evidence | NotAvailable:
+        if criterion.reads not in engine._by_code and criterion.reads not in engine._kinds:
+            return NotAvailable(f"{criterion.reads!r} is not an indicator or variable")
+        value = figures(criterion.reads).get(unit_id)
+        if value is None:
+            return NotAvailable(f"no value of {criterion.reads!r} in round {round_id!r}")
+        if isinstance(value, NotAvailable):
+            return value
+        return Evidence(value, round_id)
+
+    return find
+
+
+def _figures_at(engine: Measurement, code: str, rnd: Round, level: Level) -> dict[str, Any]:
+    frame = engine._frame_of(rnd.id)
+    if code not in engine._by_code:
+        variable = engine.observations.variable(code)
+        if variable.level is not level:
+            return {}
+        units = frame.unit_ids(level)
+        return dict(zip(units, frame.column(code, level, units), strict=True))
+    indicator = engine._indicator(code)
+    if level is indicator.level:
+        units, items = _python_path.unit_items(engine, indicator, frame)
+        if (
+            isinstance(indicator, Indicator)
+            and indicator.aggregation is not Aggregation.RATIO_OF_SUMS
+        ):
+            return {u: item[0] for u, item in zip(units, items, strict=True)}
+        return {
+            u: _python_path.figure(engine, indicator, [item]).value
+            for u, item in zip(units, items, strict=True)
+        }
+    dimension = {Level.CLUSTER: "cluster", Level.GROUP: "group"}.get(level)
+    if dimension is None:
+        return {}
+    key = round_keys(engine.observations.rounds(rnd.cluster_id))[rnd.id]
+    block = _python_path.rows(engine, indicator, key, rnd.on, [frame], [(dimension,)])
+    return {dict(c)[dimension]: v for c, v in zip(block.by, block.value, strict=True)}

@@ -1,0 +1,153 @@
+"""How a results table is held: one block per indicator and round, its rows as columns.
+
+A national report has 155,000 rows; making each a :class:`~klaster.measurement.results.Row`
+object costs more than computing its figure. The engines fill blocks (a list per field), the table
+answers lookups, filters, records and comparisons from them, and a ``Row`` is made only when
+one is asked for.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from klaster.label import Label
+from klaster.measurement._figures import FigureColumns
+from klaster.measurement.na import NotAvailable
+from klaster.measurement.result_row import Row
+
+__all__ = ["Block", "Combo", "blocks_of"]
+
+Combo = tuple[tuple[str, str], ...]
+
+
+class Block:
+    """The rows of one indicator in one round (what every row of it shares, then columns)."""
+
+    __slots__ = (
+        "by",
+        "denominator",
+        "indicator",
+        "label",
+        "missing",
+        "n",
+        "numerator",
+        "on",
+        "round_id",
+        "target",
+        "unit",
+        "value",
+    )
+
+    def __init__(
+        self,
+        head: tuple[str, Label, str | None, str | None, _dt.date | None, Decimal | None],
+        by: list[Combo],
+        figures: FigureColumns,
+    ) -> None:
+        self.indicator, self.label, self.unit, self.round_id, self.on, self.target = head
+        self.by = by
+        self.value: list[Decimal | NotAvailable] = figures.value
+        self.numerator: list[Decimal | None] = figures.numerator
+        self.denominator: list[Decimal | None] = figures.denominator
+        self.n: list[int] = figures.n
+        self.missing: list[int] = figures.missing
+
+    @property
+    def head(self) -> tuple[str, Label, str | None, str | None, _dt.date | None, Decimal | None]:
+        """What every row of the block shares."""
+        return self.indicator, self.label, self.unit, self.round_id, self.on, self.target
+
+    def __len__(self) -> int:
+        return len(self.by)
+
+    def row(self, index: int) -> Row:
+        """Row ``index`` as a :class:`Row`."""
+        return Row(
+            self.indicator,
+            self.label,
+            self.unit,
+            self.round_id,
+            self.on,
+            self.by[index],
+            self.value[index],
+            self.numerator[index],
+            self.denominator[index],
+            self.n[index],
+            self.missing[index],
+            self.target,
+        )
+
+    def rows(self) -> list[Row]:
+        """Every row, in order."""
+        code, label, unit, key, on, target = self.head
+        columns = (self.by, self.value, self.numerator, self.denominator, self.n, self.missing)
+        return [
+            Row(code, label, unit, key, on, by, value, top, bottom, n, missing, target)
+            for by, value, top, bottom, n, missing in zip(*columns, strict=True)
+        ]
+
+    def take(self, index: Sequence[int]) -> Block:
+        """The rows at ``index``, as a new block."""
+        figures = FigureColumns([self.n[i] for i in index], [self.missing[i] for i in index])
+        figures.value = [self.value[i] for i in index]
+        figures.numerator = [self.numerator[i] for i in index]
+        figures.denominator = [self.denominator[i] for i in index]
+        return Block(self.head, [self.by[i] for i in index], figures)
+
+    def joined(self, other: Block) -> Block:
+        """This block's rows and ``other``'s (same head) in the order of their disaggregation."""
+        by = self.by + other.by
+        order = sorted(range(len(by)), key=lambda i: (len(by[i]), by[i]))
+        both = FigureColumns(self.n + other.n, self.missing + other.missing)
+        both.value = self.value + other.value
+        both.numerator = self.numerator + other.numerator
+        both.denominator = self.denominator + other.denominator
+        return Block(self.head, by, both).take(order)
+
+    def record(self, index: int, dims: Sequence[str]) -> dict[str, Any]:
+        """Row ``index`` as a plain dict (see :meth:`Results.to_records`)."""
+        value = self.value[index]
+        found = dict(self.by[index])
+        record: dict[str, Any] = {
+            "indicator": self.indicator,
+            "label_id": self.label.id,
+            "label_en": self.label.en,
+            "unit": self.unit,
+            "round": self.round_id,
+            "date": self.on,
+        }
+        record.update({dim: found.get(dim) for dim in dims})
+        record.update(
+            value=None if isinstance(value, NotAvailable) else value,
+            numerator=self.numerator[index],
+            denominator=self.denominator[index],
+            n=self.n[index],
+            missing=self.missing[index],
+            target=self.target,
+            reason=value.reason if isinstance(value, NotAvailable) else None,
+        )
+        return record
+
+
+def blocks_of(rows: Sequence[Row]) -> list[Block]:
+    """Rows made into blocks: each run of rows sharing indicator, round, date and target."""
+    blocks: list[Block] = []
+    start = 0
+    for end in range(1, len(rows) + 1):
+        if end < len(rows) and _head(rows[end]) == _head(rows[start]):
+            continue
+        part = rows[start:end]
+        figures = FigureColumns([r.n for r in part], [r.missing for r in part])
+        figures.value = [r.value for r in part]
+        figures.numerator = [r.numerator for r in part]
+        figures.denominator = [r.denominator for r in part]
+        blocks.append(Block(_head(rows[start]), [r.by for r in part], figures))
+        start = end
+    return blocks
+
+
+def _head(row: Row) -> tuple[str, Label, str | None, str | None, _dt.date | None, Decimal | None]:
+    return row.indicator, row.label, row.unit, row.round_id, row.on, row.target
