@@ -17,8 +17,6 @@ either way.
 from __future__ import annotations
 
 import codecs
-import contextlib
-import gc
 import json
 import os
 from collections.abc import Iterator, Mapping
@@ -30,6 +28,7 @@ from cattrs.errors import BaseValidationError
 
 from klaster._converter import CONVERTER, FAST_CONVERTER, LazyItems, problems
 from klaster._files import atomic_write
+from klaster._gc import gc_paused as _gc_paused
 from klaster._migrations import Migration, migrate
 from klaster.errors import DocumentError, KlasterError
 from klaster.program import Program
@@ -136,20 +135,6 @@ def loads(text: str | bytes, *, source: str = "<string>") -> Program:
                     pass
                 return _loads_json(text, source, fast=False)
         return _loads_json(text, source, fast=True)
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    # Reading builds millions of objects and no garbage cycles: without this, the cyclic
-    # collector would walk the growing program again and again (a quarter of the time at scale).
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _loads_json(text: str | bytes, source: str, *, fast: bool) -> Program:

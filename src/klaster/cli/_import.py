@@ -190,38 +190,19 @@ def _read(
 ) -> ImportBatch:
     """Read the file, leaving out the submissions the store already holds.
 
-    Which submissions are already stored can only be asked with their IDs, and the reader
-    finds the IDs: so the file is read once keeping everything it can, the store is asked about
-    every ID (and, for refused rows, every cell that could be one), and the file is read again
-    only when some are already stored or refused rows must be reported as errors.
+    The reader asks the store about each chunk of submission IDs as it reads them, so the file is
+    read once and a registration imported before is skipped rather than reported as duplicates.
     """
     from klaster.importing import read_submissions
 
-    def read(known: frozenset[str], keep: bool) -> ImportBatch:
-        return read_submissions(
-            data_path,
-            mapping,
-            program=program,
-            observations=observations,
-            known=known,
-            keep_valid=keep,
-        )
-
-    first = read(frozenset(), True)
-    candidates = set(first.submissions)
-    for rejected in first.rejected:
-        # A row refused only because it was imported before (its member exists now).
-        candidates.update(_as_id(cell) for cell in rejected.raw.values() if cell.strip())
-    known = store.known_submissions(candidates)
-    if not known and (keep_valid or not first.rejected):
-        return first
-    return read(known, keep_valid)
-
-
-def _as_id(cell: str) -> str:
-    # As the readers store IDs: trimmed, without ODK's "uuid:" prefix.
-    cell = cell.strip()
-    return cell.removeprefix("uuid:")
+    return read_submissions(
+        data_path,
+        mapping,
+        program=program,
+        observations=observations,
+        known=store.known_submissions,
+        keep_valid=keep_valid,
+    )
 
 
 def _would_add(batch: ImportBatch) -> dict[str, int]:

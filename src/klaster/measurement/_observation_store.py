@@ -13,9 +13,7 @@ engines, the sidecar and the store read it through ``Observations._stored`` and
 
 from __future__ import annotations
 
-import contextlib
-import gc
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from klaster.measurement.columns import Column, column_for
@@ -96,23 +94,6 @@ def ensure_columns(obs: Observations, round_id: str, level: Level, codes: Iterab
         for code in codes:
             if code not in table.columns:
                 table.columns[code] = _empty(obs.variables[code])
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a batch is checked and stored.
-
-    A batch allocates millions of short-lived objects and no cycles; without the pause the
-    collector walks the whole program (a million members) again and again.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _empty(variable: Variable) -> Column[Any]:

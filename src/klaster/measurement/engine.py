@@ -19,6 +19,7 @@ from typing import Any
 
 from attrs import define, field
 
+from klaster._gc import gc_paused
 from klaster.errors import KlasterError, NotFoundError, ValidationError
 from klaster.formula import Binary, Call, Expr, FormulaError, walk
 from klaster.indicator import Aggregation, Indicator
@@ -26,7 +27,6 @@ from klaster.lifecycle import Guard
 from klaster.measurement import _lookups, _python_path
 from klaster.measurement._fixedpoint import Unsupported
 from klaster.measurement._frames import frame_of, frames_of
-from klaster.measurement._gc import gc_paused
 from klaster.measurement._layout import DIMENSIONS
 from klaster.measurement._result_blocks import Block
 from klaster.measurement.core_indicators import CORE_INDICATORS, CoreIndicator

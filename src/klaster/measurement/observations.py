@@ -32,6 +32,7 @@ from typing import Any
 
 from attrs import define, field, setters
 
+from klaster._gc import gc_paused as _gc_paused
 from klaster.errors import InvalidReferenceError, KlasterError, NotFoundError, ValidationError
 
 # Private names stay importable from here: the engines, the sidecar and tests import some of them.
@@ -48,7 +49,6 @@ from klaster.measurement._observation_batch import _sectors as _sectors
 from klaster.measurement._observation_batch import _values_index as _values_index
 from klaster.measurement._observation_batch import prepare_batch
 from klaster.measurement._observation_store import _empty as _empty
-from klaster.measurement._observation_store import _gc_paused as _gc_paused
 from klaster.measurement._observation_store import _Table as _Table
 from klaster.measurement._observation_store import _Units as _Units
 from klaster.measurement._observation_store import ensure_columns, register_units, store_batch

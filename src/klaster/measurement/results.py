@@ -15,8 +15,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
+from klaster._gc import gc_paused
 from klaster.errors import KlasterError, NotFoundError
-from klaster.measurement._gc import gc_paused
 from klaster.measurement._result_blocks import Block, Combo, blocks_of
 from klaster.measurement.na import NotAvailable
 from klaster.measurement.result_row import Comparison, Row

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any, TextIO, cast
 
 from klaster._files import atomic_write
+from klaster._gc import gc_paused as _gc_paused
 from klaster.errors import DocumentError, KlasterError, SchemaVersionError
 from klaster.measurement.columns import Column, DecimalColumn
 from klaster.measurement.observations import (
@@ -46,7 +47,6 @@ from klaster.measurement.observations import (
     _at_row,
     _BadRow,
     _finder,
-    _gc_paused,
 )
 from klaster.measurement.rounds import Round
 from klaster.program import Program

@@ -12,7 +12,6 @@ and columns, never values, so no personal data reaches an error.
 from __future__ import annotations
 
 import contextlib
-import gc
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -149,19 +148,6 @@ def store_error(exc: sqlite3.Error, path: Path, action: str) -> StoreError:
 
 def _reason(exc: sqlite3.Error) -> str:
     return str(exc) or type(exc).__name__
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic collector while millions of acyclic objects are built or written."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def insert_rows(

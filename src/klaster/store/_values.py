@@ -22,6 +22,8 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
+from functools import partial
+from operator import is_
 from typing import Any
 
 from klaster.variable import ValueType, Variable
@@ -52,7 +54,8 @@ def encode(variable: Variable, values: Sequence[Any], scale: int) -> tuple[Seque
         BadValue: A value of the wrong type, out of bounds or not a category, a missing
             required value, or a number that does not fit 64 bits.
     """
-    if variable.required and None in values:
+    # An identity test: `None in values` would call Decimal.__eq__ once per value.
+    if variable.required and any(map(partial(is_, None), values)):
         raise BadValue(_first(values, lambda v: v is None), f"{_what(variable)} is required")
     return _ENCODERS[variable.type](variable, values, scale)
 

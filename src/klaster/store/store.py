@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 
+from klaster._gc import gc_paused
 from klaster.cluster import Cluster
 from klaster.errors import NotFoundError, StoreError, ValidationError
 from klaster.finance.book import Finance
@@ -25,7 +26,7 @@ from klaster.measurement.rounds import Round
 from klaster.program import Program
 from klaster.records import Records
 from klaster.store import _finance, _imports, _keys, _loading, _observations, _program, _schema
-from klaster.store._connection import connect, gc_paused, reading, translate, use_wal, writing
+from klaster.store._connection import connect, reading, translate, use_wal, writing
 from klaster.store.status import StoreStatus, read_status
 from klaster.store.summary import ImportSummary
 from klaster.variable import Variable
