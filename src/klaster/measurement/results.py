@@ -11,12 +11,13 @@ when one is asked for (:meth:`Results.row`, iterating, :attr:`Results.rows`).
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
+from klaster import _dataframes
 from klaster._gc import gc_paused
-from klaster.errors import KlasterError, NotFoundError
+from klaster.errors import NotFoundError
 from klaster.measurement._result_blocks import Block, Combo, blocks_of
 from klaster.measurement.na import NotAvailable
 from klaster.measurement.result_row import Comparison, Row
@@ -161,11 +162,7 @@ class Results:
         Raises:
             KlasterError: pandas is not installed (``pip install 'klaster[pandas]'``).
         """
-        try:
-            import pandas
-        except ImportError:
-            raise KlasterError("to_pandas() needs pandas: pip install 'klaster[pandas]'") from None
-        return pandas.DataFrame(_floats(self.to_records()))
+        return _dataframes.to_pandas(self.to_records())
 
     def to_polars(self) -> Any:
         """A ``polars.DataFrame`` of :meth:`to_records` (numbers as ``Float64`` for analysis).
@@ -173,13 +170,7 @@ class Results:
         Raises:
             KlasterError: polars is not installed (``pip install 'klaster[columnar]'``).
         """
-        try:
-            import polars
-        except ImportError:
-            raise KlasterError(
-                "to_polars() needs polars: pip install 'klaster[columnar]'"
-            ) from None
-        return polars.DataFrame(_floats(self.to_records()), infer_schema_length=None)
+        return _dataframes.to_polars(self.to_records())
 
     def compare(self, before: str, after: str) -> tuple[Comparison, ...]:
         """Baseline-versus-endline lines: each indicator and disaggregation in both rounds."""
@@ -223,11 +214,3 @@ def _matches(combo: Combo, by: dict[str, str], excluded: set[str]) -> bool:
 
 def _cell(value: object) -> str:
     return "" if value is None else str(value)
-
-
-def _floats(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    # Frames are for analysis and plotting; the exact Decimals stay in Results.
-    return [
-        {k: float(v) if isinstance(v, Decimal) else v for k, v in record.items()}
-        for record in records
-    ]

@@ -17,7 +17,8 @@ from typing import Any
 
 from attrs import frozen
 
-from klaster.errors import KlasterError, NotFoundError, ValidationError
+from klaster import _dataframes
+from klaster.errors import NotFoundError, ValidationError
 from klaster.label import Label
 from klaster.measurement._core_fixed import cibest_placement, default_cibest
 from klaster.measurement._fixedpoint import Unsupported
@@ -162,17 +163,15 @@ class TransitionTable:
         Raises:
             KlasterError: polars is not installed (``pip install 'klaster[columnar]'``).
         """
-        try:
-            import polars
-        except ImportError:
-            raise KlasterError(
-                "to_polars() needs polars: pip install 'klaster[columnar]'"
-            ) from None
-        records = [
-            {k: float(v) if isinstance(v, Decimal) else v for k, v in r.items()}
-            for r in self.to_records()
-        ]
-        return polars.DataFrame(records, infer_schema_length=None)
+        return _dataframes.to_polars(self.to_records())
+
+    def to_pandas(self) -> Any:
+        """A ``pandas.DataFrame`` of :meth:`to_records` (shares as ``float``).
+
+        Raises:
+            KlasterError: pandas is not installed (``pip install 'klaster[pandas]'``).
+        """
+        return _dataframes.to_pandas(self.to_records())
 
 
 COLUMN_LABELS = {
