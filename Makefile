@@ -31,11 +31,13 @@ bench: $(STAMP)
 	$(BIN)/python bench/document.py
 	$(BIN)/python bench/finance.py
 	$(BIN)/python bench/measurement.py --scaling
+	$(BIN)/python bench/import_store.py
 
 bench-quick: $(STAMP)
 	$(BIN)/python bench/document.py --scale 0.01
 	$(BIN)/python bench/finance.py --scale 0.01
 	$(BIN)/python bench/measurement.py --members 10000
+	$(BIN)/python bench/import_store.py --rows 10000
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis
