@@ -145,6 +145,11 @@ class TestAggregates:
         with pytest.raises(ImportDataError, match=r"give file = '<its CSV file>'"):
             read(main, mapping, observations)
 
+    def test_repeat_file_missing(self, kobo: Any, observations: Observations) -> None:
+        main = kobo.csv(main_rows(1), header=MAIN)
+        with pytest.raises(ImportDataError, match=r"is read from 'usaha.csv' next to it"):
+            read(main, parse_mapping(AGGREGATES), observations)
+
     def test_no_join_column(self, kobo: Any, observations: Observations) -> None:
         main = kobo.csv(main_rows(1), header=MAIN)
         kobo.csv([business(1, "1")], "usaha.csv", header=REPEAT[:-1])

@@ -102,9 +102,14 @@ class Source(contextlib.ExitStack):
                 "rows are in their own file: give file = '<its CSV file>' (relative to "
                 f"{self.path.name})"
             )
-        return self.enter_context(
-            CsvTable(self.path.parent / repeat.file, self.mapping.delimiter, self.max_rows)
-        )
+        path = self.path.parent / repeat.file
+        if not path.is_file():
+            raise ImportDataError(
+                f"{self.mapping.name} {repeat.where}: the repeat group {repeat.name!r} of "
+                f"{self.path.name} is read from {repeat.file!r} next to it, and there is no such "
+                "file: export the repeat group too, or correct file = '...' in the mapping"
+            )
+        return self.enter_context(CsvTable(path, self.mapping.delimiter, self.max_rows))
 
 
 class Problems:
