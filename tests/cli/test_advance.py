@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import sqlite3
 import subprocess
+import time
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -221,19 +222,23 @@ class TestAdvance:
         assert "btg-endline" in ran.stderr
         assert phase_of(before_exit) is Phase.STRENGTHENING
 
-    def test_busy_store(self, cli: Cli, before_exit: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        opener = Store.open.__func__  # type: ignore[attr-defined]
-
-        def hurried(cls: type[Store], /, path: Path, **kwargs: Any) -> Store:
-            return opener(cls, path, **{**kwargs, "timeout": 0.1})  # type: ignore[no-any-return]
-
-        monkeypatch.setattr(Store, "open", classmethod(hurried))
+    def test_busy_store(self, cli: Cli, before_exit: Path) -> None:
         with _write_lock(before_exit):
-            ran = cli("advance", before_exit, "bantaeng", "independence", *self.ARGS)
+            started = time.perf_counter()
+            ran = cli("--wait", "0.3", "advance", before_exit, "bantaeng", "independence",
+                      *self.ARGS)  # fmt: skip
+            waited = time.perf_counter() - started
             assert cli("status", before_exit).returncode == 0  # readers are not blocked
         assert ran.returncode == ExitCode.BUSY
         assert "nothing was changed" in ran.stderr
+        assert "--wait SECONDS" in ran.stderr
+        assert waited >= 0.3
         assert phase_of(before_exit) is Phase.STRENGTHENING
+
+    def test_wait_must_be_seconds(self, cli: Cli, before_exit: Path) -> None:
+        ran = cli("--wait", "soon", "status", before_exit)
+        assert ran.returncode == ExitCode.USAGE
+        assert "not a number of seconds" in ran.stderr
 
 
 class _write_lock:

@@ -22,6 +22,7 @@ from klaster.cli import (
     _demo,
     _import,
     _init,
+    _inputs,
     _plugins,
     _report,
     _status,
@@ -93,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
-    def default(value: bool) -> Any:
+    def default(value: object) -> Any:
         return argparse.SUPPRESS if suppress else value
 
     group = parser.add_argument_group("output options")
@@ -118,6 +119,13 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
         help="no notes and no progress bars; results, warnings and errors still show",
     )
     group.add_argument(
+        "--wait",
+        type=_seconds,
+        metavar="SECONDS",
+        default=default(5.0),
+        help="how long to wait for another process writing to the store (default 5)",
+    )
+    group.add_argument(
         "--debug",
         action="store_true",
         default=default(False),
@@ -140,6 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ExitCode.USAGE
     except SystemExit as exc:  # --help and --version print and stop
         return exc.code if isinstance(exc.code, int) else ExitCode.OK
+    _inputs.WAIT_SECONDS = args.wait
     out = Output(
         sys.stdout,
         sys.stderr,
@@ -191,6 +200,16 @@ def _dispatch(args: argparse.Namespace, out: Output) -> int:
                 + (" and the traceback above." if out.debug else " and its output with --debug."),
             )
             return ExitCode.INTERNAL
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 86_400:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds from 0 to 86400")
+    return value
 
 
 def _silence_stdout() -> None:

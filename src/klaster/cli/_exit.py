@@ -94,7 +94,7 @@ _TABLE: tuple[tuple[type[KlasterError], ExitCode, str], ...] = (
         StoreBusyError,
         ExitCode.BUSY,
         "Another klaster command is writing to this store. Wait until it has finished, then "
-        "run the command again; nothing was changed.",
+        "run the command again (or wait longer with --wait SECONDS); nothing was changed.",
     ),
     (
         SchemaVersionError,

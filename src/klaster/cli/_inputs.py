@@ -42,6 +42,10 @@ def existing(path: Path, what: str) -> Path:
     )
 
 
+WAIT_SECONDS = 5.0
+"""How long a command waits for another process's write (the global ``--wait`` option)."""
+
+
 def open_store(path: Path, *, readonly: bool = False) -> Store:
     """Open an existing store (a missing file is an error, never a new empty store)."""
     from klaster.store import Store
@@ -53,7 +57,7 @@ def open_store(path: Path, *, readonly: bool = False) -> Store:
             "--from program.json",
             code=ExitCode.UNREADABLE,
         )
-    return Store.open(existing(path, "a store"), readonly=readonly)
+    return Store.open(existing(path, "a store"), readonly=readonly, timeout=WAIT_SECONDS)
 
 
 def catalogue() -> dict[str, Variable]:
