@@ -17,7 +17,7 @@ from klaster.measurement.core_variables import (
     SOCIAL_CAPITAL_ITEMS,
     core_variables,
 )
-from klaster.measurement.engine import Measurement
+from klaster.measurement.engine import DIMENSIONS, Measurement
 from klaster.measurement.na import NotAvailable
 from klaster.measurement.observations import Observations
 from klaster.measurement.readiness import AllOf, EssentialPlusConditional
@@ -134,8 +134,32 @@ class TestDisaggregation:
         assert results.value("profit_margin", "endline") == D("0.4")
 
     def test_unknown_dimension(self, engine: Measurement) -> None:
-        with pytest.raises(klaster.ValidationError, match="unknown dimension 'colour'"):
+        with pytest.raises(klaster.ValidationError, match="unknown dimension 'colour'") as found:
             engine.report(["members"], by=[("colour",)])
+        assert found.value.path == "by"
+        for dim in DIMENSIONS:
+            assert dim in str(found.value)
+        with pytest.raises(klaster.ValidationError, match="unknown dimension 'koperasi'"):
+            engine.report(["members"], by=[("kabupaten", "koperasi")])
+
+    def test_kabupaten_and_cooperative(self, engine: Measurement) -> None:
+        codes = ["members", "household_members", "groups", "legal_cooperatives", "jobs_created"]
+        by = [(), ("kabupaten",), ("cooperative",), ("kabupaten", "kecamatan")]
+        results = engine.report(codes, by=by)
+        for code in codes:  # one kabupaten, named as in the region tree (not "73.03")
+            total = results.row(code, "endline")
+            assert results.row(code, "endline", kabupaten="Bantaeng").value == total.value
+        by_kecamatan = results.filter("members", "endline", kabupaten="Bantaeng")
+        assert sum(r.value for r in by_kecamatan if len(r.by) == 2) == 188  # type: ignore[misc]
+        # The one cooperative (IRMAN) has 188 members: those who left are not counted.
+        cluster = engine.program.clusters["bantaeng"]
+        (coop,) = cluster.cooperatives
+        assert results.value("members", "endline", cooperative=coop.id) == 188
+        assert results.value("household_members", "endline", cooperative=coop.id) == sum(
+            cluster.members[m].household_size for m in coop.member_ids
+        )
+        # A cooperative is a member dimension: groups have no cooperative.
+        assert not results.filter("groups", cooperative=coop.id).rows
 
     def test_tidy_records(self, engine: Measurement) -> None:
         records = engine.report(["members"], by=[(), ("kecamatan",)]).to_records()

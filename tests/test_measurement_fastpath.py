@@ -49,22 +49,35 @@ SECTORS = [["umkm", "farming"], ["umkm", "livestock"], ["umkm"]]
 PER_GROUP = 4
 
 
+def _region(c: int) -> tuple[Region, list[str]]:
+    """Cluster c0 lies in one kabupaten; c1's region lists no kecamatan or desa (its members'
+    kabupaten is the cluster's); c2 spans two kabupaten (its groups and cooperatives have none).
+    """
+    code = f"7{c}.01"
+    if c == 1:
+        return Region.province("Provinsi 1", "71", [Region.kabupaten("Kab 1", code)]), ["Desa 10"]
+    desa = [Region.desa(f"Desa {c}{k}", f"{code}.01.200{k}") for k in range(2)]
+    kabupaten = [
+        Region.kabupaten(f"Kab {c}", code, [Region.kecamatan(f"Kec {c}", f"{code}.01", desa)])
+    ]
+    if c == 2:
+        other = f"7{c}.02"
+        far = [Region.desa(f"Desa {c}2", f"{other}.01.2002")]
+        kabupaten[0] = Region.kabupaten(
+            f"Kab {c}", code, [Region.kecamatan(f"Kec {c}", f"{code}.01", desa[:1])]
+        )
+        kabupaten.append(
+            Region.kabupaten(
+                f"Kab {c}b", other, [Region.kecamatan(f"Kec {c}b", f"{other}.01", far)]
+            )
+        )
+        desa = [desa[0], far[0]]
+    return Region.province(f"Provinsi {c}", f"7{c}", kabupaten), [d.name for d in desa]
+
+
 def _cluster(c: int) -> Cluster:
     cid = f"c{c}"
-    code = f"7{c}.01"
-    desa = [Region.desa(f"Desa {c}{k}", f"{code}.01.200{k}") for k in range(2)]
-    region = Region.province(
-        f"Provinsi {c}",
-        f"7{c}",
-        [
-            Region(
-                "kabupaten",
-                f"Kab {c}",
-                code,
-                children=[Region.kecamatan(f"Kec {c}", f"{code}.01", desa)],
-            )
-        ],
-    )
+    region, villages = _region(c)
     start = dt.date(2011, 1, 1)
     members, groups = [], []
     sectors = SECTORS[c]
@@ -80,7 +93,7 @@ def _cluster(c: int) -> Cluster:
                 name=f"Mitra {n}",
                 sex=Sex.FEMALE if n % 3 else Sex.MALE,
                 household_size=1 + n % 6,
-                village=desa[n % 2].name,
+                village=villages[n % len(villages)],
                 sector=sector,
                 joined=joined,
                 business_type=None,
@@ -90,7 +103,11 @@ def _cluster(c: int) -> Cluster:
             spells.append(Membership(member.id, joined, left=left))
         groups.append(Group(f"{cid}-g{g}", f"Kelompok {g}", sector, start, memberships=spells))
     legal = LegalStatus(f"BH/{c}", dt.date(2013, 1, 1)) if c != 1 else None
-    coop = Cooperative(f"{cid}-k", f"Koperasi {c}", sectors, [m.id for m in members], start, legal)
+    # c0: every member in one cooperative, some in a second one too; c1: some in none.
+    ids = [m.id for m in members] if c != 1 else [m.id for m in members[::2]]
+    coops = [Cooperative(f"{cid}-k", f"Koperasi {c}", sectors, ids, start, legal)]
+    if c == 0:
+        coops.append(Cooperative(f"{cid}-k2", "Koperasi 0b", sectors, ids[::3], start))
     return Cluster(
         id=cid,
         name=f"Klaster {c}",
@@ -98,7 +115,7 @@ def _cluster(c: int) -> Cluster:
         sectors=[ClusterSector(s, "dd") for s in sectors],
         members=members,
         groups=groups,
-        cooperatives=[coop],
+        cooperatives=coops,
     )
 
 
@@ -157,6 +174,11 @@ SPECS = [
     ("desa", "sex"),
     ("sector", "business_type"),
     ("group",),
+    ("kabupaten",),
+    ("kabupaten", "sex"),
+    ("cluster", "kabupaten", "sector"),
+    ("cooperative",),
+    ("cooperative", "kabupaten"),
 ]
 
 money = st.one_of(
@@ -245,7 +267,37 @@ def test_fast_path_gives_the_python_figures(obs: Observations, specs: list[Any])
     assert python.compare("baseline", "endline") == fast.compare("baseline", "endline")
 
 
-def test_every_indicator_appears() -> None:
+ADDITIVE = ("members", "household_members", "rev_change", "costs_or_0", "abs_jobs", "idle")
+"""Member indicators that add up (sums and counts)."""
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(obs=surveys())
+def test_additive_indicators_add_up_over_kabupaten(obs: Observations) -> None:
+    # Every member has one kabupaten (its desa's, else its cluster's): the cells add up.
+    specs = [(), ("kabupaten",), ("cooperative",)]
+    python = _engine(obs, "python").report(list(ADDITIVE), by=specs)
+    assert python == _engine(obs, "polars").report(list(ADDITIVE), by=specs)
+    for total in python.filter(total_over=["kabupaten", "cooperative"]):
+        parts = [
+            r
+            for r in python.filter(total.indicator, total.round_id)
+            if r.by and r.by[0][0] == "kabupaten"
+        ]
+        assert sum(p.n for p in parts) == total.n
+        assert sum(p.missing for p in parts) == total.missing
+        if total.n:
+            assert total.value == sum(p.value for p in parts if p.n)  # type: ignore[misc]
+        # A member in two cooperatives counts in both; one in none in neither.
+        coops = [
+            r
+            for r in python.filter(total.indicator, total.round_id)
+            if r.by[:1] and r.by[0][0] == "cooperative"
+        ]
+        assert all(c.n <= total.n for c in coops)
+
+
+def _fixed_observations() -> Observations:
     fixed = Observations(PROGRAM, CATALOGUE)
     for cluster in PROGRAM.clusters:
         fixed.add_round(Round(f"{cluster.id}-b", cluster.id, "baseline", ROUNDS[0][1]))
@@ -285,6 +337,11 @@ def test_every_indicator_appears() -> None:
                     )
                 rows.append((m.id, row))
             fixed.record_many(f"{cluster.id}-{kind}", rows)
+    return fixed
+
+
+def test_every_indicator_appears() -> None:
+    fixed = _fixed_observations()
     specs = [(), ("cluster",), ("cluster", "sector")]
     python = _engine(fixed, "python").report(by=specs)
     engine = _engine(fixed, "polars")
@@ -316,3 +373,63 @@ def test_backend_is_checked() -> None:
     with pytest.raises(klaster.ValidationError, match="unknown backend 'duckdb'"):
         Measurement(PROGRAM, obs, backend="duckdb")
     assert Measurement(PROGRAM, obs, backend="auto").backend == "polars"
+
+
+def _active(cluster_id: str, ids: Any = None) -> int:
+    on = ROUNDS[2][1]
+    members = PROGRAM.clusters[cluster_id].members
+    return sum(m.is_active(on) for m in members if ids is None or m.id in ids)
+
+
+def test_kabupaten_and_cooperative() -> None:
+    fixed = _fixed_observations()
+    specs = [(), ("kabupaten",), ("kabupaten", "sex"), ("cooperative",), ("cooperative", "desa")]
+    python = _engine(fixed, "python").report(by=specs)
+    engine = _engine(fixed, "polars")
+    fast = engine.report(by=specs)
+    assert python.rows == fast.rows
+    # Members: their desa's kabupaten (c2 spans two), else their cluster's (c1 lists no desa).
+    c2 = PROGRAM.clusters["c2"].members
+    far = {m.id for m in c2 if m.village == "Desa 22"}
+    assert python.value("members", "endline", kabupaten="Kab 0") == _active("c0")
+    assert python.value("members", "endline", kabupaten="Kab 1") == _active("c1")
+    assert python.value("members", "endline", kabupaten="Kab 2b") == _active("c2", far)
+    assert python.value("members", "endline", kabupaten="Kab 2") == _active("c2") - len(
+        far & {m.id for m in c2 if m.is_active(ROUNDS[2][1])}
+    )
+    # Groups and cooperatives: their cluster's kabupaten, none when it spans two.
+    groups = {r.by: r.value for r in python.filter("groups", "endline") if r.by}
+    assert groups == {(("kabupaten", "Kab 0"),): 3, (("kabupaten", "Kab 1"),): 3}
+    legal = {r.by: r.value for r in python.filter("legal_cooperatives", "endline") if r.by}
+    assert legal == {(("kabupaten", "Kab 0"),): 1, (("kabupaten", "Kab 1"),): 0}
+    # Members by cooperative: in both of c0's, in neither when in none (half of c1).
+    coops = {c.id: c for cluster in PROGRAM.clusters for c in cluster.cooperatives}
+    for coop_id in ("c0-k", "c0-k2", "c1-k", "c2-k"):
+        count = _active(coop_id[:2], coops[coop_id].member_ids)
+        assert python.value("members", "endline", cooperative=coop_id) == count
+    # Within one cooperative, desa is single-valued: its cells add up to the cooperative's.
+    inside = [r for r in python.filter("members", "endline", cooperative="c2-k") if len(r.by) == 2]
+    assert {r.dimension("desa") for r in inside} == {"Desa 20", "Desa 22"}
+    assert sum(r.value for r in inside) == _active("c2", coops["c2-k"].member_ids)  # type: ignore[misc]
+    # Specs with a multi-valued dimension are left to the Python path, the others not.
+    frames = frames_of(PROGRAM, fixed, engine.poverty_lines)
+    indicators = [engine._indicator("members")]
+    done, slow = _polars.blocks(engine, indicators, frames, specs)
+    assert slow == [("cooperative",), ("cooperative", "desa")]
+    assert len(done[("members", "endline")].by) == 1 + 4 + 8
+
+
+def test_new_dimensions_cost_nothing_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    from klaster.measurement import _polars_program, unit_frame
+
+    def refuse(*_: Any) -> Any:
+        raise AssertionError("read a dimension nobody asked for")
+
+    fixed = _fixed_observations()
+    monkeypatch.setattr(unit_frame, "cluster_kabupaten", refuse)
+    monkeypatch.setattr(_polars_program, "cluster_kabupaten", refuse)
+    monkeypatch.setattr(unit_frame.UnitFrame, "_cooperatives_by_member", refuse)
+    specs = [(), ("cluster", "sector"), ("kecamatan", "sex"), ("group",)]
+    assert _engine(fixed, "python").report(by=specs) == _engine(fixed, "polars").report(by=specs)
+    with pytest.raises(AssertionError, match="nobody asked for"):
+        _engine(fixed, "polars").report(["groups"], by=[("kabupaten",)])

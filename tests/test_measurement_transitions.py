@@ -151,6 +151,10 @@ class TestTransitionTable:
         assert (line["paired"], line["only_before"], line["only_after"]) == (moved, gone, 0)
         empty = next(r for r in records if r["before"] == "welfare")
         assert empty["share_of_before"] is None  # nobody started in quadrant I
+        for frame in (table.to_pandas(), table.to_polars()):
+            assert len(frame) == 16
+            assert int(frame["count"].sum()) == moved
+            assert float(frame["share"].max()) == 1.0
 
     def test_clusters_add_up(self) -> None:
         path = Path(__file__).resolve().parents[1] / "bench" / "_measurement_data.py"
@@ -161,7 +165,7 @@ class TestTransitionTable:
         spec.loader.exec_module(data)
         program, obs = data.build(2_000)
         engine = Measurement(program, obs)
-        by = [(), ("cluster",), ("cluster", "sector"), ("kecamatan",)]
+        by = [(), ("cluster",), ("cluster", "sector"), ("kecamatan",), ("kabupaten", "sex")]
         table = engine.cibest_transitions("baseline", "midline", by=by)
         if FAST:
             fast = Measurement(program, obs, backend="polars")
@@ -171,6 +175,11 @@ class TestTransitionTable:
         assert len(parts) == 2
         assert sum(f.paired for f in parts) == total.paired > 0
         assert sum(f.only_b for f in parts) == total.only_b
+        # Every member has one kabupaten and one sex: those cells add up too.
+        regional = [f for combo, f in table.cells if combo and combo[0][0] == "kabupaten"]
+        assert len(regional) > 2
+        assert sum(f.paired for f in regional) == total.paired
+        assert sum(f.only_a for f in regional) == total.only_a
         # The same placement as the report's quadrant shares.
         share = engine.report(["cibest_welfare"], by=[()]).row("cibest_welfare", "baseline")
         assert share.denominator == total.paired + total.only_a
@@ -185,6 +194,13 @@ class TestTransitionTable:
         engine = Measurement(PROGRAM, _observations([(nobody, nobody)] * len(MEMBERS)))
         with pytest.raises(klaster.ValidationError, match="cannot split transitions by 'group'"):
             engine.cibest_transitions(by=[("group",)])
+        for dim in ("cooperative", "kota"):
+            with pytest.raises(klaster.ValidationError, match=f"by {dim!r}; use cluster") as found:
+                engine.cibest_transitions(by=[("sex", dim)])
+            assert found.value.path == "by"
+            assert "kabupaten" in str(found.value)
+            assert "cooperative," not in str(found.value)
+        assert engine.cibest_transitions(by=[("kabupaten",)]).cells == ()  # nobody placed
         with pytest.raises(klaster.NotFoundError, match="no round 'midline'") as info:
             engine.cibest_transitions("midline", "endline")
         assert info.value.path == "from_round"

@@ -62,8 +62,9 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="DIMS",
-        help="a disaggregation, dimensions joined by commas (cluster, sector, sex, kecamatan, "
-        "desa, business_type, group), e.g. --by sex or --by cluster,sector; repeatable",
+        help="a disaggregation, dimensions joined by commas (cluster, sector, sex, kabupaten, "
+        "kecamatan, desa, business_type, group, cooperative), e.g. --by sex or "
+        "--by cluster,sector; repeatable",
     )
     parser.add_argument(
         "--indicator",

@@ -16,10 +16,30 @@ from klaster.measurement.core_variables import CORE_SECTOR
 from klaster.measurement.unit_frame import UnitFrame
 from klaster.variable import Level
 
-__all__ = ["DIMENSIONS", "Layout", "layout"]
+__all__ = ["DIMENSIONS", "MULTI_VALUED", "Layout", "layout"]
 
-DIMENSIONS = ("cluster", "sector", "sex", "kecamatan", "desa", "business_type", "group")
-"""Dimensions a report can be disaggregated by (``group`` only for member-level indicators)."""
+DIMENSIONS = (
+    "cluster",
+    "sector",
+    "sex",
+    "kabupaten",
+    "kecamatan",
+    "desa",
+    "business_type",
+    "group",
+    "cooperative",
+)
+"""Dimensions a report can be disaggregated by.
+
+``cluster`` and ``kabupaten`` apply to units of every level (a group's or cooperative's kabupaten
+is its cluster's), ``sector`` to members and groups, the others to member-level indicators only;
+``group`` and ``cooperative`` are :data:`MULTI_VALUED`. See
+:meth:`~klaster.measurement.unit_frame.UnitFrame.dimension` for the categories.
+"""
+
+MULTI_VALUED = ("group", "cooperative")
+"""Dimensions in which a unit may have several categories (a member in two groups counts in
+both groups' rows): their cells are made unit by unit, never from the finest parts."""
 
 
 class Layout:
@@ -30,8 +50,8 @@ class Layout:
             units), or ``None`` for all.
         fine: Per part, the positions within the kept units (``None``: all of them).
         assign: For specs of single-valued dimensions, each cell and the parts it adds up.
-        direct: For specs with ``group`` (a member may be in two groups), each cell and its
-            unit positions.
+        direct: For specs with a :data:`MULTI_VALUED` dimension (a member may be in two
+            groups or cooperatives), each cell and its unit positions.
     """
 
     def __init__(self) -> None:
@@ -77,7 +97,7 @@ def layout(
             return [()] * count
         return values if found_layout.keep is None else pick(list(values), found_layout.keep)
 
-    used = [d for d in DIMENSIONS if d != "group" and any(d in spec for spec in specs)]
+    used = [d for d in DIMENSIONS if d not in MULTI_VALUED and any(d in spec for spec in specs)]
     # Dimensions with one category for every unit (the cluster; the sector of a sector's
     # indicator) do not split the frame: only the others go into the part keys.
     constant: dict[str, tuple[str, ...]] = {}
@@ -101,7 +121,7 @@ def layout(
     else:
         keys = [()]
     for spec in specs:
-        if "group" in spec:
+        if any(d in MULTI_VALUED for d in spec):
             dims = {d: column(d) for d in spec}
             grouped: dict[tuple[tuple[str, str], ...], list[int]] = {}
             for position in range(count):
@@ -127,7 +147,7 @@ def layout(
 def _combos(
     spec: tuple[str, ...], dims: Mapping[str, Sequence[tuple[str, ...]]], index: int
 ) -> list[tuple[tuple[str, str], ...]]:
-    # A member in two groups counts in both groups' rows (never twice in one row).
+    # A member in two groups (or cooperatives) counts in both rows (never twice in one row).
     combos: list[tuple[tuple[str, str], ...]] = [()]
     for dim in spec:
         values = dims[dim][index] if dim in dims else ()

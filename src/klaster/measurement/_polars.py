@@ -18,7 +18,10 @@ are then made by the same code, so both paths give equal rows:
 
 Not covered here, and computed by the Python path in the same report: indicators of groups and
 cooperatives from formulas, medians, ``round()``, text, categories and dates in formulas, values
-beyond 128 bits, and disaggregations by ``group`` (a member may be in two groups).
+beyond 128 bits, and disaggregations by ``group`` or ``cooperative`` (a member may be in two
+groups or cooperatives: :data:`~klaster.measurement._layout.MULTI_VALUED`). The single-valued
+dimensions (``kabupaten``, ``kecamatan``, ``desa``...) are read only when a disaggregation asks
+for them.
 """
 
 from __future__ import annotations
@@ -30,17 +33,17 @@ import polars as pl
 
 from klaster.indicator import Indicator
 from klaster.measurement._frames import Frames
+from klaster.measurement._layout import MULTI_VALUED
 from klaster.measurement._polars_cells import Naming, Plan, aggregate
 from klaster.measurement._polars_core import core_plan, poor_units
 from klaster.measurement._polars_members import MemberTable
-from klaster.measurement._polars_program import Records
+from klaster.measurement._polars_program import DIMS, Records
 from klaster.measurement._result_blocks import Block
 from klaster.measurement.core_indicators import CoreIndicator
 from klaster.measurement.core_variables import CORE_SECTOR
 
 __all__ = ["blocks"]
 
-_DIMS = ("sex", "business_type", "kecamatan", "desa")  # besides cluster and sector
 _RECORDS = {
     "members": "members",
     "household_members": "members",
@@ -60,15 +63,15 @@ def blocks(
 
     Returns:
         The blocks done here (the engine does the others) and the specs left to the Python
-        path (those with ``group``).
+        path (those with ``group`` or ``cooperative``).
     """
-    fast_specs = [s for s in specs if "group" not in s]
-    slow_specs = [s for s in specs if "group" in s]
+    slow_specs = [s for s in specs if any(d in MULTI_VALUED for d in s)]
+    fast_specs = [s for s in specs if s not in slow_specs]
     found: dict[tuple[str, str], Block] = {}
     if not fast_specs:
         return found, specs
     used = {d for spec in fast_specs for d in spec}
-    dims = ["sector", *(d for d in _DIMS if d in used)]
+    dims = ["sector", *(d for d in DIMS if d in used)]
     naming = Naming([c.id for c in engine.program.clusters])
     any_frame = {f.cluster.id: f for _, _, of_key in frames for f in of_key}
     records = Records(engine.program, any_frame, dims, naming)
@@ -109,11 +112,11 @@ def _counted(
             dims = records.dims
             counted = {"members": pl.len(), "household_members": pl.col("size").sum()}
         elif source == "groups":
-            table, dims = records.groups(on), ["sector"]
+            table, dims = records.groups(on), ["sector", *records.regional]
             active = pl.col("active").sum()
             counted = {"groups": pl.len(), "active_groups": active, "active_group_share": active}
         else:
-            table, dims = records.cooperatives(on), []
+            table, dims = records.cooperatives(on), records.regional
             counted = {"legal_cooperatives": pl.col("legal").sum()}
         for code, expr in counted.items():
             if code in wanted:

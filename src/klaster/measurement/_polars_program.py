@@ -3,7 +3,10 @@
 Members active on a round's date and their households, groups that exist and are active, and
 cooperatives with legal status are counted from the records, not the survey. Each record is read
 once per report into arrays (dates as day numbers); each round key then selects with a few numpy
-operations over all clusters at once.
+operations over all clusters at once. A member's categories are the Python path's
+(``UnitFrame._member_categories``), read only for the dimensions a report asks for; a group's
+or cooperative's kabupaten is its cluster's
+(:func:`~klaster.measurement.unit_frame.cluster_kabupaten`).
 """
 
 from __future__ import annotations
@@ -19,11 +22,14 @@ import polars as pl
 
 from klaster.measurement._polars_cells import Naming
 from klaster.measurement._polars_read import Array
-from klaster.measurement.unit_frame import UnitFrame
+from klaster.measurement.unit_frame import UnitFrame, cluster_kabupaten
 from klaster.program import Program
 from klaster.variable import Level
 
-__all__ = ["NEVER", "Records"]
+__all__ = ["DIMS", "NEVER", "Records"]
+
+DIMS = ("sex", "business_type", "kabupaten", "kecamatan", "desa")
+"""The single-valued member dimensions of the fast path, besides the cluster and the sector."""
 
 NEVER = 10**7
 """A day number later than any date's (``date.max`` is 3,652,059): "not left", "not dissolved"."""
@@ -31,7 +37,6 @@ NEVER = 10**7
 _MEMBER = attrgetter("id", "joined", "left", "household_size", "sector")
 _GROUP = attrgetter("formed", "dissolved", "sector")
 _SPELL = attrgetter("joined", "left")
-_PLACES = ("kecamatan", "desa")
 
 
 class _Days(dict[_dt.date | None, int]):
@@ -47,7 +52,7 @@ class Records:
 
     Args:
         program: The program.
-        frames: Any frame of each cluster (for the region's kecamatan and desa names).
+        frames: Any frame of each cluster (for the region's kabupaten, kecamatan and desa names).
         dims: Member dimensions the report splits by (besides the cluster).
         naming: Codes of the report's categories.
     """
@@ -62,6 +67,8 @@ class Records:
         self.clusters = list(program.clusters)
         self.frames = frames
         self.dims = list(dims)
+        self.regional = [d for d in self.dims if d == "kabupaten"]
+        """The dimensions of groups and cooperatives besides the cluster (and groups' sector)."""
         self.naming = naming
         self.days = _Days()
         self._members: dict[str, Any] | None = None
@@ -214,9 +221,10 @@ class Records:
         spell_day = day[g["spell_group"]]
         covered = (g["spell_joined"] <= spell_day) & (spell_day < g["spell_left"])
         active = np.bincount(g["spell_group"][covered], minlength=len(day)) > 0
-        return _frame(
-            {"_c": g["_c"][exists], "_d_sector": g["_d_sector"][exists], "active": active[exists]}
-        )
+        columns = {"_c": g["_c"][exists], "_d_sector": g["_d_sector"][exists]}
+        columns.update(self._regions(columns["_c"]))
+        columns["active"] = active[exists]
+        return _frame(columns)
 
     def cooperatives(self, on: Array) -> pl.DataFrame:
         """Cooperatives of the clusters with this round: ``_c`` and ``legal`` on the date."""
@@ -234,7 +242,18 @@ class Records:
         k = self._coops
         day = on[k["_c"]]
         here = day >= 0
-        return _frame({"_c": k["_c"][here], "legal": (k["legal_on"] <= day)[here]})
+        columns = {"_c": k["_c"][here]}
+        columns.update(self._regions(columns["_c"]))
+        columns["legal"] = (k["legal_on"] <= day)[here]
+        return _frame(columns)
+
+    def _regions(self, clusters: Array) -> dict[str, Array]:
+        """The ``_d_kabupaten`` codes of groups or cooperatives (their clusters'), if asked for."""
+        if not self.regional:
+            return {}
+        names = [c[0] if (c := cluster_kabupaten(cluster)) else None for cluster in self.clusters]
+        codes = np.array(self._codes("kabupaten", names), dtype=np.int32)
+        return {"_d_kabupaten": codes[clusters]}
 
 
 def _frame(columns: dict[str, Array]) -> pl.DataFrame:

@@ -17,7 +17,7 @@ from klaster.measurement._frames import Frames
 from klaster.measurement._polars_cells import Naming
 from klaster.measurement._polars_core import quadrant
 from klaster.measurement._polars_members import MemberTable
-from klaster.measurement._polars_program import Records
+from klaster.measurement._polars_program import DIMS, Records
 from klaster.measurement.cibest import CibestTransitions
 from klaster.measurement.transitions import Combo, TransitionTable, check
 
@@ -32,7 +32,7 @@ def transition_table(
     """The :class:`TransitionTable` of two round keys (raises ``Unsupported`` as placement does)."""
     by_key = check(frames, from_round, to_round, specs)
     used = {d for spec in specs for d in spec}
-    dims = ["sector", *(d for d in ("sex", "business_type", "kecamatan", "desa") if d in used)]
+    dims = ["sector", *(d for d in DIMS if d in used)]
     naming = Naming([c.id for c in engine.program.clusters])
     any_frame = {f.cluster.id: f for _, _, of_key in frames for f in of_key}
     records = Records(engine.program, any_frame, dims, naming)

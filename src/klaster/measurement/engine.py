@@ -179,10 +179,17 @@ class Measurement:
         Args:
             indicators: Codes to compute (default: all).
             by: Disaggregations, each a sequence of dimensions from :data:`DIMENSIONS`
-                (``()`` is the total), e.g. ``[(), ("cluster",), ("cluster", "sector")]``.
+                (``()`` is the total), e.g. ``[(), ("cluster",), ("kabupaten", "sector")]``.
+                Regions are named by their names; ``kabupaten`` applies at every level (a
+                group's or cooperative's is its cluster's), ``sector`` to members and groups,
+                the others to members only. A member in two groups (``group``) or cooperatives
+                (``cooperative``) counts in both cells; a member in none is in no cell.
 
         Returns:
             A tidy :class:`~klaster.measurement.results.Results` table.
+
+        Raises:
+            ValidationError: An unknown dimension (the message lists the valid ones).
         """
         codes = list(indicators) if indicators is not None else list(self._by_code)
         specs = list(dict.fromkeys(tuple(spec) for spec in by))  # a spec asked twice, once
@@ -259,7 +266,8 @@ class Measurement:
             from_round: Round key of the start (``"baseline"``, ``"midline"``...).
             to_round: Round key of the end.
             by: Disaggregations: sequences of dimensions from :data:`DIMENSIONS` but
-                ``group`` (a member's groups change between rounds).
+                ``group`` and ``cooperative`` (a member may be in several, and a member's
+                groups change between rounds), e.g. ``[(), ("kabupaten", "sex")]``.
 
         Returns:
             A :class:`~klaster.measurement.transitions.TransitionTable`: one row per cell,
@@ -267,7 +275,7 @@ class Measurement:
             each cell.
 
         Raises:
-            ValidationError: An unknown dimension, or ``group``.
+            ValidationError: An unknown dimension, or ``group`` or ``cooperative``.
             NotFoundError: No round has one of the keys.
         """
         frames = frames_of(self.program, self.observations, self.poverty_lines)

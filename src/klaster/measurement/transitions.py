@@ -23,7 +23,7 @@ from klaster.label import Label
 from klaster.measurement._core_fixed import cibest_placement, default_cibest
 from klaster.measurement._fixedpoint import Unsupported
 from klaster.measurement._frames import Frames
-from klaster.measurement._layout import DIMENSIONS
+from klaster.measurement._layout import DIMENSIONS, MULTI_VALUED
 from klaster.measurement._welfare_fixed import QUADRANTS
 from klaster.measurement.cibest import (
     CibestConfig,
@@ -198,14 +198,22 @@ def _share(count: int, total: int) -> Decimal | NotAvailable:
 def check(
     frames: Frames, from_round: str, to_round: str, specs: list[tuple[str, ...]]
 ) -> dict[str, list[UnitFrame]]:
-    """The frames of each round key, once the keys and disaggregations are checked."""
+    """The frames of each round key, once the keys and disaggregations are checked.
+
+    Raises:
+        ValidationError: An unknown dimension, or ``group`` or ``cooperative``
+            (:data:`~klaster.measurement._layout.MULTI_VALUED`): a member may be in several,
+            and a member's groups change between rounds.
+        NotFoundError: No round has one of the keys.
+    """
     for spec in specs:
         for dim in spec:
-            if dim not in DIMENSIONS or dim == "group":
-                valid = ", ".join(d for d in DIMENSIONS if d != "group")
+            if dim not in DIMENSIONS or dim in MULTI_VALUED:
+                valid = ", ".join(d for d in DIMENSIONS if d not in MULTI_VALUED)
                 raise ValidationError(
-                    f"cannot split transitions by {dim!r}; use {valid} (a member's groups "
-                    "change between rounds)",
+                    f"cannot split transitions by {dim!r}; use {valid} (a member may be in "
+                    "several groups or cooperatives, and a member's groups change between "
+                    "rounds)",
                     path="by",
                 )
     by_key = {key: found for key, _, found in frames}

@@ -1,8 +1,13 @@
 """One cluster in one round, as a report reads it: its units, their values and dimensions.
 
 A :class:`UnitFrame` reads each column once (as exact scaled integers for reports, or as
-``Decimal`` values for formulas), and each unit's categories (sector, sex, kecamatan, desa,
-business type, groups) once per cluster and report.
+``Decimal`` values for formulas), and each unit's categories (sector, sex, kabupaten, kecamatan,
+desa, business type, groups, cooperatives) once per cluster and report.
+
+Regions are named by their names, as in the cluster's region tree (``"Bantaeng"``, not
+``"73.03"``). A member's kecamatan and desa are those of the desa named by ``Member.village``; its
+kabupaten is that desa's, or else the cluster's when the cluster lies in one kabupaten. A group's,
+cooperative's or cluster's kabupaten is its cluster's (none when the cluster spans two).
 """
 
 from __future__ import annotations
@@ -24,9 +29,15 @@ from klaster.measurement.rounds import Round
 from klaster.region import RegionLevel
 from klaster.variable import Level, ValueType
 
-__all__ = ["UnitFrame"]
+__all__ = ["UnitFrame", "cluster_kabupaten"]
 
 _BOOLEAN_CODES = {1: True, 0: False, -1: None}
+
+
+def cluster_kabupaten(cluster: Cluster) -> tuple[str, ...]:
+    """The name of the one kabupaten the cluster lies in (``()`` if it spans none or several)."""
+    found = cluster.region.at_level(RegionLevel.KABUPATEN)
+    return (found[0].name,) if len(found) == 1 else ()
 
 
 @define
@@ -46,7 +57,7 @@ class UnitFrame:
     observations: Observations
     baseline: Round | None
     lines: PovertyLines
-    _villages: dict[str, tuple[str, str]] = field(init=False, factory=dict)
+    _villages: dict[str, tuple[str, str, str]] = field(init=False, factory=dict)
     # What a report reads many times (units, columns, dimensions): read once per frame. A frame
     # lives for one report or one lookup, so it never sees the store change under it.
     _cache: dict[Any, Any] = field(init=False, factory=dict, repr=False, eq=False)
@@ -54,17 +65,18 @@ class UnitFrame:
     # the frames of one cluster's rounds in a report.
     _shared: dict[Any, Any] = field(init=False, factory=dict, repr=False, eq=False)
 
-    def _village_index(self) -> dict[str, tuple[str, str]]:
-        # Desa name or code -> (kecamatan, desa): built on first use, once per cluster.
+    def _village_index(self) -> dict[str, tuple[str, str, str]]:
+        # Desa name or code -> (kecamatan, desa, kabupaten): built on first use, once per cluster.
         if not self._villages:
             found = self._shared.get("villages")
             if found is None:
                 found = self._shared["villages"] = {}
-                for kecamatan in self.cluster.region.at_level(RegionLevel.KECAMATAN):
-                    for desa in kecamatan.children:
-                        for key in (desa.name.casefold(), desa.code):
-                            if key:
-                                found[key] = (kecamatan.name, desa.name)
+                for kabupaten in self.cluster.region.at_level(RegionLevel.KABUPATEN):
+                    for kecamatan in kabupaten.children:
+                        for desa in kecamatan.children:
+                            for key in (desa.name.casefold(), desa.code):
+                                if key:
+                                    found[key] = (kecamatan.name, desa.name, kabupaten.name)
             self._villages = found
         return self._villages
 
@@ -223,9 +235,9 @@ class UnitFrame:
 
     def dimensions(self, level: Level, units: Sequence[str]) -> dict[str, list[tuple[str, ...]]]:
         """For each dimension, the categories of each unit (a member can be in two groups)."""
-        names = ["cluster"]
+        names = ["cluster", "kabupaten"]
         if level is Level.MEMBER:
-            names += ["sector", "sex", "business_type", "kecamatan", "desa", "group"]
+            names += ["sector", "sex", "business_type", "kecamatan", "desa", "group", "cooperative"]
         elif level is Level.GROUP:
             names.append("sector")
         return {name: list(self.dimension(level, name, units) or ()) for name in names}
@@ -233,7 +245,11 @@ class UnitFrame:
     def dimension(
         self, level: Level, name: str, units: Sequence[str]
     ) -> Sequence[tuple[str, ...]] | None:
-        """The categories of each unit in dimension ``name`` (``None``: not a dimension here)."""
+        """The categories of each unit in dimension ``name`` (``None``: not a dimension here).
+
+        ``()`` for a unit without a category (a member in no group, a village not in the
+        region); a member in two groups or cooperatives has both.
+        """
         # Keyed by the units' identity (hashing a thousand IDs per call adds up); the units are
         # kept with the categories, so their id cannot be reused by another sequence meanwhile.
         key = ("dim", level, name, id(units))
@@ -251,14 +267,25 @@ class UnitFrame:
             groups = self.cluster.groups
             return [(g.sector,) if g else () for g in map(groups.get, units)]
         if level is not Level.MEMBER:
+            if name == "kabupaten":
+                return [self._kabupaten()] * len(units)
             return None
         if name == "group":
             of_member = self._groups_by_member()
             return [of_member.get(u, ()) for u in units]
-        if name in ("sector", "sex", "business_type", "kecamatan", "desa"):
+        if name == "cooperative":
+            in_coops = self._cooperatives_by_member()
+            return [in_coops.get(u, ()) for u in units]
+        if name in ("sector", "sex", "business_type", "kabupaten", "kecamatan", "desa"):
             categories = self._member_categories(name)
             return list(map(categories.__getitem__, units))
         return None
+
+    def _kabupaten(self) -> tuple[str, ...]:
+        found = self._shared.get("kabupaten")
+        if found is None:
+            found = self._shared["kabupaten"] = cluster_kabupaten(self.cluster)
+        return found
 
     def _member_categories(self, name: str) -> dict[str, tuple[str, ...]]:
         # Per dimension, each member's category: computed once per cluster and report.
@@ -277,8 +304,11 @@ class UnitFrame:
         else:
             villages = self._village_index()
             places = [villages.get(m.village.casefold()) for m in members]
-            at = 0 if name == "kecamatan" else 1
+            at = ("kecamatan", "desa", "kabupaten").index(name)
             values = [(p[at],) if p else () for p in places]
+            if name == "kabupaten":
+                fallback = self._kabupaten()  # a village not in the region: the cluster's
+                values = [v or fallback for v in values]
         found = self._shared[key] = _Categories(zip([m.id for m in members], values, strict=True))
         return found
 
@@ -291,6 +321,18 @@ class UnitFrame:
             for member_id in group.member_ids(self.round.on):
                 found.setdefault(member_id, []).append(group.id)
         result = self._cache["groups_by_member"] = {k: tuple(v) for k, v in found.items()}
+        return result
+
+    def _cooperatives_by_member(self) -> dict[str, tuple[str, ...]]:
+        # A cooperative's members do not depend on the date: once per cluster and report.
+        cached = self._shared.get("cooperatives_by_member")
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        found: dict[str, list[str]] = {}
+        for coop in self.cluster.cooperatives:
+            for member_id in coop.member_ids:
+                found.setdefault(member_id, []).append(coop.id)
+        result = self._shared["cooperatives_by_member"] = {k: tuple(v) for k, v in found.items()}
         return result
 
 
