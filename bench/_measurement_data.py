@@ -39,10 +39,13 @@ from klaster import (
     Region,
     Sex,
 )
-from klaster.measurement.core_variables import CIBEST_ITEMS, SOCIAL_CAPITAL_ITEMS, core_variables
+from klaster.measurement.core_variables import (
+    CIBEST_ITEMS,
+    SOCIAL_CAPITAL_ITEMS,
+    variable_catalogue,
+)
 from klaster.measurement.observations import Observations
 from klaster.measurement.rounds import Round
-from klaster.plugins import get_host
 
 CLUSTER_SIZE = 1_000
 GROUP_SIZE = 20
@@ -90,7 +93,7 @@ def build(members: int, *, seed: int = 2011) -> tuple[Program, Observations]:
         organisations=organisations,
         clusters=clusters,
     )
-    catalogue = {**core_variables(), **{v.code: v for v in get_host().variables()}}
+    catalogue = variable_catalogue()
     obs = Observations(program, catalogue)
     for c, cluster in enumerate(clusters):
         for kind, on in zip(KINDS, round_dates(c), strict=True):

@@ -56,9 +56,8 @@ if __package__ in (None, ""):  # run as `python bench/import_store.py`: make `sr
 from bench._kobo_data import MAPPING, VARIABLES, cluster_ids, program, write_export
 
 from klaster.importing import parse_mapping, read_submissions
-from klaster.measurement.core_variables import core_variables
+from klaster.measurement.core_variables import variable_catalogue
 from klaster.measurement.observations import Observations
-from klaster.plugins import get_host
 from klaster.store import Store
 
 Checksum = dict[str, tuple[int, int, int]]  # variable → rows, values present, sum of values
@@ -74,7 +73,7 @@ CREATE TABLE observation_values (
 
 
 def catalogue() -> dict[str, Any]:
-    return {**core_variables(), **{v.code: v for v in get_host().variables()}}
+    return variable_catalogue()
 
 
 def library(base: Path, run: Path, export: Path, prog: Any, obs: Observations) -> Checksum:

@@ -20,8 +20,8 @@ from klaster.measurement import (
     AllOf,
     Measurement,
     NotAvailable,
-    core_variables,
     load_observations,
+    variable_catalogue,
 )
 
 DATA = Path(__file__).parent / "data" / "bantaeng.json"
@@ -98,7 +98,7 @@ def _cluster_lines(cluster: Cluster, as_of: dt.date) -> list[str]:
 def impact(program: Program, surveys: Path) -> str:
     """Headline indicators at baseline and endline, and the cluster's readiness decision."""
     host = klaster.get_host()
-    catalogue = {**core_variables(), **{v.code: v for v in host.variables()}}
+    catalogue = variable_catalogue(host)
     observations = load_observations(surveys, program, catalogue)
     engine = Measurement(program, observations)
     results = engine.report(HEADLINE, by=[()])

@@ -41,7 +41,7 @@ from klaster import (
     Stakeholder,
     StatKind,
 )
-from klaster.measurement import Observations, Round, core_variables, save_observations
+from klaster.measurement import Observations, Round, save_observations, variable_catalogue
 
 OUT = Path(__file__).parent / "data" / "bantaeng.json"
 SURVEYS = Path(__file__).parent / "data" / "bantaeng.observations.jsonl"
@@ -208,9 +208,7 @@ def survey(program: Program) -> Observations:
     """Synthetic baseline and endline answers for every member (fixed seed)."""
     rng = random.Random(2011)
     host = klaster.get_host()
-    observations = Observations(
-        program, {**core_variables(), **{v.code: v for v in host.variables()}}
-    )
+    observations = Observations(program, variable_catalogue(host))
     observations.add_round(Round("btg-baseline", "bantaeng", "baseline", dt.date(2011, 6, 15)))
     observations.add_round(Round("btg-endline", "bantaeng", "endline", dt.date(2014, 3, 1)))
     baseline, endline = [], []

@@ -16,6 +16,7 @@ from klaster.measurement.core_variables import (
     CIBEST_ITEMS,
     SOCIAL_CAPITAL_ITEMS,
     core_variables,
+    variable_catalogue,
 )
 from klaster.measurement.engine import DIMENSIONS, Measurement
 from klaster.measurement.na import NotAvailable
@@ -31,7 +32,7 @@ D = Decimal
 def engine() -> Measurement:
     program = klaster.load(DATA)
     host = klaster.get_host()
-    obs = Observations(program, {**core_variables(), **{v.code: v for v in host.variables()}})
+    obs = Observations(program, variable_catalogue(host))
     obs.add_round(Round("bl", "bantaeng", "baseline", "2011-06-15"))
     obs.add_round(Round("el", "bantaeng", "endline", "2014-03-01"))
     rng = random.Random(7)
@@ -215,9 +216,7 @@ class TestRegistration:
 
 def _fresh() -> Measurement:
     program = klaster.load(DATA)
-    obs = Observations(
-        program, {**core_variables(), **{v.code: v for v in klaster.get_host().variables()}}
-    )
+    obs = Observations(program, variable_catalogue())
     obs.add_round(Round("el", "bantaeng", "endline", "2014-03-01"))
     obs.record_many(
         "el",

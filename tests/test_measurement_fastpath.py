@@ -39,7 +39,11 @@ from klaster import (
 )
 from klaster.measurement import _polars
 from klaster.measurement._frames import frames_of
-from klaster.measurement.core_variables import CIBEST_ITEMS, SOCIAL_CAPITAL_ITEMS, core_variables
+from klaster.measurement.core_variables import (
+    CIBEST_ITEMS,
+    SOCIAL_CAPITAL_ITEMS,
+    variable_catalogue,
+)
 from klaster.measurement.engine import Measurement
 from klaster.measurement.observations import Observations
 from klaster.measurement.rounds import Round
@@ -126,7 +130,7 @@ PROGRAM = Program(
     organisations=[Organisation("dd", "Dompet Dhuafa", "ngo")],
     clusters=[_cluster(c) for c in range(3)],
 )
-CATALOGUE = {**core_variables(), **{v.code: v for v in klaster.get_host().variables()}}
+CATALOGUE = variable_catalogue()
 ROUNDS = [
     ("baseline", dt.date(2012, 1, 10)),
     ("midline", dt.date(2013, 1, 10)),

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import klaster
 from klaster.indicator import Aggregation
-from klaster.measurement import Measurement, Observations, Results, Round, core_variables
+from klaster.measurement import Measurement, Observations, Results, Round, variable_catalogue
 from klaster.measurement._figures import ratio_columns, sum_columns
 from klaster.measurement._fixedpoint import unscale
 from klaster.measurement.aggregate import ratio_figure, total_figure
@@ -26,7 +26,7 @@ D = Decimal
 def results() -> Results:
     program = klaster.load(DATA)
     host = klaster.get_host()
-    obs = Observations(program, {**core_variables(), **{v.code: v for v in host.variables()}})
+    obs = Observations(program, variable_catalogue(host))
     rng = random.Random(3)
     for round_id, kind, on in (("bl", "baseline", "2011-06-15"), ("el", "endline", "2014-03-01")):
         obs.add_round(Round(round_id, "bantaeng", kind, on))

@@ -17,7 +17,7 @@ import pytest
 import klaster
 from klaster import Phase, Program
 from klaster.cli import ExitCode, _demo
-from klaster.measurement import Observations, Round, core_variables
+from klaster.measurement import Observations, Round, variable_catalogue
 from klaster.store import Store
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]
@@ -43,7 +43,7 @@ def phase_of(path: Path, cluster: str = "bantaeng") -> Phase | None:
 
 def _failing_observations(program: Program) -> Observations:
     """Baseline and endline where two thirds of the businesses stopped by the endline."""
-    catalogue = {**core_variables(), **{v.code: v for v in klaster.get_host().variables()}}
+    catalogue = variable_catalogue()
     observations = Observations(program, catalogue)
     observations.add_round(Round("bl", "bantaeng", "baseline", dt.date(2011, 6, 15)))
     observations.add_round(Round("el", "bantaeng", "endline", dt.date(2014, 3, 1)))

@@ -15,7 +15,7 @@ import pytest
 
 import klaster
 from klaster.cli import ExitCode
-from klaster.measurement import Measurement, core_variables, load_observations
+from klaster.measurement import Measurement, load_observations, variable_catalogue
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,7 +55,7 @@ class TestReportFormats:
 
     def test_json_values_are_exact(self, cli: Cli) -> None:
         program = klaster.load(PROGRAM)
-        catalogue = {**core_variables(), **{v.code: v for v in klaster.get_host().variables()}}
+        catalogue = variable_catalogue()
         engine = Measurement(program, load_observations(SIDECAR, program, catalogue))
         expected = engine.report(["income_per_capita"], by=[()]).value(
             "income_per_capita", "endline"

@@ -13,10 +13,9 @@ import pytest
 import klaster
 from klaster import Program
 from klaster.importing import ImportMapping, parse_mapping
-from klaster.measurement.core_variables import core_variables
+from klaster.measurement.core_variables import variable_catalogue
 from klaster.measurement.observations import Observations
 from klaster.measurement.sidecar import load_observations
-from klaster.plugins import get_host
 from klaster.variable import Variable
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -70,7 +69,7 @@ HEADER = [
 
 def catalogue() -> dict[str, Variable]:
     """Core variables and the built-in sectors' ones."""
-    return {**core_variables(), **{v.code: v for v in get_host().variables()}}
+    return variable_catalogue()
 
 
 @pytest.fixture(scope="session")

@@ -22,10 +22,9 @@ from klaster import (
 )
 from klaster.importing import ImportBatch, ImportMapping, parse_mapping, read_submissions
 from klaster.label import Label
-from klaster.measurement.core_variables import core_variables
+from klaster.measurement.core_variables import variable_catalogue
 from klaster.measurement.observations import Observations
 from klaster.measurement.rounds import Round
-from klaster.plugins import get_host
 from klaster.variable import Variable
 
 
@@ -71,9 +70,7 @@ def mixed() -> Observations:
         )
     )
     cluster.add_group(Group("G-F", "Tani", "farming", joined, [Membership("M-2", joined)]))
-    observations = Observations(
-        program, {**core_variables(), **{v.code: v for v in get_host().variables()}}
-    )
+    observations = Observations(program, variable_catalogue())
     observations.add_round(Round("mix-bl", "mix", "baseline", "2012-02-01"))
     return observations
 

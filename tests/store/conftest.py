@@ -28,8 +28,7 @@ from klaster import (
     RegionStat,
     Stakeholder,
 )
-from klaster.measurement import Observations, Round, core_variables, load_observations
-from klaster.plugins import get_host
+from klaster.measurement import Observations, Round, load_observations, variable_catalogue
 from klaster.variable import Variable
 
 D = dt.date
@@ -43,7 +42,7 @@ SECRETS = (NAME, NIK, PHONE)
 
 def catalogue() -> dict[str, Variable]:
     """The core variables and the built-in plugins' variables."""
-    return {**core_variables(), **{v.code: v for v in get_host().variables()}}
+    return variable_catalogue()
 
 
 def small_program() -> Program:

@@ -62,10 +62,9 @@ def open_store(path: Path, *, readonly: bool = False) -> Store:
 
 def catalogue() -> dict[str, Variable]:
     """The variable catalogue: core variables and those of the installed sector plugins."""
-    from klaster.measurement import core_variables
-    from klaster.plugins import get_host
+    from klaster.measurement import variable_catalogue
 
-    return {**core_variables(), **{v.code: v for v in get_host().variables()}}
+    return variable_catalogue()
 
 
 def load_program(path: Path) -> Program:

@@ -281,10 +281,9 @@ def _catalogue(
     variables: Mapping[str, Variable] | Iterable[Variable] | None,
 ) -> Mapping[str, Variable]:
     if variables is None:
-        from klaster.measurement.core_variables import core_variables
-        from klaster.plugins import get_host
+        from klaster.measurement.core_variables import variable_catalogue
 
-        return {**core_variables(), **{v.code: v for v in get_host().variables()}}
+        return variable_catalogue()
     if isinstance(variables, Mapping):
         return variables
     return {v.code: v for v in variables}

@@ -52,6 +52,7 @@ from klaster.measurement.core_variables import (
     CORE_VARIABLES,
     SOCIAL_CAPITAL_ITEMS,
     core_variables,
+    variable_catalogue,
 )
 from klaster.measurement.engine import (
     DIMENSIONS,
@@ -226,4 +227,5 @@ __all__ = [
     "round_measure",
     "save_observations",
     "spiritual_score",
+    "variable_catalogue",
 ]

@@ -29,10 +29,13 @@ Sources and choices:
 from __future__ import annotations
 
 from types import MappingProxyType
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from klaster.label import Label
 from klaster.variable import Level, ValueType, Variable
+
+if TYPE_CHECKING:
+    from klaster.plugins import PluginHost
 
 __all__ = [
     "CIBEST_ITEMS",
@@ -40,6 +43,7 @@ __all__ = [
     "CORE_VARIABLES",
     "SOCIAL_CAPITAL_ITEMS",
     "core_variables",
+    "variable_catalogue",
 ]
 
 CORE_SECTOR: Final = "core"
@@ -278,3 +282,26 @@ def core_variables() -> MappingProxyType[str, Variable]:
         'IDR/month'
     """
     return _BY_CODE
+
+
+def variable_catalogue(host: PluginHost | None = None) -> dict[str, Variable]:
+    """Every variable a program can record: the core variables and the sector plugins' ones.
+
+    This is the catalogue :class:`~klaster.measurement.Observations`, the store and the importer
+    use by default.
+
+    Args:
+        host: The plugin host whose sectors' variables are added (default: :func:`get_host`).
+
+    Returns:
+        Variables by code, core variables first.
+
+    Example:
+        >>> catalogue = variable_catalogue()
+        >>> "monthly_income" in catalogue and "monthly_revenue" in catalogue
+        True
+    """
+    from klaster.plugins import get_host  # the plugins layer, loaded on use
+
+    found = host if host is not None else get_host()
+    return {**core_variables(), **{v.code: v for v in found.variables()}}

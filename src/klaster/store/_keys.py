@@ -17,9 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from klaster.errors import InvalidReferenceError, KlasterError, StoreError
-from klaster.measurement.core_variables import core_variables
+from klaster.measurement.core_variables import variable_catalogue
 from klaster.measurement.rounds import Round, check_round, ordered
-from klaster.plugins import get_host
 from klaster.store._connection import insert_rows
 from klaster.store._values import rescale_sql
 from klaster.variable import Level, Variable
@@ -29,7 +28,7 @@ _INT64 = 2**63 - 1
 
 def default_catalogue() -> dict[str, Variable]:
     """The core variables and every variable the loaded sector plugins declare."""
-    return {**core_variables(), **{v.code: v for v in get_host().variables()}}
+    return variable_catalogue()
 
 
 # -- rounds -------------------------------------------------------------------------------------
