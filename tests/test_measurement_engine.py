@@ -12,6 +12,7 @@ import pytest
 import klaster
 from klaster import Aggregation, Direction, Indicator, Label, Level
 from klaster.formula import FormulaError
+from klaster.measurement.core_criteria import cluster_exit_criteria, core_criteria
 from klaster.measurement.core_variables import (
     CIBEST_ITEMS,
     SOCIAL_CAPITAL_ITEMS,
@@ -265,6 +266,39 @@ class TestReadiness:
         )
         assert change.checks[0].passed
         assert "business_survival_rate = 1" in change.checks[0].detail
+
+    def test_core_criteria_read_core_figures(self, engine: Measurement) -> None:
+        cluster = engine.program.clusters["bantaeng"]
+        criteria = cluster_exit_criteria(cluster)
+        assert [c.code for c in criteria[:3]] == [c.code for c in core_criteria()]
+        assert {c.sector for c in criteria[3:]} == {"umkm"}
+        (result,) = engine.readiness(AllOf(criteria), "el")
+        lines = {line.code: line for line in result.results}
+        report = engine.report(["legal_cooperatives", "active_group_share", "income_change_pct"])
+        assert lines["core_legal_cooperative"].value == 1
+        assert lines["core_legal_cooperative"].passed
+        assert lines["core_groups_active"].value == report.value("active_group_share", "endline")
+        income = report.value("income_change_pct", "endline")
+        assert isinstance(income, Decimal)
+        assert lines["core_income_up"].value == income
+        assert lines["core_income_up"].passed == (income > 50)
+
+    def test_core_thresholds_are_the_programs(self, engine: Measurement) -> None:
+        income = engine.report(["income_change_pct"]).value("income_change_pct", "endline")
+        assert isinstance(income, Decimal)
+        for threshold, expected in [(income - 1, True), (income, False), (income + 1, False)]:
+            (criterion,) = [
+                c for c in core_criteria(income_change_pct=threshold) if c.code == "core_income_up"
+            ]
+            (result,) = engine.readiness(AllOf([criterion]), "el")
+            assert result.ready is expected
+
+    def test_income_up_is_not_available_at_baseline(self, engine: Measurement) -> None:
+        (result,) = engine.readiness(AllOf(core_criteria()), "bl")
+        assert not result.ready
+        (line,) = [r for r in result.results if r.code == "core_income_up"]
+        assert isinstance(line.value, NotAvailable)  # no change at the baseline itself
+        assert line.passed is not True
 
 
 class TestWelfareIndicators:

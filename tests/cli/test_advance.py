@@ -98,9 +98,18 @@ class TestAdvance:
         readiness = move["readiness"]
         assert readiness["round"] == "btg-endline"
         assert readiness["ready"] is True
-        (criterion,) = readiness["criteria"]
-        assert criterion["reads"] == "business_survival_rate"
-        assert Decimal(criterion["value"]) > Decimal(criterion["threshold"])
+        criteria = {c["code"]: c for c in readiness["criteria"]}
+        assert list(criteria) == [
+            "core_legal_cooperative",
+            "core_groups_active",
+            "core_income_up",
+            "umkm_cluster_survival",
+        ]
+        survival = criteria["umkm_cluster_survival"]
+        assert survival["reads"] == "business_survival_rate"
+        assert Decimal(survival["value"]) > Decimal(survival["threshold"])
+        assert Decimal(criteria["core_income_up"]["value"]) > 50
+        assert Decimal(criteria["core_legal_cooperative"]["value"]) == 1
 
     def _failing_store(self, tmp_path: Path, strengthening: Path) -> Path:
         program = klaster.load(strengthening)
@@ -123,7 +132,10 @@ class TestAdvance:
         assert refused.returncode == ExitCode.NOT_READY
         move = json.loads(refused.stdout)
         assert move["moved"] is False
-        assert move["readiness"]["criteria"][0]["passed"] is False
+        passed = {c["code"]: c["passed"] for c in move["readiness"]["criteria"]}
+        # two thirds of the businesses stopped, and income rose 33%, not more than 50%
+        assert passed["umkm_cluster_survival"] is False
+        assert passed["core_income_up"] is False
         assert error_of(refused)["type"] == "ReadinessError"
 
     def test_override_moves_and_is_recorded(

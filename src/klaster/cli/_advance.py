@@ -143,24 +143,12 @@ def _readiness_guard(
     program: Program, observations: Observations, cluster: Cluster, round_id: str | None
 ) -> tuple[Guard, dict[str, Any]]:
     """The guard for the move to independence, and the evaluation it will find, as JSON."""
-    from klaster.measurement import AllOf, Measurement
-    from klaster.plugins import get_host
+    from klaster.measurement import AllOf, Measurement, cluster_exit_criteria
 
-    host = get_host()
-    criteria = [
-        criterion
-        for sector in cluster.sector_codes
-        for criterion in host.readiness_criteria(sector=sector, level="cluster")
-    ]
+    criteria = cluster_exit_criteria(cluster)
     evidence = _evidence_round(observations, cluster.id, round_id)
-    if not criteria or evidence is None:
-        why = (
-            f"no survey round of cluster {cluster.id!r} to judge readiness on"
-            if evidence is None
-            else "the sectors "
-            + ", ".join(cluster.sector_codes)
-            + " declare no cluster readiness criteria"
-        )
+    if evidence is None:
+        why = f"no survey round of cluster {cluster.id!r} to judge readiness on"
         return _failing(why), {"round": evidence, "ready": False, "reason": why, "criteria": []}
     rule: Rule = AllOf(criteria)
     engine = Measurement(program, observations)

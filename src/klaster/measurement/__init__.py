@@ -41,6 +41,7 @@ from klaster.measurement.columns import (
     column_for,
     column_of,
 )
+from klaster.measurement.core_criteria import cluster_exit_criteria, core_criteria
 from klaster.measurement.core_indicators import (
     CORE_INDICATORS,
     CoreIndicator,
@@ -213,8 +214,10 @@ __all__ = [
     "backsliding",
     "cibest_transitions",
     "classify",
+    "cluster_exit_criteria",
     "column_for",
     "column_of",
+    "core_criteria",
     "core_variables",
     "evaluate_readiness",
     "fgt",
