@@ -15,7 +15,16 @@ from pathlib import Path
 
 import pytest
 
-from klaster import Cluster, ClusterSector, Member, Organisation, Program, Region, StoreBusyError
+from klaster import (
+    Cluster,
+    ClusterSector,
+    Member,
+    Organisation,
+    Program,
+    Region,
+    StoreBusyError,
+    StoreError,
+)
 from klaster.measurement import Round
 from klaster.store import Store
 
@@ -78,8 +87,10 @@ def expect(proc: subprocess.Popen[str], word: str) -> str:
 
 def seen(store: Store) -> tuple[int, int, int]:
     """Submissions, members and observation values the store holds of the worker's import."""
-    status = store.status().clusters[0]
-    return len(store.known_submissions(SUBMISSIONS)), status.members, status.observation_values
+    with store.snapshot():  # one committed state: the worker may commit between two reads
+        status = store.status().clusters[0]
+        known = store.known_submissions(SUBMISSIONS)
+    return len(known), status.members, status.observation_values
 
 
 NONE = (0, MEMBERS, 0)
@@ -125,6 +136,28 @@ class TestTwoProcesses:
         with Store.open(path) as store:
             store.integrity_check()
             assert [r.id for r in store.rounds()] == ["bl", "ml"]
+
+
+class TestSnapshot:
+    def test_reads_inside_see_one_state(self, base: Path, tmp_path: Path) -> None:
+        path = copy_of(base, tmp_path)
+        with Store.open(path) as reader, Store.open(path) as writer:
+            with reader.snapshot():
+                before = reader.rounds()
+                writer.add_round(Round("ml", "btg", "midline", "2012-06-01"))  # commits
+                assert reader.rounds() == before
+                assert [c.rounds for c in reader.status().clusters] == [1]
+            assert [r.id for r in reader.rounds()] == ["bl", "ml"]
+
+    def test_no_writes_or_nesting_inside(self, base: Path, tmp_path: Path) -> None:
+        path = copy_of(base, tmp_path)
+        with Store.open(path) as store, store.snapshot():
+            with pytest.raises(StoreError, match="inside snapshot"):
+                store.add_round(Round("ml", "btg", "midline", "2012-06-01"))
+            with pytest.raises(StoreError, match="already open"), store.snapshot():
+                pass  # pragma: no cover
+        with Store.open(path) as store:
+            assert [r.id for r in store.rounds()] == ["bl"]
 
 
 class TestKilledImport:

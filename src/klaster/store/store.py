@@ -11,7 +11,7 @@ import datetime as _dt
 import os
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 
@@ -61,6 +61,7 @@ class Store:
         self._conn: sqlite3.Connection | None = connection
         self._schema_version = schema_version
         self._readonly = readonly
+        self._snapshot = False  # inside snapshot(): reads join its transaction
 
     # -- opening and closing --------------------------------------------------------------------
     @classmethod
@@ -215,9 +216,43 @@ class Store:
         return self._conn
 
     def _read(self, action: str) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        if self._snapshot:
+            return contextlib.nullcontext(self._live())
         return reading(self._live(), self._path, action)
 
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[Store]:
+        """Read several things from one committed state of the store.
+
+        Each read method is its own read transaction, so two calls can straddle another
+        process's commit. Inside ``with store.snapshot():`` every read sees the same state (WAL
+        keeps it for the reader while writers go on); writes are refused until it ends.
+
+        Raises:
+            StoreError: Nested snapshots, or a write inside one.
+
+        Example:
+            >>> import pathlib, tempfile, klaster
+            >>> program = klaster.Program("km", "Klaster Mandiri", "dd",
+            ...     organisations=[klaster.Organisation("dd", "Dompet Dhuafa", "ngo")])
+            >>> store = Store.create(pathlib.Path(tempfile.mkdtemp()) / "km.klaster", program)
+            >>> with store.snapshot():
+            ...     store.cluster_ids(), len(store.rounds())
+            ((), 0)
+            >>> store.close()
+        """
+        if self._snapshot:
+            raise StoreError(f"{self._path}: a snapshot is already open on this store")
+        with reading(self._live(), self._path, "read a snapshot"):
+            self._snapshot = True
+            try:
+                yield self
+            finally:
+                self._snapshot = False
+
     def _write(self, action: str) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        if self._snapshot:
+            raise StoreError(f"{self._path}: cannot {action} inside snapshot(); end it first")
         return writing(self._live(), self._path, action)
 
     # -- the program ----------------------------------------------------------------------------
