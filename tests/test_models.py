@@ -631,6 +631,25 @@ class TestCluster:
         assert_error(exc, InvalidReferenceError, "members[0].village", "Gaji, Hargoretno")
         assert len(c.members) == 0
 
+    def test_check_member_adds_nothing(self) -> None:
+        c = cluster()
+        c.check_member(member("M-1"))
+        with pytest.raises(InvalidReferenceError, match="Gaji, Hargoretno"):
+            c.check_member(member("M-2", village="Jiken"))
+        with pytest.raises(InvalidReferenceError, match="unknown sector 'farming'"):
+            c.check_member(member("M-3", sector="farming"))
+        assert len(c.members) == 0
+
+    def test_records_as_a_read_only_mapping(self) -> None:
+        c = cluster(members=[member("M-1")])
+        view = c.members.as_mapping()
+        assert view.get("M-1") is c.members["M-1"]
+        assert view.get("M-2") is None
+        c.add_member(member("M-2"))
+        assert view["M-2"].id == "M-2"  # a live view
+        with pytest.raises(TypeError):
+            view["M-3"] = member("M-3")  # type: ignore[index]
+
     def test_ambiguous_village_name_needs_the_code(self) -> None:
         region = Region.province(
             "Jawa Timur",

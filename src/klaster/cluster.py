@@ -141,6 +141,18 @@ class Cluster:
         """Groups the member belongs to (on ``on``, or ever if ``None``)."""
         return tuple(g for g in self.groups if member_id in g.member_ids(on))
 
+    def check_member(self, member: Member) -> None:
+        """Check that :meth:`add_member` would accept ``member``'s sector and village; add nothing.
+
+        For importers that check a whole file before anything is added. The ID's uniqueness is
+        not checked here (the cluster, and the program across clusters, check it on adding).
+
+        Raises:
+            ValidationError: The sector is not one of the cluster's, or the village is not a
+                desa of the cluster's region (the message lists the valid ones).
+        """
+        self._check_member(member)
+
     # -- changes ----------------------------------------------------------------------------
     def add_member(self, member: Member) -> Member:
         """Add a member after checking its ID, sector and village; return it."""

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from types import MappingProxyType
 from typing import Generic, Protocol, TypeVar
 
 from klaster.errors import DuplicateIdError, NotFoundError
@@ -85,6 +86,17 @@ class Records(Generic[R]):
     def get(self, key: str) -> R | None:
         """The record with ID ``key``, or ``None``."""
         return self._by_id.get(key)
+
+    def as_mapping(self) -> Mapping[str, R]:
+        """A read-only live view, ID to record: a plain mapping for code that looks up millions.
+
+        Example:
+            >>> import klaster
+            >>> org = klaster.Organisation("dd", "Dompet Dhuafa", "ngo")
+            >>> klaster.Records([org]).as_mapping().get("dd") is org
+            True
+        """
+        return MappingProxyType(self._by_id)
 
     def ids(self) -> tuple[str, ...]:
         """All IDs, in insertion order."""

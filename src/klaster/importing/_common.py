@@ -235,13 +235,13 @@ def missing_columns(table: Table, missing: list[str]) -> ImportDataError:
 def finder(cluster: Cluster, level: Level) -> Callable[[str], Any]:
     """The lookup of a cluster's units of ``level`` by ID.
 
-    The records' own dict: a survey looks up a unit per row, a million times.
+    A read-only view of the records' dict: a survey looks up a unit per row, a million times.
     """
     if level is Level.GROUP:
-        return cluster.groups._by_id.get
+        return cluster.groups.as_mapping().get
     if level is Level.COOPERATIVE:
-        return cluster.cooperatives._by_id.get
-    return cluster.members._by_id.get
+        return cluster.cooperatives.as_mapping().get
+    return cluster.members.as_mapping().get
 
 
 def sectors_of(unit: Any, level: Level) -> tuple[str, ...]:

@@ -194,7 +194,7 @@ class RegistrationReader:
             reasons.append("a required member field is missing")
             return None
         try:
-            cluster._check_member(member)
+            cluster.check_member(member)
         except KlasterError as exc:
             name = fields.get(exc.path or "", ("?",))[0]
             reasons.append(f"column {name!r}: {exc.message}")
