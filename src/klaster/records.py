@@ -93,7 +93,7 @@ class Records(Generic[R]):
         Example:
             >>> import klaster
             >>> org = klaster.Organisation("dd", "Dompet Dhuafa", "ngo")
-            >>> klaster.Records([org]).as_mapping().get("dd") is org
+            >>> klaster.Records("organisations", [org]).as_mapping().get("dd") is org
             True
         """
         return MappingProxyType(self._by_id)
