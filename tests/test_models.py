@@ -28,6 +28,7 @@ from klaster import (
     NotFoundError,
     Organisation,
     Program,
+    Records,
     Region,
     RegionLevel,
     RegionStat,
@@ -649,6 +650,8 @@ class TestCluster:
         assert view["M-2"].id == "M-2"  # a live view
         with pytest.raises(TypeError):
             view["M-3"] = member("M-3")  # type: ignore[index]
+        with pytest.raises(ValidationError, match="takes the kind first"):
+            Records([member("M-1")])  # type: ignore[arg-type]
 
     def test_ambiguous_village_name_needs_the_code(self) -> None:
         region = Region.province(

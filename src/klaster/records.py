@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Generic, Protocol, TypeVar
 
-from klaster.errors import DuplicateIdError, NotFoundError
+from klaster.errors import DuplicateIdError, NotFoundError, ValidationError
 
 __all__ = ["Records"]
 
@@ -40,6 +40,12 @@ class Records(Generic[R]):
     __slots__ = ("_by_id", "_kind")
 
     def __init__(self, kind: str, records: Iterable[R] = ()) -> None:
+        if not isinstance(kind, str):  # Records([a, b]) would otherwise be silently empty
+            raise ValidationError(
+                f"Records takes the kind first (e.g. Records('members', [...])), "
+                f"got {type(kind).__name__}",
+                path="kind",
+            )
         self._kind = kind
         items = records if isinstance(records, list | tuple) else list(records)
         try:  # the usual case, in one pass: every record has an ID and no ID repeats
