@@ -14,30 +14,16 @@ import pytest
 
 import klaster
 from klaster import (
-    Cluster,
-    ClusterSector,
-    Cooperative,
-    Group,
-    LegalStatus,
-    Lifecycle,
-    Member,
-    Membership,
-    Organisation,
     Program,
-    Region,
-    RegionStat,
-    Stakeholder,
 )
 from klaster.measurement import Observations, Round, load_observations, variable_catalogue
+from klaster.testing.samples import SAMPLE_SECRETS, sample_program
 from klaster.variable import Variable
 
 D = dt.date
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
-NAME = "Hasnah Daeng Tayang"
-NIK = "7303015506790002"
-PHONE = "0813 5544 2211"
-SECRETS = (NAME, NIK, PHONE)
+SECRETS = SAMPLE_SECRETS
 
 
 def catalogue() -> dict[str, Variable]:
@@ -47,59 +33,7 @@ def catalogue() -> dict[str, Variable]:
 
 def small_program() -> Program:
     """One cluster touching every record kind, with personal data to keep out of errors."""
-    stats = RegionStat(2010, "seed report", "targeting_people", 176_708, 67_503, "38.20")
-    kabupaten = Region(
-        "kabupaten",
-        "Bantaeng",
-        "73.03",
-        bps_code="7303",
-        stats=[stats],
-        children=[
-            Region.kecamatan("Pajukukang", "73.03.05", [Region.desa("Baruga", "73.03.05.2001")]),
-            Region.kecamatan("Bissappu", "73.03.01", [Region.desa("Bonto Jai")]),
-        ],
-    )
-    life = Lifecycle.start(D(2010, 9, 1), reason="poverty map", decided_by="DD")
-    life.advance(D(2011, 4, 4), reason="socialisation", decided_by="DD")
-    members = [
-        Member("BTG-1", NAME, "female", 5, "Baruga", "umkm", D(2011, 5, 2), "seaweed",
-               national_id=NIK, phone=PHONE, birth_year=1979),
-        Member("BTG-2", "Rustan Daeng Bau", "male", 3, "Bonto Jai", "umkm", D(2011, 5, 2),
-               left=D(2012, 10, 1)),
-        Member("BTG-3", "Sumarni", "female", 4, "73.03.05.2001", "livestock", D(2011, 5, 9)),
-    ]  # fmt: skip
-    cluster = Cluster(
-        id="bantaeng",
-        name="Klaster Mandiri Bantaeng",
-        region=Region.province("Sulawesi Selatan", "73", [kabupaten]),
-        sectors=[ClusterSector("umkm", "mm"), ClusterSector("livestock")],
-        stakeholders=[Stakeholder("bupati", "opened the workshop")],
-        lifecycle=life,
-        members=members,
-        groups=[
-            Group("BTG-K01", "Kelompok Rumput Laut", "umkm", D(2011, 5, 2), [
-                Membership("BTG-1", D(2011, 5, 2), role="chair"),
-                Membership("BTG-2", D(2011, 5, 2), left=D(2012, 10, 1)),
-            ]),
-            Group("BTG-K02", "Kelompok Kambing", "livestock", D(2011, 5, 9)),
-        ],
-        cooperatives=[
-            Cooperative("irman", "Koperasi IRMAN", ["umkm", "livestock"], ["BTG-1", "BTG-3"],
-                        founded=D(2013, 2, 1),
-                        legal=LegalStatus("518/BH/XXI/2013", D(2013, 6, 14), "KSU")),
-        ],
-    )  # fmt: skip
-    return Program(
-        id="klaster-mandiri",
-        name="Klaster Mandiri",
-        organisation_id="dd",
-        organisations=[
-            Organisation("dd", "Dompet Dhuafa", "ngo"),
-            Organisation("mm", "Masyarakat Mandiri", "implementing_partner"),
-            Organisation("bupati", "Bupati Bantaeng", "government", note="host"),
-        ],
-        clusters=[cluster],
-    )
+    return sample_program()
 
 
 def small_observations(program: Program) -> Observations:

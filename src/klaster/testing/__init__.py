@@ -5,6 +5,8 @@
 - :mod:`klaster.testing.plugins`: the plugin kit: an isolated plugin host, a helper registering a
   plugin for one test, strategies for plugin records and a conformance check
   (:func:`check_plugin`) any plugin package can run in its own tests.
+- :mod:`klaster.testing.samples`: :func:`sample_program`, one small hand-written program touching
+  every record kind, with personal data (:data:`SAMPLE_SECRETS`) to check that nothing leaks.
 
 Example:
     >>> from klaster.testing import check_plugin, isolated_host
@@ -13,7 +15,7 @@ Example:
     ()
 """
 
-from klaster.testing import plugins, strategies
+from klaster.testing import plugins, samples, strategies
 from klaster.testing.plugins import (
     StaticPlugin,
     check_plugin,
@@ -21,13 +23,17 @@ from klaster.testing.plugins import (
     plugin_problems,
     registered,
 )
+from klaster.testing.samples import SAMPLE_SECRETS, sample_program
 
 __all__ = [
+    "SAMPLE_SECRETS",
     "StaticPlugin",
     "check_plugin",
     "isolated_host",
     "plugin_problems",
     "plugins",
     "registered",
+    "sample_program",
+    "samples",
     "strategies",
 ]
