@@ -39,13 +39,13 @@ from klaster import (
     Region,
     Sex,
 )
-from klaster.measurement.core_variables import (
+from klaster.observations.core_variables import (
     CIBEST_ITEMS,
     SOCIAL_CAPITAL_ITEMS,
     variable_catalogue,
 )
-from klaster.measurement.observations import Observations
-from klaster.measurement.rounds import Round
+from klaster.observations.rounds import Round
+from klaster.observations.values import Observations
 
 CLUSTER_SIZE = 1_000
 GROUP_SIZE = 20

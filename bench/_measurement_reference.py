@@ -18,13 +18,13 @@ import numpy as np
 import polars as pl
 
 from klaster import Program
-from klaster.measurement.core_variables import CIBEST_ITEMS, SOCIAL_CAPITAL_ITEMS
+from klaster.catalogue.variable import Level, ValueType
 from klaster.measurement.evaluate import DIVISION_SCALE
+from klaster.measurement.methods.poverty_lines import PovertyLines
 from klaster.measurement.na import NotAvailable
-from klaster.measurement.observations import Observations
-from klaster.measurement.poverty_lines import PovertyLines
-from klaster.region import RegionLevel
-from klaster.variable import Level, ValueType
+from klaster.model.region import RegionLevel
+from klaster.observations.core_variables import CIBEST_ITEMS, SOCIAL_CAPITAL_ITEMS
+from klaster.observations.values import Observations
 
 __all__ = ["VARIABLES", "Figure", "Key", "export", "reference"]
 

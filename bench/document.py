@@ -47,7 +47,7 @@ import msgspec  # the `bench` extra: pip install -e '.[bench]'
 from bench import _synthetic
 
 import klaster
-import klaster.document as document
+import klaster.documents.program as document
 from klaster import (
     ClusterSector,
     Cooperative,

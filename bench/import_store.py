@@ -56,8 +56,8 @@ if __package__ in (None, ""):  # run as `python bench/import_store.py`: make `sr
 from bench._kobo_data import MAPPING, VARIABLES, cluster_ids, program, write_export
 
 from klaster.importing import parse_mapping, read_submissions
-from klaster.measurement.core_variables import variable_catalogue
-from klaster.measurement.observations import Observations
+from klaster.observations.core_variables import variable_catalogue
+from klaster.observations.values import Observations
 from klaster.store import Store
 
 Checksum = dict[str, tuple[int, int, int]]  # variable → rows, values present, sum of values

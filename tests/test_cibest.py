@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from klaster import DuplicateIdError, ValidationError
-from klaster.measurement.cibest import (
+from klaster.measurement.methods.cibest import (
     NISAB_RICE_KG,
     SPIRITUAL_ITEMS,
     CibestConfig,
@@ -28,8 +28,8 @@ from klaster.measurement.cibest import (
     place_households,
     spiritual_score,
 )
+from klaster.measurement.methods.poverty_lines import LineMatch, PovertyLines
 from klaster.measurement.na import NotAvailable
-from klaster.measurement.poverty_lines import LineMatch, PovertyLines
 
 Z = 550_458
 BPS = MaterialLine.poverty_line(Z, "BPS, Maret 2023")

@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from klaster.catalogue.variable import ValueType
 from klaster.errors import KlasterError, NotFoundError, ValidationError
-from klaster.measurement.columns import (
+from klaster.observations.columns.factory import (
     MAX_SCALE,
     BooleanColumn,
     CategoryColumn,
@@ -23,7 +24,6 @@ from klaster.measurement.columns import (
     column_for,
     column_of,
 )
-from klaster.variable import ValueType
 
 INT64 = 2**63 - 1
 

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import klaster
-import klaster.document as document
+import klaster.documents.program as document
 from klaster import (
     Cluster,
     ClusterSector,

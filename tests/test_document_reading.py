@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import klaster
-import klaster._converter as converter
-import klaster.document as document
+import klaster.documents.converter as converter
+import klaster.documents.program as document
 from klaster import (
     Cluster,
     ClusterSector,
@@ -277,7 +277,7 @@ class TestFastPathIsTaken:
         import pathlib
 
         import klaster
-        from klaster import document
+        from klaster.documents import program as document
 
         data = (
             pathlib.Path(__file__).resolve().parents[1] / "examples" / "data" / "bantaeng.json"

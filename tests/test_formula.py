@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from klaster.formula import (
+from klaster.catalogue.formula import (
     FUNCTIONS,
     MAX_DEPTH,
     MAX_LENGTH,

@@ -496,7 +496,8 @@ class TestReplay:
 
 
 # -- random sequences of legal and illegal moves --------------------------------------------------
-# The reference model: what the issue says is legal, written independently of klaster.lifecycle.
+# The reference model: what the issue says is legal, written independently of
+# klaster.model.lifecycle.
 _MAIN = [P.PLANNING, P.GROWTH, P.STRENGTHENING, P.INDEPENDENCE, P.MONITORING]
 _PAUSABLE = {P.PLANNING, P.GROWTH, P.STRENGTHENING}
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import klaster
 from klaster import Aggregation, Label, Level, Operator, ReadinessCriterion
-from klaster.formula import FormulaError, parse
+from klaster.catalogue.formula import FormulaError, parse
 from klaster.measurement.aggregate import aggregate, aggregate_ratio
 from klaster.measurement.evaluate import Evaluator, Kind, infer_kind
 from klaster.measurement.na import NotAvailable

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from klaster.formula import parse
-from klaster.measurement._fixedpoint import NUMBER, Evaluation, Scaled, unscale
+from klaster.catalogue.formula import parse
+from klaster.measurement._backends.python.fixedpoint import NUMBER, Evaluation, Scaled, unscale
 from klaster.measurement.evaluate import DIVISION_SCALE, Evaluator, divide, quotient
 
 D = Decimal
@@ -120,7 +120,7 @@ def test_fixed_point_gives_the_decimal_evaluators_values(
 )
 def test_the_polars_quotient_is_the_same_integer(pairs: list[tuple[int, int]], ties: bool) -> None:
     pl = pytest.importorskip("polars")
-    from klaster.measurement._polars_formulas import quotient as column_quotient
+    from klaster.measurement._backends.polars.formulas import quotient as column_quotient
 
     if ties:  # exactly half-way: a = b·k + b/2 with b even
         pairs = [(b * (a % 1000) + b // 2, b) if b and b % 2 == 0 else (a, b) for a, b in pairs]

@@ -11,19 +11,19 @@ import pytest
 
 import klaster
 from klaster import Aggregation, Direction, Indicator, Label, Level
-from klaster.formula import FormulaError
+from klaster.catalogue.formula import FormulaError
 from klaster.measurement.core_criteria import cluster_exit_criteria, core_criteria
-from klaster.measurement.core_variables import (
+from klaster.measurement.engine import DIMENSIONS, Measurement
+from klaster.measurement.na import NotAvailable
+from klaster.measurement.readiness import AllOf, EssentialPlusConditional
+from klaster.observations.core_variables import (
     CIBEST_ITEMS,
     SOCIAL_CAPITAL_ITEMS,
     core_variables,
     variable_catalogue,
 )
-from klaster.measurement.engine import DIMENSIONS, Measurement
-from klaster.measurement.na import NotAvailable
-from klaster.measurement.observations import Observations
-from klaster.measurement.readiness import AllOf, EssentialPlusConditional
-from klaster.measurement.rounds import Round
+from klaster.observations.rounds import Round
+from klaster.observations.values import Observations
 
 DATA = Path(__file__).resolve().parents[1] / "examples" / "data" / "bantaeng.json"
 D = Decimal

@@ -37,16 +37,16 @@ from klaster import (
     Region,
     Sex,
 )
-from klaster.measurement import _polars
+from klaster.measurement._backends.polars import path as _polars
 from klaster.measurement._frames import frames_of
-from klaster.measurement.core_variables import (
+from klaster.measurement.engine import Measurement
+from klaster.observations.core_variables import (
     CIBEST_ITEMS,
     SOCIAL_CAPITAL_ITEMS,
     variable_catalogue,
 )
-from klaster.measurement.engine import Measurement
-from klaster.measurement.observations import Observations
-from klaster.measurement.rounds import Round
+from klaster.observations.rounds import Round
+from klaster.observations.values import Observations
 
 D = Decimal
 SECTORS = [["umkm", "farming"], ["umkm", "livestock"], ["umkm"]]
@@ -424,7 +424,8 @@ def test_kabupaten_and_cooperative() -> None:
 
 
 def test_new_dimensions_cost_nothing_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
-    from klaster.measurement import _polars_program, unit_frame
+    from klaster.measurement import unit_frame
+    from klaster.measurement._backends.polars import program as _polars_program
 
     def refuse(*_: Any) -> Any:
         raise AssertionError("read a dimension nobody asked for")

@@ -11,10 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import klaster
-from klaster.indicator import Aggregation
+from klaster.catalogue.indicator import Aggregation
 from klaster.measurement import Measurement, Observations, Results, Round, variable_catalogue
-from klaster.measurement._figures import ratio_columns, sum_columns
-from klaster.measurement._fixedpoint import unscale
+from klaster.measurement._backends.figures import ratio_columns, sum_columns
+from klaster.measurement._backends.python.fixedpoint import unscale
 from klaster.measurement.aggregate import ratio_figure, total_figure
 from klaster.measurement.na import NotAvailable
 

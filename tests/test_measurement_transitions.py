@@ -26,9 +26,9 @@ from klaster.measurement import (
     place_households,
     spiritual_score,
 )
-from klaster.measurement.core_variables import CIBEST_ITEMS
 from klaster.measurement.na import NotAvailable
 from klaster.measurement.transitions import TransitionTable
+from klaster.observations.core_variables import CIBEST_ITEMS
 
 DATA = Path(__file__).resolve().parents[1] / "examples" / "data" / "bantaeng.json"
 FAST = importlib.util.find_spec("polars") is not None  # the fast path is checked too

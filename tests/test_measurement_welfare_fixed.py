@@ -10,11 +10,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from klaster.label import Label
-from klaster.measurement._fixedpoint import NUMBER, Scaled, Unsupported, unscale
-from klaster.measurement._welfare_fixed import QUADRANTS, place, scale_index
-from klaster.measurement.cibest import CibestConfig, MaterialLine, classify, spiritual_score
+from klaster.measurement._backends.python.fixedpoint import NUMBER, Scaled, Unsupported, unscale
+from klaster.measurement._backends.python.welfare import QUADRANTS, place, scale_index
+from klaster.measurement.methods.cibest import CibestConfig, MaterialLine, classify, spiritual_score
+from klaster.measurement.methods.welfare import MissingItems, QuestionnaireScale, ScaleItem
 from klaster.measurement.na import NotAvailable
-from klaster.measurement.welfare import MissingItems, QuestionnaireScale, ScaleItem
 
 D = Decimal
 

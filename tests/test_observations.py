@@ -34,24 +34,24 @@ from klaster import (
     SchemaVersionError,
     ValidationError,
 )
-from klaster._validate import CODE_PATTERN
+from klaster._support.validate import CODE_PATTERN
+from klaster.catalogue.variable import Category, Level, ValueType, Variable
 from klaster.label import Label
-from klaster.measurement.columns import DecimalColumn
-from klaster.measurement.core_variables import (
+from klaster.observations.columns.factory import DecimalColumn
+from klaster.observations.core_variables import (
     CIBEST_ITEMS,
     CORE_SECTOR,
     CORE_VARIABLES,
     SOCIAL_CAPITAL_ITEMS,
     core_variables,
 )
-from klaster.measurement.observations import Observations
-from klaster.measurement.rounds import Round, RoundKind, check_round, ordered
-from klaster.measurement.sidecar import (
+from klaster.observations.rounds import Round, RoundKind, check_round, ordered
+from klaster.observations.sidecar import (
     SIDECAR_SCHEMA_VERSION,
     load_observations,
     save_observations,
 )
-from klaster.variable import Category, Level, ValueType, Variable
+from klaster.observations.values import Observations
 
 D = dt.date
 JOINED = D(2011, 1, 1)
@@ -320,7 +320,7 @@ class TestCoreVariables:
         assert income.minimum == Decimal(0)
 
     def test_no_clash_with_builtin_sector_variables(self) -> None:
-        from klaster.plugins import get_host
+        from klaster.plugins.host import get_host
 
         plugin_codes = {v.code for v in get_host().variables()}
         assert not plugin_codes & set(core_variables())

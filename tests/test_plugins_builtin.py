@@ -12,9 +12,9 @@ import pytest
 import klaster_sectors.farming
 import klaster_sectors.livestock
 import klaster_sectors.umkm
-from klaster.plugins import PluginHost
+from klaster.catalogue.variable import ValueType
+from klaster.plugins.host import PluginHost
 from klaster.testing.plugins import check_plugin, isolated_host
-from klaster.variable import ValueType
 
 BUILTINS = [klaster_sectors.umkm, klaster_sectors.farming, klaster_sectors.livestock]
 

@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-import klaster.hookspecs
-import klaster.plugins
+import klaster.plugins.hookspecs
+import klaster.plugins.host
 import klaster.testing.plugins
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "plugins.md"
 TEXT = DOC.read_text(encoding="utf-8")
 HOOKS = sorted(
     name
-    for name, value in vars(klaster.hookspecs).items()
+    for name, value in vars(klaster.plugins.hookspecs).items()
     if name.startswith("klaster_") and inspect.isfunction(value)
 )
 
@@ -31,7 +31,7 @@ class TestPluginDocs:
 
     @pytest.mark.parametrize("hook", HOOKS)
     def test_every_hook_spec_has_a_docstring_with_an_example(self, hook: str) -> None:
-        doc = inspect.getdoc(getattr(klaster.hookspecs, hook)) or ""
+        doc = inspect.getdoc(getattr(klaster.plugins.hookspecs, hook)) or ""
         assert "Returns:" in doc
         assert "Example:" in doc
 
@@ -60,7 +60,12 @@ class TestPluginDocs:
         assert f"`{name}`" in TEXT or f"`{name}(" in TEXT or f".{name}(" in TEXT
 
     @pytest.mark.parametrize(
-        "name", [klaster.plugins.ENV_ONLY, klaster.plugins.ENV_DISABLE, klaster.plugins.ENV_STRICT]
+        "name",
+        [
+            klaster.plugins.host.ENV_ONLY,
+            klaster.plugins.host.ENV_DISABLE,
+            klaster.plugins.host.ENV_STRICT,
+        ],
     )
     def test_environment_variables(self, name: str) -> None:
         assert f"`{name}=" in TEXT

@@ -16,18 +16,18 @@ from pathlib import Path
 import pytest
 
 import klaster
+from klaster.catalogue.indicator import Indicator
+from klaster.catalogue.sector import Sector
+from klaster.catalogue.variable import Level, ValueType, Variable
 from klaster.errors import NotFoundError, PluginError, ValidationError
-from klaster.group import Group
-from klaster.hookspecs import hookimpl
-from klaster.indicator import Indicator
 from klaster.label import Label
-from klaster.member import Member
-from klaster.plugininfo import PluginStatus, PluginWarning
-from klaster.plugins import PluginHost, get_host, list_plugins, plugins_json
-from klaster.sector import Sector
-from klaster.sectorfile import SectorData
+from klaster.model.group import Group
+from klaster.model.member import Member
+from klaster.plugins.hookspecs import hookimpl
+from klaster.plugins.host import PluginHost, get_host, list_plugins, plugins_json
+from klaster.plugins.info import PluginStatus, PluginWarning
+from klaster.plugins.sectorfile import SectorData
 from klaster.testing.plugins import StaticPlugin, isolated_host, registered
-from klaster.variable import Level, ValueType, Variable
 
 BUILTIN = {"farming", "livestock", "umkm"}
 L = Label("Contoh", "Example")
@@ -69,13 +69,13 @@ class Site:
 
 HEADER = """\
 from decimal import Decimal
-from klaster.hookspecs import hookimpl
-from klaster.indicator import Indicator
+from klaster.plugins.hookspecs import hookimpl
+from klaster.catalogue.indicator import Indicator
 from klaster.label import Label
-from klaster.sector import Sector
-from klaster.variable import Variable
-from klaster.indicator import Indicator
-from klaster.criterion import ReadinessCriterion
+from klaster.catalogue.sector import Sector
+from klaster.catalogue.variable import Variable
+from klaster.catalogue.indicator import Indicator
+from klaster.catalogue.criterion import ReadinessCriterion
 L = Label("Contoh", "Example")
 """
 
@@ -431,11 +431,11 @@ class TestEnvironment:
         code = textwrap.dedent(
             """
             import sys
-            import klaster, klaster.plugins, klaster.hookspecs
+            import klaster, klaster.plugins.host, klaster.plugins.hookspecs
             def sectors_loaded():
                 return sorted(m for m in sys.modules if m.startswith("klaster_sectors"))
             assert sectors_loaded() == [], sectors_loaded()
-            host = klaster.plugins.get_host()
+            host = klaster.plugins.host.get_host()
             assert not host.loaded and sectors_loaded() == []
             codes = {s.code for s in host.sectors()}
             assert host.loaded and {"umkm", "farming", "livestock"} <= codes, codes

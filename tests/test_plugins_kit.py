@@ -6,13 +6,14 @@ from collections.abc import Sequence
 
 import pytest
 
+from klaster.catalogue.sector import Sector
+from klaster.catalogue.variable import Level, ValueType, Variable
 from klaster.errors import PluginError
-from klaster.hookspecs import hookimpl
 from klaster.label import Label
-from klaster.member import Member
-from klaster.plugininfo import PluginStatus, PluginWarning
-from klaster.sector import Sector
-from klaster.sectorfile import SectorData
+from klaster.model.member import Member
+from klaster.plugins.hookspecs import hookimpl
+from klaster.plugins.info import PluginStatus, PluginWarning
+from klaster.plugins.sectorfile import SectorData
 from klaster.testing.plugins import (
     StaticPlugin,
     check_plugin,
@@ -20,7 +21,6 @@ from klaster.testing.plugins import (
     plugin_problems,
     registered,
 )
-from klaster.variable import Level, ValueType, Variable
 
 L = Label("Contoh", "Example")
 FISH = Sector("fish", L, Label("Tangkap ikan.", "Catching fish."))

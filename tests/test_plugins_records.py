@@ -9,15 +9,15 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 
-from klaster.criterion import Operator, ReadinessCriterion
+from klaster.catalogue.criterion import Operator, ReadinessCriterion
+from klaster.catalogue.formula import FormulaError
+from klaster.catalogue.indicator import Aggregation, Direction, Indicator
+from klaster.catalogue.sector import BusinessType, Sector
+from klaster.catalogue.variable import Category, Level, Variable
 from klaster.errors import DocumentError, KlasterError, ValidationError
-from klaster.formula import FormulaError
-from klaster.indicator import Aggregation, Direction, Indicator
 from klaster.label import Label
-from klaster.sector import BusinessType, Sector
-from klaster.sectorfile import SectorData, read_sector_toml
+from klaster.plugins.sectorfile import SectorData, read_sector_toml
 from klaster.testing.plugins import sector_data
-from klaster.variable import Category, Level, Variable
 
 L = Label("Contoh", "Example")
 

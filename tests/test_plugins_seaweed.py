@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from klaster.plugininfo import PluginStatus
-from klaster.plugins import PluginHost
+from klaster.plugins.host import PluginHost
+from klaster.plugins.info import PluginStatus
 from klaster.testing.plugins import check_plugin
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -16,9 +16,9 @@ from hypothesis.stateful import (
     rule,
 )
 
-from klaster.plugininfo import PluginStatus, PluginWarning
-from klaster.plugins import PluginHost
-from klaster.sectorfile import SectorData
+from klaster.plugins.host import PluginHost
+from klaster.plugins.info import PluginStatus, PluginWarning
+from klaster.plugins.sectorfile import SectorData
 from klaster.testing.plugins import StaticPlugin, isolated_host, sector_data
 
 

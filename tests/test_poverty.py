@@ -12,9 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from klaster import DocumentError, DuplicateIdError, KlasterError, StatKind, ValidationError
-from klaster.measurement.fgt import FgtMeasure, FgtResult, fgt, round_measure
-from klaster.measurement.na import NotAvailable
-from klaster.measurement.poverty_lines import (
+from klaster.measurement.methods.fgt import FgtMeasure, FgtResult, fgt, round_measure
+from klaster.measurement.methods.poverty_lines import (
     NATIONAL,
     LineMatch,
     PovertyLine,
@@ -22,6 +21,7 @@ from klaster.measurement.poverty_lines import (
     SurveyMonth,
     UrbanRural,
 )
+from klaster.measurement.na import NotAvailable
 
 Z_2023 = 550_458  # BPS national line, March 2023
 WORKED = [300_000, 450_000, 500_000] + [600_000] * 7

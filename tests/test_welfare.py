@@ -11,8 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from klaster import DuplicateIdError, Label, ValidationError
-from klaster.measurement.na import NotAvailable
-from klaster.measurement.welfare import (
+from klaster.measurement.methods.welfare import (
     ChangeMeasure,
     MissingItems,
     PairedChange,
@@ -23,6 +22,7 @@ from klaster.measurement.welfare import (
     per_capita,
     per_capita_incomes,
 )
+from klaster.measurement.na import NotAvailable
 
 D = Decimal
 

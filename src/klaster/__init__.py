@@ -12,10 +12,11 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from klaster._version import __version__
-from klaster.cluster import Cluster
-from klaster.cooperative import Cooperative, LegalStatus
-from klaster.criterion import Operator, ReadinessCriterion
-from klaster.document import SCHEMA_VERSION, dumps, load, loads, save
+from klaster.catalogue.criterion import Operator, ReadinessCriterion
+from klaster.catalogue.indicator import Aggregation, Direction, Indicator
+from klaster.catalogue.sector import BusinessType, Sector
+from klaster.catalogue.variable import Category, Level, ValueType, Variable
+from klaster.documents.program import SCHEMA_VERSION, dumps, load, loads, save
 from klaster.errors import (
     DocumentError,
     DuplicateIdError,
@@ -32,11 +33,11 @@ from klaster.errors import (
     StoreError,
     ValidationError,
 )
-from klaster.group import Group, Membership, Role
-from klaster.hookspecs import hookimpl
-from klaster.indicator import Aggregation, Direction, Indicator
 from klaster.label import Label
-from klaster.lifecycle import (
+from klaster.model.cluster import Cluster
+from klaster.model.cooperative import Cooperative, LegalStatus
+from klaster.model.group import Group, Membership, Role
+from klaster.model.lifecycle import (
     CheckResult,
     Guard,
     Lifecycle,
@@ -45,16 +46,15 @@ from klaster.lifecycle import (
     PhaseChange,
     PhaseSpan,
 )
-from klaster.member import Member, Sex
-from klaster.organisation import ClusterSector, Organisation, OrgKind, Stakeholder
-from klaster.plugininfo import PluginInfo, PluginStatus, PluginWarning
-from klaster.plugins import PluginHost, get_host, list_plugins, plugins_json
-from klaster.program import Program
-from klaster.records import Records
-from klaster.region import Region, RegionLevel, RegionStat, StatKind
-from klaster.sector import BusinessType, Sector
-from klaster.sectorfile import SectorData
-from klaster.variable import Category, Level, ValueType, Variable
+from klaster.model.member import Member, Sex
+from klaster.model.organisation import ClusterSector, Organisation, OrgKind, Stakeholder
+from klaster.model.program import Program
+from klaster.model.records import Records
+from klaster.model.region import Region, RegionLevel, RegionStat, StatKind
+from klaster.plugins.hookspecs import hookimpl
+from klaster.plugins.host import PluginHost, get_host, list_plugins, plugins_json
+from klaster.plugins.info import PluginInfo, PluginStatus, PluginWarning
+from klaster.plugins.sectorfile import SectorData
 
 if TYPE_CHECKING:
     from klaster.store import (

@@ -170,4 +170,4 @@ class PluginError(KlasterError):
 
 
 class KlasterWarning(UserWarning):
-    """Base of the warnings klaster issues (e.g. :class:`klaster.plugins.PluginWarning`)."""
+    """Base of the warnings klaster issues (e.g. :class:`klaster.plugins.host.PluginWarning`)."""

@@ -6,7 +6,7 @@ from typing import Any
 
 from attrs import field, frozen
 
-from klaster._validate import check_text
+from klaster._support.validate import check_text
 from klaster.errors import ValidationError
 
 __all__ = ["Label", "check_label", "check_optional_label", "to_label", "to_optional_label"]

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from klaster.hookspecs import hookimpl
-from klaster.sectorfile import SectorFile
-from klaster.variable import Level
+from klaster.catalogue.variable import Level
+from klaster.plugins.hookspecs import hookimpl
+from klaster.plugins.sectorfile import SectorFile
 
 __all__ = [
     "klaster_indicators",

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from klaster.hookspecs import hookimpl
-from klaster.member import Member
-from klaster.sectorfile import SectorFile
-from klaster.variable import Level
+from klaster.catalogue.variable import Level
+from klaster.model.member import Member
+from klaster.plugins.hookspecs import hookimpl
+from klaster.plugins.sectorfile import SectorFile
 
 __all__ = [
     "klaster_indicators",

@@ -15,7 +15,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
 
 from klaster.finance import Asset, Entry, Finance, Ledger, Party, hand_over
 from klaster.finance.testing import fingerprint, make_book, make_cluster, murabahah, qard
-from klaster.records import Records
+from klaster.model.records import Records
 
 
 def _strict(kind: type) -> Any:

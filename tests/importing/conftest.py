@@ -12,11 +12,11 @@ import pytest
 
 import klaster
 from klaster import Program
+from klaster.catalogue.variable import Variable
 from klaster.importing import ImportMapping, parse_mapping
-from klaster.measurement.core_variables import variable_catalogue
-from klaster.measurement.observations import Observations
-from klaster.measurement.sidecar import load_observations
-from klaster.variable import Variable
+from klaster.observations.core_variables import variable_catalogue
+from klaster.observations.sidecar import load_observations
+from klaster.observations.values import Observations
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 KOBO = EXAMPLES / "data" / "kobo"

@@ -11,7 +11,7 @@ import pytest
 
 from klaster import ImportDataError, Program
 from klaster.importing import load_mapping, read_submissions
-from klaster.measurement.observations import Observations
+from klaster.observations.values import Observations
 from klaster.store import ImportSummary, Store
 
 KOBO = Path(__file__).resolve().parents[2] / "examples" / "data" / "kobo"

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 import klaster
 from klaster import Program
 from klaster.importing import load_mapping, read_submissions
-from klaster.measurement.observations import Observations
+from klaster.observations.values import Observations
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 KOBO = EXAMPLES / "data" / "kobo"

@@ -18,7 +18,7 @@ from openpyxl import Workbook
 
 from klaster import ImportDataError, Program
 from klaster.importing import ImportBatch, ImportMapping, parse_mapping, read_submissions
-from klaster.measurement.observations import Observations
+from klaster.observations.values import Observations
 
 KOBO = Path(__file__).resolve().parents[2] / "examples" / "data" / "kobo"
 

@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 
 from klaster import ImportDataError
+from klaster.catalogue.variable import Level
 from klaster.importing import (
     Aggregate,
     FormKind,
     load_mapping,
     parse_mapping,
 )
-from klaster.measurement.core_variables import core_variables
-from klaster.measurement.rounds import RoundKind
-from klaster.variable import Level
+from klaster.observations.core_variables import core_variables
+from klaster.observations.rounds import RoundKind
 
 HEAD = 'mapping_version = 1\nform = "survey"\nunit = "hh/id"\n[round]\nid = "btg-endline"\n'
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from klaster import KlasterError
 from klaster.importing import ImportBatch, parse_mapping, read_submissions
-from klaster.measurement.observations import Observations
+from klaster.observations.values import Observations
 
 MAPPING = """\
 mapping_version = 1

@@ -10,7 +10,7 @@ import pytest
 
 from klaster import ImportDataError, Sex
 from klaster.importing import ImportBatch, ImportMapping, parse_mapping, read_submissions
-from klaster.measurement.observations import Observations
+from klaster.observations.values import Observations
 
 MAPPING = """\
 mapping_version = 1

@@ -20,12 +20,12 @@ from klaster import (
     Program,
     Region,
 )
+from klaster.catalogue.variable import Variable
 from klaster.importing import ImportBatch, ImportMapping, parse_mapping, read_submissions
 from klaster.label import Label
-from klaster.measurement.core_variables import variable_catalogue
-from klaster.measurement.observations import Observations
-from klaster.measurement.rounds import Round
-from klaster.variable import Variable
+from klaster.observations.core_variables import variable_catalogue
+from klaster.observations.rounds import Round
+from klaster.observations.values import Observations
 
 
 def read(path: Path, mapping: ImportMapping, observations: Observations, **kw: Any) -> ImportBatch:

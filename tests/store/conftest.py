@@ -16,9 +16,9 @@ import klaster
 from klaster import (
     Program,
 )
+from klaster.catalogue.variable import Variable
 from klaster.measurement import Observations, Round, load_observations, variable_catalogue
 from klaster.testing.samples import SAMPLE_SECRETS, sample_program
-from klaster.variable import Variable
 
 D = dt.date
 ROOT = Path(__file__).resolve().parents[2]

@@ -23,11 +23,11 @@ from hypothesis.stateful import (
 )
 
 from klaster import ImportDataError, Member, Program
+from klaster.catalogue.variable import Variable
 from klaster.importing.batch import ImportBatch, NewMember, ObservationBlock
 from klaster.measurement import Observations, Round, core_variables
 from klaster.store import ImportSummary, Store
 from klaster.store._values import BadValue, encode
-from klaster.variable import Variable
 
 D = dt.date
 BASELINE = Round("btg-bl", "bantaeng", "baseline", "2011-06-15")

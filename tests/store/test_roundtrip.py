@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 
 import klaster
 from klaster import Member, NotFoundError, Phase, Program
+from klaster.catalogue.variable import Variable
 from klaster.measurement import Observations, Round
 from klaster.store import ClusterStatus, Store
 from klaster.testing import strategies as kst
-from klaster.variable import Variable
 
 D = dt.date
 FIXTURES = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]

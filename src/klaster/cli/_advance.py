@@ -19,10 +19,10 @@ from klaster.cli._inputs import parse_date
 from klaster.cli._output import Output, number, table
 
 if TYPE_CHECKING:
-    from klaster.cluster import Cluster
-    from klaster.lifecycle import Guard, Phase
     from klaster.measurement import Observations, Readiness, Rule
-    from klaster.program import Program
+    from klaster.model.cluster import Cluster
+    from klaster.model.lifecycle import Guard, Phase
+    from klaster.model.program import Program
 
 NAME = "advance"
 
@@ -82,7 +82,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
     """Check and make the move."""
     from klaster.cli._inputs import open_store
     from klaster.errors import ReadinessError
-    from klaster.lifecycle import Override, Phase
+    from klaster.model.lifecycle import Override, Phase
 
     target = _phase(args.phase)
     override = Override(args.override, approved_by=args.decided_by) if args.override else None
@@ -126,7 +126,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
 
 
 def _phase(text: str) -> Phase:
-    from klaster.lifecycle import Phase
+    from klaster.model.lifecycle import Phase
 
     value = _ALIASES.get(text.strip().lower(), text.strip().lower())
     try:
@@ -172,7 +172,7 @@ def _evidence_round(
 
 
 def _failing(why: str) -> Guard:
-    from klaster.lifecycle import CheckResult
+    from klaster.model.lifecycle import CheckResult
 
     def readiness(cluster: object, on: _dt.date) -> list[CheckResult]:
         return [CheckResult("readiness", False, why)]

@@ -14,7 +14,7 @@ from klaster.cli._output import Output, table
 if TYPE_CHECKING:
     from klaster.importing import ImportBatch, ImportMapping
     from klaster.measurement import Observations
-    from klaster.program import Program
+    from klaster.model.program import Program
     from klaster.store import Store
 
 NAME = "import"

@@ -47,7 +47,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
     """Create the store and show what it holds."""
     from klaster.cli import _inputs, _status
     from klaster.finance import load_finance
-    from klaster.plugins import get_host
+    from klaster.plugins.host import get_host
     from klaster.store import Store
 
     target: Path = args.store

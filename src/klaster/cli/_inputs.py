@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 from klaster.cli._exit import CliError, ExitCode
 
 if TYPE_CHECKING:
+    from klaster.catalogue.variable import Variable
     from klaster.measurement import Observations
-    from klaster.program import Program
+    from klaster.model.program import Program
     from klaster.store import Store
-    from klaster.variable import Variable
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
 

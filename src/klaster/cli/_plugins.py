@@ -24,8 +24,8 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, out: Output) -> int:
     """List the plugins of the default host; a broken plugin never hides the others."""
-    from klaster.plugininfo import PluginStatus
-    from klaster.plugins import get_host, plugins_json
+    from klaster.plugins.host import get_host, plugins_json
+    from klaster.plugins.info import PluginStatus
 
     host = get_host()
     infos = host.plugins()

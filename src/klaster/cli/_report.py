@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from klaster.measurement import Observations, Row
-    from klaster.program import Program
+    from klaster.model.program import Program
 
 NAME = "report"
 FORMATS = ("text", "csv", "json")
@@ -224,7 +224,7 @@ def _reasons(rows: Sequence[Row]) -> list[str]:
 
 
 def _write_file(path: Path, fmt: str, rows: Sequence[Row]) -> None:
-    from klaster._files import atomic_write
+    from klaster.documents.files import atomic_write
 
     if fmt == "json":
         text = to_json({"rows": records(rows)}) + "\n"

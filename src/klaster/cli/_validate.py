@@ -15,7 +15,7 @@ from klaster.errors import KlasterError
 
 if TYPE_CHECKING:
     from klaster.measurement import Observations
-    from klaster.program import Program
+    from klaster.model.program import Program
 
 NAME = "validate"
 
@@ -134,7 +134,7 @@ def _observed(observations: Observations) -> str:
 
 
 def _check_program(program: Program) -> list[_Check]:
-    from klaster.plugins import get_host
+    from klaster.plugins.host import get_host
 
     members = sum(len(c.members) for c in program.clusters)
     rules = _Check(

@@ -13,7 +13,7 @@ import enum
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
-from klaster._validate import enum_value
+from klaster._support.validate import enum_value
 from klaster.errors import KlasterError, ValidationError
 from klaster.finance._state import LoanState, Segment, split_payment
 from klaster.finance.entry import AccountKind, Entry, EntryKind

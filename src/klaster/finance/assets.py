@@ -22,7 +22,7 @@ from typing import Any
 import attrs
 from attrs import define, field, frozen
 
-from klaster._validate import (
+from klaster._support.validate import (
     check_date,
     check_enum,
     check_id,
@@ -36,7 +36,7 @@ from klaster.errors import ValidationError
 from klaster.finance.errors import DateOrderError, UnknownRecordError
 from klaster.finance.money import check_rupiah, to_rupiah
 from klaster.finance.party import Party, PartyKind
-from klaster.records import Records
+from klaster.model.records import Records
 
 __all__ = [
     "Asset",

@@ -19,7 +19,7 @@ from decimal import Decimal
 import attrs
 from attrs import define, field
 
-from klaster._validate import check_id, to_date
+from klaster._support.validate import check_id, to_date
 from klaster.errors import ValidationError
 from klaster.finance import _rules
 from klaster.finance._snapshot import current_segment
@@ -50,7 +50,7 @@ from klaster.finance.party import Party
 from klaster.finance.position import LoanPosition
 from klaster.finance.savings import SavingsKind
 from klaster.finance.schedule import Frequency, Instalment, Method, first_due_after
-from klaster.records import Records
+from klaster.model.records import Records
 
 __all__ = ["Finance"]
 

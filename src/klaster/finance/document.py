@@ -36,10 +36,9 @@ import cattrs
 from attrs import Factory, field, frozen
 from cattrs.errors import BaseValidationError
 
-from klaster._converter import make_converter, problems
-from klaster._files import atomic_write
-from klaster._migrations import Migration, migrate
-from klaster.cluster import Cluster
+from klaster.documents.converter import make_converter, problems
+from klaster.documents.files import atomic_write
+from klaster.documents.migrations import Migration, migrate
 from klaster.errors import DocumentError, KlasterError
 from klaster.finance.assets import Asset, AssetEvent, AssetRegister
 from klaster.finance.book import Finance
@@ -49,8 +48,9 @@ from klaster.finance.handover import Handover
 from klaster.finance.ledger import Ledger
 from klaster.finance.loan import Loan, Restructuring
 from klaster.finance.party import Party, PartyKind
-from klaster.program import Program
-from klaster.records import Records
+from klaster.model.cluster import Cluster
+from klaster.model.program import Program
+from klaster.model.records import Records
 
 __all__ = [
     "FINANCE_DOCUMENT_KIND",
@@ -111,7 +111,8 @@ def _make_converter(*, detailed: bool) -> cattrs.Converter:
     """The program document's converter plus the finance hooks.
 
     The shared hooks (strict str/int/bool, ``Decimal`` from strings, dates, enums, no unknown
-    keys) come from :func:`klaster._converter.make_converter`; the finance records are plain
+    keys) come from :func:`klaster.documents.converter.make_converter`; the finance records are
+    plain
     attrs classes on top of them. A :class:`Ledger` is written as its entries, an
     :class:`AssetRegister` as its assets and events, a :class:`Finance` book as its stored parts
     (nothing derived). Reading goes through the private ``_*Fields`` classes, then the replay.

@@ -16,7 +16,7 @@ from typing import Any
 
 from attrs import field, frozen
 
-from klaster._validate import (
+from klaster._support.validate import (
     check_date,
     check_enum,
     check_id,

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import field, frozen
 
-from klaster._validate import (
+from klaster._support.validate import (
     check_date,
     check_enum,
     check_id,
@@ -33,13 +33,13 @@ from klaster._validate import (
     int_at_least,
     to_date,
 )
-from klaster.cluster import Cluster
 from klaster.errors import ValidationError
 from klaster.finance.entry import AccountKind
 from klaster.finance.errors import HandoverError
 from klaster.finance.money import check_rupiah, format_rupiah, to_rupiah
 from klaster.finance.party import Party, PartyKind
-from klaster.lifecycle import CheckResult, Guard, Override, Phase, PhaseChange
+from klaster.model.cluster import Cluster
+from klaster.model.lifecycle import CheckResult, Guard, Override, Phase, PhaseChange
 
 if TYPE_CHECKING:
     from klaster.finance.book import Finance

@@ -22,7 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from types import SimpleNamespace
 from typing import Any
 
-from klaster._validate import check_decimal, to_decimal
+from klaster._support.validate import check_decimal, to_decimal
 from klaster.errors import ValidationError
 from klaster.finance.errors import AmountError
 
@@ -48,7 +48,7 @@ def to_rupiah(value: Decimal | int | str) -> Decimal:
     """Converter for attrs fields: ``int`` or a numeric string becomes ``Decimal``.
 
     Floats and unreadable values pass through for :func:`check_rupiah` to refuse with the field's
-    name (the shared :func:`klaster._validate.to_decimal` does the reading).
+    name (the shared :func:`klaster._support.validate.to_decimal` does the reading).
     """
     return to_decimal(value)
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from attrs import field, frozen
 
-from klaster._validate import check_enum, check_id, enum_value
+from klaster._support.validate import check_enum, check_id, enum_value
 
 __all__ = ["Party", "PartyKind"]
 

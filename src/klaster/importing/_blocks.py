@@ -8,9 +8,9 @@ from typing import Any
 
 from attrs import define, field
 
+from klaster.catalogue.variable import Level, Variable
 from klaster.importing.batch import ObservationBlock
-from klaster.measurement.core_variables import CORE_SECTOR
-from klaster.variable import Level, Variable
+from klaster.observations.core_variables import CORE_SECTOR
 
 
 @define

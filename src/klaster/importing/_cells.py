@@ -3,7 +3,8 @@
 Each :class:`Cells` reads one target. :meth:`Cells.column` converts a whole column of a chunk at C
 speed (``map(Decimal, cells)``, ``min``/``max`` for the bounds) and gives up on the first
 irregular cell; :meth:`Cells.cell` then reads cell by cell to name the bad ones. The rules are
-those of :meth:`Variable.check_value <klaster.variable.Variable.check_value>` (its messages are
+those of :meth:`Variable.check_value <klaster.catalogue.variable.Variable.check_value>` (its
+messages are
 reused), so an imported value is exactly what recording it by hand would accept. Messages never
 repeat the answer: it may be personal data.
 """
@@ -17,9 +18,9 @@ from typing import Any
 
 import attrs
 
+from klaster.catalogue.variable import ValueType, Variable
 from klaster.errors import KlasterError
-from klaster.measurement.columns import MAX_SCALE
-from klaster.variable import ValueType, Variable
+from klaster.observations.columns.factory import MAX_SCALE
 
 _INT64 = 2**63 - 1
 _TRUE = ("1", "true", "yes", "ya", "y", "benar")

@@ -7,14 +7,14 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from klaster.cluster import Cluster
+from klaster.catalogue.variable import Level
 from klaster.errors import ImportDataError
 from klaster.importing._header import AmbiguousColumn, Header
 from klaster.importing._table import CsvTable, Table, Workbook
 from klaster.importing.batch import Rejection
 from klaster.importing.mapping import ImportMapping, RepeatMapping
-from klaster.program import Program
-from klaster.variable import Level
+from klaster.model.cluster import Cluster
+from klaster.model.program import Program
 
 SUBMISSION_COLUMNS = ("_uuid", "meta/instanceID", "instanceID")
 """Where a submission's ID is looked for when the mapping names no column (then ``KEY``)."""

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from klaster.catalogue.variable import Level, ValueType, Variable
 from klaster.errors import ImportDataError, KlasterError
 from klaster.importing.mapping import (
     MAPPING_VERSION,
@@ -21,8 +22,7 @@ from klaster.importing.mapping import (
     RoundDeclaration,
 )
 from klaster.label import Label
-from klaster.measurement.rounds import RoundKind
-from klaster.variable import Level, ValueType, Variable
+from klaster.observations.rounds import RoundKind
 
 _TOP = (
     "mapping_version",

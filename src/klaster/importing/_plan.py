@@ -7,6 +7,7 @@ from typing import Any
 
 from attrs import define
 
+from klaster.catalogue.variable import Variable
 from klaster.importing._cells import Cells, VariableCells
 from klaster.importing._common import (
     FROM_UNIT,
@@ -19,7 +20,6 @@ from klaster.importing._repeats import RepeatData
 from klaster.importing._selects import CountCells, OptionCells, count_options
 from klaster.importing._table import Table
 from klaster.importing.mapping import ColumnRule, ImportMapping
-from klaster.variable import Variable
 
 Take = Callable[[list[Sequence[str]]], Sequence[str]]
 """Takes a variable's cells from a chunk's columns."""

@@ -1,6 +1,7 @@
 """Reading a registration form: one new member (*mitra*) per submission.
 
-Each row becomes a :class:`~klaster.member.Member` built from the mapped fields, so it passes the
+Each row becomes a :class:`~klaster.model.member.Member` built from the mapped fields, so it passes
+the
 same checks as one added by hand (household size, NIK, phone, dates), then the checks of its
 cluster (sector, village) and of the program (the ID is new). A ``group`` joins the member to an
 existing *kelompok* of the same sector on the day they join.
@@ -28,8 +29,8 @@ from klaster.importing._common import (
 from klaster.importing._header import Header
 from klaster.importing.batch import ImportBatch, NewMember
 from klaster.importing.mapping import ColumnRule, ImportMapping
-from klaster.member import Member
-from klaster.program import Program
+from klaster.model.member import Member
+from klaster.model.program import Program
 
 _INT_FIELDS = ("household_size", "birth_year")
 _DATE_FIELDS = ("joined", "left")

@@ -18,6 +18,7 @@ from typing import Any
 
 import attrs
 
+from klaster.catalogue.variable import ValueType, Variable
 from klaster.errors import ImportDataError, KlasterError
 from klaster.importing._cells import Cells, VariableCells
 from klaster.importing._common import (
@@ -28,7 +29,6 @@ from klaster.importing._common import (
 )
 from klaster.importing._table import Table
 from klaster.importing.mapping import Aggregate, ColumnRule, RepeatMapping
-from klaster.variable import ValueType, Variable
 
 _JOINS = (("_parent_index", "_index"), ("PARENT_KEY", "KEY"))
 _EMPTY_DEFAULTS = {Aggregate.SUM: 0, Aggregate.COUNT: 0, Aggregate.ANY: False}

@@ -5,9 +5,9 @@ from __future__ import annotations
 from klaster.errors import ImportDataError, KlasterError
 from klaster.importing._common import listing
 from klaster.importing.mapping import ImportMapping, RoundDeclaration
-from klaster.measurement.observations import Observations
-from klaster.measurement.rounds import Round, check_round
-from klaster.program import Program
+from klaster.model.program import Program
+from klaster.observations.rounds import Round, check_round
+from klaster.observations.values import Observations
 
 CLUSTER_FIELD = "{cluster}"
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from klaster.catalogue.variable import Variable
 from klaster.errors import KlasterError
 from klaster.importing._cells import CellError, Cells
-from klaster.variable import Variable
 
 CHOSEN = ("1", "true", "True", "TRUE")
 """How an option column says the option was chosen (anything else answered: not chosen)."""

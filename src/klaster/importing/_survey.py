@@ -15,6 +15,7 @@ from operator import attrgetter, is_
 from pathlib import Path
 from typing import Any
 
+from klaster.catalogue.variable import Variable
 from klaster.errors import ImportDataError
 from klaster.importing._blocks import Columns, check_rows, sectors_getter, to_blocks
 from klaster.importing._common import (
@@ -34,11 +35,10 @@ from klaster.importing._table import Chunk
 from klaster.importing._units import place_unit_rows
 from klaster.importing.batch import ImportBatch
 from klaster.importing.mapping import ImportMapping
-from klaster.measurement.core_variables import CORE_SECTOR
-from klaster.measurement.observations import Observations
-from klaster.measurement.rounds import Round
-from klaster.program import Program
-from klaster.variable import Variable
+from klaster.model.program import Program
+from klaster.observations.core_variables import CORE_SECTOR
+from klaster.observations.rounds import Round
+from klaster.observations.values import Observations
 
 _ID = attrgetter("id")
 # ``None in column`` would call Decimal.__eq__ (an ABC check) per value; identity is C-fast.

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from klaster.importing._blocks import Columns, check_rows
 from klaster.importing._common import finder, sectors_of, submission_id, unknown_unit
 from klaster.importing._repeats import RepeatData
-from klaster.measurement.rounds import Round
+from klaster.observations.rounds import Round
 
 if TYPE_CHECKING:
     from klaster.importing._survey import SurveyReader

@@ -17,9 +17,9 @@ from collections.abc import Mapping, Sequence
 
 from attrs import field, frozen
 
-from klaster._recordcheck import to_tuple
-from klaster.measurement.rounds import Round
-from klaster.member import Member
+from klaster.catalogue._recordcheck import to_tuple
+from klaster.model.member import Member
+from klaster.observations.rounds import Round
 
 __all__ = ["ImportBatch", "NewMember", "ObservationBlock", "Rejection"]
 

@@ -19,11 +19,11 @@ from typing import Any
 
 from attrs import field, frozen
 
-from klaster._recordcheck import to_tuple
+from klaster.catalogue._recordcheck import to_tuple
+from klaster.catalogue.variable import Level, Variable
 from klaster.errors import ImportDataError
 from klaster.label import Label
-from klaster.measurement.rounds import RoundKind
-from klaster.variable import Level, Variable
+from klaster.observations.rounds import RoundKind
 
 __all__ = [
     "MAPPING_VERSION",
@@ -56,7 +56,7 @@ MEMBER_FIELDS = (
     "birth_year",
     "group",
 )
-"""Targets of a registration form: the :class:`~klaster.member.Member` fields, plus ``group``
+"""Targets of a registration form: the :class:`~klaster.model.member.Member` fields, plus ``group``
 (the *kelompok* the new member joins on the day they join)."""
 
 
@@ -158,7 +158,7 @@ class RoundDeclaration:
     Args:
         id: The round ID; ``{cluster}`` in it is replaced by each row's cluster, so one mapping
             serves a form filled in many clusters.
-        kind: For a declared round: its :class:`~klaster.measurement.rounds.RoundKind`.
+        kind: For a declared round: its :class:`~klaster.observations.rounds.RoundKind`.
         on: For a declared round: its date.
         cluster_id: For a declared round: its cluster (default: the mapping's cluster).
         label: Optional title for reports.
@@ -281,7 +281,7 @@ def _catalogue(
     variables: Mapping[str, Variable] | Iterable[Variable] | None,
 ) -> Mapping[str, Variable]:
     if variables is None:
-        from klaster.measurement.core_variables import variable_catalogue
+        from klaster.observations.core_variables import variable_catalogue
 
         return variable_catalogue()
     if isinstance(variables, Mapping):

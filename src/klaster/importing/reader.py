@@ -13,8 +13,8 @@ from klaster.importing._registration import RegistrationReader
 from klaster.importing._survey import SurveyReader
 from klaster.importing.batch import ImportBatch
 from klaster.importing.mapping import FormKind, ImportMapping
-from klaster.measurement.observations import Observations
-from klaster.program import Program
+from klaster.model.program import Program
+from klaster.observations.values import Observations
 
 __all__ = ["read_submissions"]
 

@@ -6,7 +6,7 @@ import csv
 import os
 from typing import TextIO
 
-from klaster._files import atomic_write
+from klaster.documents.files import atomic_write
 from klaster.errors import ImportDataError
 from klaster.importing.batch import ImportBatch
 

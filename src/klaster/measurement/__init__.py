@@ -10,7 +10,23 @@ from klaster.measurement.aggregate import (
     aggregate,
     aggregate_ratio,
 )
-from klaster.measurement.cibest import (
+from klaster.measurement.core_criteria import cluster_exit_criteria, core_criteria
+from klaster.measurement.core_indicators import (
+    CORE_INDICATORS,
+    CoreIndicator,
+    UnitFrame,
+)
+from klaster.measurement.engine import (
+    DIMENSIONS,
+    Measurement,
+)
+from klaster.measurement.evaluate import (
+    DIVISION_SCALE,
+    Evaluator,
+    Kind,
+    infer_kind,
+)
+from klaster.measurement.methods.cibest import (
     NISAB_RICE_KG,
     SPIRITUAL_ITEMS,
     SPIRITUAL_LINE,
@@ -28,44 +44,7 @@ from klaster.measurement.cibest import (
     place_households,
     spiritual_score,
 )
-from klaster.measurement.columns import (
-    MAX_SCALE,
-    BooleanColumn,
-    Buffers,
-    CategoryColumn,
-    Column,
-    DateColumn,
-    DecimalColumn,
-    IntegerColumn,
-    TextColumn,
-    column_for,
-    column_of,
-)
-from klaster.measurement.core_criteria import cluster_exit_criteria, core_criteria
-from klaster.measurement.core_indicators import (
-    CORE_INDICATORS,
-    CoreIndicator,
-    UnitFrame,
-)
-from klaster.measurement.core_variables import (
-    CIBEST_ITEMS,
-    CORE_SECTOR,
-    CORE_VARIABLES,
-    SOCIAL_CAPITAL_ITEMS,
-    core_variables,
-    variable_catalogue,
-)
-from klaster.measurement.engine import (
-    DIMENSIONS,
-    Measurement,
-)
-from klaster.measurement.evaluate import (
-    DIVISION_SCALE,
-    Evaluator,
-    Kind,
-    infer_kind,
-)
-from klaster.measurement.fgt import (
+from klaster.measurement.methods.fgt import (
     FgtMeasure,
     FgtPercent,
     FgtResult,
@@ -73,20 +52,28 @@ from klaster.measurement.fgt import (
     fgt,
     round_measure,
 )
-from klaster.measurement.na import (
-    NotAvailable,
-)
-from klaster.measurement.observations import (
-    Observations,
-    Paired,
-)
-from klaster.measurement.poverty_lines import (
+from klaster.measurement.methods.poverty_lines import (
     NATIONAL,
     LineMatch,
     PovertyLine,
     PovertyLines,
     SurveyMonth,
     UrbanRural,
+)
+from klaster.measurement.methods.welfare import (
+    ChangeMeasure,
+    MissingItems,
+    PairedChange,
+    QuestionnaireScale,
+    ScaleItem,
+    ScaleScore,
+    ScaleSummary,
+    paired_change,
+    per_capita,
+    per_capita_incomes,
+)
+from klaster.measurement.na import (
+    NotAvailable,
 )
 from klaster.measurement.readiness import (
     AllOf,
@@ -106,33 +93,46 @@ from klaster.measurement.results import (
     Results,
     Row,
 )
-from klaster.measurement.rounds import (
+from klaster.measurement.transitions import (
+    TransitionRow,
+    TransitionTable,
+)
+from klaster.measurement.welfare_indicators import SOCIAL_CAPITAL_SCALE, WELFARE_INDICATORS
+from klaster.observations.columns.factory import (
+    MAX_SCALE,
+    BooleanColumn,
+    Buffers,
+    CategoryColumn,
+    Column,
+    DateColumn,
+    DecimalColumn,
+    IntegerColumn,
+    TextColumn,
+    column_for,
+    column_of,
+)
+from klaster.observations.core_variables import (
+    CIBEST_ITEMS,
+    CORE_SECTOR,
+    CORE_VARIABLES,
+    SOCIAL_CAPITAL_ITEMS,
+    core_variables,
+    variable_catalogue,
+)
+from klaster.observations.rounds import (
     Round,
     RoundKind,
 )
-from klaster.measurement.sidecar import (
+from klaster.observations.sidecar import (
     SIDECAR_KIND,
     SIDECAR_SCHEMA_VERSION,
     load_observations,
     save_observations,
 )
-from klaster.measurement.transitions import (
-    TransitionRow,
-    TransitionTable,
+from klaster.observations.values import (
+    Observations,
+    Paired,
 )
-from klaster.measurement.welfare import (
-    ChangeMeasure,
-    MissingItems,
-    PairedChange,
-    QuestionnaireScale,
-    ScaleItem,
-    ScaleScore,
-    ScaleSummary,
-    paired_change,
-    per_capita,
-    per_capita_incomes,
-)
-from klaster.measurement.welfare_indicators import SOCIAL_CAPITAL_SCALE, WELFARE_INDICATORS
 
 __all__ = [
     "CIBEST_ITEMS",

@@ -12,12 +12,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from klaster.cluster import Cluster
-from klaster.measurement.observations import Observations
-from klaster.measurement.poverty_lines import PovertyLines
-from klaster.measurement.rounds import Round, RoundKind
+from klaster.measurement.methods.poverty_lines import PovertyLines
 from klaster.measurement.unit_frame import UnitFrame
-from klaster.program import Program
+from klaster.model.cluster import Cluster
+from klaster.model.program import Program
+from klaster.observations.rounds import Round, RoundKind
+from klaster.observations.values import Observations
 
 __all__ = ["Frames", "frame_of", "frames_of", "round_keys"]
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from klaster.criterion import ReadinessCriterion
-from klaster.indicator import Aggregation, Indicator
-from klaster.measurement import _python_path
+from klaster.catalogue.criterion import ReadinessCriterion
+from klaster.catalogue.indicator import Aggregation, Indicator
+from klaster.catalogue.variable import Level
+from klaster.measurement._backends.python import path as _python_path
 from klaster.measurement._frames import round_keys
 from klaster.measurement.na import NotAvailable
 from klaster.measurement.readiness import Evidence, Lookup, Readiness, Rule, evaluate
-from klaster.measurement.rounds import Round
-from klaster.variable import Level
+from klaster.observations.rounds import Round
 
 if TYPE_CHECKING:
     from klaster.measurement.engine import Measurement

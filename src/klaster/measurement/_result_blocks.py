@@ -14,9 +14,9 @@ from decimal import Decimal
 from typing import Any
 
 from klaster.label import Label
-from klaster.measurement._figures import FigureColumns
+from klaster.measurement._backends.figures import FigureColumns
 from klaster.measurement.na import NotAvailable
-from klaster.measurement.result_row import Row
+from klaster.measurement.rows import Row
 
 __all__ = ["Block", "Combo", "blocks_of"]
 

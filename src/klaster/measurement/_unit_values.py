@@ -3,7 +3,7 @@
 :class:`LazyColumns` feeds the ``Decimal`` evaluator (:class:`~klaster.measurement.evaluate.
 Evaluator`) a variable's column, or another indicator's unit values, only when the formula asks
 for it; :class:`FixedSource` feeds fixed-point evaluation
-(:class:`~klaster.measurement._fixedpoint.Evaluation`) the store's scaled integers.
+(:class:`~klaster.measurement._backends.python.fixedpoint.Evaluation`) the store's scaled integers.
 """
 
 from __future__ import annotations
@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from klaster.catalogue.formula import Expr
+from klaster.catalogue.indicator import Indicator
+from klaster.catalogue.variable import Level, ValueType
 from klaster.errors import InvalidReferenceError, NotFoundError
-from klaster.formula import Expr
-from klaster.indicator import Indicator
-from klaster.measurement._fixedpoint import Scaled, unscale
-from klaster.measurement._partials import pick
+from klaster.measurement._backends.partials import pick
+from klaster.measurement._backends.python.fixedpoint import Scaled, unscale
 from klaster.measurement.evaluate import Evaluator
 from klaster.measurement.unit_frame import UnitFrame
-from klaster.variable import Level, ValueType
 
 if TYPE_CHECKING:
     from klaster.measurement.engine import Measurement

@@ -17,9 +17,9 @@ from typing import Any
 
 from attrs import frozen
 
+from klaster.catalogue.indicator import Aggregation
 from klaster.errors import ValidationError
-from klaster.indicator import Aggregation
-from klaster.measurement._exactmath import exact_sum
+from klaster.measurement.methods.exactmath import exact_sum
 from klaster.measurement.na import NotAvailable
 
 __all__ = ["Figure", "aggregate", "aggregate_ratio", "ratio_figure", "total_figure"]
@@ -54,7 +54,8 @@ def aggregate(values: Sequence[Any], how: Aggregation, *, minimum_n: int = 1) ->
     Args:
         values: Decimals (sum, mean, median) or booleans (share_meeting, count); ``None`` is
             missing and left out, and counted in :attr:`Figure.missing`.
-        how: The :class:`~klaster.indicator.Aggregation`. ``ratio_of_sums`` needs two columns:
+        how: The :class:`~klaster.catalogue.indicator.Aggregation`. ``ratio_of_sums`` needs two
+        columns:
             use :func:`aggregate_ratio`.
         minimum_n: Fewest contributing units for a figure; fewer gives ``NotAvailable``.
 

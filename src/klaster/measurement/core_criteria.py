@@ -16,14 +16,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from klaster.criterion import Operator, ReadinessCriterion
+from klaster.catalogue.criterion import Operator, ReadinessCriterion
+from klaster.catalogue.variable import Level
 from klaster.label import Label
-from klaster.measurement.core_variables import CORE_SECTOR
-from klaster.variable import Level
+from klaster.observations.core_variables import CORE_SECTOR
 
 if TYPE_CHECKING:
-    from klaster.cluster import Cluster
-    from klaster.plugins import PluginHost
+    from klaster.model.cluster import Cluster
+    from klaster.plugins.host import PluginHost
 
 __all__ = ["cluster_exit_criteria", "core_criteria"]
 
@@ -99,7 +99,7 @@ def cluster_exit_criteria(
     Returns:
         Core criteria first, then each sector's in the order of ``cluster.sectors``.
     """
-    from klaster.plugins import get_host  # the plugins layer, loaded on use
+    from klaster.plugins.host import get_host  # the plugins layer, loaded on use
 
     found = host if host is not None else get_host()
     sectoral = (

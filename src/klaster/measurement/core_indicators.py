@@ -14,13 +14,13 @@ from typing import Any
 
 from attrs import frozen
 
-from klaster.indicator import Aggregation, Direction
+from klaster.catalogue.indicator import Aggregation, Direction
+from klaster.catalogue.variable import Level
 from klaster.label import Label
 from klaster.measurement.evaluate import Kind
 from klaster.measurement.na import NotAvailable
 from klaster.measurement.unit_frame import UnitFrame
-from klaster.region import RegionLevel
-from klaster.variable import Level
+from klaster.model.region import RegionLevel
 
 __all__ = ["CORE_INDICATORS", "CoreIndicator", "UnitFrame"]
 

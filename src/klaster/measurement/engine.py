@@ -7,8 +7,8 @@ clusters by kind (``baseline``, ``endline``; ``midline_2``, ``monitoring_3`` whe
 several), so a program-wide endline row combines each cluster's endline.
 
 How the figures are added up lives elsewhere: the pure-Python path in
-:mod:`klaster.measurement._python_path`, the polars fast path in
-:mod:`klaster.measurement._polars`; both give the same figures.
+:mod:`klaster.measurement._backends.python.path`, the polars fast path in
+:mod:`klaster.measurement._backends.polars.path`; both give the same figures.
 """
 
 from __future__ import annotations
@@ -19,29 +19,30 @@ from typing import Any
 
 from attrs import define, field
 
-from klaster._gc import gc_paused
+from klaster._support.gc import gc_paused
+from klaster.catalogue.formula import Binary, Call, Expr, FormulaError, walk
+from klaster.catalogue.indicator import Aggregation, Indicator
+from klaster.catalogue.variable import Level, ValueType, Variable
 from klaster.errors import KlasterError, NotFoundError, ValidationError
-from klaster.formula import Binary, Call, Expr, FormulaError, walk
-from klaster.indicator import Aggregation, Indicator
-from klaster.lifecycle import Guard
-from klaster.measurement import _lookups, _python_path
-from klaster.measurement._fixedpoint import Unsupported
+from klaster.measurement import _lookups
+from klaster.measurement._backends.layout import DIMENSIONS
+from klaster.measurement._backends.python import path as _python_path
+from klaster.measurement._backends.python.fixedpoint import Unsupported
 from klaster.measurement._frames import frame_of, frames_of
-from klaster.measurement._layout import DIMENSIONS
 from klaster.measurement._result_blocks import Block
 from klaster.measurement.core_indicators import CORE_INDICATORS, CoreIndicator
 from klaster.measurement.evaluate import Kind, infer_kind
+from klaster.measurement.methods.poverty_lines import PovertyLines
 from klaster.measurement.na import NotAvailable
-from klaster.measurement.observations import Observations
-from klaster.measurement.poverty_lines import PovertyLines
 from klaster.measurement.readiness import Lookup, Readiness, Rule, as_guard
 from klaster.measurement.results import Results
 from klaster.measurement.transitions import TransitionTable, transition_table
 from klaster.measurement.unit_frame import UnitFrame
 from klaster.measurement.welfare_indicators import WELFARE_INDICATORS
-from klaster.plugins import get_host
-from klaster.program import Program
-from klaster.variable import Level, ValueType, Variable
+from klaster.model.lifecycle import Guard
+from klaster.model.program import Program
+from klaster.observations.values import Observations
+from klaster.plugins.host import get_host
 
 __all__ = ["DIMENSIONS", "Measurement"]
 
@@ -208,7 +209,9 @@ class Measurement:
         fast: dict[tuple[str, str], Block] = {}
         slow_specs = specs
         if self.backend == "polars":
-            from klaster.measurement import _polars  # the optional extra, imported on use
+            from klaster.measurement._backends.polars import (
+                path as _polars,  # the optional extra, imported on use
+            )
 
             fast, slow_specs = _polars.blocks(self, indicators_, frames, specs)
         blocks = []
@@ -259,7 +262,7 @@ class Measurement:
         Members are placed as the ``cibest_*`` indicators place them (income against the
         round's poverty line × household size, spiritual score against 3, a household on a
         line counted as poor); each cluster's pair of rounds is cross-tabulated with
-        :func:`~klaster.measurement.cibest.cibest_transitions` over the members placed in
+        :func:`~klaster.measurement.methods.cibest.cibest_transitions` over the members placed in
         both, and the clusters' tables add up.
 
         Args:
@@ -282,7 +285,9 @@ class Measurement:
         specs = list(dict.fromkeys(tuple(s) for s in by))
         with gc_paused():
             if self.backend == "polars":
-                from klaster.measurement import _polars_transitions  # the optional extra
+                from klaster.measurement._backends.polars import (
+                    transitions as _polars_transitions,  # the optional extra
+                )
 
                 try:
                     return _polars_transitions.transition_table(

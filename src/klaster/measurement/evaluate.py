@@ -29,7 +29,7 @@ from typing import Any, TypeAlias
 
 from attrs import define, field
 
-from klaster.formula import (
+from klaster.catalogue.formula import (
     Binary,
     Boolean,
     Call,
@@ -140,7 +140,7 @@ def infer_kind(tree: Expr, kinds: Mapping[str, Kind], *, formula: str | None = N
         FormulaError: An unknown name (listing close known ones) or a type that does not fit.
 
     Example:
-        >>> from klaster.formula import parse
+        >>> from klaster.catalogue.formula import parse
         >>> infer_kind(parse("profit / revenue > 0.1"), {"profit": Kind.NUMBER,
         ...                                              "revenue": Kind.NUMBER})
         <Kind.BOOLEAN: 'boolean'>
@@ -234,7 +234,7 @@ class Evaluator:
         divisions_by_zero: How many row results were missing because of a zero divisor.
 
     Example:
-        >>> from klaster.formula import parse
+        >>> from klaster.catalogue.formula import parse
         >>> ev = Evaluator({"profit": [Decimal(5), None, Decimal(1)],
         ...                 "revenue": [Decimal(10), Decimal(4), Decimal(0)]}, length=3)
         >>> ev.run(parse("profit / revenue"))

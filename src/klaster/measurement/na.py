@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from attrs import field, frozen
 
-from klaster._validate import check_text
+from klaster._support.validate import check_text
 
 __all__ = ["NotAvailable"]
 

@@ -26,12 +26,12 @@ from typing import Any
 
 from attrs import field, frozen
 
-from klaster._validate import check_text, to_str_tuple
-from klaster.criterion import ReadinessCriterion
+from klaster._support.validate import check_text, to_str_tuple
+from klaster.catalogue.criterion import ReadinessCriterion
 from klaster.errors import ValidationError
 from klaster.label import Label
-from klaster.lifecycle import CheckResult, Guard
 from klaster.measurement.na import NotAvailable
+from klaster.model.lifecycle import CheckResult, Guard
 
 __all__ = [
     "AllOf",
@@ -283,7 +283,7 @@ def evaluate(rule: Rule, unit_id: str, lookup: Lookup) -> Readiness:
 def as_guard(rule: Rule, lookup: Lookup, *, name: str = "readiness") -> Guard:
     """A lifecycle guard that evaluates ``rule`` for the cluster moving to independence.
 
-    The guard yields one :class:`~klaster.lifecycle.CheckResult` named ``name`` carrying the
+    The guard yields one :class:`~klaster.model.lifecycle.CheckResult` named ``name`` carrying the
     rule's decision; its detail lists every criterion with value, threshold, outcome and evidence
     round, so the lifecycle history keeps the whole evaluation.
     """

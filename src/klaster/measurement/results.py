@@ -15,12 +15,12 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
-from klaster import _dataframes
-from klaster._gc import gc_paused
+from klaster._support import dataframes as _dataframes
+from klaster._support.gc import gc_paused
 from klaster.errors import NotFoundError
 from klaster.measurement._result_blocks import Block, Combo, blocks_of
 from klaster.measurement.na import NotAvailable
-from klaster.measurement.result_row import Comparison, Row
+from klaster.measurement.rows import Comparison, Row
 
 __all__ = ["Comparison", "Results", "Row"]
 

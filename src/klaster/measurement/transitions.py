@@ -2,8 +2,10 @@
 
 One row per cell of each disaggregation and pair of quadrants, with the attrition of each cell.
 
-Built on :func:`~klaster.measurement.cibest.cibest_transitions`: each cluster's two rounds are
-placed (:class:`~klaster.measurement.cibest.CibestRound`) the way the ``cibest_*`` indicators place
+Built on :func:`~klaster.measurement.methods.cibest.cibest_transitions`: each cluster's two rounds
+are
+placed (:class:`~klaster.measurement.methods.cibest.CibestRound`) the way the ``cibest_*``
+indicators place
 members, cross-tabulated over the members placed in both, and the clusters' tables add up per
 cell. Only paired members enter the counts; the others are counted apart (``only_before``,
 ``only_after``), so a shrinking sample is never read as members moving.
@@ -17,26 +19,26 @@ from typing import Any
 
 from attrs import frozen
 
-from klaster import _dataframes
+from klaster._support import dataframes as _dataframes
+from klaster.catalogue.variable import Level
 from klaster.errors import NotFoundError, ValidationError
 from klaster.label import Label
-from klaster.measurement._core_fixed import cibest_placement, default_cibest
-from klaster.measurement._fixedpoint import Unsupported
+from klaster.measurement._backends.layout import DIMENSIONS, MULTI_VALUED
+from klaster.measurement._backends.python.core import cibest_placement, default_cibest
+from klaster.measurement._backends.python.fixedpoint import Unsupported
+from klaster.measurement._backends.python.welfare import QUADRANTS
 from klaster.measurement._frames import Frames
-from klaster.measurement._layout import DIMENSIONS, MULTI_VALUED
-from klaster.measurement._welfare_fixed import QUADRANTS
-from klaster.measurement.cibest import (
+from klaster.measurement.core_indicators import _poverty_line
+from klaster.measurement.methods.cibest import (
     CibestConfig,
     CibestRound,
     CibestTransitions,
     Quadrant,
     cibest_transitions,
 )
-from klaster.measurement.core_indicators import _poverty_line
 from klaster.measurement.na import NotAvailable
 from klaster.measurement.unit_frame import UnitFrame
 from klaster.measurement.welfare_indicators import _quadrants
-from klaster.variable import Level
 
 __all__ = ["COLUMN_LABELS", "TransitionRow", "TransitionTable", "check", "transition_table"]
 
@@ -77,7 +79,7 @@ class TransitionTable:
         from_round: Round key of the start (``"baseline"``...).
         to_round: Round key of the end.
         cells: Per cell, in the order of their disaggregation, the summed
-            :class:`~klaster.measurement.cibest.CibestTransitions` of its clusters.
+            :class:`~klaster.measurement.methods.cibest.CibestTransitions` of its clusters.
     """
 
     from_round: str
@@ -202,7 +204,8 @@ def check(
 
     Raises:
         ValidationError: An unknown dimension, or ``group`` or ``cooperative``
-            (:data:`~klaster.measurement._layout.MULTI_VALUED`): a member may be in several,
+            (:data:`~klaster.measurement._backends.layout.MULTI_VALUED`): a member may be in
+            several,
             and a member's groups change between rounds.
         NotFoundError: No round has one of the keys.
     """

@@ -20,14 +20,20 @@ from typing import Any, cast
 
 from attrs import define, field
 
-from klaster.cluster import Cluster
+from klaster.catalogue.variable import Level, ValueType
 from klaster.errors import NotFoundError
-from klaster.measurement._fixedpoint import BOOLEAN, NUMBER, Scaled, Unsupported, unscale
-from klaster.measurement.observations import Observations
-from klaster.measurement.poverty_lines import PovertyLines
-from klaster.measurement.rounds import Round
-from klaster.region import RegionLevel
-from klaster.variable import Level, ValueType
+from klaster.measurement._backends.python.fixedpoint import (
+    BOOLEAN,
+    NUMBER,
+    Scaled,
+    Unsupported,
+    unscale,
+)
+from klaster.measurement.methods.poverty_lines import PovertyLines
+from klaster.model.cluster import Cluster
+from klaster.model.region import RegionLevel
+from klaster.observations.rounds import Round
+from klaster.observations.values import Observations
 
 __all__ = ["UnitFrame", "cluster_kabupaten"]
 

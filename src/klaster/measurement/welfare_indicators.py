@@ -1,8 +1,9 @@
 """Core indicators of welfare beyond income: the CIBEST quadrants and the social-capital index.
 
 They read the core variables (household income, the five CIBEST spiritual items, the four
-social-capital items) and use the pure functions of :mod:`klaster.measurement.cibest` and
-:mod:`klaster.measurement.welfare`, so the engine reports them by round and disaggregation like
+social-capital items) and use the pure functions of :mod:`klaster.measurement.methods.cibest` and
+:mod:`klaster.measurement.methods.welfare`, so the engine reports them by round and disaggregation
+like
 any other indicator.
 
 Defaults, documented in ``docs/poverty.md``: the CIBEST material line is the poverty line the
@@ -16,9 +17,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from klaster.indicator import Aggregation, Direction
+from klaster.catalogue.indicator import Aggregation, Direction
+from klaster.catalogue.variable import Level
 from klaster.label import Label
-from klaster.measurement.cibest import (
+from klaster.measurement.core_indicators import CoreIndicator, Items, UnitFrame, _poverty_line
+from klaster.measurement.evaluate import Kind
+from klaster.measurement.methods.cibest import (
     CibestConfig,
     MaterialLine,
     Quadrant,
@@ -26,12 +30,9 @@ from klaster.measurement.cibest import (
     classify,
     spiritual_score,
 )
-from klaster.measurement.core_indicators import CoreIndicator, Items, UnitFrame, _poverty_line
-from klaster.measurement.core_variables import CIBEST_ITEMS, SOCIAL_CAPITAL_ITEMS, core_variables
-from klaster.measurement.evaluate import Kind
+from klaster.measurement.methods.welfare import QuestionnaireScale, ScaleItem
 from klaster.measurement.na import NotAvailable
-from klaster.measurement.welfare import QuestionnaireScale, ScaleItem
-from klaster.variable import Level
+from klaster.observations.core_variables import CIBEST_ITEMS, SOCIAL_CAPITAL_ITEMS, core_variables
 
 __all__ = ["SOCIAL_CAPITAL_SCALE", "WELFARE_INDICATORS"]
 

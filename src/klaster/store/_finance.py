@@ -25,7 +25,7 @@ from klaster.finance.handover import Handover, HandoverItem
 from klaster.finance.ledger import Ledger
 from klaster.finance.loan import Loan, Restructuring
 from klaster.finance.party import Party, PartyKind
-from klaster.records import Records
+from klaster.model.records import Records
 from klaster.store._finance_rows import (
     asset_row,
     entry_row,

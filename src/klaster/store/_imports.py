@@ -18,16 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from klaster._version import __version__
-from klaster.cluster import Cluster
+from klaster.catalogue.variable import Level, Variable
 from klaster.errors import ImportDataError, KlasterError
 from klaster.importing.batch import ImportBatch, NewMember, ObservationBlock
-from klaster.measurement.core_variables import CORE_SECTOR
-from klaster.member import Member
+from klaster.model.cluster import Cluster
+from klaster.model.member import Member
+from klaster.observations.core_variables import CORE_SECTOR
 from klaster.store import _keys, _loading, _program
 from klaster.store._connection import chunks, insert_rows, placeholders
 from klaster.store._values import BadValue, encode
 from klaster.store.summary import ImportSummary
-from klaster.variable import Level, Variable
 
 Progress = Callable[[int, int], None]
 _CHUNK = 50_000  # rows per executemany: bounds the work between two progress reports

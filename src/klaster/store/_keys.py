@@ -1,7 +1,7 @@
 """The three tables observation values are keyed by: rounds, variables and units.
 
 ``rounds`` holds the survey rounds (checked by the rules of
-:mod:`klaster.measurement.rounds`), ``variables`` the variables values were recorded for (type,
+:mod:`klaster.observations.rounds`), ``variables`` the variables values were recorded for (type,
 level and the decimal ``scale`` of their stored values), ``units`` numbers each cluster's
 members, groups and cooperatives in the order they were first recorded. A unit refers to a
 member, group or cooperative by its level, so no foreign key can be declared for it: writes check
@@ -16,12 +16,12 @@ from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
 
+from klaster.catalogue.variable import Level, Variable
 from klaster.errors import InvalidReferenceError, KlasterError, StoreError
-from klaster.measurement.core_variables import variable_catalogue
-from klaster.measurement.rounds import Round, check_round, ordered
+from klaster.observations.core_variables import variable_catalogue
+from klaster.observations.rounds import Round, check_round, ordered
 from klaster.store._connection import insert_rows
 from klaster.store._values import rescale_sql
-from klaster.variable import Level, Variable
 
 _INT64 = 2**63 - 1
 
@@ -69,7 +69,7 @@ def add_round(conn: sqlite3.Connection, source: Path, new: Round) -> int:
     """Check ``new`` against the stored rounds and its cluster, insert it; return its key.
 
     Raises:
-        DuplicateIdError, ValidationError: As :func:`klaster.measurement.rounds.check_round`.
+        DuplicateIdError, ValidationError: As :func:`klaster.observations.rounds.check_round`.
         InvalidReferenceError: The round's cluster is not in the store.
     """
     existing = [r for _, r in stored_rounds(conn, source)]

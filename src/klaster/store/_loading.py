@@ -14,15 +14,15 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from klaster.cluster import Cluster
-from klaster.cooperative import Cooperative, LegalStatus
 from klaster.errors import KlasterError, NotFoundError, StoreError
-from klaster.group import Group, Membership
-from klaster.lifecycle import CheckResult, Lifecycle, Override, PhaseChange
-from klaster.member import Member
-from klaster.organisation import ClusterSector, Organisation, Stakeholder
-from klaster.program import Program
-from klaster.region import Region, RegionStat
+from klaster.model.cluster import Cluster
+from klaster.model.cooperative import Cooperative, LegalStatus
+from klaster.model.group import Group, Membership
+from klaster.model.lifecycle import CheckResult, Lifecycle, Override, PhaseChange
+from klaster.model.member import Member
+from klaster.model.organisation import ClusterSector, Organisation, Stakeholder
+from klaster.model.program import Program
+from klaster.model.region import Region, RegionStat
 from klaster.store._connection import chunks, placeholders
 
 T = TypeVar("T")

@@ -20,14 +20,14 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from klaster.catalogue.variable import Level, ValueType, Variable
 from klaster.errors import KlasterError, StoreError
-from klaster.measurement.observations import Observations, _at_row, _BadRow, _finder
-from klaster.measurement.rounds import Round
-from klaster.program import Program
+from klaster.model.program import Program
+from klaster.observations.rounds import Round
+from klaster.observations.values import Observations, _at_row, _BadRow, _finder
 from klaster.store._connection import insert_tuples
 from klaster.store._keys import VariableKeys, add_round, add_units, orphan_units
 from klaster.store._values import BadValue, decoder, encode
-from klaster.variable import Level, ValueType, Variable
 
 _CHUNK = 20_000
 

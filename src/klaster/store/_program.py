@@ -15,14 +15,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from klaster.cluster import Cluster
-from klaster.cooperative import Cooperative
 from klaster.errors import StoreError
-from klaster.group import Group, Membership
-from klaster.lifecycle import PhaseChange
-from klaster.member import Member
-from klaster.program import Program
-from klaster.region import Region
+from klaster.model.cluster import Cluster
+from klaster.model.cooperative import Cooperative
+from klaster.model.group import Group, Membership
+from klaster.model.lifecycle import PhaseChange
+from klaster.model.member import Member
+from klaster.model.program import Program
+from klaster.model.region import Region
 from klaster.store._connection import insert_tuples
 from klaster.store._keys import orphan_units
 

@@ -17,6 +17,7 @@ import sqlite3
 from collections.abc import Callable, Iterable
 
 from klaster._version import __version__
+from klaster.catalogue.variable import Level, ValueType
 from klaster.errors import SchemaVersionError, StoreError
 from klaster.finance.assets import AssetEventKind, AssetKind
 from klaster.finance.entry import AccountKind, EntryKind
@@ -25,13 +26,12 @@ from klaster.finance.handover import HandoverItemKind
 from klaster.finance.loan import Product
 from klaster.finance.party import PartyKind
 from klaster.finance.schedule import Frequency, Method
-from klaster.group import Role
-from klaster.lifecycle import Phase
-from klaster.measurement.rounds import RoundKind
-from klaster.member import Sex
-from klaster.organisation import OrgKind
-from klaster.region import RegionLevel, StatKind
-from klaster.variable import Level, ValueType
+from klaster.model.group import Role
+from klaster.model.lifecycle import Phase
+from klaster.model.member import Sex
+from klaster.model.organisation import OrgKind
+from klaster.model.region import RegionLevel, StatKind
+from klaster.observations.rounds import RoundKind
 
 STORE_SCHEMA_VERSION = 1
 """The store schema version this klaster writes; older stores are migrated when opened."""

@@ -26,7 +26,7 @@ from functools import partial
 from operator import is_
 from typing import Any
 
-from klaster.variable import ValueType, Variable
+from klaster.catalogue.variable import ValueType, Variable
 
 MAX_SCALE = 18
 _INT64 = 2**63 - 1

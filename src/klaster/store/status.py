@@ -9,7 +9,7 @@ from pathlib import Path
 from attrs import frozen
 
 from klaster.errors import StoreError
-from klaster.lifecycle import Phase
+from klaster.model.lifecycle import Phase
 from klaster.store._loading import program_header
 
 __all__ = ["ClusterStatus", "StoreStatus"]

@@ -15,21 +15,21 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 
-from klaster._gc import gc_paused
-from klaster.cluster import Cluster
+from klaster._support.gc import gc_paused
+from klaster.catalogue.variable import Variable
 from klaster.errors import NotFoundError, StoreError, ValidationError
 from klaster.finance.book import Finance
 from klaster.importing.batch import ImportBatch
-from klaster.lifecycle import Guard, Override, Phase, PhaseChange
-from klaster.measurement.observations import Observations
-from klaster.measurement.rounds import Round
-from klaster.program import Program
-from klaster.records import Records
+from klaster.model.cluster import Cluster
+from klaster.model.lifecycle import Guard, Override, Phase, PhaseChange
+from klaster.model.program import Program
+from klaster.model.records import Records
+from klaster.observations.rounds import Round
+from klaster.observations.values import Observations
 from klaster.store import _finance, _imports, _keys, _loading, _observations, _program, _schema
 from klaster.store._connection import connect, reading, translate, use_wal, writing
 from klaster.store.status import StoreStatus, read_status
 from klaster.store.summary import ImportSummary
-from klaster.variable import Variable
 
 __all__ = ["Store"]
 

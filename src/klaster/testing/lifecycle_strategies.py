@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from hypothesis import strategies as st
 
-from klaster.lifecycle import CheckResult, Lifecycle, Override, Phase, PhaseChange
+from klaster.model.lifecycle import CheckResult, Lifecycle, Override, Phase, PhaseChange
 from klaster.testing._drawing import _check_size, _later, _maybe
 from klaster.testing.basic_strategies import codes, dates, texts
 

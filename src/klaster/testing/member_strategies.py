@@ -13,9 +13,9 @@ from collections.abc import Sequence
 
 from hypothesis import strategies as st
 
-from klaster.cooperative import Cooperative, LegalStatus
-from klaster.group import Group, Membership, Role
-from klaster.member import Member, Sex
+from klaster.model.cooperative import Cooperative, LegalStatus
+from klaster.model.group import Group, Membership, Role
+from klaster.model.member import Member, Sex
 from klaster.testing._drawing import (
     _DIGITS,
     _MIN_DATE,

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from hypothesis import strategies as st
 
-from klaster.organisation import ClusterSector, Organisation, OrgKind, Stakeholder
+from klaster.model.organisation import ClusterSector, Organisation, OrgKind, Stakeholder
 from klaster.testing._drawing import _pick
 from klaster.testing.basic_strategies import DEFAULT_SECTORS, _any_ids, ids, texts
 

@@ -15,8 +15,8 @@ Requires `hypothesis <https://hypothesis.readthedocs.io>`_ for the strategies
 
 Example:
     >>> from klaster.label import Label
-    >>> from klaster.sector import Sector
-    >>> from klaster.sectorfile import SectorData
+    >>> from klaster.catalogue.sector import Sector
+    >>> from klaster.plugins.sectorfile import SectorData
     >>> plugin = StaticPlugin(SectorData(sectors=[
     ...     Sector("crafts", Label("Kerajinan", "Crafts"),
     ...            Label("Anyaman bambu.", "Bamboo weaving."))]))
@@ -37,18 +37,18 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
-from klaster.criterion import Operator, ReadinessCriterion, Threshold
+from klaster.catalogue.criterion import Operator, ReadinessCriterion, Threshold
+from klaster.catalogue.indicator import Aggregation, Direction, Indicator
+from klaster.catalogue.sector import BusinessType, Sector
+from klaster.catalogue.variable import Category, Level, ValueType, Variable
 from klaster.errors import PluginError
-from klaster.group import Group
-from klaster.hookspecs import hookimpl
-from klaster.indicator import Aggregation, Direction, Indicator
 from klaster.label import Label
-from klaster.member import Member
-from klaster.plugininfo import PluginInfo, PluginStatus, PluginWarning
-from klaster.plugins import PluginHost, get_host
-from klaster.sector import BusinessType, Sector
-from klaster.sectorfile import SectorData
-from klaster.variable import Category, Level, ValueType, Variable
+from klaster.model.group import Group
+from klaster.model.member import Member
+from klaster.plugins.hookspecs import hookimpl
+from klaster.plugins.host import PluginHost, get_host
+from klaster.plugins.info import PluginInfo, PluginStatus, PluginWarning
+from klaster.plugins.sectorfile import SectorData
 
 __all__ = [
     "StaticPlugin",
@@ -134,11 +134,11 @@ def registered(
 
     Args:
         plugin: The plugin module or object.
-        host: The host (default: :func:`klaster.plugins.get_host`, the installed plugins).
+        host: The host (default: :func:`klaster.plugins.host.get_host`, the installed plugins).
         name: Its name (default: the module's name or pluggy's canonical name).
 
     Yields:
-        The plugin's :class:`~klaster.plugininfo.PluginInfo`.
+        The plugin's :class:`~klaster.plugins.info.PluginInfo`.
 
     Example:
         >>> host = isolated_host()
@@ -197,7 +197,7 @@ def check_plugin(
     """Check that a plugin conforms to what klaster expects of plugins; raise listing all problems.
 
     It must register cleanly (hook names and parameters as specified, marked with
-    :data:`~klaster.hookspecs.hookimpl`), return well-formed records with well-formed unique
+    :data:`~klaster.plugins.hookspecs.hookimpl`), return well-formed records with well-formed unique
     codes and labels in both languages, refer only to variables and indicators that exist, and
     its validation hooks must answer (a list of texts) for a plain member, group and survey round
     of each of its sectors.

@@ -13,12 +13,12 @@ from collections.abc import Collection, Sequence
 
 from hypothesis import strategies as st
 
-from klaster.cluster import Cluster
-from klaster.lifecycle import Lifecycle
-from klaster.member import Member
-from klaster.organisation import ClusterSector
-from klaster.program import Program
-from klaster.region import Region
+from klaster.model.cluster import Cluster
+from klaster.model.lifecycle import Lifecycle
+from klaster.model.member import Member
+from klaster.model.organisation import ClusterSector
+from klaster.model.program import Program
+from klaster.model.region import Region
 from klaster.testing._drawing import _MIN_DATE, _PLACE_NAME, _check_size
 from klaster.testing.basic_strategies import DEFAULT_SECTORS, ids, texts
 from klaster.testing.lifecycle_strategies import lifecycles

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
-from klaster.region import Region, RegionLevel, RegionStat, StatKind
+from klaster.model.region import Region, RegionLevel, RegionStat, StatKind
 from klaster.testing._drawing import _DIGITS, _PLACE_NAME, _check_size, _maybe
 from klaster.testing.basic_strategies import texts
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from klaster.cluster import Cluster
-from klaster.cooperative import Cooperative, LegalStatus
-from klaster.group import Group, Membership
-from klaster.lifecycle import Lifecycle
-from klaster.member import Member
-from klaster.organisation import ClusterSector, Organisation, Stakeholder
-from klaster.program import Program
-from klaster.region import Region, RegionStat
+from klaster.model.cluster import Cluster
+from klaster.model.cooperative import Cooperative, LegalStatus
+from klaster.model.group import Group, Membership
+from klaster.model.lifecycle import Lifecycle
+from klaster.model.member import Member
+from klaster.model.organisation import ClusterSector, Organisation, Stakeholder
+from klaster.model.program import Program
+from klaster.model.region import Region, RegionStat
 
 __all__ = ["SAMPLE_NAME", "SAMPLE_NATIONAL_ID", "SAMPLE_PHONE", "SAMPLE_SECRETS", "sample_program"]
 

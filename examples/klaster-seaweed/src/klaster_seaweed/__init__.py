@@ -18,13 +18,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from klaster.criterion import Operator, ReadinessCriterion
-from klaster.hookspecs import hookimpl
-from klaster.indicator import Aggregation, Direction, Indicator
+from klaster.catalogue.criterion import Operator, ReadinessCriterion
+from klaster.catalogue.indicator import Aggregation, Direction, Indicator
+from klaster.catalogue.sector import BusinessType, Sector
+from klaster.catalogue.variable import Level, ValueType, Variable
 from klaster.label import Label
-from klaster.member import Member
-from klaster.sector import BusinessType, Sector
-from klaster.variable import Level, ValueType, Variable
+from klaster.model.member import Member
+from klaster.plugins.hookspecs import hookimpl
 
 __version__ = "0.1.0"
 

@@ -1,0 +1,231 @@
+"""Adding up a polars table of units into the cells of every disaggregation, then figures.
+
+A table has one row per unit (members surveyed, members active, groups, cooperatives) with its
+cluster (``_c``), its category codes (``_d_sector``...) and the values the plans aggregate. One
+group-by by cluster and categories gives the finest parts; every disaggregation's cells are
+sums of those parts (exact integer sums, ``Int128`` where they could overflow); the cells of all
+disaggregations are put in the order the Python path gives, once per table; each plan then reads
+its cells' totals into figures (:mod:`klaster.measurement._backends.figures`).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Sequence
+from typing import Any
+
+import polars as pl
+
+from klaster.catalogue.indicator import Indicator
+from klaster.measurement._backends.figures import (
+    FigureColumns,
+    of_figures,
+    ratio_columns,
+    sum_columns,
+)
+from klaster.measurement._backends.partials import Poverty
+from klaster.measurement._result_blocks import Block, Combo
+from klaster.measurement.core_indicators import CoreIndicator
+
+__all__ = ["Naming", "Plan", "aggregate"]
+
+
+class Naming:
+    """The names behind the codes of a report's tables: clusters and each dimension's categories."""
+
+    def __init__(self, clusters: Sequence[str]) -> None:
+        self.clusters = list(clusters)
+        self.cluster_index = {c: i for i, c in enumerate(self.clusters)}
+        self.names: dict[str, list[str]] = {}
+        self._codes: dict[str, dict[str, int]] = {}
+
+    def code(self, dim: str, name: str | None) -> int:
+        """The code of category ``name`` of ``dim`` (``-1`` for none)."""
+        if name is None:
+            return -1
+        codes = self._codes.setdefault(dim, {})
+        found = codes.get(name)
+        if found is None:
+            names = self.names.setdefault(dim, [])
+            found = codes[name] = len(names)
+            names.append(name)
+        return found
+
+    def codes(self, dim: str) -> dict[str, int]:
+        """The code of every category of ``dim`` seen so far."""
+        return self._codes.get(dim, {})
+
+    def name(self, dim: str, code: int) -> str:
+        """The category (or cluster ID) of a code."""
+        return self.clusters[code] if dim == "cluster" else self.names[dim][code]
+
+
+class Plan:
+    """One indicator's aggregations in a table's group-by, and how its cells read back.
+
+    Attributes:
+        indicator: The indicator.
+        kind: ``"sum"`` (sum, mean, count, share), ``"ratio"`` or ``"poverty"``.
+        aggs: Aggregations over units: ``{name}_units``, ``{name}_n`` and the totals.
+        scales: Scale of each total (``value = total / 10**scale``).
+        name: Prefix of the plan's columns (P0, P1 and P2 share one).
+    """
+
+    def __init__(self, indicator: Indicator | CoreIndicator, kind: str, name: str) -> None:
+        self.indicator = indicator
+        self.kind = kind
+        self.name = name
+        self.aggs: list[pl.Expr] = []
+        self.scales: tuple[int, ...] = ()
+
+
+def aggregate(
+    engine: Any,
+    table: pl.DataFrame,
+    dims: Sequence[str],
+    plans: Sequence[Plan],
+    specs: Sequence[tuple[str, ...]],
+    naming: Naming,
+    round_key: tuple[str, _dt.date | None],
+    poverty: pl.DataFrame | None = None,
+) -> dict[str, Block]:
+    """Every plan's block for one round key.
+
+    Args:
+        engine: The :class:`~klaster.measurement.engine.Measurement` (targets, ``minimum_n``).
+        table: One row per unit: ``_c``, ``_d_{dim}`` for ``dims``, the plans' inputs.
+        dims: The table's dimensions besides the cluster (others give no cells here).
+        plans: What to aggregate.
+        specs: The disaggregations.
+        naming: Names of the codes.
+        round_key: The round key and its date.
+        poverty: For a poverty plan, the poor units' ``_c``, dimensions, ``_z``, ``_s`` and
+            ``_g`` (gap ``s·z - y``), for the per-line sums of P1 and P2.
+    """
+    if not plans or table.is_empty():
+        return {}
+    fine_keys = ["_c", *(f"_d_{d}" for d in dims)]
+    aggs: dict[str, pl.Expr] = {}
+    for plan in plans:
+        for agg in plan.aggs:
+            aggs[agg.meta.output_name()] = agg
+    fine = table.group_by(fine_keys).agg(list(aggs.values()))
+    totals = list(aggs)
+    combos: list[Combo] = []
+    columns: dict[str, list[Any]] = {name: [] for name in totals}
+    depth: list[dict[int, int]] = []
+    severity: list[dict[tuple[int, int], int]] = []
+    for spec in specs:
+        if any(d != "cluster" and d not in dims for d in spec):
+            continue  # a dimension these units do not have: no cell, as in the Python path
+        keys = ["_c" if d == "cluster" else f"_d_{d}" for d in spec]
+        sums = [pl.col(name).sum() for name in totals]
+        if keys:
+            known = fine.filter(pl.all_horizontal([pl.col(k).is_not_null() for k in keys]))
+            part = known.group_by(keys).agg(sums)
+        else:
+            part = fine.select(sums) if len(fine) else fine.clear()
+        key_lists = [part[k].to_list() for k in keys]
+        cells = [
+            tuple((d, naming.name(d, code)) for d, code in zip(spec, row, strict=True))
+            for row in zip(*key_lists, strict=True)
+        ]
+        combos += cells if keys else [()] * len(part)
+        for name in totals:
+            columns[name] += part[name].to_list()
+        if poverty is not None:
+            depth += _per_line(poverty, keys, key_lists, ["_z"], "_g", len(part))
+            severity += _per_line(poverty, keys, key_lists, ["_z", "_s"], "_g2", len(part))
+    order = sorted(range(len(combos)), key=lambda i: (len(combos[i]), combos[i]))
+    blocks = {}
+    for plan in plans:
+        units = columns[f"{plan.name}_units"]
+        kept = [i for i in order if units[i]]  # no unit of the plan's scope: no cell
+        figures = _figures(engine, plan, columns, kept, depth, severity)
+        indicator = plan.indicator
+        key, on = round_key
+        head = (
+            indicator.code,
+            indicator.name,
+            indicator.unit,
+            key,
+            on,
+            engine._targets.get((indicator.code, key)),
+        )
+        blocks[indicator.code] = Block(head, [combos[i] for i in kept], figures)
+    return blocks
+
+
+def _per_line(
+    poor: pl.DataFrame,
+    keys: list[str],
+    key_lists: list[list[Any]],
+    by: list[str],
+    value: str,
+    count: int,
+) -> list[dict[Any, int]]:
+    """Per cell (in ``key_lists`` order), the sums of ``value`` by line (and size)."""
+    out: list[dict[Any, int]] = [{} for _ in range(count)]
+    if not count:
+        return out
+    if keys:
+        known = poor.filter(pl.all_horizontal([pl.col(k).is_not_null() for k in keys]))
+        grouped = known.group_by([*keys, *by]).agg(pl.col(value).sum())
+    else:
+        grouped = poor.group_by(by).agg(pl.col(value).sum())
+    lists = [grouped[name].to_list() for name in grouped.columns]
+    width = len(keys)
+    cells = zip(*lists[:width], strict=True) if keys else [()] * len(grouped)
+    lines = lists[width] if len(by) == 1 else zip(*lists[width:-1], strict=True)
+    position = {key: i for i, key in enumerate(zip(*key_lists, strict=True))} if keys else {(): 0}
+    for cell, line, total in zip(cells, lines, lists[-1], strict=True):
+        found = position.get(cell)
+        if found is not None:
+            out[found][line] = total
+    return out
+
+
+def _figures(
+    engine: Any,
+    plan: Plan,
+    columns: dict[str, list[Any]],
+    kept: list[int],
+    depth: list[dict[int, int]],
+    severity: list[dict[tuple[int, int], int]],
+) -> FigureColumns:
+    name = plan.name
+    units = columns[f"{name}_units"]
+    n_all = columns[f"{name}_n"]
+    n = [n_all[i] for i in kept]
+    how = plan.indicator.aggregation
+    minimum = engine.minimum_n
+    if plan.kind == "sum":
+        missing = [units[i] - n_all[i] for i in kept]
+        totals = columns[f"{name}_total"]
+        return sum_columns(how, minimum, n, missing, [totals[i] or 0 for i in kept], plan.scales[0])
+    if plan.kind == "ratio":
+        missing = [units[i] - n_all[i] for i in kept]
+        tops, bottoms = columns[f"{name}_top"], columns[f"{name}_bottom"]
+        return ratio_columns(
+            minimum,
+            n,
+            missing,
+            [tops[i] or 0 for i in kept],
+            plan.scales[0],
+            [bottoms[i] or 0 for i in kept],
+            plan.scales[1],
+        )
+    assert isinstance(plan.indicator, CoreIndicator)
+    assert plan.indicator.poverty is not None
+    parts = []
+    for i in kept:
+        part = Poverty()
+        part.n = n_all[i]
+        part.missing_income = columns[f"{name}_mi"][i]
+        part.missing_line = columns[f"{name}_ml"][i]
+        part.weight = columns[f"{name}_w"][i] or 0
+        part.poor_weight = columns[f"{name}_pw"][i] or 0
+        part.depth = depth[i]
+        part.severity = severity[i]
+        parts.append(part)
+    return of_figures(p.measure(plan.indicator.poverty) for p in parts)

@@ -1,0 +1,140 @@
+"""The polars fast path of ``Measurement.report`` (``backend="polars"``).
+
+Imported only when a :class:`~klaster.measurement.engine.Measurement` is built with
+``backend="polars"`` (the ``columnar`` extra: polars and numpy); ``import klaster`` never imports
+it. Per round key it builds a few polars tables over all clusters at once and adds them up into
+the same exact integers as the Python path (:mod:`klaster.measurement._backends.polars.cells`); the
+figures
+are then made by the same code, so both paths give equal rows:
+
+- Members surveyed (:mod:`klaster.measurement._backends.polars.members`): variables read from the
+store's
+  buffers as scaled ``Int64`` (one scale per variable and round key, the largest of the
+  clusters'), nulls where missing. Formulas become polars expressions with the scales tracked
+  (:mod:`klaster.measurement._backends.polars.formulas`), divisions per unit included; a sector's
+  indicators are computed on its members only. Income per capita, paired income change, FGT
+  P0-P2, the CIBEST quadrant shares and the social-capital index are planned in
+  :mod:`klaster.measurement._backends.polars.core`.
+- Members active, groups and cooperatives (:mod:`klaster.measurement._backends.polars.program`):
+counted
+  from the records with numpy.
+
+Not covered here, and computed by the Python path in the same report: indicators of groups and
+cooperatives from formulas, medians, ``round()``, text, categories and dates in formulas, values
+beyond 128 bits, and disaggregations by ``group`` or ``cooperative`` (a member may be in two
+groups or cooperatives: :data:`~klaster.measurement._backends.layout.MULTI_VALUED`). The
+single-valued
+dimensions (``kabupaten``, ``kecamatan``, ``desa``...) are read only when a disaggregation asks
+for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import polars as pl
+
+from klaster.catalogue.indicator import Indicator
+from klaster.measurement._backends.layout import MULTI_VALUED
+from klaster.measurement._backends.polars.cells import Naming, Plan, aggregate
+from klaster.measurement._backends.polars.core import core_plan, poor_units
+from klaster.measurement._backends.polars.members import MemberTable
+from klaster.measurement._backends.polars.program import DIMS, Records
+from klaster.measurement._frames import Frames
+from klaster.measurement._result_blocks import Block
+from klaster.measurement.core_indicators import CoreIndicator
+from klaster.observations.core_variables import CORE_SECTOR
+
+__all__ = ["blocks"]
+
+_RECORDS = {
+    "members": "members",
+    "household_members": "members",
+    "groups": "groups",
+    "active_groups": "groups",
+    "active_group_share": "groups",
+    "legal_cooperatives": "cooperatives",
+}
+
+AnyIndicator = Indicator | CoreIndicator
+
+
+def blocks(
+    engine: Any, indicators: Sequence[AnyIndicator], frames: Frames, specs: list[Any]
+) -> tuple[dict[tuple[str, str], Block], list[tuple[str, ...]]]:
+    """The rows of what the fast path covers, per (indicator code, round key).
+
+    Returns:
+        The blocks done here (the engine does the others) and the specs left to the Python
+        path (those with ``group`` or ``cooperative``).
+    """
+    slow_specs = [s for s in specs if any(d in MULTI_VALUED for d in s)]
+    fast_specs = [s for s in specs if s not in slow_specs]
+    found: dict[tuple[str, str], Block] = {}
+    if not fast_specs:
+        return found, specs
+    used = {d for spec in fast_specs for d in spec}
+    dims = ["sector", *(d for d in DIMS if d in used)]
+    naming = Naming([c.id for c in engine.program.clusters])
+    any_frame = {f.cluster.id: f for _, _, of_key in frames for f in of_key}
+    records = Records(engine.program, any_frame, dims, naming)
+    for key, on, of_key in frames:
+        members = MemberTable(engine, of_key, records)
+        for indicator in indicators:
+            if indicator.code not in _RECORDS:
+                members.add(indicator, core_plan)
+        done: dict[str, Block] = {}
+        for table, plans in members.tables():
+            poor = poor_units(members, table) if _core(plans[0].indicator) else None
+            done.update(aggregate(engine, table, dims, plans, fast_specs, naming, (key, on), poor))
+        done.update(_counted(engine, indicators, records, members, fast_specs, (key, on)))
+        found.update({(code, key): block for code, block in done.items()})
+    return found, slow_specs
+
+
+def _counted(
+    engine: Any,
+    indicators: Sequence[AnyIndicator],
+    records: Records,
+    members: MemberTable,
+    specs: list[Any],
+    round_key: tuple[str, Any],
+) -> dict[str, Block]:
+    """The indicators counted from the records (members active, groups, cooperatives)."""
+    wanted = {i.code: i for i in indicators if isinstance(i, CoreIndicator) and i.code in _RECORDS}
+    if not wanted:
+        return {}
+    on = records.on(members.frames)
+    done: dict[str, Block] = {}
+    tables = {"members", "groups", "cooperatives"} & {_RECORDS[c] for c in wanted}
+    for source in sorted(tables):
+        plans = []
+        if source == "members":
+            recorded = members.surveyed.column("household_size")
+            table = records.active_members(on, members.positions, recorded)
+            dims = records.dims
+            counted = {"members": pl.len(), "household_members": pl.col("size").sum()}
+        elif source == "groups":
+            table, dims = records.groups(on), ["sector", *records.regional]
+            active = pl.col("active").sum()
+            counted = {"groups": pl.len(), "active_groups": active, "active_group_share": active}
+        else:
+            table, dims = records.cooperatives(on), records.regional
+            counted = {"legal_cooperatives": pl.col("legal").sum()}
+        for code, expr in counted.items():
+            if code in wanted:
+                plan = Plan(wanted[code], "sum", code)
+                plan.aggs = [
+                    pl.len().alias(f"{code}_units"),
+                    pl.len().alias(f"{code}_n"),
+                    expr.alias(f"{code}_total"),
+                ]
+                plan.scales = (0,)
+                plans.append(plan)
+        done.update(aggregate(engine, table, dims, plans, specs, records.naming, round_key))
+    return done
+
+
+def _core(indicator: AnyIndicator) -> bool:
+    return not isinstance(indicator, Indicator) or indicator.sector == CORE_SECTOR

@@ -1,0 +1,267 @@
+"""The program's records as numpy arrays, for the indicators counted from them (fast path).
+
+Members active on a round's date and their households, groups that exist and are active, and
+cooperatives with legal status are counted from the records, not the survey. Each record is read
+once per report into arrays (dates as day numbers); each round key then selects with a few numpy
+operations over all clusters at once. A member's categories are the Python path's
+(``UnitFrame._member_categories``), read only for the dimensions a report asks for; a group's
+or cooperative's kabupaten is its cluster's
+(:func:`~klaster.measurement.unit_frame.cluster_kabupaten`).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Sequence
+from itertools import chain
+from operator import attrgetter
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from klaster.catalogue.variable import Level
+from klaster.measurement._backends.polars.cells import Naming
+from klaster.measurement._backends.polars.read import Array
+from klaster.measurement.unit_frame import UnitFrame, cluster_kabupaten
+from klaster.model.program import Program
+
+__all__ = ["DIMS", "NEVER", "Records"]
+
+DIMS = ("sex", "business_type", "kabupaten", "kecamatan", "desa")
+"""The single-valued member dimensions of the fast path, besides the cluster and the sector."""
+
+NEVER = 10**7
+"""A day number later than any date's (``date.max`` is 3,652,059): "not left", "not dissolved"."""
+
+_MEMBER = attrgetter("id", "joined", "left", "household_size", "sector")
+_GROUP = attrgetter("formed", "dissolved", "sector")
+_SPELL = attrgetter("joined", "left")
+
+
+class _Days(dict[_dt.date | None, int]):
+    """Day numbers of dates (``None``: :data:`NEVER`), each computed once."""
+
+    def __missing__(self, day: _dt.date | None) -> int:
+        found = self[day] = NEVER if day is None else day.toordinal()
+        return found
+
+
+class Records:
+    """Members, groups and cooperatives of a program as arrays, read on first use.
+
+    Args:
+        program: The program.
+        frames: Any frame of each cluster (for the region's kabupaten, kecamatan and desa names).
+        dims: Member dimensions the report splits by (besides the cluster).
+        naming: Codes of the report's categories.
+    """
+
+    def __init__(
+        self,
+        program: Program,
+        frames: dict[str, UnitFrame],
+        dims: Sequence[str],
+        naming: Naming,
+    ) -> None:
+        self.clusters = list(program.clusters)
+        self.frames = frames
+        self.dims = list(dims)
+        self.regional = [d for d in self.dims if d == "kabupaten"]
+        """The dimensions of groups and cooperatives besides the cluster (and groups' sector)."""
+        self.naming = naming
+        self.days = _Days()
+        self._members: dict[str, Any] | None = None
+        self._groups: dict[str, Array] | None = None
+        self._coops: dict[str, Array] | None = None
+
+    # -- members --------------------------------------------------------------------------------
+    def members(self) -> dict[str, Any]:
+        """The members' arrays, read once.
+
+        Per member (program order): ``_c``, ``joined``, ``left``, ``size``, ``_d_{dim}``; per
+        cluster ID, ``offset`` of its first member and ``position`` of each numbered unit.
+        """
+        if self._members is not None:
+            return self._members
+        days = self.days
+        # Each field of every member in one C-level pass, then transposed: no loop per member.
+        everyone = [list(c.members) for c in self.clusters]
+        counts = [len(m) for m in everyone]
+        members = list(chain.from_iterable(everyone))
+        fields = list(zip(*map(_MEMBER, members), strict=True)) or [()] * 5
+        ids, joined, left, sizes, sectors = fields
+        starts = np.cumsum([0, *counts])
+        self._members = {
+            "_c": np.repeat(np.arange(len(counts), dtype=np.int32), counts),
+            "joined": np.fromiter(map(days.__getitem__, joined), np.int64, len(ids)),
+            "left": np.fromiter(map(days.__getitem__, left), np.int64, len(ids)),
+            "size": np.fromiter(sizes, np.int64, len(ids)),
+            "offset": {c.id: int(start) for c, start in zip(self.clusters, starts, strict=False)},
+            "position": {
+                c.id: self._positions(c.id, ids[start:end], self.frames.get(c.id))
+                for c, start, end in zip(self.clusters, starts[:-1], starts[1:], strict=True)
+            },
+        }
+        for dim in self.dims:
+            names = self._names(dim, members, ids, sectors, starts)
+            self._members[f"_d_{dim}"] = np.array(self._codes(dim, names), dtype=np.int32)
+        return self._members
+
+    def _names(
+        self, dim: str, members: list[Any], ids: Sequence[str], sectors: Sequence[str], starts: Any
+    ) -> list[str | None]:
+        if dim == "sector":
+            return list(sectors)
+        if dim == "sex":
+            return [m.sex.value for m in members]
+        if dim == "business_type":
+            return [m.business_type for m in members]
+        names: list[str | None] = []
+        for cluster, start, end in zip(self.clusters, starts[:-1], starts[1:], strict=True):
+            frame = self.frames.get(cluster.id)
+            if frame is None:
+                names += [None] * (end - start)
+                continue
+            found = frame._member_categories(dim)
+            names += [c[0] if (c := found[u]) else None for u in ids[start:end]]
+        return names
+
+    def _codes(self, dim: str, names: list[str | None]) -> list[int]:
+        # One lookup per member, in C; a name seen for the first time gets its code first.
+        for name in set(names):
+            self.naming.code(dim, name)
+        codes: dict[str | None, int] = {None: -1}
+        codes.update(self.naming.codes(dim))
+        return list(map(codes.__getitem__, names))
+
+    def _positions(self, cluster_id: str, ids: Sequence[str], frame: UnitFrame | None) -> Array:
+        """For each unit the store numbered in the cluster, its member's index (or -1)."""
+        units = None if frame is None else frame.observations._numbering(cluster_id, Level.MEMBER)
+        if units is None:
+            return np.zeros(0, dtype=np.int64)
+        number = np.array(list(map(units.index.get, ids, [-1] * len(ids))), dtype=np.int64)
+        found = np.full(len(units.ids), -1, dtype=np.int64)
+        numbered = number >= 0
+        found[number[numbered]] = np.nonzero(numbered)[0]
+        return found
+
+    def surveyed(self, frames: Sequence[UnitFrame], masks: Sequence[Array]) -> Array:
+        """The program position of each surveyed unit (frame order; ``-1``: not a member)."""
+        members = self.members()
+        parts = []
+        for frame, mask in zip(frames, masks, strict=True):
+            local = members["position"][frame.cluster.id]
+            if len(local) < len(mask):
+                local = np.concatenate([local, np.full(len(mask) - len(local), -1, np.int64)])
+            local = local[: len(mask)][mask]
+            offset = members["offset"][frame.cluster.id]
+            parts.append(np.where(local >= 0, local + offset, -1))
+        return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+    def on(self, frames: Sequence[UnitFrame]) -> Array:
+        """The round date's day number per cluster (``-1`` for clusters without this round)."""
+        dates = np.full(len(self.clusters), -1, dtype=np.int64)
+        index = {c.id: i for i, c in enumerate(self.clusters)}
+        for frame in frames:
+            dates[index[frame.cluster.id]] = self.days[frame.round.on]
+        return dates
+
+    def active_members(
+        self, on: Array, surveyed: Array, recorded: tuple[Array, Array, int] | None
+    ) -> pl.DataFrame:
+        """Members active on their cluster's date: ``_c``, categories and household ``size``.
+
+        A household size recorded in the round replaces the member record's, as in the Python
+        path (``UnitFrame.column``).
+        """
+        members = self.members()
+        day = on[members["_c"]]
+        active = (members["joined"] <= day) & (day < members["left"])
+        sizes = members["size"]
+        if recorded is not None:
+            values, valid, _ = recorded
+            use = valid & (surveyed >= 0)
+            sizes = sizes.copy()
+            sizes[surveyed[use]] = values[use]
+        columns = {"_c": members["_c"][active], "size": sizes[active]}
+        for dim in self.dims:
+            columns[f"_d_{dim}"] = members[f"_d_{dim}"][active]
+        return _frame(columns)
+
+    # -- groups and cooperatives ----------------------------------------------------------------
+    def _read_groups(self) -> dict[str, Array]:
+        days = self.days
+        groups = [g for cluster in self.clusters for g in cluster.groups]
+        numbers = [len(c.groups) for c in self.clusters]
+        formed, dissolved, sectors = list(zip(*map(_GROUP, groups), strict=True)) or [()] * 3
+        spells = chain.from_iterable(g.memberships for g in groups)
+        joined, left = list(zip(*map(_SPELL, spells), strict=True)) or [(), ()]
+        counts = [len(g.memberships) for g in groups]
+        return {
+            "_c": np.repeat(np.arange(len(numbers), dtype=np.int32), numbers),
+            "formed": np.fromiter(map(days.__getitem__, formed), np.int64, len(formed)),
+            "dissolved": np.fromiter(map(days.__getitem__, dissolved), np.int64, len(formed)),
+            "_d_sector": np.array(self._codes("sector", list(sectors)), dtype=np.int32),
+            "spell_group": np.repeat(np.arange(len(groups), dtype=np.int64), counts),
+            "spell_joined": np.fromiter(map(days.__getitem__, joined), np.int64, len(joined)),
+            "spell_left": np.fromiter(map(days.__getitem__, left), np.int64, len(joined)),
+        }
+
+    def groups(self, on: Array) -> pl.DataFrame:
+        """Groups existing on their cluster's date: ``_c``, ``_d_sector``, ``active``.
+
+        A group is active when one of its membership spells covers the date (``Group.is_active``).
+        """
+        if self._groups is None:
+            self._groups = self._read_groups()
+        g = self._groups
+        day = on[g["_c"]]
+        exists = (g["formed"] <= day) & (day < g["dissolved"])
+        spell_day = day[g["spell_group"]]
+        covered = (g["spell_joined"] <= spell_day) & (spell_day < g["spell_left"])
+        active = np.bincount(g["spell_group"][covered], minlength=len(day)) > 0
+        columns = {"_c": g["_c"][exists], "_d_sector": g["_d_sector"][exists]}
+        columns.update(self._regions(columns["_c"]))
+        columns["active"] = active[exists]
+        return _frame(columns)
+
+    def cooperatives(self, on: Array) -> pl.DataFrame:
+        """Cooperatives of the clusters with this round: ``_c`` and ``legal`` on the date."""
+        if self._coops is None:
+            days = self.days
+            clusters, legal_on = [], []
+            for number, cluster in enumerate(self.clusters):
+                for coop in cluster.cooperatives:
+                    clusters.append(number)
+                    legal_on.append(days[coop.legal.registered_on] if coop.legal else NEVER)
+            self._coops = {
+                "_c": np.array(clusters, dtype=np.int32),
+                "legal_on": np.array(legal_on, dtype=np.int64),
+            }
+        k = self._coops
+        day = on[k["_c"]]
+        here = day >= 0
+        columns = {"_c": k["_c"][here]}
+        columns.update(self._regions(columns["_c"]))
+        columns["legal"] = (k["legal_on"] <= day)[here]
+        return _frame(columns)
+
+    def _regions(self, clusters: Array) -> dict[str, Array]:
+        """The ``_d_kabupaten`` codes of groups or cooperatives (their clusters'), if asked for."""
+        if not self.regional:
+            return {}
+        names = [c[0] if (c := cluster_kabupaten(cluster)) else None for cluster in self.clusters]
+        codes = np.array(self._codes("kabupaten", names), dtype=np.int32)
+        return {"_d_kabupaten": codes[clusters]}
+
+
+def _frame(columns: dict[str, Array]) -> pl.DataFrame:
+    """A polars frame of arrays; category codes below 0 become nulls."""
+    series = []
+    for name, values in columns.items():
+        column = pl.Series(name, values)
+        if name.startswith("_d_"):
+            column = pl.select(pl.when(column >= 0).then(column)).to_series().alias(name)
+        series.append(column)
+    return pl.DataFrame(series)

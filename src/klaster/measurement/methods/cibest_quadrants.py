@@ -1,0 +1,211 @@
+"""CIBEST quadrants and the classification of one household.
+
+:class:`Quadrant` names the four quadrants (I welfare, II material poverty, III spiritual poverty,
+IV absolute poverty) and the index that is each one's share; :class:`SpiritualItem` the five
+items of the spiritual score; :func:`spiritual_score` averages them and :func:`classify` places
+one household against a :class:`~klaster.measurement.methods.cibest_config.CibestConfig`.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from fractions import Fraction
+
+from klaster._support.validate import enum_value
+from klaster.errors import ValidationError
+from klaster.label import Label
+from klaster.measurement.methods.cibest_config import CibestConfig
+from klaster.measurement.methods.exactmath import EXACT, Value, is_missing, read_number, to_result
+from klaster.measurement.na import NotAvailable
+
+__all__ = ["SPIRITUAL_ITEMS", "Quadrant", "SpiritualItem", "classify", "spiritual_score"]
+
+
+class Quadrant(enum.StrEnum):
+    """The four CIBEST quadrants."""
+
+    WELFARE = "welfare"
+    """I: above both lines (*sejahtera*)."""
+    MATERIAL_POVERTY = "material_poverty"
+    """II: poor materially, not spiritually."""
+    SPIRITUAL_POVERTY = "spiritual_poverty"
+    """III: poor spiritually, not materially."""
+    ABSOLUTE_POVERTY = "absolute_poverty"
+    """IV: poor on both."""
+
+    @property
+    def numeral(self) -> str:
+        """The quadrant's Roman numeral, I to IV."""
+        return ("I", "II", "III", "IV")[_QUADRANTS.index(self)]
+
+    @property
+    def label(self) -> Label:
+        """The quadrant's name in Indonesian and English."""
+        return {
+            Quadrant.WELFARE: Label("Kuadran I: sejahtera", "Quadrant I: welfare"),
+            Quadrant.MATERIAL_POVERTY: Label(
+                "Kuadran II: kemiskinan material", "Quadrant II: material poverty"
+            ),
+            Quadrant.SPIRITUAL_POVERTY: Label(
+                "Kuadran III: kemiskinan spiritual", "Quadrant III: spiritual poverty"
+            ),
+            Quadrant.ABSOLUTE_POVERTY: Label(
+                "Kuadran IV: kemiskinan absolut", "Quadrant IV: absolute poverty"
+            ),
+        }[self]
+
+    @property
+    def index_name(self) -> str:
+        """The symbol of the index that is this quadrant's share: W, Pm, Ps or Pa."""
+        return ("W", "Pm", "Ps", "Pa")[_QUADRANTS.index(self)]
+
+    @property
+    def index_label(self) -> Label:
+        """The name of that index in Indonesian and English."""
+        return {
+            Quadrant.WELFARE: Label("Indeks kesejahteraan (W)", "Welfare index (W)"),
+            Quadrant.MATERIAL_POVERTY: Label(
+                "Indeks kemiskinan material (Pm)", "Material poverty index (Pm)"
+            ),
+            Quadrant.SPIRITUAL_POVERTY: Label(
+                "Indeks kemiskinan spiritual (Ps)", "Spiritual poverty index (Ps)"
+            ),
+            Quadrant.ABSOLUTE_POVERTY: Label(
+                "Indeks kemiskinan absolut (Pa)", "Absolute poverty index (Pa)"
+            ),
+        }[self]
+
+
+_QUADRANTS = tuple(Quadrant)
+
+
+class SpiritualItem(enum.StrEnum):
+    """The five items of the CIBEST spiritual score, each scored 1 (worst) to 5 (best)."""
+
+    PRAYER = "prayer"
+    """Prayer (*shalat*)."""
+    FASTING = "fasting"
+    """Fasting (*puasa*)."""
+    ZAKAT_INFAK = "zakat_infak"
+    """Zakat and infak."""
+    FAMILY_ENVIRONMENT = "family_environment"
+    """Family environment (*lingkungan keluarga*)."""
+    GOVERNMENT_POLICY = "government_policy"
+    """Government policy (*kebijakan pemerintah*)."""
+
+    @property
+    def label(self) -> Label:
+        """The item's name in Indonesian and English."""
+        return {
+            SpiritualItem.PRAYER: Label("Shalat", "Prayer"),
+            SpiritualItem.FASTING: Label("Puasa", "Fasting"),
+            SpiritualItem.ZAKAT_INFAK: Label("Zakat dan infak", "Zakat and infak"),
+            SpiritualItem.FAMILY_ENVIRONMENT: Label("Lingkungan keluarga", "Family environment"),
+            SpiritualItem.GOVERNMENT_POLICY: Label("Kebijakan pemerintah", "Government policy"),
+        }[self]
+
+
+SPIRITUAL_ITEMS: tuple[SpiritualItem, ...] = tuple(SpiritualItem)
+"""The five items in questionnaire order (the order a sequence of scores is read in)."""
+
+
+def spiritual_score(
+    items: Mapping[SpiritualItem | str, Value] | Sequence[Value],
+) -> Decimal | NotAvailable:
+    """The CIBEST spiritual score: the mean of the five item scores (each 1–5).
+
+    Args:
+        items: The five scores by item (``{"prayer": 4, ...}``) or as a sequence in
+            :data:`SPIRITUAL_ITEMS` order. ``None``/:class:`NotAvailable` marks a missing item.
+
+    Returns:
+        The mean (exact: a multiple of 0.2 for whole scores), or :class:`NotAvailable` naming
+        the missing items: a score from four items is not the CIBEST score, so none is imputed.
+
+    Raises:
+        ValidationError: An unknown item, a wrong count, a score outside 1–5 (the score itself
+            is not repeated: it is personal data).
+
+    Example:
+        >>> spiritual_score([4, 5, 3, 4, 2])
+        Decimal('3.6')
+        >>> print(spiritual_score({"prayer": 4, "fasting": None, "zakat_infak": 3,
+        ...                        "family_environment": 4, "government_policy": 2}))
+        n/a (spiritual score needs all five items; missing: fasting)
+    """
+    if isinstance(items, Mapping):
+        named: dict[SpiritualItem, Value] = {}
+        for key, value in items.items():
+            item = enum_value(SpiritualItem, key)
+            if not isinstance(item, SpiritualItem):
+                valid = ", ".join(i.value for i in SPIRITUAL_ITEMS)
+                raise ValidationError(f"unknown item {key!r}: use {valid}", path="items")
+            named[item] = value
+        values = [named.get(item) for item in SPIRITUAL_ITEMS]
+    else:
+        if isinstance(items, str) or len(items) != len(SPIRITUAL_ITEMS):
+            raise ValidationError(
+                f"give the {len(SPIRITUAL_ITEMS)} item scores in order: "
+                + ", ".join(i.value for i in SPIRITUAL_ITEMS),
+                path="items",
+            )
+        values = list(items)
+    missing = [item.value for item, v in zip(SPIRITUAL_ITEMS, values, strict=True) if is_missing(v)]
+    if missing:
+        return NotAvailable(f"spiritual score needs all five items; missing: {', '.join(missing)}")
+    total = Decimal(0)
+    for item, value in zip(SPIRITUAL_ITEMS, values, strict=True):
+        score = read_number(value, f"items[{item.value!r}]")
+        if not 1 <= score <= 5:
+            raise ValidationError("a score must be between 1 and 5", path=f"items[{item.value!r}]")
+        total = EXACT.add(total, score)
+    return to_result(Fraction(total) / len(SPIRITUAL_ITEMS))
+
+
+def _check_score(score: Decimal | int, path: str) -> None:
+    if not 1 <= score <= 5:
+        raise ValidationError("a spiritual score must be between 1 and 5", path=path)
+
+
+def classify(
+    income: Value,
+    spiritual: Value,
+    config: CibestConfig,
+    household_size: int | None = None,
+) -> Quadrant | NotAvailable:
+    """Place one household in a CIBEST quadrant.
+
+    Args:
+        income: Household income per month (same period as the material line).
+        spiritual: Its spiritual score (:func:`spiritual_score`), 1–5.
+        config: The lines and boundary rules.
+        household_size: Needed when the material line is per capita.
+
+    Returns:
+        The :class:`Quadrant`, or :class:`NotAvailable` saying what is missing.
+
+    Example:
+        >>> from klaster.measurement.methods.cibest import MaterialLine
+        >>> config = CibestConfig(MaterialLine.poverty_line(550_458, "BPS, Maret 2023"))
+        >>> classify(1_500_000, Decimal("3.6"), config, household_size=4).label.en
+        'Quadrant II: material poverty'
+    """
+    if is_missing(income):
+        return NotAvailable("household income missing")
+    if is_missing(spiritual):
+        return NotAvailable("spiritual score missing")
+    amount = read_number(income, "income")
+    score = read_number(spiritual, "spiritual")
+    _check_score(score, "spiritual")
+    material = config.materially_poor(amount, household_size)
+    if isinstance(material, NotAvailable):
+        return material
+    return _quadrant(material, config.spiritually_poor(score))
+
+
+def _quadrant(material_poor: bool, spiritual_poor: bool) -> Quadrant:
+    if material_poor:
+        return Quadrant.ABSOLUTE_POVERTY if spiritual_poor else Quadrant.MATERIAL_POVERTY
+    return Quadrant.SPIRITUAL_POVERTY if spiritual_poor else Quadrant.WELFARE

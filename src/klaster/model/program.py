@@ -1,0 +1,154 @@
+"""A program (e.g. *Klaster Mandiri*): the organisation's clusters and the parties it works with."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import attrs
+from attrs import define, field
+
+from klaster._support.validate import check_id, check_optional_text, check_text
+from klaster.errors import DuplicateIdError, InvalidReferenceError, KlasterError, ValidationError
+from klaster.model.cluster import Cluster
+from klaster.model.member import Member
+from klaster.model.organisation import Organisation
+from klaster.model.records import Records
+
+__all__ = ["Program"]
+
+
+def _to_organisations(value: Iterable[Organisation]) -> Records[Organisation]:
+    return value if isinstance(value, Records) else Records("organisations", value)
+
+
+def _to_clusters(value: Iterable[Cluster]) -> Records[Cluster]:
+    return value if isinstance(value, Records) else Records("clusters", value)
+
+
+@define(eq=True)
+class Program:
+    """A program run by an organisation: its clusters and the organisations involved.
+
+    The whole program is one JSON document (:func:`klaster.dumps`, :func:`klaster.save`). IDs of
+    members, groups and cooperatives are unique across the program; :meth:`validate` checks that
+    and every reference to an organisation, and runs before anything is written.
+
+    Args:
+        id: Stable ID (``"klaster-mandiri"``).
+        name: Name (``"Klaster Mandiri"``).
+        organisation_id: ID of the organisation running it (an :class:`Organisation` listed in
+            ``organisations``).
+        organisations: Every party the clusters refer to.
+        clusters: The clusters.
+        note: Free text.
+
+    Example:
+        >>> p = Program(id="km", name="Klaster Mandiri", organisation_id="dd",
+        ...             organisations=[Organisation("dd", "Dompet Dhuafa", "ngo")])
+        >>> len(p.clusters)
+        0
+    """
+
+    id: str = field(validator=check_id, on_setattr=attrs.setters.frozen)
+    name: str = field(validator=check_text)
+    organisation_id: str = field(validator=check_id)
+    organisations: Records[Organisation] = field(
+        factory=tuple, converter=_to_organisations, on_setattr=attrs.setters.frozen
+    )
+    clusters: Records[Cluster] = field(
+        factory=tuple, converter=_to_clusters, on_setattr=attrs.setters.frozen
+    )
+    note: str | None = field(default=None, validator=check_optional_text)
+
+    def __attrs_post_init__(self) -> None:
+        self.validate()
+
+    def add_organisation(self, organisation: Organisation) -> Organisation:
+        """Add an organisation; its ID must be new."""
+        if organisation.id in self.organisations:
+            raise DuplicateIdError(
+                f"duplicate ID {organisation.id!r}: an organisation with that ID already exists",
+                path=f"organisations[{len(self.organisations)}].id",
+            )
+        self.organisations._put(organisation)
+        return organisation
+
+    def add_cluster(self, cluster: Cluster) -> Cluster:
+        """Add a cluster after checking its IDs against the rest of the program; return it."""
+        where = f"clusters[{len(self.clusters)}]"
+        if cluster.id in self.clusters:
+            raise DuplicateIdError(
+                f"duplicate ID {cluster.id!r}: a cluster with that ID already exists",
+                path=f"{where}.id",
+            )
+        self.clusters._put(cluster)
+        try:
+            self.validate()
+        except KlasterError:
+            del self.clusters._by_id[cluster.id]
+            raise
+        return cluster
+
+    def members(self) -> Iterator[Member]:
+        """Every member of every cluster."""
+        for cluster in self.clusters:
+            yield from cluster.members
+
+    def cluster_of_member(self, member_id: str) -> Cluster | None:
+        """The cluster a member belongs to, or ``None``."""
+        for cluster in self.clusters:
+            if member_id in cluster.members:
+                return cluster
+        return None
+
+    def validate(self) -> None:
+        """Check what no single cluster can: program-wide unique IDs and organisation references.
+
+        Raises:
+            DuplicateIdError: A member, group or cooperative ID is used in two clusters.
+            InvalidReferenceError: A reference names an organisation that is not listed.
+        """
+        if self.organisation_id not in self.organisations:
+            raise InvalidReferenceError(
+                f"organisation {self.organisation_id!r} is not in organisations; "
+                "list the running organisation there",
+                path="organisation_id",
+            )
+        # ID → index of the first cluster using it (an int per record: this runs on every load
+        # of a million-member program, so no tuple per record).
+        owners: dict[str, dict[str, int]] = {"members": {}, "groups": {}, "cooperatives": {}}
+        clusters = list(self.clusters)
+        for c_index, cluster in enumerate(self.clusters):
+            where = f"clusters[{c_index}]"
+            if not isinstance(cluster, Cluster):
+                raise ValidationError(
+                    f"must be a Cluster, got {type(cluster).__name__}", path=where
+                )
+            self._check_parties(cluster, where)
+            for kind, seen in owners.items():
+                records: Records[Any] = getattr(cluster, kind)
+                for record in records:
+                    first = seen.setdefault(record.id, c_index)
+                    if first != c_index:
+                        raise DuplicateIdError(
+                            f"duplicate ID {record.id!r}: already used in clusters[{first}] "
+                            f"({clusters[first].id!r}); {kind} IDs must be unique in the program",
+                            path=f"{where}.{kind}[{records.index_of(record.id)}].id",
+                        )
+
+    def _check_parties(self, cluster: Cluster, where: str) -> None:
+        for index, sector in enumerate(cluster.sectors):
+            if sector.partner_id is not None and sector.partner_id not in self.organisations:
+                raise InvalidReferenceError(
+                    f"partner {sector.partner_id!r} is not in the program's organisations; "
+                    f"known: {', '.join(self.organisations.ids())}",
+                    path=f"{where}.sectors[{index}].partner_id",
+                )
+        for index, holder in enumerate(cluster.stakeholders):
+            if holder.organisation_id not in self.organisations:
+                raise InvalidReferenceError(
+                    f"organisation {holder.organisation_id!r} is not in the program's "
+                    f"organisations; known: {', '.join(self.organisations.ids())}",
+                    path=f"{where}.stakeholders[{index}].organisation_id",
+                )

@@ -1,0 +1,162 @@
+"""Coded columns: yes/no, categories and dates as small integer codes, one code for missing.
+
+A boolean costs one byte (1 yes, 0 no, -1 missing), a category one or two (an index into the
+variable's categories, -1 missing), a date four (its proleptic Gregorian ordinal, 0 missing).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from array import array
+from collections.abc import Iterable, Sequence
+from typing import ClassVar, Self
+
+from klaster.catalogue.variable import ValueType
+from klaster.errors import ValidationError
+from klaster.observations.columns._layouts import _Coded
+from klaster.observations.columns._storage import _LIMIT, _wrong
+
+__all__ = ["BooleanColumn", "CategoryColumn", "DateColumn"]
+
+
+class BooleanColumn(_Coded[bool]):
+    """Yes/no values as one signed byte each: 1 yes, 0 no, -1 missing.
+
+    Args:
+        values: Initial values: ``bool`` or ``None`` (``1`` and ``"yes"`` are refused).
+
+    Example:
+        >>> col = BooleanColumn([True, None, False, True])
+        >>> col.sum(), col.count()
+        (2, 3)
+    """
+
+    __slots__ = ()
+    type: ClassVar[ValueType] = ValueType.BOOLEAN
+    _missing_code: ClassVar[int] = -1
+    _typecode: ClassVar[str] = "b"
+
+    def __init__(self, values: Iterable[bool | None] = ()) -> None:
+        super().__init__()
+        self._fill(values)
+
+    def sum(self) -> int:
+        """Number of ``True`` values."""
+        return self._codes.count(1)
+
+    def _empty(self) -> Self:
+        return type(self)()
+
+    def _encode(self, value: object, index: int | None) -> int:
+        if not isinstance(value, bool):
+            raise _wrong(value, index, "True or False")
+        return int(value)
+
+    def _decode(self, code: int) -> bool:
+        return code == 1
+
+
+class CategoryColumn(_Coded[str]):
+    """Category codes (``"goat"``, ``"sheep"``...) as indexes into a fixed list; -1 missing.
+
+    Args:
+        categories: The allowed codes, in the order of the variable's categories.
+        values: Initial values: one of ``categories`` or ``None``.
+
+    Example:
+        >>> col = CategoryColumn(["goat", "sheep", "cattle"], ["goat", None, "goat"])
+        >>> col.counts()
+        {'goat': 2, 'sheep': 0, 'cattle': 0}
+    """
+
+    __slots__ = ("_index", "_list")
+    type: ClassVar[ValueType] = ValueType.CATEGORY
+    _missing_code: ClassVar[int] = -1
+    _typecode: ClassVar[str] = "h"
+
+    def __init__(self, categories: Sequence[str], values: Iterable[str | None] = ()) -> None:
+        self._list = tuple(categories)
+        self._index = {code: index for index, code in enumerate(self._list)}
+        if not self._list or len(self._index) != len(self._list):
+            raise ValidationError("a category column needs distinct category codes")
+        if not all(isinstance(code, str) for code in self._list):
+            raise ValidationError("category codes are strings")
+        if len(self._list) > _LIMIT["h"]:
+            raise ValidationError(f"a category column holds at most {_LIMIT['h']} categories")
+        self._codes = array("b" if len(self._list) <= _LIMIT["b"] else "h")
+        self._fill(values)
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """The allowed codes; a stored value is an index into this tuple."""
+        return self._list
+
+    def counts(self) -> dict[str, int]:
+        """How many values are of each category (every category listed, missing not counted)."""
+        return {code: self._codes.count(index) for index, code in enumerate(self._list)}
+
+    def _categories(self) -> tuple[str, ...]:
+        return self._list
+
+    def _empty(self) -> Self:
+        return type(self)(self._list)
+
+    def _encode(self, value: object, index: int | None) -> int:
+        found = self._index.get(value) if isinstance(value, str) else None
+        if found is None:
+            raise ValidationError(
+                f"must be one of {', '.join(self._list)} or None",
+                path=None if index is None else f"values[{index}]",
+            )
+        return found
+
+    def _decode(self, code: int) -> str:
+        return self._list[code]
+
+    def _check_merge(self, batch: Self) -> None:
+        if batch._list != self._list:
+            raise ValidationError("cannot merge category columns with different categories")
+
+
+class DateColumn(_Coded[_dt.date]):
+    """Days as proleptic Gregorian ordinals in 32 bits; 0 (no such day) is missing.
+
+    Args:
+        values: Initial values: ``datetime.date`` (not ``datetime``) or ``None``.
+
+    Example:
+        >>> import datetime
+        >>> col = DateColumn([datetime.date(2012, 3, 1), None])
+        >>> col.max(), col.count()
+        (datetime.date(2012, 3, 1), 1)
+    """
+
+    __slots__ = ()
+    type: ClassVar[ValueType] = ValueType.DATE
+    _missing_code: ClassVar[int] = 0
+    _typecode: ClassVar[str] = "i"
+
+    def __init__(self, values: Iterable[_dt.date | None] = ()) -> None:
+        super().__init__()
+        self._fill(values)
+
+    def min(self) -> _dt.date | None:
+        """Earliest day present, or ``None``."""
+        found = min((c for c in self._codes if c), default=None)
+        return None if found is None else _dt.date.fromordinal(found)
+
+    def max(self) -> _dt.date | None:
+        """Latest day present, or ``None``."""
+        found = max(self._codes, default=0)
+        return _dt.date.fromordinal(found) if found else None
+
+    def _empty(self) -> Self:
+        return type(self)()
+
+    def _encode(self, value: object, index: int | None) -> int:
+        if not isinstance(value, _dt.date) or isinstance(value, _dt.datetime):
+            raise _wrong(value, index, "a datetime.date")
+        return value.toordinal()
+
+    def _decode(self, code: int) -> _dt.date:
+        return _dt.date.fromordinal(code)

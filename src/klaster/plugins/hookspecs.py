@@ -1,0 +1,229 @@
+"""The hooks a klaster plugin may implement (pluggy project name ``"klaster"``).
+
+A plugin is any module or object whose functions are marked with :data:`hookimpl` and named after
+the specifications below. It is found through the ``klaster`` entry-point group::
+
+    [project.entry-points.klaster]
+    seaweed = "klaster_seaweed"
+
+A plugin implements only the hooks it needs. Do not call the hooks yourself: the
+:class:`klaster.plugins.host.PluginHost` calls them, checks what they return, reports broken plugins
+and sorts the results. The hooks that declare things (sectors, variables, indicators, criteria)
+are called once, when the plugin is loaded; the ``klaster_validate_*`` hooks each time the host
+checks a member, a group or a survey round of the plugin's sector.
+
+Codes are shared by all plugins: a sector, variable, indicator or criterion code already taken by
+a plugin loaded earlier (the built-in sectors load first) makes the later plugin fail to load.
+Variables and indicators share one namespace, because formulas name both by code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pluggy
+
+from klaster.catalogue.criterion import ReadinessCriterion
+from klaster.catalogue.indicator import Indicator
+from klaster.catalogue.sector import Sector
+from klaster.catalogue.variable import Level, Variable
+from klaster.model.group import Group
+from klaster.model.member import Member
+
+__all__ = [
+    "PROJECT",
+    "hookimpl",
+    "hookspec",
+    "klaster_indicators",
+    "klaster_readiness_criteria",
+    "klaster_sectors",
+    "klaster_validate_group",
+    "klaster_validate_member",
+    "klaster_validate_values",
+    "klaster_variables",
+]
+
+PROJECT = "klaster"
+"""The pluggy project name, which is also the entry-point group plugins are found in."""
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+"""Marks a hook specification (for klaster itself; plugins use :data:`hookimpl`)."""
+
+hookimpl = pluggy.HookimplMarker(PROJECT)
+"""Marks a plugin's function as the implementation of the hook of the same name.
+
+Example:
+    >>> from klaster.plugins.hookspecs import hookimpl
+    >>> @hookimpl
+    ... def klaster_sectors():
+    ...     return []
+"""
+
+
+@hookspec
+def klaster_sectors() -> Sequence[Sector]:
+    """Return the sectors this plugin provides.
+
+    Returns:
+        A list (may be empty) of :class:`klaster.catalogue.sector.Sector` records. Each sector code
+        must be
+        new: a code another plugin already provides makes this plugin fail to load.
+
+    Example:
+        >>> from klaster.label import Label
+        >>> from klaster.catalogue.sector import BusinessType, Sector
+        >>> @hookimpl
+        ... def klaster_sectors():
+        ...     return [Sector("seaweed", Label("Rumput laut", "Seaweed"),
+        ...                    Label("Budidaya rumput laut.", "Seaweed farming."),
+        ...                    [BusinessType("cottonii", Label("Cottonii", "Cottonii"))],
+        ...                    dac_code="31320")]
+    """
+    raise NotImplementedError  # a specification: pluggy never calls its body
+
+
+@hookspec
+def klaster_variables() -> Sequence[Variable]:
+    """Return the variables collected for members, groups or cooperatives of this plugin's sectors.
+
+    Core variables (member income, household size) belong to klaster itself, not to a sector.
+
+    Returns:
+        A list of :class:`klaster.catalogue.variable.Variable` records. Each variable's ``sector``
+        must be
+        provided by some loaded plugin (usually this one; a plugin may add variables to another
+        plugin's sector). Codes are shared with indicators and must be new.
+
+    Example:
+        >>> from klaster.label import Label
+        >>> from klaster.catalogue.variable import Level, ValueType, Variable
+        >>> @hookimpl
+        ... def klaster_variables():
+        ...     return [Variable("seaweed_lines", "seaweed", Level.MEMBER, ValueType.INTEGER,
+        ...                      Label("Jumlah tali", "Lines planted"), unit="line",
+        ...                      minimum=0, maximum=2000, required=True)]
+    """
+    raise NotImplementedError  # a specification: pluggy never calls its body
+
+
+@hookspec
+def klaster_indicators() -> Sequence[Indicator]:
+    """Return the indicators this plugin defines over variables (its own or others').
+
+    Returns:
+        A list of :class:`klaster.catalogue.indicator.Indicator` records. Every code an indicator's
+        formula
+        refers to (its ``references``) must be a variable or indicator of a loaded plugin, or a
+        core name the host knows.
+
+    Example:
+        >>> from klaster.catalogue.indicator import Aggregation, Direction, Indicator
+        >>> from klaster.label import Label
+        >>> from klaster.catalogue.variable import Level
+        >>> @hookimpl
+        ... def klaster_indicators():
+        ...     return [Indicator("dry_yield_per_line", "seaweed",
+        ...                       Label("Hasil kering per tali", "Dry yield per line"),
+        ...                       Level.MEMBER, "dry_harvest_kg / seaweed_lines",
+        ...                       Aggregation.RATIO_OF_SUMS, Direction.HIGHER, unit="kg/line")]
+    """
+    raise NotImplementedError  # a specification: pluggy never calls its body
+
+
+@hookspec
+def klaster_readiness_criteria() -> Sequence[ReadinessCriterion]:
+    """Return the criteria this plugin contributes to readiness for independence.
+
+    Returns:
+        A list of :class:`klaster.catalogue.criterion.ReadinessCriterion` records. Each reads an
+        indicator
+        or variable of a loaded plugin; its threshold must suit what it reads (a number for
+        numbers and indicators, true/false for a boolean variable, a category code for a
+        category variable).
+
+    Example:
+        >>> from klaster.catalogue.criterion import Operator, ReadinessCriterion
+        >>> from klaster.label import Label
+        >>> from klaster.catalogue.variable import Level
+        >>> @hookimpl
+        ... def klaster_readiness_criteria():
+        ...     return [ReadinessCriterion("seaweed_income_positive", "seaweed", Level.MEMBER,
+        ...                                Label("Pendapatan rumput laut positif",
+        ...                                      "Positive seaweed income"),
+        ...                                "seaweed_income", Operator.GT, "0")]
+    """
+    raise NotImplementedError  # a specification: pluggy never calls its body
+
+
+@hookspec
+def klaster_validate_member(member: Member) -> Sequence[str]:
+    """Return what is wrong with a member of one of this plugin's sectors.
+
+    The host calls it only with members whose ``sector`` this plugin provides, after its own
+    checks (the sector exists, the business type is one of the sector's).
+
+    Args:
+        member: The :class:`klaster.model.member.Member` to check.
+
+    Returns:
+        Problems as short English sentences naming the field (empty when all is well). Never put
+        personal data (name, national ID, phone) in them: the host adds the member's ID.
+
+    Example:
+        >>> @hookimpl
+        ... def klaster_validate_member(member):
+        ...     if member.business_type is None:
+        ...         return ["business_type is required for seaweed farmers (e.g. 'cottonii')"]
+        ...     return []
+    """
+    raise NotImplementedError  # a specification: pluggy never calls its body
+
+
+@hookspec
+def klaster_validate_group(group: Group) -> Sequence[str]:
+    """Return what is wrong with a business group of one of this plugin's sectors.
+
+    Args:
+        group: The :class:`klaster.model.group.Group` to check (only groups of this plugin's
+        sectors).
+
+    Returns:
+        Problems as short English sentences (empty when all is well), naming members by ID only.
+
+    Example:
+        >>> @hookimpl
+        ... def klaster_validate_group(group):
+        ...     size = len(group.member_ids())
+        ...     return [] if size >= 3 else [f"only {size} members; a group needs at least 3"]
+    """
+    raise NotImplementedError  # a specification: pluggy never calls its body
+
+
+@hookspec
+def klaster_validate_values(
+    sector: str, level: Level, values: Mapping[str, object]
+) -> Sequence[str]:
+    """Return what is wrong with one survey round of one member, group or cooperative.
+
+    The host first checks each value against its variable (type, bounds, required) and passes
+    only known, well-typed values (``Decimal``, ``int``, ``bool``, ``str``, ``datetime.date``;
+    unrecorded optional values are absent). This hook adds checks across variables.
+
+    Args:
+        sector: Code of the sector (one this plugin provides).
+        level: The :class:`klaster.catalogue.variable.Level` the values describe.
+        values: Variable code to value.
+
+    Returns:
+        Problems as short English sentences naming the variables; do not repeat the values
+        (survey answers are personal data).
+
+    Example:
+        >>> @hookimpl
+        ... def klaster_validate_values(sector, level, values):
+        ...     wet, dry = values.get("wet_harvest_kg"), values.get("dry_harvest_kg")
+        ...     if wet is not None and dry is not None and dry > wet:
+        ...         return ["dry_harvest_kg is more than wet_harvest_kg"]
+        ...     return []
+    """
+    raise NotImplementedError  # a specification: pluggy never calls its body

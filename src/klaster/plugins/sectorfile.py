@@ -1,0 +1,225 @@
+"""Sector files: a sector's variables, indicators and readiness criteria as TOML data.
+
+Thresholds and bounds are program choices that field teams revise, so the built-in sectors keep
+them in TOML files next to their code, and a plugin package can do the same. A sector file holds
+one ``[sector]`` table and arrays of ``[[variables]]``, ``[[indicators]]`` and ``[[criteria]]``;
+their ``sector`` defaults to the file's sector. TOML floats are read as exact ``Decimal``.
+
+Example:
+    >>> data = read_sector_toml('''
+    ... [sector]
+    ... code = "crafts"
+    ... name = { id = "Kerajinan", en = "Crafts" }
+    ... description = { id = "Anyaman bambu.", en = "Bamboo weaving." }
+    ...
+    ... [[variables]]
+    ... code = "baskets_made"
+    ... level = "member"
+    ... type = "integer"
+    ... label = { id = "Keranjang dibuat", en = "Baskets made" }
+    ... minimum = 0
+    ... ''')
+    >>> data.variables[0].sector
+    'crafts'
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Sequence
+from decimal import Decimal
+from functools import cached_property
+from importlib import resources
+from typing import Any, TypeVar
+
+import cattrs
+from attrs import field, frozen
+
+from klaster.catalogue._recordcheck import check_records, to_tuple
+from klaster.catalogue.criterion import ReadinessCriterion, Threshold
+from klaster.catalogue.indicator import Indicator
+from klaster.catalogue.sector import Sector
+from klaster.catalogue.variable import Variable
+from klaster.documents.converter import CONVERTER
+from klaster.documents.converter import problems as converter_problems
+from klaster.errors import DocumentError, KlasterError
+from klaster.plugins.hookspecs import hookimpl
+
+__all__ = ["SectorData", "SectorFile", "load_sector_toml", "read_sector_toml"]
+
+T = TypeVar("T")
+
+
+@frozen
+class SectorData:
+    """Everything a plugin declares: sectors, variables, indicators and readiness criteria.
+
+    Args:
+        sectors: The sectors.
+        variables: Their variables.
+        indicators: Their indicators.
+        criteria: Their readiness criteria.
+    """
+
+    sectors: tuple[Sector, ...] = field(
+        default=(), converter=to_tuple, validator=check_records(Sector)
+    )
+    variables: tuple[Variable, ...] = field(
+        default=(), converter=to_tuple, validator=check_records(Variable)
+    )
+    indicators: tuple[Indicator, ...] = field(
+        default=(), converter=to_tuple, validator=check_records(Indicator)
+    )
+    criteria: tuple[ReadinessCriterion, ...] = field(
+        default=(), converter=to_tuple, validator=check_records(ReadinessCriterion)
+    )
+
+
+def _make_converter() -> cattrs.Converter:
+    # klaster's document converter, plus what TOML needs: TOML floats arrive as exact Decimal
+    # (read with parse_float=Decimal), and a threshold may be a number, a boolean or a code.
+    converter = CONVERTER.copy()
+    decimal_hook = converter.get_structure_hook(Decimal)
+
+    def structure_decimal(value: Any, type_: Any) -> Any:
+        return value if isinstance(value, Decimal) else decimal_hook(value, type_)
+
+    converter.register_structure_hook(Decimal, structure_decimal)
+    converter.register_structure_hook(Threshold, lambda value, _type: value)
+    return converter
+
+
+_CONVERTER = _make_converter()
+_SECTIONS = {"variables": Variable, "indicators": Indicator, "criteria": ReadinessCriterion}
+
+
+def _structure(raw: object, cls: type[T], path: str, problems: list[str]) -> T | None:
+    try:
+        return _CONVERTER.structure(raw, cls)
+    except KlasterError as exc:
+        problems.append(f"{path}.{exc.path}: {exc.message}" if exc.path else f"{path}: {exc}")
+    except cattrs.BaseValidationError as exc:
+        for line in converter_problems(exc):
+            where, _colon, message = line.partition(": ")
+            where = path if where == "(document)" else f"{path}.{where}"
+            problems.append(f"{where}: {message}")
+    return None
+
+
+def read_sector_toml(text: str, *, source: str = "<string>") -> SectorData:
+    """Read a sector file's text.
+
+    Args:
+        text: TOML text with a ``[sector]`` table and ``[[variables]]``, ``[[indicators]]``,
+            ``[[criteria]]`` arrays.
+        source: Name of the file, for error messages.
+
+    Returns:
+        The records, in the file's order.
+
+    Raises:
+        DocumentError: The TOML is malformed or a record is invalid; ``problems`` lists every
+            problem found, each located (``criteria[2].threshold: ...``).
+    """
+    try:
+        raw = tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as exc:
+        raise DocumentError(f"malformed TOML: {exc}", path=source) from None
+    problems: list[str] = []
+    unknown = sorted(set(raw) - {"sector", *_SECTIONS})
+    if unknown:
+        problems.append(
+            f"unknown table(s) {', '.join(unknown)}: use sector, variables, indicators, criteria"
+        )
+    sector_raw = raw.get("sector")
+    if not isinstance(sector_raw, dict):
+        raise DocumentError("needs one [sector] table", path=source, problems=problems)
+    sector = _structure(sector_raw, Sector, "sector", problems)
+    default_code = sector_raw.get("code")
+    found: dict[str, list[Any]] = {}
+    for section, cls in _SECTIONS.items():
+        items = raw.get(section, [])
+        if not isinstance(items, list):
+            problems.append(f"{section}: must be an array of tables ([[{section}]])")
+            items = []
+        found[section] = []
+        for index, item in enumerate(items):
+            if isinstance(item, dict):
+                item = {"sector": default_code, **item}
+            record = _structure(item, cls, f"{section}[{index}]", problems)
+            found[section].append(record)
+    if problems:
+        raise DocumentError("invalid sector file", path=source, problems=problems)
+    try:
+        return SectorData((sector,), found["variables"], found["indicators"], found["criteria"])
+    except KlasterError as exc:
+        raise DocumentError("invalid sector file", path=source, problems=[str(exc)]) from None
+
+
+def load_sector_toml(package: str, resource: str) -> SectorData:
+    """Read a sector file shipped inside a Python package (with :mod:`importlib.resources`).
+
+    Args:
+        package: The package holding the file, e.g. ``"klaster_sectors"``.
+        resource: The file name, e.g. ``"umkm.toml"``.
+
+    Returns:
+        The records.
+
+    Raises:
+        DocumentError: As :func:`read_sector_toml`, or when the file cannot be read.
+    """
+    source = f"{package}/{resource}"
+    try:
+        text = resources.files(package).joinpath(resource).read_text(encoding="utf-8")
+    except (OSError, ModuleNotFoundError) as exc:
+        raise DocumentError(f"cannot read the sector file: {exc}", path=source) from None
+    return read_sector_toml(text, source=source)
+
+
+class SectorFile:
+    """The four declaration hooks of a plugin whose records live in one shipped TOML file.
+
+    A sector module binds them to its own names and adds only the checks that need code::
+
+        _file = SectorFile("klaster_sectors", "umkm.toml")
+        klaster_sectors = _file.klaster_sectors
+        klaster_variables = _file.klaster_variables
+        klaster_indicators = _file.klaster_indicators
+        klaster_readiness_criteria = _file.klaster_readiness_criteria
+
+    The file is read once, on the first call (plugins load lazily).
+
+    Args:
+        package: The package holding the file.
+        resource: The file name.
+    """
+
+    def __init__(self, package: str, resource: str) -> None:
+        self.package = package
+        self.resource = resource
+
+    @cached_property
+    def data(self) -> SectorData:
+        """The records of the file (see :func:`load_sector_toml`)."""
+        return load_sector_toml(self.package, self.resource)
+
+    @hookimpl
+    def klaster_sectors(self) -> Sequence[Sector]:
+        """The file's sector(s)."""
+        return self.data.sectors
+
+    @hookimpl
+    def klaster_variables(self) -> Sequence[Variable]:
+        """The file's variables."""
+        return self.data.variables
+
+    @hookimpl
+    def klaster_indicators(self) -> Sequence[Indicator]:
+        """The file's indicators."""
+        return self.data.indicators
+
+    @hookimpl
+    def klaster_readiness_criteria(self) -> Sequence[ReadinessCriterion]:
+        """The file's readiness criteria."""
+        return self.data.criteria
