@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+import enum
+from typing import Any, Self
 
 from attrs import field, frozen
 
 from klaster._support.validate import check_text
 from klaster.errors import ValidationError
 
-__all__ = ["Label", "check_label", "check_optional_label", "to_label", "to_optional_label"]
+__all__ = [
+    "Label",
+    "LabelledEnum",
+    "check_label",
+    "check_optional_label",
+    "labelled",
+    "to_label",
+    "to_optional_label",
+]
 
 
 @frozen
@@ -75,3 +84,59 @@ def check_optional_label(inst: object, attribute: Any, value: Any) -> None:
 def to_optional_label(value: Label | dict[str, Any] | tuple[str, str] | None) -> Label | None:
     """Converter: like :func:`to_label`; ``None`` stays ``None``."""
     return None if value is None else to_label(value)
+
+
+class _LabelledValue(str):
+    """A member value on its way into a :class:`LabelledEnum`, with its two labels."""
+
+    label_id: str
+    label_en: str
+
+
+def labelled(value: str, label_id: str, label_en: str) -> str:
+    """Declare a :class:`LabelledEnum` member: its value and its Indonesian and English labels.
+
+    Example:
+        >>> class Colour(LabelledEnum):
+        ...     RED = labelled("red", "Merah", "Red")
+        >>> Colour.RED, Colour("red").label.id, Colour.RED.label_en
+        (<Colour.RED: 'red'>, 'Merah', 'Red')
+    """
+    text = _LabelledValue(value)
+    text.label_id, text.label_en = label_id, label_en
+    return text
+
+
+class LabelledEnum(enum.StrEnum):
+    """A string enum whose every member carries a bilingual :class:`Label`.
+
+    Members are declared with :func:`labelled`; the value is what documents, the store and the
+    command line read and write, the label is what a report shows. Looking a member up by value
+    (``Phase("growth")``) works as for any enum.
+    """
+
+    _label: Label
+
+    def __new__(cls, value: str) -> Self:
+        """Make a member from a :func:`labelled` value."""
+        if not isinstance(value, _LabelledValue):
+            raise TypeError(f"{cls.__name__} members are declared with labelled(value, id, en)")
+        member = str.__new__(cls, value)
+        member._value_ = str(value)
+        member._label = Label(value.label_id, value.label_en)
+        return member
+
+    @property
+    def label(self) -> Label:
+        """The member's bilingual label."""
+        return self._label
+
+    @property
+    def label_id(self) -> str:
+        """Indonesian label for reports."""
+        return self._label.id
+
+    @property
+    def label_en(self) -> str:
+        """English label for reports."""
+        return self._label.en

@@ -9,7 +9,6 @@ date, a reason and who decided; the current state is always the replay of that h
 from __future__ import annotations
 
 import datetime as _dt
-import enum
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
@@ -27,6 +26,7 @@ from klaster._support.validate import (
     to_date,
 )
 from klaster.errors import KlasterError, LifecycleError, ReadinessError, ValidationError
+from klaster.label import LabelledEnum, labelled
 
 __all__ = [
     "CheckResult",
@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 
-class Phase(enum.StrEnum):
+class Phase(LabelledEnum):
     """A phase of a cluster's lifecycle.
 
     The main path is ``PLANNING → GROWTH → STRENGTHENING → INDEPENDENCE → MONITORING``.
@@ -47,30 +47,20 @@ class Phase(enum.StrEnum):
     ``CANCELLED`` ends a cluster that never reached independence.
     """
 
-    PLANNING = "planning"
+    PLANNING = labelled("planning", "Perencanaan", "Planning")
     """Perencanaan: location study, poverty data, choice of kecamatan and desa."""
-    GROWTH = "growth"
+    GROWTH = labelled("growth", "Penumbuhan", "Growth")
     """Penumbuhan: socialisation, opening workshop, forming groups, first financing."""
-    STRENGTHENING = "strengthening"
+    STRENGTHENING = labelled("strengthening", "Penguatan", "Strengthening")
     """Penguatan: group financing (revolving fund), capacity, markets, the legal cooperative."""
-    INDEPENDENCE = "independence"
+    INDEPENDENCE = labelled("independence", "Pemandirian", "Independence")
     """Pemandirian: exit; assets are handed over to the cooperative at the closing workshop."""
-    MONITORING = "monitoring"
+    MONITORING = labelled("monitoring", "Pemantauan pasca-pemandirian", "Post-exit monitoring")
     """Pemantauan pasca-pemandirian: monitoring after exit, by the NGO or local government."""
-    SUSPENDED = "suspended"
+    SUSPENDED = labelled("suspended", "Dihentikan sementara", "Suspended")
     """Dihentikan sementara: paused; resumes to the phase it paused."""
-    CANCELLED = "cancelled"
+    CANCELLED = labelled("cancelled", "Dibatalkan", "Cancelled")
     """Dibatalkan: ended before independence."""
-
-    @property
-    def label_id(self) -> str:
-        """Indonesian label for reports."""
-        return _LABELS[self][0]
-
-    @property
-    def label_en(self) -> str:
-        """English label for reports."""
-        return _LABELS[self][1]
 
     @property
     def iati_status(self) -> int:
@@ -78,15 +68,6 @@ class Phase(enum.StrEnum):
         return _IATI_STATUS[self]
 
 
-_LABELS: Mapping[Phase, tuple[str, str]] = {
-    Phase.PLANNING: ("Perencanaan", "Planning"),
-    Phase.GROWTH: ("Penumbuhan", "Growth"),
-    Phase.STRENGTHENING: ("Penguatan", "Strengthening"),
-    Phase.INDEPENDENCE: ("Pemandirian", "Independence"),
-    Phase.MONITORING: ("Pemantauan pasca-pemandirian", "Post-exit monitoring"),
-    Phase.SUSPENDED: ("Dihentikan sementara", "Suspended"),
-    Phase.CANCELLED: ("Dibatalkan", "Cancelled"),
-}
 _IATI_STATUS: Mapping[Phase, int] = {
     Phase.PLANNING: 1,
     Phase.GROWTH: 2,

@@ -34,7 +34,7 @@ from klaster.testing import strategies as kst
 from klaster.testing.samples import SAMPLE_SECRETS, sample_program
 
 D = dt.date
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NAME, NIK, PHONE = SAMPLE_SECRETS
 
 

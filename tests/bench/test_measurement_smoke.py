@@ -15,7 +15,7 @@ import pytest
 pytest.importorskip("polars")
 pytest.importorskip("numpy")
 
-BENCH = Path(__file__).resolve().parents[1] / "bench" / "measurement.py"
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "measurement.py"
 
 
 def _bench() -> ModuleType:

@@ -25,7 +25,7 @@ from klaster.observations.core_variables import (
 from klaster.observations.rounds import Round
 from klaster.observations.values import Observations
 
-DATA = Path(__file__).resolve().parents[1] / "examples" / "data" / "bantaeng.json"
+DATA = Path(__file__).resolve().parents[2] / "examples" / "data" / "bantaeng.json"
 D = Decimal
 
 

@@ -12,7 +12,7 @@ import pytest
 
 pytest.importorskip("msgspec")
 
-BENCH = Path(__file__).resolve().parents[1] / "bench" / "document.py"
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "document.py"
 
 
 def test_tiny_run() -> None:

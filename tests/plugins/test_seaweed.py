@@ -17,7 +17,7 @@ from klaster.plugins.host import PluginHost
 from klaster.plugins.info import PluginStatus
 from klaster.testing.plugins import check_plugin
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "klaster-seaweed"
 
 

@@ -18,7 +18,7 @@ from klaster.measurement._backends.python.fixedpoint import unscale
 from klaster.measurement.aggregate import ratio_figure, total_figure
 from klaster.measurement.na import NotAvailable
 
-DATA = Path(__file__).resolve().parents[1] / "examples" / "data" / "bantaeng.json"
+DATA = Path(__file__).resolve().parents[2] / "examples" / "data" / "bantaeng.json"
 D = Decimal
 
 

@@ -280,7 +280,7 @@ class TestFastPathIsTaken:
         from klaster.documents import program as document
 
         data = (
-            pathlib.Path(__file__).resolve().parents[1] / "examples" / "data" / "bantaeng.json"
+            pathlib.Path(__file__).resolve().parents[2] / "examples" / "data" / "bantaeng.json"
         ).read_bytes()
 
         def no_fallback(*_args: object, **_kwargs: object) -> object:

@@ -12,7 +12,7 @@ import klaster.plugins.hookspecs
 import klaster.plugins.host
 import klaster.testing.plugins
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "plugins.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "plugins.md"
 TEXT = DOC.read_text(encoding="utf-8")
 HOOKS = sorted(
     name

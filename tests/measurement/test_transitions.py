@@ -30,7 +30,7 @@ from klaster.measurement.na import NotAvailable
 from klaster.measurement.transitions import TransitionTable
 from klaster.observations.core_variables import CIBEST_ITEMS
 
-DATA = Path(__file__).resolve().parents[1] / "examples" / "data" / "bantaeng.json"
+DATA = Path(__file__).resolve().parents[2] / "examples" / "data" / "bantaeng.json"
 FAST = importlib.util.find_spec("polars") is not None  # the fast path is checked too
 PROGRAM = klaster.load(DATA)
 MEMBERS = [m for m in PROGRAM.clusters["bantaeng"].members if m.left is None][:60]
@@ -157,7 +157,7 @@ class TestTransitionTable:
             assert float(frame["share"].max()) == 1.0
 
     def test_clusters_add_up(self) -> None:
-        path = Path(__file__).resolve().parents[1] / "bench" / "_measurement_data.py"
+        path = Path(__file__).resolve().parents[2] / "bench" / "_measurement_data.py"
         spec = importlib.util.spec_from_file_location("measurement_data", path)
         assert spec is not None
         assert spec.loader is not None

@@ -590,5 +590,5 @@ class TestProgramCheck:
         assert "spaceships" in str(info.value)
 
     def test_bundled_example_passes(self) -> None:
-        data = Path(__file__).resolve().parents[1] / "examples" / "data" / "bantaeng.json"
+        data = Path(__file__).resolve().parents[2] / "examples" / "data" / "bantaeng.json"
         assert klaster.get_host().validate_program(klaster.load(data)) == ()
