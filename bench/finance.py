@@ -126,7 +126,7 @@ def build(scale: float, seed: int = 2014) -> tuple[Finance, float]:
 def reference_frames(book: Finance) -> dict[str, Any]:
     """The same entries as plain DataFrames, for the hand-written query (built untimed)."""
     cols = book.ledger.columns()
-    sch = book._schedules
+    sch = book.derived.schedules
     return {
         "postings": pl.DataFrame(
             [series(pl, n, cols[n]) for n in ("on", "role", "loan", "amount")]
@@ -148,8 +148,8 @@ def reference_frames(book: Finance) -> dict[str, Any]:
         ),
         "groups": pl.DataFrame(
             {
-                "loan": list(range(len(book._by_number))),
-                "group": [s.loan.liable_group for s in book._by_number],
+                "loan": list(range(len(book.derived.by_number))),
+                "group": [s.loan.liable_group for s in book.derived.by_number],
             },
             schema={"loan": pl.Int32, "group": pl.String},
         ),

@@ -15,14 +15,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import klaster
+import klaster.observations
+import klaster.plugins
 from klaster import Cluster, Phase, Program
-from klaster.measurement import (
-    AllOf,
-    Measurement,
-    NotAvailable,
-    load_observations,
-    variable_catalogue,
-)
+from klaster.measurement import AllOf, Measurement, NotAvailable
+from klaster.observations import variable_catalogue
 
 DATA = Path(__file__).parent / "data" / "bantaeng.json"
 SURVEYS = DATA.with_name("bantaeng.observations.jsonl")
@@ -97,9 +94,9 @@ def _cluster_lines(cluster: Cluster, as_of: dt.date) -> list[str]:
 
 def impact(program: Program, surveys: Path) -> str:
     """Headline indicators at baseline and endline, and the cluster's readiness decision."""
-    host = klaster.get_host()
+    host = klaster.plugins.get_host()
     catalogue = variable_catalogue(host)
-    observations = load_observations(surveys, program, catalogue)
+    observations = klaster.observations.load(surveys, program, catalogue)
     engine = Measurement(program, observations)
     results = engine.report(HEADLINE, by=[()])
     lines = ["", "indicator / indikator" + " " * 29 + "baseline        endline"]
@@ -156,7 +153,7 @@ def main(argv: list[str]) -> int:
         except klaster.KlasterError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
-    host = klaster.get_host()
+    host = klaster.plugins.get_host()
     problems = host.validate_program(program)
     plugins = ", ".join(f"{p.name} {p.version}" for p in host.plugins())
     print(f"\nsector plugins: {plugins}")

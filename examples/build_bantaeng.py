@@ -24,6 +24,8 @@ from pathlib import Path
 import attrs
 
 import klaster
+import klaster.observations
+import klaster.plugins
 from klaster import (
     CheckResult,
     Cluster,
@@ -41,7 +43,7 @@ from klaster import (
     Stakeholder,
     StatKind,
 )
-from klaster.measurement import Observations, Round, save_observations, variable_catalogue
+from klaster.observations import Observations, Round, variable_catalogue
 
 OUT = Path(__file__).parent / "data" / "bantaeng.json"
 SURVEYS = Path(__file__).parent / "data" / "bantaeng.observations.jsonl"
@@ -207,7 +209,7 @@ def build() -> Program:
 def survey(program: Program) -> Observations:
     """Synthetic baseline and endline answers for every member (fixed seed)."""
     rng = random.Random(2011)
-    host = klaster.get_host()
+    host = klaster.plugins.get_host()
     observations = Observations(program, variable_catalogue(host))
     observations.add_round(Round("btg-baseline", "bantaeng", "baseline", dt.date(2011, 6, 15)))
     observations.add_round(Round("btg-endline", "bantaeng", "endline", dt.date(2014, 3, 1)))
@@ -263,5 +265,5 @@ def legal_cooperative(cluster: Cluster, on: dt.date) -> list[CheckResult]:
 if __name__ == "__main__":
     program = build()
     klaster.save(program, OUT)
-    save_observations(survey(program), SURVEYS)
+    klaster.observations.save(survey(program), SURVEYS)
     print(f"wrote {OUT} and {SURVEYS}")

@@ -56,9 +56,9 @@ from klaster.finance import (
     flat_margin,
     format_rupiah,
     hand_over,
-    load_finance,
-    save_finance,
 )
+from klaster.finance import load as load_books
+from klaster.finance import save as save_books
 from klaster.finance.portfolio import (
     Dimension,
     cumulative_repayment_rate,
@@ -467,9 +467,9 @@ def round_trip(sim: Simulation) -> str:
     assert sim.program is not None
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"{PROGRAM}.finance.json"
-        save_finance(sim.book, path, program=sim.program)
+        save_books(sim.book, path, program=sim.program)
         size = path.stat().st_size
-        again = load_finance(path, sim.program)[sim.book.cluster_id]
+        again = load_books(path, sim.program)[sim.book.cluster_id]
     same = again == sim.book and all(
         again.cash(f) == sim.book.cash(f) and again.holder_of(f) == sim.book.holder_of(f)
         for f in sim.book.funds.ids()

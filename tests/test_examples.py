@@ -11,7 +11,7 @@ from types import ModuleType
 import pytest
 
 import klaster
-from klaster.measurement import save_observations
+import klaster.observations
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -34,7 +34,7 @@ class TestBantaengData:
         written = EXAMPLES / "data" / "bantaeng.observations.jsonl"
         fresh = EXAMPLES / "data" / ".check.observations.jsonl"
         try:
-            save_observations(builder.survey(program), fresh)
+            klaster.observations.save(builder.survey(program), fresh)
             assert fresh.read_bytes() == written.read_bytes()
         finally:
             fresh.unlink(missing_ok=True)

@@ -5,17 +5,16 @@ with :class:`Member` s (*mitra*), :class:`Group` s (*kelompok*) and :class:`Coop
 (*koperasi*), moving through a :class:`Lifecycle` of :class:`Phase` s. Whole programs are saved as
 versioned JSON documents with :func:`save` / :func:`load` (files) and :func:`dumps` / :func:`loads`
 (strings), or kept in a SQLite :class:`Store` (one file per program, fed by field-data imports and
-driven by the ``klaster`` command line). Every error is a :class:`KlasterError`.
+driven by the ``klaster`` command line). Every error is a :class:`KlasterError`. Sector plugins
+mark their hooks with :data:`hookimpl`; the plugin host is in :mod:`klaster.plugins`, what
+sectors declare in :mod:`klaster.catalogue`.
 """
 
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from klaster._support import aliases as _aliases
 from klaster._version import __version__
-from klaster.catalogue.criterion import Operator, ReadinessCriterion
-from klaster.catalogue.indicator import Aggregation, Direction, Indicator
-from klaster.catalogue.sector import BusinessType, Sector
-from klaster.catalogue.variable import Category, Level, ValueType, Variable
 from klaster.documents.program import SCHEMA_VERSION, dumps, load, loads, save
 from klaster.errors import (
     DocumentError,
@@ -33,7 +32,7 @@ from klaster.errors import (
     StoreError,
     ValidationError,
 )
-from klaster.label import Label
+from klaster.label import Label, LabelledEnum, labelled
 from klaster.model.cluster import Cluster
 from klaster.model.cooperative import Cooperative, LegalStatus
 from klaster.model.group import Group, Membership, Role
@@ -52,9 +51,6 @@ from klaster.model.program import Program
 from klaster.model.records import Records
 from klaster.model.region import Region, RegionLevel, RegionStat, StatKind
 from klaster.plugins.hookspecs import hookimpl
-from klaster.plugins.host import PluginHost, get_host, list_plugins, plugins_json
-from klaster.plugins.info import PluginInfo, PluginStatus, PluginWarning
-from klaster.plugins.sectorfile import SectorData
 
 if TYPE_CHECKING:
     from klaster.store import (
@@ -65,6 +61,9 @@ if TYPE_CHECKING:
         StoreStatus,
     )
 
+# Old module paths (klaster.member, klaster.hookspecs, ...) import for one more release.
+_aliases.install()
+
 # The store pulls in sqlite3 and the measurement package: loaded on first use so that
 # `import klaster` stays light for code that only builds and checks models.
 _LAZY = dict.fromkeys(
@@ -72,11 +71,45 @@ _LAZY = dict.fromkeys(
     "klaster.store",
 )
 
+# Names that left the root for their subpackage (deprecated here for one release).
+_MOVED = {
+    **{
+        name: f"klaster.catalogue.{name}"
+        for name in (
+            "Aggregation",
+            "BusinessType",
+            "Category",
+            "Direction",
+            "Indicator",
+            "Level",
+            "Operator",
+            "ReadinessCriterion",
+            "Sector",
+            "ValueType",
+            "Variable",
+        )
+    },
+    **{
+        name: f"klaster.plugins.{name}"
+        for name in (
+            "PluginHost",
+            "PluginInfo",
+            "PluginStatus",
+            "PluginWarning",
+            "SectorData",
+            "get_host",
+            "list_plugins",
+            "plugins_json",
+        )
+    },
+}
+_moved = _aliases.moved_names("klaster", _MOVED)
+
 
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
-        raise AttributeError(f"module 'klaster' has no attribute {name!r}")
+        return _moved(name)
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
@@ -85,34 +118,28 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "SCHEMA_VERSION",
     "STORE_SCHEMA_VERSION",
-    "Aggregation",
-    "BusinessType",
-    "Category",
     "CheckResult",
     "Cluster",
     "ClusterSector",
     "ClusterStatus",
     "Cooperative",
-    "Direction",
     "DocumentError",
     "DuplicateIdError",
     "Group",
     "Guard",
     "ImportDataError",
     "ImportSummary",
-    "Indicator",
     "InvalidReferenceError",
     "KlasterError",
     "KlasterWarning",
     "Label",
+    "LabelledEnum",
     "LegalStatus",
-    "Level",
     "Lifecycle",
     "LifecycleError",
     "Member",
     "Membership",
     "NotFoundError",
-    "Operator",
     "OrgKind",
     "Organisation",
     "Override",
@@ -120,12 +147,7 @@ __all__ = [
     "PhaseChange",
     "PhaseSpan",
     "PluginError",
-    "PluginHost",
-    "PluginInfo",
-    "PluginStatus",
-    "PluginWarning",
     "Program",
-    "ReadinessCriterion",
     "ReadinessError",
     "Records",
     "Region",
@@ -133,8 +155,6 @@ __all__ = [
     "RegionStat",
     "Role",
     "SchemaVersionError",
-    "Sector",
-    "SectorData",
     "Sex",
     "Stakeholder",
     "StatKind",
@@ -143,15 +163,11 @@ __all__ = [
     "StoreError",
     "StoreStatus",
     "ValidationError",
-    "ValueType",
-    "Variable",
     "__version__",
     "dumps",
-    "get_host",
     "hookimpl",
-    "list_plugins",
+    "labelled",
     "load",
     "loads",
-    "plugins_json",
     "save",
 ]

@@ -17,7 +17,7 @@ import pytest
 import klaster
 from klaster import Phase, Program
 from klaster.cli import ExitCode, _demo
-from klaster.measurement import Observations, Round, variable_catalogue
+from klaster.observations import Observations, Round, variable_catalogue
 from klaster.store import Store
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]

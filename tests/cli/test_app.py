@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import klaster.plugins.host
+import klaster.plugins.default
 from klaster import Phase
 from klaster.cli import ExitCode, _plugins, main
 from klaster.cli._app import build_parser
@@ -392,7 +392,7 @@ class TestPlugins:
         assert "cannot be imported" in ran.stdout
         assert "warning: klaster plugin 'fishy'" in ran.stderr
         assert "umkm" in ran.stdout  # the others are still listed
-        monkeypatch.setattr(klaster.plugins.host, "_default", None)
+        monkeypatch.setattr(klaster.plugins.default, "_default", None)
         as_json = cli("--json", "plugins")
         plugins = {p["name"]: p for p in json.loads(as_json.stdout)["plugins"]}
         assert plugins["fishy"]["status"] == "failed"
@@ -421,7 +421,7 @@ def _install_broken_plugin(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (info / "entry_points.txt").write_text("[klaster]\nfishy = kfake_cli_fishy\n")
     monkeypatch.syspath_prepend(str(site))
     importlib.invalidate_caches()
-    monkeypatch.setattr(klaster.plugins.host, "_default", None)  # a fresh default host
+    monkeypatch.setattr(klaster.plugins.default, "_default", None)  # a fresh default host
 
 
 TOKENS = [
@@ -501,6 +501,13 @@ class TestAnyCommandLine:
             assert set(line) <= {"error", "warning"}
         if code:
             assert any("error" in line for line in json_lines(err))
+
+    @pytest.mark.parametrize("name", ["a\x85b", "a\u2028b", "a\u2029b"])
+    def test_unicode_line_breaks_stay_in_one_json_line(self, name: str) -> None:
+        code, _, err = _run_quietly(["--json", "validate", name])
+        assert code == ExitCode.UNREADABLE
+        (line,) = json_lines(err)
+        assert name in line["error"]["message"]
 
 
 class TestEntryPoints:

@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 
 import klaster
+import klaster.observations
 from klaster.cli import ExitCode
-from klaster.measurement import Measurement, load_observations, variable_catalogue
+from klaster.measurement import Measurement
+from klaster.observations import variable_catalogue
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,7 +58,7 @@ class TestReportFormats:
     def test_json_values_are_exact(self, cli: Cli) -> None:
         program = klaster.load(PROGRAM)
         catalogue = variable_catalogue()
-        engine = Measurement(program, load_observations(SIDECAR, program, catalogue))
+        engine = Measurement(program, klaster.observations.load(SIDECAR, program, catalogue))
         expected = engine.report(["income_per_capita"], by=[()]).value(
             "income_per_capita", "endline"
         )

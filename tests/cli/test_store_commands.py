@@ -14,7 +14,7 @@ import klaster
 from klaster import Organisation, Phase, Program
 from klaster.cli import ExitCode, _status
 from klaster.cli._output import Output
-from klaster.finance import save_finance
+from klaster.finance import save as save_finance
 from klaster.finance.testing import make_book, make_cluster
 from klaster.store import ClusterStatus, Store, StoreStatus
 

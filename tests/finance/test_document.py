@@ -29,11 +29,7 @@ from klaster.finance import (
     Fund,
     FundSource,
     Party,
-    dumps_finance,
     hand_over,
-    load_finance,
-    loads_finance,
-    save_finance,
 )
 from klaster.finance import document as finance_document
 from klaster.finance.testing import (
@@ -90,13 +86,13 @@ def busy() -> tuple[Program, Finance]:
 
 def document() -> tuple[Program, dict[str, Any]]:
     program, book = busy()
-    return program, json.loads(dumps_finance(book))
+    return program, json.loads(finance_document.dumps(book))
 
 
 def refused(raw: object, program: Program) -> DocumentError:
     text = raw if isinstance(raw, (str, bytes)) else json.dumps(raw)
     with pytest.raises(DocumentError) as info:
-        loads_finance(text, program, source="lebak.finance.json")
+        finance_document.loads(text, program, source="lebak.finance.json")
     return info.value
 
 
@@ -181,17 +177,17 @@ class TestRoundTrip:
         self, cash: int, operations: list[tuple[str, int, int, int]], handover: bool
     ) -> None:
         book = build(cash, operations, handover)
-        text = dumps_finance(book)
-        again = loads_finance(text, make_program())["lebak"]
+        text = finance_document.dumps(book)
+        again = finance_document.loads(text, make_program())["lebak"]
         assert again == book
         assert fingerprint(again) == fingerprint(book)
-        assert dumps_finance(again) == text
+        assert finance_document.dumps(again) == text
 
     def test_every_record_kind(self, tmp_path: Path) -> None:
         program, book = busy()
         path = tmp_path / "km.finance.json"
-        save_finance(book, path, program=program)
-        books = load_finance(path, program)
+        finance_document.save(book, path, program=program)
+        books = finance_document.load(path, program)
         assert books.ids() == ("lebak",)
         again = books["lebak"]
         assert again == book
@@ -241,7 +237,9 @@ class TestRoundTrip:
         second = Finance("pandeglang", PROGRAM)
         second.add_fund(Fund("F-9", "Infak", "infaq_sadaqah", Party.program(PROGRAM), START))
         second.receive("F-9", START, 7)
-        books = loads_finance(dumps_finance([make_book(), second], program=program), program)
+        books = finance_document.loads(
+            finance_document.dumps([make_book(), second], program=program), program
+        )
         assert books.ids() == ("lebak", "pandeglang")
         assert books["pandeglang"].cash("F-9") == 7
 
@@ -252,10 +250,10 @@ class TestExactness:
         book = make_book(big)
         book.disburse(qard("L-1", 999_999_999_999_999))
         book.repay("L-1", dt.date(2012, 2, 9), 83_333_333_333_334)
-        text = dumps_finance(book)
+        text = finance_document.dumps(book)
         assert '"1000000000000007"' in text
         assert "e+" not in text.lower()
-        again = loads_finance(text, make_program())["lebak"]
+        again = finance_document.loads(text, make_program())["lebak"]
         assert (
             again.cash("F-1")
             == book.cash("F-1")
@@ -269,7 +267,9 @@ class TestExactness:
         program, raw = document()
         raw["books"][0]["funds"][0]["name"] = "Dana bergulir"
         raw["books"][0]["ledger"]["entries"][0]["postings"][0]["amount"] = 10_000_000
-        assert loads_finance(json.dumps(raw), program)["lebak"].ledger[0].amount == 10_000_000
+        assert (
+            finance_document.loads(json.dumps(raw), program)["lebak"].ledger[0].amount == 10_000_000
+        )
         raw["books"][0]["ledger"]["entries"][0]["postings"][0]["amount"] = 10_000_000.0
         assert "postings[0].amount: must be a decimal number" in str(refused(raw, program))
 
@@ -375,7 +375,7 @@ class TestRefused:
         monkeypatch.setattr(finance_document, "FINANCE_SCHEMA_VERSION", 2)
         monkeypatch.setattr(finance_document, "_MIGRATIONS", {1: rename})
         text = json.dumps(raw)
-        assert loads_finance(text, program)["lebak"] == busy()[1]
+        assert finance_document.loads(text, program)["lebak"] == busy()[1]
 
     def test_entry_that_breaks_the_replay(self) -> None:
         program, raw = document()
@@ -444,7 +444,7 @@ class TestRefused:
         raw["books"].append(raw["books"][0])
         assert "books[1].id: duplicate ID 'lebak'" in str(refused(raw, program))
         with pytest.raises(DocumentError, match="one book per cluster"):
-            dumps_finance([make_book(), make_book()])
+            finance_document.dumps([make_book(), make_book()])
 
     def test_loading_changes_nothing(self, tmp_path: Path) -> None:
         program, raw = document()
@@ -454,14 +454,14 @@ class TestRefused:
         cluster = program.clusters["lebak"]
         history, coops = cluster.lifecycle.history, cluster.cooperatives.ids()
         with pytest.raises(DocumentError, match=r"bad\.json"):
-            load_finance(path, program)
+            finance_document.load(path, program)
         assert cluster.lifecycle.history == history
         assert cluster.cooperatives.ids() == coops
         assert path.read_text(encoding="utf-8") == json.dumps(raw)
 
     def test_missing_file(self, tmp_path: Path) -> None:
         with pytest.raises(DocumentError, match="cannot read the file"):
-            load_finance(tmp_path / "none.json", make_program())
+            finance_document.load(tmp_path / "none.json", make_program())
 
 
 # -- writing -------------------------------------------------------------------------------------
@@ -471,23 +471,23 @@ class TestWriting:
     def test_refuses_what_is_not_a_book(self) -> None:
         for bad in ("book", [], [make_book(), "x"], 3):
             with pytest.raises(DocumentError):
-                dumps_finance(bad)  # type: ignore[arg-type]
+                finance_document.dumps(bad)  # type: ignore[arg-type]
 
     def test_refuses_books_of_two_programs(self) -> None:
         other = Finance("serang", "other")
         with pytest.raises(DocumentError, match="books of one program"):
-            dumps_finance([make_book(), other])
+            finance_document.dumps([make_book(), other])
 
     def test_refuses_a_book_the_program_would_not_load(self) -> None:
         with pytest.raises(DocumentError, match="has no cluster 'serang'"):
-            dumps_finance(Finance("serang", PROGRAM), program=make_program())
+            finance_document.dumps(Finance("serang", PROGRAM), program=make_program())
 
     def test_old_file_intact_when_the_write_fails(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         program, book = busy()
         path = tmp_path / "km.finance.json"
-        save_finance(make_book(), path)
+        finance_document.save(make_book(), path)
         before = path.read_bytes()
 
         def broken(src: object, dst: object) -> None:
@@ -495,10 +495,27 @@ class TestWriting:
 
         monkeypatch.setattr(os, "replace", broken)
         with pytest.raises((OSError, DocumentError), match="No space"):
-            save_finance(book, path)
+            finance_document.save(book, path)
         monkeypatch.undo()
         with pytest.raises(DocumentError):
-            save_finance(Finance("serang", PROGRAM), path, program=program)
+            finance_document.save(Finance("serang", PROGRAM), path, program=program)
         assert path.read_bytes() == before
         assert sorted(p.name for p in tmp_path.iterdir()) == ["km.finance.json"]
-        assert loads_finance(before, program)["lebak"] == make_book()
+        assert finance_document.loads(before, program)["lebak"] == make_book()
+
+
+class TestDeprecatedNames:
+    @pytest.mark.parametrize("verb", ["dumps", "loads", "save", "load"])
+    def test_old_verbs_warn_and_name_the_new_one(self, verb: str) -> None:
+        import klaster.finance
+
+        with pytest.warns(DeprecationWarning, match=f"use klaster.finance.{verb}$"):
+            old = getattr(klaster.finance, f"{verb}_finance")
+        assert old is getattr(klaster.finance, verb)
+
+    def test_old_verbs_work(self) -> None:
+        import klaster.finance
+
+        with pytest.warns(DeprecationWarning, match="dumps_finance"):
+            text = klaster.finance.dumps_finance(make_book())
+        assert text == klaster.finance.dumps(make_book())

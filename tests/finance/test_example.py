@@ -47,7 +47,7 @@ class TestLebakExample:
         assert len(cluster.members) == 324
         assert len(cluster.groups) == 32
         assert len(cluster.cooperatives) == 3
-        statuses = {s.status for s in book._by_number}
+        statuses = {s.status for s in book.derived.by_number}
         assert {
             LoanStatus.REPAID,
             LoanStatus.WRITTEN_OFF,
@@ -55,6 +55,6 @@ class TestLebakExample:
         } <= statuses
         assert book.restructurings
         # Loans disbursed after the exit are the cooperative's: the same ledger goes on.
-        later = [s for s in book._by_number if s.loan.disbursed_on > sim.handover[0].on]
+        later = [s for s in book.derived.by_number if s.loan.disbursed_on > sim.handover[0].on]
         assert later
         assert book.holder_of(later[0].loan.fund_id).id == "kopsyah-lebak"

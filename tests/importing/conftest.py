@@ -11,11 +11,11 @@ from typing import Literal
 import pytest
 
 import klaster
+import klaster.observations
 from klaster import Program
 from klaster.catalogue.variable import Variable
 from klaster.importing import ImportMapping, parse_mapping
 from klaster.observations.core_variables import variable_catalogue
-from klaster.observations.sidecar import load_observations
 from klaster.observations.values import Observations
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -85,7 +85,7 @@ def program(bantaeng_file: Path) -> Program:
 @pytest.fixture
 def observations(program: Program) -> Observations:
     path = EXAMPLES / "data" / "bantaeng.observations.jsonl"
-    return load_observations(path, program, catalogue())
+    return klaster.observations.load(path, program, catalogue())
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import klaster
-from klaster import Aggregation, Label, Level, Operator, ReadinessCriterion
+from klaster import Label
+from klaster.catalogue import Aggregation, Level, Operator, ReadinessCriterion
 from klaster.catalogue.formula import FormulaError, parse
 from klaster.measurement.aggregate import aggregate, aggregate_ratio
 from klaster.measurement.evaluate import Evaluator, Kind, infer_kind

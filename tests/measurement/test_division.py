@@ -11,7 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from klaster.catalogue.formula import parse
-from klaster.measurement._backends.python.fixedpoint import NUMBER, Evaluation, Scaled, unscale
+from klaster.measurement._backends.python.fixedpoint import NUMBER, Scaled, unscale
+from klaster.measurement._backends.python.formulas import Execution
+from klaster.measurement.compiler import Kind, compile_formula
 from klaster.measurement.evaluate import DIVISION_SCALE, Evaluator, divide, quotient
 
 D = Decimal
@@ -60,16 +62,17 @@ class TestEvaluator:
 
 
 class _Source:
-    """Scaled columns for fixed-point evaluation, as a frame gives them."""
+    """Scaled columns for the pure-Python backend, as a frame gives them."""
 
     def __init__(self, columns: dict[str, Scaled], baseline: _Source | None, length: int) -> None:
         self.columns, self.before, self.length = columns, baseline, length
 
-    def scaled(self, code: str) -> Scaled:
-        return self.columns[code]
-
-    def baseline(self) -> _Source | None:
-        return self.before
+    def load(self, code: str, kind: Kind, baseline: bool) -> Scaled:
+        if not baseline:
+            return self.columns[code]
+        if self.before is None:
+            return Scaled([None] * self.length, 0, 0, kind)
+        return self.before.columns[code]
 
 
 def _scaled(values: list[D | None]) -> Scaled:
@@ -104,7 +107,8 @@ def test_fixed_point_gives_the_decimal_evaluators_values(
     expected = Evaluator({"a": a, "b": b}, baseline={"a": a0, "b": b0}, length=n).run(tree)
     before = _Source({"a": _scaled(a0), "b": _scaled(b0)}, None, n)
     source = _Source({"a": _scaled(a), "b": _scaled(b)}, before, n)
-    found = Evaluation({}).run(tree, source)
+    op = compile_formula(tree, {"a": Kind.NUMBER, "b": Kind.NUMBER})
+    found = Execution(source).run(op)
     values = [None if v is None else unscale(v, found.scale) for v in found.values]
     assert values == expected
 

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 import klaster
-from klaster import Aggregation, Direction, Indicator, Label, Level
+import klaster.plugins
+from klaster import Label
+from klaster.catalogue import Aggregation, Direction, Indicator, Level
 from klaster.catalogue.formula import FormulaError
 from klaster.measurement.core_criteria import cluster_exit_criteria, core_criteria
 from klaster.measurement.engine import DIMENSIONS, Measurement
@@ -32,7 +34,7 @@ D = Decimal
 @pytest.fixture(scope="module")
 def engine() -> Measurement:
     program = klaster.load(DATA)
-    host = klaster.get_host()
+    host = klaster.plugins.get_host()
     obs = Observations(program, variable_catalogue(host))
     obs.add_round(Round("bl", "bantaeng", "baseline", "2011-06-15"))
     obs.add_round(Round("el", "bantaeng", "endline", "2014-03-01"))
@@ -232,7 +234,7 @@ def _fresh() -> Measurement:
 
 class TestReadiness:
     def test_cluster_criteria_read_cluster_figures(self, engine: Measurement) -> None:
-        criteria = klaster.get_host().readiness_criteria(sector="umkm", level="cluster")
+        criteria = klaster.plugins.get_host().readiness_criteria(sector="umkm", level="cluster")
         (result,) = engine.readiness(AllOf(criteria), "el")
         (line,) = result.results
         assert line.round_id == "el"
@@ -241,7 +243,7 @@ class TestReadiness:
         )
 
     def test_group_and_member_levels(self, engine: Measurement) -> None:
-        host = klaster.get_host()
+        host = klaster.plugins.get_host()
         groups = engine.readiness(AllOf(host.readiness_criteria("umkm", "group")), "el", "group")
         assert len(groups) == 34
         members = engine.readiness(
@@ -257,7 +259,7 @@ class TestReadiness:
         cluster = engine.program.clusters["bantaeng"]
         cluster.lifecycle._history.pop()  # back to strengthening, for this test only
         cluster.lifecycle.__attrs_post_init__()
-        criteria = klaster.get_host().readiness_criteria(sector="umkm", level="cluster")
+        criteria = klaster.plugins.get_host().readiness_criteria(sector="umkm", level="cluster")
         change = cluster.advance(
             dt.date(2014, 3, 25),
             reason="closing workshop",

@@ -11,12 +11,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import klaster
+import klaster.plugins
 from klaster.catalogue.indicator import Aggregation
-from klaster.measurement import Measurement, Observations, Results, Round, variable_catalogue
+from klaster.measurement import Measurement, Results
 from klaster.measurement._backends.figures import ratio_columns, sum_columns
 from klaster.measurement._backends.python.fixedpoint import unscale
 from klaster.measurement.aggregate import ratio_figure, total_figure
 from klaster.measurement.na import NotAvailable
+from klaster.observations import Observations, Round, variable_catalogue
 
 DATA = Path(__file__).resolve().parents[2] / "examples" / "data" / "bantaeng.json"
 D = Decimal
@@ -25,7 +27,7 @@ D = Decimal
 @pytest.fixture(scope="module")
 def results() -> Results:
     program = klaster.load(DATA)
-    host = klaster.get_host()
+    host = klaster.plugins.get_host()
     obs = Observations(program, variable_catalogue(host))
     rng = random.Random(3)
     for round_id, kind, on in (("bl", "baseline", "2011-06-15"), ("el", "endline", "2014-03-01")):

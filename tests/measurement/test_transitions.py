@@ -17,17 +17,15 @@ from klaster.measurement import (
     CibestConfig,
     MaterialLine,
     Measurement,
-    Observations,
     PovertyLines,
     Quadrant,
-    Round,
     cibest_transitions,
-    core_variables,
     place_households,
     spiritual_score,
 )
 from klaster.measurement.na import NotAvailable
 from klaster.measurement.transitions import TransitionTable
+from klaster.observations import Observations, Round, core_variables
 from klaster.observations.core_variables import CIBEST_ITEMS
 
 DATA = Path(__file__).resolve().parents[2] / "examples" / "data" / "bantaeng.json"

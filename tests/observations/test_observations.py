@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
+import klaster.observations
 from klaster import (
     Cluster,
     ClusterSector,
@@ -46,11 +47,7 @@ from klaster.observations.core_variables import (
     core_variables,
 )
 from klaster.observations.rounds import Round, RoundKind, check_round, ordered
-from klaster.observations.sidecar import (
-    SIDECAR_SCHEMA_VERSION,
-    load_observations,
-    save_observations,
-)
+from klaster.observations.sidecar import SIDECAR_SCHEMA_VERSION
 from klaster.observations.values import Observations
 
 D = dt.date
@@ -320,7 +317,7 @@ class TestCoreVariables:
         assert income.minimum == Decimal(0)
 
     def test_no_clash_with_builtin_sector_variables(self) -> None:
-        from klaster.plugins.host import get_host
+        from klaster.plugins import get_host
 
         plugin_codes = {v.code for v in get_host().variables()}
         assert not plugin_codes & set(core_variables())
@@ -875,8 +872,8 @@ class TestSidecar:
     def test_round_trip(self, tmp_path: Path) -> None:
         obs = full_store()
         path = tmp_path / "km.observations.jsonl"
-        save_observations(obs, path)
-        back = load_observations(path, PROGRAM, CATALOGUE)
+        klaster.observations.save(obs, path)
+        back = klaster.observations.load(path, PROGRAM, CATALOGUE)
         assert back == obs
         assert snapshot(back) == snapshot(obs)
         assert back.rounds() == obs.rounds()
@@ -887,7 +884,7 @@ class TestSidecar:
 
     def test_format(self, tmp_path: Path) -> None:
         path = tmp_path / "obs.jsonl"
-        save_observations(full_store(), path)
+        klaster.observations.save(full_store(), path)
         lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
         header = lines[0]
         assert (header["klaster"], header["schema_version"]) == ("observations", 1)
@@ -912,14 +909,14 @@ class TestSidecar:
         obs = new_store()
         obs.record_many("btg-bl", rows)
         path = tmp_path_factory.mktemp("sidecar") / "obs.jsonl"
-        save_observations(obs, path)
-        assert load_observations(path, PROGRAM, CATALOGUE) == obs
+        klaster.observations.save(obs, path)
+        assert klaster.observations.load(path, PROGRAM, CATALOGUE) == obs
 
     def test_atomic_write_keeps_the_old_file(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         path = tmp_path / "obs.jsonl"
-        save_observations(new_store(), path)
+        klaster.observations.save(new_store(), path)
         old = path.read_bytes()
 
         def broken(*_args: object) -> None:
@@ -927,7 +924,7 @@ class TestSidecar:
 
         monkeypatch.setattr(os, "replace", broken)
         with pytest.raises(DocumentError, match="disk full"):
-            save_observations(full_store(), path)
+            klaster.observations.save(full_store(), path)
         assert path.read_bytes() == old
         assert list(tmp_path.iterdir()) == [path]
 
@@ -935,13 +932,13 @@ class TestSidecar:
         obs = Observations(PROGRAM)
         obs.add_round(rounds()[0])
         obs.record("btg-bl", "M-1", {"monthly_income": 1})
-        save_observations(obs, tmp_path / "o.jsonl")
-        assert load_observations(tmp_path / "o.jsonl", PROGRAM) == obs
+        klaster.observations.save(obs, tmp_path / "o.jsonl")
+        assert klaster.observations.load(tmp_path / "o.jsonl", PROGRAM) == obs
 
 
 def _lines(tmp_path: Path) -> tuple[Path, list[str]]:
     path = tmp_path / "obs.jsonl"
-    save_observations(full_store(), path)
+    klaster.observations.save(full_store(), path)
     return path, path.read_text(encoding="utf-8").splitlines()
 
 
@@ -959,7 +956,7 @@ class TestSidecarBadFiles:
     ) -> None:
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         with pytest.raises(DocumentError, match=match) as caught:
-            load_observations(path, PROGRAM, CATALOGUE)
+            klaster.observations.load(path, PROGRAM, CATALOGUE)
         if line is not None:
             assert f"line {line}" in str(caught.value)
         assert str(path) in str(caught.value)
@@ -981,11 +978,11 @@ class TestSidecarBadFiles:
         path = tmp_path / "obs.jsonl"
         path.write_bytes(b"\xff\xfe{}")
         with pytest.raises(DocumentError, match="UTF-8"):
-            load_observations(path, PROGRAM, CATALOGUE)
+            klaster.observations.load(path, PROGRAM, CATALOGUE)
 
     def test_missing_file(self, tmp_path: Path) -> None:
         with pytest.raises(DocumentError, match="cannot read"):
-            load_observations(tmp_path / "none.jsonl", PROGRAM, CATALOGUE)
+            klaster.observations.load(tmp_path / "none.jsonl", PROGRAM, CATALOGUE)
 
     def test_header_problems(self, tmp_path: Path) -> None:
         path, lines = _lines(tmp_path)
@@ -1017,7 +1014,7 @@ class TestSidecarBadFiles:
         header = json.loads(lines[0])
         path.write_text(json.dumps({**header, "schema_version": version}) + "\n", "utf-8")
         with pytest.raises(SchemaVersionError, match="upgrade" if version == 2 else "damaged"):
-            load_observations(path, PROGRAM, CATALOGUE)
+            klaster.observations.load(path, PROGRAM, CATALOGUE)
         assert SIDECAR_SCHEMA_VERSION == 1
 
     @pytest.mark.parametrize(
@@ -1090,5 +1087,32 @@ class TestSidecarBadFiles:
         path, lines = _lines(tmp_path)
         path.write_text("\n".join(lines[:-1]), encoding="utf-8")
         with pytest.raises(DocumentError):
-            load_observations(path, PROGRAM, CATALOGUE)
+            klaster.observations.load(path, PROGRAM, CATALOGUE)
         assert snapshot(obs) == before
+
+
+class TestSidecarVerbs:
+    def test_dumps_and_loads(self, tmp_path: Path) -> None:
+        obs = full_store()
+        text = klaster.observations.dumps(obs)
+        assert klaster.observations.loads(text, PROGRAM, CATALOGUE) == obs
+        assert klaster.observations.loads(text.encode("utf-8"), PROGRAM, CATALOGUE) == obs
+        klaster.observations.save(obs, tmp_path / "o.jsonl")
+        assert (tmp_path / "o.jsonl").read_text("utf-8") == text
+
+    def test_loads_names_its_source(self) -> None:
+        text = klaster.observations.dumps(full_store())
+        with pytest.raises(DocumentError, match=r"survey\.jsonl line 1"):
+            klaster.observations.loads(
+                text.replace('"km"', '"other"', 1), PROGRAM, source="survey.jsonl"
+            )
+        with pytest.raises(DocumentError, match="not UTF-8"):
+            klaster.observations.loads(b"\xff", PROGRAM)
+
+    def test_old_names_warn(self, tmp_path: Path) -> None:
+        obs = full_store()
+        path = tmp_path / "o.jsonl"
+        with pytest.warns(DeprecationWarning, match="klaster.observations.save"):
+            klaster.observations.save_observations(obs, path)
+        with pytest.warns(DeprecationWarning, match="klaster.observations.load"):
+            assert klaster.observations.load_observations(path, PROGRAM, CATALOGUE) == obs

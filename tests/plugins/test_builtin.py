@@ -13,7 +13,7 @@ import klaster_sectors.farming
 import klaster_sectors.livestock
 import klaster_sectors.umkm
 from klaster.catalogue.variable import ValueType
-from klaster.plugins.host import PluginHost
+from klaster.plugins import PluginHost
 from klaster.testing.plugins import check_plugin, isolated_host
 
 BUILTINS = [klaster_sectors.umkm, klaster_sectors.farming, klaster_sectors.livestock]

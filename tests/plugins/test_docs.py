@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+import klaster.plugins
 import klaster.plugins.hookspecs
-import klaster.plugins.host
+import klaster.testing.catalogue_strategies
 import klaster.testing.plugins
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "plugins.md"
@@ -62,14 +63,17 @@ class TestPluginDocs:
     @pytest.mark.parametrize(
         "name",
         [
-            klaster.plugins.host.ENV_ONLY,
-            klaster.plugins.host.ENV_DISABLE,
-            klaster.plugins.host.ENV_STRICT,
+            klaster.plugins.ENV_ONLY,
+            klaster.plugins.ENV_DISABLE,
+            klaster.plugins.ENV_STRICT,
         ],
     )
     def test_environment_variables(self, name: str) -> None:
         assert f"`{name}=" in TEXT
 
-    @pytest.mark.parametrize("name", klaster.testing.plugins.__all__)
+    @pytest.mark.parametrize(
+        "name",
+        [*klaster.testing.plugins.__all__, *klaster.testing.catalogue_strategies.__all__],
+    )
     def test_test_kit(self, name: str) -> None:
         assert f"`{name}(" in TEXT or f"`{name}`" in TEXT

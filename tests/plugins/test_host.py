@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import klaster
+import klaster.plugins
 from klaster.catalogue.indicator import Indicator
 from klaster.catalogue.sector import Sector
 from klaster.catalogue.variable import Level, ValueType, Variable
@@ -23,11 +24,11 @@ from klaster.errors import NotFoundError, PluginError, ValidationError
 from klaster.label import Label
 from klaster.model.group import Group
 from klaster.model.member import Member
+from klaster.plugins import PluginHost, StaticPlugin, get_host
 from klaster.plugins.hookspecs import hookimpl
-from klaster.plugins.host import PluginHost, get_host, list_plugins, plugins_json
 from klaster.plugins.info import PluginStatus, PluginWarning
 from klaster.plugins.sectorfile import SectorData
-from klaster.testing.plugins import StaticPlugin, isolated_host, registered
+from klaster.testing.plugins import isolated_host, registered
 
 BUILTIN = {"farming", "livestock", "umkm"}
 L = Label("Contoh", "Example")
@@ -310,7 +311,7 @@ class TestRegistration:
         host = isolated_host()
         info = host.register(fish, "fish")
         assert info.status is PluginStatus.LOADED
-        assert info.source == "klaster.testing.plugins.StaticPlugin"
+        assert info.source == "klaster.plugins.sectorfile.StaticPlugin"
         assert [s.code for s in host.sectors()] == ["fish"]
         host.unregister("fish")
         assert host.sectors() == ()
@@ -366,14 +367,14 @@ class TestRegistration:
 class TestListing:
     def test_default_host_is_shared_and_lists_builtins(self) -> None:
         assert get_host() is get_host()
-        infos = {i.name: i for i in list_plugins()}
+        infos = {i.name: i for i in get_host().plugins()}
         assert infos.keys() >= BUILTIN
         umkm = infos["umkm"]
         assert (umkm.distribution, umkm.source) == ("klaster", "klaster_sectors.umkm")
         assert "klaster_validate_member" in umkm.hooks
 
     def test_json(self) -> None:
-        listed = plugins_json()
+        listed = [info.to_dict() for info in get_host().plugins()]
         assert json.loads(json.dumps(listed)) == listed
         (umkm,) = [p for p in listed if p["name"] == "umkm"]
         assert umkm["status"] == "loaded"
@@ -431,11 +432,11 @@ class TestEnvironment:
         code = textwrap.dedent(
             """
             import sys
-            import klaster, klaster.plugins.host, klaster.plugins.hookspecs
+            import klaster, klaster.plugins, klaster.plugins.hookspecs
             def sectors_loaded():
                 return sorted(m for m in sys.modules if m.startswith("klaster_sectors"))
             assert sectors_loaded() == [], sectors_loaded()
-            host = klaster.plugins.host.get_host()
+            host = klaster.plugins.get_host()
             assert not host.loaded and sectors_loaded() == []
             codes = {s.code for s in host.sectors()}
             assert host.loaded and {"umkm", "farming", "livestock"} <= codes, codes
@@ -575,7 +576,7 @@ class TestProgramCheck:
         return program
 
     def test_problems_are_located(self) -> None:
-        problems = klaster.get_host().validate_program(self._program())
+        problems = klaster.plugins.get_host().validate_program(self._program())
         assert any(p.startswith("clusters[0].sectors[1].sector:") for p in problems)
         assert any(
             p.startswith("clusters[0].members[0]: business_type:") and "spaceships" in p
@@ -585,10 +586,10 @@ class TestProgramCheck:
 
     def test_check_raises_with_every_problem(self) -> None:
         with pytest.raises(klaster.ValidationError) as info:
-            klaster.get_host().check_program(self._program())
+            klaster.plugins.get_host().check_program(self._program())
         assert "fisheries" in str(info.value)
         assert "spaceships" in str(info.value)
 
     def test_bundled_example_passes(self) -> None:
         data = Path(__file__).resolve().parents[2] / "examples" / "data" / "bantaeng.json"
-        assert klaster.get_host().validate_program(klaster.load(data)) == ()
+        assert klaster.plugins.get_host().validate_program(klaster.load(data)) == ()

@@ -11,11 +11,11 @@ from klaster.catalogue.variable import Level, ValueType, Variable
 from klaster.errors import PluginError
 from klaster.label import Label
 from klaster.model.member import Member
+from klaster.plugins import StaticPlugin
 from klaster.plugins.hookspecs import hookimpl
 from klaster.plugins.info import PluginStatus, PluginWarning
 from klaster.plugins.sectorfile import SectorData
 from klaster.testing.plugins import (
-    StaticPlugin,
     check_plugin,
     isolated_host,
     plugin_problems,

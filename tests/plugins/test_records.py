@@ -17,7 +17,7 @@ from klaster.catalogue.variable import Category, Level, Variable
 from klaster.errors import DocumentError, KlasterError, ValidationError
 from klaster.label import Label
 from klaster.plugins.sectorfile import SectorData, read_sector_toml
-from klaster.testing.plugins import sector_data
+from klaster.testing.catalogue_strategies import sector_data
 
 L = Label("Contoh", "Example")
 

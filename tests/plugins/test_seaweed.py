@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from klaster.plugins.host import PluginHost
+from klaster.plugins import PluginHost
 from klaster.plugins.info import PluginStatus
 from klaster.testing.plugins import check_plugin
 

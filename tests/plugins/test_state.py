@@ -16,10 +16,11 @@ from hypothesis.stateful import (
     rule,
 )
 
-from klaster.plugins.host import PluginHost
+from klaster.plugins import PluginHost, StaticPlugin
 from klaster.plugins.info import PluginStatus, PluginWarning
 from klaster.plugins.sectorfile import SectorData
-from klaster.testing.plugins import StaticPlugin, isolated_host, sector_data
+from klaster.testing.catalogue_strategies import sector_data
+from klaster.testing.plugins import isolated_host
 
 
 class PluginSet(RuleBasedStateMachine):

@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from klaster import Member
 from klaster.importing.batch import ImportBatch, NewMember, ObservationBlock
-from klaster.store import Store, _imports
+from klaster.store import Store, _import_values
 
 
 def batch(rows: int, members: int) -> ImportBatch:
@@ -43,7 +43,7 @@ def batch(rows: int, members: int) -> ImportBatch:
 
 def main(argv: list[str]) -> int:
     path, rows, members, hold = argv[1], int(argv[2]), int(argv[3]), float(argv[4])
-    _imports._CHUNK = 500  # many small steps: many places to be killed at
+    _import_values._CHUNK = 500  # many small steps: many places to be killed at
     work = batch(rows, members)
     held = False
 

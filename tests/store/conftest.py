@@ -13,11 +13,12 @@ from types import ModuleType
 import pytest
 
 import klaster
+import klaster.observations
 from klaster import (
     Program,
 )
 from klaster.catalogue.variable import Variable
-from klaster.measurement import Observations, Round, load_observations, variable_catalogue
+from klaster.observations import Observations, Round, variable_catalogue
 from klaster.testing.samples import SAMPLE_SECRETS, sample_program
 
 D = dt.date
@@ -58,7 +59,9 @@ def small_observations(program: Program) -> Observations:
 def bantaeng_example() -> tuple[Program, Observations]:
     """The bundled Bantaeng program and its surveys."""
     program = klaster.load(EXAMPLES / "data" / "bantaeng.json")
-    obs = load_observations(EXAMPLES / "data" / "bantaeng.observations.jsonl", program, catalogue())
+    obs = klaster.observations.load(
+        EXAMPLES / "data" / "bantaeng.observations.jsonl", program, catalogue()
+    )
     return program, obs
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from klaster import KlasterError, Program, StoreBusyError, StoreError, ValidationError
-from klaster.measurement import Observations, Round
+from klaster.observations import Observations, Round
 from klaster.store import Store
 from klaster.store._connection import store_error
 
@@ -142,5 +142,5 @@ class TestMismatches:
             Store.create(store_path, program, observations=observations) as store,
             pytest.raises(StoreError, match="variable 'group_active', which is not in the"),
         ):
-            store.load_observations([v for v in observations.variables.values()
-                                     if v.code != "group_active"])  # fmt: skip
+            store.load_observations(variables=[v for v in observations.variables.values()
+                                               if v.code != "group_active"])  # fmt: skip

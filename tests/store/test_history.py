@@ -24,7 +24,7 @@ from klaster import (
     StoreError,
 )
 from klaster.importing.batch import ImportBatch, ObservationBlock
-from klaster.measurement import Observations, Round
+from klaster.observations import Observations, Round
 from klaster.store import Store
 
 D = dt.date

@@ -25,7 +25,7 @@ from hypothesis.stateful import (
 from klaster import ImportDataError, Member, Program
 from klaster.catalogue.variable import Variable
 from klaster.importing.batch import ImportBatch, NewMember, ObservationBlock
-from klaster.measurement import Observations, Round, core_variables
+from klaster.observations import Observations, Round, core_variables
 from klaster.store import ImportSummary, Store
 from klaster.store._values import BadValue, encode
 
@@ -90,7 +90,7 @@ class TestApply:
         expected = Observations(loaded)
         expected.add_round(BASELINE)
         expected.record_columns("btg-bl", ["BTG-4", "BTG-1", "BTG-5"], batch.blocks[0].values)
-        assert store.load_observations(core_variables(), program=loaded) == expected
+        assert store.load_observations(loaded, core_variables()) == expected
         assert store.known_submissions(["u-4", "s-BTG-1", "nope"]) == {"u-4", "s-BTG-1"}
 
     def test_same_file_twice_changes_nothing(self, store: Store) -> None:
@@ -304,7 +304,7 @@ def test_imports_follow_the_model(make_program: Callable[[], Program]) -> None:
 
         @invariant()
         def same_as_the_model(self) -> None:
-            loaded = self.store.load_observations(core_variables(), program=self.program)
+            loaded = self.store.load_observations(self.program, core_variables())
             assert loaded == self.model
             asked = [f"sub-{i}" for i in range(self.sent + 2)]
             assert self.store.known_submissions(asked) == self.known

@@ -25,7 +25,7 @@ from klaster import (
     StoreBusyError,
     StoreError,
 )
-from klaster.measurement import Round
+from klaster.observations import Round
 from klaster.store import Store
 
 WORKER = Path(__file__).with_name("_worker.py")

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 import klaster
 from klaster import Member, NotFoundError, Phase, Program
 from klaster.catalogue.variable import Variable
-from klaster.measurement import Observations, Round
+from klaster.observations import Observations, Round
 from klaster.store import ClusterStatus, Store
 from klaster.testing import strategies as kst
 
@@ -47,7 +47,21 @@ class TestProgram:
         program, obs = bantaeng
         with Store.create(store_path, program, observations=obs) as store:
             assert klaster.dumps(store.load_program()) == klaster.dumps(program)
-            assert store.load_observations(variables) == obs
+            assert store.load_observations(variables=variables) == obs
+            assert store.load_observations(program, variables) == obs
+
+    def test_catalogue_first_is_deprecated(
+        self,
+        store_path: Path,
+        bantaeng: tuple[Program, Observations],
+        variables: dict[str, Variable],
+    ) -> None:
+        program, obs = bantaeng
+        with (
+            Store.create(store_path, program, observations=obs) as store,
+            pytest.warns(DeprecationWarning, match="load_observations\\(variables=...\\)"),
+        ):
+            assert store.load_observations(variables) == obs  # type: ignore[arg-type]
 
     @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(program=kst.programs(max_clusters=3))
@@ -147,7 +161,7 @@ class TestObservations:
             tempfile.TemporaryDirectory() as folder,
             Store.create(Path(folder) / "p.klaster", program, observations=obs) as store,
         ):
-            assert store.load_observations(variables) == obs
+            assert store.load_observations(variables=variables) == obs
 
 
 class TestFinance:

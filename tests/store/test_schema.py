@@ -10,11 +10,11 @@ import pytest
 
 import klaster
 from klaster import Program, SchemaVersionError, StoreError
-from klaster.measurement import Observations
+from klaster.observations import Observations
 from klaster.store import STORE_SCHEMA_VERSION, Store, _schema
 
 # The schema of version 1. If this test fails, the tables changed: bump STORE_SCHEMA_VERSION,
-# add the migration from the previous version to _schema._MIGRATIONS, then update the digest.
+# add the migration from the previous version to _schema.MIGRATIONS, then update the digest.
 SCHEMA_V1_SHA256 = "34b9046b5e2968568b6707e8d54cef188b2b1aea9efe7f7c96bc32b61208334c"
 
 
@@ -69,7 +69,7 @@ class TestMigration:
     def future(self, monkeypatch: pytest.MonkeyPatch, step: _schema.Migration) -> None:
         """Pretend this klaster writes version 2, reached from version 1 by ``step``."""
         monkeypatch.setattr(_schema, "STORE_SCHEMA_VERSION", 2)
-        monkeypatch.setattr(_schema, "_MIGRATIONS", {1: step})
+        monkeypatch.setattr(_schema, "MIGRATIONS", {1: step})
 
     def test_older_store_is_migrated_on_open(
         self, store_path: Path, program: Program, monkeypatch: pytest.MonkeyPatch

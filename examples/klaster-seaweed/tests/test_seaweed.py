@@ -7,7 +7,7 @@ import importlib.metadata
 import klaster_seaweed
 import pytest
 
-from klaster.plugins.host import PluginHost
+from klaster.plugins import PluginHost
 from klaster.testing.plugins import check_plugin, isolated_host
 
 

@@ -123,7 +123,7 @@ def to_date(value: _dt.date | str) -> _dt.date:
     """
     if isinstance(value, str):
         try:
-            return _parse_date(value)
+            return parse_date(value)
         except ValueError:
             pass
     return value  # type: ignore[return-value]
@@ -134,18 +134,24 @@ def to_optional_date(value: _dt.date | str | None) -> _dt.date | None:
     return None if value is None else to_date(value)
 
 
-_DATE_CACHE: dict[str, _dt.date] = {}
+DATE_CACHE: dict[str, _dt.date] = {}
+"""ISO text → shared date object (internal; the document converter reads it first)."""
 
 
-def _parse_date(text: str) -> _dt.date:
+def parse_date(text: str) -> _dt.date:
+    """The date of ISO ``text`` (``YYYY-MM-DD``), one shared object per text (internal).
+
+    Raises:
+        ValueError: ``text`` is not an ISO date.
+    """
     # Program documents repeat a few thousand distinct dates a million times: share the objects.
-    found = _DATE_CACHE.get(text)
+    found = DATE_CACHE.get(text)
     if found is None:
         if len(text) != 10:
             raise ValueError(text)
         found = _dt.date.fromisoformat(text)
-        if len(_DATE_CACHE) < 100_000:
-            _DATE_CACHE[text] = found
+        if len(DATE_CACHE) < 100_000:
+            DATE_CACHE[text] = found
     return found
 
 

@@ -22,21 +22,29 @@ from klaster._support.validate import (
 )
 from klaster.catalogue._recordcheck import check_records, to_tuple
 from klaster.errors import ValidationError
-from klaster.label import Label, check_label, check_optional_label, to_label, to_optional_label
+from klaster.label import (
+    Label,
+    LabelledEnum,
+    check_label,
+    check_optional_label,
+    labelled,
+    to_label,
+    to_optional_label,
+)
 
 __all__ = ["Category", "Level", "ValueType", "Variable"]
 
 
-class Level(enum.StrEnum):
+class Level(LabelledEnum):
     """What a value or indicator is about: one member, a group, the cooperative, the cluster."""
 
-    MEMBER = "member"
+    MEMBER = labelled("member", "Mitra", "Member")
     """Mitra (usually a household)."""
-    GROUP = "group"
+    GROUP = labelled("group", "Kelompok", "Group")
     """Kelompok usaha."""
-    COOPERATIVE = "cooperative"
+    COOPERATIVE = labelled("cooperative", "Koperasi", "Cooperative")
     """Koperasi."""
-    CLUSTER = "cluster"
+    CLUSTER = labelled("cluster", "Klaster", "Cluster")
     """Klaster: the whole district program."""
 
 

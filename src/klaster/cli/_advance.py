@@ -19,10 +19,11 @@ from klaster.cli._inputs import parse_date
 from klaster.cli._output import Output, number, table
 
 if TYPE_CHECKING:
-    from klaster.measurement import Observations, Readiness, Rule
+    from klaster.measurement import Readiness, Rule
     from klaster.model.cluster import Cluster
     from klaster.model.lifecycle import Guard, Phase
     from klaster.model.program import Program
+    from klaster.observations import Observations
 
 NAME = "advance"
 

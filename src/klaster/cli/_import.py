@@ -13,8 +13,8 @@ from klaster.cli._output import Output, table
 
 if TYPE_CHECKING:
     from klaster.importing import ImportBatch, ImportMapping
-    from klaster.measurement import Observations
     from klaster.model.program import Program
+    from klaster.observations import Observations
     from klaster.store import Store
 
 NAME = "import"

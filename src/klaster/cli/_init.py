@@ -46,8 +46,8 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, out: Output) -> int:
     """Create the store and show what it holds."""
     from klaster.cli import _inputs, _status
-    from klaster.finance import load_finance
-    from klaster.plugins.host import get_host
+    from klaster.finance import load as load_finance
+    from klaster.plugins.default import get_host
     from klaster.store import Store
 
     target: Path = args.store

@@ -14,8 +14,8 @@ from klaster.cli._exit import CliError, ExitCode
 
 if TYPE_CHECKING:
     from klaster.catalogue.variable import Variable
-    from klaster.measurement import Observations
     from klaster.model.program import Program
+    from klaster.observations import Observations
     from klaster.store import Store
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -62,7 +62,7 @@ def open_store(path: Path, *, readonly: bool = False) -> Store:
 
 def catalogue() -> dict[str, Variable]:
     """The variable catalogue: core variables and those of the installed sector plugins."""
-    from klaster.measurement import variable_catalogue
+    from klaster.observations import variable_catalogue
 
     return variable_catalogue()
 
@@ -84,9 +84,9 @@ def sidecar_of(program_path: Path, given: Path | None) -> Path | None:
 
 def load_sidecar(path: Path, program: Program) -> Observations:
     """Read an observations sidecar of ``program``."""
-    from klaster.measurement import load_observations
+    from klaster.observations import load
 
-    return load_observations(existing(path, "an observations sidecar"), program, catalogue())
+    return load(existing(path, "an observations sidecar"), program, catalogue())
 
 
 def program_and_observations(

@@ -8,7 +8,6 @@ progress bars only on a terminal and never with ``--json`` or ``--quiet``.
 
 from __future__ import annotations
 
-import copy
 import datetime as _dt
 import enum
 import io
@@ -29,6 +28,7 @@ from rich.text import Text
 Progressed = Callable[[int, int], None]
 """``progress(done, total)``: the callback long work reports to."""
 
+_LINE_BREAKS = {0x85: "\\u0085", 0x2028: "\\u2028", 0x2029: "\\u2029"}
 _PLAIN_WIDTH = 160  # wide enough that a report table is not folded when written to a file
 
 
@@ -42,6 +42,7 @@ class Output:
         quiet: ``-q``: no notes, no progress bars (results, warnings and errors still show).
         color: ``False`` for ``--no-color``.
         debug: ``--debug``: tracebacks of internal errors.
+        emits: ``False``: :meth:`emit` writes nothing (see :meth:`muted`).
     """
 
     def __init__(
@@ -53,23 +54,31 @@ class Output:
         quiet: bool = False,
         color: bool = True,
         debug: bool = False,
+        emits: bool = True,
     ) -> None:
         self.json_mode = json_mode
         self.quiet = quiet
         self.debug = debug
+        self._color = color
         no_color = not color or bool(os.environ.get("NO_COLOR"))
         self.out = _console(stdout, no_color)
         self.err = _console(stderr, no_color)
-        self._emits = True
+        self._emits = emits
 
     def muted(self) -> Output:
         """The same streams without :meth:`emit`.
 
         For a command that shows other commands' results inside its own JSON document (``demo``).
         """
-        other = copy.copy(self)
-        other._emits = False
-        return other
+        return Output(
+            self.out.file,
+            self.err.file,
+            json_mode=self.json_mode,
+            quiet=self.quiet,
+            color=self._color,
+            debug=self.debug,
+            emits=False,
+        )
 
     # -- results -------------------------------------------------------------------------------
 
@@ -237,7 +246,10 @@ def render_text(renderable: RenderableType) -> str:
 
 def to_json(document: object, *, indent: int | None = 2) -> str:
     """JSON text of a result: exact decimals as strings, dates as ISO text, enums as values."""
-    return json.dumps(document, default=_jsonable, ensure_ascii=False, indent=indent)
+    text = json.dumps(document, default=_jsonable, ensure_ascii=False, indent=indent)
+    # Unicode line breaks JSON leaves raw (NEL, LS, PS) would split a JSON line for readers that
+    # split on them (Python's str.splitlines): escape them, as JSON allows inside strings.
+    return text.translate(_LINE_BREAKS)
 
 
 def _jsonable(value: object) -> object:

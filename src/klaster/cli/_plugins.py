@@ -24,7 +24,7 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, out: Output) -> int:
     """List the plugins of the default host; a broken plugin never hides the others."""
-    from klaster.plugins.host import get_host, plugins_json
+    from klaster.plugins.default import get_host
     from klaster.plugins.info import PluginStatus
 
     host = get_host()
@@ -34,7 +34,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
         info.name: [code for code in sectors if info.name in host.sector_plugins(code)]
         for info in infos
     }
-    documents = [{**doc, "sectors": provides.get(doc["name"], [])} for doc in plugins_json()]
+    documents = [{**i.to_dict(), "sectors": provides.get(i.name, [])} for i in infos]
     out.emit({"plugins": documents})
     rows = [
         (

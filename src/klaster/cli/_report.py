@@ -21,8 +21,9 @@ from klaster.cli._output import Output, number, render_text, table, to_json
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from klaster.measurement import Observations, Row
+    from klaster.measurement import Row
     from klaster.model.program import Program
+    from klaster.observations import Observations
 
 NAME = "report"
 FORMATS = ("text", "csv", "json")

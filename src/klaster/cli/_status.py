@@ -11,9 +11,9 @@ from klaster.cli._output import Output, table
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from klaster.measurement import Round
     from klaster.model.cluster import Cluster
     from klaster.model.lifecycle import Phase
+    from klaster.observations import Round
     from klaster.store import ClusterStatus, StoreStatus
 
 NAME = "status"

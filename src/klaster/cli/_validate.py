@@ -14,8 +14,8 @@ from klaster.cli._output import Output, table
 from klaster.errors import KlasterError
 
 if TYPE_CHECKING:
-    from klaster.measurement import Observations
     from klaster.model.program import Program
+    from klaster.observations import Observations
 
 NAME = "validate"
 
@@ -134,7 +134,7 @@ def _observed(observations: Observations) -> str:
 
 
 def _check_program(program: Program) -> list[_Check]:
-    from klaster.plugins.host import get_host
+    from klaster.plugins.default import get_host
 
     members = sum(len(c.members) for c in program.clusters)
     rules = _Check(

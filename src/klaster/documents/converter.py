@@ -13,7 +13,8 @@ exactly the same documents and build equal objects, so the result is the same, j
 Memory: a program document repeats the same few village names, sector and business codes and
 birth years a million times, and names each member again in its group spells and cooperative.
 While one cluster is read, those values are shared: one string (or int) object per value instead
-of one per occurrence (see ``_SHARED_FIELDS``). Dates are shared by ``_validate._parse_date``.
+of one per occurrence (see ``_SHARED_FIELDS``). Dates are shared by
+``klaster._support.validate.parse_date``.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from cattrs.cols import homogenous_tuple_structure_factory
 from cattrs.errors import ForbiddenExtraKeysError
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from klaster._support.validate import _DATE_CACHE, _parse_date
+from klaster._support.validate import DATE_CACHE, parse_date
 from klaster.errors import KlasterError, ValidationError
 from klaster.model.cluster import Cluster
 from klaster.model.cooperative import Cooperative
@@ -87,13 +88,13 @@ def _json_type(value: object) -> str:
 
 def _structure_date(value: Any, _type: Any) -> _dt.date:
     if type(value) is str:
-        found = _DATE_CACHE.get(value)  # the usual case: a date seen before
+        found = DATE_CACHE.get(value)  # the usual case: a date seen before
         if found is not None:
             return found
     if not isinstance(value, str):
         raise ValidationError(f"must be a date string 'YYYY-MM-DD', got {_json_type(value)}")
     try:
-        return _parse_date(value)
+        return parse_date(value)
     except ValueError:
         raise ValidationError(f"invalid date {value!r}: use 'YYYY-MM-DD'") from None
 

@@ -7,9 +7,13 @@ append-only double-entry :class:`Ledger`, the :class:`AssetRegister` and, at ind
 changes nothing. Portfolio quality (:func:`par`, :func:`repayment_rate`, :func:`write_off_ratio`,
 :func:`turnover`) and statements (:func:`fund_statement`, :func:`aging`,
 :func:`schedule_vs_actual`) are derived from the ledger. Books are saved and loaded as
-versioned JSON documents (:func:`save_finance`, :func:`load_finance`). See ``docs/finance.md``.
+versioned JSON documents with the same verbs as a program document (:func:`save`,
+:func:`load`, :func:`dumps`, :func:`loads`). See ``docs/finance.md``.
 """
 
+from typing import Any
+
+from klaster._support.aliases import moved_names
 from klaster.finance.assets import (
     Asset,
     AssetEvent,
@@ -23,10 +27,10 @@ from klaster.finance.book import Finance
 from klaster.finance.document import (
     FINANCE_DOCUMENT_KIND,
     FINANCE_SCHEMA_VERSION,
-    dumps_finance,
-    load_finance,
-    loads_finance,
-    save_finance,
+    dumps,
+    load,
+    loads,
+    save,
 )
 from klaster.finance.entry import Account, AccountKind, Entry, EntryKind, Posting
 from klaster.finance.errors import (
@@ -41,15 +45,13 @@ from klaster.finance.errors import (
     UnknownRecordError,
 )
 from klaster.finance.fund import Fund, FundSource
-from klaster.finance.handover import Handover, HandoverItem, HandoverItemKind, hand_over
+from klaster.finance.handover import Handover, HandoverItem, HandoverItemKind
+from klaster.finance.independence import hand_over
 from klaster.finance.ledger import Ledger
 from klaster.finance.loan import Loan, LoanStatus, Product, Repayment, Restructuring
 from klaster.finance.money import format_rupiah, round_rupiah, rupiah, split_evenly
 from klaster.finance.party import Party, PartyKind
 from klaster.finance.portfolio import (
-    Dimension,
-    Ratio,
-    RestructuredPolicy,
     cumulative_repayment_rate,
     on_time_repayment_rate,
     par,
@@ -58,6 +60,7 @@ from klaster.finance.portfolio import (
     write_off_ratio,
 )
 from klaster.finance.position import LoanPosition
+from klaster.finance.ratio import Dimension, Ratio, RestructuredPolicy
 from klaster.finance.savings import SavingsKind
 from klaster.finance.schedule import (
     Frequency,
@@ -131,13 +134,13 @@ __all__ = [
     "aging",
     "build_schedule",
     "cumulative_repayment_rate",
-    "dumps_finance",
+    "dumps",
     "flat_margin",
     "format_rupiah",
     "fund_statement",
     "hand_over",
-    "load_finance",
-    "loads_finance",
+    "load",
+    "loads",
     "on_time_repayment_rate",
     "par",
     "par_by",
@@ -145,9 +148,20 @@ __all__ = [
     "render_statement",
     "round_rupiah",
     "rupiah",
-    "save_finance",
+    "save",
     "schedule_vs_actual",
     "split_evenly",
     "turnover",
     "write_off_ratio",
 ]
+
+# The document verbs before the one persistence vocabulary, for one release.
+_moved = moved_names(
+    "klaster.finance",
+    {f"{verb}_finance": f"klaster.finance.{verb}" for verb in ("dumps", "loads", "save", "load")},
+)
+
+
+def __getattr__(name: str) -> Any:
+    """``dumps_finance``, ``loads_finance``, ``save_finance``, ``load_finance``: deprecated."""
+    return _moved(name)

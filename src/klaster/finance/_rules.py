@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime as _dt
 import enum
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from klaster._support.validate import enum_value
 from klaster.errors import KlasterError, ValidationError
+from klaster.finance._loanbook import BookParts
 from klaster.finance._state import LoanState, Segment, split_payment
 from klaster.finance.entry import AccountKind, Entry, EntryKind
 from klaster.finance.errors import (
@@ -29,9 +30,6 @@ from klaster.finance.errors import (
 from klaster.finance.fund import Fund, FundSource
 from klaster.finance.loan import Loan, LoanStatus, Product, Restructuring
 from klaster.finance.party import PartyKind
-
-if TYPE_CHECKING:
-    from klaster.finance.book import Finance
 
 E = TypeVar("E", bound=enum.Enum)
 Apply = Callable[[], None]
@@ -76,14 +74,14 @@ def require_after_disbursement(state: LoanState, day: _dt.date) -> None:
         )
 
 
-def remaining_margin(book: Finance, state: LoanState) -> int:
+def remaining_margin(book: BookParts, state: LoanState) -> int:
     """Margin of the schedule in force not yet covered by payments."""
-    s, seg = book._schedules, state.segment
+    s, seg = book.derived.schedules, state.segment
     total = sum(s.margin[seg.row : seg.row + seg.n])
     return total - split_payment(s, seg, 0, state.paid)[0]
 
 
-def check_new_fund(book: Finance, fund: Fund, where: str) -> None:
+def check_new_fund(book: BookParts, fund: Fund, where: str) -> None:
     """A new fund: a Fund, a new ID, and after the handover never the program's."""
     if not isinstance(fund, Fund):
         raise ValidationError(f"must be a Fund, got {type(fund).__name__}", path=where)
@@ -96,7 +94,7 @@ def check_new_fund(book: Finance, fund: Fund, where: str) -> None:
         )
 
 
-def plan(book: Finance, entry: Entry, index: int, first: int, pending: Loan | None) -> Apply:
+def plan(book: BookParts, entry: Entry, index: int, first: int, pending: Loan | None) -> Apply:
     """Check ``entry`` (to be entry ``index``, postings from ``first``); return its change."""
     where = f"entries[{index}]"
     try:
@@ -108,7 +106,7 @@ def plan(book: Finance, entry: Entry, index: int, first: int, pending: Loan | No
 
 
 def _plan(
-    book: Finance, entry: Entry, where: str, index: int, first: int, pending: Loan | None
+    book: BookParts, entry: Entry, where: str, index: int, first: int, pending: Loan | None
 ) -> Apply:
     fund = book.funds.get(entry.fund_id)
     if fund is None:
@@ -136,7 +134,7 @@ def _plan(
     if kind is EntryKind.DISBURSEMENT:
         return _plan_disbursement(book, entry, where, index, first, fund, pending)
     assert entry.loan_id is not None
-    state = book._loan(entry.loan_id)
+    state = book.derived.require(entry.loan_id, book.cluster_id)
     loan = state.loan
     where_loan = f"{where} (loan {loan.id!r})"
     if loan.fund_id != fund.id:
@@ -166,7 +164,7 @@ def _plan(
                 path=where_loan,
             )
         margin, principal = amounts[AccountKind.MARGIN_INCOME], amounts[AccountKind.LOANS]
-        expected = split_payment(book._schedules, state.segment, state.paid, total)
+        expected = split_payment(book.derived.schedules, state.segment, state.paid, total)
         if (margin, principal) != expected:
             raise LedgerError(
                 f"splits {total:,} as margin {margin:,} + principal {principal:,}; the allocation "
@@ -247,7 +245,7 @@ def _plan(
 
 
 def _plan_disbursement(
-    book: Finance,
+    book: BookParts,
     entry: Entry,
     where: str,
     index: int,
@@ -259,7 +257,7 @@ def _plan_disbursement(
     loan = pending if pending is not None else book.loans.get(entry.loan_id)
     if loan is None or loan.id != entry.loan_id:
         raise UnknownRecordError(f"no loan {entry.loan_id!r} among the loans", path=where)
-    if loan.id in book._states:
+    if loan.id in book.derived:
         raise LoanStateError(f"loan {loan.id!r} was already disbursed", path=where)
     if loan.fund_id != fund.id:
         raise LedgerError(f"loan {loan.id!r} is from fund {loan.fund_id!r}", path=where)
@@ -273,7 +271,7 @@ def _plan_disbursement(
     def disbursed() -> None:
         state = LoanState(loan, book.ledger.loan_number(loan.id))
         principal, margin = int(loan.principal), int(loan.margin)
-        row = book._schedules.add(
+        row = book.derived.schedules.add(
             principal,
             margin,
             loan.instalments,
@@ -290,22 +288,20 @@ def _plan_disbursement(
                 0, row, loan.instalments, first, index, principal + margin, entry.on.toordinal()
             )
         )
-        book._keys.add(loan)
         state.outstanding = principal
         state.positions.append(first)
-        book._states[loan.id] = state
-        book._by_number.append(state)
+        book.derived.add(state)
 
     return disbursed
 
 
-def plan_restructuring(book: Finance, record: Restructuring, r_index: int) -> Apply:
+def plan_restructuring(book: BookParts, record: Restructuring, r_index: int) -> Apply:
     """Check a restructuring against the book; return the change (a new schedule in force)."""
     where = f"restructurings[{r_index}]"
     if not isinstance(record, Restructuring):
         raise ValidationError(f"must be a Restructuring, got {type(record).__name__}", path=where)
     try:
-        state = book._loan(record.loan_id)
+        state = book.derived.require(record.loan_id, book.cluster_id)
     except KlasterError as exc:
         raise exc.at(where) from None
     loan = state.loan
@@ -336,7 +332,7 @@ def plan_restructuring(book: Finance, record: Restructuring, r_index: int) -> Ap
     def restructured() -> None:
         margin = int(record.margin)
         number = len(state.segments)
-        row = book._schedules.add(
+        row = book.derived.schedules.add(
             outstanding,
             margin,
             record.instalments,
@@ -364,7 +360,7 @@ def plan_restructuring(book: Finance, record: Restructuring, r_index: int) -> Ap
     return restructured
 
 
-def replay(book: Finance) -> None:
+def replay(book: BookParts) -> None:
     """Rebuild the derived state of ``book`` from its stored records, checking every rule."""
     ledger, records = book.ledger, book.restructurings
     pending = 0
@@ -383,7 +379,7 @@ def replay(book: Finance) -> None:
             "after_entry is past the ledger's end", path=f"restructurings[{pending}]"
         )
     for position, loan in enumerate(book.loans):
-        if loan.id not in book._states:
+        if loan.id not in book.derived:
             raise LedgerError(
                 f"loan {loan.id!r} has no disbursement entry", path=f"loans[{position}]"
             )

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable
-from typing import TYPE_CHECKING
 
-from klaster.finance._state import LoanState, Segment, days_late, due_by
+from klaster.finance._loanbook import LoanBook
+from klaster.finance._state import LoanState, days_late
 from klaster.finance.entry import Role
+from klaster.finance.ledger import Ledger
 from klaster.finance.loan import Loan, LoanStatus
-
-if TYPE_CHECKING:
-    from klaster.finance.book import Finance
 
 _DISB, _PRIN, _MARG = int(Role.DISBURSEMENT), int(Role.PRINCIPAL), int(Role.MARGIN)
 _WO, _ZAK = int(Role.WRITE_OFF), int(Role.ZAKAT)
@@ -36,31 +33,17 @@ class Snapshot:
         self.status: list[LoanStatus] = []
 
 
-def current_segment(state: LoanState, day: int) -> Segment:
-    """The schedule in force at the end of ordinal ``day``.
-
-    A restructuring made on ``day`` is in force that day; payments recorded before it (earlier
-    ledger positions) counted under the schedule it replaced.
-    """
-    found = state.segments[0]
-    for seg in state.segments:
-        if seg.day <= day:
-            found = seg
-    return found
-
-
-def take(book: Finance, on: _dt.date) -> Snapshot:
+def take(ledger: Ledger, derived: LoanBook, on: _dt.date) -> Snapshot:
     """Replay the postings dated up to ``on`` (one pass over the columns)."""
-    ledger = book.ledger
-    schedules = book._schedules
-    states: list[LoanState] = book._by_number
+    schedules = derived.schedules
+    states: list[LoanState] = derived.by_number
     end = ledger.position(on)
     count = 0
     while count < len(states) and states[count].segments[0].start < end:
         count += 1
     snap = Snapshot(on, end)
     day = on.toordinal()
-    segments = [current_segment(states[i], day) for i in range(count)]
+    segments = [states[i].segment_on(day) for i in range(count)]
     starts = [seg.start if seg.number else 0 for seg in segments]
     out = [0] * count
     paid = [0] * count
@@ -109,14 +92,3 @@ def take(book: Finance, on: _dt.date) -> Snapshot:
         snap.restructured.append(seg.number > 0)
         snap.status.append(status)
     return snap
-
-
-def due_amounts(book: Finance, snap: Snapshot) -> list[int]:
-    """Total fallen due under each loan's schedule in force by the snapshot's day."""
-    schedules = book._schedules
-    states: list[LoanState] = book._by_number
-    day = snap.on.toordinal()
-    return [due_by(schedules, current_segment(states[i], day), day) for i in range(len(snap.loans))]
-
-
-KeyFn = Callable[[Loan], str | None]

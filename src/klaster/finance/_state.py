@@ -139,7 +139,20 @@ class LoanState:
 
     @property
     def segment(self) -> Segment:
+        """The latest schedule in force."""
         return self.segments[-1]
+
+    def segment_on(self, day: int) -> Segment:
+        """The schedule in force at the end of ordinal ``day``.
+
+        A restructuring made on ``day`` is in force that day; payments recorded before it (earlier
+        ledger positions) counted under the schedule it replaced.
+        """
+        found = self.segments[0]
+        for seg in self.segments:
+            if seg.day <= day:
+                found = seg
+        return found
 
 
 def split_payment(s: Schedules, seg: Segment, paid: int, amount: int) -> tuple[int, int]:

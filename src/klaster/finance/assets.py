@@ -36,7 +36,8 @@ from klaster.errors import ValidationError
 from klaster.finance.errors import DateOrderError, UnknownRecordError
 from klaster.finance.money import check_rupiah, to_rupiah
 from klaster.finance.party import Party, PartyKind
-from klaster.model.records import Records
+from klaster.label import LabelledEnum, labelled
+from klaster.model.records import Records, put_record
 
 __all__ = [
     "Asset",
@@ -49,74 +50,40 @@ __all__ = [
 ]
 
 
-class AssetKind(enum.StrEnum):
+class AssetKind(LabelledEnum):
     """What an asset is."""
 
-    LIVESTOCK = "livestock"
+    LIVESTOCK = labelled("livestock", "Ternak", "Livestock")
     """Ternak: goats, sheep, cattle (a lot of ``quantity`` head)."""
-    EQUIPMENT = "equipment"
+    EQUIPMENT = labelled("equipment", "Peralatan", "Equipment")
     """Peralatan: machines, tools, boats."""
-    BUILDING = "building"
+    BUILDING = labelled("building", "Bangunan", "Buildings")
     """Bangunan: sheds, kiosks, warehouses."""
-    STOCK = "stock"
+    STOCK = labelled("stock", "Persediaan", "Stock")
     """Persediaan: seed, feed, goods for sale."""
-    CASH = "cash"
+    CASH = labelled("cash", "Kas di luar dana", "Cash outside funds")
     """Kas di luar dana: cash outside the funds (a group's till)."""
-    RECEIVABLE = "receivable"
+    RECEIVABLE = labelled("receivable", "Piutang di luar dana", "Receivables outside funds")
     """Piutang di luar dana: money owed outside the loan book (a buyer's invoice)."""
 
-    @property
-    def label_id(self) -> str:
-        """Indonesian label for reports."""
-        return _LABELS[self][0]
 
-    @property
-    def label_en(self) -> str:
-        """English label for reports."""
-        return _LABELS[self][1]
-
-
-class AssetEventKind(enum.StrEnum):
+class AssetEventKind(LabelledEnum):
     """What happened to an asset."""
 
-    BORN = "born"
+    BORN = labelled("born", "Lahir", "Born")
     """Lahir: livestock births (quantity up)."""
-    DIED = "died"
+    DIED = labelled("died", "Mati", "Died")
     """Mati: deaths (quantity down)."""
-    SOLD = "sold"
+    SOLD = labelled("sold", "Dijual", "Sold")
     """Dijual: sold (quantity down; proceeds noted)."""
-    TRANSFERRED = "transferred"
+    TRANSFERRED = labelled("transferred", "Dipindahtangankan", "Transferred")
     """Dipindahtangankan: a new custodian and/or owner."""
-    REVALUED = "revalued"
+    REVALUED = labelled("revalued", "Dinilai ulang", "Revalued")
     """Dinilai ulang: a new value."""
-    HANDED_OVER = "handed_over"
+    HANDED_OVER = labelled("handed_over", "Diserahterimakan", "Handed over")
     """Diserahterimakan: handed over to the cooperative at independence."""
 
-    @property
-    def label_id(self) -> str:
-        """Indonesian label for reports."""
-        return _LABELS[self][0]
 
-    @property
-    def label_en(self) -> str:
-        """English label for reports."""
-        return _LABELS[self][1]
-
-
-_LABELS: Mapping[enum.Enum, tuple[str, str]] = {
-    AssetKind.LIVESTOCK: ("Ternak", "Livestock"),
-    AssetKind.EQUIPMENT: ("Peralatan", "Equipment"),
-    AssetKind.BUILDING: ("Bangunan", "Buildings"),
-    AssetKind.STOCK: ("Persediaan", "Stock"),
-    AssetKind.CASH: ("Kas di luar dana", "Cash outside funds"),
-    AssetKind.RECEIVABLE: ("Piutang di luar dana", "Receivables outside funds"),
-    AssetEventKind.BORN: ("Lahir", "Born"),
-    AssetEventKind.DIED: ("Mati", "Died"),
-    AssetEventKind.SOLD: ("Dijual", "Sold"),
-    AssetEventKind.TRANSFERRED: ("Dipindahtangankan", "Transferred"),
-    AssetEventKind.REVALUED: ("Dinilai ulang", "Revalued"),
-    AssetEventKind.HANDED_OVER: ("Diserahterimakan", "Handed over"),
-}
 _OWNERS = (PartyKind.PROGRAM, PartyKind.COOPERATIVE)
 
 
@@ -310,7 +277,7 @@ class AssetRegister:
                 f"duplicate ID {asset.id!r}: an asset with that ID is registered",
                 path=f"assets[{len(self.assets)}].id",
             )
-        self.assets._put(asset)
+        put_record(self.assets, asset)
         return asset
 
     def record(self, event: AssetEvent) -> AssetEvent:

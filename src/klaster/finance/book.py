@@ -5,9 +5,8 @@ amount, the date, the loan's state, the fund's cash, the allocation of a repayme
 one ledger entry and updates the derived loan state. A refused operation raises a
 :class:`~klaster.finance.errors.FinanceError` and leaves the book exactly as it was.
 
-The stored parts (``funds``, ``loans``, ``ledger``, ``restructurings``, ``assets``,
-``handover``) are plain records; everything else is derived by replaying them, which is also how a
-book is loaded (``Finance(...)`` replays and checks the stored parts through the same rules).
+The stored parts are plain records; everything else (:class:`~klaster.finance._loanbook.LoanBook`)
+is derived by replaying them through the same rules, which is also how a book is loaded.
 """
 
 from __future__ import annotations
@@ -19,38 +18,30 @@ from decimal import Decimal
 import attrs
 from attrs import define, field
 
-from klaster._support.validate import check_id, to_date
+from klaster._support.validate import check_id
 from klaster.errors import ValidationError
-from klaster.finance import _rules
-from klaster.finance._snapshot import current_segment
-from klaster.finance._state import (
-    LoanKeys,
-    LoanState,
-    Schedules,
-    days_late,
-    due_by,
-    split_payment,
-)
+from klaster.finance import _rules, book_entries
+from klaster.finance._loanbook import LoanBook
 from klaster.finance.assets import AssetRegister
-from klaster.finance.entry import Account, AccountKind, Entry, EntryKind, Posting, Role
+from klaster.finance.book_entries import to_day
+from klaster.finance.entry import Account, AccountKind, Entry, EntryKind
 from klaster.finance.errors import (
     DateOrderError,
     HandoverError,
     InsufficientFundsError,
     LoanStateError,
-    OverpaymentError,
     UnknownRecordError,
 )
 from klaster.finance.fund import Fund
 from klaster.finance.handover import Handover
 from klaster.finance.ledger import Ledger
-from klaster.finance.loan import Loan, LoanStatus, Product, Repayment, Restructuring
-from klaster.finance.money import round_rupiah, rupiah
+from klaster.finance.loan import Loan, Repayment, Restructuring
+from klaster.finance.money import rupiah
 from klaster.finance.party import Party
-from klaster.finance.position import LoanPosition
+from klaster.finance.position import LoanPosition, instalments, loan_position
 from klaster.finance.savings import SavingsKind
 from klaster.finance.schedule import Frequency, Instalment, Method, first_due_after
-from klaster.model.records import Records
+from klaster.model.records import Records, put_record
 
 __all__ = ["Finance"]
 
@@ -65,13 +56,6 @@ def _to_loans(value: Iterable[Loan]) -> Records[Loan]:
 
 def _to_restructurings(value: Iterable[Restructuring]) -> tuple[Restructuring, ...]:
     return tuple(value)
-
-
-def _day(value: object, path: str = "on") -> _dt.date:
-    day = to_date(value)  # type: ignore[arg-type]
-    if not isinstance(day, _dt.date) or isinstance(day, _dt.datetime):
-        raise ValidationError("must be a date (datetime.date or 'YYYY-MM-DD')", path=path)
-    return day
 
 
 @define(eq=False)
@@ -111,10 +95,8 @@ class Finance:
     restructurings: tuple[Restructuring, ...] = field(factory=tuple, converter=_to_restructurings)
     assets: AssetRegister = field(factory=AssetRegister)
     handover: Handover | None = field(default=None)
-    _schedules: Schedules = field(init=False, factory=Schedules, repr=False)
-    _states: dict[str, LoanState] = field(init=False, factory=dict, repr=False)
-    _by_number: list[LoanState] = field(init=False, factory=list, repr=False)
-    _keys: LoanKeys = field(init=False, factory=LoanKeys, repr=False)
+    derived: LoanBook = field(init=False, factory=LoanBook, repr=False, eq=False)
+    """The loan state derived from the stored parts (internal interface for the book's helpers)."""
 
     def __attrs_post_init__(self) -> None:
         _rules.replay(self)
@@ -172,32 +154,11 @@ class Finance:
         )
         return self.ledger.balance(account)
 
-    def _loan(self, loan_id: str) -> LoanState:
-        # The running state of a loan; users read positions (``position``), never this.
-        found = self._states.get(loan_id)
-        if found is None:
-            shown = ", ".join(list(self._states)[:5]) or "none yet"
-            raise UnknownRecordError(
-                f"no loan {loan_id!r} in book {self.cluster_id!r}; loans: {shown}"
-                + (f" and {len(self._states) - 5} more" if len(self._states) > 5 else ""),
-                path="loan_id",
-            )
-        return found
-
     def schedule(self, loan_id: str, on: _dt.date | None = None) -> tuple[Instalment, ...]:
         """The schedule in force for ``loan_id`` on ``on`` (the latest if ``None``)."""
-        state = self._loan(loan_id)
-        segment = state.segments[-1] if on is None else current_segment(state, on.toordinal())
-        s = self._schedules
-        return tuple(
-            Instalment(
-                k + 1,
-                _dt.date.fromordinal(s.due[segment.row + k]),
-                Decimal(s.principal[segment.row + k]),
-                Decimal(s.margin[segment.row + k]),
-            )
-            for k in range(segment.n)
-        )
+        state = self.derived.require(loan_id, self.cluster_id)
+        segment = state.segment if on is None else state.segment_on(on.toordinal())
+        return instalments(self.derived.schedules, segment)
 
     def position(self, loan_id: str, on: _dt.date) -> LoanPosition:
         """Where loan ``loan_id`` stands at the end of ``on`` (replayed from its entries).
@@ -206,66 +167,14 @@ class Finance:
             UnknownRecordError: No such loan.
             DateOrderError: ``on`` is before the loan was disbursed.
         """
-        state = self._loan(loan_id)
-        on = _day(on)
+        state = self.derived.require(loan_id, self.cluster_id)
+        on = to_day(on)
         if on < state.loan.disbursed_on:
             raise DateOrderError(
                 f"loan {loan_id!r} was disbursed on {state.loan.disbursed_on}, after {on}",
                 path="on",
             )
-        end = self.ledger.position(on)
-        segment = current_segment(state, on.toordinal())
-        cols = self.ledger.columns()
-        role_col, amount_col = cols["role"], cols["amount"]
-        out = paid = principal = margin = profit = written = recovered = 0
-        status = LoanStatus.ACTIVE
-        for pos in state.positions:
-            if pos >= end:
-                break
-            role, amount = role_col[pos], amount_col[pos]
-            if role == Role.DISBURSEMENT:
-                out += amount
-            elif role == Role.PRINCIPAL or role == Role.MARGIN:
-                if role == Role.PRINCIPAL:
-                    out -= amount
-                    principal += amount
-                else:
-                    margin += amount
-                if pos >= segment.start:
-                    paid += amount
-            elif role == Role.PROFIT_SHARE:
-                profit += amount
-            elif role == Role.WRITE_OFF or role == Role.ZAKAT:
-                out -= amount
-                written += amount
-                status = (
-                    LoanStatus.WRITTEN_OFF
-                    if role == Role.WRITE_OFF
-                    else LoanStatus.CONVERTED_TO_ZAKAT
-                )
-            elif role == Role.RECOVERY:
-                recovered += amount
-        if status is LoanStatus.ACTIVE and paid >= segment.total:
-            status = LoanStatus.REPAID
-        day = on.toordinal()
-        due = due_by(self._schedules, segment, day)
-        late = days_late(self._schedules, segment, paid, day) if out > 0 else 0
-        return LoanPosition(
-            loan_id=loan_id,
-            on=on,
-            status=status,
-            outstanding=Decimal(out),
-            principal_paid=Decimal(principal),
-            margin_paid=Decimal(margin),
-            profit_paid=Decimal(profit),
-            due=Decimal(due),
-            paid=Decimal(paid),
-            scheduled=Decimal(segment.total),
-            days_late=late if status is LoanStatus.ACTIVE else 0,
-            restructured=segment.number > 0,
-            written_off=Decimal(written),
-            recovered=Decimal(recovered),
-        )
+        return loan_position(self.ledger, self.derived.schedules, state, on)
 
     def check(self) -> None:
         """Audit the book: replay the ledger from its postings and rebuild every loan's state.
@@ -275,21 +184,15 @@ class Finance:
             FinanceError: A stored record breaks a rule on replay.
         """
         self.ledger.check()
-        rebuilt = attrs.evolve(self)
-        for loan_id, state in self._states.items():
-            other = rebuilt._states[loan_id]
-            if (state.outstanding, state.paid, state.status) != (
-                other.outstanding,
-                other.paid,
-                other.status,
-            ):
-                raise LoanStateError("running state differs from the replay", path=loan_id)
+        differs = self.derived.first_difference(attrs.evolve(self).derived)
+        if differs is not None:
+            raise LoanStateError("running state differs from the replay", path=differs)
 
     # -- funds -------------------------------------------------------------------------------
     def add_fund(self, fund: Fund) -> Fund:
         """Open a fund (its ID must be new; after the handover it must be a cooperative's)."""
         _rules.check_new_fund(self, fund, f"funds[{len(self.funds)}]")
-        self.funds._put(fund)
+        put_record(self.funds, fund)
         return fund
 
     def receive(
@@ -297,12 +200,7 @@ class Finance:
     ) -> int:
         """Record money received into a fund from its source; return the entry index."""
         fund = self.fund(fund_id)
-        posting = Posting(
-            Account(fund.id, AccountKind.CASH),
-            Account(fund.id, AccountKind.CAPITAL),
-            rupiah(amount),
-        )
-        return self._record(Entry(_day(on), EntryKind.FUNDING, None, [posting], memo))
+        return self._record(book_entries.funding(fund.id, on, amount, memo))
 
     # -- loans -------------------------------------------------------------------------------
     def disburse(self, loan: Loan, memo: str | None = None) -> int:
@@ -327,21 +225,9 @@ class Finance:
                 f"{loan.principal:,}",
                 path=f"loans[{loan.id!r}].principal",
             )
-        entry = Entry(
-            loan.disbursed_on,
-            EntryKind.DISBURSEMENT,
-            loan.id,
-            [
-                Posting(
-                    Account(fund.id, AccountKind.LOANS, loan.id),
-                    Account(fund.id, AccountKind.CASH),
-                    loan.principal,
-                )
-            ],
-            memo,
-        )
+        entry = book_entries.disbursement(loan, memo)
         index = self._record(entry, pending=loan)
-        self.loans._put(loan)
+        put_record(self.loans, loan)
         return index
 
     def repay(
@@ -357,25 +243,15 @@ class Finance:
             OverpaymentError: ``amount`` is more than is still owed.
             AmountError: ``amount`` is not a positive whole-rupiah amount.
         """
-        state = self._loan(loan_id)
+        state = self.derived.require(loan_id, self.cluster_id)
         value = int(rupiah(amount))
-        day = _day(on)
+        day = to_day(on)
         _rules.require_active(state, "repay")
         _rules.require_after_disbursement(state, day)
-        owed = state.segment.total - state.paid
-        if value > owed:
-            raise OverpaymentError(
-                f"loan {loan_id!r} owes {owed:,} rupiah; a payment of {value:,} is too much",
-                path=f"loans[{loan_id!r}]",
-            )
-        margin, principal = split_payment(self._schedules, state.segment, state.paid, value)
-        cash, loans, income = state.accounts
-        postings = []
-        if margin:
-            postings.append(Posting(cash, income, margin))
-        if principal:
-            postings.append(Posting(cash, loans, principal))
-        index = self._record(Entry(day, EntryKind.REPAYMENT, loan_id, postings, memo))
+        entry, margin, principal = book_entries.repayment(
+            self.derived.schedules, state, day, value, memo
+        )
+        index = self._record(entry)
         return Repayment(loan_id, day, Decimal(value), Decimal(margin), Decimal(principal), index)
 
     def share_profit(
@@ -390,24 +266,8 @@ class Finance:
         The amount is ``round_rupiah(business_profit × profit_share)``; a loss is not shared here
         (a lost principal is written off).
         """
-        state = self._loan(loan_id)
-        loan = state.loan
-        if loan.product is not Product.PROFIT_SHARING or loan.profit_share is None:
-            raise LoanStateError(
-                f"loan {loan_id!r} is {loan.product.value}, not profit sharing",
-                path=f"loans[{loan_id!r}]",
-            )
-        amount = int(
-            round_rupiah(rupiah(business_profit, path="business_profit") * loan.profit_share)
-        )
-        if amount == 0:
-            raise OverpaymentError("the fund's share rounds to zero rupiah", path="business_profit")
-        posting = Posting(
-            Account(loan.fund_id, AccountKind.CASH),
-            Account(loan.fund_id, AccountKind.MARGIN_INCOME),
-            amount,
-        )
-        return self._record(Entry(_day(on), EntryKind.PROFIT_SHARE, loan_id, [posting], memo))
+        state = self.derived.require(loan_id, self.cluster_id)
+        return self._record(book_entries.profit_share(state, on, business_profit, memo))
 
     def restructure(
         self,
@@ -436,8 +296,8 @@ class Finance:
         Returns:
             The appended :class:`Restructuring`.
         """
-        state = self._loan(loan_id)
-        day = _day(on)
+        state = self.derived.require(loan_id, self.cluster_id)
+        day = to_day(on)
         freq = _rules.enum_arg(Frequency, frequency, state.loan.frequency, "frequency")
         meth = _rules.enum_arg(Method, method, state.loan.method, "method")
         remaining = _rules.remaining_margin(self, state)
@@ -475,28 +335,15 @@ class Finance:
         self, loan_id: str, on: _dt.date, amount: Decimal | int | str, memo: str | None = None
     ) -> int:
         """Record money collected on a written-off loan (at most what was written off)."""
-        state = self._loan(loan_id)
-        value = rupiah(amount)
-        fund = state.loan.fund_id
-        posting = Posting(
-            Account(fund, AccountKind.CASH), Account(fund, AccountKind.RECOVERIES), value
-        )
-        return self._record(Entry(_day(on), EntryKind.RECOVERY, loan_id, [posting], memo))
+        state = self.derived.require(loan_id, self.cluster_id)
+        return self._record(book_entries.recovery(state, on, amount, memo))
 
     def _close(
         self, loan_id: str, on: _dt.date, reason: str, kind: EntryKind, debit: AccountKind
     ) -> int:
-        state = self._loan(loan_id)
+        state = self.derived.require(loan_id, self.cluster_id)
         _rules.require_active(state, kind.value.replace("_", " "))
-        if state.outstanding == 0:
-            raise LoanStateError(
-                f"loan {loan_id!r} has no principal outstanding", path=f"loans[{loan_id!r}]"
-            )
-        fund = state.loan.fund_id
-        posting = Posting(
-            Account(fund, debit), Account(fund, AccountKind.LOANS, loan_id), state.outstanding
-        )
-        return self._record(Entry(_day(on), kind, loan_id, [posting], reason))
+        return self._record(book_entries.closing(state, on, reason, kind, debit))
 
     # -- savings -----------------------------------------------------------------------------
     def deposit_savings(
@@ -509,13 +356,9 @@ class Finance:
     ) -> int:
         """Record a member's savings deposit into a cooperative's fund."""
         savings = _rules.enum_arg(SavingsKind, kind, None, "kind")
-        posting = Posting(
-            Account(fund_id, AccountKind.CASH),
-            Account(fund_id, savings.account_kind, member_id),
-            rupiah(amount),
-        )
+        entry = book_entries.savings(fund_id, member_id, savings, on, amount, withdrawal=False)
         self.fund(fund_id)
-        return self._record(Entry(_day(on), EntryKind.SAVINGS_DEPOSIT, None, [posting]))
+        return self._record(entry)
 
     def withdraw_savings(
         self,
@@ -529,19 +372,10 @@ class Finance:
     ) -> int:
         """Pay out a member's savings: sukarela any time, pokok and wajib only when leaving."""
         savings = _rules.enum_arg(SavingsKind, kind, None, "kind")
-        if not savings.withdrawable and not leaving:
-            raise LoanStateError(
-                f"simpanan {savings.value} is returned only when the member leaves "
-                "(pass leaving=True)",
-                path="kind",
-            )
+        book_entries.require_withdrawable(savings, leaving)
         self.fund(fund_id)
-        posting = Posting(
-            Account(fund_id, savings.account_kind, member_id),
-            Account(fund_id, AccountKind.CASH),
-            rupiah(amount),
-        )
-        return self._record(Entry(_day(on), EntryKind.SAVINGS_WITHDRAWAL, None, [posting]))
+        entry = book_entries.savings(fund_id, member_id, savings, on, amount, withdrawal=True)
+        return self._record(entry)
 
     # -- the one way in ----------------------------------------------------------------------
     def _record(self, entry: Entry, pending: Loan | None = None) -> int:
@@ -553,7 +387,8 @@ class Finance:
         apply()
         return index
 
-    def _set_handover(self, handover: Handover) -> None:
+    def record_handover(self, handover: Handover) -> None:
+        """Record the handover (internal: ``hand_over`` calls it last); HandoverError if done."""
         if self.handover is not None:
             raise HandoverError(
                 f"book {self.cluster_id!r} was already handed over on {self.handover.on} "

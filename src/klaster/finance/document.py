@@ -32,33 +32,32 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import cattrs
-from attrs import Factory, field, frozen
 from cattrs.errors import BaseValidationError
 
-from klaster.documents.converter import make_converter, problems
+from klaster._support.aliases import moved_names
+from klaster.documents.converter import problems
 from klaster.documents.files import atomic_write
 from klaster.documents.migrations import Migration, migrate
 from klaster.errors import DocumentError, KlasterError
-from klaster.finance.assets import Asset, AssetEvent, AssetRegister
+from klaster.finance._document_shape import (
+    BookFields,
+    DocumentFields,
+    make_finance_converter,
+)
+from klaster.finance.assets import AssetRegister
 from klaster.finance.book import Finance
-from klaster.finance.entry import Entry
-from klaster.finance.fund import Fund
-from klaster.finance.handover import Handover
 from klaster.finance.ledger import Ledger
-from klaster.finance.loan import Loan, Restructuring
-from klaster.finance.party import Party, PartyKind
-from klaster.model.cluster import Cluster
+from klaster.finance.program_fit import program_problems
 from klaster.model.program import Program
 from klaster.model.records import Records
 
 __all__ = [
     "FINANCE_DOCUMENT_KIND",
     "FINANCE_SCHEMA_VERSION",
-    "dumps_finance",
-    "load_finance",
-    "loads_finance",
-    "save_finance",
+    "dumps",
+    "load",
+    "loads",
+    "save",
 ]
 
 FINANCE_SCHEMA_VERSION = 1
@@ -72,75 +71,14 @@ FINANCE_DOCUMENT_KIND = "finance"
 # one entry and bumps FINANCE_SCHEMA_VERSION; old documents then load through the chain.
 _MIGRATIONS: dict[int, Migration] = {}
 
-
-# -- the document's shape: records only; the replay happens after (see _rebuild) -----------------
-
-
-@frozen
-class _LedgerFields:
-    entries: tuple[Entry, ...] = ()
-
-
-@frozen
-class _RegisterFields:
-    assets: tuple[Asset, ...] = ()
-    events: tuple[AssetEvent, ...] = ()
-
-
-@frozen
-class _BookFields:
-    cluster_id: str
-    program_id: str
-    funds: tuple[Fund, ...] = ()
-    loans: tuple[Loan, ...] = ()
-    ledger: _LedgerFields = field(default=Factory(_LedgerFields))
-    restructurings: tuple[Restructuring, ...] = ()
-    assets: _RegisterFields = field(default=Factory(_RegisterFields))
-    handover: Handover | None = None
-
-
-@frozen
-class _Document:
-    klaster: str
-    schema_version: int
-    program_id: str
-    books: tuple[_BookFields, ...] = ()
-
-
-def _make_converter(*, detailed: bool) -> cattrs.Converter:
-    """The program document's converter plus the finance hooks.
-
-    The shared hooks (strict str/int/bool, ``Decimal`` from strings, dates, enums, no unknown
-    keys) come from :func:`klaster.documents.converter.make_converter`; the finance records are
-    plain
-    attrs classes on top of them. A :class:`Ledger` is written as its entries, an
-    :class:`AssetRegister` as its assets and events, a :class:`Finance` book as its stored parts
-    (nothing derived). Reading goes through the private ``_*Fields`` classes, then the replay.
-    """
-    conv = make_converter(detailed=detailed)
-    conv.register_unstructure_hook(
-        Ledger, lambda ledger: conv.unstructure(_LedgerFields(ledger.entries), _LedgerFields)
-    )
-    conv.register_unstructure_hook(
-        AssetRegister,
-        lambda register: conv.unstructure(
-            _RegisterFields(tuple(register.assets), register.events), _RegisterFields
-        ),
-    )
-    conv.register_unstructure_hook(
-        Finance, lambda book: conv.unstructure(_fields_of(book), _BookFields)
-    )
-    return conv
-
-
-_CONVERTER = _make_converter(detailed=True)
-_FAST_CONVERTER = _make_converter(detailed=False)
+_CONVERTER = make_finance_converter(detailed=True)
+_FAST_CONVERTER = make_finance_converter(detailed=False)
 
 
 # -- writing ------------------------------------------------------------------------------------
 
 
-def dumps_finance(
+def dumps(
     books: Finance | Iterable[Finance],
     *,
     program: Program | None = None,
@@ -150,7 +88,7 @@ def dumps_finance(
 
     Args:
         books: A :class:`Finance` book, or the books of one program (distinct clusters).
-        program: If given, the books are checked against it first (as :func:`loads_finance`
+        program: If given, the books are checked against it first (as :func:`loads`
             would), so nothing is written that could not be read back.
         indent: JSON indentation; ``None`` for the most compact form.
 
@@ -168,14 +106,14 @@ def dumps_finance(
         >>> _ = book.add_fund(Fund("F-1", "Dana bergulir", "zakat", Party.program("km"),
         ...                        dt.date(2012, 1, 2)))
         >>> _ = book.receive("F-1", dt.date(2012, 1, 2), 5_000_000)
-        >>> text = dumps_finance(book, indent=None)
+        >>> text = dumps(book, indent=None)
         >>> '"amount": "5000000"' in text
         True
     """
     return json.dumps(_to_document(books, program), ensure_ascii=False, indent=indent)
 
 
-def save_finance(
+def save(
     books: Finance | Iterable[Finance],
     path: str | os.PathLike[str],
     *,
@@ -191,14 +129,14 @@ def save_finance(
     Args:
         books: A :class:`Finance` book, or the books of one program (distinct clusters).
         path: Destination file (conventionally ``<program>.finance.json``).
-        program: If given, the books are checked against it first (see :func:`dumps_finance`).
+        program: If given, the books are checked against it first (see :func:`dumps`).
         indent: JSON indentation; ``None`` for the most compact form.
 
     Raises:
-        DocumentError: The books cannot be written (see :func:`dumps_finance`), or the file
+        DocumentError: The books cannot be written (see :func:`dumps`), or the file
             cannot (no folder, no permission, disk full).
     """
-    text = dumps_finance(books, program=program, indent=indent)
+    text = dumps(books, program=program, indent=indent)
     atomic_write(path, lambda handle: handle.write(text))
 
 
@@ -217,7 +155,7 @@ def _to_document(books: Finance | Iterable[Finance], program: Program | None) ->
     except KlasterError as exc:
         raise DocumentError(f"{exc.message} (one book per cluster)", path=exc.path) from None
     if program is not None:
-        found = [p for i, b in enumerate(listed) for p in _program_problems(b, program, i)]
+        found = [p for i, b in enumerate(listed) for p in program_problems(b, program, i)]
         if found:
             raise DocumentError("the books do not fit the program", problems=found)
     return {
@@ -244,25 +182,10 @@ def _as_books(books: Finance | Iterable[Finance]) -> list[Finance]:
     return listed
 
 
-def _fields_of(book: Finance) -> _BookFields:
-    return _BookFields(
-        cluster_id=book.cluster_id,
-        program_id=book.program_id,
-        funds=tuple(book.funds),
-        loans=tuple(book.loans),
-        ledger=_LedgerFields(book.ledger.entries),
-        restructurings=book.restructurings,
-        assets=_RegisterFields(tuple(book.assets.assets), book.assets.events),
-        handover=book.handover,
-    )
-
-
 # -- reading ------------------------------------------------------------------------------------
 
 
-def loads_finance(
-    text: str | bytes, program: Program, *, source: str = "<string>"
-) -> Records[Finance]:
+def loads(text: str | bytes, program: Program, *, source: str = "<string>") -> Records[Finance]:
     """Read finance books from a JSON document string.
 
     Args:
@@ -294,19 +217,19 @@ def loads_finance(
     return _from_document(raw, program, source)
 
 
-def load_finance(path: str | os.PathLike[str], program: Program) -> Records[Finance]:
-    """Read finance books from a JSON file written by :func:`save_finance`.
+def load(path: str | os.PathLike[str], program: Program) -> Records[Finance]:
+    """Read finance books from a JSON file written by :func:`save`.
 
     Args:
         path: The file.
-        program: The program the books belong to (see :func:`loads_finance`).
+        program: The program the books belong to (see :func:`loads`).
 
     Returns:
         The books, by cluster ID.
 
     Raises:
         DocumentError: The file cannot be read or holds an invalid document (see
-            :func:`loads_finance`).
+            :func:`loads`).
         SchemaVersionError: The schema version is missing, or newer than this klaster.
     """
     target = Path(path)
@@ -314,7 +237,7 @@ def load_finance(path: str | os.PathLike[str], program: Program) -> Records[Fina
         data = target.read_bytes()
     except OSError as exc:
         raise DocumentError(f"{target}: cannot read the file ({exc.strerror})") from None
-    return loads_finance(data, program, source=str(target))
+    return loads(data, program, source=str(target))
 
 
 def _from_document(raw: object, program: Program, source: str) -> Records[Finance]:
@@ -324,10 +247,10 @@ def _from_document(raw: object, program: Program, source: str) -> Records[Financ
         raise DocumentError(f"{source}: a klaster document is a JSON object, not {_json_name(raw)}")
     document = _migrate(dict(raw), source)
     try:
-        parsed = _FAST_CONVERTER.structure(document, _Document)
+        parsed = _FAST_CONVERTER.structure(document, DocumentFields)
     except Exception:  # structured again, for the located messages
         try:
-            parsed = _CONVERTER.structure(document, _Document)
+            parsed = _CONVERTER.structure(document, DocumentFields)
         except BaseValidationError as exc:
             raise DocumentError(
                 f"{source}: invalid finance document", problems=problems(exc)
@@ -347,7 +270,7 @@ def _from_document(raw: object, program: Program, source: str) -> Records[Financ
     for index, fields in enumerate(parsed.books):
         book = _rebuild(fields, f"books[{index}]", found)
         if book is not None:
-            found += _program_problems(book, program, index)
+            found += program_problems(book, program, index)
             books.append(book)
     if not found:
         try:
@@ -362,7 +285,7 @@ def _json_name(value: object) -> str:
     return names.get(type(value), "a number")
 
 
-def _rebuild(fields: _BookFields, where: str, found: list[str]) -> Finance | None:
+def _rebuild(fields: BookFields, where: str, found: list[str]) -> Finance | None:
     """The book replayed from its records (the API's own checks), or ``None`` and a problem."""
     try:
         ledger = Ledger(fields.ledger.entries)
@@ -398,68 +321,6 @@ def _located(exc: KlasterError, prefix: str) -> str:
     return f"{prefix}.{exc.path}: {exc.message}" if exc.path else f"{prefix}: {exc.message}"
 
 
-def _program_problems(book: Finance, program: Program, index: int) -> list[str]:
-    """Where ``book`` does not fit ``program``: its cluster, its program and cooperative IDs."""
-    where = f"books[{index}]"
-    cluster = program.clusters.get(book.cluster_id)
-    if cluster is None:
-        known = ", ".join(program.clusters.ids()) or "none"
-        return [
-            f"{where}.cluster_id: program {program.id!r} has no cluster {book.cluster_id!r}; "
-            f"clusters: {known}"
-        ]
-    found = []
-    if book.program_id != program.id:
-        found.append(
-            f"{where}.program_id: the book is of program {book.program_id!r}, not {program.id!r}"
-        )
-    for path, party in _parties(book):
-        found += _party_problems(party, cluster, program, f"{where}.{path}")
-    handover = book.handover
-    if handover is not None:
-        if handover.cluster_id != book.cluster_id:
-            found.append(
-                f"{where}.handover.cluster_id: {handover.cluster_id!r} is not the book's "
-                f"cluster {book.cluster_id!r}"
-            )
-        if handover.program_id != book.program_id:
-            found.append(
-                f"{where}.handover.program_id: {handover.program_id!r} is not the book's "
-                f"program {book.program_id!r}"
-            )
-        for i, item in enumerate(handover.items):
-            found += _party_problems(
-                Party.cooperative(item.to), cluster, program, f"{where}.handover.items[{i}].to"
-            )
-    return found
-
-
-def _parties(book: Finance) -> Iterable[tuple[str, Party]]:
-    for i, fund in enumerate(book.funds):
-        yield f"funds[{i}].held_by", fund.held_by
-    for i, loan in enumerate(book.loans):
-        yield f"loans[{i}].borrower", loan.borrower
-    for i, asset in enumerate(book.assets.assets):
-        yield f"assets.assets[{i}].custodian", asset.custodian
-        yield f"assets.assets[{i}].owner", asset.owner
-    for i, event in enumerate(book.assets.events):
-        if event.custodian is not None:
-            yield f"assets.events[{i}].custodian", event.custodian
-        if event.owner is not None:
-            yield f"assets.events[{i}].owner", event.owner
-
-
-def _party_problems(party: Party, cluster: Cluster, program: Program, path: str) -> list[str]:
-    if party.kind is PartyKind.PROGRAM and party.id != program.id:
-        return [f"{path}: program {party.id!r} is not this program ({program.id!r})"]
-    if party.kind is PartyKind.COOPERATIVE and party.id not in cluster.cooperatives:
-        known = ", ".join(cluster.cooperatives.ids()) or "none"
-        return [
-            f"{path}: cluster {cluster.id!r} has no cooperative {party.id!r}; cooperatives: {known}"
-        ]
-    return []
-
-
 def _migrate(document: dict[str, Any], source: str) -> dict[str, Any]:
     # Module globals read at call time: tests (and future versions) change them.
     return migrate(
@@ -470,3 +331,10 @@ def _migrate(document: dict[str, Any], source: str) -> dict[str, Any]:
         migrations=_MIGRATIONS,
         source=source,
     )
+
+
+# The names before the one persistence vocabulary (klaster.dumps/loads/save/load), for one release.
+__getattr__ = moved_names(
+    "klaster.finance.document",
+    {f"{v}_finance": f"klaster.finance.document.{v}" for v in ("dumps", "loads", "save", "load")},
+)

@@ -26,48 +26,45 @@ from klaster._support.validate import (
 )
 from klaster.errors import ValidationError
 from klaster.finance.money import check_rupiah, to_rupiah
+from klaster.label import LabelledEnum, labelled
 
 __all__ = ["RULES", "Account", "AccountKind", "Entry", "EntryKind", "Posting", "Role"]
 
 
-class AccountKind(enum.StrEnum):
+class AccountKind(LabelledEnum):
     """The kind of an account; every account belongs to one fund."""
 
-    CASH = "cash"
+    CASH = labelled("cash", "Kas", "Cash")
     """Kas: the fund's cash (asset)."""
-    LOANS = "loans"
+    LOANS = labelled("loans", "Piutang pembiayaan", "Loans outstanding")
     """Piutang pembiayaan: principal still owed on one loan (asset; ``ref`` is the loan ID)."""
-    CAPITAL = "capital"
+    CAPITAL = labelled("capital", "Modal dana", "Fund capital")
     """Modal dana: money received into the fund from its source."""
-    MARGIN_INCOME = "margin_income"
+    MARGIN_INCOME = labelled(
+        "margin_income", "Pendapatan margin/bagi hasil", "Margin and profit-share income"
+    )
     """Pendapatan margin/bagi hasil: margin and profit shares collected."""
-    RECOVERIES = "recoveries"
+    RECOVERIES = labelled(
+        "recoveries", "Pemulihan piutang hapus buku", "Recoveries on written-off loans"
+    )
     """Pemulihan: collected on loans after they were written off."""
-    WRITE_OFFS = "write_offs"
+    WRITE_OFFS = labelled("write_offs", "Penghapusbukuan", "Write-offs")
     """Penghapusbukuan: principal written off as lost."""
-    ZAKAT_DISTRIBUTED = "zakat_distributed"
+    ZAKAT_DISTRIBUTED = labelled(
+        "zakat_distributed", "Konversi ke zakat (gharim)", "Converted to zakat (gharim)"
+    )
     """Penyaluran zakat (gharim): principal forgiven as zakat to a debtor who cannot pay."""
-    SAVINGS_POKOK = "savings_pokok"
+    SAVINGS_POKOK = labelled("savings_pokok", "Simpanan pokok", "Principal savings")
     """Simpanan pokok: a member's one-time principal savings (``ref`` is the member ID)."""
-    SAVINGS_WAJIB = "savings_wajib"
+    SAVINGS_WAJIB = labelled("savings_wajib", "Simpanan wajib", "Mandatory savings")
     """Simpanan wajib: a member's mandatory periodic savings."""
-    SAVINGS_SUKARELA = "savings_sukarela"
+    SAVINGS_SUKARELA = labelled("savings_sukarela", "Simpanan sukarela", "Voluntary savings")
     """Simpanan sukarela: a member's voluntary savings, withdrawable."""
 
     @property
     def debit_normal(self) -> bool:
         """Whether the balance grows with debits (cash, loans, write-offs, zakat distributed)."""
         return self in _DEBIT_NORMAL
-
-    @property
-    def label_id(self) -> str:
-        """Indonesian label for reports."""
-        return _ACCOUNT_LABELS[self][0]
-
-    @property
-    def label_en(self) -> str:
-        """English label for reports."""
-        return _ACCOUNT_LABELS[self][1]
 
 
 _DEBIT_NORMAL = frozenset(
@@ -86,18 +83,6 @@ _WITH_REF = frozenset(
         AccountKind.SAVINGS_SUKARELA,
     }
 )
-_ACCOUNT_LABELS: Mapping[AccountKind, tuple[str, str]] = {
-    AccountKind.CASH: ("Kas", "Cash"),
-    AccountKind.LOANS: ("Piutang pembiayaan", "Loans outstanding"),
-    AccountKind.CAPITAL: ("Modal dana", "Fund capital"),
-    AccountKind.MARGIN_INCOME: ("Pendapatan margin/bagi hasil", "Margin and profit-share income"),
-    AccountKind.RECOVERIES: ("Pemulihan piutang hapus buku", "Recoveries on written-off loans"),
-    AccountKind.WRITE_OFFS: ("Penghapusbukuan", "Write-offs"),
-    AccountKind.ZAKAT_DISTRIBUTED: ("Konversi ke zakat (gharim)", "Converted to zakat (gharim)"),
-    AccountKind.SAVINGS_POKOK: ("Simpanan pokok", "Principal savings"),
-    AccountKind.SAVINGS_WAJIB: ("Simpanan wajib", "Mandatory savings"),
-    AccountKind.SAVINGS_SUKARELA: ("Simpanan sukarela", "Voluntary savings"),
-}
 
 
 def _to_account_kind(value: AccountKind | str) -> AccountKind:
@@ -134,50 +119,27 @@ class Account:
         return f"{self.fund_id}:{self.kind.value}{ref}"
 
 
-class EntryKind(enum.StrEnum):
+class EntryKind(LabelledEnum):
     """What an entry records; each kind allows only certain accounts (see :data:`RULES`)."""
 
-    FUNDING = "funding"
+    FUNDING = labelled("funding", "Penerimaan dana", "Funds received")
     """Penerimaan dana: money received from the fund's source."""
-    DISBURSEMENT = "disbursement"
+    DISBURSEMENT = labelled("disbursement", "Pencairan pembiayaan", "Loans disbursed")
     """Pencairan: a loan paid out."""
-    REPAYMENT = "repayment"
+    REPAYMENT = labelled("repayment", "Angsuran", "Repayments")
     """Angsuran: a repayment, split into margin and principal by the allocation order."""
-    PROFIT_SHARE = "profit_share"
+    PROFIT_SHARE = labelled("profit_share", "Bagi hasil", "Profit shares")
     """Bagi hasil: the fund's share of a profit-sharing loan's business profit."""
-    WRITE_OFF = "write_off"
+    WRITE_OFF = labelled("write_off", "Hapus buku", "Written off")
     """Hapus buku: outstanding principal written off."""
-    ZAKAT_CONVERSION = "zakat_conversion"
+    ZAKAT_CONVERSION = labelled("zakat_conversion", "Konversi ke zakat", "Converted to zakat")
     """Konversi ke zakat: outstanding principal forgiven as zakat to a gharim."""
-    RECOVERY = "recovery"
+    RECOVERY = labelled("recovery", "Pemulihan", "Recoveries")
     """Pemulihan: collected after a write-off."""
-    SAVINGS_DEPOSIT = "savings_deposit"
+    SAVINGS_DEPOSIT = labelled("savings_deposit", "Setoran simpanan", "Savings deposits")
     """Setoran simpanan: a member's savings paid in."""
-    SAVINGS_WITHDRAWAL = "savings_withdrawal"
+    SAVINGS_WITHDRAWAL = labelled("savings_withdrawal", "Penarikan simpanan", "Savings withdrawals")
     """Penarikan simpanan: a member's savings paid out."""
-
-    @property
-    def label_id(self) -> str:
-        """Indonesian label for reports."""
-        return _ENTRY_LABELS[self][0]
-
-    @property
-    def label_en(self) -> str:
-        """English label for reports."""
-        return _ENTRY_LABELS[self][1]
-
-
-_ENTRY_LABELS: Mapping[EntryKind, tuple[str, str]] = {
-    EntryKind.FUNDING: ("Penerimaan dana", "Funds received"),
-    EntryKind.DISBURSEMENT: ("Pencairan pembiayaan", "Loans disbursed"),
-    EntryKind.REPAYMENT: ("Angsuran", "Repayments"),
-    EntryKind.PROFIT_SHARE: ("Bagi hasil", "Profit shares"),
-    EntryKind.WRITE_OFF: ("Hapus buku", "Written off"),
-    EntryKind.ZAKAT_CONVERSION: ("Konversi ke zakat", "Converted to zakat"),
-    EntryKind.RECOVERY: ("Pemulihan", "Recoveries"),
-    EntryKind.SAVINGS_DEPOSIT: ("Setoran simpanan", "Savings deposits"),
-    EntryKind.SAVINGS_WITHDRAWAL: ("Penarikan simpanan", "Savings withdrawals"),
-}
 
 
 class Role(enum.IntEnum):
@@ -196,7 +158,8 @@ class Role(enum.IntEnum):
 
 
 _A = AccountKind
-_SAVINGS = (_A.SAVINGS_POKOK, _A.SAVINGS_WAJIB, _A.SAVINGS_SUKARELA)
+SAVINGS_KINDS = (_A.SAVINGS_POKOK, _A.SAVINGS_WAJIB, _A.SAVINGS_SUKARELA)
+"""The account kinds of a member's savings (internal, for the ledger)."""
 RULES: Mapping[tuple[EntryKind, AccountKind, AccountKind], Role] = {
     (EntryKind.FUNDING, _A.CASH, _A.CAPITAL): Role.FUNDING,
     (EntryKind.DISBURSEMENT, _A.LOANS, _A.CASH): Role.DISBURSEMENT,
@@ -206,8 +169,8 @@ RULES: Mapping[tuple[EntryKind, AccountKind, AccountKind], Role] = {
     (EntryKind.WRITE_OFF, _A.WRITE_OFFS, _A.LOANS): Role.WRITE_OFF,
     (EntryKind.ZAKAT_CONVERSION, _A.ZAKAT_DISTRIBUTED, _A.LOANS): Role.ZAKAT,
     (EntryKind.RECOVERY, _A.CASH, _A.RECOVERIES): Role.RECOVERY,
-    **{(EntryKind.SAVINGS_DEPOSIT, _A.CASH, s): Role.SAVINGS_IN for s in _SAVINGS},
-    **{(EntryKind.SAVINGS_WITHDRAWAL, s, _A.CASH): Role.SAVINGS_OUT for s in _SAVINGS},
+    **{(EntryKind.SAVINGS_DEPOSIT, _A.CASH, s): Role.SAVINGS_IN for s in SAVINGS_KINDS},
+    **{(EntryKind.SAVINGS_WITHDRAWAL, s, _A.CASH): Role.SAVINGS_OUT for s in SAVINGS_KINDS},
 }
 """The chart of entries: which (entry kind, debit kind, credit kind) a posting may have."""
 _LOAN_KINDS = frozenset(
@@ -220,8 +183,9 @@ _LOAN_KINDS = frozenset(
         EntryKind.RECOVERY,
     }
 )
-_KIND_CODE = {kind: code for code, kind in enumerate(EntryKind)}
-_KIND_OF_CODE = tuple(EntryKind)
+KIND_CODE = {kind: code for code, kind in enumerate(EntryKind)}
+KIND_OF_CODE = tuple(EntryKind)
+"""Entry kind ↔ its code in the ledger's columns (internal, for the ledger)."""
 
 
 def _to_entry_kind(value: EntryKind | str) -> EntryKind:

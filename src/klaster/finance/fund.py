@@ -8,8 +8,6 @@ from zakat may end as a zakat distribution (a loan converted to zakat for a *gha
 from __future__ import annotations
 
 import datetime as _dt
-import enum
-from collections.abc import Mapping
 from typing import Any
 
 from attrs import field, frozen
@@ -25,45 +23,26 @@ from klaster._support.validate import (
 )
 from klaster.errors import ValidationError
 from klaster.finance.party import Party, PartyKind
+from klaster.label import LabelledEnum, labelled
 
 __all__ = ["Fund", "FundSource"]
 
 
-class FundSource(enum.StrEnum):
+class FundSource(LabelledEnum):
     """Where a fund's money came from (*sumber dana*)."""
 
-    ZAKAT = "zakat"
+    ZAKAT = labelled("zakat", "Zakat", "Zakat")
     """Zakat: may only reach the eight asnaf; a loan from it may be converted to zakat."""
-    INFAQ_SADAQAH = "infaq_sadaqah"
+    INFAQ_SADAQAH = labelled("infaq_sadaqah", "Infak/sedekah", "Infaq/sadaqah")
     """Infak/sedekah: voluntary giving, fewer restrictions than zakat."""
-    GRANT = "grant"
+    GRANT = labelled("grant", "Hibah", "Grant")
     """Hibah: a grant from a donor or company (CSR)."""
-    GOVERNMENT = "government"
+    GOVERNMENT = labelled("government", "Pemerintah", "Government")
     """Pemerintah: money from a government office or program."""
-    MEMBER_SAVINGS = "member_savings"
+    MEMBER_SAVINGS = labelled("member_savings", "Simpanan anggota", "Member savings")
     """Simpanan anggota: the cooperative members' own savings."""
-    OTHER = "other"
+    OTHER = labelled("other", "Lainnya", "Other")
     """Lainnya: any other source (say which in the fund's note)."""
-
-    @property
-    def label_id(self) -> str:
-        """Indonesian label for reports."""
-        return _LABELS[self][0]
-
-    @property
-    def label_en(self) -> str:
-        """English label for reports."""
-        return _LABELS[self][1]
-
-
-_LABELS: Mapping[FundSource, tuple[str, str]] = {
-    FundSource.ZAKAT: ("Zakat", "Zakat"),
-    FundSource.INFAQ_SADAQAH: ("Infak/sedekah", "Infaq/sadaqah"),
-    FundSource.GRANT: ("Hibah", "Grant"),
-    FundSource.GOVERNMENT: ("Pemerintah", "Government"),
-    FundSource.MEMBER_SAVINGS: ("Simpanan anggota", "Member savings"),
-    FundSource.OTHER: ("Lainnya", "Other"),
-}
 
 
 def _to_source(value: FundSource | str) -> FundSource:

@@ -27,10 +27,10 @@ from typing import TYPE_CHECKING
 from attrs import define, field
 
 from klaster.finance.entry import (
-    _KIND_CODE,
-    _KIND_OF_CODE,
-    _SAVINGS,
+    KIND_CODE,
+    KIND_OF_CODE,
     RULES,
+    SAVINGS_KINDS,
     Account,
     AccountKind,
     Entry,
@@ -136,7 +136,7 @@ class Ledger:
         accounts = self._accounts
         return Entry(
             on=_dt.date.fromordinal(self._p_on[start]),
-            kind=_KIND_OF_CODE[self._e_kind[index]],
+            kind=KIND_OF_CODE[self._e_kind[index]],
             loan_id=self._loan_ids[loan] if loan >= 0 else None,
             postings=tuple(
                 Posting(
@@ -265,7 +265,7 @@ class Ledger:
             )
         prepared = Prepared()
         prepared.entry = entry
-        prepared.kind = _KIND_CODE[entry.kind]
+        prepared.kind = KIND_CODE[entry.kind]
         prepared.loan = (
             -1
             if entry.loan_id is None
@@ -293,7 +293,7 @@ class Ledger:
             if sign * (before + change) < 0:
                 error = (
                     InsufficientFundsError
-                    if account.kind is AccountKind.CASH or account.kind in _SAVINGS
+                    if account.kind is AccountKind.CASH or account.kind in SAVINGS_KINDS
                     else LedgerError
                 )
                 raise error(

@@ -21,8 +21,6 @@ lowered it first (a *muqasah* rebate).
 from __future__ import annotations
 
 import datetime as _dt
-import enum
-from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -53,6 +51,7 @@ from klaster.finance.schedule import (
     build_schedule,
     first_due_after,
 )
+from klaster.label import LabelledEnum, labelled
 
 __all__ = ["Loan", "LoanStatus", "Product", "Repayment", "Restructuring"]
 
@@ -60,59 +59,28 @@ MAX_INSTALMENTS = 520
 """Ten years of weekly instalments: more is a typing error, not a microfinance product."""
 
 
-class Product(enum.StrEnum):
+class Product(LabelledEnum):
     """The financing product (*akad*)."""
 
-    QARD_HASAN = "qard_hasan"
+    QARD_HASAN = labelled("qard_hasan", "Qardhul hasan", "Qard hasan (interest-free)")
     """Qardhul hasan: interest-free; only the principal is repaid."""
-    MURABAHAH = "murabahah"
+    MURABAHAH = labelled("murabahah", "Murabahah", "Murabahah (fixed margin)")
     """Murabahah: a sale at cost plus a margin fixed in the contract (the loan's ``margin``)."""
-    PROFIT_SHARING = "profit_sharing"
+    PROFIT_SHARING = labelled("profit_sharing", "Bagi hasil", "Profit sharing")
     """Mudharabah/musyarakah: principal by schedule plus a share (nisbah) of realised profit."""
 
-    @property
-    def label_id(self) -> str:
-        """Indonesian label for reports."""
-        return _LABELS[self][0]
 
-    @property
-    def label_en(self) -> str:
-        """English label for reports."""
-        return _LABELS[self][1]
-
-
-class LoanStatus(enum.StrEnum):
+class LoanStatus(LabelledEnum):
     """Where a loan stands."""
 
-    ACTIVE = "active"
+    ACTIVE = labelled("active", "Berjalan", "Active")
     """Berjalan: principal still outstanding."""
-    REPAID = "repaid"
+    REPAID = labelled("repaid", "Lunas", "Repaid")
     """Lunas: fully repaid."""
-    WRITTEN_OFF = "written_off"
+    WRITTEN_OFF = labelled("written_off", "Dihapusbukukan", "Written off")
     """Dihapusbukukan: the outstanding principal was written off (recoveries may follow)."""
-    CONVERTED_TO_ZAKAT = "converted_to_zakat"
+    CONVERTED_TO_ZAKAT = labelled("converted_to_zakat", "Dikonversi ke zakat", "Converted to zakat")
     """Dikonversi ke zakat: forgiven as zakat to a debtor who cannot pay (gharim)."""
-
-    @property
-    def label_id(self) -> str:
-        """Indonesian label for reports."""
-        return _LABELS[self][0]
-
-    @property
-    def label_en(self) -> str:
-        """English label for reports."""
-        return _LABELS[self][1]
-
-
-_LABELS: Mapping[enum.Enum, tuple[str, str]] = {
-    Product.QARD_HASAN: ("Qardhul hasan", "Qard hasan (interest-free)"),
-    Product.MURABAHAH: ("Murabahah", "Murabahah (fixed margin)"),
-    Product.PROFIT_SHARING: ("Bagi hasil", "Profit sharing"),
-    LoanStatus.ACTIVE: ("Berjalan", "Active"),
-    LoanStatus.REPAID: ("Lunas", "Repaid"),
-    LoanStatus.WRITTEN_OFF: ("Dihapusbukukan", "Written off"),
-    LoanStatus.CONVERTED_TO_ZAKAT: ("Dikonversi ke zakat", "Converted to zakat"),
-}
 
 
 def _to_product(value: Product | str) -> Product:

@@ -2,45 +2,25 @@
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Mapping
-
 from attrs import field, frozen
 
 from klaster._support.validate import check_enum, check_id, enum_value
+from klaster.label import LabelledEnum, labelled
 
 __all__ = ["Party", "PartyKind"]
 
 
-class PartyKind(enum.StrEnum):
+class PartyKind(LabelledEnum):
     """The kind of party a fund, loan or asset belongs to."""
 
-    PROGRAM = "program"
+    PROGRAM = labelled("program", "Program", "Program")
     """Program: the NGO's program (e.g. Klaster Mandiri), until the handover."""
-    COOPERATIVE = "cooperative"
+    COOPERATIVE = labelled("cooperative", "Koperasi", "Cooperative")
     """Koperasi: the cooperative the mitra formed."""
-    GROUP = "group"
+    GROUP = labelled("group", "Kelompok", "Group")
     """Kelompok: a business group (jointly liable for a group loan)."""
-    MEMBER = "member"
+    MEMBER = labelled("member", "Mitra", "Member")
     """Mitra: one member."""
-
-    @property
-    def label_id(self) -> str:
-        """Indonesian label for reports."""
-        return _LABELS[self][0]
-
-    @property
-    def label_en(self) -> str:
-        """English label for reports."""
-        return _LABELS[self][1]
-
-
-_LABELS: Mapping[PartyKind, tuple[str, str]] = {
-    PartyKind.PROGRAM: ("Program", "Program"),
-    PartyKind.COOPERATIVE: ("Koperasi", "Cooperative"),
-    PartyKind.GROUP: ("Kelompok", "Group"),
-    PartyKind.MEMBER: ("Mitra", "Member"),
-}
 
 
 def _to_kind(value: PartyKind | str) -> PartyKind:

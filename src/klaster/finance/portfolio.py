@@ -25,18 +25,16 @@ fund, sector or cluster add up to the total. The definitions (also in ``docs/fin
 from __future__ import annotations
 
 import datetime as _dt
-import enum
-from collections.abc import Callable, Iterable, Mapping
-from decimal import ROUND_HALF_UP, Decimal
-
-from attrs import frozen
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
 
 from klaster.errors import ValidationError
-from klaster.finance import _snapshot
-from klaster.finance._state import LoanState, due_by
-from klaster.finance.book import Finance
+from klaster.finance import _python_figures, _snapshot
+from klaster.finance._figures import FIGURES
+from klaster.finance._select import Books, as_books, loan_keys
 from klaster.finance.entry import Role
-from klaster.finance.loan import Loan
+from klaster.finance.ratio import ZERO, Dimension, Ratio, RestructuredPolicy
 
 __all__ = [
     "Dimension",
@@ -50,113 +48,36 @@ __all__ = [
     "write_off_ratio",
 ]
 
-
-class RestructuredPolicy(enum.StrEnum):
-    """How PAR counts a loan whose schedule was restructured."""
-
-    AT_RISK = "at_risk"
-    """Always at risk while outstanding (the default, as CGAP recommends)."""
-    BY_ARREARS = "by_arrears"
-    """At risk only if late on its new schedule."""
+_ENGINES = ("python", "polars")
 
 
-class Dimension(enum.StrEnum):
-    """What figures can be broken down by."""
+def _figure(
+    name: str,
+    books: Books,
+    on: _dt.date,
+    by: Dimension | str | None,
+    engine: str,
+    params: Mapping[str, Any],
+) -> dict[str | None, Ratio]:
+    """Figure ``name`` (a row of the figure table) summed over ``books``, by key."""
+    if engine not in _ENGINES:
+        raise ValidationError(f"unknown engine {engine!r}: use 'python' or 'polars'", path="engine")
+    if by is not None:
+        Dimension(by)
+    fig = FIGURES[name]
+    result: dict[str | None, Ratio] = {}
+    for book in as_books(books):
+        codes: Sequence[int] | None
+        codes, values = loan_keys(book, by)
+        if engine == "polars":
+            from klaster.finance import _columnar  # the optional extra, imported when asked
 
-    FUND = "fund"
-    """Per fund (*dana*)."""
-    GROUP = "group"
-    """Per liable group (*kelompok*); member loans outside a group under ``None``."""
-    SECTOR = "sector"
-    """Per sector code of the financed business."""
-    PRODUCT = "product"
-    """Per product (qard hasan, murabahah, profit sharing)."""
-    CLUSTER = "cluster"
-    """Per book (cluster), for several books at once."""
-
-    @property
-    def label_id(self) -> str:
-        """Indonesian label for reports."""
-        return _LABELS[self][0]
-
-    @property
-    def label_en(self) -> str:
-        """English label for reports."""
-        return _LABELS[self][1]
-
-
-_LABELS: Mapping[Dimension, tuple[str, str]] = {
-    Dimension.FUND: ("Dana", "Fund"),
-    Dimension.GROUP: ("Kelompok", "Group"),
-    Dimension.SECTOR: ("Sektor", "Sector"),
-    Dimension.PRODUCT: ("Produk", "Product"),
-    Dimension.CLUSTER: ("Klaster", "Cluster"),
-}
-
-
-@frozen
-class Ratio:
-    """A figure with its parts: ``numerator / denominator`` over ``count`` of ``total`` loans.
-
-    Args:
-        numerator: Rupiah at risk, paid, written off, disbursed...
-        denominator: Rupiah outstanding, due, average portfolio, capital...
-        count: Loans in the numerator (at risk, written off...).
-        total: Loans in the denominator.
-    """
-
-    numerator: Decimal
-    denominator: Decimal
-    count: int
-    total: int
-
-    @property
-    def value(self) -> Decimal:
-        """``numerator / denominator`` (0 when the denominator is 0: nothing at risk of nothing)."""
-        return self.numerator / self.denominator if self.denominator else Decimal(0)
-
-    @property
-    def percent(self) -> Decimal:
-        """The value in percent, rounded half up to two decimals (for reports)."""
-        return (self.value * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-    def __add__(self, other: Ratio) -> Ratio:
-        return Ratio(
-            self.numerator + other.numerator,
-            self.denominator + other.denominator,
-            self.count + other.count,
-            self.total + other.total,
-        )
-
-
-_ZERO = Ratio(Decimal(0), Decimal(0), 0, 0)
-Books = Finance | Iterable[Finance]
-
-
-def _books(books: Books) -> list[Finance]:
-    found = [books] if isinstance(books, Finance) else list(books)
-    for index, book in enumerate(found):
-        if not isinstance(book, Finance):
-            raise ValidationError(
-                f"must be a Finance book, got {type(book).__name__}", path=f"books[{index}]"
-            )
-    return found
-
-
-def _key(by: Dimension | str | None, book: Finance) -> Callable[[Loan], str | None]:
-    if by is None:
-        return lambda _loan: None
-    dim = Dimension(by)
-    if dim is Dimension.FUND:
-        return lambda loan: loan.fund_id
-    if dim is Dimension.GROUP:
-        return lambda loan: loan.liable_group
-    if dim is Dimension.SECTOR:
-        return lambda loan: loan.sector
-    if dim is Dimension.PRODUCT:
-        return lambda loan: loan.product.value
-    cluster = book.cluster_id
-    return lambda _loan: cluster
+            part = _columnar.figure(fig, book.ledger, book.derived, on, params, codes, values)
+        else:
+            part = _python_figures.figure(fig, book.ledger, book.derived, on, params, codes, values)
+        for key, (num, den, count, total) in part.items():
+            result[key] = result.get(key, ZERO) + Ratio(Decimal(num), Decimal(den), count, total)
+    return result
 
 
 def _check_days(n: object) -> int:
@@ -190,21 +111,8 @@ def par_by(
     """
     days = _check_days(n)
     policy = RestructuredPolicy(restructured)
-    result: dict[str | None, Ratio] = {}
-    for book in _books(books):
-        if engine == "polars":
-            from klaster.finance import _columnar
-
-            part = _columnar.par(book, days, on, by, policy is RestructuredPolicy.AT_RISK)
-        elif engine == "python":
-            part = _par_python(book, days, on, by, policy)
-        else:
-            raise ValidationError(
-                f"unknown engine {engine!r}: use 'python' or 'polars'", path="engine"
-            )
-        for key, ratio in part.items():
-            result[key] = result.get(key, _ZERO) + ratio
-    return result
+    at_risk = policy is RestructuredPolicy.AT_RISK
+    return _figure("par", books, on, by, engine, {"n": days, "restructured_at_risk": at_risk})
 
 
 def par(
@@ -221,49 +129,20 @@ def par(
         >>> # par(book, 30, dt.date(2013, 6, 30)).percent  ->  Decimal('4.17')
     """
     parts = par_by(books, n, on, Dimension.CLUSTER, restructured=restructured, engine=engine)
-    return sum(parts.values(), _ZERO)
-
-
-def _par_python(
-    book: Finance, n: int, on: _dt.date, by: Dimension | str | None, policy: RestructuredPolicy
-) -> dict[str | None, Ratio]:
-    snap = _snapshot.take(book, on)
-    key = _key(by, book)
-    sums: dict[str | None, list[int]] = {}
-    at_risk_restructured = policy is RestructuredPolicy.AT_RISK
-    for loan, out, late, restr in zip(
-        snap.loans, snap.outstanding, snap.late, snap.restructured, strict=True
-    ):
-        if out <= 0:
-            continue
-        slot = sums.setdefault(key(loan), [0, 0, 0, 0])
-        slot[1] += out
-        slot[3] += 1
-        if late > n or (restr and at_risk_restructured):
-            slot[0] += out
-            slot[2] += 1
-    return {k: Ratio(Decimal(a), Decimal(b), c, d) for k, (a, b, c, d) in sums.items()}
+    return sum(parts.values(), ZERO)
 
 
 def cumulative_repayment_rate(
-    books: Books, on: _dt.date, *, by: Dimension | str | None = None
+    books: Books, on: _dt.date, *, by: Dimension | str | None = None, engine: str = "python"
 ) -> dict[str | None, Ratio] | Ratio:
     """Paid (capped at due) over fallen due, over the loans' lives, on ``on``.
 
-    Returns a :class:`Ratio` (count: loans fully up to date; total: loans with anything due), or
-    a dict of them when ``by`` is given.
+    ``engine`` is ``"python"`` or ``"polars"`` (same figures; see :func:`par_by`). Returns a
+    :class:`Ratio` (count: loans fully up to date; total: loans with anything due), or a dict of
+    them when ``by`` is given.
     """
-    sums: dict[str | None, Ratio] = {}
-    for book in _books(books):
-        key = _key(by, book)
-        for state in _disbursed(book, on):
-            due, paid = _loan_due_paid(book, state, on, None)
-            if due == 0:
-                continue
-            k = key(state.loan)
-            ratio = Ratio(Decimal(min(paid, due)), Decimal(due), int(paid >= due), 1)
-            sums[k] = sums.get(k, _ZERO) + ratio
-    return sums if by is not None else sum(sums.values(), _ZERO)
+    sums = _figure("cumulative_repayment", books, on, by, engine, {})
+    return sums if by is not None else sum(sums.values(), ZERO)
 
 
 def on_time_repayment_rate(
@@ -271,68 +150,19 @@ def on_time_repayment_rate(
 ) -> dict[str | None, Ratio] | Ratio:
     """Of what fell due in ``(start, end]``, the part paid by its due date."""
     sums: dict[str | None, Ratio] = {}
-    for book in _books(books):
-        key = _key(by, book)
-        for state in _disbursed(book, end):
-            due, paid = _loan_due_paid(book, state, end, start)
+    for book in as_books(books):
+        codes, values = loan_keys(book, by)
+        for state in book.derived.by_number:
+            if state.loan.disbursed_on > end:
+                break
+            due, paid = _python_figures.loan_due_paid(
+                book.ledger, book.derived.schedules, state, end, start
+            )
             if due == 0:
                 continue
-            k = key(state.loan)
-            sums[k] = sums.get(k, _ZERO) + Ratio(Decimal(paid), Decimal(due), int(paid >= due), 1)
-    return sums if by is not None else sum(sums.values(), _ZERO)
-
-
-def _disbursed(book: Finance, on: _dt.date) -> list[LoanState]:
-    return [s for s in book._by_number if s.loan.disbursed_on <= on]
-
-
-def _loan_due_paid(
-    book: Finance, state: LoanState, on: _dt.date, start: _dt.date | None
-) -> tuple[int, int]:
-    """(due, paid) for one loan: cumulative (``start`` None) or on time within ``(start, on]``."""
-    ledger, schedules = book.ledger, book._schedules
-    cols = ledger.columns()
-    role_col, amount_col, on_col = cols["role"], cols["amount"], cols["on"]
-    end = ledger.position(on)
-    day = on.toordinal()
-    segments = [s for s in state.segments if s.day <= day]
-    # A written-off loan stops falling due on its write-off day.
-    payments: list[tuple[int, int, int]] = []  # (position, day, amount)
-    for pos in state.positions:
-        if pos >= end:
-            break
-        role = role_col[pos]
-        if role in (Role.PRINCIPAL, Role.MARGIN):
-            payments.append((pos, on_col[pos], amount_col[pos]))
-        elif role in (Role.WRITE_OFF, Role.ZAKAT):
-            day = min(day, on_col[pos])
-    due_total = paid_total = 0
-    for index, seg in enumerate(segments):
-        last = index == len(segments) - 1
-        seg_end = end if last else segments[index + 1].start
-        mine = [(d, a) for p, d, a in payments if seg.start <= p < seg_end]
-        if start is None:
-            collected = sum(a for _, a in mine)
-            if last:
-                due = due_by(schedules, seg, day)
-                due_total += due
-                paid_total += min(collected, due)
-            else:
-                due_total += collected
-                paid_total += collected
-            continue
-        limit = day if last else min(day, segments[index + 1].day)
-        previous = 0
-        for k in range(seg.n):
-            due_day = schedules.due[seg.row + k]
-            cum = schedules.cum[seg.row + k]
-            amount = cum - previous
-            if start.toordinal() < due_day <= limit and amount:
-                by_due = sum(a for d, a in mine if d <= due_day)
-                due_total += amount
-                paid_total += min(amount, max(0, by_due - previous))
-            previous = cum
-    return due_total, paid_total
+            k = values[0 if codes is None else codes[state.number]]
+            sums[k] = sums.get(k, ZERO) + Ratio(Decimal(paid), Decimal(due), int(paid >= due), 1)
+    return sums if by is not None else sum(sums.values(), ZERO)
 
 
 def write_off_ratio(
@@ -346,34 +176,35 @@ def write_off_ratio(
     """Principal written off in ``(start, end]`` over the average gross portfolio (start, end)."""
     roles = {int(Role.WRITE_OFF)} | ({int(Role.ZAKAT)} if include_zakat else set())
     sums: dict[str | None, Ratio] = {}
-    for book in _books(books):
-        key = _key(by, book)
-        first = _snapshot.take(book, start)
-        last = _snapshot.take(book, end)
+    for book in as_books(books):
+        codes, values = loan_keys(book, by)
+        first = _snapshot.take(book.ledger, book.derived, start)
+        last = _snapshot.take(book.ledger, book.derived, end)
         average: dict[str | None, int] = {}
         for snap in (first, last):
-            for loan, out in zip(snap.loans, snap.outstanding, strict=True):
-                average[key(loan)] = average.get(key(loan), 0) + max(out, 0)
+            for number, out in enumerate(snap.outstanding):
+                k = values[0 if codes is None else codes[number]]
+                average[k] = average.get(k, 0) + max(out, 0)
         written: dict[str | None, list[int]] = {}
         cols = book.ledger.columns()
         for pos in range(first.end, last.end):
             if cols["role"][pos] in roles:
-                loan = book._by_number[cols["loan"][pos]].loan
-                slot = written.setdefault(key(loan), [0, 0])
+                number = cols["loan"][pos]
+                slot = written.setdefault(values[0 if codes is None else codes[number]], [0, 0])
                 slot[0] += cols["amount"][pos]
                 slot[1] += 1
         for k in set(average) | set(written):
             amount, count = written.get(k, [0, 0])
-            sums[k] = sums.get(k, _ZERO) + Ratio(
+            sums[k] = sums.get(k, ZERO) + Ratio(
                 Decimal(amount), Decimal(average.get(k, 0)) / 2, count, 0
             )
-    return sums if by is not None else sum(sums.values(), _ZERO)
+    return sums if by is not None else sum(sums.values(), ZERO)
 
 
 def turnover(books: Books, on: _dt.date, *, fund_id: str | None = None) -> Ratio:
     """Times the fund(s) revolved by ``on``: total disbursed over total capital received."""
     disbursed = received = loans = 0
-    for book in _books(books):
+    for book in as_books(books):
         if fund_id is not None:
             book.fund(fund_id)
         cols = book.ledger.columns()

@@ -7,9 +7,13 @@ from decimal import Decimal
 
 from attrs import frozen
 
+from klaster.finance._state import LoanState, Schedules, Segment, days_late, due_by
+from klaster.finance.entry import Role
+from klaster.finance.ledger import Ledger
 from klaster.finance.loan import LoanStatus
+from klaster.finance.schedule import Instalment
 
-__all__ = ["LoanPosition"]
+__all__ = ["LoanPosition", "instalments", "loan_position"]
 
 
 @frozen
@@ -64,3 +68,75 @@ class LoanPosition:
     def prepaid(self) -> Decimal:
         """Paid ahead of the schedule (*dibayar di muka*)."""
         return max(Decimal(0), self.paid - self.due)
+
+
+def instalments(schedules: Schedules, segment: Segment) -> tuple[Instalment, ...]:
+    """The instalments of one schedule in force, as records."""
+    s = schedules
+    return tuple(
+        Instalment(
+            k + 1,
+            _dt.date.fromordinal(s.due[segment.row + k]),
+            Decimal(s.principal[segment.row + k]),
+            Decimal(s.margin[segment.row + k]),
+        )
+        for k in range(segment.n)
+    )
+
+
+def loan_position(
+    ledger: Ledger, schedules: Schedules, state: LoanState, on: _dt.date
+) -> LoanPosition:
+    """Where the loan of ``state`` stands at the end of ``on`` (a day after its disbursement)."""
+    loan_id = state.loan.id
+    segment = state.segment_on(on.toordinal())
+    end = ledger.position(on)
+    cols = ledger.columns()
+    role_col, amount_col = cols["role"], cols["amount"]
+    out = paid = principal = margin = profit = written = recovered = 0
+    status = LoanStatus.ACTIVE
+    for pos in state.positions:
+        if pos >= end:
+            break
+        role, amount = role_col[pos], amount_col[pos]
+        if role == Role.DISBURSEMENT:
+            out += amount
+        elif role == Role.PRINCIPAL or role == Role.MARGIN:
+            if role == Role.PRINCIPAL:
+                out -= amount
+                principal += amount
+            else:
+                margin += amount
+            if pos >= segment.start:
+                paid += amount
+        elif role == Role.PROFIT_SHARE:
+            profit += amount
+        elif role == Role.WRITE_OFF or role == Role.ZAKAT:
+            out -= amount
+            written += amount
+            status = (
+                LoanStatus.WRITTEN_OFF if role == Role.WRITE_OFF else LoanStatus.CONVERTED_TO_ZAKAT
+            )
+        elif role == Role.RECOVERY:
+            recovered += amount
+    if status is LoanStatus.ACTIVE and paid >= segment.total:
+        status = LoanStatus.REPAID
+    day = on.toordinal()
+    due = due_by(schedules, segment, day)
+    late = days_late(schedules, segment, paid, day) if out > 0 else 0
+    return LoanPosition(
+        loan_id=loan_id,
+        on=on,
+        status=status,
+        outstanding=Decimal(out),
+        principal_paid=Decimal(principal),
+        margin_paid=Decimal(margin),
+        profit_paid=Decimal(profit),
+        due=Decimal(due),
+        paid=Decimal(paid),
+        scheduled=Decimal(segment.total),
+        days_late=late if status is LoanStatus.ACTIVE else 0,
+        restructured=segment.number > 0,
+        written_off=Decimal(written),
+        recovered=Decimal(recovered),
+    )

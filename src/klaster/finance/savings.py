@@ -13,22 +13,22 @@ cooperative's savings beside the fund it takes over.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 
 from klaster.finance.entry import AccountKind
+from klaster.label import LabelledEnum, labelled
 
 __all__ = ["SavingsKind"]
 
 
-class SavingsKind(enum.StrEnum):
+class SavingsKind(LabelledEnum):
     """The three kinds of member savings."""
 
-    POKOK = "pokok"
+    POKOK = labelled("pokok", "Simpanan pokok", "Principal savings")
     """Simpanan pokok: paid once on joining; returned only when the member leaves."""
-    WAJIB = "wajib"
+    WAJIB = labelled("wajib", "Simpanan wajib", "Mandatory savings")
     """Simpanan wajib: paid periodically; returned only when the member leaves."""
-    SUKARELA = "sukarela"
+    SUKARELA = labelled("sukarela", "Simpanan sukarela", "Voluntary savings")
     """Simpanan sukarela: voluntary; withdrawable at any time."""
 
     @property
@@ -41,24 +41,9 @@ class SavingsKind(enum.StrEnum):
         """Whether it may be withdrawn while the member stays (only sukarela)."""
         return self is SavingsKind.SUKARELA
 
-    @property
-    def label_id(self) -> str:
-        """Indonesian label for reports."""
-        return _LABELS[self][0]
-
-    @property
-    def label_en(self) -> str:
-        """English label for reports."""
-        return _LABELS[self][1]
-
 
 _ACCOUNTS: Mapping[SavingsKind, AccountKind] = {
     SavingsKind.POKOK: AccountKind.SAVINGS_POKOK,
     SavingsKind.WAJIB: AccountKind.SAVINGS_WAJIB,
     SavingsKind.SUKARELA: AccountKind.SAVINGS_SUKARELA,
-}
-_LABELS: Mapping[SavingsKind, tuple[str, str]] = {
-    SavingsKind.POKOK: ("Simpanan pokok", "Principal savings"),
-    SavingsKind.WAJIB: ("Simpanan wajib", "Mandatory savings"),
-    SavingsKind.SUKARELA: ("Simpanan sukarela", "Voluntary savings"),
 }

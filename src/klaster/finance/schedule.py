@@ -23,14 +23,13 @@ from __future__ import annotations
 
 import calendar
 import datetime as _dt
-import enum
-from collections.abc import Mapping
 from decimal import Decimal
 
 from attrs import frozen
 
 from klaster.errors import ValidationError
 from klaster.finance.money import round_rupiah
+from klaster.label import LabelledEnum, labelled
 
 __all__ = [
     "Frequency",
@@ -44,12 +43,12 @@ __all__ = [
 ]
 
 
-class Frequency(enum.StrEnum):
+class Frequency(LabelledEnum):
     """How often instalments fall due."""
 
-    WEEKLY = "weekly"
+    WEEKLY = labelled("weekly", "Mingguan", "Weekly")
     """Mingguan: every 7 days (common in group lending with weekly meetings)."""
-    MONTHLY = "monthly"
+    MONTHLY = labelled("monthly", "Bulanan", "Monthly")
     """Bulanan: on the same day every month."""
 
     @property
@@ -57,42 +56,14 @@ class Frequency(enum.StrEnum):
         """52 for weekly, 12 for monthly."""
         return 52 if self is Frequency.WEEKLY else 12
 
-    @property
-    def label_id(self) -> str:
-        """Indonesian label for reports."""
-        return _LABELS[self][0]
 
-    @property
-    def label_en(self) -> str:
-        """English label for reports."""
-        return _LABELS[self][1]
-
-
-class Method(enum.StrEnum):
+class Method(LabelledEnum):
     """How principal and margin are spread over the instalments."""
 
-    EQUAL_INSTALMENTS = "equal_instalments"
+    EQUAL_INSTALMENTS = labelled("equal_instalments", "Angsuran tetap", "Equal instalments")
     """Angsuran tetap: equal principal and equal (flat) margin parts."""
-    EQUAL_PRINCIPAL = "equal_principal"
+    EQUAL_PRINCIPAL = labelled("equal_principal", "Pokok tetap", "Equal principal")
     """Pokok tetap: equal principal, margin by outstanding principal (declining instalments)."""
-
-    @property
-    def label_id(self) -> str:
-        """Indonesian label for reports."""
-        return _LABELS[self][0]
-
-    @property
-    def label_en(self) -> str:
-        """English label for reports."""
-        return _LABELS[self][1]
-
-
-_LABELS: Mapping[enum.Enum, tuple[str, str]] = {
-    Frequency.WEEKLY: ("Mingguan", "Weekly"),
-    Frequency.MONTHLY: ("Bulanan", "Monthly"),
-    Method.EQUAL_INSTALMENTS: ("Angsuran tetap", "Equal instalments"),
-    Method.EQUAL_PRINCIPAL: ("Pokok tetap", "Equal principal"),
-}
 
 
 @frozen

@@ -13,12 +13,13 @@ from decimal import Decimal
 from attrs import frozen
 
 from klaster.finance import _snapshot
+from klaster.finance._select import Books, as_books, loan_keys
 from klaster.finance.book import Finance
 from klaster.finance.entry import Account, AccountKind, Role
 from klaster.finance.errors import LedgerError
 from klaster.finance.money import format_rupiah
 from klaster.finance.party import Party
-from klaster.finance.portfolio import Books, Dimension, _books, _key
+from klaster.finance.ratio import Dimension
 
 __all__ = [
     "AgingBucket",
@@ -236,9 +237,9 @@ class InstalmentStatus:
 def schedule_vs_actual(book: Finance, loan_id: str, on: _dt.date) -> tuple[InstalmentStatus, ...]:
     """The schedule in force for ``loan_id`` on ``on``, instalment by instalment, vs payments."""
     position = book.position(loan_id, on)  # checks the loan and the date
-    state = book._loan(loan_id)
+    state = book.derived.require(loan_id, book.cluster_id)
     day = on.toordinal()
-    seg = _snapshot.current_segment(state, day)
+    seg = state.segment_on(day)
     cols = book.ledger.columns()
     end = book.ledger.position(on)
     payments = [
@@ -246,7 +247,7 @@ def schedule_vs_actual(book: Finance, loan_id: str, on: _dt.date) -> tuple[Insta
         for p in state.positions
         if seg.start <= p < end and cols["role"][p] in (Role.PRINCIPAL, Role.MARGIN)
     ]
-    s = book._schedules
+    s = book.derived.schedules
     result = []
     previous = 0
     for k in range(seg.n):
@@ -315,15 +316,16 @@ def aging(
     Returns key → buckets (the key is ``None`` when ``by`` is ``None``).
     """
     sums: dict[str | None, list[list[int]]] = {}
-    for book in _books(books):
-        key = _key(by, book)
-        snap = _snapshot.take(book, on)
-        for loan, out, late, restr in zip(
-            snap.loans, snap.outstanding, snap.late, snap.restructured, strict=True
+    for book in as_books(books):
+        codes, values = loan_keys(book, by)
+        snap = _snapshot.take(book.ledger, book.derived, on)
+        for number, (out, late, restr) in enumerate(
+            zip(snap.outstanding, snap.late, snap.restructured, strict=True)
         ):
             if out <= 0:
                 continue
-            slots = sums.setdefault(key(loan), [[0, 0, 0] for _ in _BUCKETS])
+            key = values[0 if codes is None else codes[number]]
+            slots = sums.setdefault(key, [[0, 0, 0] for _ in _BUCKETS])
             index = next(
                 i
                 for i, (low, high, _, _) in enumerate(_BUCKETS)

@@ -148,7 +148,7 @@ def fingerprint(book: Finance) -> tuple[object, ...]:
             len(s.segments),
             tuple(s.positions),
         )
-        for s in book._by_number
+        for s in book.derived.by_number
     )
     return (
         len(book.ledger),
@@ -161,5 +161,5 @@ def fingerprint(book: Finance) -> tuple[object, ...]:
         book.assets.events,
         book.assets.assets.ids(),
         states,
-        tuple(book._schedules.cum),
+        tuple(book.derived.schedules.cum),
     )

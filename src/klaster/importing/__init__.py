@@ -5,6 +5,19 @@ registration form) or variables of which round (a survey form). :func:`read_subm
 the export into a checked :class:`ImportBatch`, and the store applies it in one transaction
 (:meth:`klaster.store.Store.apply_import`); submissions already imported are skipped, so
 importing the same file twice changes nothing. See ``docs/importing.md``.
+
+Public modules: :mod:`~klaster.importing.mapping` (the mapping's records),
+:mod:`~klaster.importing.mapping_file` (reading and checking a mapping file),
+:mod:`~klaster.importing.reader` (``read_submissions``), :mod:`~klaster.importing.batch` (what a
+read gives the store) and :mod:`~klaster.importing.rejects` (the rejects CSV).
+
+Internal modules, in the order a read uses them: ``_toml_tables`` and ``_mapping_checks`` (the
+mapping file's values and checks); ``_source``, ``_table`` and ``_header`` (opening an export,
+streaming its rows, finding mapped columns); ``_submissions`` (submission IDs, those imported
+already); ``_plan``, ``_cells`` and ``_selects`` (which cells feed which variable, and their
+conversion); ``_rounds``, ``_units`` and ``_repeats`` (each row's round, unit and repeat-group
+rows); ``_survey`` and ``_registration`` (the two form readers); ``_blocks`` (rows into the
+batch's observation blocks); ``_problems`` (located problems, rows set aside).
 """
 
 from __future__ import annotations
@@ -19,9 +32,8 @@ from klaster.importing.mapping import (
     ImportMapping,
     RepeatMapping,
     RoundDeclaration,
-    load_mapping,
-    parse_mapping,
 )
+from klaster.importing.mapping_file import load_mapping, parse_mapping
 from klaster.importing.reader import read_submissions
 from klaster.importing.rejects import write_rejects
 

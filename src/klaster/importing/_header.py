@@ -95,3 +95,32 @@ class Header:
         if len(found) > 1:
             raise AmbiguousColumn([self.names[i] for i in found])
         return found[0]
+
+
+def column_index(
+    header: Header, name: str, where: str, missing: list[str], *, strict: bool = False
+) -> int:
+    """The index of a mapped column; a missing or ambiguous one is added to ``missing``."""
+    try:
+        found = header.find(name, strict=strict)
+    except AmbiguousColumn as exc:
+        missing.append(
+            f"column {name!r} ({where}) matches several columns: "
+            + ", ".join(map(repr, exc.candidates))
+            + "; name it exactly as in the file"
+        )
+        return -1
+    if found is None:
+        near = header.near(name)
+        hint = f"; similar: {', '.join(map(repr, near))}" if near else ""
+        missing.append(f"column {name!r} ({where}) is not in the file{hint}")
+        return -1
+    return found
+
+
+def header_has(header: Header, name: str, *, strict: bool = False) -> bool:
+    """Whether some column matches ``name`` (one, or several)."""
+    try:
+        return header.find(name, strict=strict) is not None
+    except AmbiguousColumn:
+        return True

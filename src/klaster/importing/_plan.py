@@ -9,15 +9,11 @@ from attrs import define
 
 from klaster.catalogue.variable import Variable
 from klaster.importing._cells import Cells, VariableCells
-from klaster.importing._common import (
-    FROM_UNIT,
-    column_index,
-    missing_columns,
-    submission_column,
-)
-from klaster.importing._header import AmbiguousColumn, Header
+from klaster.importing._header import AmbiguousColumn, Header, column_index
 from klaster.importing._repeats import RepeatData
 from klaster.importing._selects import CountCells, OptionCells, count_options
+from klaster.importing._source import missing_columns
+from klaster.importing._submissions import FROM_UNIT, submission_column
 from klaster.importing._table import Table
 from klaster.importing.mapping import ColumnRule, ImportMapping
 

@@ -15,18 +15,10 @@ from typing import Any
 
 from klaster.errors import ImportDataError, KlasterError
 from klaster.importing._cells import CellError, TextCells
-from klaster.importing._common import (
-    FROM_UNIT,
-    Known,
-    Problems,
-    Source,
-    column_index,
-    listing,
-    missing_columns,
-    submission_column,
-    submission_id,
-)
-from klaster.importing._header import Header
+from klaster.importing._header import Header, column_index
+from klaster.importing._problems import Problems, listing
+from klaster.importing._source import Source, missing_columns
+from klaster.importing._submissions import FROM_UNIT, Known, submission_column, submission_id
 from klaster.importing.batch import ImportBatch, NewMember
 from klaster.importing.mapping import ColumnRule, ImportMapping
 from klaster.model.member import Member

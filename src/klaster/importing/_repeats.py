@@ -21,12 +21,9 @@ import attrs
 from klaster.catalogue.variable import ValueType, Variable
 from klaster.errors import ImportDataError, KlasterError
 from klaster.importing._cells import Cells, VariableCells
-from klaster.importing._common import (
-    Problems,
-    column_index,
-    header_has,
-    missing_columns,
-)
+from klaster.importing._header import column_index, header_has
+from klaster.importing._problems import Problems
+from klaster.importing._source import missing_columns
 from klaster.importing._table import Table
 from klaster.importing.mapping import Aggregate, ColumnRule, RepeatMapping
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from klaster.errors import ImportDataError, KlasterError
-from klaster.importing._common import listing
+from klaster.importing._problems import listing
 from klaster.importing.mapping import ImportMapping, RoundDeclaration
 from klaster.model.program import Program
 from klaster.observations.rounds import Round, check_round

@@ -9,40 +9,29 @@ name the ones a column check found wrong. Values go straight into the block's co
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from functools import partial
 from itertools import compress, groupby
-from operator import attrgetter, is_
 from pathlib import Path
 from typing import Any
 
 from klaster.catalogue.variable import Variable
 from klaster.errors import ImportDataError
-from klaster.importing._blocks import Columns, check_rows, sectors_getter, to_blocks
-from klaster.importing._common import (
-    Known,
-    Problems,
-    Source,
-    finder,
-    submission_id,
-    unknown_unit,
-)
+from klaster.importing._blocks import Columns, check_rows, to_blocks
 from klaster.importing._header import Header
-from klaster.importing._mapping_parse import check_against
+from klaster.importing._mapping_checks import check_against
 from klaster.importing._plan import Plan, plan_survey
+from klaster.importing._problems import Problems
 from klaster.importing._repeats import RepeatData, read_repeat
 from klaster.importing._rounds import Rounds
+from klaster.importing._source import Source
+from klaster.importing._submissions import Known, submission_id
 from klaster.importing._table import Chunk
-from klaster.importing._units import place_unit_rows
+from klaster.importing._units import IS_NONE, RowUnits, place_unit_rows
 from klaster.importing.batch import ImportBatch
 from klaster.importing.mapping import ImportMapping
 from klaster.model.program import Program
 from klaster.observations.core_variables import CORE_SECTOR
 from klaster.observations.rounds import Round
 from klaster.observations.values import Observations
-
-_ID = attrgetter("id")
-# ``None in column`` would call Decimal.__eq__ (an ABC check) per value; identity is C-fast.
-_IS_NONE = partial(is_, None)
 
 
 class SurveyReader:
@@ -78,8 +67,7 @@ class SurveyReader:
         self.parents: dict[str, dict[str, tuple[int, str, Round]]] = {}
         self._sectors: list[tuple[str, ...]] = []
         self._bad_parents: set[int] = set()
-        self.unit_name = self.cluster_name = ""
-        self._sector_of = sectors_getter(self.level)
+        self.unit_name = ""
         self.skipped_keys: dict[str, set[str]] = {}
 
     def read(self, keep_valid: bool) -> ImportBatch:
@@ -94,7 +82,14 @@ class SurveyReader:
             plan = plan_survey(table.header, self.mapping, self.catalogue, repeats, table)
             names = table.header.names
             self.unit_name = names[plan.unit]
-            self.cluster_name = "cluster.id" if plan.cluster is None else names[plan.cluster]
+            self.units = RowUnits(
+                self.program,
+                self.level,
+                self.rounds,
+                self.mapping.cluster_id,
+                self.unit_name,
+                "cluster.id" if plan.cluster is None else names[plan.cluster],
+            )
             fixed = None if self.rounds.per_cluster else self.rounds.fixed()
             for chunk in table.chunks():
                 self._chunk(chunk, table.header, plan, fixed, repeats, keep_valid)
@@ -105,8 +100,9 @@ class SurveyReader:
                     | self.skipped_keys.get(data.repeat.name, set())
                 )
                 if data.repeat.unit is not None:
+                    parents = self.parents.get(data.repeat.name, {})
                     unit_blocks.append(
-                        place_unit_rows(data, self.parents.get(data.repeat.name, {}), self)
+                        place_unit_rows(data, parents, self.program, self.catalogue, self.problems)
                     )
             orphans = [data.orphans for data in repeats if data.orphans]
             if (self.problems or orphans) and not keep_valid:
@@ -182,7 +178,10 @@ class SurveyReader:
                 reasons = {position[i]: r for i, r in reasons.items() if i in position}
                 ragged = {position[i]: r for i, r in ragged.items() if i in position}
         size = len(numbers)
-        round_ids, units = self._units(columns, plan, fixed, size, report)
+        clusters = None if plan.cluster is None else columns[plan.cluster]
+        round_ids, units, self._sectors = self.units.resolve(
+            columns[plan.unit], clusters, fixed, report
+        )
         if subs is None:
             subs = [f"{r}/{u}" for r, u in zip(round_ids, units, strict=True)]
             sub_name = self.unit_name
@@ -234,81 +233,6 @@ class SurveyReader:
         out.sectors += self._sectors
         for code, column in values.items():
             out.values.setdefault(code, [None] * (len(out.rows) - size)).extend(column)
-
-    def _units(
-        self,
-        columns: list[Sequence[str]],
-        plan: Plan,
-        fixed: Round | None,
-        size: int,
-        report: Callable[[int, str], None],
-    ) -> tuple[list[str], list[str]]:
-        """Each row's round and unit ID (the program's own strings); unknown ones reported.
-
-        Rows are taken a cluster at a time (exports are mostly sorted by cluster, if they have
-        more than one), so each lookup runs over a whole column with ``map``.
-        """
-        cells = columns[plan.unit]
-        if fixed is not None:
-            round_ids, units, self._sectors = self._in_round(cells, fixed, report)
-            return round_ids, units
-        name = self.cluster_name
-        if plan.cluster is None:
-            clusters: Sequence[str] = [self.mapping.cluster_id or ""] * size
-        else:
-            clusters = columns[plan.cluster]
-        round_ids, units = [""] * size, list(cells)
-        sectors: list[tuple[str, ...]] = [()] * size
-        start = 0
-        for text, run in groupby(clusters):  # runs of rows of one cluster
-            stop = start + len(list(run))
-            found = self.rounds.for_cluster(text.strip()) if text.strip() else "no cluster ID"
-            if isinstance(found, str):
-                for index in range(start, stop):
-                    report(index, f"column {name!r}: {found}")
-            else:
-
-                def local(at: int, reason: str, start: int = start) -> None:
-                    report(start + at, reason)
-
-                part = self._in_round(cells[start:stop], found, local)
-                round_ids[start:stop], units[start:stop], sectors[start:stop] = part
-            start = stop
-        self._sectors = sectors
-        return round_ids, units
-
-    def _in_round(
-        self, cells: Sequence[str], rnd: Round, report: Callable[[int, str], None]
-    ) -> tuple[list[str], list[str], list[tuple[str, ...]]]:
-        """The rows of one round: round IDs, unit IDs and the units' sectors."""
-        size = len(cells)
-        cluster = self.program.clusters[rnd.cluster_id]
-        find = finder(cluster, self.level)
-        found = list(map(find, cells))
-        if not any(map(_IS_NONE, found)):
-            if len(cluster.sectors) == 1:  # every unit of the cluster works in its one sector
-                same = [self._sector_of(found[0])] * size if size else []
-                return [rnd.id] * size, list(map(_ID, found)), same
-            return [rnd.id] * size, list(map(_ID, found)), list(map(self._sector_of, found))
-        units: list[str] = []
-        sectors: list[tuple[str, ...]] = []
-        for index, text in enumerate(cells):
-            unit = found[index]
-            if unit is None:
-                unit = find(text.strip())
-            if unit is None:
-                reason = (
-                    f"no {self.level.value} ID"
-                    if not text.strip()
-                    else unknown_unit(self.program, self.level, text.strip(), rnd.cluster_id)
-                )
-                report(index, f"column {self.unit_name!r}: {reason}")
-                units.append(text.strip())
-                sectors.append(())
-                continue
-            units.append(unit.id)
-            sectors.append(self._sector_of(unit))
-        return [rnd.id] * size, units, sectors
 
     def _duplicates(
         self,
@@ -423,9 +347,9 @@ class SurveyReader:
             if len(distinct) == 1:
                 (only,) = distinct
                 applies = core or variable.sector in only
-                if applies and (not variable.required or not any(map(_IS_NONE, column))):
+                if applies and (not variable.required or not any(map(IS_NONE, column))):
                     continue
-                if not applies and all(map(_IS_NONE, column)):
+                if not applies and all(map(IS_NONE, column)):
                     continue
             name = names.get(code, code)
             skip = unread.get(code, set())

@@ -1,20 +1,180 @@
-"""Repeat groups that give one row per unit (a group's form listing its members' answers)."""
+"""The units a survey's rows describe: looked up by ID in their round's cluster, per column.
+
+A survey row names its unit (member, group or cooperative) by ID; the unit must belong to the
+cluster of the row's round. Repeat groups with a ``unit`` column give one row per unit too.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
+from itertools import groupby
+from operator import attrgetter, is_
+from typing import Any
 
-from klaster.importing._blocks import Columns, check_rows
-from klaster.importing._common import finder, sectors_of, submission_id, unknown_unit
+from klaster.catalogue.variable import Level, Variable
+from klaster.importing._blocks import Columns, check_rows, sectors_getter
+from klaster.importing._problems import Problems
 from klaster.importing._repeats import RepeatData
+from klaster.importing._rounds import Rounds
+from klaster.importing._submissions import submission_id
+from klaster.model.cluster import Cluster
+from klaster.model.program import Program
 from klaster.observations.rounds import Round
 
-if TYPE_CHECKING:
-    from klaster.importing._survey import SurveyReader
+__all__ = ["IS_NONE", "RowUnits", "finder", "place_unit_rows", "sectors_of", "unknown_unit"]
+
+_ID = attrgetter("id")
+IS_NONE = partial(is_, None)
+"""``None in column`` would call Decimal.__eq__ (an ABC check) per value; identity is C-fast."""
+
+Report = Callable[[int, str], None]
+
+
+def finder(cluster: Cluster, level: Level) -> Callable[[str], Any]:
+    """The lookup of a cluster's units of ``level`` by ID.
+
+    A read-only view of the records' dict: a survey looks up a unit per row, a million times.
+    """
+    if level is Level.GROUP:
+        return cluster.groups.as_mapping().get
+    if level is Level.COOPERATIVE:
+        return cluster.cooperatives.as_mapping().get
+    return cluster.members.as_mapping().get
+
+
+def sectors_of(unit: Any, level: Level) -> tuple[str, ...]:
+    """The sector(s) a unit works in."""
+    if level is Level.COOPERATIVE:
+        return tuple(unit.sectors)
+    return (unit.sector,)
+
+
+def unknown_unit(program: Program, level: Level, unit_id: str, cluster_id: str) -> str:
+    """Why ``unit_id`` is no unit of the cluster, naming the cluster it belongs to if any."""
+    kind = level.value
+    for other in program.clusters:
+        if other.id != cluster_id and finder(other, level)(unit_id) is not None:
+            return f"{kind} {unit_id!r} belongs to cluster {other.id!r}, not {cluster_id!r}"
+    hint = " (import its registration first)" if level is Level.MEMBER else ""
+    return (
+        f"{kind} {unit_id!r} is not a {kind} of cluster {cluster_id!r} in program "
+        f"{program.id!r}{hint}"
+    )
+
+
+class RowUnits:
+    """Resolves a chunk's rows to their rounds, units and the units' sectors, column-wise.
+
+    Args:
+        program: The program whose clusters hold the units.
+        level: The units' level.
+        rounds: The survey's rounds (one, or one per cluster).
+        cluster_id: The mapping's fixed cluster, if any.
+        unit_name: The unit column's name (messages).
+        cluster_name: The cluster column's name, or ``cluster.id`` (messages).
+    """
+
+    def __init__(
+        self,
+        program: Program,
+        level: Level,
+        rounds: Rounds,
+        cluster_id: str | None,
+        unit_name: str,
+        cluster_name: str,
+    ) -> None:
+        self.program = program
+        self.level = level
+        self.rounds = rounds
+        self.cluster_id = cluster_id
+        self.unit_name = unit_name
+        self.cluster_name = cluster_name
+        self.sector_of = sectors_getter(level)
+
+    def resolve(
+        self,
+        cells: Sequence[str],
+        clusters: Sequence[str] | None,
+        fixed: Round | None,
+        report: Report,
+    ) -> tuple[list[str], list[str], list[tuple[str, ...]]]:
+        """Each row's round ID, unit ID (the program's own strings) and sectors.
+
+        Unknown units and clusters are reported. Rows are taken a cluster at a time (exports
+        are mostly sorted by cluster, if they have more than one), so each lookup runs over a
+        whole column with ``map``.
+
+        Args:
+            cells: The unit column.
+            clusters: The cluster column (``None``: the mapping's fixed cluster).
+            fixed: The one round of every row, if the mapping's round is not per cluster.
+            report: Called with a row's index and a reason.
+        """
+        if fixed is not None:
+            return self.in_round(cells, fixed, report)
+        size = len(cells)
+        if clusters is None:
+            clusters = [self.cluster_id or ""] * size
+        round_ids, units = [""] * size, list(cells)
+        sectors: list[tuple[str, ...]] = [()] * size
+        start = 0
+        for text, run in groupby(clusters):  # runs of rows of one cluster
+            stop = start + len(list(run))
+            found = self.rounds.for_cluster(text.strip()) if text.strip() else "no cluster ID"
+            if isinstance(found, str):
+                for index in range(start, stop):
+                    report(index, f"column {self.cluster_name!r}: {found}")
+            else:
+
+                def local(at: int, reason: str, start: int = start) -> None:
+                    report(start + at, reason)
+
+                part = self.in_round(cells[start:stop], found, local)
+                round_ids[start:stop], units[start:stop], sectors[start:stop] = part
+            start = stop
+        return round_ids, units, sectors
+
+    def in_round(
+        self, cells: Sequence[str], rnd: Round, report: Report
+    ) -> tuple[list[str], list[str], list[tuple[str, ...]]]:
+        """The rows of one round: round IDs, unit IDs and the units' sectors."""
+        size = len(cells)
+        cluster = self.program.clusters[rnd.cluster_id]
+        find = finder(cluster, self.level)
+        found = list(map(find, cells))
+        if not any(map(IS_NONE, found)):
+            if len(cluster.sectors) == 1:  # every unit of the cluster works in its one sector
+                same = [self.sector_of(found[0])] * size if size else []
+                return [rnd.id] * size, list(map(_ID, found)), same
+            return [rnd.id] * size, list(map(_ID, found)), list(map(self.sector_of, found))
+        units: list[str] = []
+        sectors: list[tuple[str, ...]] = []
+        for index, text in enumerate(cells):
+            unit = found[index]
+            if unit is None:
+                unit = find(text.strip())
+            if unit is None:
+                reason = (
+                    f"no {self.level.value} ID"
+                    if not text.strip()
+                    else unknown_unit(self.program, self.level, text.strip(), rnd.cluster_id)
+                )
+                report(index, f"column {self.unit_name!r}: {reason}")
+                units.append(text.strip())
+                sectors.append(())
+                continue
+            units.append(unit.id)
+            sectors.append(self.sector_of(unit))
+        return [rnd.id] * size, units, sectors
 
 
 def place_unit_rows(
-    data: RepeatData, parents: dict[str, tuple[int, str, Round]], reader: SurveyReader
+    data: RepeatData,
+    parents: dict[str, tuple[int, str, Round]],
+    program: Program,
+    catalogue: Mapping[str, Variable],
+    problems: Problems,
 ) -> tuple[Columns, str]:
     """The repeat's rows as block columns; their problems reject the parent submission.
 
@@ -36,12 +196,12 @@ def place_unit_rows(
         if parent is None:
             continue  # no parent: reported by settle(); a known parent: skipped
         owner, parent_sub, rnd = parent
-        find = finder(reader.program.clusters[rnd.cluster_id], level)
+        find = finder(program.clusters[rnd.cluster_id], level)
         for position, row in enumerate(rows, start=1):
             where = f"(repeat {data.source} row {row.number})"
 
             def report(_index: int, reason: str, where: str = where, owner: int = owner) -> None:
-                reader.problems.add(owner, f"{where} {reason}")
+                problems.add(owner, f"{where} {reason}")
 
             unit: Any = find(row.unit) if row.unit else None
             sectors: tuple[str, ...] = ()
@@ -49,7 +209,7 @@ def place_unit_rows(
                 reason = (
                     f"no {level.value} ID"
                     if not row.unit
-                    else unknown_unit(reader.program, level, row.unit, rnd.cluster_id)
+                    else unknown_unit(program, level, row.unit, rnd.cluster_id)
                 )
                 report(0, f"column {repeat.unit!r}: {reason}")
                 unit_id = row.unit
@@ -65,7 +225,7 @@ def place_unit_rows(
                         f"{data.source} for round {rnd.id!r}",
                     )
             for code in codes:
-                variable = reader.catalogue[code]
+                variable = catalogue[code]
                 check_rows(
                     variable, [row.values[code]], [sectors], [unit_id], names[code], level, report
                 )

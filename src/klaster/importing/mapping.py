@@ -1,28 +1,23 @@
 """The mapping file: which columns of a field-data export become which member fields and variables.
 
 A mapping is a small TOML file (format version :data:`MAPPING_VERSION`, documented in
-``docs/importing.md``) read by :func:`load_mapping` into an :class:`ImportMapping`. It is checked
-when loaded (unknown keys, variable codes, member fields, value maps, scales) so that a mistake in
-the mapping is reported once, with its key path, before any data row is read.
+``docs/importing.md``) read and checked by :func:`klaster.importing.load_mapping` (see
+:mod:`klaster.importing.mapping_file`) into the records of this module.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import enum
-import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from attrs import field, frozen
 
 from klaster.catalogue._recordcheck import to_tuple
-from klaster.catalogue.variable import Level, Variable
-from klaster.errors import ImportDataError
-from klaster.label import Label
+from klaster.catalogue.variable import Level
+from klaster.label import Label, LabelledEnum, labelled
 from klaster.observations.rounds import RoundKind
 
 __all__ = [
@@ -34,8 +29,6 @@ __all__ = [
     "ImportMapping",
     "RepeatMapping",
     "RoundDeclaration",
-    "load_mapping",
-    "parse_mapping",
 ]
 
 MAPPING_VERSION = 1
@@ -60,29 +53,29 @@ MEMBER_FIELDS = (
 (the *kelompok* the new member joins on the day they join)."""
 
 
-class FormKind(enum.StrEnum):
-    """What a form's submissions are."""
+class FormKind(LabelledEnum):
+    """What a form's submissions are (the mapping's ``form``)."""
 
-    SURVEY = "survey"
+    SURVEY = labelled("survey", "Survei", "Survey")
     """Observation values of existing members (groups, cooperatives) in one round."""
-    REGISTRATION = "registration"
+    REGISTRATION = labelled("registration", "Pendaftaran", "Registration")
     """New members (*mitra*), one per submission."""
 
 
-class Aggregate(enum.StrEnum):
+class Aggregate(LabelledEnum):
     """How the rows of a repeat group become one value of their parent submission."""
 
-    SUM = "sum"
+    SUM = labelled("sum", "Jumlah", "Sum")
     """Sum of the rows' numbers (0 when there are no rows)."""
-    COUNT = "count"
+    COUNT = labelled("count", "Banyaknya", "Count")
     """Number of rows (with ``column``: of rows answering it); 0 when there are none."""
-    MAX = "max"
+    MAX = labelled("max", "Terbesar", "Largest")
     """Largest number (missing when there are no rows)."""
-    MIN = "min"
+    MIN = labelled("min", "Terkecil", "Smallest")
     """Smallest number (missing when there are no rows)."""
-    ANY = "any"
+    ANY = labelled("any", "Salah satu ya", "Any yes")
     """Whether any row answers yes (false when there are no rows)."""
-    ALL = "all"
+    ALL = labelled("all", "Semua ya", "All yes")
     """Whether every row answers yes (missing when there are no rows)."""
 
 
@@ -224,66 +217,3 @@ class ImportMapping:
         for repeat in self.repeats:
             codes += [rule.target for rule in repeat.variables]
         return tuple(codes)
-
-
-def load_mapping(
-    path: str | os.PathLike[str],
-    *,
-    variables: Mapping[str, Variable] | Iterable[Variable] | None = None,
-) -> ImportMapping:
-    """Read and check a mapping file.
-
-    Args:
-        path: The ``.toml`` file.
-        variables: The variable catalogue the mapping may name (default: the core variables and
-            those of the loaded sector plugins). :func:`~klaster.importing.read_submissions`
-            checks again against the observations' catalogue.
-
-    Returns:
-        The checked mapping.
-
-    Raises:
-        ImportDataError: The file cannot be read, is not TOML, or breaks the format; every
-            problem is listed with the mapping file's name and the key path.
-    """
-    target = Path(path)
-    try:
-        text = target.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ImportDataError(f"{target}: cannot read the mapping file ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise ImportDataError(f"{target}: the mapping file is not UTF-8 text") from None
-    return parse_mapping(text, name=target.name, variables=variables)
-
-
-def parse_mapping(
-    text: str,
-    *,
-    name: str = "mapping.toml",
-    variables: Mapping[str, Variable] | Iterable[Variable] | None = None,
-) -> ImportMapping:
-    """Read and check a mapping from TOML text (see :func:`load_mapping`).
-
-    Args:
-        text: The TOML text.
-        name: The name messages give the mapping.
-        variables: The variable catalogue (default: core and plugin variables).
-
-    Raises:
-        ImportDataError: As :func:`load_mapping`.
-    """
-    from klaster.importing._mapping_parse import parse
-
-    return parse(text, name, _catalogue(variables))
-
-
-def _catalogue(
-    variables: Mapping[str, Variable] | Iterable[Variable] | None,
-) -> Mapping[str, Variable]:
-    if variables is None:
-        from klaster.observations.core_variables import variable_catalogue
-
-        return variable_catalogue()
-    if isinstance(variables, Mapping):
-        return variables
-    return {v.code: v for v in variables}

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import gc
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from klaster._support.gc import gc_paused
 from klaster.errors import ImportDataError
-from klaster.importing._common import Known
 from klaster.importing._registration import RegistrationReader
+from klaster.importing._submissions import Known
 from klaster.importing._survey import SurveyReader
 from klaster.importing.batch import ImportBatch
 from klaster.importing.mapping import FormKind, ImportMapping
@@ -86,12 +86,7 @@ def read_submissions(
     held = Known(known)
     target = Path(path)
     # Reading allocates millions of small objects and no cycles: the collector only slows it.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         if mapping.form is FormKind.REGISTRATION:
             return RegistrationReader(target, mapping, program, held, limit).read(keep_valid)
         return SurveyReader(target, mapping, program, observations, held, limit).read(keep_valid)
-    finally:
-        if enabled:
-            gc.enable()

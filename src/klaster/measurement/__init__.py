@@ -1,10 +1,17 @@
-"""Measurement: survey rounds, observations, indicators, poverty and welfare, readiness.
+"""Measurement: indicators, the engine and its results, poverty and welfare methods, readiness.
 
 The public names of every module of this package, in one place::
 
-    from klaster.measurement import Measurement, Observations, Round, fgt
+    from klaster.measurement import Measurement, Results, fgt
+
+Survey data (rounds, observations, columns, core variables, the sidecar format) lives in
+:mod:`klaster.observations`; its names are still importable from here for one release, with a
+``DeprecationWarning`` naming the new path.
 """
 
+from typing import Any
+
+from klaster._support.aliases import moved_names
 from klaster.measurement.aggregate import (
     Figure,
     aggregate,
@@ -87,7 +94,6 @@ from klaster.measurement.readiness import (
     as_guard,
     backsliding,
 )
-from klaster.measurement.readiness import evaluate as evaluate_readiness
 from klaster.measurement.results import (
     Comparison,
     Results,
@@ -98,74 +104,26 @@ from klaster.measurement.transitions import (
     TransitionTable,
 )
 from klaster.measurement.welfare_indicators import SOCIAL_CAPITAL_SCALE, WELFARE_INDICATORS
-from klaster.observations.columns.factory import (
-    MAX_SCALE,
-    BooleanColumn,
-    Buffers,
-    CategoryColumn,
-    Column,
-    DateColumn,
-    DecimalColumn,
-    IntegerColumn,
-    TextColumn,
-    column_for,
-    column_of,
-)
-from klaster.observations.core_variables import (
-    CIBEST_ITEMS,
-    CORE_SECTOR,
-    CORE_VARIABLES,
-    SOCIAL_CAPITAL_ITEMS,
-    core_variables,
-    variable_catalogue,
-)
-from klaster.observations.rounds import (
-    Round,
-    RoundKind,
-)
-from klaster.observations.sidecar import (
-    SIDECAR_KIND,
-    SIDECAR_SCHEMA_VERSION,
-    load_observations,
-    save_observations,
-)
-from klaster.observations.values import (
-    Observations,
-    Paired,
-)
 
 __all__ = [
-    "CIBEST_ITEMS",
     "CORE_INDICATORS",
-    "CORE_SECTOR",
-    "CORE_VARIABLES",
     "DIMENSIONS",
     "DIVISION_SCALE",
-    "MAX_SCALE",
     "NATIONAL",
     "NISAB_RICE_KG",
-    "SIDECAR_KIND",
-    "SIDECAR_SCHEMA_VERSION",
-    "SOCIAL_CAPITAL_ITEMS",
     "SOCIAL_CAPITAL_SCALE",
     "SPIRITUAL_ITEMS",
     "SPIRITUAL_LINE",
     "WELFARE_INDICATORS",
     "AllOf",
-    "BooleanColumn",
-    "Buffers",
-    "CategoryColumn",
     "ChangeMeasure",
     "CibestConfig",
     "CibestIndices",
     "CibestRound",
     "CibestTransitions",
-    "Column",
     "Comparison",
     "CoreIndicator",
     "CriterionResult",
-    "DateColumn",
-    "DecimalColumn",
     "EssentialPlusConditional",
     "Evaluator",
     "Evidence",
@@ -173,7 +131,6 @@ __all__ = [
     "FgtPercent",
     "FgtResult",
     "Figure",
-    "IntegerColumn",
     "KOfN",
     "Kind",
     "LineMatch",
@@ -183,9 +140,7 @@ __all__ = [
     "Measurement",
     "MissingItems",
     "NotAvailable",
-    "Observations",
     "OnLine",
-    "Paired",
     "PairedChange",
     "PovertyLine",
     "PovertyLines",
@@ -193,8 +148,6 @@ __all__ = [
     "QuestionnaireScale",
     "Readiness",
     "Results",
-    "Round",
-    "RoundKind",
     "Row",
     "Rule",
     "ScaleItem",
@@ -202,7 +155,6 @@ __all__ = [
     "ScaleSummary",
     "SpiritualItem",
     "SurveyMonth",
-    "TextColumn",
     "TransitionRow",
     "TransitionTable",
     "UnitFrame",
@@ -215,20 +167,49 @@ __all__ = [
     "cibest_transitions",
     "classify",
     "cluster_exit_criteria",
-    "column_for",
-    "column_of",
     "core_criteria",
-    "core_variables",
-    "evaluate_readiness",
     "fgt",
     "infer_kind",
-    "load_observations",
     "paired_change",
     "per_capita",
     "per_capita_incomes",
     "place_households",
     "round_measure",
-    "save_observations",
     "spiritual_score",
-    "variable_catalogue",
 ]
+
+_MOVED = {
+    # one way to judge readiness: Measurement.readiness (or readiness.evaluate for one unit)
+    "evaluate_readiness": "klaster.measurement.readiness.evaluate",
+    "BooleanColumn": "klaster.observations.columns.factory.BooleanColumn",
+    "Buffers": "klaster.observations.columns.factory.Buffers",
+    "CIBEST_ITEMS": "klaster.observations.CIBEST_ITEMS",
+    "CORE_SECTOR": "klaster.observations.CORE_SECTOR",
+    "CORE_VARIABLES": "klaster.observations.CORE_VARIABLES",
+    "CategoryColumn": "klaster.observations.columns.factory.CategoryColumn",
+    "Column": "klaster.observations.columns.factory.Column",
+    "DateColumn": "klaster.observations.columns.factory.DateColumn",
+    "DecimalColumn": "klaster.observations.columns.factory.DecimalColumn",
+    "IntegerColumn": "klaster.observations.columns.factory.IntegerColumn",
+    "MAX_SCALE": "klaster.observations.columns.factory.MAX_SCALE",
+    "Observations": "klaster.observations.Observations",
+    "Paired": "klaster.observations.Paired",
+    "Round": "klaster.observations.Round",
+    "RoundKind": "klaster.observations.RoundKind",
+    "SIDECAR_KIND": "klaster.observations.SIDECAR_KIND",
+    "SIDECAR_SCHEMA_VERSION": "klaster.observations.SIDECAR_SCHEMA_VERSION",
+    "SOCIAL_CAPITAL_ITEMS": "klaster.observations.SOCIAL_CAPITAL_ITEMS",
+    "TextColumn": "klaster.observations.columns.factory.TextColumn",
+    "column_for": "klaster.observations.columns.factory.column_for",
+    "column_of": "klaster.observations.columns.factory.column_of",
+    "core_variables": "klaster.observations.core_variables",
+    "load_observations": "klaster.observations.load_observations",
+    "save_observations": "klaster.observations.save_observations",
+    "variable_catalogue": "klaster.observations.variable_catalogue",
+}
+_moved = moved_names("klaster.measurement", _MOVED)
+
+
+def __getattr__(name: str) -> Any:
+    """The names that moved to :mod:`klaster.observations`, with a ``DeprecationWarning``."""
+    return _moved(name)

@@ -71,7 +71,7 @@ def frames_of(program: Program, observations: Observations, lines: PovertyLines)
         for round_id, key in round_keys(rounds).items():
             rnd = by_id[round_id]
             frame = frame_of(cluster, rnd, observations, lines, baseline)
-            frame._shared = shared
+            frame.shared = shared
             grouped[key].append(frame)
             dates[key].add(rnd.on)
     order = sorted(grouped, key=lambda k: min(dates[k]))

@@ -8,24 +8,22 @@ members in that round. Every piece of evidence names its round.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from klaster.catalogue.criterion import ReadinessCriterion
 from klaster.catalogue.indicator import Aggregation, Indicator
 from klaster.catalogue.variable import Level
-from klaster.measurement._backends.python import path as _python_path
+from klaster.measurement._backends.context import Engine
+from klaster.measurement._backends.python import path as python_path
 from klaster.measurement._frames import round_keys
 from klaster.measurement.na import NotAvailable
 from klaster.measurement.readiness import Evidence, Lookup, Readiness, Rule, evaluate
 from klaster.observations.rounds import Round
 
-if TYPE_CHECKING:
-    from klaster.measurement.engine import Measurement
-
 __all__ = ["lookup", "readiness"]
 
 
-def readiness(engine: Measurement, rule: Rule, round_id: str, level: Level) -> list[Readiness]:
+def readiness(engine: Engine, rule: Rule, round_id: str, level: Level) -> list[Readiness]:
     """``rule`` evaluated for every unit of ``level`` in one cluster's round."""
     rnd = engine.observations.round(round_id)
     cluster = engine.program.clusters[rnd.cluster_id]
@@ -41,7 +39,7 @@ def readiness(engine: Measurement, rule: Rule, round_id: str, level: Level) -> l
     return [evaluate(rule, unit, found) for unit in units]
 
 
-def lookup(engine: Measurement, round_id: str, level: Level) -> Lookup:
+def lookup(engine: Engine, round_id: str, level: Level) -> Lookup:
     """A criterion lookup reading figures of one round at ``level`` (computed on first use)."""
     rnd = engine.observations.round(round_id)
     cache: dict[str, dict[str, Any]] = {}
@@ -52,7 +50,7 @@ def lookup(engine: Measurement, round_id: str, level: Level) -> Lookup:
         return cache[code]
 
     def find(criterion: ReadinessCriterion, unit_id: str) -> Evidence | NotAvailable:
-        if criterion.reads not in engine._by_code and criterion.reads not in engine._kinds:
+        if not engine.knows(criterion.reads):
             return NotAvailable(f"{criterion.reads!r} is not an indicator or variable")
         value = figures(criterion.reads).get(unit_id)
         if value is None:
@@ -64,29 +62,29 @@ def lookup(engine: Measurement, round_id: str, level: Level) -> Lookup:
     return find
 
 
-def _figures_at(engine: Measurement, code: str, rnd: Round, level: Level) -> dict[str, Any]:
-    frame = engine._frame_of(rnd.id)
-    if code not in engine._by_code:
+def _figures_at(engine: Engine, code: str, rnd: Round, level: Level) -> dict[str, Any]:
+    frame = engine.frame(rnd.id)
+    if code not in engine.codes():
         variable = engine.observations.variable(code)
         if variable.level is not level:
             return {}
         units = frame.unit_ids(level)
         return dict(zip(units, frame.column(code, level, units), strict=True))
-    indicator = engine._indicator(code)
+    indicator = engine.indicator(code)
     if level is indicator.level:
-        units, items = _python_path.unit_items(engine, indicator, frame)
+        units, items = python_path.unit_items(engine, indicator, frame)
         if (
             isinstance(indicator, Indicator)
             and indicator.aggregation is not Aggregation.RATIO_OF_SUMS
         ):
             return {u: item[0] for u, item in zip(units, items, strict=True)}
         return {
-            u: _python_path.figure(engine, indicator, [item]).value
+            u: python_path.figure(engine, indicator, [item]).value
             for u, item in zip(units, items, strict=True)
         }
     dimension = {Level.CLUSTER: "cluster", Level.GROUP: "group"}.get(level)
     if dimension is None:
         return {}
     key = round_keys(engine.observations.rounds(rnd.cluster_id))[rnd.id]
-    block = _python_path.rows(engine, indicator, key, rnd.on, [frame], [(dimension,)])
+    block = python_path.rows(engine, indicator, key, rnd.on, [frame], [(dimension,)])
     return {dict(c)[dimension]: v for c, v in zip(block.by, block.value, strict=True)}

@@ -94,12 +94,12 @@ def cluster_exit_criteria(
 
     Args:
         cluster: The cluster to judge.
-        host: Where the sectors' criteria come from (default: :func:`~klaster.get_host`).
+        host: Where the sectors' criteria come from (default: :func:`~klaster.plugins.get_host`).
 
     Returns:
         Core criteria first, then each sector's in the order of ``cluster.sectors``.
     """
-    from klaster.plugins.host import get_host  # the plugins layer, loaded on use
+    from klaster.plugins.default import get_host  # the plugins layer, loaded on use
 
     found = host if host is not None else get_host()
     sectoral = (

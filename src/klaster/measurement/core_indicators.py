@@ -17,7 +17,7 @@ from attrs import frozen
 from klaster.catalogue.indicator import Aggregation, Direction
 from klaster.catalogue.variable import Level
 from klaster.label import Label
-from klaster.measurement.evaluate import Kind
+from klaster.measurement.compiler import Kind
 from klaster.measurement.na import NotAvailable
 from klaster.measurement.unit_frame import UnitFrame
 from klaster.model.region import RegionLevel
@@ -78,9 +78,9 @@ def _household_members(frame: UnitFrame) -> Items:
 def _group_spells(frame: UnitFrame) -> list[tuple[str, Any, Any, Any, list[Any]]]:
     # Once per cluster and report: each group's dates, the first day one of its open-ended
     # spells covers, and its closed spells (Group.is_active without a call per spell).
-    found = frame._shared.get("group_spells")
+    found = frame.shared.get("group_spells")
     if found is None:
-        found = frame._shared["group_spells"] = [
+        found = frame.shared["group_spells"] = [
             (
                 g.id,
                 g.formed,
@@ -147,7 +147,7 @@ def _poverty_inputs(frame: UnitFrame) -> Items:
     units = frame.unit_ids(Level.MEMBER)
     income = frame.column("monthly_income", Level.MEMBER, units)
     sizes = frame.column("household_size", Level.MEMBER, units)
-    line = _poverty_line(frame)
+    line = frame_poverty_line(frame)
     per_capita = [
         None if i is None or s is None or s == 0 else i / s
         for i, s in zip(income, sizes, strict=True)
@@ -155,14 +155,14 @@ def _poverty_inputs(frame: UnitFrame) -> Items:
     return units, [(pc, line, s) for pc, s in zip(per_capita, sizes, strict=True)]
 
 
-def _poverty_line(frame: UnitFrame) -> Any:
+def frame_poverty_line(frame: UnitFrame) -> Any:
     # The per-capita line of the cluster's kabupaten (else province, national) on the date.
-    found = frame._cache.get("line")
+    found = frame.cache.get("line")
     if found is None:
         kabupaten = frame.cluster.region.at_level(RegionLevel.KABUPATEN)
         area = kabupaten[0].code if kabupaten and kabupaten[0].code else "national"
         match = frame.lines.lookup(area, frame.round.on)
-        found = frame._cache["line"] = match if isinstance(match, NotAvailable) else match.rupiah
+        found = frame.cache["line"] = match if isinstance(match, NotAvailable) else match.rupiah
     return found
 
 

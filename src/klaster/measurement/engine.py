@@ -24,14 +24,15 @@ from klaster.catalogue.formula import Binary, Call, Expr, FormulaError, walk
 from klaster.catalogue.indicator import Aggregation, Indicator
 from klaster.catalogue.variable import Level, ValueType, Variable
 from klaster.errors import KlasterError, NotFoundError, ValidationError
-from klaster.measurement import _lookups
+from klaster.measurement import _lookups as lookups
+from klaster.measurement._backends.context import AnyIndicator
 from klaster.measurement._backends.layout import DIMENSIONS
-from klaster.measurement._backends.python import path as _python_path
+from klaster.measurement._backends.python import path as python_path
 from klaster.measurement._backends.python.fixedpoint import Unsupported
 from klaster.measurement._frames import frame_of, frames_of
 from klaster.measurement._result_blocks import Block
+from klaster.measurement.compiler import Kind, Op, compile_formula
 from klaster.measurement.core_indicators import CORE_INDICATORS, CoreIndicator
-from klaster.measurement.evaluate import Kind, infer_kind
 from klaster.measurement.methods.poverty_lines import PovertyLines
 from klaster.measurement.na import NotAvailable
 from klaster.measurement.readiness import Lookup, Readiness, Rule, as_guard
@@ -42,7 +43,7 @@ from klaster.measurement.welfare_indicators import WELFARE_INDICATORS
 from klaster.model.lifecycle import Guard
 from klaster.model.program import Program
 from klaster.observations.values import Observations
-from klaster.plugins.host import get_host
+from klaster.plugins.default import get_host
 
 __all__ = ["DIMENSIONS", "Measurement"]
 
@@ -65,7 +66,7 @@ class Measurement:
         observations: Its survey rounds and recorded values.
         indicators: Indicators from sector plugins or your own (core indicators are always
             there); each formula is checked against the observations' variables. Default: the
-            indicators of the installed sector plugins (:func:`klaster.get_host`).
+            indicators of the installed sector plugins (:func:`klaster.plugins.get_host`).
         poverty_lines: Lines for the poverty indicators (default: the bundled BPS national lines).
         minimum_n: Fewest units behind a figure; fewer gives ``NotAvailable``.
         backend: How :meth:`report` adds up member values: ``"python"`` (the default, no
@@ -87,9 +88,8 @@ class Measurement:
     _by_code: dict[str, Indicator | CoreIndicator] = field(init=False, factory=dict)
     _kinds: dict[str, Kind] = field(init=False, factory=dict)
     _trees: dict[str, Expr] = field(init=False, factory=dict)
+    _compiled: dict[str, Op] = field(init=False, factory=dict)
     _targets: dict[tuple[str, str], Decimal] = field(init=False, factory=dict)
-    # Indicators whose formula fixed point cannot evaluate exactly (round(), text...).
-    _decimal_only: set[str] = field(init=False, factory=set)
 
     def __attrs_post_init__(self) -> None:
         self.backend = _backend(self.backend)
@@ -133,7 +133,9 @@ class Measurement:
             )
         tree = indicator.expression()
         try:
-            kind = infer_kind(tree, self._kinds, formula=indicator.formula)
+            compiled = compile_formula(
+                tree, self._kinds, inline=self._compiled, formula=indicator.formula
+            )
         except FormulaError as exc:
             raise exc.at(f"indicators[{indicator.code}].formula") from None
         if indicator.aggregation is Aggregation.RATIO_OF_SUMS and not (
@@ -143,6 +145,7 @@ class Measurement:
                 "ratio_of_sums needs a formula of the form 'numerator / denominator'",
                 path=f"indicators[{indicator.code}].aggregation",
             )
+        kind = compiled.kind
         wanted = {Aggregation.SHARE_MEETING, Aggregation.COUNT}
         if (indicator.aggregation in wanted) != (kind is Kind.BOOLEAN):
             raise ValidationError(
@@ -154,6 +157,7 @@ class Measurement:
         self._by_code[indicator.code] = indicator
         self._kinds[indicator.code] = kind
         self._trees[indicator.code] = tree
+        self._compiled[indicator.code] = compiled
         return indicator
 
     def set_target(self, indicator: str, round_key: str, value: Decimal | int | str) -> None:
@@ -205,7 +209,7 @@ class Measurement:
 
     def _report(self, codes: list[str], specs: list[tuple[str, ...]]) -> Results:
         frames = frames_of(self.program, self.observations, self.poverty_lines)
-        indicators_ = [self._indicator(code) for code in codes]
+        indicators_ = [self.indicator(code) for code in codes]
         fast: dict[tuple[str, str], Block] = {}
         slow_specs = specs
         if self.backend == "polars":
@@ -219,16 +223,14 @@ class Measurement:
             for key, on, per_cluster in frames:
                 found = fast.get((indicator.code, key))
                 if found is None:
-                    found = _python_path.rows(self, indicator, key, on, per_cluster, specs)
+                    found = python_path.rows(self, indicator, key, on, per_cluster, specs)
                 elif slow_specs:
-                    slow = _python_path.rows(self, indicator, key, on, per_cluster, slow_specs)
+                    slow = python_path.rows(self, indicator, key, on, per_cluster, slow_specs)
                     found = found.joined(slow)
                 blocks.append(self._explain(indicator, per_cluster, found))
-        return Results._of(blocks)
+        return Results.of_blocks(blocks)
 
-    def _explain(
-        self, indicator: Indicator | CoreIndicator, frames: list[UnitFrame], block: Block
-    ) -> Block:
+    def _explain(self, indicator: AnyIndicator, frames: list[UnitFrame], block: Block) -> Block:
         # Say why, rather than "0 observed": a change since the baseline has no baseline value.
         if any(f.baseline is not None for f in frames) or not self._reads_baseline(indicator):
             return block
@@ -236,7 +238,7 @@ class Measurement:
         block.value = [reason if isinstance(v, NotAvailable) else v for v in block.value]
         return block
 
-    def _reads_baseline(self, indicator: Indicator | CoreIndicator) -> bool:
+    def _reads_baseline(self, indicator: AnyIndicator) -> bool:
         if isinstance(indicator, CoreIndicator):
             return indicator.needs_baseline
         return any(
@@ -246,8 +248,8 @@ class Measurement:
 
     def unit_values(self, code: str, round_id: str) -> tuple[tuple[str, ...], list[Any]]:
         """The indicator's value for each unit of one round (``None`` where missing)."""
-        frame = self._frame_of(round_id)
-        units, items = _python_path.unit_items(self, self._indicator(code), frame)
+        frame = self.frame(round_id)
+        units, items = python_path.unit_items(self, self.indicator(code), frame)
         return units, [item[0] if len(item) == 1 else item for item in items]
 
     def cibest_transitions(
@@ -307,25 +309,42 @@ class Measurement:
         aggregated over the group's members (or the group's own variables); cluster criteria
         read the cluster's figure. Every line names the round its evidence comes from.
         """
-        return _lookups.readiness(self, rule, round_id, Level(level))
+        return lookups.readiness(self, rule, round_id, Level(level))
 
     def lookup(self, round_id: str, level: Level | str = Level.CLUSTER) -> Lookup:
         """A criterion lookup reading indicator figures of one round at ``level``."""
-        return _lookups.lookup(self, round_id, Level(level))
+        return lookups.lookup(self, round_id, Level(level))
 
     def guard(self, rule: Rule, round_id: str, *, name: str = "readiness") -> Guard:
         """A lifecycle guard evaluating ``rule`` for the cluster on the evidence of ``round_id``."""
         return as_guard(rule, self.lookup(round_id, Level.CLUSTER), name=name)
 
-    # -- internals -----------------------------------------------------------------------------
-    def _indicator(self, code: str) -> Indicator | CoreIndicator:
+    # -- the internal interface of the backends and lookups (_backends.context.Engine) ---------
+    def indicator(self, code: str) -> AnyIndicator:
+        """The registered indicator ``code``.
+
+        Raises:
+            NotFoundError: No indicator has the code (the message lists the known ones).
+        """
         found = self._by_code.get(code)
         if found is None:
             raise NotFoundError(f"no indicator {code!r}; known: {', '.join(self.codes())}")
         return found
 
-    def _frame_of(self, round_id: str) -> UnitFrame:
-        """The frame of one round of one cluster (for unit values and readiness)."""
+    def compiled(self, code: str) -> Op:
+        """The compiled formula of a registered (not core) indicator (internal)."""
+        return self._compiled[code]
+
+    def target(self, code: str, round_key: str) -> Decimal | None:
+        """The target set for an indicator in a round kind, if any (see :meth:`set_target`)."""
+        return self._targets.get((code, round_key))
+
+    def knows(self, code: str) -> bool:
+        """Whether ``code`` names a registered indicator or a variable (internal)."""
+        return code in self._by_code or code in self._kinds
+
+    def frame(self, round_id: str) -> UnitFrame:
+        """The frame of one round of one cluster, for unit values and readiness (internal)."""
         rnd = self.observations.round(round_id)
         cluster = self.program.clusters[rnd.cluster_id]
         return frame_of(cluster, rnd, self.observations, self.poverty_lines)

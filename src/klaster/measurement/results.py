@@ -45,8 +45,8 @@ class Results:
         self._blocks: tuple[Block, ...] = tuple(blocks_of(listed))
 
     @classmethod
-    def _of(cls, blocks: Iterable[Block]) -> Results:
-        """A table of blocks (what the engine builds); rows are made on first use."""
+    def of_blocks(cls, blocks: Iterable[Block]) -> Results:
+        """A table of blocks (what the engine builds; internal); rows are made on first use."""
         table = cls.__new__(cls)
         table._blocks = tuple(b for b in blocks if len(b))
         table._rows = None
@@ -113,7 +113,7 @@ class Results:
                     [i for i, combo in enumerate(block.by) if _matches(combo, by, excluded)]
                 )
             kept.append(block)
-        return Results._of(kept)
+        return Results.of_blocks(kept)
 
     def row(self, indicator: str, round_id: str | None = None, **by: str) -> Row:
         """The one row of ``indicator`` (in ``round_id``) with exactly the disaggregation ``by``."""

@@ -28,7 +28,7 @@ from klaster.measurement._backends.python.core import cibest_placement, default_
 from klaster.measurement._backends.python.fixedpoint import Unsupported
 from klaster.measurement._backends.python.welfare import QUADRANTS
 from klaster.measurement._frames import Frames
-from klaster.measurement.core_indicators import _poverty_line
+from klaster.measurement.core_indicators import frame_poverty_line
 from klaster.measurement.methods.cibest import (
     CibestConfig,
     CibestRound,
@@ -38,7 +38,7 @@ from klaster.measurement.methods.cibest import (
 )
 from klaster.measurement.na import NotAvailable
 from klaster.measurement.unit_frame import UnitFrame
-from klaster.measurement.welfare_indicators import _quadrants
+from klaster.measurement.welfare_indicators import member_quadrants
 
 __all__ = ["COLUMN_LABELS", "TransitionRow", "TransitionTable", "check", "transition_table"]
 
@@ -257,7 +257,7 @@ def _order(combo: Combo) -> tuple[int, Combo]:
 def _placed(frame: UnitFrame | None) -> tuple[CibestConfig, CibestRound] | None:
     if frame is None:
         return None
-    line = _poverty_line(frame)
+    line = frame_poverty_line(frame)
     if isinstance(line, NotAvailable):
         return None  # nobody can be placed in this round
     units = frame.unit_ids(Level.MEMBER)
@@ -266,7 +266,7 @@ def _placed(frame: UnitFrame | None) -> tuple[CibestConfig, CibestRound] | None:
             None if q is None else QUADRANTS[q] for q in cibest_placement(frame)
         ]
     except Unsupported:
-        _, found = _quadrants(frame)
+        _, found = member_quadrants(frame)
     config = default_cibest(line)
     placements = {u: q for u, q in zip(units, found, strict=True) if q is not None}
     unplaced = tuple(u for u, q in zip(units, found, strict=True) if q is None)

@@ -66,17 +66,19 @@ class UnitFrame:
     _villages: dict[str, tuple[str, str, str]] = field(init=False, factory=dict)
     # What a report reads many times (units, columns, dimensions): read once per frame. A frame
     # lives for one report or one lookup, so it never sees the store change under it.
-    _cache: dict[Any, Any] = field(init=False, factory=dict, repr=False, eq=False)
+    cache: dict[Any, Any] = field(init=False, factory=dict, repr=False, eq=False)
+    """Internal: what the frame's readers keep for the rest of the report, by key."""
     # What depends on the cluster only (member records by ID, their categories), shared by
     # the frames of one cluster's rounds in a report.
-    _shared: dict[Any, Any] = field(init=False, factory=dict, repr=False, eq=False)
+    shared: dict[Any, Any] = field(init=False, factory=dict, repr=False, eq=False)
+    """Internal: what the frames of one cluster's rounds keep together, by key."""
 
     def _village_index(self) -> dict[str, tuple[str, str, str]]:
         # Desa name or code -> (kecamatan, desa, kabupaten): built on first use, once per cluster.
         if not self._villages:
-            found = self._shared.get("villages")
+            found = self.shared.get("villages")
             if found is None:
-                found = self._shared["villages"] = {}
+                found = self.shared["villages"] = {}
                 for kabupaten in self.cluster.region.at_level(RegionLevel.KABUPATEN):
                     for kecamatan in kabupaten.children:
                         for desa in kecamatan.children:
@@ -88,34 +90,34 @@ class UnitFrame:
 
     def for_baseline(self) -> UnitFrame:
         """The same units, read in the baseline round (the caller aligns them)."""
-        found = self._cache.get("baseline")
+        found = self.cache.get("baseline")
         if found is None:
-            found = self._cache["baseline"] = _BaselineFrame(self)
+            found = self.cache["baseline"] = _BaselineFrame(self)
         return found
 
     def unit_ids(self, level: Level) -> tuple[str, ...]:
         """Units surveyed in the round at ``level``."""
         key = ("units", level)
-        found = self._cache.get(key)
+        found = self.cache.get(key)
         if found is None:
-            found = self._cache[key] = self.observations.units(self.round.id, level)
+            found = self.cache[key] = self.observations.units(self.round.id, level)
         return found
 
     def active_members(self) -> tuple[str, ...]:
         """Members in the program on the round's date (surveyed or not)."""
-        found = self._cache.get("active")
+        found = self.cache.get("active")
         if found is None:
-            spells = self._shared.get("spells")
+            spells = self.shared.get("spells")
             if spells is None:
                 members = self.cluster.members
-                spells = self._shared["spells"] = (
+                spells = self.shared["spells"] = (
                     [m.id for m in members],
                     [m.joined for m in members],
                     [m.left for m in members],
                 )
             on = self.round.on
             # Member.is_active, without a method call per member and round.
-            found = self._cache["active"] = tuple(
+            found = self.cache["active"] = tuple(
                 unit
                 for unit, joined, left in zip(*spells, strict=True)
                 if joined <= on and (left is None or on < left)
@@ -134,9 +136,9 @@ class UnitFrame:
             Unsupported: A text, category or date variable.
         """
         key = ("scaled", code, level)
-        found = self._cache.get(key)
+        found = self.cache.get(key)
         if found is None:
-            found = self._cache[key] = self._read_scaled(code, level)
+            found = self.cache[key] = self._read_scaled(code, level)
         return found
 
     def _read_scaled(self, code: str, level: Level) -> Scaled:
@@ -148,12 +150,12 @@ class UnitFrame:
         kind = BOOLEAN if variable.type is ValueType.BOOLEAN else NUMBER
         # The store numbers a cluster's units once for all rounds: the current round's
         # "surveyed" mask picks the same units out of this round's or the baseline's column.
-        current = self.observations._stored(self._units_round().id, level)
+        current = self.observations.storage.table(self._units_round().id, level)
         if current is None:
             return Scaled([], 0, 0, kind)
         present = current.present
         size = present.count(1)
-        table = self.observations._stored(self.round.id, level)
+        table = self.observations.storage.table(self.round.id, level)
         column = None if table is None else table.columns.get(code)
         if column is None:
             values: list[Any] = [None] * size
@@ -214,11 +216,11 @@ class UnitFrame:
             # The surveyed units' values, read once per frame from the scaled integers (the
             # same Decimals as the column's: value × 10**-scale, ints as Decimal(int)).
             key = ("column", code, level)
-            found = self._cache.get(key)
+            found = self.cache.get(key)
             if found is None:
                 data = self.scaled(code, level)
                 scale = data.scale
-                found = self._cache[key] = [
+                found = self.cache[key] = [
                     None if v is None else unscale(v, scale) for v in data.values
                 ]
             return list(found)
@@ -259,9 +261,9 @@ class UnitFrame:
         # Keyed by the units' identity (hashing a thousand IDs per call adds up); the units are
         # kept with the categories, so their id cannot be reused by another sequence meanwhile.
         key = ("dim", level, name, id(units))
-        found = self._cache.get(key)
+        found = self.cache.get(key)
         if found is None or found[0] is not units:
-            found = self._cache[key] = (units, self._dimension(level, name, tuple(units)))
+            found = self.cache[key] = (units, self._dimension(level, name, tuple(units)))
         return found[1]
 
     def _dimension(
@@ -283,20 +285,20 @@ class UnitFrame:
             in_coops = self._cooperatives_by_member()
             return [in_coops.get(u, ()) for u in units]
         if name in ("sector", "sex", "business_type", "kabupaten", "kecamatan", "desa"):
-            categories = self._member_categories(name)
+            categories = self.member_categories(name)
             return list(map(categories.__getitem__, units))
         return None
 
     def _kabupaten(self) -> tuple[str, ...]:
-        found = self._shared.get("kabupaten")
+        found = self.shared.get("kabupaten")
         if found is None:
-            found = self._shared["kabupaten"] = cluster_kabupaten(self.cluster)
+            found = self.shared["kabupaten"] = cluster_kabupaten(self.cluster)
         return found
 
-    def _member_categories(self, name: str) -> dict[str, tuple[str, ...]]:
-        # Per dimension, each member's category: computed once per cluster and report.
+    def member_categories(self, name: str) -> dict[str, tuple[str, ...]]:
+        """Each member's categories in dimension ``name``, once per cluster (internal)."""
         key = ("categories", name)
-        found = self._shared.get(key)
+        found = self.shared.get(key)
         if found is not None:
             return found  # type: ignore[no-any-return]
         members = list(self.cluster.members)
@@ -315,30 +317,30 @@ class UnitFrame:
             if name == "kabupaten":
                 fallback = self._kabupaten()  # a village not in the region: the cluster's
                 values = [v or fallback for v in values]
-        found = self._shared[key] = _Categories(zip([m.id for m in members], values, strict=True))
+        found = self.shared[key] = _Categories(zip([m.id for m in members], values, strict=True))
         return found
 
     def _groups_by_member(self) -> dict[str, tuple[str, ...]]:
-        cached = self._cache.get("groups_by_member")
+        cached = self.cache.get("groups_by_member")
         if cached is not None:
             return cached  # type: ignore[no-any-return]
         found: dict[str, list[str]] = {}
         for group in self.cluster.groups:
             for member_id in group.member_ids(self.round.on):
                 found.setdefault(member_id, []).append(group.id)
-        result = self._cache["groups_by_member"] = {k: tuple(v) for k, v in found.items()}
+        result = self.cache["groups_by_member"] = {k: tuple(v) for k, v in found.items()}
         return result
 
     def _cooperatives_by_member(self) -> dict[str, tuple[str, ...]]:
         # A cooperative's members do not depend on the date: once per cluster and report.
-        cached = self._shared.get("cooperatives_by_member")
+        cached = self.shared.get("cooperatives_by_member")
         if cached is not None:
             return cached  # type: ignore[no-any-return]
         found: dict[str, list[str]] = {}
         for coop in self.cluster.cooperatives:
             for member_id in coop.member_ids:
                 found.setdefault(member_id, []).append(coop.id)
-        result = self._shared["cooperatives_by_member"] = {k: tuple(v) for k, v in found.items()}
+        result = self.shared["cooperatives_by_member"] = {k: tuple(v) for k, v in found.items()}
         return result
 
 
@@ -358,7 +360,7 @@ class _BaselineFrame(UnitFrame):
             current.cluster, current.baseline, current.observations, None, current.lines
         )
         self.current = current
-        self._shared = current._shared
+        self.shared = current.shared
 
     def unit_ids(self, level: Level) -> tuple[str, ...]:
         return self.current.unit_ids(level)

@@ -20,8 +20,8 @@ from typing import Any
 from klaster.catalogue.indicator import Aggregation, Direction
 from klaster.catalogue.variable import Level
 from klaster.label import Label
-from klaster.measurement.core_indicators import CoreIndicator, Items, UnitFrame, _poverty_line
-from klaster.measurement.evaluate import Kind
+from klaster.measurement.compiler import Kind
+from klaster.measurement.core_indicators import CoreIndicator, Items, UnitFrame, frame_poverty_line
 from klaster.measurement.methods.cibest import (
     CibestConfig,
     MaterialLine,
@@ -30,7 +30,7 @@ from klaster.measurement.methods.cibest import (
     classify,
     spiritual_score,
 )
-from klaster.measurement.methods.welfare import QuestionnaireScale, ScaleItem
+from klaster.measurement.methods.scales import QuestionnaireScale, ScaleItem
 from klaster.measurement.na import NotAvailable
 from klaster.observations.core_variables import CIBEST_ITEMS, SOCIAL_CAPITAL_ITEMS, core_variables
 
@@ -39,12 +39,12 @@ __all__ = ["SOCIAL_CAPITAL_SCALE", "WELFARE_INDICATORS"]
 _ITEMS = tuple(SpiritualItem)
 
 
-def _quadrants(frame: UnitFrame) -> tuple[tuple[str, ...], list[Quadrant | None]]:
+def member_quadrants(frame: UnitFrame) -> tuple[tuple[str, ...], list[Quadrant | None]]:
     units = frame.unit_ids(Level.MEMBER)
     income = frame.column("monthly_income", Level.MEMBER, units)
     sizes = frame.column("household_size", Level.MEMBER, units)
     answers = [frame.column(code, Level.MEMBER, units) for code in CIBEST_ITEMS]
-    line = _poverty_line(frame)
+    line = frame_poverty_line(frame)
     if isinstance(line, NotAvailable):
         return units, [None] * len(units)
     config = CibestConfig(MaterialLine.poverty_line(line, "poverty line of the round"))
@@ -58,7 +58,7 @@ def _quadrants(frame: UnitFrame) -> tuple[tuple[str, ...], list[Quadrant | None]
 
 def _share_in(quadrant: Quadrant) -> Any:
     def items(frame: UnitFrame) -> Items:
-        units, placed = _quadrants(frame)
+        units, placed = member_quadrants(frame)
         return units, [(None if q is None else q is quadrant,) for q in placed]
 
     return items

@@ -21,7 +21,7 @@ from klaster.model.group import Group, Membership, Role
 from klaster.model.lifecycle import Guard, Lifecycle, Override, Phase, PhaseChange
 from klaster.model.member import Member
 from klaster.model.organisation import ClusterSector, Stakeholder
-from klaster.model.records import Records
+from klaster.model.records import Records, put_record
 from klaster.model.region import Region, RegionLevel
 
 __all__ = ["Cluster"]
@@ -164,7 +164,7 @@ class Cluster:
                 path=f"{where}.id",
             )
         _wrap(self._check_member, member, where)
-        self.members._put(member)
+        put_record(self.members, member)
         return member
 
     def add_members(self, members: Iterable[Member]) -> None:
@@ -177,13 +177,13 @@ class Cluster:
         where = f"members[{self.members.index_of(member.id)}]"
         _wrap(self._check_member, member, where)
         old = self.members[member.id]
-        self.members._put(member)
+        put_record(self.members, member)
         try:
             for group in self.groups:
                 if member.id in group.member_ids():
                     _wrap(self._check_group, group, f"groups[{self.groups.index_of(group.id)}]")
         except KlasterError:
-            self.members._put(old)  # a refused replacement changes nothing
+            put_record(self.members, old)  # a refused replacement changes nothing
             raise
         return member
 
@@ -197,7 +197,7 @@ class Cluster:
                 path=f"{where}.id",
             )
         _wrap(self._check_group, group, where)
-        self.groups._put(group)
+        put_record(self.groups, group)
         return group
 
     def join_group(
@@ -231,14 +231,14 @@ class Cluster:
                 path=f"{where}.id",
             )
         _wrap(self._check_cooperative, cooperative, where)
-        self.cooperatives._put(cooperative)
+        put_record(self.cooperatives, cooperative)
         return cooperative
 
     def replace_cooperative(self, cooperative: Cooperative) -> Cooperative:
         """Replace the cooperative with the same ID (to record legal status, new members...)."""
         where = f"cooperatives[{self.cooperatives.index_of(cooperative.id)}]"
         _wrap(self._check_cooperative, cooperative, where)
-        self.cooperatives._put(cooperative)
+        put_record(self.cooperatives, cooperative)
         return cooperative
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -297,7 +297,7 @@ class Cluster:
     # -- checks -----------------------------------------------------------------------------
     def _replace_group(self, group: Group) -> Group:
         _wrap(self._check_group, group, f"groups[{self.groups.index_of(group.id)}]")
-        self.groups._put(group)
+        put_record(self.groups, group)
         return group
 
     def _check_sector(self, code: str, path: str) -> None:
@@ -335,7 +335,7 @@ class Cluster:
         if not isinstance(group, Group):
             raise ValidationError(f"must be a Group, got {type(group).__name__}")
         self._check_sector(group.sector, "sector")
-        members = self.members._by_id
+        members = self.members.as_mapping()
         for index, spell in enumerate(group.memberships):
             member = members.get(spell.member_id)
             if member is not None and member.sector == group.sector:
@@ -358,7 +358,7 @@ class Cluster:
             raise ValidationError(f"must be a Cooperative, got {type(coop).__name__}")
         for index, code in enumerate(coop.sectors):
             self._check_sector(code, f"sectors[{index}]")
-        members = self.members._by_id
+        members = self.members.as_mapping()
         for index, member_id in enumerate(coop.member_ids):
             if member_id not in members:
                 raise InvalidReferenceError(

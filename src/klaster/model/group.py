@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import enum
 from collections.abc import Iterable
 from typing import Any
 
@@ -22,20 +21,21 @@ from klaster._support.validate import (
     to_optional_date,
 )
 from klaster.errors import ValidationError
+from klaster.label import LabelledEnum, labelled
 
 __all__ = ["Group", "Membership", "Role"]
 
 
-class Role(enum.StrEnum):
+class Role(LabelledEnum):
     """A member's role in a group or cooperative board (*pengurus*)."""
 
-    MEMBER = "member"
+    MEMBER = labelled("member", "Anggota", "Member")
     """Anggota."""
-    CHAIR = "chair"
+    CHAIR = labelled("chair", "Ketua", "Chair")
     """Ketua."""
-    SECRETARY = "secretary"
+    SECRETARY = labelled("secretary", "Sekretaris", "Secretary")
     """Sekretaris."""
-    TREASURER = "treasurer"
+    TREASURER = labelled("treasurer", "Bendahara", "Treasurer")
     """Bendahara."""
 
 

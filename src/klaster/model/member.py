@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import enum
 import re
 from typing import Any
 
@@ -25,16 +24,17 @@ from klaster._support.validate import (
     to_optional_date,
 )
 from klaster.errors import ValidationError
+from klaster.label import LabelledEnum, labelled
 
 __all__ = ["Member", "Sex"]
 
 
-class Sex(enum.StrEnum):
+class Sex(LabelledEnum):
     """Sex of a member, as recorded in beneficiary registers (*jenis kelamin*)."""
 
-    FEMALE = "female"
+    FEMALE = labelled("female", "Perempuan", "Female")
     """Perempuan."""
-    MALE = "male"
+    MALE = labelled("male", "Laki-laki", "Male")
     """Laki-laki."""
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import enum
-
 from attrs import field, frozen
 
 from klaster._support.validate import (
@@ -15,24 +13,27 @@ from klaster._support.validate import (
     check_text,
     enum_value,
 )
+from klaster.label import LabelledEnum, labelled
 
 __all__ = ["ClusterSector", "OrgKind", "Organisation", "Stakeholder"]
 
 
-class OrgKind(enum.StrEnum):
+class OrgKind(LabelledEnum):
     """What kind of organisation a party is."""
 
-    NGO = "ngo"
+    NGO = labelled("ngo", "Lembaga amil zakat / LSM", "NGO")
     """The organisation running the program (e.g. a zakat institution, *lembaga amil zakat*)."""
-    IMPLEMENTING_PARTNER = "implementing_partner"
+    IMPLEMENTING_PARTNER = labelled(
+        "implementing_partner", "Mitra pelaksana", "Implementing partner"
+    )
     """A network partner that delivers one sector (*jejaring*, e.g. Kampoeng Ternak Nusantara)."""
-    GOVERNMENT = "government"
+    GOVERNMENT = labelled("government", "Pemerintah", "Government")
     """Bupati, Bappeda, a *dinas*, a village head (*kepala desa*)."""
-    FUNDER = "funder"
+    FUNDER = labelled("funder", "Donatur", "Funder")
     """A donor or funder."""
-    PRIVATE = "private"
+    PRIVATE = labelled("private", "Swasta", "Private sector")
     """A company, buyer or bank."""
-    OTHER = "other"
+    OTHER = labelled("other", "Lainnya", "Other")
     """Anything else."""
 
 

@@ -13,7 +13,7 @@ from klaster.errors import DuplicateIdError, InvalidReferenceError, KlasterError
 from klaster.model.cluster import Cluster
 from klaster.model.member import Member
 from klaster.model.organisation import Organisation
-from klaster.model.records import Records
+from klaster.model.records import Records, drop_record, put_record
 
 __all__ = ["Program"]
 
@@ -71,7 +71,7 @@ class Program:
                 f"duplicate ID {organisation.id!r}: an organisation with that ID already exists",
                 path=f"organisations[{len(self.organisations)}].id",
             )
-        self.organisations._put(organisation)
+        put_record(self.organisations, organisation)
         return organisation
 
     def add_cluster(self, cluster: Cluster) -> Cluster:
@@ -82,11 +82,11 @@ class Program:
                 f"duplicate ID {cluster.id!r}: a cluster with that ID already exists",
                 path=f"{where}.id",
             )
-        self.clusters._put(cluster)
+        put_record(self.clusters, cluster)
         try:
             self.validate()
         except KlasterError:
-            del self.clusters._by_id[cluster.id]
+            drop_record(self.clusters, cluster.id)
             raise
         return cluster
 

@@ -10,6 +10,10 @@ from klaster.errors import DuplicateIdError, NotFoundError, ValidationError
 
 __all__ = ["Records"]
 
+# Internal interface for the owner of a Records (Cluster, Program): ``put_record`` and
+# ``drop_record`` below. Records is read-only to everyone else; the owner validates in context
+# first, then calls these.
+
 
 class _HasId(Protocol):
     @property
@@ -123,6 +127,12 @@ class Records(Generic[R]):
         more = f" and {len(ids) - _SHOWN_IDS} more" if len(ids) > _SHOWN_IDS else ""
         return f"known: {shown}{more}"
 
-    def _put(self, record: R) -> None:
-        # Only the owner calls this, after validating the record in context.
-        self._by_id[record.id] = record
+
+def put_record(records: Records[R], record: R) -> None:
+    """Add or replace ``record`` under its ID (internal: only the owner, after validating)."""
+    records._by_id[record.id] = record
+
+
+def drop_record(records: Records[R], key: str) -> None:
+    """Remove the record with ID ``key`` (internal: only the owner, to undo a refused add)."""
+    del records._by_id[key]

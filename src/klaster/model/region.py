@@ -7,7 +7,6 @@ klaster keeps it apart in ``bps_code`` so the two schemes are never mixed silent
 
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
@@ -26,20 +25,21 @@ from klaster._support.validate import (
     to_optional_decimal,
 )
 from klaster.errors import ValidationError
+from klaster.label import LabelledEnum, labelled
 
 __all__ = ["Region", "RegionLevel", "RegionStat", "StatKind"]
 
 
-class RegionLevel(enum.StrEnum):
+class RegionLevel(LabelledEnum):
     """Level of an administrative region, from the top."""
 
-    PROVINCE = "province"
+    PROVINCE = labelled("province", "Provinsi", "Province")
     """Provinsi."""
-    KABUPATEN = "kabupaten"
+    KABUPATEN = labelled("kabupaten", "Kabupaten/kota", "District")
     """Kabupaten or kota (district or city)."""
-    KECAMATAN = "kecamatan"
+    KECAMATAN = labelled("kecamatan", "Kecamatan", "Sub-district")
     """Sub-district."""
-    DESA = "desa"
+    DESA = labelled("desa", "Desa/kelurahan", "Village")
     """Desa or kelurahan (village)."""
 
     @property
@@ -62,6 +62,19 @@ _KEMENDAGRI = {
         "PP.KK.CC.XNNN, e.g. '35.23.08.2001'",
     ),
 }
+
+
+def kemendagri_level(code: str) -> RegionLevel | None:
+    """The level whose Kemendagri code shape ``code`` has (``"73.03"`` → kabupaten), or ``None``.
+
+    Internal interface: poverty-line areas are matched against region codes with it.
+    """
+    for level, (pattern, _shape) in _KEMENDAGRI.items():
+        if pattern.match(code):
+            return level
+    return None
+
+
 _BPS_DIGITS = {
     RegionLevel.PROVINCE: 2,
     RegionLevel.KABUPATEN: 4,
@@ -70,18 +83,28 @@ _BPS_DIGITS = {
 }
 
 
-class StatKind(enum.StrEnum):
+class StatKind(LabelledEnum):
     """What a poverty figure counts. Figures of different kinds must never be compared."""
 
-    BPS_HEADCOUNT = "bps_headcount"
+    BPS_HEADCOUNT = labelled(
+        "bps_headcount", "Persentase penduduk miskin (BPS)", "BPS poverty headcount"
+    )
     """BPS headcount: people below the per-capita poverty line (*persentase penduduk miskin*)."""
-    TARGETING_PEOPLE = "targeting_people"
+    TARGETING_PEOPLE = labelled(
+        "targeting_people",
+        "Penduduk miskin dalam basis data sasaran",
+        "People in a targeting database",
+    )
     """People listed as poor in a targeting database (e.g. DTKS, PPLS)."""
-    TARGETING_HOUSEHOLDS = "targeting_households"
+    TARGETING_HOUSEHOLDS = labelled(
+        "targeting_households",
+        "Rumah tangga miskin dalam basis data sasaran",
+        "Households in a targeting database",
+    )
     """Households listed as poor in a targeting database."""
-    PROGRAM_SURVEY = "program_survey"
+    PROGRAM_SURVEY = labelled("program_survey", "Survei program", "Program survey")
     """The program's own survey."""
-    OTHER = "other"
+    OTHER = labelled("other", "Lainnya", "Other")
     """Anything else; say what in ``note``."""
 
 

@@ -1,7 +1,9 @@
 """Survey data.
 
 Rounds, values per unit per round held in compact columns, the core variables, and the
-observations sidecar file.
+observations sidecar file, written and read with the document verbs :func:`dumps`,
+:func:`loads`, :func:`save` and :func:`load` (as ``klaster.dumps/loads/save/load`` for program
+documents).
 """
 
 from klaster.observations.core_variables import (
@@ -24,7 +26,11 @@ from klaster.observations.rounds import (
 from klaster.observations.sidecar import (
     SIDECAR_KIND,
     SIDECAR_SCHEMA_VERSION,
+    dumps,
+    load,
     load_observations,
+    loads,
+    save,
     save_observations,
 )
 from klaster.observations.values import (
@@ -46,8 +52,12 @@ __all__ = [
     "Row",
     "check_round",
     "core_variables",
+    "dumps",
+    "load",
     "load_observations",
+    "loads",
     "ordered",
+    "save",
     "save_observations",
     "variable_catalogue",
 ]

@@ -5,37 +5,54 @@ row is a pair (unit ID, values) of one level; the unit is a member, group or coo
 round's cluster (the message says when it belongs to another cluster) and appears once; each
 variable is known, of the unit's level and of a sector the unit is in; each value passes its
 variable; each variable's batch column can merge into the stored one. A refused row raises
-:class:`_BadRow` (or, when validating, is collected as a located message), so the store changes
+:class:`RowRefused` (or, when validating, is collected as a located message), so the store changes
 all at once or not at all. Values are never repeated in a message.
+
+Internal interface of the package: :func:`prepare_batch` (given any :class:`BatchSource`, in
+practice :class:`~klaster.observations.storage.ObservationStorage`), :class:`LevelBatch`,
+:class:`RowRefused`, and the unit lookups :func:`finder` and :func:`sectors`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
 
 from klaster.catalogue.variable import Level, Variable
 from klaster.errors import DuplicateIdError, InvalidReferenceError, KlasterError, ValidationError
 from klaster.model.cluster import Cluster
+from klaster.model.program import Program
+from klaster.observations._messages import PLURAL, listing
 from klaster.observations.columns.factory import Column, column_of
 from klaster.observations.core_variables import CORE_SECTOR
 from klaster.observations.rounds import Round
 
-if TYPE_CHECKING:
-    from klaster.observations.values import Observations, Row
+Row = tuple[str, Mapping[str, object]]
+"""One row of a batch: a unit ID and its values by variable code (``None`` = missing)."""
 
-_PLURAL = {
-    Level.MEMBER: "members",
-    Level.GROUP: "groups",
-    Level.COOPERATIVE: "cooperatives",
-    Level.CLUSTER: "clusters",
-}
-_SHOWN = 5
 _VALUES_INDEX = re.compile(r"^values\[(\d+)\]")
 
 
-class _LevelBatch:
+class BatchSource(Protocol):
+    """What preparing a batch reads: the program, the catalogue, the rounds, stored columns."""
+
+    @property
+    def program(self) -> Program:
+        """The observed program."""
+
+    @property
+    def variables(self) -> Mapping[str, Variable]:
+        """The variable catalogue."""
+
+    def round(self, round_id: str) -> Round:
+        """The round, or raise :class:`~klaster.errors.NotFoundError`."""
+
+    def stored_column(self, round_id: str, level: Level, code: str) -> Column[Any] | None:
+        """The stored column a batch column would merge into, if any."""
+
+
+class LevelBatch:
     """The checked rows of one level in a batch, before they are stored."""
 
     __slots__ = ("positions", "rows", "staged", "unit_ids", "values")
@@ -48,24 +65,36 @@ class _LevelBatch:
         self.staged: dict[str, Column[Any]] = {}
 
 
-class _BadRow(Exception):
-    """A row refused while preparing a batch: its position and the located error."""
+class RowRefused(Exception):
+    """A row refused while preparing a batch: its position in the batch and the located error."""
 
     def __init__(self, row: int | None, error: KlasterError) -> None:
         super().__init__(row, error)
         self.row = row
         self.error = error
 
+    def located(self) -> KlasterError:
+        """The error, its message naming the row of the batch (when known)."""
+        if self.row is None:
+            return self.error
+        error = self.error
+        located = type(error).__new__(type(error))
+        located.__dict__.update(error.__dict__)
+        KlasterError.__init__(
+            located, f"{error.message} (row {self.row} of the batch)", path=error.path
+        )
+        return located
+
 
 def prepare_batch(
-    obs: Observations,
+    obs: BatchSource,
     round_id: str,
     rows: Sequence[Row],
     problems: list[str] | None,
     limit: int,
     surveyed: Level | None = None,
-) -> tuple[Round, dict[Level, _LevelBatch]]:
-    """Check a batch; return it ready to store. Raises :class:`_BadRow` (or collects).
+) -> tuple[Round, dict[Level, LevelBatch]]:
+    """Check a batch; return it ready to store. Raises :class:`RowRefused` (or collects).
 
     ``surveyed`` (for the sidecar reader) accepts rows without values as units of that
     level surveyed with every value missing.
@@ -73,9 +102,9 @@ def prepare_batch(
     try:
         rnd = obs.round(round_id)
     except KlasterError as exc:
-        raise _BadRow(None, exc) from None
+        raise RowRefused(None, exc) from None
     cluster = obs.program.clusters[rnd.cluster_id]
-    batches: dict[Level, _LevelBatch] = {}
+    batches: dict[Level, LevelBatch] = {}
     finders: dict[Level, Callable[[str], Any]] = {}
     # (level, unit's sectors) -> {code: variable} of the variables such a unit may record,
     # filled as codes come: one lookup per value instead of three checks.
@@ -110,34 +139,34 @@ def prepare_batch(
                 )
             find = finders.get(level)
             if find is None:
-                find = finders[level] = _finder(cluster, level)
+                find = finders[level] = finder(cluster, level)
             unit = find(unit_id)
             if unit is None:
-                where = f"{prefix}.{_PLURAL[level]}[{unit_id}]"
+                where = f"{prefix}.{PLURAL[level]}[{unit_id}]"
                 raise _unknown_unit(obs, rnd, level, unit_id, where)
             first = seen.setdefault((level, unit_id), position)
             if first != position:
                 raise DuplicateIdError(
                     f"the unit appears twice in the batch (rows {first} and {position}); "
                     "give each unit one row per batch",
-                    path=f"{prefix}.{_PLURAL[level]}[{unit_id}]",
+                    path=f"{prefix}.{PLURAL[level]}[{unit_id}]",
                 )
-            sectors = _sectors(cluster, level, unit)
-            may = allowed.get((level, sectors))
+            unit_sectors = sectors(cluster, level, unit)
+            may = allowed.get((level, unit_sectors))
             if may is None:
-                may = allowed[(level, sectors)] = {}
+                may = allowed[(level, unit_sectors)] = {}
             batch = batches.get(level)
             if batch is None:
-                batch = batches[level] = _LevelBatch()
+                batch = batches[level] = LevelBatch()
             slot = len(batch.unit_ids)
-            where = f"{prefix}.{_PLURAL[level]}[{unit_id}]"
+            where = f"{prefix}.{PLURAL[level]}[{unit_id}]"
             staged_positions, staged_values = batch.positions, batch.values
             # Values go straight to the batch: a refused batch is never stored, so what a
             # bad row left there does no harm.
             for code, raw in values.items():
                 variable = may.get(code)
                 if variable is None:
-                    variable = may[code] = _allowed(obs, code, level, sectors, values, where)
+                    variable = may[code] = _allowed(obs, code, level, unit_sectors, values, where)
                 try:
                     value = variable.check_value(raw)
                 except KlasterError as exc:
@@ -150,8 +179,8 @@ def prepare_batch(
                 staged_values[code].append(value)
         except KlasterError as exc:
             if problems is None:
-                raise _BadRow(position, exc) from None
-            problems.append(str(_at_row(_BadRow(position, exc))))
+                raise RowRefused(position, exc) from None
+            problems.append(str(RowRefused(position, exc).located()))
             if len(problems) >= limit:
                 return rnd, {}
             continue
@@ -165,7 +194,7 @@ def prepare_batch(
 
 
 def _allowed(
-    obs: Observations,
+    obs: BatchSource,
     code: object,
     level: Level,
     sectors: tuple[str, ...],
@@ -177,7 +206,7 @@ def _allowed(
     variable = obs.variables.get(code) if isinstance(code, str) else None
     if variable is None:
         raise InvalidReferenceError(
-            f"unknown variable {code!r}; known: {_listing(obs.variables)}", path=where
+            f"unknown variable {code!r}; known: {listing(obs.variables)}", path=where
         )
     if variable.level is not level:
         raise ValidationError(
@@ -195,20 +224,20 @@ def _allowed(
     return variable
 
 
-def _row_level(obs: Observations, values: Mapping[str, object], prefix: str, unit_id: str) -> Level:
+def _row_level(obs: BatchSource, values: Mapping[str, object], prefix: str, unit_id: str) -> Level:
     # The row's level is its first variable's; the loop over values checks the others.
     code = next(iter(values))
     variable = obs.variables.get(code) if isinstance(code, str) else None
     if variable is None:
         raise InvalidReferenceError(
-            f"unknown variable {code!r}; known: {_listing(obs.variables)}",
+            f"unknown variable {code!r}; known: {listing(obs.variables)}",
             path=f"{prefix}.units[{unit_id}].{code}",
         )
     return variable.level
 
 
 def _unknown_unit(
-    obs: Observations, rnd: Round, level: Level, unit_id: str, where: str
+    obs: BatchSource, rnd: Round, level: Level, unit_id: str, where: str
 ) -> KlasterError:
     kind = level.value
     if level is Level.CLUSTER:
@@ -218,7 +247,7 @@ def _unknown_unit(
             path=where,
         )
     for other in obs.program.clusters:
-        if other.id != rnd.cluster_id and _finder(other, level)(unit_id) is not None:
+        if other.id != rnd.cluster_id and finder(other, level)(unit_id) is not None:
             return InvalidReferenceError(
                 f"{kind} {unit_id!r} belongs to cluster {other.id!r}, but round {rnd.id!r} "
                 f"surveys cluster {rnd.cluster_id!r}",
@@ -232,14 +261,13 @@ def _unknown_unit(
 
 
 def _stage(
-    obs: Observations, rnd: Round, level: Level, batch: _LevelBatch, problems: list[str] | None
+    obs: BatchSource, rnd: Round, level: Level, batch: LevelBatch, problems: list[str] | None
 ) -> None:
     # Build each variable's batch column and check it can merge into the stored one: the
     # last checks that can fail, all done before anything is stored.
-    table = obs._tables.get((rnd.id, level))
     for code, values in batch.values.items():
         variable = obs.variables[code]
-        where = f"rounds[{rnd.id}].{_PLURAL[level]}"
+        where = f"rounds[{rnd.id}].{PLURAL[level]}"
         try:
             try:
                 staged = column_of(variable.type, values, variable.category_codes())
@@ -247,22 +275,22 @@ def _stage(
                 slot = batch.positions[code][_values_index(exc)]
                 where = f"{where}[{batch.unit_ids[slot]}].{code}"
                 error = ValidationError(exc.message, path=where)
-                raise _BadRow(batch.rows[slot], error) from None
-            stored = None if table is None else table.columns.get(code)
+                raise RowRefused(batch.rows[slot], error) from None
+            stored = obs.stored_column(rnd.id, level, code)
             if stored is not None:
                 try:
-                    stored._check_merge(staged)
+                    stored.check_merge(staged)
                 except KlasterError as exc:
-                    raise _BadRow(None, exc.at(f"{where}.{code}")) from None
-        except _BadRow as bad:
+                    raise RowRefused(None, exc.at(f"{where}.{code}")) from None
+        except RowRefused as bad:
             if problems is None:
                 raise
-            problems.append(str(_at_row(bad)))
+            problems.append(str(bad.located()))
             continue
         batch.staged[code] = staged
 
 
-def _finder(cluster: Cluster, level: Level) -> Callable[[str], Any]:
+def finder(cluster: Cluster, level: Level) -> Callable[[str], Any]:
     if level is Level.MEMBER:
         return cluster.members.get
     if level is Level.GROUP:
@@ -272,7 +300,7 @@ def _finder(cluster: Cluster, level: Level) -> Callable[[str], Any]:
     return lambda unit_id: cluster if unit_id == cluster.id else None
 
 
-def _sectors(cluster: Cluster, level: Level, unit: Any) -> tuple[str, ...]:
+def sectors(cluster: Cluster, level: Level, unit: Any) -> tuple[str, ...]:
     if level is Level.COOPERATIVE:
         return tuple(unit.sectors)
     if level is Level.CLUSTER:
@@ -280,7 +308,7 @@ def _sectors(cluster: Cluster, level: Level, unit: Any) -> tuple[str, ...]:
     return (unit.sector,)
 
 
-def _rows_of(unit_ids: Sequence[str], values: Mapping[str, Sequence[object]]) -> list[Row]:
+def rows_of(unit_ids: Sequence[str], values: Mapping[str, Sequence[object]]) -> list[Row]:
     codes = list(values)
     for code in codes:
         if len(values[code]) != len(unit_ids):
@@ -301,19 +329,3 @@ def _rows_of(unit_ids: Sequence[str], values: Mapping[str, Sequence[object]]) ->
 def _values_index(exc: KlasterError) -> int:
     found = _VALUES_INDEX.match(exc.path or "")
     return int(found.group(1)) if found else 0
-
-
-def _at_row(bad: _BadRow) -> KlasterError:
-    if bad.row is None:
-        return bad.error
-    error = bad.error
-    located = type(error).__new__(type(error))
-    located.__dict__.update(error.__dict__)
-    KlasterError.__init__(located, f"{error.message} (row {bad.row} of the batch)", path=error.path)
-    return located
-
-
-def _listing(codes: Iterable[str]) -> str:
-    shown = list(codes)
-    text = ", ".join(repr(c) for c in shown[:_SHOWN])
-    return text + (f" and {len(shown) - _SHOWN} more" if len(shown) > _SHOWN else "")

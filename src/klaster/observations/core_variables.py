@@ -301,7 +301,7 @@ def variable_catalogue(host: PluginHost | None = None) -> dict[str, Variable]:
         >>> "monthly_income" in catalogue and "monthly_revenue" in catalogue
         True
     """
-    from klaster.plugins.host import get_host  # the plugins layer, loaded on use
+    from klaster.plugins.default import get_host  # the plugins layer, loaded on use
 
     found = host if host is not None else get_host()
     return {**core_variables(), **{v.code: v for v in found.variables()}}

@@ -1,31 +1,45 @@
 """Reading observations back: aligned columns, values, rows, pairs of rounds, gaps.
 
-:class:`Paired` is what :meth:`Observations.paired
+:class:`Paired` is what :meth:`~klaster.observations.values.Observations.paired
 <klaster.observations.values.Observations.paired>` returns. The functions below are the
-bodies of the reading methods of :class:`~klaster.observations.values.Observations`; they
-copy what they return, so nothing read can change the store.
+bodies of the reading methods of :class:`~klaster.observations.values.Observations`, over
+its :class:`~klaster.observations.storage.ObservationStorage`; they copy what they return, so
+nothing read can change the store.
 """
 
 from __future__ import annotations
 
 from itertools import compress
 from operator import and_
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from attrs import frozen
 
 from klaster.catalogue.variable import Level, Variable
 from klaster.errors import ValidationError
-from klaster.observations._batch import _finder, _sectors
-from klaster.observations._storage import _empty, _Table
+from klaster.observations._batch import finder, sectors
 from klaster.observations.columns.factory import Column
 from klaster.observations.core_variables import CORE_SECTOR
 from klaster.observations.rounds import Round
+from klaster.observations.storage import (
+    ObservationStorage,
+    StoredTable,
+    UnitNumbering,
+    empty_column,
+)
 
-if TYPE_CHECKING:
-    from klaster.observations.values import Observations
-
-__all__ = ["Paired"]
+__all__ = [
+    "Paired",
+    "aligned_column",
+    "aligned_columns",
+    "incomplete",
+    "pair",
+    "parse_level",
+    "row_of",
+    "same_observations",
+    "surveyed_units",
+    "value_of",
+]
 
 
 @frozen(eq=False)
@@ -61,34 +75,40 @@ class Paired:
         return len(self.unit_ids)
 
 
-def _units(obs: Observations, round_id: str, level: Level | str) -> tuple[str, ...]:
+def surveyed_units(obs: ObservationStorage, round_id: str, level: Level | str) -> tuple[str, ...]:
+    """The body of :meth:`~klaster.observations.values.Observations.units`."""
     rnd = obs.round(round_id)
-    level = _level(level)
-    table = obs._tables.get((round_id, level))
+    level = parse_level(level)
+    table = obs.table(round_id, level)
     if table is None:
         return ()
-    return tuple(compress(obs._units[(rnd.cluster_id, level)].ids, table.present))
+    return tuple(compress(_numbering(obs, rnd.cluster_id, level).ids, table.present))
 
 
-def _column(obs: Observations, round_id: str, code: str) -> Column[Any]:
+def aligned_column(obs: ObservationStorage, round_id: str, code: str) -> Column[Any]:
+    """The body of :meth:`~klaster.observations.values.Observations.column`."""
     variable = obs.variable(code)
     rnd = obs.round(round_id)
-    return _aligned(rnd, variable, obs._tables.get((round_id, variable.level)))
+    return _aligned(rnd, variable, obs.table(round_id, variable.level))
 
 
-def _columns(obs: Observations, round_id: str, level: Level | str) -> dict[str, Column[Any]]:
+def aligned_columns(
+    obs: ObservationStorage, round_id: str, level: Level | str
+) -> dict[str, Column[Any]]:
+    """The body of :meth:`~klaster.observations.values.Observations.columns`."""
     rnd = obs.round(round_id)
-    table = obs._tables.get((round_id, _level(level)))
+    table = obs.table(round_id, parse_level(level))
     if table is None:
         return {}
     return {code: _aligned(rnd, obs.variables[code], table) for code in table.columns}
 
 
-def _value(obs: Observations, round_id: str, unit_id: str, code: str) -> Any:
+def value_of(obs: ObservationStorage, round_id: str, unit_id: str, code: str) -> Any:
+    """The body of :meth:`~klaster.observations.values.Observations.value`."""
     variable = obs.variable(code)
     rnd = obs.round(round_id)
     index = _index_in(obs, rnd, variable.level, unit_id)
-    table = obs._tables.get((round_id, variable.level))
+    table = obs.table(round_id, variable.level)
     if index is None or table is None:
         return None
     column = table.columns.get(code)
@@ -97,13 +117,14 @@ def _value(obs: Observations, round_id: str, unit_id: str, code: str) -> Any:
     return column[index]
 
 
-def _row(
-    obs: Observations, round_id: str, unit_id: str, level: Level | str
+def row_of(
+    obs: ObservationStorage, round_id: str, unit_id: str, level: Level | str
 ) -> dict[str, Any] | None:
+    """The body of :meth:`~klaster.observations.values.Observations.row`."""
     rnd = obs.round(round_id)
-    level = _level(level)
+    level = parse_level(level)
     index = _index_in(obs, rnd, level, unit_id)
-    table = obs._tables.get((round_id, level))
+    table = obs.table(round_id, level)
     if index is None or table is None or index >= len(table.present):
         return None
     if not table.present[index]:
@@ -116,7 +137,8 @@ def _row(
     return found
 
 
-def _paired(obs: Observations, code: str, first_round: str, second_round: str) -> Paired:
+def pair(obs: ObservationStorage, code: str, first_round: str, second_round: str) -> Paired:
+    """The body of :meth:`~klaster.observations.values.Observations.paired`."""
     variable = obs.variable(code)
     first, second = obs.round(first_round), obs.round(second_round)
     if first.cluster_id != second.cluster_id:
@@ -131,7 +153,7 @@ def _paired(obs: Observations, code: str, first_round: str, second_round: str) -
     b = _raw(obs, second.id, variable)
     valid_a, valid_b = a.valid(), b.valid()
     both = list(compress(range(min(len(a), len(b))), map(and_, valid_a, valid_b)))
-    ids = obs._units[(first.cluster_id, variable.level)].ids if both else []
+    ids = _numbering(obs, first.cluster_id, variable.level).ids if both else []
     return Paired(
         code=code,
         first_round=first.id,
@@ -144,22 +166,23 @@ def _paired(obs: Observations, code: str, first_round: str, second_round: str) -
     )
 
 
-def _incomplete(obs: Observations, round_id: str) -> dict[str, tuple[str, ...]]:
+def incomplete(obs: ObservationStorage, round_id: str) -> dict[str, tuple[str, ...]]:
+    """The body of :meth:`~klaster.observations.values.Observations.incomplete`."""
     rnd = obs.round(round_id)
     cluster = obs.program.clusters[rnd.cluster_id]
     missing: dict[str, list[str]] = {}
     for level in Level:
-        table = obs._tables.get((round_id, level))
+        table = obs.table(round_id, level)
         required = [v for v in obs.variables.values() if v.required and v.level is level]
         if table is None or not required:
             continue
-        ids = obs._units[(rnd.cluster_id, level)].ids
-        find = _finder(cluster, level)
+        ids = _numbering(obs, rnd.cluster_id, level).ids
+        find = finder(cluster, level)
         for index in compress(range(len(table.present)), table.present):
             unit = find(ids[index])
-            sectors = _sectors(cluster, level, unit) if unit is not None else ()
+            unit_sectors = sectors(cluster, level, unit) if unit is not None else ()
             for variable in required:
-                if variable.sector != CORE_SECTOR and variable.sector not in sectors:
+                if variable.sector != CORE_SECTOR and variable.sector not in unit_sectors:
                     continue
                 column = table.columns.get(variable.code)
                 if column is None or index >= len(column) or column[index] is None:
@@ -167,43 +190,44 @@ def _incomplete(obs: Observations, round_id: str) -> dict[str, tuple[str, ...]]:
     return {unit: tuple(codes) for unit, codes in missing.items()}
 
 
-def _same_observations(obs: Observations, other: Observations) -> bool:
+def same_observations(obs: ObservationStorage, other: ObservationStorage) -> bool:
     """Same program ID, variables, rounds, and the same units and values in every round."""
     if (
         obs.program.id != other.program.id
         or dict(obs.variables) != dict(other.variables)
-        or list(obs._rounds.values()) != list(other._rounds.values())
+        or obs.added_rounds() != other.added_rounds()
     ):
         return False
-    for round_id in obs._rounds:
+    for rnd in obs.added_rounds():
         for level in Level:
-            if obs.units(round_id, level) != other.units(round_id, level):
+            if surveyed_units(obs, rnd.id, level) != surveyed_units(other, rnd.id, level):
                 return False
-            mine, theirs = obs.columns(round_id, level), other.columns(round_id, level)
+            mine = aligned_columns(obs, rnd.id, level)
+            theirs = aligned_columns(other, rnd.id, level)
             for code in mine.keys() | theirs.keys():
-                if obs.column(round_id, code) != other.column(round_id, code):
+                if aligned_column(obs, rnd.id, code) != aligned_column(other, rnd.id, code):
                     return False
     return True
 
 
-def _index_in(obs: Observations, rnd: Round, level: Level, unit_id: str) -> int | None:
-    units = obs._units.get((rnd.cluster_id, level))
+def _index_in(obs: ObservationStorage, rnd: Round, level: Level, unit_id: str) -> int | None:
+    units = obs.numbering(rnd.cluster_id, level)
     return None if units is None else units.index.get(unit_id)
 
 
-def _raw(obs: Observations, round_id: str, variable: Variable) -> Column[Any]:
+def _raw(obs: ObservationStorage, round_id: str, variable: Variable) -> Column[Any]:
     # The stored column itself (callers must not change it), or an empty one.
-    table = obs._tables.get((round_id, variable.level))
+    table = obs.table(round_id, variable.level)
     column = None if table is None else table.columns.get(variable.code)
-    return column if column is not None else _empty(variable)
+    return column if column is not None else empty_column(variable)
 
 
-def _aligned(rnd: Round, variable: Variable, table: _Table | None) -> Column[Any]:
+def _aligned(rnd: Round, variable: Variable, table: StoredTable | None) -> Column[Any]:
     if table is None:
-        return _empty(variable)
+        return empty_column(variable)
     column = table.columns.get(variable.code)
     if column is None:
-        column = _empty(variable)
+        column = empty_column(variable)
     present = table.present
     size = present.count(1)
     if size == len(present):  # every unit of the cluster was surveyed: no gaps to skip
@@ -215,13 +239,24 @@ def _aligned(rnd: Round, variable: Variable, table: _Table | None) -> Column[Any
     return result
 
 
-def _level(value: Level | str) -> Level:
+def parse_level(value: Level | str) -> Level:
+    """A :class:`Level`, or its value (``"member"``...).
+
+    Raises:
+        ValidationError: Not a level.
+    """
     if isinstance(value, Level):
         return value
-    found = Level._value2member_map_.get(value) if isinstance(value, str) else None
-    if found is None:
+    try:
+        return Level(value)
+    except ValueError:
         raise ValidationError(
             f"unknown level {value!r}: use one of {', '.join(m.value for m in Level)}",
             path="level",
-        )
-    return cast(Level, found)
+        ) from None
+
+
+def _numbering(obs: ObservationStorage, cluster_id: str, level: Level) -> UnitNumbering:
+    found = obs.numbering(cluster_id, level)
+    assert found is not None, "a stored table's units are numbered"
+    return found

@@ -20,15 +20,16 @@ Layout (why it is small and fast):
   per variable recorded. A unit surveyed in the round but without a value for a variable, and a
   value recorded as ``None``, are both *missing*; neither is ever read as zero.
 
-Where the parts live: the checks a batch goes through in ``_observation_batch``, the tables and
-unit numbering in ``_observation_store``, the reading side (and :class:`Paired`) in
-:mod:`klaster.observations.queries`; this module holds the :class:`Observations`
-facade and its rounds.
+Where the parts live: the checks a batch goes through in ``klaster.observations._batch``, the
+rounds, tables and unit numbering in :mod:`klaster.observations.storage` (also the internal
+interface the engines, the sidecar and the store use, through :attr:`Observations.storage`), the
+reading side (and :class:`Paired`) in :mod:`klaster.observations.queries`; this module holds the
+:class:`Observations` facade.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
@@ -36,46 +37,27 @@ from attrs import define, field, setters
 
 from klaster._support.gc import gc_paused as _gc_paused
 from klaster.catalogue.variable import Level, Variable
-from klaster.errors import InvalidReferenceError, KlasterError, NotFoundError, ValidationError
+from klaster.errors import InvalidReferenceError, KlasterError, ValidationError
 from klaster.model.program import Program
-
-# Private names stay importable from here: the engines, the sidecar and tests import some of them.
-from klaster.observations._batch import _PLURAL as _PLURAL
-from klaster.observations._batch import _SHOWN as _SHOWN
-from klaster.observations._batch import _VALUES_INDEX as _VALUES_INDEX
-from klaster.observations._batch import _at_row as _at_row
-from klaster.observations._batch import _BadRow as _BadRow
-from klaster.observations._batch import _finder as _finder
-from klaster.observations._batch import _LevelBatch as _LevelBatch
-from klaster.observations._batch import _listing as _listing
-from klaster.observations._batch import _rows_of as _rows_of
-from klaster.observations._batch import _sectors as _sectors
-from klaster.observations._batch import _values_index as _values_index
-from klaster.observations._batch import prepare_batch
-from klaster.observations._storage import _empty as _empty
-from klaster.observations._storage import _Table as _Table
-from klaster.observations._storage import _Units as _Units
-from klaster.observations._storage import ensure_columns, register_units, store_batch
+from klaster.observations._batch import Row, RowRefused, rows_of
+from klaster.observations._messages import listing
 from klaster.observations.columns.factory import Column
 from klaster.observations.core_variables import core_variables
 from klaster.observations.queries import (
     Paired,
-    _column,
-    _columns,
-    _incomplete,
-    _paired,
-    _row,
-    _same_observations,
-    _units,
-    _value,
+    aligned_column,
+    aligned_columns,
+    incomplete,
+    pair,
+    row_of,
+    same_observations,
+    surveyed_units,
+    value_of,
 )
-from klaster.observations.queries import _level as _level
 from klaster.observations.rounds import Round, RoundKind, check_round, ordered
+from klaster.observations.storage import ObservationStorage
 
 __all__ = ["Observations", "Paired", "Row"]
-
-Row = tuple[str, Mapping[str, object]]
-"""One row of a batch: a unit ID and its values by variable code (``None`` = missing)."""
 
 
 def _to_catalogue(value: Mapping[str, Variable] | Iterable[Variable]) -> Mapping[str, Variable]:
@@ -135,9 +117,19 @@ class Observations:
         validator=_check_catalogue,
         on_setattr=setters.frozen,
     )
-    _rounds: dict[str, Round] = field(init=False, factory=dict)
-    _units: dict[tuple[str, Level], _Units] = field(init=False, factory=dict)
-    _tables: dict[tuple[str, Level], _Table] = field(init=False, factory=dict)
+    _storage: ObservationStorage = field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self._storage = ObservationStorage(self.program, self.variables)
+
+    @property
+    def storage(self) -> ObservationStorage:
+        """The rounds, unit numberings and value buffers: the internal interface.
+
+        For the measurement engines, the sidecar and the store (see
+        :mod:`klaster.observations.storage`); everyone else reads through the methods below.
+        """
+        return self._storage
 
     # -- rounds ---------------------------------------------------------------------------------
     def add_round(self, round: Round) -> Round:
@@ -149,23 +141,24 @@ class Observations:
             ValidationError: A second baseline or endline, or a date out of order (see
                 :mod:`klaster.observations.rounds`).
         """
-        where = f"rounds[{len(self._rounds)}]"
+        where = f"rounds[{len(self._storage.added_rounds())}]"
         try:
-            check_round(self._rounds.values(), round)
+            check_round(self._storage.added_rounds(), round)
         except KlasterError as exc:
             raise exc.at(where) from None
         if round.cluster_id not in self.program.clusters:
             raise InvalidReferenceError(
                 f"cluster {round.cluster_id!r} is not in program {self.program.id!r}; known: "
-                + _listing(self.program.clusters.ids()),
+                + listing(self.program.clusters.ids()),
                 path=f"{where}.cluster_id",
             )
-        self._rounds[round.id] = round
+        self._storage.add_round(round)
         return round
 
     def rounds(self, cluster_id: str | None = None) -> tuple[Round, ...]:
         """The rounds (of one cluster, if given), ordered by date then kind."""
-        return ordered(r for r in self._rounds.values() if cluster_id in (None, r.cluster_id))
+        rounds = self._storage.added_rounds()
+        return ordered(r for r in rounds if cluster_id in (None, r.cluster_id))
 
     def round(self, round_id: str) -> Round:
         """The round with ID ``round_id``.
@@ -173,11 +166,7 @@ class Observations:
         Raises:
             NotFoundError: No such round; the message lists some that exist.
         """
-        found = self._rounds.get(round_id)
-        if found is None:
-            known = _listing(self._rounds) if self._rounds else "no rounds were added yet"
-            raise NotFoundError(f"no round with ID {round_id!r}; known: {known}", path="round_id")
-        return found
+        return self._storage.round(round_id)
 
     def baseline(self, cluster_id: str) -> Round | None:
         """The cluster's baseline round, if it has one."""
@@ -188,7 +177,7 @@ class Observations:
         return self._of_kind(cluster_id, RoundKind.ENDLINE)
 
     def _of_kind(self, cluster_id: str, kind: RoundKind) -> Round | None:
-        for found in self._rounds.values():
+        for found in self._storage.added_rounds():
             if found.cluster_id == cluster_id and found.kind is kind:
                 return found
         return None
@@ -201,9 +190,9 @@ class Observations:
             KlasterError: As :meth:`record_many`; nothing is recorded.
         """
         try:
-            self._store(self._prepare(round_id, [(unit_id, values)], None, 0))
-        except _BadRow as bad:
-            raise bad.error from None
+            self._storage.store(self._storage.prepare(round_id, [(unit_id, values)]))
+        except RowRefused as refused:
+            raise refused.error from None
 
     def record_many(self, round_id: str, rows: Iterable[Row]) -> int:
         """Record many units' values in a round, all or nothing.
@@ -235,9 +224,9 @@ class Observations:
         batch = rows if isinstance(rows, list | tuple) else list(rows)
         with _gc_paused():
             try:
-                self._store(self._prepare(round_id, batch, None, 0))
-            except _BadRow as bad:
-                raise _at_row(bad) from None
+                self._storage.store(self._storage.prepare(round_id, batch))
+            except RowRefused as refused:
+                raise refused.located() from None
         return len(batch)
 
     def record_columns(
@@ -257,7 +246,7 @@ class Observations:
             ValidationError: A column's length differs from ``unit_ids``; otherwise as
                 :meth:`record_many`.
         """
-        return self.record_many(round_id, _rows_of(unit_ids, values))
+        return self.record_many(round_id, rows_of(unit_ids, values))
 
     def validate_many(
         self, round_id: str, rows: Iterable[Row], *, limit: int = 100
@@ -273,9 +262,9 @@ class Observations:
         problems: list[str] = []
         batch = rows if isinstance(rows, list | tuple) else list(rows)
         try:
-            self._prepare(round_id, batch, problems, max(1, limit))
-        except _BadRow as bad:
-            problems.append(str(_at_row(bad)))
+            self._storage.prepare(round_id, batch, problems, max(1, limit))
+        except RowRefused as refused:
+            problems.append(str(refused.located()))
         return tuple(problems[: max(1, limit)])
 
     # -- reading --------------------------------------------------------------------------------
@@ -285,19 +274,14 @@ class Observations:
         Raises:
             NotFoundError: Not in the catalogue.
         """
-        found = self.variables.get(code)
-        if found is None:
-            raise NotFoundError(
-                f"unknown variable {code!r}; known: {_listing(self.variables)}", path="code"
-            )
-        return found
+        return self._storage.variable(code)
 
     def units(self, round_id: str, level: Level | str = Level.MEMBER) -> tuple[str, ...]:
         """IDs of the units surveyed in a round at ``level``, in the cluster's unit order.
 
         Columns returned by :meth:`column` and :meth:`columns` are aligned with this tuple.
         """
-        return _units(self, round_id, level)
+        return surveyed_units(self._storage, round_id, level)
 
     def column(self, round_id: str, code: str) -> Column[Any]:
         """A copy of a variable's values in a round, aligned with :meth:`units` of its level.
@@ -307,11 +291,11 @@ class Observations:
         Raises:
             NotFoundError: Unknown round or variable.
         """
-        return _column(self, round_id, code)
+        return aligned_column(self._storage, round_id, code)
 
     def columns(self, round_id: str, level: Level | str = Level.MEMBER) -> dict[str, Column[Any]]:
         """Copies of every column recorded in a round at ``level``, aligned with :meth:`units`."""
-        return _columns(self, round_id, level)
+        return aligned_columns(self._storage, round_id, level)
 
     def value(self, round_id: str, unit_id: str, code: str) -> Any:
         """One recorded value, or ``None`` when it is missing or the unit was not surveyed.
@@ -319,7 +303,7 @@ class Observations:
         Raises:
             NotFoundError: Unknown round or variable.
         """
-        return _value(self, round_id, unit_id, code)
+        return value_of(self._storage, round_id, unit_id, code)
 
     def row(
         self, round_id: str, unit_id: str, level: Level | str = Level.MEMBER
@@ -329,7 +313,7 @@ class Observations:
         Returns:
             Code to value, or ``None`` when the unit was not surveyed in the round.
         """
-        return _row(self, round_id, unit_id, level)
+        return row_of(self._storage, round_id, unit_id, level)
 
     def paired(self, code: str, first_round: str, second_round: str) -> Paired:
         """The values of ``code`` for the units with a value in both rounds (see :class:`Paired`).
@@ -338,7 +322,7 @@ class Observations:
             NotFoundError: Unknown round or variable.
             ValidationError: The rounds are of different clusters, or are the same round.
         """
-        return _paired(self, code, first_round, second_round)
+        return pair(self._storage, code, first_round, second_round)
 
     def incomplete(self, round_id: str) -> dict[str, tuple[str, ...]]:
         """Units surveyed in a round that lack a value of a required variable.
@@ -351,22 +335,23 @@ class Observations:
             Unit ID to the codes missing, for the units missing any (IDs of different levels
             are listed together).
         """
-        return _incomplete(self, round_id)
+        return incomplete(self._storage, round_id)
 
     def nbytes(self) -> int:
         """Bytes held by the value buffers and masks (IDs and Python objects not counted)."""
         return sum(
             len(t.present) + sum(c.nbytes() for c in t.columns.values())
-            for t in self._tables.values()
+            for t in self._storage.tables()
         )
 
     def __len__(self) -> int:
         """Number of (round, unit) rows recorded, all levels together."""
-        return sum(t.present.count(1) for t in self._tables.values())
+        return sum(t.present.count(1) for t in self._storage.tables())
 
     def __repr__(self) -> str:
         return (
-            f"<Observations of program {self.program.id!r}: {len(self._rounds)} rounds, "
+            f"<Observations of program {self.program.id!r}: {len(self._storage.added_rounds())} "
+            f"rounds, "
             f"{len(self)} rows, {len(self.variables)} variables>"
         )
 
@@ -374,54 +359,6 @@ class Observations:
         """Same program ID, variables, rounds, and the same units and values in every round."""
         if not isinstance(other, Observations):
             return NotImplemented
-        return _same_observations(self, other)
+        return same_observations(self._storage, other._storage)
 
     __hash__ = None  # type: ignore[assignment]
-
-    # -- the store ------------------------------------------------------------------------------
-    # The sidecar and the engines use these; the batch checks and the store itself live in
-    # _observation_batch and _observation_store.
-    def _prepare(
-        self,
-        round_id: str,
-        rows: Sequence[Row],
-        problems: list[str] | None,
-        limit: int,
-        surveyed: Level | None = None,
-    ) -> tuple[Round, dict[Level, _LevelBatch]]:
-        """Check a batch; return it ready to store. Raises :class:`_BadRow` (or collects).
-
-        ``surveyed`` (for the sidecar reader) accepts rows without values as units of that
-        level surveyed with every value missing.
-        """
-        return prepare_batch(self, round_id, rows, problems, limit, surveyed)
-
-    def _store(self, prepared: tuple[Round, dict[Level, _LevelBatch]]) -> None:
-        """Store a batch from :meth:`_prepare`; nothing raises, so it is stored all at once."""
-        store_batch(self, prepared)
-
-    def _register(self, cluster_id: str, level: Level, unit_ids: Iterable[str]) -> None:
-        """For the sidecar reader: number units in the order the file lists them."""
-        register_units(self, cluster_id, level, unit_ids)
-
-    def _ensure_columns(self, round_id: str, level: Level, codes: Iterable[str]) -> None:
-        """For the sidecar reader: a column written with only gaps still exists when read back."""
-        ensure_columns(self, round_id, level, codes)
-
-    def _unit_order(self) -> Iterator[tuple[str, Level, list[str]]]:
-        for (cluster_id, level), units in self._units.items():
-            yield cluster_id, level, units.ids
-
-    # Package-internal accessors: the engines, the sidecar and the store read the stored
-    # buffers through these two, never through the private dicts.
-    def _stored(self, round_id: str, level: Level) -> _Table | None:
-        """The stored table of one round and level, or None when nothing was recorded."""
-        return self._tables.get((round_id, level))
-
-    def _numbering(self, cluster_id: str, level: Level) -> _Units | None:
-        """How the units of one cluster and level are numbered in every round's columns."""
-        return self._units.get((cluster_id, level))
-
-    def _table_codes(self, round_id: str, level: Level) -> tuple[str, ...]:
-        table = self._tables.get((round_id, level))
-        return () if table is None else tuple(table.columns)

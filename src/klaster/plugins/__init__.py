@@ -1,71 +1,42 @@
 """Sector plugins.
 
-The hook specifications, the typed host over pluggy, sector TOML files and their declaration
-hooks, what each loaded plugin reports.
+The typed host over pluggy and the shared host of the installed plugins, what each loaded plugin
+reports, the environment switches, and the ways to declare sectors from data (:class:`SectorData`
+built in code with :class:`StaticPlugin`, or read from a TOML sector file with
+:class:`SectorFile`). Plugins mark their hook functions with :data:`klaster.hookimpl`; the hook
+specifications are in :mod:`klaster.plugins.hookspecs`.
 """
 
-from klaster.plugins.hookspecs import (
-    PROJECT,
-    hookimpl,
-    hookspec,
-    klaster_indicators,
-    klaster_readiness_criteria,
-    klaster_sectors,
-    klaster_validate_group,
-    klaster_validate_member,
-    klaster_validate_values,
-    klaster_variables,
-)
-from klaster.plugins.host import (
-    ENV_DISABLE,
-    ENV_ONLY,
-    ENV_STRICT,
-    KlasterWarning,
-    PluginHost,
-    PluginInfo,
-    PluginStatus,
-    PluginWarning,
-    get_host,
-    list_plugins,
-    plugins_json,
-)
-from klaster.plugins.info import (
-    failure_message,
-    make_info,
-)
+from klaster._support.aliases import moved_names
+from klaster.plugins.default import get_host
+from klaster.plugins.default import list_plugins as list_plugins
+from klaster.plugins.default import plugins_json as plugins_json
+from klaster.plugins.host import PluginHost
+from klaster.plugins.info import PluginInfo, PluginStatus, PluginWarning
 from klaster.plugins.sectorfile import (
     SectorData,
     SectorFile,
+    StaticPlugin,
     load_sector_toml,
     read_sector_toml,
 )
+from klaster.plugins.settings import ENV_DISABLE, ENV_ONLY, ENV_STRICT
+
+# Deprecated (list_plugins, plugins_json warn when called; these when looked up).
+__getattr__ = moved_names("klaster.plugins", {"KlasterWarning": "klaster.KlasterWarning"})
 
 __all__ = [
     "ENV_DISABLE",
     "ENV_ONLY",
     "ENV_STRICT",
-    "PROJECT",
-    "KlasterWarning",
     "PluginHost",
     "PluginInfo",
     "PluginStatus",
     "PluginWarning",
     "SectorData",
     "SectorFile",
-    "failure_message",
+    "StaticPlugin",
     "get_host",
-    "hookimpl",
-    "hookspec",
-    "klaster_indicators",
-    "klaster_readiness_criteria",
-    "klaster_sectors",
-    "klaster_validate_group",
-    "klaster_validate_member",
-    "klaster_validate_values",
-    "klaster_variables",
-    "list_plugins",
     "load_sector_toml",
-    "make_info",
-    "plugins_json",
     "read_sector_toml",
 ]

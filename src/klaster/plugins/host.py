@@ -4,7 +4,7 @@ Sectors (UMKM, farming, livestock and any an organisation adds) are pluggy plugi
 the ``klaster`` entry-point group; the built-in ones are registered the same way. Use
 :func:`get_host` for the host of the installed plugins, or a :class:`PluginHost` of your own::
 
-    from klaster.plugins.host import get_host
+    from klaster.plugins import get_host
     host = get_host()                 # loads nothing yet
     [s.code for s in host.sectors()]  # the first question loads the plugins
 
@@ -23,16 +23,8 @@ the others keep working. Environment variables:
 
 from __future__ import annotations
 
-import os
-import sys
 import threading
-import warnings
 from collections.abc import Iterable, Mapping
-from types import MappingProxyType
-from typing import Any
-
-import pluggy
-from attrs import field, frozen
 
 from klaster.catalogue.criterion import ReadinessCriterion
 from klaster.catalogue.indicator import Indicator
@@ -42,52 +34,15 @@ from klaster.errors import NotFoundError, PluginError
 from klaster.model.group import Group
 from klaster.model.member import Member
 from klaster.model.program import Program
-from klaster.plugins import _merge as _catalogue
-from klaster.plugins import _pluggy as _pluginhost
-from klaster.plugins._merge import listing, raise_problems, require, select
-from klaster.plugins._pluggy import HookFailure, Origin
+from klaster.plugins import _pluggy as pluggy_calls
+from klaster.plugins._merge import Catalogue, raise_problems, require, select
 from klaster.plugins.hookspecs import PROJECT
-from klaster.plugins.info import (
-    KlasterWarning,
-    PluginInfo,
-    PluginStatus,
-    PluginWarning,
-    failure_message,
-    make_info,
-)
-from klaster.plugins.sectorfile import SectorData
+from klaster.plugins.info import PluginInfo, PluginStatus
+from klaster.plugins.registry import Registry
+from klaster.plugins.reporting import report
+from klaster.plugins.settings import strict_from_environment
 
-__all__ = [
-    "ENV_DISABLE",
-    "ENV_ONLY",
-    "ENV_STRICT",
-    "KlasterWarning",
-    "PluginHost",
-    "PluginInfo",
-    "PluginStatus",
-    "PluginWarning",
-    "get_host",
-    "list_plugins",
-    "plugins_json",
-]
-
-ENV_ONLY = "KLASTER_PLUGINS"
-"""Environment variable: comma-separated entry-point names to load, and no others."""
-ENV_DISABLE = "KLASTER_DISABLE_PLUGINS"
-"""Environment variable: comma-separated entry-point names not to load."""
-ENV_STRICT = "KLASTER_STRICT_PLUGINS"
-"""Environment variable: ``1`` turns plugin warnings into :class:`~klaster.errors.PluginError`."""
-
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"", "0", "false", "no", "off"}
-
-
-@frozen
-class _Entry:
-    plugin: object
-    origin: Origin
-    data: SectorData
-    impls: Mapping[str, pluggy.HookImpl] = field(eq=False)
+__all__ = ["PluginHost"]
 
 
 class PluginHost:
@@ -119,28 +74,19 @@ class PluginHost:
         self._use_entry_points = entry_points
         self._group = group
         self._strict = strict
-        self._known = frozenset(known_names)
-        self._manager = _pluginhost.new_manager()
+        self._registry = Registry(known_names)
         self._lock = threading.RLock()
         self._loaded = False
         self._load_error: PluginError | None = None
-        self._entries: dict[str, _Entry] = {}
-        self._infos: list[PluginInfo] = []
-        self._catalogue = _catalogue.EMPTY
 
     def __repr__(self) -> str:
         state = "loaded" if self._loaded else "not loaded"
-        return f"<PluginHost group={self._group!r} {state}, {len(self._entries)} plugins>"
+        return f"<PluginHost group={self._group!r} {state}, {len(self._registry)} plugins>"
 
     @property
     def strict(self) -> bool:
         """Whether plugin problems raise :class:`~klaster.errors.PluginError`."""
-        if self._strict is not None:
-            return self._strict
-        value = os.environ.get(ENV_STRICT, "").strip().lower()
-        if value in _TRUE | _FALSE:
-            return value in _TRUE
-        raise PluginError(f"{ENV_STRICT}={value!r} is not understood: use 1 (strict) or 0")
+        return self._strict if self._strict is not None else strict_from_environment()
 
     @property
     def loaded(self) -> bool:
@@ -164,13 +110,13 @@ class PluginHost:
         """
         with self._lock:
             self._ensure_loaded()
-            name = name or self._manager.get_canonical_name(plugin)
-            info = self._add(plugin, name, _pluginhost.origin_of_object(plugin))
+            name = name or self._registry.canonical_name(plugin)
+            info = self._registry.add(plugin, name, pluggy_calls.origin_of_object(plugin))
             if info.status is PluginStatus.FAILED:
-                self._report([info])
+                report([info], strict=self.strict)
                 return info
-            self._report(self._settle())
-            return self._info(name)
+            report(self._registry.settle(), strict=self.strict)
+            return self._registry.info(name)
 
     def unregister(self, name: str) -> None:
         """Remove a loaded plugin and everything it declared.
@@ -183,20 +129,13 @@ class PluginHost:
         """
         with self._lock:
             self._ensure_loaded()
-            if name not in self._entries:
-                raise NotFoundError(
-                    f"no loaded plugin {name!r}; loaded: {listing(self._entries)}",
-                    path="name",
-                )
-            del self._entries[name]
-            self._manager.unregister(name=name)
-            self._infos = [i for i in self._infos if i.name != name]
-            self._report(self._settle())
+            self._registry.remove(name)
+            report(self._registry.settle(), strict=self.strict)
 
     def plugins(self) -> tuple[PluginInfo, ...]:
         """Every plugin the host knows of (loaded, failed, disabled), sorted by name."""
         self._ensure_loaded()
-        return tuple(sorted(self._infos, key=lambda i: i.name))
+        return tuple(sorted(self._registry.infos, key=lambda i: i.name))
 
     def plugin(self, name: str) -> PluginInfo:
         """The :class:`PluginInfo` of one plugin.
@@ -205,7 +144,7 @@ class PluginHost:
             NotFoundError: The host knows no plugin of that name.
         """
         self._ensure_loaded()
-        return self._info(name)
+        return self._registry.info(name)
 
     def sector_plugins(self, sector: str) -> tuple[str, ...]:
         """Names of the plugins of a sector: the one providing it first, then those extending it."""
@@ -225,7 +164,7 @@ class PluginHost:
         """
         found = self._cat().sector(code)
         if found is None:
-            raise NotFoundError(self._unknown_sector(code), path="sector")
+            raise NotFoundError(self._registry.unknown_sector(code), path="sector")
         return found
 
     def variables(
@@ -272,7 +211,7 @@ class PluginHost:
         """
         sector = self._cat().sector(member.sector)
         if sector is None:
-            return (f"sector: {self._unknown_sector(member.sector)}",)
+            return (f"sector: {self._registry.unknown_sector(member.sector)}",)
         problems = []
         codes = sector.business_type_codes()
         if codes and member.business_type is not None and member.business_type not in codes:
@@ -283,7 +222,10 @@ class PluginHost:
         arguments = {"member": member}
         subject = f"member {member.id!r}"
         hook = "klaster_validate_member"
-        return (*problems, *self._call_checks(sector.code, hook, arguments, subject))
+        return (
+            *problems,
+            *self._registry.call_checks(sector.code, hook, arguments, subject, strict=self.strict),
+        )
 
     def check_member(self, member: Member) -> None:
         """Raise if :meth:`validate_member` finds problems.
@@ -297,10 +239,12 @@ class PluginHost:
     def validate_group(self, group: Group) -> tuple[str, ...]:
         """What is wrong with a business group for its sector (empty when nothing is)."""
         if self._cat().sector(group.sector) is None:
-            return (f"sector: {self._unknown_sector(group.sector)}",)
+            return (f"sector: {self._registry.unknown_sector(group.sector)}",)
         arguments = {"group": group}
         subject = f"group {group.id!r}"
-        return self._call_checks(group.sector, "klaster_validate_group", arguments, subject)
+        return self._registry.call_checks(
+            group.sector, "klaster_validate_group", arguments, subject, strict=self.strict
+        )
 
     def check_group(self, group: Group) -> None:
         """Raise if :meth:`validate_group` finds problems.
@@ -323,9 +267,8 @@ class PluginHost:
             where = f"clusters[{c_index}]"
             for s_index, item in enumerate(cluster.sectors):
                 if self._cat().sector(item.sector) is None:
-                    problems.append(
-                        f"{where}.sectors[{s_index}].sector: {self._unknown_sector(item.sector)}"
-                    )
+                    unknown = self._registry.unknown_sector(item.sector)
+                    problems.append(f"{where}.sectors[{s_index}].sector: {unknown}")
             for index, member in enumerate(cluster.members):
                 problems += [f"{where}.members[{index}]: {p}" for p in self.validate_member(member)]
             for index, group in enumerate(cluster.groups):
@@ -341,7 +284,7 @@ class PluginHost:
         Example:
             >>> import klaster
             >>> program = klaster.load(f"{EXAMPLES}/data/bantaeng.json")  # doctest: +SKIP
-            >>> klaster.get_host().check_program(program)  # doctest: +SKIP
+            >>> klaster.plugins.get_host().check_program(program)  # doctest: +SKIP
         """
         raise_problems(
             f"program {program.id!r} does not meet the rules of its sectors",
@@ -392,25 +335,9 @@ class PluginHost:
 
     # -- internals -----------------------------------------------------------------------------
 
-    def _cat(self) -> _catalogue.Catalogue:
+    def _cat(self) -> Catalogue:
         self._ensure_loaded()
-        return self._catalogue
-
-    def _info(self, name: str) -> PluginInfo:
-        matches = [i for i in self._infos if i.name == name]
-        loaded = [i for i in matches if i.status is PluginStatus.LOADED]
-        if loaded:
-            return loaded[0]
-        if matches:
-            return matches[-1]
-        raise NotFoundError(
-            f"no plugin {name!r}; known: {listing(i.name for i in self._infos)}",
-            path="name",
-        )
-
-    def _unknown_sector(self, code: str) -> str:
-        known = listing(s.code for s in self._catalogue.sectors)
-        return f"no loaded plugin provides sector {code!r} (sectors: {known})"
+        return self._registry.catalogue
 
     def _ensure_loaded(self) -> None:
         if not self._loaded:
@@ -419,182 +346,15 @@ class PluginHost:
                     self._loaded = True
                     if self._use_entry_points:
                         try:
-                            self._load_entry_points()
+                            failed, config = self._registry.load_entry_points(self._group)
+                            report(failed, config, strict=self.strict)
                         except PluginError as exc:
                             self._load_error = exc
         if self._load_error is not None:
             raise self._load_error
 
-    def _load_entry_points(self) -> None:
-        only = _pluginhost.name_list(os.environ.get(ENV_ONLY))
-        disabled = set(_pluginhost.name_list(os.environ.get(ENV_DISABLE)) or ())
-        entry_points = _pluginhost.discover(self._group)
-        installed = {ep.name for ep in entry_points}
-        config = [
-            f"{variable} names {name!r}, which is not installed (installed: {listing(installed)})"
-            for variable, names in ((ENV_ONLY, only or ()), (ENV_DISABLE, sorted(disabled)))
-            for name in names
-            if name not in installed
-        ]
-        failed = []
-        for ep in entry_points:
-            origin = _pluginhost.origin_of_entry_point(ep)
-            if (only is not None and ep.name not in only) or ep.name in disabled:
-                self._infos.append(make_info(ep.name, PluginStatus.DISABLED, origin))
-                continue
-            taken = next((i for i in self._infos if i.name == ep.name), None)
-            if taken is not None:
-                problem = f"the name {ep.name!r} is already used by {taken.describe()}"
-                info = make_info(ep.name, PluginStatus.FAILED, origin, problems=[problem])
-                self._infos.append(info)
-                failed.append(info)
-                continue
-            plugin, problems = _pluginhost.load_entry_point(ep)
-            if problems:
-                info = make_info(ep.name, PluginStatus.FAILED, origin, problems=problems)
-                self._infos.append(info)
-            else:
-                info = self._add(plugin, ep.name, origin)
-            if info.status is PluginStatus.FAILED:
-                failed.append(info)
-        failed.extend(self._settle())
-        self._report(failed, config)
-
-    def _add(self, plugin: object, name: str, origin: Origin) -> PluginInfo:
-        problems = _pluginhost.register(self._manager, plugin, name)
-        hooks: tuple[str, ...] = ()
-        if not problems:
-            impls = _pluginhost.implementations(self._manager, plugin)
-            hooks = tuple(impls)
-            data, problems = _pluginhost.declarations(self._manager, plugin)
-            if problems:
-                self._manager.unregister(name=name)
-            else:
-                self._entries[name] = _Entry(plugin, origin, data, MappingProxyType(impls))
-        status = PluginStatus.FAILED if problems else PluginStatus.LOADED
-        info = make_info(name, status, origin, hooks=hooks, problems=problems)
-        self._infos.append(info)
-        return info
-
-    def _settle(self) -> list[PluginInfo]:
-        """Recompute the catalogue; leave out (and return) plugins that no longer fit."""
-        declared = [(name, entry.data) for name, entry in self._entries.items()]
-        catalogue, rejected = _catalogue.settle(declared, self._known)
-        failed = []
-        for name, problems in rejected.items():
-            self._entries.pop(name)
-            self._manager.unregister(name=name)
-            old = self._info(name)
-            info = make_info(
-                name,
-                PluginStatus.FAILED,
-                Origin(old.source, old.distribution, old.version),
-                hooks=old.hooks,
-                problems=problems,
-            )
-            self._infos[self._infos.index(old)] = info
-            failed.append(info)
-        self._catalogue = catalogue
-        return failed
-
-    def _report(self, failed: Iterable[PluginInfo], config: Iterable[str] = ()) -> None:
-        failed, config = list(failed), list(config)
-        if not failed and not config:
-            return
-        messages = [failure_message(info) for info in failed]
-        messages.extend(f"klaster plugin configuration: {problem}" for problem in config)
-        if self.strict:
-            raise PluginError("plugin problems (strict mode):\n" + "\n".join(messages))
-        for info, message in zip(failed, messages, strict=False):
-            warnings.warn(
-                PluginWarning(
-                    message,
-                    plugin=info.name,
-                    distribution=info.distribution,
-                    version=info.version,
-                    problems=info.problems,
-                ),
-                stacklevel=_outside_klaster(),
-            )
-        for message in messages[len(failed) :]:
-            warnings.warn(PluginWarning(message), stacklevel=_outside_klaster())
-
-    def _call_checks(
-        self, sector: str, hook: str, arguments: Mapping[str, object], subject: str
-    ) -> tuple[str, ...]:
-        problems: list[str] = []
-        for name in self._catalogue.plugins_of.get(sector, ()):
-            entry = self._entries[name]
-            impl = entry.impls.get(hook)
-            if impl is None:
-                continue
-            try:
-                found = _pluginhost.checks(impl, hook, arguments)
-            except HookFailure as failure:
-                message = (
-                    f"klaster {entry.origin.describe(name)}: {failure} while checking {subject}; "
-                    "its checks were skipped"
-                )
-                if self.strict:
-                    raise PluginError(message) from failure.__cause__
-                warnings.warn(
-                    PluginWarning(
-                        message,
-                        plugin=name,
-                        distribution=entry.origin.distribution,
-                        version=entry.origin.version,
-                        problems=[str(failure)],
-                    ),
-                    stacklevel=_outside_klaster(),
-                )
-                continue
-            problems.extend(f"{problem} (plugin {name!r})" for problem in found)
-        return tuple(problems)
-
     def _read_values(
         self, sector: str, level: Level | str, values: Mapping[str, object]
     ) -> tuple[dict[str, object], tuple[str, ...]]:
-        catalogue = self._cat()
-        if catalogue.sector(sector) is None:
-            return {}, (f"sector: {self._unknown_sector(sector)}",)
-        level, normalized, problems = _catalogue.read_values(catalogue, sector, level, values)
-        if problems:
-            return normalized, tuple(problems)
-        arguments = {"sector": sector, "level": level, "values": MappingProxyType(normalized)}
-        subject = f"{sector} {level.value} values"
-        hook = "klaster_validate_values"
-        return normalized, self._call_checks(sector, hook, arguments, subject)
-
-
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
-
-
-def _outside_klaster() -> int:
-    # Point warnings at the first caller outside klaster (Python 3.11 has no skip_file_prefixes).
-    level, frame = 1, sys._getframe(1)
-    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
-        level, frame = level + 1, frame.f_back
-    return level
-
-
-_default: PluginHost | None = None
-_default_lock = threading.Lock()
-
-
-def get_host() -> PluginHost:
-    """The host of the installed plugins, created on first use (loading waits for a question)."""
-    global _default
-    with _default_lock:
-        if _default is None:
-            _default = PluginHost()
-        return _default
-
-
-def list_plugins() -> tuple[PluginInfo, ...]:
-    """The installed plugins (loaded, failed, disabled) of the default host, sorted by name."""
-    return get_host().plugins()
-
-
-def plugins_json() -> list[dict[str, Any]]:
-    """:func:`list_plugins` as JSON-compatible dicts (for ``klaster plugins --json``)."""
-    return [info.to_dict() for info in list_plugins()]
+        self._ensure_loaded()
+        return self._registry.read_values(sector, level, values, strict=self.strict)

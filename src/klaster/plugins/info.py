@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable
 from typing import Any
 
@@ -10,10 +9,10 @@ import cattrs
 from attrs import frozen
 
 from klaster.errors import KlasterWarning
+from klaster.label import LabelledEnum, labelled
 from klaster.plugins._pluggy import Origin
 
 __all__ = [
-    "KlasterWarning",
     "PluginInfo",
     "PluginStatus",
     "PluginWarning",
@@ -48,14 +47,14 @@ class PluginWarning(KlasterWarning):
         self.problems = tuple(problems)
 
 
-class PluginStatus(enum.StrEnum):
+class PluginStatus(LabelledEnum):
     """Whether a plugin is in use."""
 
-    LOADED = "loaded"
+    LOADED = labelled("loaded", "Dimuat", "Loaded")
     """Registered; what it declares is in use."""
-    FAILED = "failed"
+    FAILED = labelled("failed", "Gagal", "Failed")
     """Left out because of the problems listed in its :class:`PluginInfo`."""
-    DISABLED = "disabled"
+    DISABLED = labelled("disabled", "Dinonaktifkan", "Disabled")
     """Not loaded because of ``KLASTER_PLUGINS`` or ``KLASTER_DISABLE_PLUGINS``."""
 
 

@@ -45,7 +45,7 @@ from klaster.documents.converter import problems as converter_problems
 from klaster.errors import DocumentError, KlasterError
 from klaster.plugins.hookspecs import hookimpl
 
-__all__ = ["SectorData", "SectorFile", "load_sector_toml", "read_sector_toml"]
+__all__ = ["SectorData", "SectorFile", "StaticPlugin", "load_sector_toml", "read_sector_toml"]
 
 T = TypeVar("T")
 
@@ -177,10 +177,59 @@ def load_sector_toml(package: str, resource: str) -> SectorData:
     return read_sector_toml(text, source=source)
 
 
-class SectorFile:
-    """The four declaration hooks of a plugin whose records live in one shipped TOML file.
+class StaticPlugin:
+    """A plugin that declares fixed records through the four declaration hooks.
 
-    A sector module binds them to its own names and adds only the checks that need code::
+    The one way to declare sectors from data: build the :class:`SectorData` in code (tests, quick
+    experiments, records read from elsewhere), or let :class:`SectorFile` read it from a TOML file
+    shipped in a package.
+
+    Args:
+        data: What the plugin declares.
+
+    Example:
+        >>> plugin = StaticPlugin(SectorData())
+        >>> plugin.klaster_sectors()
+        ()
+    """
+
+    def __init__(self, data: SectorData) -> None:
+        self._fixed = data
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({[s.code for s in self.data.sectors]})"
+
+    @property
+    def data(self) -> SectorData:
+        """What the plugin declares."""
+        return self._fixed
+
+    @hookimpl
+    def klaster_sectors(self) -> Sequence[Sector]:
+        """The sectors of :attr:`data`."""
+        return self.data.sectors
+
+    @hookimpl
+    def klaster_variables(self) -> Sequence[Variable]:
+        """The variables of :attr:`data`."""
+        return self.data.variables
+
+    @hookimpl
+    def klaster_indicators(self) -> Sequence[Indicator]:
+        """The indicators of :attr:`data`."""
+        return self.data.indicators
+
+    @hookimpl
+    def klaster_readiness_criteria(self) -> Sequence[ReadinessCriterion]:
+        """The readiness criteria of :attr:`data`."""
+        return self.data.criteria
+
+
+class SectorFile(StaticPlugin):
+    """A :class:`StaticPlugin` whose records live in one TOML file shipped in a package.
+
+    A sector module binds the four hooks to its own names and adds only the checks that need
+    code::
 
         _file = SectorFile("klaster_sectors", "umkm.toml")
         klaster_sectors = _file.klaster_sectors
@@ -199,27 +248,10 @@ class SectorFile:
         self.package = package
         self.resource = resource
 
+    def __repr__(self) -> str:
+        return f"SectorFile({self.package!r}, {self.resource!r})"
+
     @cached_property
     def data(self) -> SectorData:
         """The records of the file (see :func:`load_sector_toml`)."""
         return load_sector_toml(self.package, self.resource)
-
-    @hookimpl
-    def klaster_sectors(self) -> Sequence[Sector]:
-        """The file's sector(s)."""
-        return self.data.sectors
-
-    @hookimpl
-    def klaster_variables(self) -> Sequence[Variable]:
-        """The file's variables."""
-        return self.data.variables
-
-    @hookimpl
-    def klaster_indicators(self) -> Sequence[Indicator]:
-        """The file's indicators."""
-        return self.data.indicators
-
-    @hookimpl
-    def klaster_readiness_criteria(self) -> Sequence[ReadinessCriterion]:
-        """The file's readiness criteria."""
-        return self.data.criteria

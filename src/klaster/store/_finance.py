@@ -18,13 +18,14 @@ from typing import Any
 from klaster.errors import KlasterError, StoreError
 from klaster.finance.assets import Asset, AssetEvent, AssetRegister
 from klaster.finance.book import Finance
-from klaster.finance.document import _parties
 from klaster.finance.entry import Account, Entry, Posting
 from klaster.finance.fund import Fund
 from klaster.finance.handover import Handover, HandoverItem
 from klaster.finance.ledger import Ledger
 from klaster.finance.loan import Loan, Restructuring
 from klaster.finance.party import Party, PartyKind
+from klaster.finance.program_fit import parties as book_parties
+from klaster.model.program import Program
 from klaster.model.records import Records
 from klaster.store._finance_rows import (
     asset_row,
@@ -96,7 +97,7 @@ def fit_problems(book: Finance, program_id: str, cooperatives: set[str], where: 
         problems.append(
             f"{where}.program_id: {book.program_id!r} is not the program {program_id!r}"
         )
-    parties = list(_parties(book))
+    parties = list(book_parties(book))
     handover = book.handover
     if handover is not None:
         parties += [
@@ -310,3 +311,20 @@ def _handover(conn: sqlite3.Connection, cid: str) -> Handover | None:
     ]
     hid, on, program_id, decided_by, note = row
     return Handover(hid, on, cid, program_id, items, decided_by, note)
+
+
+def check_fit(books: Records[Finance], program: Program, source: Path) -> Records[Finance]:
+    """``books``, once known to fit ``program`` (its ID, the cooperatives they name).
+
+    Raises:
+        StoreError: Listing every problem.
+    """
+    problems = []
+    for index, book in enumerate(books):
+        cluster = program.clusters.get(book.cluster_id)
+        cooperatives = set() if cluster is None else set(cluster.cooperatives.ids())
+        problems += fit_problems(book, program.id, cooperatives, f"books[{index}]")
+    if problems:
+        listing = "".join(f"\n  - {p}" for p in problems)
+        raise StoreError(f"{source}: the stored books do not fit the program:{listing}")
+    return books

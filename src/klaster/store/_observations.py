@@ -14,25 +14,37 @@ missing), and a variable is recorded in a round when it has a row there; saving 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import compress, groupby, repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 from klaster.catalogue.variable import Level, ValueType, Variable
-from klaster.errors import KlasterError, StoreError
+from klaster.errors import KlasterError, NotFoundError, StoreError
 from klaster.model.program import Program
 from klaster.observations.rounds import Round
-from klaster.observations.values import Observations, _at_row, _BadRow, _finder
+from klaster.observations.storage import RowRefused
+from klaster.observations.values import Observations
+from klaster.store import _loading
 from klaster.store._connection import insert_tuples
-from klaster.store._keys import VariableKeys, add_round, add_units, orphan_units
+from klaster.store._keys import VariableKeys, add_round, add_units, orphan_units, stored_rounds
 from klaster.store._values import BadValue, decoder, encode
 
 _CHUNK = 20_000
 
 
 # -- saving -------------------------------------------------------------------------------------
+
+
+def check_observations(observations: object, source: Path) -> None:
+    """Refuse what is not :class:`Observations` before a save.
+
+    Raises:
+        StoreError: Not observations.
+    """
+    if not isinstance(observations, Observations):
+        raise StoreError(f"{source}: can only save Observations, got {type(observations).__name__}")
 
 
 def replace_observations(conn: sqlite3.Connection, obs: Observations, source: Path) -> None:
@@ -47,7 +59,8 @@ def replace_observations(conn: sqlite3.Connection, obs: Observations, source: Pa
         conn.execute(f"DELETE FROM {table}")
     variables = VariableKeys(conn, obs.variables)
     round_keys: dict[str, int] = {}
-    for index, rnd in enumerate(obs._rounds.values()):
+    storage = obs.storage
+    for index, rnd in enumerate(storage.added_rounds()):
         try:
             round_keys[rnd.id] = add_round(conn, source, rnd)
         except KlasterError as exc:
@@ -55,7 +68,7 @@ def replace_observations(conn: sqlite3.Connection, obs: Observations, source: Pa
                 f"{source}: cannot save the observations: {exc.at(f'rounds[{index}]')}"
             ) from None
     numbering: dict[tuple[str, Level], list[int]] = {}
-    for cluster_id, level, ids in obs._unit_order():
+    for cluster_id, level, ids in storage.numberings():
         numbering[(cluster_id, level)] = add_units(conn, cluster_id, level, ids)
     orphans = orphan_units(conn)
     if orphans:
@@ -64,9 +77,9 @@ def replace_observations(conn: sqlite3.Connection, obs: Observations, source: Pa
             f"({orphans}); save the program first"
         )
     scales = _scales(obs)
-    for rnd in obs._rounds.values():
+    for rnd in storage.added_rounds():
         for level in Level:
-            codes = obs._table_codes(rnd.id, level)
+            codes = storage.codes(rnd.id, level)
             if not codes:
                 continue
             number = {u: i for i, u in enumerate(_ids(obs, rnd.cluster_id, level))}
@@ -77,14 +90,14 @@ def replace_observations(conn: sqlite3.Connection, obs: Observations, source: Pa
             insert_tuples(conn, "observation_values", 4, rows)
 
 
-def _ids(obs: Observations, cluster_id: str, level: Level) -> list[str]:
-    numbering = obs._numbering(cluster_id, level)
-    return [] if numbering is None else numbering.ids
+def _ids(obs: Observations, cluster_id: str, level: Level) -> Sequence[str]:
+    numbering = obs.storage.numbering(cluster_id, level)
+    return () if numbering is None else numbering.ids
 
 
 def _scales(obs: Observations) -> dict[str, int]:
     scales: dict[str, int] = {}
-    for rnd in obs._rounds.values():
+    for rnd in obs.storage.added_rounds():
         for level in Level:
             for code, column in obs.columns(rnd.id, level).items():
                 scale = getattr(column, "scale", 0)
@@ -128,6 +141,55 @@ def _table_rows(
 # -- loading ------------------------------------------------------------------------------------
 
 
+def load_selected(
+    conn: sqlite3.Connection,
+    source: Path,
+    catalogue: Mapping[str, Variable] | Iterable[Variable],
+    program: Program | None,
+    cluster_id: str | None,
+    round_id: str | None,
+) -> Observations:
+    """The stored rounds asked for (all, one cluster's or one round) of ``program``.
+
+    ``program`` defaults to the stored one, or to only the clusters asked for.
+
+    Raises:
+        NotFoundError: No such cluster or round.
+        StoreError: ``program`` is another program; or as :func:`load_observations`.
+    """
+    selected = _selected(conn, source, cluster_id, round_id)
+    if program is not None:
+        stored = _loading.program_header(conn, source)[0]
+        if not isinstance(program, Program) or program.id != stored:
+            given = program.id if isinstance(program, Program) else type(program).__name__
+            raise StoreError(f"{source}: the store holds program {stored!r}, not {given!r}")
+    elif cluster_id is None and round_id is None:
+        program = _loading.load_program(conn, source)
+    else:
+        wanted = {cluster_id} if cluster_id else {r.cluster_id for _, r in selected}
+        clusters = [_loading.load_cluster(conn, source, c) for c in wanted]
+        program = _loading.program_of(conn, source, clusters)
+    return load_observations(conn, source, catalogue, program, selected)
+
+
+def _selected(
+    conn: sqlite3.Connection, source: Path, cluster_id: str | None, round_id: str | None
+) -> list[tuple[int, Round]]:
+    if cluster_id is not None:
+        _loading.require_cluster(conn, cluster_id)
+    found = stored_rounds(conn, source, cluster_id)
+    if round_id is None:
+        return found
+    chosen = [(key, r) for key, r in found if r.id == round_id]
+    if not chosen:
+        where = f" of cluster {cluster_id!r}" if cluster_id else ""
+        known = ", ".join(repr(r.id) for _, r in found[:5]) or "none"
+        raise NotFoundError(
+            f"no round {round_id!r}{where} in the store; known: {known}", path="round_id"
+        )
+    return chosen
+
+
 def load_observations(
     conn: sqlite3.Connection,
     source: Path,
@@ -153,7 +215,6 @@ def load_observations(
             raise StoreError(f"{source}: round {rnd.id!r}: {exc}") from None
     units: dict[int, str] = {}
     for cluster_id in dict.fromkeys(rnd.cluster_id for _, rnd in selected):
-        cluster = program.clusters[cluster_id]
         for level in Level:
             rows = sorted(
                 conn.execute(
@@ -161,14 +222,12 @@ def load_observations(
                     (cluster_id, level.value),
                 ).fetchall()
             )
-            find = _finder(cluster, level)
-            for _, unit_id in rows:
-                if find(unit_id) is None:
-                    raise StoreError(
-                        f"{source}: stored unit {unit_id!r} is not a {level.value} of cluster "
-                        f"{cluster_id!r}; the store was changed outside klaster"
-                    )
-            obs._register(cluster_id, level, (find(unit_id).id for _, unit_id in rows))
+            unknown = obs.storage.number_units(cluster_id, level, [u for _, u in rows])
+            if unknown is not None:
+                raise StoreError(
+                    f"{source}: stored unit {unknown!r} is not a {level.value} of cluster "
+                    f"{cluster_id!r}; the store was changed outside klaster"
+                )
             units.update(rows)
     for round_key, rnd in selected:
         _load_round(conn, source, obs, variables, units, round_key, rnd)
@@ -235,11 +294,10 @@ def _load_round(
             ) from None
         for start in range(0, len(rows), _CHUNK):
             try:
-                obs._store(obs._prepare(rnd.id, rows[start : start + _CHUNK], None, 0, level))
-            except _BadRow as bad:
-                error = _at_row(_BadRow(None, bad.error))
+                obs.storage.load_rows(rnd.id, level, rows[start : start + _CHUNK])
+            except RowRefused as refused:
                 raise StoreError(
-                    f"{source}: a stored value of round {rnd.id!r} is refused ({error}); the "
-                    "store was changed outside klaster"
+                    f"{source}: a stored value of round {rnd.id!r} is refused ({refused.error}); "
+                    "the store was changed outside klaster"
                 ) from None
-        obs._ensure_columns(rnd.id, level, codes[level])
+        obs.storage.ensure_columns(rnd.id, level, codes[level])

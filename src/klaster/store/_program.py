@@ -9,6 +9,7 @@ from the stored one is refused.
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -19,12 +20,13 @@ from klaster.errors import StoreError
 from klaster.model.cluster import Cluster
 from klaster.model.cooperative import Cooperative
 from klaster.model.group import Group, Membership
-from klaster.model.lifecycle import PhaseChange
+from klaster.model.lifecycle import Guard, Override, Phase, PhaseChange
 from klaster.model.member import Member
 from klaster.model.program import Program
 from klaster.model.region import Region
 from klaster.store._connection import insert_tuples
 from klaster.store._keys import orphan_units
+from klaster.store._loading import load_cluster
 
 # Tables rewritten by save_program, children first (the order of the DELETEs).
 _ENTITY_TABLES = (
@@ -334,3 +336,36 @@ def next_positions(
         ).fetchone()
         found[value] = row[0]
     return found
+
+
+def check_program(program: object, source: Path) -> None:
+    """Refuse what is not a valid :class:`Program` before a save.
+
+    Raises:
+        StoreError: Not a program.
+        KlasterError: The program is invalid (as :meth:`Program.validate`).
+    """
+    if not isinstance(program, Program):
+        raise StoreError(f"{source}: can only save a Program, got {type(program).__name__}")
+    program.validate()
+
+
+def move_cluster(
+    conn: sqlite3.Connection,
+    source: Path,
+    cluster_id: str,
+    phase: Phase | str,
+    on: _dt.date,
+    reason: str,
+    decided_by: str,
+    guard: Guard | None,
+    override: Override | None,
+) -> PhaseChange:
+    """Move a stored cluster by the model's rules and append the change (see ``Store.advance``)."""
+    cluster = load_cluster(conn, source, cluster_id)
+    guards = () if guard is None else (guard,)
+    change = cluster.move(
+        phase, on, reason=reason, decided_by=decided_by, guards=guards, override=override
+    )
+    insert_changes(conn, cluster_id, len(cluster.lifecycle.history) - 1, [change])
+    return change

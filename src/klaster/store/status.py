@@ -62,10 +62,12 @@ class StoreStatus:
 
 
 def _phase(value: str, source: Path) -> Phase:
-    found = Phase._value2member_map_.get(value)
-    if not isinstance(found, Phase):
-        raise StoreError(f"{source}: a stored phase is not one klaster knows; the store is damaged")
-    return found
+    try:
+        return Phase(value)
+    except ValueError:
+        raise StoreError(
+            f"{source}: a stored phase is not one klaster knows; the store is damaged"
+        ) from None
 
 
 def _count(conn: sqlite3.Connection, query: str, cluster_id: str, *more: object) -> int:

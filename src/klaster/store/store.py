@@ -1,7 +1,6 @@
 """The :class:`Store`: one SQLite file per program, read and written in transactions.
 
-See ``docs/store.md`` for the tables, the concurrency and fault guarantees and the migration
-policy.
+See ``docs/store.md`` for the tables, concurrency and fault guarantees and migration policy.
 """
 
 from __future__ import annotations
@@ -10,14 +9,14 @@ import contextlib
 import datetime as _dt
 import os
 import sqlite3
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 
+from klaster._support.aliases import warn_moved
 from klaster._support.gc import gc_paused
 from klaster.catalogue.variable import Variable
-from klaster.errors import NotFoundError, StoreError, ValidationError
+from klaster.errors import StoreError, ValidationError
 from klaster.finance.book import Finance
 from klaster.importing.batch import ImportBatch
 from klaster.model.cluster import Cluster
@@ -28,6 +27,8 @@ from klaster.observations.rounds import Round
 from klaster.observations.values import Observations
 from klaster.store import _finance, _imports, _keys, _loading, _observations, _program, _schema
 from klaster.store._connection import connect, reading, translate, use_wal, writing
+from klaster.store._creation import create_file
+from klaster.store._integrity import check_integrity
 from klaster.store.status import StoreStatus, read_status
 from klaster.store.summary import ImportSummary
 
@@ -93,37 +94,7 @@ class Store:
             KlasterError: The program is invalid (as :meth:`Program.validate`).
         """
         target = Path(path)
-        if not isinstance(program, Program):
-            raise StoreError(f"{target}: a store holds a Program, got {type(program).__name__}")
-        if observations is not None and not isinstance(observations, Observations):
-            raise StoreError(
-                f"{target}: observations must be Observations, got {type(observations).__name__}"
-            )
-        books = [] if finance is None else _finance.as_books(finance)
-        if os.path.lexists(target):
-            raise StoreError(
-                f"{target}: a file is already there; Store.create makes a new store (open an "
-                "existing one with Store.open)"
-            )
-        program.validate()
-        tmp = _temporary(target)
-        try:
-            conn = connect(tmp, timeout=0, readonly=False, create=True)
-            try:
-                use_wal(conn, target)
-                with writing(conn, target, "create the store"), gc_paused():
-                    _schema.create_schema(conn, program.id)
-                    _program.insert_program(conn, program)
-                    if observations is not None:
-                        _observations.replace_observations(conn, observations, target)
-                    if books:
-                        _finance.save_finance(conn, target, books)
-            finally:
-                conn.close()  # the last connection: SQLite folds the WAL into the file
-            _put_in_place(tmp, target)
-        finally:
-            for leftover in (tmp, *(tmp.with_name(tmp.name + s) for s in ("-wal", "-shm"))):
-                leftover.unlink(missing_ok=True)
+        create_file(target, program, observations, finance)
         return cls.open(target)
 
     @classmethod
@@ -151,32 +122,13 @@ class Store:
             raise StoreError(f"{target}: no store there; create one with Store.create")
         conn = connect(target, timeout=float(timeout), readonly=readonly)
         try:
-            version = cls._checked_version(conn, target, readonly)
+            version = _schema.open_version(conn, target, readonly)
             if not readonly:
                 use_wal(conn, target)
         except BaseException:
             conn.close()
             raise
         return cls(target, conn, version, readonly)
-
-    @staticmethod
-    def _checked_version(conn: sqlite3.Connection, target: Path, readonly: bool) -> int:
-        with reading(conn, target, "open the store"):
-            version = _schema.stored_version(conn, str(target))
-        _schema.check_version(version, str(target))
-        current = _schema.STORE_SCHEMA_VERSION
-        if version == current:
-            return version
-        if readonly:
-            raise StoreError(
-                f"{target}: the store has schema version {version} and needs migrating to "
-                f"{current}; open it once without readonly=True"
-            )
-        with writing(conn, target, "migrate the store"):
-            version = _schema.stored_version(conn, str(target))  # another process may have
-            if version < current:
-                _schema.migrate(conn, version, str(target))
-        return current
 
     def close(self) -> None:
         """Close the store (further calls raise :class:`StoreError`)."""
@@ -269,9 +221,7 @@ class Store:
                 cluster's lifecycle history, or drops a record that observations or finance
                 records refer to.
         """
-        if not isinstance(program, Program):
-            raise StoreError(f"{self._path}: can only save a Program, got {type(program).__name__}")
-        program.validate()
+        _program.check_program(program, self._path)
         with self._write("save the program") as conn, gc_paused():
             _program.replace_program(conn, program, self._path)
 
@@ -311,15 +261,10 @@ class Store:
             ReadinessError: A guard check failed and no override was given.
             NotFoundError: No such cluster.
         """
-        guards = () if guard is None else (guard,)
         with self._write("record the phase change") as conn:
-            cluster = _loading.load_cluster(conn, self._path, cluster_id)
-            change = cluster.move(
-                phase, on, reason=reason, decided_by=decided_by, guards=guards, override=override
+            return _program.move_cluster(
+                conn, self._path, cluster_id, phase, on, reason, decided_by, guard, override
             )
-            seq = len(cluster.lifecycle.history) - 1
-            _program.insert_changes(conn, cluster_id, seq, [change])
-        return change
 
     # -- rounds and observations ----------------------------------------------------------------
     def rounds(self, cluster_id: str | None = None) -> tuple[Round, ...]:
@@ -345,62 +290,39 @@ class Store:
 
     def load_observations(
         self,
+        program: Program | None = None,
         variables: Mapping[str, Variable] | Iterable[Variable] | None = None,
         *,
-        program: Program | None = None,
         cluster_id: str | None = None,
         round_id: str | None = None,
     ) -> Observations:
-        """The stored observations (of one cluster or one round), checked as when recorded.
+        """The stored observations (of one cluster or one round), rebuilt through their checks.
 
         Args:
-            variables: The variable catalogue (default: the core variables and the loaded
-                plugins' variables); every stored variable must be in it, unchanged.
             program: The program the observations are of (default: the stored one, or only the
                 clusters asked for).
+            variables: The variable catalogue (default: the core variables and the loaded
+                plugins' variables); every stored variable must be in it, unchanged.
             cluster_id: Only this cluster's rounds.
             round_id: Only this round.
 
         Raises:
             NotFoundError: No such cluster or round.
-            StoreError: A stored variable is not in ``variables`` or differs from it.
+            StoreError: ``program`` is another program, or a stored variable is not in
+                ``variables`` or differs from it.
         """
+        if program is not None and not isinstance(program, Program) and variables is None:
+            warn_moved("Store.load_observations(variables)", "load_observations(variables=...)")
+            program, variables = None, program
         catalogue = _keys.default_catalogue() if variables is None else variables
         with self._read("load the observations") as conn, gc_paused():
-            selected = self._selected(conn, cluster_id, round_id)
-            if program is not None:
-                _check_program(conn, self._path, program)
-            elif cluster_id is None and round_id is None:
-                program = _loading.load_program(conn, self._path)
-            else:
-                wanted = {cluster_id} if cluster_id else {r.cluster_id for _, r in selected}
-                clusters = [_loading.load_cluster(conn, self._path, c) for c in wanted]
-                program = _loading.program_of(conn, self._path, clusters)
-            return _observations.load_observations(conn, self._path, catalogue, program, selected)
-
-    def _selected(
-        self, conn: sqlite3.Connection, cluster_id: str | None, round_id: str | None
-    ) -> list[tuple[int, Round]]:
-        if cluster_id is not None:
-            _loading.require_cluster(conn, cluster_id)
-        found = _keys.stored_rounds(conn, self._path, cluster_id)
-        if round_id is None:
-            return found
-        chosen = [(key, r) for key, r in found if r.id == round_id]
-        if not chosen:
-            where = f" of cluster {cluster_id!r}" if cluster_id else ""
-            known = ", ".join(repr(r.id) for _, r in found[:5]) or "none"
-            raise NotFoundError(
-                f"no round {round_id!r}{where} in the store; known: {known}", path="round_id"
+            return _observations.load_selected(
+                conn, self._path, catalogue, program, cluster_id, round_id
             )
-        return chosen
 
     def save_observations(self, observations: Observations) -> None:
-        """Replace every stored round and value with those of ``observations``."""
-        if not isinstance(observations, Observations):
-            raise StoreError(
-                f"{self._path}: can only save Observations, got {type(observations).__name__}"
-            )
+        """Replace every stored round and value with those of ``observations``, all or nothing."""
+        _observations.check_observations(observations, self._path)
         with self._write("save the observations") as conn, gc_paused():
             _observations.replace_observations(conn, observations, self._path)
 
@@ -410,33 +332,23 @@ class Store:
 
         Args:
             program: If given, the books are checked against it (its ID, the cooperatives the
-                books name) as :func:`klaster.finance.load_finance` does.
+                books name) as loading a finance document does.
         """
         with self._read("load the finance books") as conn, gc_paused():
             books = _finance.load_books(conn, self._path)
-        if program is not None:
-            problems = [
-                p
-                for i, book in enumerate(books)
-                for p in _finance.fit_problems(
-                    book, program.id, _cooperatives(program, book.cluster_id), f"books[{i}]"
-                )
-            ]
-            if problems:
-                listing = "".join(f"\n  - {p}" for p in problems)
-                raise StoreError(f"{self._path}: the stored books do not fit the program:{listing}")
-        return books
+        return books if program is None else _finance.check_fit(books, program, self._path)
 
     def save_finance(self, books: Finance | Iterable[Finance]) -> None:
-        """Add what is new in ``books``, in one transaction (stored records never change).
+        """Make the stored books those of ``books``, all or nothing.
+
+        Books are append-only, so the stored ones may only be extended: what is new is added.
 
         Raises:
             StoreError: A book of another program or cluster, a party that is not the program or
                 one of the cluster's cooperatives, or a stored record the book changed.
         """
-        listed = _finance.as_books(books)
         with self._write("save the finance books") as conn:
-            _finance.save_finance(conn, self._path, listed)
+            _finance.save_finance(conn, self._path, _finance.as_books(books))
 
     # -- imports --------------------------------------------------------------------------------
     def apply_import(
@@ -484,68 +396,4 @@ class Store:
             StoreError: Naming what failed (pages, indexes, tables); restore from a backup.
         """
         with self._read("check the store") as conn:
-            found = [row[0] for row in conn.execute("PRAGMA integrity_check").fetchall()]
-            broken = conn.execute("PRAGMA foreign_key_check").fetchall()
-            units = _keys.orphan_units(conn)
-            values = _keys.orphan_values(conn)
-        if found != ["ok"]:
-            shown = "; ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
-            raise StoreError(
-                f"{self._path}: the integrity check failed ({shown}); restore the store from a "
-                "backup"
-            )
-        problems = sorted({f"{row[0]} → {row[2]}" for row in broken})
-        if units:
-            problems.append(f"units → members/groups/cooperatives ({units})")
-        if values:
-            problems.append(f"observation_values → rounds/variables/units ({values} rows)")
-        if problems:
-            raise StoreError(
-                f"{self._path}: the foreign-key check failed: rows refer to missing records "
-                f"({'; '.join(problems)}); the store was changed outside klaster"
-            )
-
-
-def _check_program(conn: sqlite3.Connection, path: Path, program: Program) -> None:
-    stored = _loading.program_header(conn, path)[0]
-    if not isinstance(program, Program) or program.id != stored:
-        given = program.id if isinstance(program, Program) else type(program).__name__
-        raise StoreError(f"{path}: the store holds program {stored!r}, not {given!r}")
-
-
-def _cooperatives(program: Program, cluster_id: str) -> set[str]:
-    cluster = program.clusters.get(cluster_id)
-    return set() if cluster is None else set(cluster.cooperatives.ids())
-
-
-def _temporary(target: Path) -> Path:
-    directory = target.parent if str(target.parent) else Path(".")
-    try:
-        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise StoreError(f"{target}: cannot create the store ({exc.strerror or exc})") from None
-    os.close(fd)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(name, 0o666 & ~umask)  # mkstemp's 0600: give it an ordinary file's mode
-    return Path(name)
-
-
-def _put_in_place(tmp: Path, target: Path) -> None:
-    # A hard link fails if something appeared at target meanwhile: never overwrite a store.
-    try:
-        os.link(tmp, target)
-    except FileExistsError:
-        raise StoreError(
-            f"{target}: a file appeared there while the store was being created; nothing was "
-            "overwritten"
-        ) from None
-    except OSError:  # no hard links on this file system
-        if os.path.lexists(target):
-            raise StoreError(
-                f"{target}: a file is already there; nothing was overwritten"
-            ) from None
-        try:
-            os.replace(tmp, target)
-        except OSError as exc:
-            raise StoreError(f"{target}: cannot create the store ({exc.strerror or exc})") from None
+            check_integrity(conn, self._path)

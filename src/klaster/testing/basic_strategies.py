@@ -10,7 +10,7 @@ from collections.abc import Collection
 
 from hypothesis import strategies as st
 
-from klaster.testing._drawing import _ANY_ID, _CODE, _MAX_DATE, _MIN_DATE, _TEXT, _TEXT_SIZE, _text
+from klaster.testing._drawing import ANY_ID, CODE, MAX_DATE, MIN_DATE, TEXT, TEXT_SIZE, text
 
 __all__ = ["DEFAULT_SECTORS", "codes", "dates", "ids", "texts"]
 
@@ -28,12 +28,9 @@ def ids(*, avoid: Collection[str] = ()) -> st.SearchStrategy[str]:
         A strategy of valid IDs (1-64 printable characters, no surrounding blanks).
     """
     if not avoid:
-        return _ANY_ID
+        return ANY_ID
     taken = frozenset(avoid)  # a copy: the caller's collection may change later
-    return _ANY_ID.filter(lambda s: s not in taken)
-
-
-_any_ids = ids  # the functions below take an ``ids`` argument that hides this one
+    return ANY_ID.filter(lambda s: s not in taken)
 
 
 def codes() -> st.SearchStrategy[str]:
@@ -42,7 +39,7 @@ def codes() -> st.SearchStrategy[str]:
     Returns:
         A strategy of valid codes (short ones; the limit is 40 characters).
     """
-    return _CODE
+    return CODE
 
 
 def texts(*, max_size: int = 20) -> st.SearchStrategy[str]:
@@ -54,13 +51,13 @@ def texts(*, max_size: int = 20) -> st.SearchStrategy[str]:
     Returns:
         A strategy of strings with at least one non-blank character.
     """
-    if max_size == _TEXT_SIZE:
-        return _TEXT
-    return _text(max_size)
+    if max_size == TEXT_SIZE:
+        return TEXT
+    return text(max_size)
 
 
 def dates(
-    *, min_value: _dt.date = _MIN_DATE, max_value: _dt.date = _MAX_DATE
+    *, min_value: _dt.date = MIN_DATE, max_value: _dt.date = MAX_DATE
 ) -> st.SearchStrategy[_dt.date]:
     """Dates (``datetime.date``, never ``datetime``) in a program's plausible range.
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from hypothesis import strategies as st
 
 from klaster.model.lifecycle import CheckResult, Lifecycle, Override, Phase, PhaseChange
-from klaster.testing._drawing import _check_size, _later, _maybe
+from klaster.testing._drawing import check_size, later, maybe
 from klaster.testing.basic_strategies import codes, dates, texts
 
 __all__ = ["check_results", "lifecycles", "overrides", "phase_changes"]
@@ -53,7 +53,7 @@ def _phase_changes(draw: st.DrawFn, phase: Phase | None, on: _dt.date | None) ->
         reason=draw(texts()),
         decided_by=draw(texts()),
         checks=checks,
-        override=draw(overrides()) if failed else _maybe(draw, overrides()),
+        override=draw(overrides()) if failed else maybe(draw, overrides()),
     )
 
 
@@ -96,10 +96,10 @@ def _lifecycles(
         if not allowed:
             break
         target = draw(st.sampled_from(allowed))
-        day = _later(draw, day, max_days=200 if step % 2 else 500)
+        day = later(draw, day, max_days=200 if step % 2 else 500)
         checks = draw(st.lists(check_results(), max_size=3)) if target is Phase.INDEPENDENCE else []
         failed = any(not c.passed for c in checks)
-        override = draw(overrides()) if failed else _maybe(draw, overrides())
+        override = draw(overrides()) if failed else maybe(draw, overrides())
         life.move(
             target,
             day,
@@ -128,7 +128,7 @@ def lifecycles(
         A strategy of non-empty, valid :class:`~klaster.Lifecycle` objects (replaying the
         history of each gives it back).
     """
-    _check_size(min_moves=min_moves, max_moves=max_moves)
+    check_size(min_moves=min_moves, max_moves=max_moves)
     if min_moves > max_moves:
         raise ValueError(f"min_moves ({min_moves}) exceeds max_moves ({max_moves})")
     return _lifecycles(min_moves, max_moves, started_after)

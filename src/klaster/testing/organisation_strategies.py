@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from hypothesis import strategies as st
 
 from klaster.model.organisation import ClusterSector, Organisation, OrgKind, Stakeholder
-from klaster.testing._drawing import _pick
-from klaster.testing.basic_strategies import DEFAULT_SECTORS, _any_ids, ids, texts
+from klaster.testing._drawing import pick
+from klaster.testing.basic_strategies import DEFAULT_SECTORS, ids, texts
+from klaster.testing.basic_strategies import ids as any_ids
 
 __all__ = ["cluster_sectors", "organisations", "stakeholders"]
 
@@ -35,7 +36,7 @@ def organisations(*, ids: st.SearchStrategy[str] | None = None) -> st.SearchStra
     Returns:
         A strategy of valid :class:`~klaster.Organisation` records.
     """
-    return _organisations(ids if ids is not None else _any_ids())
+    return _organisations(ids if ids is not None else any_ids())
 
 
 def cluster_sectors(
@@ -51,7 +52,7 @@ def cluster_sectors(
         A strategy of valid :class:`~klaster.ClusterSector` records.
     """
     partners = st.none() | st.sampled_from(list(partner_ids)) if partner_ids else st.none()
-    return st.builds(ClusterSector, _pick(sectors, st.sampled_from(DEFAULT_SECTORS)), partners)
+    return st.builds(ClusterSector, pick(sectors, st.sampled_from(DEFAULT_SECTORS)), partners)
 
 
 def stakeholders(*, organisation_ids: Sequence[str]) -> st.SearchStrategy[Stakeholder]:
@@ -63,4 +64,4 @@ def stakeholders(*, organisation_ids: Sequence[str]) -> st.SearchStrategy[Stakeh
     Returns:
         A strategy of valid :class:`~klaster.Stakeholder` records.
     """
-    return st.builds(Stakeholder, _pick(organisation_ids, ids()), texts())
+    return st.builds(Stakeholder, pick(organisation_ids, ids()), texts())

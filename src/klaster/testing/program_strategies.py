@@ -19,10 +19,10 @@ from klaster.model.member import Member
 from klaster.model.organisation import ClusterSector
 from klaster.model.program import Program
 from klaster.model.region import Region
-from klaster.testing._drawing import _MIN_DATE, _PLACE_NAME, _check_size
+from klaster.testing._drawing import MIN_DATE, PLACE_NAME, check_size
+from klaster.testing._people import cooperative_records, group_records, member_records
 from klaster.testing.basic_strategies import DEFAULT_SECTORS, ids, texts
 from klaster.testing.lifecycle_strategies import lifecycles
-from klaster.testing.member_strategies import _cooperatives, _groups, _members
 from klaster.testing.organisation_strategies import organisations, stakeholders
 from klaster.testing.region_strategies import regions, village_keys
 
@@ -62,19 +62,21 @@ def _clusters(
     cluster_sectors_ = [ClusterSector(code, draw(partners)) for code in codes_]
     tree = draw(region if region is not None else regions())
     keys = village_keys(tree)
-    villages = st.sampled_from(keys) if keys else _PLACE_NAME
+    villages = st.sampled_from(keys) if keys else PLACE_NAME
 
     people: list[Member] = []
     for _ in range(draw(st.integers(0, max_members))):
         people.append(
-            draw(_members(st.just(new_id()), st.sampled_from(codes_), villages, _MIN_DATE))
+            draw(member_records(st.just(new_id()), st.sampled_from(codes_), villages, MIN_DATE))
         )
     kelompok = [
-        draw(_groups(st.just(new_id()), st.sampled_from(codes_), people, max_members, _MIN_DATE))
+        draw(
+            group_records(st.just(new_id()), st.sampled_from(codes_), people, max_members, MIN_DATE)
+        )
         for _ in range(draw(st.integers(0, max_groups)))
     ]
     koperasi = [
-        draw(_cooperatives(st.just(new_id()), codes_, [m.id for m in people], max_members))
+        draw(cooperative_records(st.just(new_id()), codes_, [m.id for m in people], max_members))
         for _ in range(draw(st.integers(0, max_cooperatives)))
     ]
     holders = (
@@ -128,7 +130,7 @@ def clusters(
     Returns:
         A strategy of valid :class:`~klaster.Cluster` objects.
     """
-    _check_size(
+    check_size(
         max_sectors=max_sectors,
         max_members=max_members,
         max_groups=max_groups,
@@ -216,7 +218,7 @@ def programs(
     Returns:
         A strategy of valid :class:`~klaster.Program` objects, ready for :func:`klaster.dumps`.
     """
-    _check_size(
+    check_size(
         max_clusters=max_clusters,
         max_members=max_members,
         max_groups=max_groups,

@@ -10,13 +10,13 @@ from decimal import Decimal
 from hypothesis import strategies as st
 
 from klaster.model.region import Region, RegionLevel, RegionStat, StatKind
-from klaster.testing._drawing import _DIGITS, _PLACE_NAME, _check_size, _maybe
+from klaster.testing._drawing import DIGITS, PLACE_NAME, check_size, maybe
 from klaster.testing.basic_strategies import texts
 
 __all__ = ["region_stats", "regions", "village_keys"]
 
 _BPS_CODE = {
-    level: st.text(_DIGITS, min_size=size, max_size=size)
+    level: st.text(DIGITS, min_size=size, max_size=size)
     for level, size in {
         RegionLevel.PROVINCE: 2,
         RegionLevel.KABUPATEN: 4,
@@ -74,7 +74,7 @@ def _region(
     max_stats: int,
 ) -> Region:
     """One region with its subtree; ``code`` is its Kemendagri code, shown or not."""
-    name = base = draw(_PLACE_NAME)
+    name = base = draw(PLACE_NAME)
     suffix = 1
     while name.casefold() in used_names:  # keep names unique in the tree, without filtering
         suffix += 1
@@ -108,7 +108,7 @@ def _region(
         level=level,
         name=name,
         code=code if shown else None,
-        bps_code=_maybe(draw, _BPS_CODE[level]),
+        bps_code=maybe(draw, _BPS_CODE[level]),
         children=children,
         stats=[draw(_REGION_STATS) for _ in range(draw(st.integers(0, max_stats)))],
     )
@@ -158,7 +158,7 @@ def regions(
     Returns:
         A strategy of valid :class:`~klaster.Region` trees.
     """
-    _check_size(min_children=min_children, max_children=max_children, max_stats=max_stats)
+    check_size(min_children=min_children, max_children=max_children, max_stats=max_stats)
     if min_children > max_children:
         raise ValueError(f"min_children ({min_children}) exceeds max_children ({max_children})")
     return _regions(RegionLevel(level), codes, min_children, max_children, max_stats)

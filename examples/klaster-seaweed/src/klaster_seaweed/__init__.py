@@ -18,13 +18,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from klaster.catalogue.criterion import Operator, ReadinessCriterion
-from klaster.catalogue.indicator import Aggregation, Direction, Indicator
-from klaster.catalogue.sector import BusinessType, Sector
-from klaster.catalogue.variable import Level, ValueType, Variable
-from klaster.label import Label
-from klaster.model.member import Member
-from klaster.plugins.hookspecs import hookimpl
+from klaster import Label, Member, hookimpl
+from klaster.catalogue import (
+    Aggregation,
+    BusinessType,
+    Direction,
+    Indicator,
+    Level,
+    Operator,
+    ReadinessCriterion,
+    Sector,
+    ValueType,
+    Variable,
+)
 
 __version__ = "0.1.0"
 

@@ -43,7 +43,7 @@ class FigureColumns:
         self.n = n
         self.missing = missing
 
-    def _add(self, figure: Figure) -> None:
+    def add(self, figure: Figure) -> None:
         self.value.append(figure.value)
         self.numerator.append(figure.numerator)
         self.denominator.append(figure.denominator)
@@ -70,7 +70,7 @@ def sum_columns(
     counted = how in (Aggregation.COUNT, Aggregation.SHARE_MEETING)
     for k, gone, total, scale in zip(n, missing, totals, _scales(scales), strict=False):
         if k < minimum_n:
-            out._add(total_figure(how, 0, k, gone, minimum_n=minimum_n))
+            out.add(total_figure(how, 0, k, gone, minimum_n=minimum_n))
             continue
         amount = Decimal(total) if counted else unscale(total, scale)
         top.append(amount)
@@ -98,7 +98,7 @@ def ratio_columns(
     rows = zip(n, missing, tops, _scales(top_scales), bottoms, _scales(bottom_scales), strict=False)
     for k, gone, above, above_scale, below, below_scale in rows:
         if k < minimum_n:
-            out._add(ratio_figure(_ZERO, _ZERO, k, gone, minimum_n=minimum_n))
+            out.add(ratio_figure(_ZERO, _ZERO, k, gone, minimum_n=minimum_n))
             continue
         a, b = unscale(above, above_scale), unscale(below, below_scale)
         top.append(a)
@@ -112,5 +112,5 @@ def of_figures(figures: Iterable[Figure]) -> FigureColumns:
     listed = list(figures)
     out = FigureColumns([f.n for f in listed], [f.missing for f in listed])
     for figure in listed:
-        out._add(figure)
+        out.add(figure)
     return out

@@ -75,11 +75,11 @@ def layout(
     # Keyed by the units tuple's identity (hashing a thousand IDs per call adds up); the
     # tuple is kept with the layout, so its id cannot be reused by another while cached.
     cache_key = ("layout", level, id(units), sector, tuple(specs))
-    found = frame._cache.get(cache_key)
+    found = frame.cache.get(cache_key)
     if found is not None and found[0] is units:
         return found[1]  # type: ignore[no-any-return]
     found_layout = Layout()
-    frame._cache[cache_key] = (units, found_layout)
+    frame.cache[cache_key] = (units, found_layout)
     count = len(units)
     if sector != CORE_SECTOR:
         sectors = frame.dimension(level, "sector", units)

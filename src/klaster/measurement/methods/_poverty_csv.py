@@ -15,9 +15,9 @@ from decimal import Decimal, InvalidOperation
 from klaster.errors import KlasterError
 from klaster.measurement.methods.poverty_records import PovertyLine, SurveyMonth, UrbanRural
 
-_REQUIRED = ("area", "year", "month", "rupiah", "source")
-_OPTIONAL = ("urban_rural", "poverty_rate", "note")
-_MONTHS = {
+REQUIRED = ("area", "year", "month", "rupiah", "source")
+OPTIONAL = ("urban_rural", "poverty_rate", "note")
+MONTHS = {
     "march": SurveyMonth.MARCH,
     "maret": SurveyMonth.MARCH,
     "mar": SurveyMonth.MARCH,
@@ -25,38 +25,38 @@ _MONTHS = {
     "sep": SurveyMonth.SEPTEMBER,
     "sept": SurveyMonth.SEPTEMBER,
 }
-_PARTS = {
+PARTS = {
     "total": UrbanRural.TOTAL,
     "urban": UrbanRural.URBAN,
     "perkotaan": UrbanRural.URBAN,
     "rural": UrbanRural.RURAL,
     "perdesaan": UrbanRural.RURAL,
 }
-_DIGITS = re.compile(r"^[0-9]+\Z")
-_YEAR = re.compile(r"^[0-9]{4}\Z")
+DIGITS = re.compile(r"^[0-9]+\Z")
+YEAR = re.compile(r"^[0-9]{4}\Z")
 
 
-class _CellError(Exception):
+class CellError(Exception):
     def __init__(self, column: str, message: str) -> None:
         self.column = column
         self.message = message
 
 
-def _cell_values(cells: dict[str, str]) -> dict[str, object]:
+def cell_values(cells: dict[str, str]) -> dict[str, object]:
     values: dict[str, object] = {}
-    for column in _REQUIRED:
+    for column in REQUIRED:
         if not cells.get(column, ""):
-            raise _CellError(column, "is empty; this column is required")
+            raise CellError(column, "is empty; this column is required")
     year = cells["year"]
-    if not _YEAR.match(year):
-        raise _CellError("year", f"must be a year such as 2023, got {year!r}")
+    if not YEAR.match(year):
+        raise CellError("year", f"must be a year such as 2023, got {year!r}")
     values["year"] = int(year)
-    month = _MONTHS.get(cells["month"].lower())
+    month = MONTHS.get(cells["month"].lower())
     if month is None:
-        raise _CellError("month", f"unknown month {cells['month']!r}: use 'march' or 'september'")
+        raise CellError("month", f"unknown month {cells['month']!r}: use 'march' or 'september'")
     values["month"] = month
-    if not _DIGITS.match(cells["rupiah"]):
-        raise _CellError(
+    if not DIGITS.match(cells["rupiah"]):
+        raise CellError(
             "rupiah",
             "write whole rupiah with digits only, e.g. 550458 (no thousands separators, no "
             "decimals)",
@@ -64,20 +64,20 @@ def _cell_values(cells: dict[str, str]) -> dict[str, object]:
     values["rupiah"] = Decimal(cells["rupiah"])
     part_text = cells.get("urban_rural", "")
     if part_text:
-        part = _PARTS.get(part_text.lower())
+        part = PARTS.get(part_text.lower())
         if part is None:
-            raise _CellError(
+            raise CellError(
                 "urban_rural", f"unknown part {part_text!r}: use 'total', 'urban' or 'rural'"
             )
         values["urban_rural"] = part
     rate = cells.get("poverty_rate", "")
     if rate:
         if "," in rate:
-            raise _CellError("poverty_rate", f"write {rate!r} with a decimal point, e.g. 9.36")
+            raise CellError("poverty_rate", f"write {rate!r} with a decimal point, e.g. 9.36")
         try:
             values["poverty_rate"] = Decimal(rate)
         except InvalidOperation:
-            raise _CellError(
+            raise CellError(
                 "poverty_rate", f"must be a percentage such as 9.36, got {rate!r}"
             ) from None
     values["area"] = cells["area"]
@@ -86,7 +86,7 @@ def _cell_values(cells: dict[str, str]) -> dict[str, object]:
     return values
 
 
-def _parse_csv(text: str, source: str) -> tuple[list[PovertyLine], list[str]]:
+def parse_csv(text: str, source: str) -> tuple[list[PovertyLine], list[str]]:
     problems: list[str] = []
     lines: list[PovertyLine] = []
     header: list[str] | None = None
@@ -99,7 +99,7 @@ def _parse_csv(text: str, source: str) -> tuple[list[PovertyLine], list[str]]:
         where = f"{source} row {row_number}"
         if header is None:
             header = [cell.lower() for cell in cells]
-            problems += _header_problems(header, where)
+            problems += header_problems(header, where)
             if problems:
                 return [], problems
             continue
@@ -110,8 +110,8 @@ def _parse_csv(text: str, source: str) -> tuple[list[PovertyLine], list[str]]:
             continue
         named = dict(zip(header, cells, strict=False))
         try:
-            line = PovertyLine(**_cell_values(named))  # type: ignore[arg-type]
-        except _CellError as exc:
+            line = PovertyLine(**cell_values(named))  # type: ignore[arg-type]
+        except CellError as exc:
             problems.append(f"{where} column {exc.column!r}: {exc.message}")
             continue
         except KlasterError as exc:
@@ -125,22 +125,22 @@ def _parse_csv(text: str, source: str) -> tuple[list[PovertyLine], list[str]]:
         first_row[line.key] = row_number
         lines.append(line)
     if header is None:
-        problems.append(f"{source} row 1: no header row; it needs {', '.join(_REQUIRED)}")
+        problems.append(f"{source} row 1: no header row; it needs {', '.join(REQUIRED)}")
     return lines, problems
 
 
-def _header_problems(header: list[str], where: str) -> list[str]:
+def header_problems(header: list[str], where: str) -> list[str]:
     problems: list[str] = []
-    known = (*_REQUIRED, *_OPTIONAL)
+    known = (*REQUIRED, *OPTIONAL)
     for column in header:
         if column not in known:
             problems.append(
-                f"{where} column {column!r}: unknown column; use {', '.join(_REQUIRED)} "
-                f"(optional: {', '.join(_OPTIONAL)})"
+                f"{where} column {column!r}: unknown column; use {', '.join(REQUIRED)} "
+                f"(optional: {', '.join(OPTIONAL)})"
             )
         elif header.count(column) > 1:
             problems.append(f"{where} column {column!r}: appears more than once")
-    missing = [c for c in _REQUIRED if c not in header]
+    missing = [c for c in REQUIRED if c not in header]
     if missing:
         problems.append(f"{where}: missing column(s) {', '.join(repr(c) for c in missing)}")
     return list(dict.fromkeys(problems))

@@ -55,21 +55,21 @@ from klaster.measurement.methods.cibest_config import (
     MaterialMethod,
     OnLine,
 )
+from klaster.measurement.methods.cibest_config import check_material as check_material
+from klaster.measurement.methods.cibest_config import check_nisab as check_nisab
+from klaster.measurement.methods.cibest_config import (
+    check_optional_positive as check_optional_positive,
+)
+from klaster.measurement.methods.cibest_config import check_positive as check_positive
+from klaster.measurement.methods.cibest_config import check_spiritual_line as check_spiritual_line
 
 # Private names stay importable from here.
-from klaster.measurement.methods.cibest_config import _below as _below
-from klaster.measurement.methods.cibest_config import _check_material as _check_material
-from klaster.measurement.methods.cibest_config import _check_nisab as _check_nisab
-from klaster.measurement.methods.cibest_config import (
-    _check_optional_positive as _check_optional_positive,
-)
-from klaster.measurement.methods.cibest_config import _check_positive as _check_positive
-from klaster.measurement.methods.cibest_config import _check_spiritual_line as _check_spiritual_line
-from klaster.measurement.methods.cibest_config import _to_method as _to_method
-from klaster.measurement.methods.cibest_config import _to_on_line as _to_on_line
+from klaster.measurement.methods.cibest_config import is_below as is_below
+from klaster.measurement.methods.cibest_config import to_method as to_method
+from klaster.measurement.methods.cibest_config import to_on_line as to_on_line
 from klaster.measurement.methods.cibest_indices import CibestIndices, CibestRound, place_households
-from klaster.measurement.methods.cibest_indices import _to_placements as _to_placements
-from klaster.measurement.methods.cibest_quadrants import _QUADRANTS as _QUADRANTS
+from klaster.measurement.methods.cibest_indices import to_placements as to_placements
+from klaster.measurement.methods.cibest_quadrants import QUADRANT_ORDER as QUADRANT_ORDER
 from klaster.measurement.methods.cibest_quadrants import (
     SPIRITUAL_ITEMS,
     Quadrant,
@@ -77,8 +77,8 @@ from klaster.measurement.methods.cibest_quadrants import (
     classify,
     spiritual_score,
 )
-from klaster.measurement.methods.cibest_quadrants import _check_score as _check_score
-from klaster.measurement.methods.cibest_quadrants import _quadrant as _quadrant
+from klaster.measurement.methods.cibest_quadrants import check_score as check_score
+from klaster.measurement.methods.cibest_quadrants import quadrant_of as quadrant_of
 from klaster.measurement.methods.cibest_transition_matrix import (
     CibestTransitions,
     cibest_transitions,

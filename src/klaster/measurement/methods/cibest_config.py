@@ -77,27 +77,27 @@ class MaterialMethod(enum.StrEnum):
         }[self]
 
 
-def _to_method(value: MaterialMethod | str) -> MaterialMethod:
+def to_method(value: MaterialMethod | str) -> MaterialMethod:
     return enum_value(MaterialMethod, value)
 
 
-def _to_on_line(value: OnLine | str) -> OnLine:
+def to_on_line(value: OnLine | str) -> OnLine:
     return enum_value(OnLine, value)
 
 
-def _check_positive(inst: object, attribute: Any, value: Any) -> None:
+def check_positive(inst: object, attribute: Any, value: Any) -> None:
     check_decimal(inst, attribute, value)
     if value <= 0:
         raise ValidationError(f"must be more than zero, got {value}", path=attribute.name)
 
 
-def _check_optional_positive(inst: object, attribute: Any, value: Any) -> None:
+def check_optional_positive(inst: object, attribute: Any, value: Any) -> None:
     if value is not None:
-        _check_positive(inst, attribute, value)
+        check_positive(inst, attribute, value)
 
 
-def _check_nisab(inst: MaterialLine, attribute: Any, value: Any) -> None:
-    _check_optional_positive(inst, attribute, value)
+def check_nisab(inst: MaterialLine, attribute: Any, value: Any) -> None:
+    check_optional_positive(inst, attribute, value)
     if inst.method is MaterialMethod.NISAB:
         if inst.rice_kg is None or value is None:
             raise ValidationError(
@@ -133,15 +133,15 @@ class MaterialLine:
         note: Free text (period, area, assumptions).
     """
 
-    method: MaterialMethod = field(converter=_to_method, validator=check_enum(MaterialMethod))
-    rupiah: Decimal = field(converter=to_decimal, validator=_check_positive)
+    method: MaterialMethod = field(converter=to_method, validator=check_enum(MaterialMethod))
+    rupiah: Decimal = field(converter=to_decimal, validator=check_positive)
     source: str = field(validator=check_text)
     per_capita: bool = False
     rice_kg: Decimal | None = field(
-        default=None, converter=to_optional_decimal, validator=_check_optional_positive
+        default=None, converter=to_optional_decimal, validator=check_optional_positive
     )
     rice_price: Decimal | None = field(
-        default=None, converter=to_optional_decimal, validator=_check_nisab
+        default=None, converter=to_optional_decimal, validator=check_nisab
     )
     note: str | None = field(default=None, validator=check_optional_text)
 
@@ -245,7 +245,7 @@ class MaterialLine:
         return EXACT.multiply(self.rupiah, Decimal(household_size))
 
 
-def _check_spiritual_line(inst: object, attribute: Any, value: Any) -> None:
+def check_spiritual_line(inst: object, attribute: Any, value: Any) -> None:
     check_decimal(inst, attribute, value)
     if not 1 <= value <= 5:
         raise ValidationError(
@@ -253,7 +253,7 @@ def _check_spiritual_line(inst: object, attribute: Any, value: Any) -> None:
         )
 
 
-def _check_material(_inst: object, attribute: Any, value: Any) -> None:
+def check_material(_inst: object, attribute: Any, value: Any) -> None:
     if not isinstance(value, MaterialLine):
         raise ValidationError(
             f"must be a MaterialLine (e.g. MaterialLine.poverty_line(...)), got "
@@ -281,15 +281,15 @@ class CibestConfig:
         False
     """
 
-    material: MaterialLine = field(validator=_check_material)
+    material: MaterialLine = field(validator=check_material)
     spiritual_line: Decimal = field(
-        default=SPIRITUAL_LINE, converter=to_decimal, validator=_check_spiritual_line
+        default=SPIRITUAL_LINE, converter=to_decimal, validator=check_spiritual_line
     )
     material_on_line: OnLine = field(
-        default=OnLine.POOR, converter=_to_on_line, validator=check_enum(OnLine)
+        default=OnLine.POOR, converter=to_on_line, validator=check_enum(OnLine)
     )
     spiritual_on_line: OnLine = field(
-        default=OnLine.POOR, converter=_to_on_line, validator=check_enum(OnLine)
+        default=OnLine.POOR, converter=to_on_line, validator=check_enum(OnLine)
     )
 
     def materially_poor(
@@ -299,11 +299,11 @@ class CibestConfig:
         line = self.material.for_household(household_size)
         if isinstance(line, NotAvailable):
             return line
-        return _below(income, line, self.material_on_line)
+        return is_below(income, line, self.material_on_line)
 
     def spiritually_poor(self, score: Decimal) -> bool:
         """Whether a spiritual score is poor against SV (per :attr:`spiritual_on_line`)."""
-        return _below(score, self.spiritual_line, self.spiritual_on_line)
+        return is_below(score, self.spiritual_line, self.spiritual_on_line)
 
     def comparable_with(self, other: CibestConfig) -> bool:
         """Whether two rounds placed with these settings can be compared.
@@ -320,5 +320,5 @@ class CibestConfig:
         )
 
 
-def _below(value: Decimal, line: Decimal, on_line: OnLine) -> bool:
+def is_below(value: Decimal, line: Decimal, on_line: OnLine) -> bool:
     return value <= line if on_line is OnLine.POOR else value < line

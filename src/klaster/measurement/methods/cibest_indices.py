@@ -19,10 +19,10 @@ from klaster._support.validate import require_id
 from klaster.errors import DuplicateIdError, ValidationError
 from klaster.measurement.methods.cibest_config import CibestConfig, OnLine
 from klaster.measurement.methods.cibest_quadrants import (
-    _QUADRANTS,
+    QUADRANT_ORDER,
     Quadrant,
-    _check_score,
-    _quadrant,
+    check_score,
+    quadrant_of,
 )
 from klaster.measurement.methods.exactmath import (
     EXACT,
@@ -64,14 +64,14 @@ class CibestIndices:
 
     def count(self, quadrant: Quadrant | str) -> int:
         """Households in ``quadrant``."""
-        return self.counts[_QUADRANTS.index(Quadrant(quadrant))]
+        return self.counts[QUADRANT_ORDER.index(Quadrant(quadrant))]
 
     def index(self, quadrant: Quadrant | str) -> Decimal:
         """The index of ``quadrant`` (its share)."""
-        return (self.w, self.pm, self.ps, self.pa)[_QUADRANTS.index(Quadrant(quadrant))]
+        return (self.w, self.pm, self.ps, self.pa)[QUADRANT_ORDER.index(Quadrant(quadrant))]
 
 
-def _to_placements(value: Mapping[str, Quadrant]) -> Mapping[str, Quadrant]:
+def to_placements(value: Mapping[str, Quadrant]) -> Mapping[str, Quadrant]:
     return MappingProxyType(dict(value))
 
 
@@ -92,7 +92,7 @@ class CibestRound:
     """
 
     config: CibestConfig
-    placements: Mapping[str, Quadrant] = field(converter=_to_placements)
+    placements: Mapping[str, Quadrant] = field(converter=to_placements)
     unplaced: tuple[str, ...] = ()
     missing_income: int = 0
     missing_size: int = 0
@@ -105,7 +105,7 @@ class CibestRound:
 
     def counts(self) -> dict[Quadrant, int]:
         """Households per quadrant (every quadrant present, possibly with 0)."""
-        counts = dict.fromkeys(_QUADRANTS, 0)
+        counts = dict.fromkeys(QUADRANT_ORDER, 0)
         for quadrant in self.placements.values():
             counts[quadrant] += 1
         return counts
@@ -118,7 +118,7 @@ class CibestRound:
             )
         counts = self.counts()
         n = len(self.placements)
-        shares = [to_result(Fraction(counts[q], n)) for q in _QUADRANTS]
+        shares = [to_result(Fraction(counts[q], n)) for q in QUADRANT_ORDER]
         return CibestIndices(
             n=n,
             counts=(
@@ -217,7 +217,7 @@ def place_households(
                 income = read_number(raw_income, f"incomes[{index}]")
                 score = read_number(raw_score, f"spiritual_scores[{index}]")
             if not 1 <= score <= 5:
-                _check_score(score, f"spiritual_scores[{index}]")
+                check_score(score, f"spiritual_scores[{index}]")
             line = mv
             if size is not None:
                 if type(size) is not int or size < 1:
@@ -226,7 +226,7 @@ def place_households(
                     line = mv * size
             material = income <= line if material_line_poor else income < line
             spiritual = score <= sv if spiritual_line_poor else score < sv
-            placements[unit] = _quadrant(material, spiritual)
+            placements[unit] = quadrant_of(material, spiritual)
     return CibestRound(
         config,
         placements,

@@ -8,14 +8,13 @@ one household against a :class:`~klaster.measurement.methods.cibest_config.Cibes
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 
 from klaster._support.validate import enum_value
 from klaster.errors import ValidationError
-from klaster.label import Label
+from klaster.label import Label, LabelledEnum, labelled
 from klaster.measurement.methods.cibest_config import CibestConfig
 from klaster.measurement.methods.exactmath import EXACT, Value, is_missing, read_number, to_result
 from klaster.measurement.na import NotAvailable
@@ -23,43 +22,33 @@ from klaster.measurement.na import NotAvailable
 __all__ = ["SPIRITUAL_ITEMS", "Quadrant", "SpiritualItem", "classify", "spiritual_score"]
 
 
-class Quadrant(enum.StrEnum):
+class Quadrant(LabelledEnum):
     """The four CIBEST quadrants."""
 
-    WELFARE = "welfare"
+    WELFARE = labelled("welfare", "Kuadran I: sejahtera", "Quadrant I: welfare")
     """I: above both lines (*sejahtera*)."""
-    MATERIAL_POVERTY = "material_poverty"
+    MATERIAL_POVERTY = labelled(
+        "material_poverty", "Kuadran II: kemiskinan material", "Quadrant II: material poverty"
+    )
     """II: poor materially, not spiritually."""
-    SPIRITUAL_POVERTY = "spiritual_poverty"
+    SPIRITUAL_POVERTY = labelled(
+        "spiritual_poverty", "Kuadran III: kemiskinan spiritual", "Quadrant III: spiritual poverty"
+    )
     """III: poor spiritually, not materially."""
-    ABSOLUTE_POVERTY = "absolute_poverty"
+    ABSOLUTE_POVERTY = labelled(
+        "absolute_poverty", "Kuadran IV: kemiskinan absolut", "Quadrant IV: absolute poverty"
+    )
     """IV: poor on both."""
 
     @property
     def numeral(self) -> str:
         """The quadrant's Roman numeral, I to IV."""
-        return ("I", "II", "III", "IV")[_QUADRANTS.index(self)]
-
-    @property
-    def label(self) -> Label:
-        """The quadrant's name in Indonesian and English."""
-        return {
-            Quadrant.WELFARE: Label("Kuadran I: sejahtera", "Quadrant I: welfare"),
-            Quadrant.MATERIAL_POVERTY: Label(
-                "Kuadran II: kemiskinan material", "Quadrant II: material poverty"
-            ),
-            Quadrant.SPIRITUAL_POVERTY: Label(
-                "Kuadran III: kemiskinan spiritual", "Quadrant III: spiritual poverty"
-            ),
-            Quadrant.ABSOLUTE_POVERTY: Label(
-                "Kuadran IV: kemiskinan absolut", "Quadrant IV: absolute poverty"
-            ),
-        }[self]
+        return ("I", "II", "III", "IV")[QUADRANT_ORDER.index(self)]
 
     @property
     def index_name(self) -> str:
         """The symbol of the index that is this quadrant's share: W, Pm, Ps or Pa."""
-        return ("W", "Pm", "Ps", "Pa")[_QUADRANTS.index(self)]
+        return ("W", "Pm", "Ps", "Pa")[QUADRANT_ORDER.index(self)]
 
     @property
     def index_label(self) -> Label:
@@ -78,33 +67,22 @@ class Quadrant(enum.StrEnum):
         }[self]
 
 
-_QUADRANTS = tuple(Quadrant)
+QUADRANT_ORDER = tuple(Quadrant)
 
 
-class SpiritualItem(enum.StrEnum):
+class SpiritualItem(LabelledEnum):
     """The five items of the CIBEST spiritual score, each scored 1 (worst) to 5 (best)."""
 
-    PRAYER = "prayer"
+    PRAYER = labelled("prayer", "Shalat", "Prayer")
     """Prayer (*shalat*)."""
-    FASTING = "fasting"
+    FASTING = labelled("fasting", "Puasa", "Fasting")
     """Fasting (*puasa*)."""
-    ZAKAT_INFAK = "zakat_infak"
+    ZAKAT_INFAK = labelled("zakat_infak", "Zakat dan infak", "Zakat and infak")
     """Zakat and infak."""
-    FAMILY_ENVIRONMENT = "family_environment"
+    FAMILY_ENVIRONMENT = labelled("family_environment", "Lingkungan keluarga", "Family environment")
     """Family environment (*lingkungan keluarga*)."""
-    GOVERNMENT_POLICY = "government_policy"
+    GOVERNMENT_POLICY = labelled("government_policy", "Kebijakan pemerintah", "Government policy")
     """Government policy (*kebijakan pemerintah*)."""
-
-    @property
-    def label(self) -> Label:
-        """The item's name in Indonesian and English."""
-        return {
-            SpiritualItem.PRAYER: Label("Shalat", "Prayer"),
-            SpiritualItem.FASTING: Label("Puasa", "Fasting"),
-            SpiritualItem.ZAKAT_INFAK: Label("Zakat dan infak", "Zakat and infak"),
-            SpiritualItem.FAMILY_ENVIRONMENT: Label("Lingkungan keluarga", "Family environment"),
-            SpiritualItem.GOVERNMENT_POLICY: Label("Kebijakan pemerintah", "Government policy"),
-        }[self]
 
 
 SPIRITUAL_ITEMS: tuple[SpiritualItem, ...] = tuple(SpiritualItem)
@@ -164,7 +142,7 @@ def spiritual_score(
     return to_result(Fraction(total) / len(SPIRITUAL_ITEMS))
 
 
-def _check_score(score: Decimal | int, path: str) -> None:
+def check_score(score: Decimal | int, path: str) -> None:
     if not 1 <= score <= 5:
         raise ValidationError("a spiritual score must be between 1 and 5", path=path)
 
@@ -198,14 +176,14 @@ def classify(
         return NotAvailable("spiritual score missing")
     amount = read_number(income, "income")
     score = read_number(spiritual, "spiritual")
-    _check_score(score, "spiritual")
+    check_score(score, "spiritual")
     material = config.materially_poor(amount, household_size)
     if isinstance(material, NotAvailable):
         return material
-    return _quadrant(material, config.spiritually_poor(score))
+    return quadrant_of(material, config.spiritually_poor(score))
 
 
-def _quadrant(material_poor: bool, spiritual_poor: bool) -> Quadrant:
+def quadrant_of(material_poor: bool, spiritual_poor: bool) -> Quadrant:
     if material_poor:
         return Quadrant.ABSOLUTE_POVERTY if spiritual_poor else Quadrant.MATERIAL_POVERTY
     return Quadrant.SPIRITUAL_POVERTY if spiritual_poor else Quadrant.WELFARE

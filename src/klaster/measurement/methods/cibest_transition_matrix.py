@@ -15,7 +15,7 @@ from attrs import frozen
 
 from klaster.errors import ValidationError
 from klaster.measurement.methods.cibest_indices import CibestRound
-from klaster.measurement.methods.cibest_quadrants import _QUADRANTS, Quadrant
+from klaster.measurement.methods.cibest_quadrants import QUADRANT_ORDER, Quadrant
 
 __all__ = ["CibestTransitions", "cibest_transitions"]
 
@@ -43,21 +43,23 @@ class CibestTransitions:
 
     def count(self, before: Quadrant | str, after: Quadrant | str) -> int:
         """Households that went from ``before`` (round a) to ``after`` (round b)."""
-        return self.matrix[_QUADRANTS.index(Quadrant(before))][_QUADRANTS.index(Quadrant(after))]
+        return self.matrix[QUADRANT_ORDER.index(Quadrant(before))][
+            QUADRANT_ORDER.index(Quadrant(after))
+        ]
 
     def row(self, before: Quadrant | str) -> tuple[int, int, int, int]:
         """Where the paired households of ``before`` in round a went, by quadrant in round b."""
-        row = self.matrix[_QUADRANTS.index(Quadrant(before))]
+        row = self.matrix[QUADRANT_ORDER.index(Quadrant(before))]
         return (row[0], row[1], row[2], row[3])
 
     def stayed(self) -> int:
         """Paired households in the same quadrant in both rounds."""
-        return sum(self.matrix[i][i] for i in range(len(_QUADRANTS)))
+        return sum(self.matrix[i][i] for i in range(len(QUADRANT_ORDER)))
 
     def rows(self) -> Iterable[tuple[Quadrant, Quadrant, int]]:
         """Every cell as ``(quadrant in a, quadrant in b, count)``, for a tidy table."""
-        for i, before in enumerate(_QUADRANTS):
-            for j, after in enumerate(_QUADRANTS):
+        for i, before in enumerate(QUADRANT_ORDER):
+            for j, after in enumerate(QUADRANT_ORDER):
                 yield before, after, self.matrix[i][j]
 
 
@@ -95,17 +97,17 @@ def cibest_transitions(a: CibestRound, b: CibestRound) -> CibestTransitions:
             "may change)",
             path="b.config",
         )
-    size = len(_QUADRANTS)
+    size = len(QUADRANT_ORDER)
     matrix = [[0] * size for _ in range(size)]
     lost = [0] * size
     after = b.placements
     for unit, before in a.placements.items():
-        i = _QUADRANTS.index(before)
+        i = QUADRANT_ORDER.index(before)
         now = after.get(unit)
         if now is None:
             lost[i] += 1
         else:
-            matrix[i][_QUADRANTS.index(now)] += 1
+            matrix[i][QUADRANT_ORDER.index(now)] += 1
     paired = sum(map(sum, matrix))
     return CibestTransitions(
         matrix=tuple((r[0], r[1], r[2], r[3]) for r in matrix),

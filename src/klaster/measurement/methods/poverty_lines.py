@@ -48,16 +48,16 @@ from klaster._support.validate import check_date, int_at_least
 from klaster.errors import DocumentError, DuplicateIdError, ValidationError
 
 # Private names stay importable from here.
-from klaster.measurement.methods._poverty_csv import _DIGITS as _DIGITS
-from klaster.measurement.methods._poverty_csv import _MONTHS as _MONTHS
-from klaster.measurement.methods._poverty_csv import _OPTIONAL as _OPTIONAL
-from klaster.measurement.methods._poverty_csv import _PARTS as _PARTS
-from klaster.measurement.methods._poverty_csv import _REQUIRED as _REQUIRED
-from klaster.measurement.methods._poverty_csv import _YEAR as _YEAR
-from klaster.measurement.methods._poverty_csv import _cell_values as _cell_values
-from klaster.measurement.methods._poverty_csv import _CellError as _CellError
-from klaster.measurement.methods._poverty_csv import _header_problems as _header_problems
-from klaster.measurement.methods._poverty_csv import _parse_csv as _parse_csv
+from klaster.measurement.methods._poverty_csv import DIGITS as DIGITS
+from klaster.measurement.methods._poverty_csv import MONTHS as MONTHS
+from klaster.measurement.methods._poverty_csv import OPTIONAL as OPTIONAL
+from klaster.measurement.methods._poverty_csv import PARTS as PARTS
+from klaster.measurement.methods._poverty_csv import REQUIRED as REQUIRED
+from klaster.measurement.methods._poverty_csv import YEAR as YEAR
+from klaster.measurement.methods._poverty_csv import CellError as CellError
+from klaster.measurement.methods._poverty_csv import cell_values as cell_values
+from klaster.measurement.methods._poverty_csv import header_problems as header_problems
+from klaster.measurement.methods._poverty_csv import parse_csv as parse_csv
 from klaster.measurement.methods.poverty_records import (
     NATIONAL,
     LineMatch,
@@ -65,15 +65,15 @@ from klaster.measurement.methods.poverty_records import (
     SurveyMonth,
     UrbanRural,
 )
-from klaster.measurement.methods.poverty_records import _area_problem as _area_problem
-from klaster.measurement.methods.poverty_records import _check_area as _check_area
-from klaster.measurement.methods.poverty_records import _check_line_rupiah as _check_line_rupiah
-from klaster.measurement.methods.poverty_records import _check_rate as _check_rate
-from klaster.measurement.methods.poverty_records import _code_level as _code_level
-from klaster.measurement.methods.poverty_records import _describe_area as _describe_area
-from klaster.measurement.methods.poverty_records import _months as _months
-from klaster.measurement.methods.poverty_records import _to_month as _to_month
-from klaster.measurement.methods.poverty_records import _to_urban_rural as _to_urban_rural
+from klaster.measurement.methods.poverty_records import area_problem as area_problem
+from klaster.measurement.methods.poverty_records import check_area as check_area
+from klaster.measurement.methods.poverty_records import check_line_rupiah as check_line_rupiah
+from klaster.measurement.methods.poverty_records import check_rate as check_rate
+from klaster.measurement.methods.poverty_records import code_level as code_level
+from klaster.measurement.methods.poverty_records import describe_area as describe_area
+from klaster.measurement.methods.poverty_records import months_of as months_of
+from klaster.measurement.methods.poverty_records import to_month as to_month
+from klaster.measurement.methods.poverty_records import to_urban_rural as to_urban_rural
 from klaster.measurement.na import NotAvailable
 from klaster.model.region import RegionLevel
 
@@ -89,16 +89,16 @@ __all__ = [
 
 def _fallback_chain(area: object) -> tuple[str, ...]:
     if isinstance(area, str) and area != NATIONAL:
-        level = _code_level(area)
+        level = code_level(area)
         if level in (RegionLevel.KECAMATAN, RegionLevel.DESA):
             area = area[:5]  # BPS has no line below the kabupaten: its kabupaten's is the line
-    problem = _area_problem(area)
+    problem = area_problem(area)
     if problem:
         raise ValidationError(problem, path="area")
     assert isinstance(area, str)
     if area == NATIONAL:
         return (NATIONAL,)
-    if _code_level(area) is RegionLevel.PROVINCE:
+    if code_level(area) is RegionLevel.PROVINCE:
         return (area, NATIONAL)
     return (area, area[:2], NATIONAL)
 
@@ -189,7 +189,7 @@ class PovertyLines:
             klaster.errors.DocumentError: bantaeng.csv: invalid poverty-line file (1 problem)
               - bantaeng.csv row 2 column 'rupiah': write whole rupiah with digits only, ...
         """
-        lines, problems = _parse_csv(text, source)
+        lines, problems = parse_csv(text, source)
         if problems:
             count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
             raise DocumentError(
@@ -288,7 +288,7 @@ class PovertyLines:
         part = UrbanRural(urban_rural)
         if not fallback:
             chain = chain[:1]
-        target = _months(on)
+        target = months_of(on)
         nearest: list[str] = []
         for depth, candidate in enumerate(chain):
             rounds = self._index.get((candidate, part), ())
@@ -297,16 +297,16 @@ class PovertyLines:
             best = min(
                 rounds,
                 key=lambda line: (
-                    abs(_months(line.reference_date) - target),
-                    _months(line.reference_date) > target,
+                    abs(months_of(line.reference_date) - target),
+                    months_of(line.reference_date) > target,
                 ),
             )
-            gap = _months(best.reference_date) - target
+            gap = months_of(best.reference_date) - target
             if abs(gap) <= max_gap_months:
                 return LineMatch(best, area, on, chain[: depth + 1], max_gap_months)
             when = f"{abs(gap)} months {'later' if gap > 0 else 'earlier'}"
-            nearest.append(f"{_describe_area(candidate).en} {best.period.en} ({when})")
-        searched = ", ".join(_describe_area(a).en for a in chain)
+            nearest.append(f"{describe_area(candidate).en} {best.period.en} ({when})")
+        searched = ", ".join(describe_area(a).en for a in chain)
         found = f"; nearest: {'; '.join(nearest)}" if nearest else ""
         return NotAvailable(
             f"no {part.value} poverty line for {searched} within {max_gap_months} months of "

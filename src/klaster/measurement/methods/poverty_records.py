@@ -32,7 +32,7 @@ from klaster.errors import ValidationError
 from klaster.label import Label
 
 # One definition of the Kemendagri code shapes: the region module's.
-from klaster.model.region import _KEMENDAGRI, RegionLevel, RegionStat, StatKind
+from klaster.model.region import RegionLevel, RegionStat, StatKind, kemendagri_level
 
 __all__ = ["NATIONAL", "LineMatch", "PovertyLine", "SurveyMonth", "UrbanRural"]
 
@@ -79,28 +79,25 @@ class UrbanRural(enum.StrEnum):
         }[self]
 
 
-def _to_month(value: SurveyMonth | str) -> SurveyMonth:
+def to_month(value: SurveyMonth | str) -> SurveyMonth:
     return enum_value(SurveyMonth, value)
 
 
-def _to_urban_rural(value: UrbanRural | str) -> UrbanRural:
+def to_urban_rural(value: UrbanRural | str) -> UrbanRural:
     return enum_value(UrbanRural, value)
 
 
-def _code_level(code: str) -> RegionLevel | None:
-    for level, (pattern, _shape) in _KEMENDAGRI.items():
-        if pattern.match(code):
-            return level
-    return None
+def code_level(code: str) -> RegionLevel | None:
+    return kemendagri_level(code)
 
 
-def _area_problem(value: object) -> str | None:
+def area_problem(value: object) -> str | None:
     """Why ``value`` is no area of a poverty line, or ``None`` when it is one."""
     if not isinstance(value, str):
         return f"must be a string area code, got {type(value).__name__}"
     if value == NATIONAL:
         return None
-    level = _code_level(value)
+    level = code_level(value)
     if level in (RegionLevel.PROVINCE, RegionLevel.KABUPATEN):
         return None
     if level is not None:
@@ -115,13 +112,13 @@ def _area_problem(value: object) -> str | None:
     )
 
 
-def _check_area(_inst: object, attribute: Any, value: Any) -> None:
-    problem = _area_problem(value)
+def check_area(_inst: object, attribute: Any, value: Any) -> None:
+    problem = area_problem(value)
     if problem:
         raise ValidationError(problem, path=attribute.name)
 
 
-def _check_line_rupiah(inst: object, attribute: Any, value: Any) -> None:
+def check_line_rupiah(inst: object, attribute: Any, value: Any) -> None:
     check_decimal(inst, attribute, value)
     if value != value.to_integral_value():
         raise ValidationError(
@@ -133,7 +130,7 @@ def _check_line_rupiah(inst: object, attribute: Any, value: Any) -> None:
         raise ValidationError(f"must be more than zero, got {value}", path=attribute.name)
 
 
-def _check_rate(inst: object, attribute: Any, value: Any) -> None:
+def check_rate(inst: object, attribute: Any, value: Any) -> None:
     if value is None:
         return
     check_decimal(inst, attribute, value)
@@ -143,10 +140,10 @@ def _check_rate(inst: object, attribute: Any, value: Any) -> None:
         )
 
 
-def _describe_area(area: str) -> Label:
+def describe_area(area: str) -> Label:
     if area == NATIONAL:
         return Label("nasional", "national")
-    if _code_level(area) is RegionLevel.PROVINCE:
+    if code_level(area) is RegionLevel.PROVINCE:
         return Label(f"provinsi {area}", f"province {area}")
     return Label(f"kabupaten {area}", f"kabupaten {area}")
 
@@ -174,16 +171,16 @@ class PovertyLine:
         ('March 2023', Decimal('550458'))
     """
 
-    area: str = field(validator=_check_area)
+    area: str = field(validator=check_area)
     year: int = field(validator=int_at_least(1900))
-    month: SurveyMonth = field(converter=_to_month, validator=check_enum(SurveyMonth))
-    rupiah: Decimal = field(converter=to_decimal, validator=_check_line_rupiah)
+    month: SurveyMonth = field(converter=to_month, validator=check_enum(SurveyMonth))
+    rupiah: Decimal = field(converter=to_decimal, validator=check_line_rupiah)
     source: str = field(validator=check_text)
     urban_rural: UrbanRural = field(
-        default=UrbanRural.TOTAL, converter=_to_urban_rural, validator=check_enum(UrbanRural)
+        default=UrbanRural.TOTAL, converter=to_urban_rural, validator=check_enum(UrbanRural)
     )
     poverty_rate: Decimal | None = field(
-        default=None, converter=to_optional_decimal, validator=_check_rate
+        default=None, converter=to_optional_decimal, validator=check_rate
     )
     note: str | None = field(default=None, validator=check_optional_text)
 
@@ -204,7 +201,7 @@ class PovertyLine:
 
     def describe(self) -> Label:
         """The line in words, for a report: area, round and urban/rural part."""
-        area = _describe_area(self.area)
+        area = describe_area(self.area)
         part = self.urban_rural.label
         return Label(
             f"Garis kemiskinan {area.id}, {self.period.id} ({part.id.lower()})",
@@ -233,7 +230,7 @@ class PovertyLine:
         )
 
 
-def _months(day: _dt.date) -> int:
+def months_of(day: _dt.date) -> int:
     return day.year * 12 + day.month - 1
 
 
@@ -264,7 +261,7 @@ class LineMatch:
     @property
     def months_apart(self) -> int:
         """Months from the date asked for to the line's survey month (negative: line earlier)."""
-        return _months(self.line.reference_date) - _months(self.on)
+        return months_of(self.line.reference_date) - months_of(self.on)
 
     @property
     def rupiah(self) -> Decimal:
@@ -277,7 +274,7 @@ class LineMatch:
         used = self.line.describe()
         if not self.fell_back:
             return used
-        missing = _describe_area(self.tried[0])
+        missing = describe_area(self.tried[0])
         window = f"{self.max_gap_months}"
         return Label(
             f"Tidak ada garis kemiskinan {missing.id} dalam {window} bulan dari {self.on}; "

@@ -4,13 +4,15 @@
 :mod:`klaster.observations.columns.coded`, :mod:`klaster.observations.columns.text`): reading,
 counting, writing, taking and comparing, the same for every type of value. How each kind stores
 its values is described in :mod:`klaster.observations.columns.factory`.
+
+This module imports no other column module: every kind imports it.
 """
 
 from __future__ import annotations
 
 import abc
 from collections.abc import Iterable, Iterator
-from typing import ClassVar, Generic, Self, TypeVar, cast
+from typing import ClassVar, Generic, Self, TypeVar
 
 from attrs import frozen
 
@@ -133,13 +135,10 @@ class Column(abc.ABC, Generic[T]):
             ValidationError: A value has the wrong type or cannot be stored exactly; the path
                 gives its position in ``values``.
         """
-        # Deferred: the factory knows every kind, and every kind imports this module.
-        from klaster.observations.columns.factory import column_of
-
-        batch = cast(Self, column_of(self.type, values, categories=self._categories()))
-        self._check_merge(batch)
+        batch = self._batch_of(values)
+        self.check_merge(batch)
         start = len(self)
-        self._merge(range(start, start + len(batch)), batch)
+        self.merge(range(start, start + len(batch)), batch)
 
     # -- derived columns ------------------------------------------------------------------------
     @abc.abstractmethod
@@ -165,13 +164,28 @@ class Column(abc.ABC, Generic[T]):
     def __repr__(self) -> str:
         return f"<{type(self).__name__} of {len(self)} values, {self.missing()} missing>"
 
-    # -- internals shared with Observations -----------------------------------------------------
+    # -- internal interface (for Observations): merging a checked batch --------------------------
+    def check_merge(self, batch: Self) -> None:
+        """Raise, changing nothing, if :meth:`merge` of ``batch`` could not be done.
+
+        Internal: :class:`~klaster.observations.values.Observations` checks every batch column
+        with this before it stores anything, so a batch is stored all at once or not at all.
+
+        Raises:
+            ValidationError: The merged values could not be held (too many digits, other
+                categories).
+        """
+
+    @abc.abstractmethod
+    def merge(self, indices: Iterable[int], batch: Self) -> None:
+        """Write ``batch[k]`` at ``indices[k]``, padding with missing values (internal).
+
+        Call :meth:`check_merge` first: after it, this cannot fail.
+        """
+
     def _categories(self) -> tuple[str, ...]:
         return ()
 
-    def _check_merge(self, batch: Self) -> None:
-        """Raise, changing nothing, if :meth:`_merge` of ``batch`` could not be done."""
-
     @abc.abstractmethod
-    def _merge(self, indices: Iterable[int], batch: Self) -> None:
-        """Write ``batch[k]`` at ``indices[k]`` (after :meth:`_check_merge`)."""
+    def _batch_of(self, values: Iterable[object]) -> Self:
+        """A new column of this kind (and categories) holding ``values``, checked at once."""

@@ -51,26 +51,7 @@ from typing import Any
 
 from klaster.catalogue.variable import ValueType
 from klaster.errors import ValidationError
-
-# Private names stay importable from here: package modules and tests import some of them.
-from klaster.observations.columns._layouts import _Coded as _Coded
-from klaster.observations.columns._layouts import _Masked as _Masked
-from klaster.observations.columns._scaling import _POW10 as _POW10
-from klaster.observations.columns._scaling import _decimals as _decimals
-from klaster.observations.columns._scaling import _ratio as _ratio
-from klaster.observations.columns._scaling import _scaled as _scaled
-from klaster.observations.columns._scaling import _unscale as _unscale
-from klaster.observations.columns._storage import _INT64 as _INT64
-from klaster.observations.columns._storage import _INT_CODES as _INT_CODES
-from klaster.observations.columns._storage import _LIMIT as _LIMIT
-from klaster.observations.columns._storage import _check_index as _check_index
-from klaster.observations.columns._storage import _fit_code as _fit_code
-from klaster.observations.columns._storage import _grow as _grow
-from klaster.observations.columns._storage import _not_found as _not_found
-from klaster.observations.columns._storage import _too_big as _too_big
-from klaster.observations.columns._storage import _wrong as _wrong
 from klaster.observations.columns.base import MAX_SCALE, Buffers, Column
-from klaster.observations.columns.base import T as T
 from klaster.observations.columns.coded import BooleanColumn, CategoryColumn, DateColumn
 from klaster.observations.columns.numeric import DecimalColumn, IntegerColumn
 from klaster.observations.columns.text import TextColumn
@@ -124,11 +105,11 @@ def column_of(
         >>> column_of("integer", [3, None, 4]).to_list()
         [3, None, 4]
     """
-    kind = type if isinstance(type, ValueType) else ValueType._value2member_map_.get(type)
+    kind = type if isinstance(type, ValueType) else _value_type(type)
     if kind is ValueType.DECIMAL:
-        return DecimalColumn._from(values)
+        return DecimalColumn(values)  # type: ignore[arg-type]
     if kind is ValueType.INTEGER:
-        return IntegerColumn._from(values)
+        return IntegerColumn(values)  # type: ignore[arg-type]
     if kind is ValueType.BOOLEAN:
         return BooleanColumn(values)  # type: ignore[arg-type]
     if kind is ValueType.CATEGORY:
@@ -136,8 +117,15 @@ def column_of(
     if kind is ValueType.DATE:
         return DateColumn(values)  # type: ignore[arg-type]
     if kind is ValueType.TEXT:
-        return TextColumn._from(values)
+        return TextColumn(values)  # type: ignore[arg-type]
     raise ValidationError(
         f"unknown value type {type!r}: use one of {', '.join(t.value for t in ValueType)}",
         path="type",
     )
+
+
+def _value_type(name: str) -> ValueType | None:
+    try:
+        return ValueType(name)
+    except ValueError:
+        return None

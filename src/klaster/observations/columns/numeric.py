@@ -1,6 +1,8 @@
 """Numeric columns: exact decimals as scaled 64-bit integers, and whole numbers.
 
-Both keep their values in the narrowest integer ``array`` that holds them plus a ``valid`` mask.
+Both keep their values in the narrowest integer ``array`` that holds them plus a ``valid`` mask
+(the layout :class:`_Masked` they share); a missing slot holds 0 so that a sum can add the whole
+buffer.
 A :class:`DecimalColumn`'s scale comes from the data and grows (one rescale) when a value with
 more decimals arrives; a value that cannot be held exactly in 64 bits is refused, never rounded.
 """
@@ -11,23 +13,108 @@ from array import array
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from itertools import compress
-from typing import ClassVar, Self, cast
+from typing import Any, ClassVar, Self
 
 from klaster.catalogue.variable import ValueType
 from klaster.errors import ValidationError
-from klaster.observations.columns._layouts import _Masked
-from klaster.observations.columns._scaling import _POW10, _decimals, _ratio, _scaled, _unscale
-from klaster.observations.columns._storage import (
-    _INT64,
-    _check_index,
-    _fit_code,
-    _not_found,
-    _too_big,
-    _wrong,
+from klaster.observations.columns._buffers import (
+    INT64,
+    check_index,
+    fit_code,
+    grow,
+    not_found,
+    too_big,
+    wrong,
 )
-from klaster.observations.columns.base import MAX_SCALE, Buffers
+from klaster.observations.columns._scaling import POW10, decimals, ratio, scaled, unscale
+from klaster.observations.columns.base import MAX_SCALE, Buffers, Column, T
 
 __all__ = ["DecimalColumn", "IntegerColumn"]
+
+
+class _Masked(Column[T]):
+    """Integers in an auto-widening ``array`` plus a ``valid`` mask; missing slots hold 0."""
+
+    __slots__ = ("_data", "_valid")
+
+    def __init__(self) -> None:
+        self._data: array[int] = array("b")
+        self._valid = bytearray()
+
+    def __len__(self) -> int:
+        return len(self._valid)
+
+    def valid(self) -> bytes:
+        """One byte per slot: 1 where a value is present, 0 where it is missing."""
+        return bytes(self._valid)
+
+    def count(self) -> int:
+        """Number of values present (missing ones are not counted)."""
+        return self._valid.count(1)
+
+    def nbytes(self) -> int:
+        """Bytes used by the values' buffers (not counting the Python object itself)."""
+        return len(self._data) * self._data.itemsize + len(self._valid)
+
+    def pad(self, length: int) -> None:
+        """Append missing values until the column is ``length`` long (no-op if longer)."""
+        extra = length - len(self._valid)
+        if extra > 0:
+            grow(self._data, extra, 0)
+            grow(self._valid, extra, 0)
+
+    def _buffers(self, scale: int) -> Buffers:
+        return Buffers(
+            type=self.type,
+            data=memoryview(self._data).toreadonly(),
+            typecode=self._data.typecode,
+            valid=memoryview(self._valid).toreadonly(),
+            scale=scale,
+        )
+
+    def _take_into(self, other: _Masked[Any], indices: Iterable[int]) -> None:
+        picked = list(indices)
+        length = len(self._valid)
+        for index in picked:
+            if not 0 <= index < length:
+                raise not_found(index, length)
+        other._data = array(self._data.typecode, map(self._data.__getitem__, picked))
+        other._valid = bytearray(map(self._valid.__getitem__, picked))
+
+    def _widen_for(self, low: int, high: int) -> None:
+        code = fit_code(self._data.typecode, low, high)
+        if code != self._data.typecode:
+            # A new array: views exported by buffers() keep the old one intact.
+            self._data = array(code, self._data)
+
+    def _store(self, index: int, raw: int | None) -> None:
+        self.pad(index + 1)
+        if raw is None:
+            self._data[index] = 0
+            self._valid[index] = 0
+        else:
+            self._widen_for(raw, raw)
+            self._data[index] = raw
+            self._valid[index] = 1
+
+    def _merge_raw(self, indices: Iterable[int], batch: _Masked[Any], factor: int) -> None:
+        targets = list(indices)
+        if not targets:
+            return
+        self.pad(max(targets) + 1)
+        data, valid = batch._data, batch._valid
+        if data:
+            low, high = min(data), max(data)
+            self._widen_for(low * factor, high * factor)
+        mine, mine_valid = self._data, self._valid
+        if factor == 1:
+            for target, raw, ok in zip(targets, data, valid, strict=True):
+                mine[target] = raw
+                mine_valid[target] = ok
+        else:
+            for target, raw, ok in zip(targets, data, valid, strict=True):
+                mine[target] = raw * factor
+                mine_valid[target] = ok
 
 
 class DecimalColumn(_Masked[Decimal]):
@@ -51,7 +138,7 @@ class DecimalColumn(_Masked[Decimal]):
         super().__init__()
         self._scale = 0
         if values != ():
-            self.extend(cast(Iterable[Decimal | None], values))  # ints are read as Decimal
+            self._load(values)  # empty: fill at once, scaled once for the most decimals
 
     @property
     def scale(self) -> int:
@@ -71,25 +158,25 @@ class DecimalColumn(_Masked[Decimal]):
 
     def __getitem__(self, index: int) -> Decimal | None:
         if not 0 <= index < len(self._valid):
-            raise _not_found(index, len(self._valid))
+            raise not_found(index, len(self._valid))
         if not self._valid[index]:
             return None
-        return _unscale(self._data[index], self._scale)
+        return unscale(self._data[index], self._scale)
 
     def sum(self) -> Decimal:
         """Exact sum of the values present (``0`` when none is: check :meth:`count`)."""
         # Missing slots hold 0, so the whole buffer adds up to the sum of the present values.
-        return _unscale(sum(self._data), self._scale)
+        return unscale(sum(self._data), self._scale)
 
     def min(self) -> Decimal | None:
         """Smallest value present, or ``None``."""
         found = min(compress(self._data, self._valid), default=None)
-        return None if found is None else _unscale(found, self._scale)
+        return None if found is None else unscale(found, self._scale)
 
     def max(self) -> Decimal | None:
         """Largest value present, or ``None``."""
         found = max(compress(self._data, self._valid), default=None)
-        return None if found is None else _unscale(found, self._scale)
+        return None if found is None else unscale(found, self._scale)
 
     def texts(self) -> Iterator[str | None]:
         """The values as exact plain-notation strings (``"1250000.50"``), ``None`` if missing.
@@ -122,17 +209,17 @@ class DecimalColumn(_Masked[Decimal]):
         Raises:
             ValidationError: Not a finite ``Decimal``/``int``, or more digits than 64 bits hold.
         """
-        _check_index(index)
+        check_index(index)
         if value is None:
             self._store(index, None)
             return
-        numerator, denominator = _ratio(value, None)
-        needed = _decimals(denominator)
+        numerator, denominator = ratio(value, None)
+        needed = decimals(denominator)
         if needed > self._scale:
             self._rescale(needed, numerator, denominator)
-        raw = _scaled(numerator, denominator, self._scale)
-        if abs(raw) > _INT64:
-            raise _too_big(None, self._scale)
+        raw = scaled(numerator, denominator, self._scale)
+        if abs(raw) > INT64:
+            raise too_big(None, self._scale)
         self._store(index, raw)
 
     def take(self, indices: Iterable[int]) -> Self:
@@ -142,52 +229,55 @@ class DecimalColumn(_Masked[Decimal]):
         self._take_into(other, indices)
         return other
 
-    def _check_merge(self, batch: Self) -> None:
+    def check_merge(self, batch: Self) -> None:
+        """See :meth:`Column.check_merge` (internal)."""
         scale = max(self._scale, batch._scale)
         for column in (self, batch):
             if column._data:
-                factor = _POW10[scale - column._scale]
-                if max(max(column._data), -min(column._data)) * factor > _INT64:
-                    raise _too_big(None, scale)
+                factor = POW10[scale - column._scale]
+                if max(max(column._data), -min(column._data)) * factor > INT64:
+                    raise too_big(None, scale)
 
-    def _merge(self, indices: Iterable[int], batch: Self) -> None:
+    def merge(self, indices: Iterable[int], batch: Self) -> None:
+        """See :meth:`Column.merge` (internal)."""
         if batch._scale > self._scale:
             self._apply_scale(batch._scale)
-        self._merge_raw(indices, batch, _POW10[self._scale - batch._scale])
+        self._merge_raw(indices, batch, POW10[self._scale - batch._scale])
 
     def _rescale(self, scale: int, numerator: int, denominator: int) -> None:
         if scale > MAX_SCALE:
             raise ValidationError(
                 f"has more than {MAX_SCALE} decimals; round it to the precision the survey measures"
             )
-        if abs(_scaled(numerator, denominator, scale)) > _INT64:
-            raise _too_big(None, scale)
+        if abs(scaled(numerator, denominator, scale)) > INT64:
+            raise too_big(None, scale)
         probe = DecimalColumn()
         probe._scale = scale
-        self._check_merge(probe)  # the stored values still fit at the new scale
+        self.check_merge(probe)  # the stored values still fit at the new scale
         self._apply_scale(scale)
 
     def _apply_scale(self, scale: int) -> None:
-        factor = _POW10[scale - self._scale]
+        factor = POW10[scale - self._scale]
         if self._data:
             low, high = min(self._data) * factor, max(self._data) * factor
-            code = _fit_code(self._data.typecode, low, high)
+            code = fit_code(self._data.typecode, low, high)
             # A new array: views exported by buffers() keep the old one intact.
             self._data = array(code, [raw * factor for raw in self._data])
         self._scale = scale
 
-    @classmethod
-    def _from(cls, values: Iterable[object]) -> DecimalColumn:
-        column = cls()
+    def _batch_of(self, values: Iterable[object]) -> Self:
+        return type(self)()._load(values)
+
+    def _load(self, values: Iterable[object]) -> Self:
         ratios: list[tuple[int, int] | None] = []
         scale = 0
         for index, value in enumerate(values):
             if value is None:
                 ratios.append(None)
                 continue
-            numerator, denominator = _ratio(value, index)
+            numerator, denominator = ratio(value, index)
             if denominator != 1:
-                scale = max(scale, _decimals(denominator))
+                scale = max(scale, decimals(denominator))
                 if scale > MAX_SCALE:
                     raise ValidationError(
                         f"has more than {MAX_SCALE} decimals; round it to the precision the "
@@ -195,16 +285,16 @@ class DecimalColumn(_Masked[Decimal]):
                         path=f"values[{index}]",
                     )
             ratios.append((numerator, denominator))
-        factor = _POW10[scale]
+        factor = POW10[scale]
         raws = [0 if r is None else (r[0] * factor) // r[1] for r in ratios]
         for index, raw in enumerate(raws):
-            if abs(raw) > _INT64:
-                raise _too_big(index, scale)
+            if abs(raw) > INT64:
+                raise too_big(index, scale)
         low, high = (min(raws), max(raws)) if raws else (0, 0)
-        column._data = array(_fit_code("b", low, high), raws)
-        column._valid = bytearray(0 if r is None else 1 for r in ratios)
-        column._scale = scale
-        return column
+        self._data = array(fit_code("b", low, high), raws)
+        self._valid = bytearray(0 if r is None else 1 for r in ratios)
+        self._scale = scale
+        return self
 
 
 class IntegerColumn(_Masked[int]):
@@ -225,7 +315,7 @@ class IntegerColumn(_Masked[int]):
     def __init__(self, values: Iterable[int | None] = ()) -> None:
         super().__init__()
         if values != ():
-            self.extend(values)
+            self._load(values)
 
     def __iter__(self) -> Iterator[int | None]:
         for raw, ok in zip(self._data, self._valid, strict=True):
@@ -233,7 +323,7 @@ class IntegerColumn(_Masked[int]):
 
     def __getitem__(self, index: int) -> int | None:
         if not 0 <= index < len(self._valid):
-            raise _not_found(index, len(self._valid))
+            raise not_found(index, len(self._valid))
         return self._data[index] if self._valid[index] else None
 
     def sum(self) -> int:
@@ -258,12 +348,12 @@ class IntegerColumn(_Masked[int]):
         Raises:
             ValidationError: Not an ``int``, or beyond 64 bits.
         """
-        _check_index(index)
+        check_index(index)
         if value is not None:
             if isinstance(value, bool) or not isinstance(value, int):
-                raise _wrong(value, None, "an int")
-            if abs(value) > _INT64:
-                raise _too_big(None, 0)
+                raise wrong(value, None, "an int")
+            if abs(value) > INT64:
+                raise too_big(None, 0)
         self._store(index, value)
 
     def take(self, indices: Iterable[int]) -> Self:
@@ -272,11 +362,14 @@ class IntegerColumn(_Masked[int]):
         self._take_into(other, indices)
         return other
 
-    def _merge(self, indices: Iterable[int], batch: Self) -> None:
+    def merge(self, indices: Iterable[int], batch: Self) -> None:
+        """See :meth:`Column.merge` (internal)."""
         self._merge_raw(indices, batch, 1)
 
-    @classmethod
-    def _from(cls, values: Iterable[object]) -> IntegerColumn:
+    def _batch_of(self, values: Iterable[object]) -> Self:
+        return type(self)()._load(values)
+
+    def _load(self, values: Iterable[object]) -> Self:
         raws: list[int] = []
         valid = bytearray()
         for index, value in enumerate(values):
@@ -285,13 +378,12 @@ class IntegerColumn(_Masked[int]):
                 valid.append(0)
                 continue
             if isinstance(value, bool) or not isinstance(value, int):
-                raise _wrong(value, index, "an int")
-            if abs(value) > _INT64:
-                raise _too_big(index, 0)
+                raise wrong(value, index, "an int")
+            if abs(value) > INT64:
+                raise too_big(index, 0)
             raws.append(value)
             valid.append(1)
-        column = cls()
         low, high = (min(raws), max(raws)) if raws else (0, 0)
-        column._data = array(_fit_code("b", low, high), raws)
-        column._valid = valid
-        return column
+        self._data = array(fit_code("b", low, high), raws)
+        self._valid = valid
+        return self

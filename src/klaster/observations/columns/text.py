@@ -7,7 +7,7 @@ from itertools import repeat
 from typing import ClassVar, Self
 
 from klaster.catalogue.variable import ValueType
-from klaster.observations.columns._storage import _check_index, _not_found, _wrong
+from klaster.observations.columns._buffers import check_index, not_found, wrong
 from klaster.observations.columns.base import Buffers, Column
 
 __all__ = ["TextColumn"]
@@ -26,7 +26,7 @@ class TextColumn(Column[str]):
     def __init__(self, values: Iterable[str | None] = ()) -> None:
         self._values: list[str | None] = []
         if values != ():
-            self.extend(values)
+            self._load(values)
 
     def __len__(self) -> int:
         return len(self._values)
@@ -36,7 +36,7 @@ class TextColumn(Column[str]):
 
     def __getitem__(self, index: int) -> str | None:
         if not 0 <= index < len(self._values):
-            raise _not_found(index, len(self._values))
+            raise not_found(index, len(self._values))
         return self._values[index]
 
     def valid(self) -> bytes:
@@ -61,9 +61,9 @@ class TextColumn(Column[str]):
         Raises:
             ValidationError: Not a ``str``.
         """
-        _check_index(index)
+        check_index(index)
         if value is not None and not isinstance(value, str):
-            raise _wrong(value, None, "a str")
+            raise wrong(value, None, "a str")
         self.pad(index + 1)
         self._values[index] = value
 
@@ -80,11 +80,12 @@ class TextColumn(Column[str]):
         picked = list(indices)
         for index in picked:
             if not 0 <= index < length:
-                raise _not_found(index, length)
+                raise not_found(index, length)
         other._values = [self._values[index] for index in picked]
         return other
 
-    def _merge(self, indices: Iterable[int], batch: Self) -> None:
+    def merge(self, indices: Iterable[int], batch: Self) -> None:
+        """See :meth:`Column.merge` (internal)."""
         targets = list(indices)
         if not targets:
             return
@@ -93,13 +94,14 @@ class TextColumn(Column[str]):
         for target, value in zip(targets, batch._values, strict=True):
             values[target] = value
 
-    @classmethod
-    def _from(cls, values: Iterable[object]) -> TextColumn:
-        column = cls()
+    def _batch_of(self, values: Iterable[object]) -> Self:
+        return type(self)()._load(values)
+
+    def _load(self, values: Iterable[object]) -> Self:
         checked: list[str | None] = []
         for index, value in enumerate(values):
             if value is not None and not isinstance(value, str):
-                raise _wrong(value, index, "a str")
+                raise wrong(value, index, "a str")
             checked.append(value)
-        column._values = checked
-        return column
+        self._values = checked
+        return self

@@ -150,7 +150,7 @@ def aggregate(
             indicator.unit,
             key,
             on,
-            engine._targets.get((indicator.code, key)),
+            engine.target(indicator.code, key),
         )
         blocks[indicator.code] = Block(head, [combos[i] for i in kept], figures)
     return blocks

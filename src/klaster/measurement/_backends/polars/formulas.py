@@ -1,32 +1,25 @@
-"""Formulas as polars expressions on scaled integers, with the scales tracked as in fixed point.
+"""The polars columnar backend: compiled formulas as polars expressions on scaled integers.
 
-The translation follows :class:`~klaster.measurement._backends.python.fixedpoint.Evaluation`
-operator by operator
-(``a + b`` at the larger scale, ``a * b`` at the sum of the scales, a division per unit rounded
-half-even to 18 decimals with integers), so the polars path computes the same integers as the
-Python path. Values stay ``Int64`` while their bound allows and become ``Int128`` when it does
-not; what 128 bits cannot hold raises
-:class:`~klaster.measurement._backends.python.fixedpoint.Unsupported`
-(the Python path's integers have no limit).
+Executes the operations of :mod:`klaster.measurement.compiler` as the pure-Python reference
+(:mod:`klaster.measurement._backends.python.formulas`) does, operation by operation (``a + b``
+at the larger scale, ``a * b`` at the sum of the scales, a division per unit rounded half-even
+to 18 decimals with integers), so it computes the same integers. Values stay ``Int64`` while
+their bound allows and become ``Int128`` when it does not; what 128 bits cannot hold, texts,
+dates and ``round()`` raise
+:class:`~klaster.measurement._backends.python.fixedpoint.Unsupported` (the report then takes the
+Python backend for that indicator).
+
+To add a function, add its translation to :data:`OPERATIONS` (see the compiler's docstring for
+the other tables).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
+from decimal import Decimal
 
 import polars as pl
 
-from klaster.catalogue.formula import (
-    Binary,
-    Boolean,
-    Call,
-    Conditional,
-    Expr,
-    Name,
-    Number,
-    String,
-    Unary,
-)
 from klaster.measurement._backends.python.fixedpoint import (
     ANY,
     BOOLEAN,
@@ -34,9 +27,9 @@ from klaster.measurement._backends.python.fixedpoint import (
     Unsupported,
     literal,
 )
-from klaster.measurement.evaluate import DIVISION_SCALE
+from klaster.measurement.compiler import Const, Divide, Kind, Load, Op
 
-__all__ = ["INT64", "INT128", "Formulas", "Value", "quotient"]
+__all__ = ["INT64", "INT128", "OPERATIONS", "Formulas", "Value", "quotient"]
 
 INT64 = 2**63 - 1
 INT128 = 2**127 - 1
@@ -54,7 +47,7 @@ class Value:
 def quotient(top: pl.Expr, bottom: pl.Expr) -> pl.Expr:
     """``top / bottom`` rounded half-even to an integer, as ``Int128`` (null where ``bottom`` is 0).
 
-    The rule of :func:`klaster.measurement.evaluate.quotient`, on columns.
+    The rule of :func:`klaster.measurement.division.quotient`, on columns.
     """
     sign = bottom.sign().cast(pl.Int128)
     a, b = top.cast(pl.Int128) * sign, bottom.cast(pl.Int128) * sign  # b > 0 (or 0)
@@ -65,168 +58,191 @@ def quotient(top: pl.Expr, bottom: pl.Expr) -> pl.Expr:
     return pl.when(bottom != 0).then(whole - tie.cast(pl.Int128))
 
 
+def check(bound: int) -> int:
+    """``bound`` if 128 bits hold it; else raises :class:`Unsupported`."""
+    if bound >= INT128:
+        raise Unsupported("a value beyond 128 bits")
+    return bound
+
+
+def wide(value: Value, bound: int) -> pl.Expr:
+    """``value`` as ``Int128`` if results up to ``bound`` would wrap around in ``Int64``."""
+    return value.expr.cast(pl.Int128) if bound > INT64 else value.expr
+
+
+def align(parts: Sequence[Value]) -> tuple[int, list[pl.Expr], int]:
+    """The numbers of ``parts`` at their largest scale: (scale, expressions, bound)."""
+    scale = max((p.scale for p in parts if p.kind == NUMBER), default=0)
+    out, bound = [], 0
+    for part in parts:
+        if part.kind != NUMBER or part.scale == scale:
+            out.append(part.expr)
+            bound = max(bound, part.bound)
+            continue
+        factor = 10 ** (scale - part.scale)
+        part_bound = check(part.bound * factor)
+        bound = max(bound, part_bound)
+        out.append(wide(part, part_bound) * factor)
+    return scale, out, bound
+
+
 class Formulas:
-    """Translates formula trees for one table.
+    """Translates compiled formulas for one table.
 
     Args:
-        trees: Formula trees of the indicators a formula may name (inlined).
         column: ``column(code, baseline)``: a variable as a :class:`Value` (raises
             :class:`Unsupported` for what cannot be a scaled integer column).
         derive: ``derive(expr)``: the name of a column computed once as ``expr`` (for what is
-            costly and read more than once: divisions).
+            costly and may be read more than once: divisions).
 
     Attributes:
-        cache: Translations of the indicators formulas name, by code and round; clear it when
-            the derived columns change table.
+        cache: Translations by operation; clear it when the derived columns change table.
     """
 
     def __init__(
         self,
-        trees: Mapping[str, Expr],
         column: Callable[[str, bool], Value],
         derive: Callable[[pl.Expr], pl.Expr],
     ) -> None:
-        self.trees = trees
         self.column = column
         self.derive = derive
-        self.cache: dict[tuple[str, bool], Value] = {}
+        self.cache: dict[Op, Value] = {}
 
-    def __call__(self, node: Expr, baseline: bool = False) -> Value:
-        """The translation of ``node`` (read in the baseline round, if ``baseline``)."""
-        if isinstance(node, Number):
-            raw, scale = literal(node.value)
-            bound = self._check(abs(raw))
-            dtype = pl.Int64 if bound <= INT64 else pl.Int128
-            return Value(pl.lit(raw, dtype=dtype), scale, bound, NUMBER)
-        if isinstance(node, Boolean):
-            return Value(pl.lit(node.value), 0, 1, BOOLEAN)
-        if isinstance(node, String):
+    def __call__(self, op: Op) -> Value:
+        """The translation of ``op`` (each distinct operation translated once)."""
+        found = self.cache.get(op)
+        if found is None:
+            found = self.cache[op] = self._translate(op)
+        return found
+
+    def _translate(self, op: Op) -> Value:
+        if isinstance(op, Load):
+            return self.column(op.code, op.baseline)
+        if isinstance(op, Const):
+            value = op.value
+            if isinstance(value, Decimal):
+                raw, scale = literal(value)
+                bound = check(abs(raw))
+                dtype = pl.Int64 if bound <= INT64 else pl.Int128
+                return Value(pl.lit(raw, dtype=dtype), scale, bound, NUMBER)
+            if value is None:
+                return Value(pl.lit(None, dtype=pl.Int64), 0, 0, ANY)
+            if isinstance(value, bool):
+                return Value(pl.lit(value), 0, 1, BOOLEAN)
             raise Unsupported("text values")
-        if isinstance(node, Name):
-            tree = self.trees.get(node.code)
-            if tree is None:
-                return self.column(node.code, baseline)
-            found = self.cache.get((node.code, baseline))
-            if found is None:
-                found = self.cache[(node.code, baseline)] = self(tree, baseline)
-            return found
-        if isinstance(node, Unary):
-            inner = self(node.operand, baseline)
-            if node.op == "not":
-                return Value(~inner.expr, 0, 1, BOOLEAN)
-            return Value(inner.expr * -1, inner.scale, inner.bound, NUMBER)
-        if isinstance(node, Binary):
-            return self._binary(node, baseline)
-        if isinstance(node, Conditional):
-            cond = self(node.condition, baseline).expr
-            then, other = self(node.then, baseline), self(node.otherwise, baseline)
-            scale, (a, b), bound = self._align([then, other])
-            expr = pl.when(cond.is_null()).then(None).when(cond).then(a).otherwise(b)
-            return Value(expr, scale, bound, _kind(then, other))
-        return self._call(node, baseline)
+        if isinstance(op, Divide):
+            return self.divide(self(op.top), self(op.bottom), op.scale)
+        return OPERATIONS[op.op]([self(a) for a in op.args], op.kind)
 
-    def _check(self, bound: int) -> int:
-        if bound >= INT128:
-            raise Unsupported("a value beyond 128 bits")
-        return bound
-
-    def _wide(self, value: Value, bound: int) -> pl.Expr:
-        # Int64 arithmetic would wrap around: results that may not fit are computed in Int128.
-        return value.expr.cast(pl.Int128) if bound > INT64 else value.expr
-
-    def _align(self, parts: Sequence[Value]) -> tuple[int, list[pl.Expr], int]:
-        scale = max((p.scale for p in parts if p.kind == NUMBER), default=0)
-        out, bound = [], 0
-        for part in parts:
-            if part.kind != NUMBER or part.scale == scale:
-                out.append(part.expr)
-                bound = max(bound, part.bound)
-                continue
-            factor = 10 ** (scale - part.scale)
-            part_bound = self._check(part.bound * factor)
-            bound = max(bound, part_bound)
-            out.append(self._wide(part, part_bound) * factor)
-        return scale, out, bound
-
-    def _binary(self, node: Binary, baseline: bool) -> Value:
-        op = node.op
-        left, right = self(node.left, baseline), self(node.right, baseline)
-        if op == "and":
-            return Value(left.expr & right.expr, 0, 1, BOOLEAN)
-        if op == "or":
-            return Value(left.expr | right.expr, 0, 1, BOOLEAN)
-        if op == "*":
-            bound = self._check(left.bound * right.bound)
-            expr = self._wide(left, bound) * self._wide(right, bound)
-            return Value(expr, left.scale + right.scale, bound, NUMBER)
-        if op == "/":
-            return self._divide(left, right)
-        scale, (a, b), bound = self._align([left, right])
-        if op in ("+", "-"):
-            total = self._check(2 * bound)
-            if total > INT64:
-                a, b = a.cast(pl.Int128), b.cast(pl.Int128)
-            return Value(a + b if op == "+" else a - b, scale, total, NUMBER)
-        compare = {
-            "<": a < b,
-            "<=": a <= b,
-            ">": a > b,
-            ">=": a >= b,
-            "==": a == b,
-            "!=": a != b,
-        }[op]
-        return Value(compare, 0, 1, BOOLEAN)
-
-    def _divide(self, top: Value, bottom: Value) -> Value:
-        # round(a_raw × 10**(18 + scale_b - scale_a) / b_raw) at scale 18.
-        shift = DIVISION_SCALE + bottom.scale - top.scale
+    def divide(self, top: Value, bottom: Value, at: int) -> Value:
+        """``top / bottom`` rounded half-even to ``at`` decimals, as a derived column."""
+        # round(a_raw × 10**(at + scale_b - scale_a) / b_raw) at scale ``at``.
+        shift = at + bottom.scale - top.scale
         up, down = 10 ** max(shift, 0), 10 ** max(-shift, 0)
         if top.bound * up >= INT128 or bottom.bound * down >= INT128:
             raise Unsupported("a division beyond 128 bits")
-        bound = self._check(top.bound * up // down + 1)
+        bound = check(top.bound * up // down + 1)
         expr = quotient(top.expr.cast(pl.Int128) * up, bottom.expr.cast(pl.Int128) * down)
-        return Value(self.derive(expr), DIVISION_SCALE, bound, NUMBER)
+        return Value(self.derive(expr), at, bound, NUMBER)
 
-    def _call(self, node: Call, baseline: bool) -> Value:
-        name = node.function
-        if name == "missing":
-            return Value(pl.lit(None, dtype=pl.Int64), 0, 0, ANY)
-        if name in ("baseline", "change", "pct_change"):
-            # Frames without a baseline (the baseline round itself) hold only gaps there.
-            before = self(node.args[0], True)
-            if name == "baseline":
-                return before
-            now = self(node.args[0], baseline)
-            scale, (a, b), bound = self._align([now, before])
-            total = self._check(2 * bound)
-            if total > INT64:
-                a, b = a.cast(pl.Int128), b.cast(pl.Int128)
-            change = Value(a - b, scale, total, NUMBER)
-            if name == "change":
-                return change
-            # pct_change(x) = (x - baseline) × 100 / baseline, with the division rule.
-            hundred = Value(
-                change.expr.cast(pl.Int128) * 100, scale, self._check(total * 100), NUMBER
-            )
-            return self._divide(hundred, Value(b, scale, bound, NUMBER))
-        if name not in ("is_missing", "coalesce", "abs", "min", "max"):
-            raise Unsupported(f"{name}() rounds its own way")
-        args = [self(a, baseline) for a in node.args]
-        if name == "is_missing":
-            return Value(args[0].expr.is_null(), 0, 1, BOOLEAN)
-        if name == "abs":
-            return Value(args[0].expr.abs(), args[0].scale, args[0].bound, NUMBER)
-        scale, exprs, bound = self._align(args)
-        if bound > INT64:
-            exprs = [e.cast(pl.Int128) for e in exprs]
-        kind = _kind(*args)
-        if name == "coalesce":
-            return Value(pl.coalesce(exprs), scale, bound, kind)
+
+def _not(args: list[Value], kind: Kind) -> Value:
+    return Value(~args[0].expr, 0, 1, BOOLEAN)
+
+
+def _neg(args: list[Value], kind: Kind) -> Value:
+    (x,) = args
+    return Value(x.expr * -1, x.scale, x.bound, NUMBER)
+
+
+def _sum_or_difference(add: bool) -> Callable[[list[Value], Kind], Value]:
+    def translate(args: list[Value], kind: Kind) -> Value:
+        scale, (a, b), bound = align(args)
+        total = check(2 * bound)
+        if total > INT64:
+            a, b = a.cast(pl.Int128), b.cast(pl.Int128)
+        return Value(a + b if add else a - b, scale, total, NUMBER)
+
+    return translate
+
+
+def _multiply(args: list[Value], kind: Kind) -> Value:
+    left, right = args
+    bound = check(left.bound * right.bound)
+    return Value(wide(left, bound) * wide(right, bound), left.scale + right.scale, bound, NUMBER)
+
+
+def _compare(test: Callable[[pl.Expr, pl.Expr], pl.Expr]) -> Callable[[list[Value], Kind], Value]:
+    def translate(args: list[Value], kind: Kind) -> Value:
+        _, (a, b), _ = align(args)
+        return Value(test(a, b), 0, 1, BOOLEAN)
+
+    return translate
+
+
+def _if(args: list[Value], kind: Kind) -> Value:
+    condition, then, other = args
+    scale, (a, b), bound = align([then, other])
+    expr = pl.when(condition.expr.is_null()).then(None).when(condition.expr).then(a).otherwise(b)
+    return Value(expr, scale, bound, kind)
+
+
+def _abs(args: list[Value], kind: Kind) -> Value:
+    (x,) = args
+    return Value(x.expr.abs(), x.scale, x.bound, NUMBER)
+
+
+def _columns(args: list[Value]) -> tuple[int, list[pl.Expr], int]:
+    scale, exprs, bound = align(args)
+    if bound > INT64:
+        exprs = [e.cast(pl.Int128) for e in exprs]
+    return scale, exprs, bound
+
+
+def _pick(smallest: bool) -> Callable[[list[Value], Kind], Value]:
+    def translate(args: list[Value], kind: Kind) -> Value:
+        scale, exprs, bound = _columns(args)
         any_missing = pl.any_horizontal([e.is_null() for e in exprs])
-        pick = pl.min_horizontal(exprs) if name == "min" else pl.max_horizontal(exprs)
+        pick = pl.min_horizontal(exprs) if smallest else pl.max_horizontal(exprs)
         return Value(pl.when(any_missing).then(None).otherwise(pick), scale, bound, kind)
 
+    return translate
 
-def _kind(*parts: Value) -> str:
-    kinds = {p.kind for p in parts} - {ANY}
-    return kinds.pop() if kinds else ANY
+
+def _coalesce(args: list[Value], kind: Kind) -> Value:
+    scale, exprs, bound = _columns(args)
+    return Value(pl.coalesce(exprs), scale, bound, kind)
+
+
+def _is_missing(args: list[Value], kind: Kind) -> Value:
+    return Value(args[0].expr.is_null(), 0, 1, BOOLEAN)
+
+
+def _round(args: list[Value], kind: Kind) -> Value:
+    raise Unsupported("round() is left to the Python backend")
+
+
+OPERATIONS: dict[str, Callable[[list[Value], Kind], Value]] = {
+    "not": _not,
+    "neg": _neg,
+    "+": _sum_or_difference(True),
+    "-": _sum_or_difference(False),
+    "*": _multiply,
+    "<": _compare(lambda a, b: a < b),
+    "<=": _compare(lambda a, b: a <= b),
+    ">": _compare(lambda a, b: a > b),
+    ">=": _compare(lambda a, b: a >= b),
+    "==": _compare(lambda a, b: a == b),
+    "!=": _compare(lambda a, b: a != b),
+    "and": lambda args, kind: Value(args[0].expr & args[1].expr, 0, 1, BOOLEAN),
+    "or": lambda args, kind: Value(args[0].expr | args[1].expr, 0, 1, BOOLEAN),
+    "if": _if,
+    "abs": _abs,
+    "min": _pick(True),
+    "max": _pick(False),
+    "round": _round,
+    "coalesce": _coalesce,
+    "is_missing": _is_missing,
+}
+"""Each operation of :data:`klaster.measurement.compiler.OPERATIONS` as a polars expression:
+``OPERATIONS[op](argument values, result kind)``."""

@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from klaster.catalogue.formula import Binary
 from klaster.catalogue.indicator import Aggregation, Indicator
 from klaster.catalogue.variable import Level, ValueType, Variable
 from klaster.measurement._backends.polars.cells import Plan
@@ -25,6 +24,7 @@ from klaster.measurement._backends.polars.formulas import INT64, INT128, Formula
 from klaster.measurement._backends.polars.program import Records
 from klaster.measurement._backends.polars.read import SurveyedUnits
 from klaster.measurement._backends.python.fixedpoint import BOOLEAN, NUMBER, Unsupported
+from klaster.measurement.compiler import Divide
 from klaster.measurement.core_indicators import CoreIndicator
 from klaster.measurement.unit_frame import UnitFrame
 from klaster.observations.core_variables import CORE_SECTOR
@@ -69,7 +69,7 @@ class MemberTable:
         self.scope: str | None = None
         self.poverty: tuple[Plan, pl.Expr] | None = None  # the FGT plan, what poor units need
         self.quadrant: pl.Expr | None = None  # the CIBEST quadrant column, once planned
-        self.formulas = Formulas(engine._trees, self.value, self.derive)
+        self.formulas = Formulas(self.value, self.derive)
         self._count = 0
 
     # -- columns --------------------------------------------------------------------------------
@@ -160,12 +160,12 @@ class MemberTable:
             self.plans.setdefault(self.scope, []).append(plan)
 
     def _plan(self, indicator: Indicator) -> Plan:
-        tree = self.engine._trees[indicator.code]
+        op = self.engine.compiled(indicator.code)
         if indicator.aggregation is Aggregation.RATIO_OF_SUMS:
-            assert isinstance(tree, Binary)
-            top, bottom = self.formulas(tree.left), self.formulas(tree.right)
+            assert isinstance(op, Divide)
+            top, bottom = self.formulas(op.top), self.formulas(op.bottom)
             return self.ratio_plan(indicator, top, bottom)
-        return self.sum_plan(indicator, self.formulas(tree))
+        return self.sum_plan(indicator, self.formulas(op))
 
     def name(self) -> str:
         """A new plan's column prefix."""

@@ -4,7 +4,7 @@ Members active on a round's date and their households, groups that exist and are
 cooperatives with legal status are counted from the records, not the survey. Each record is read
 once per report into arrays (dates as day numbers); each round key then selects with a few numpy
 operations over all clusters at once. A member's categories are the Python path's
-(``UnitFrame._member_categories``), read only for the dimensions a report asks for; a group's
+(``UnitFrame.member_categories``), read only for the dimensions a report asks for; a group's
 or cooperative's kabupaten is its cluster's
 (:func:`~klaster.measurement.unit_frame.cluster_kabupaten`).
 """
@@ -123,7 +123,7 @@ class Records:
             if frame is None:
                 names += [None] * (end - start)
                 continue
-            found = frame._member_categories(dim)
+            found = frame.member_categories(dim)
             names += [c[0] if (c := found[u]) else None for u in ids[start:end]]
         return names
 
@@ -137,7 +137,8 @@ class Records:
 
     def _positions(self, cluster_id: str, ids: Sequence[str], frame: UnitFrame | None) -> Array:
         """For each unit the store numbered in the cluster, its member's index (or -1)."""
-        units = None if frame is None else frame.observations._numbering(cluster_id, Level.MEMBER)
+        storage = None if frame is None else frame.observations.storage
+        units = None if storage is None else storage.numbering(cluster_id, Level.MEMBER)
         if units is None:
             return np.zeros(0, dtype=np.int64)
         number = np.array(list(map(units.index.get, ids, [-1] * len(ids))), dtype=np.int64)

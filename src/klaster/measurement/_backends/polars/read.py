@@ -30,11 +30,11 @@ _INT64 = 2**63 - 1
 def present(frame: UnitFrame, level: Level = Level.MEMBER) -> Array:
     """The frame's "surveyed" mask over its cluster's unit numbering (cached per frame)."""
     key = ("present", level)
-    found = frame._cache.get(key)
+    found = frame.cache.get(key)
     if found is None:
-        table = frame.observations._stored(frame.round.id, level)
+        table = frame.observations.storage.table(frame.round.id, level)
         raw = bytes(table.present) if table is not None else b""
-        found = frame._cache[key] = np.frombuffer(raw, dtype=np.uint8).astype(bool)
+        found = frame.cache[key] = np.frombuffer(raw, dtype=np.uint8).astype(bool)
     return found
 
 
@@ -76,7 +76,7 @@ class SurveyedUnits:
         parts: list[tuple[Any, int, int] | None] = []  # buffers, values used, gap after them
         for frame, length in zip(self.frames, self.lengths, strict=True):
             rnd = frame.baseline if baseline else frame.round
-            table = None if rnd is None else self.observations._stored(rnd.id, Level.MEMBER)
+            table = None if rnd is None else self.observations.storage.table(rnd.id, Level.MEMBER)
             column = None if table is None else table.columns.get(code)
             if column is None:
                 parts.append(None)

@@ -17,7 +17,7 @@ from klaster.catalogue.variable import Level
 from klaster.measurement._backends.partials import PovertyInputs
 from klaster.measurement._backends.python.fixedpoint import NUMBER, Scaled, literal
 from klaster.measurement._backends.python.welfare import place, scale_index, shares_in
-from klaster.measurement.core_indicators import _poverty_line
+from klaster.measurement.core_indicators import frame_poverty_line
 from klaster.measurement.methods.cibest import CibestConfig, MaterialLine
 from klaster.measurement.na import NotAvailable
 from klaster.measurement.unit_frame import UnitFrame
@@ -75,7 +75,7 @@ def _fixed_poverty(frame: UnitFrame) -> tuple[tuple[str, ...], PovertyInputs]:
     units = frame.unit_ids(Level.MEMBER)
     income = frame.scaled("monthly_income", Level.MEMBER)
     sizes = frame.scaled("household_size", Level.MEMBER).values
-    line = _poverty_line(frame)
+    line = frame_poverty_line(frame)
     if isinstance(line, NotAvailable):
         return units, PovertyInputs(income, sizes, None)
     raw, line_scale = literal(line)
@@ -99,10 +99,10 @@ def default_cibest(line: Any) -> CibestConfig:
 
 def cibest_placement(frame: UnitFrame) -> list[int | None]:
     """Each surveyed member's CIBEST quadrant index (see ``_welfare_fixed.QUADRANTS``)."""
-    found = frame._cache.get("cibest")
+    found = frame.cache.get("cibest")
     if found is None:
         units = frame.unit_ids(Level.MEMBER)
-        line = _poverty_line(frame)
+        line = frame_poverty_line(frame)
         if isinstance(line, NotAvailable):
             found = [None] * len(units)
         else:
@@ -113,7 +113,7 @@ def cibest_placement(frame: UnitFrame) -> list[int | None]:
                 default_cibest(line),
                 None,
             )
-        frame._cache["cibest"] = found
+        frame.cache["cibest"] = found
     return found
 
 

@@ -6,18 +6,19 @@ scaled
 integers, :mod:`klaster.measurement._backends.partials`) is computed once and merged into every
 cell it
 belongs to; each cell's totals become a figure (:mod:`klaster.measurement._backends.figures`).
-Indicators
-fixed point cannot evaluate exactly are evaluated as ``Decimal`` unit values instead.
+Formulas are
+executed on scaled integers by :mod:`klaster.measurement._backends.python.formulas`; a median
+reads the units' values as ``Decimal``.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from klaster.catalogue.formula import Binary
 from klaster.catalogue.indicator import Aggregation, Indicator
+from klaster.measurement._backends.context import AnyIndicator, Engine
 from klaster.measurement._backends.figures import (
     FigureColumns,
     of_figures,
@@ -33,27 +34,24 @@ from klaster.measurement._backends.partials import (
     pick,
 )
 from klaster.measurement._backends.python.core import FIXED_ITEMS
-from klaster.measurement._backends.python.fixedpoint import BOOLEAN, Evaluation, Scaled, Unsupported
+from klaster.measurement._backends.python.fixedpoint import BOOLEAN, Scaled, Unsupported
+from klaster.measurement._backends.python.source import run, unit_values
 from klaster.measurement._result_blocks import Block, Combo
-from klaster.measurement._unit_values import FixedSource, evaluate
 from klaster.measurement.aggregate import Figure, aggregate, aggregate_ratio
+from klaster.measurement.compiler import Divide
 from klaster.measurement.core_indicators import CoreIndicator
 from klaster.measurement.methods.fgt import fgt
 from klaster.measurement.na import NotAvailable
 from klaster.measurement.unit_frame import UnitFrame
 from klaster.observations.core_variables import CORE_SECTOR
 
-if TYPE_CHECKING:
-    from klaster.measurement.engine import Measurement
-
 __all__ = ["block", "cells", "figure", "rows", "unit_items"]
 
-AnyIndicator = Indicator | CoreIndicator
 Cells = dict[Combo, Any]
 
 
 def rows(
-    engine: Measurement,
+    engine: Engine,
     indicator: AnyIndicator,
     key: str,
     on: _dt.date | None,
@@ -70,7 +68,7 @@ def rows(
 
 
 def block(
-    engine: Measurement, indicator: AnyIndicator, key: str, on: _dt.date | None, found: Cells
+    engine: Engine, indicator: AnyIndicator, key: str, on: _dt.date | None, found: Cells
 ) -> Block:
     """The rows of some cells: their figures in the order of their disaggregation."""
     combos = sorted(found, key=lambda c: (len(c), c))
@@ -104,13 +102,13 @@ def block(
         indicator.unit,
         key,
         on,
-        engine._targets.get((indicator.code, key)),
+        engine.target(indicator.code, key),
     )
     return Block(head, combos, figures)
 
 
 def cells(
-    engine: Measurement,
+    engine: Engine,
     indicator: AnyIndicator,
     frames: list[UnitFrame],
     specs: list[tuple[str, ...]],
@@ -129,9 +127,9 @@ def cells(
             data = make.restrict(data, split.keep)
         if make.shared is not None:
             cache_key = ("parts", make.shared, id(split))
-            parts = frame._cache.get(cache_key)
+            parts = frame.cache.get(cache_key)
             if parts is None:
-                parts = frame._cache[cache_key] = [make(data, i) for i in split.fine]
+                parts = frame.cache[cache_key] = [make(data, i) for i in split.fine]
         else:
             parts = [make(data, i) for i in split.fine]
         for combo, numbers in split.assign:
@@ -203,7 +201,7 @@ def _restrict_poverty(data: PovertyInputs, keep: Sequence[int]) -> PovertyInputs
 
 
 def _unit_data(
-    engine: Measurement,
+    engine: Engine,
     indicator: AnyIndicator,
     frame: UnitFrame,
     specs: list[tuple[str, ...]],
@@ -224,13 +222,8 @@ def _unit_data(
             units, items = indicator.items(frame)
             flags = Scaled([i[0] for i in items], 0, 1, BOOLEAN)
             return units, _Maker(FixedSum.of, _restrict_scaled), flags
-    elif fixed and how is not Aggregation.MEDIAN and indicator.code not in engine._decimal_only:
-        try:
-            return _fixed_data(engine, indicator, frame)
-        except Unsupported:
-            # Every frame the same way: the caller starts over as Decimal for all of them.
-            engine._decimal_only.add(indicator.code)
-            raise
+    elif fixed and how is not Aggregation.MEDIAN:
+        return _fixed_data(engine, indicator, frame)
     if isinstance(indicator, Indicator) and indicator.sector != CORE_SECTOR:
         # Decimal evaluation is the costly one: evaluate the sector's units only.
         units = frame.unit_ids(indicator.level)
@@ -243,22 +236,20 @@ def _unit_data(
 
 
 def _fixed_data(
-    engine: Measurement, indicator: Indicator, frame: UnitFrame
+    engine: Engine, indicator: Indicator, frame: UnitFrame
 ) -> tuple[tuple[str, ...], _Maker, Any]:
     level = indicator.level
     units = frame.unit_ids(level)
-    source = FixedSource(frame, level, len(units))
-    evaluation = Evaluation(engine._trees)
-    tree = engine._trees[indicator.code]
+    op = engine.compiled(indicator.code)
     if indicator.aggregation is Aggregation.RATIO_OF_SUMS:
-        assert isinstance(tree, Binary)
-        pair = (evaluation.run(tree.left, source), evaluation.run(tree.right, source))
+        assert isinstance(op, Divide)
+        pair = (run(op.top, frame, level), run(op.bottom, frame, level))
         return units, _Maker(FixedRatio.of, _restrict_pair), pair
-    return units, _Maker(FixedSum.of, _restrict_scaled), evaluation.run(tree, source)
+    return units, _Maker(FixedSum.of, _restrict_scaled), run(op, frame, level)
 
 
 def unit_items(
-    engine: Measurement,
+    engine: Engine,
     indicator: AnyIndicator,
     frame: UnitFrame,
     keep: list[int] | None = None,
@@ -270,16 +261,16 @@ def unit_items(
     units = frame.unit_ids(level)
     if keep is not None:
         units = tuple(pick(list(units), keep))
-    tree = engine._trees[indicator.code]
+    op = engine.compiled(indicator.code)
     if indicator.aggregation is Aggregation.RATIO_OF_SUMS:
-        assert isinstance(tree, Binary)
-        top = evaluate(engine, tree.left, frame, level, keep)
-        bottom = evaluate(engine, tree.right, frame, level, keep)
+        assert isinstance(op, Divide)
+        top = unit_values(op.top, frame, level, keep)
+        bottom = unit_values(op.bottom, frame, level, keep)
         return units, list(zip(top, bottom, strict=True))
-    return units, [(v,) for v in evaluate(engine, tree, frame, level, keep)]
+    return units, [(v,) for v in unit_values(op, frame, level, keep)]
 
 
-def figure(engine: Measurement, indicator: AnyIndicator, items: list[tuple[Any, ...]]) -> Figure:
+def figure(engine: Engine, indicator: AnyIndicator, items: list[tuple[Any, ...]]) -> Figure:
     """The figure of some units' items (as :func:`unit_items` gives them), the ``Decimal`` way."""
     if isinstance(indicator, CoreIndicator) and indicator.poverty is not None:
         incomes, lines, weights = zip(*items, strict=True) if items else ((), (), ())

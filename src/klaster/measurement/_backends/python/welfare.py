@@ -31,7 +31,7 @@ from klaster.measurement._backends.python.fixedpoint import (
     literal,
 )
 from klaster.measurement.methods.cibest import CibestConfig, OnLine, Quadrant
-from klaster.measurement.methods.welfare import MissingItems, QuestionnaireScale
+from klaster.measurement.methods.scales import MissingItems, QuestionnaireScale
 
 __all__ = ["QUADRANTS", "linear_scale", "place", "scale_index", "shares_in"]
 

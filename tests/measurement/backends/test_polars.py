@@ -19,17 +19,14 @@ pytest.importorskip("polars")
 pytest.importorskip("numpy")
 
 import klaster
+import klaster.plugins
 from klaster import (
-    Aggregation,
     Cluster,
     ClusterSector,
     Cooperative,
-    Direction,
     Group,
-    Indicator,
     Label,
     LegalStatus,
-    Level,
     Member,
     Membership,
     Organisation,
@@ -37,6 +34,7 @@ from klaster import (
     Region,
     Sex,
 )
+from klaster.catalogue import Aggregation, Direction, Indicator, Level
 from klaster.measurement._backends.polars import path as _polars
 from klaster.measurement._frames import frames_of
 from klaster.measurement.engine import Measurement
@@ -256,7 +254,7 @@ def surveys(draw: st.DrawFn) -> Observations:
 
 def _engine(obs: Observations, backend: str) -> Measurement:
     return Measurement(
-        PROGRAM, obs, indicators=[*klaster.get_host().indicators(), *EXTRA], backend=backend
+        PROGRAM, obs, indicators=[*klaster.plugins.get_host().indicators(), *EXTRA], backend=backend
     )
 
 
@@ -354,7 +352,7 @@ def test_every_indicator_appears() -> None:
     assert {r.indicator for r in fast} >= {"members", "poverty_gap", "yield_per_ha", "herd_growth"}
     # What the fast path covers is done there, not left to the Python path.
     frames = frames_of(PROGRAM, fixed, engine.poverty_lines)
-    indicators = [engine._indicator(code) for code in engine.codes()]
+    indicators = [engine.indicator(code) for code in engine.codes()]
     done, slow = _polars.blocks(engine, indicators, frames, specs)
     python_only = {"median_rev", "rounded"}  # a median; round() rounds its own way
     assert {code for code, _ in done} == set(engine.codes()) - python_only
@@ -417,7 +415,7 @@ def test_kabupaten_and_cooperative() -> None:
     assert sum(r.value for r in inside) == _active("c2", coops["c2-k"].member_ids)  # type: ignore[misc]
     # Specs with a multi-valued dimension are left to the Python path, the others not.
     frames = frames_of(PROGRAM, fixed, engine.poverty_lines)
-    indicators = [engine._indicator("members")]
+    indicators = [engine.indicator("members")]
     done, slow = _polars.blocks(engine, indicators, frames, specs)
     assert slow == [("cooperative",), ("cooperative", "desa")]
     assert len(done[("members", "endline")].by) == 1 + 4 + 8

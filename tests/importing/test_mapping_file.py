@@ -272,3 +272,12 @@ class TestChecks:
         assert tab.delimiter == "\t"
         auto = parse_mapping(HEAD + "[source]\ndelimiter = 'auto'\n[variables]\nworkers = 'w'\n")
         assert auto.delimiter is None
+
+
+class TestVocabulary:
+    def test_form_kinds_and_aggregates_are_labelled(self) -> None:
+        assert FormKind("registration") is FormKind.REGISTRATION
+        assert FormKind.SURVEY.label.id == "Survei"
+        assert FormKind.SURVEY.label.en == "Survey"
+        assert Aggregate("sum") is Aggregate.SUM
+        assert all(a.label.en and a.label.id for a in Aggregate)

@@ -1,0 +1,99 @@
+"""The derived loan state of a book, and the parts of a book its helpers read (internal).
+
+:class:`LoanBook` is everything a :class:`~klaster.finance.Finance` book derives from its stored
+records: every loan's running state, by ID and by ledger loan number, the schedules in columns,
+and the breakdown keys. The book owns one; the rules (``_rules``), snapshots (``_snapshot``),
+portfolio figures and statements read it through these plainly named attributes and methods.
+
+:class:`BookParts` is the part of a book those helpers need, as a protocol, so that they do not
+import the book (the book imports them).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Protocol
+
+from klaster.finance._state import LoanKeys, LoanState, Schedules
+from klaster.finance.errors import UnknownRecordError
+from klaster.finance.fund import Fund
+from klaster.finance.handover import Handover
+from klaster.finance.ledger import Ledger
+from klaster.finance.loan import Loan, Restructuring
+from klaster.finance.party import Party
+from klaster.model.records import Records
+
+__all__ = ["BookParts", "LoanBook"]
+
+
+class LoanBook:
+    """Every loan's derived state in one book (internal interface; users read positions).
+
+    Attributes:
+        schedules: Every schedule and segment, in columns.
+        keys: Per loan number, the codes of its fund, group, sector and product.
+        states: Loan ID → running state.
+        by_number: Running states by ledger loan number (disbursement order).
+    """
+
+    __slots__ = ("by_number", "keys", "schedules", "states")
+
+    def __init__(self) -> None:
+        self.schedules = Schedules()
+        self.keys = LoanKeys()
+        self.states: dict[str, LoanState] = {}
+        self.by_number: list[LoanState] = []
+
+    def __contains__(self, loan_id: object) -> bool:
+        return loan_id in self.states
+
+    def require(self, loan_id: str, book_id: str) -> LoanState:
+        """The running state of ``loan_id`` (:class:`UnknownRecordError` naming a few loans)."""
+        found = self.states.get(loan_id)
+        if found is None:
+            shown = ", ".join(list(self.states)[:5]) or "none yet"
+            more = len(self.states) - 5
+            raise UnknownRecordError(
+                f"no loan {loan_id!r} in book {book_id!r}; loans: {shown}"
+                + (f" and {more} more" if more > 0 else ""),
+                path="loan_id",
+            )
+        return found
+
+    def first_difference(self, other: LoanBook) -> str | None:
+        """The first loan whose running state differs in ``other`` (a replay), if any."""
+        for loan_id, state in self.states.items():
+            again = other.states[loan_id]
+            if (state.outstanding, state.paid, state.status) != (
+                again.outstanding,
+                again.paid,
+                again.status,
+            ):
+                return loan_id
+        return None
+
+    def add(self, state: LoanState) -> None:
+        """Add a newly disbursed loan's state (its number is the next one)."""
+        self.keys.add(state.loan)
+        self.states[state.loan.id] = state
+        self.by_number.append(state)
+
+
+class BookParts(Protocol):
+    """What the book's helpers read of a :class:`~klaster.finance.Finance` book."""
+
+    cluster_id: str
+    funds: Records[Fund]
+    loans: Records[Loan]
+    ledger: Ledger
+    restructurings: tuple[Restructuring, ...]
+    handover: Handover | None
+
+    @property
+    def derived(self) -> LoanBook:
+        """The book's derived loan state."""
+        ...
+
+    def holder_of(self, fund_id: str, on: _dt.date | None = None) -> Party:
+        """Who holds fund ``fund_id`` on ``on``."""
+        ...

@@ -1,0 +1,83 @@
+"""The problems of an export's rows: reasons per row, located messages, the rows set aside."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from klaster.errors import ImportDataError
+from klaster.importing._header import Header
+from klaster.importing._table import Table
+from klaster.importing.batch import Rejection
+
+__all__ = ["Problems", "listing"]
+
+
+class Problems:
+    """Reasons per main row (a submission), and the raw rows the rejects file needs."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.by_row: dict[int, list[str]] = {}
+        self.raw: dict[int, dict[str, str]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.by_row)
+
+    def add(self, row: int, reason: str) -> None:
+        """Record a reason against a main row."""
+        self.by_row.setdefault(row, []).append(reason)
+
+    def keep_raw(self, row: int, header: Header, cells: list[str]) -> None:
+        """Remember a bad row's cells (for the rejects file only)."""
+        if row not in self.raw:
+            self.raw[row] = dict(zip(header.names, cells, strict=False))
+
+    def located(self) -> list[str]:
+        """Every problem as ``<file> row <n> column '<c>': <reason>``, in row order."""
+        return [
+            _locate(self.source, row, reason)
+            for row in sorted(self.by_row)
+            for reason in self.by_row[row]
+        ]
+
+    def error(self) -> ImportDataError:
+        """The error listing every problem."""
+        rows = len(self.by_row)
+        return ImportDataError(
+            f"{self.source}: {sum(map(len, self.by_row.values()))} problem(s) in {rows} row(s); "
+            "nothing was read. Fix them, or read with keep_valid=True to set those rows aside "
+            "and write them with write_rejects",
+            problems=self.located(),
+        )
+
+    def rejections(self) -> list[Rejection]:
+        """The bad rows with their reasons, in row order."""
+        return [
+            Rejection(self.source, row, tuple(self.by_row[row]), self.raw.get(row, {}))
+            for row in sorted(self.by_row)
+        ]
+
+    def fetch_raw(self, table: Table) -> None:
+        """Read the cells of bad rows whose cells were not kept (a second pass)."""
+        wanted = {row for row in self.by_row if row not in self.raw}
+        if not wanted:
+            return
+        for chunk in table.chunks():
+            for number, cells in zip(chunk.numbers, chunk.rows, strict=True):
+                if number in wanted:
+                    self.keep_raw(number, table.header, cells)
+
+
+def _locate(source: str, row: int, reason: str) -> str:
+    if reason.startswith("column "):
+        return f"{source} row {row} {reason}"
+    return f"{source} row {row}: {reason}"
+
+
+def listing(items: Iterable[str], limit: int = 8) -> str:
+    """``'a', 'b' and 3 more`` (or ``none``)."""
+    shown = list(items)
+    if not shown:
+        return "none"
+    text = ", ".join(map(repr, shown[:limit]))
+    return text + (f" and {len(shown) - limit} more" if len(shown) > limit else "")

@@ -1,0 +1,277 @@
+"""Reading a sidecar into a new store, line by line, with located errors.
+
+Reading goes through the same checks as :meth:`Observations.record_many
+<klaster.observations.values.Observations.record_many>` (through
+:meth:`ObservationStorage.load_rows <klaster.observations.storage.ObservationStorage.load_rows>`),
+so a file can never hold what the API would refuse; the header's version is checked and
+migrated by :func:`klaster.documents.migrations.migrate`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, TextIO
+
+from klaster.catalogue.variable import Level, ValueType, Variable
+from klaster.documents.migrations import migrate
+from klaster.errors import DocumentError, KlasterError
+from klaster.model.program import Program
+from klaster.observations import _sidecar_format as fmt
+from klaster.observations.storage import RowRefused
+from klaster.observations.values import Observations
+
+
+class Reader:
+    """Reads one sidecar file into a fresh store, line by line, with located errors."""
+
+    def __init__(
+        self,
+        source: str,
+        program: Program,
+        variables: Mapping[str, Variable] | Iterable[Variable] | None,
+    ) -> None:
+        self.source = source
+        self.line = 0
+        if not isinstance(program, Program):
+            raise DocumentError(f"must be a Program, got {type(program).__name__}", path="program")
+        self.obs = Observations(program) if variables is None else Observations(program, variables)
+        self.tables_seen: set[tuple[str, Level]] = set()
+        self.rows = 0
+
+    def fail(self, message: str) -> DocumentError:
+        return DocumentError(message, path=f"{self.source} line {self.line}")
+
+    def read(self, handle: TextIO) -> Observations:
+        lines = iter(handle)
+        self._header(self._next(lines, "the header"))
+        pending = self._next(lines, "the end line")
+        while True:
+            kind, body = self._record(pending)
+            if kind == "units":
+                self._units(body)
+                pending = self._next(lines, "the end line")
+            elif kind == "table":
+                pending = self._table(body, lines)
+            elif kind == "end":
+                self._end(body)
+                break
+            else:
+                raise self.fail(
+                    f"expected a 'units', 'table' or 'end' line, got {kind!r}; the file may be "
+                    "corrupt"
+                )
+        for extra in lines:
+            self.line += 1
+            if extra.strip():
+                raise self.fail("text after the end line; the file may be corrupt")
+        return self.obs
+
+    def _next(self, lines: Iterator[str], what: str) -> Any:
+        try:
+            text = next(lines)
+        except StopIteration:
+            raise DocumentError(
+                f"{self.source}: the file ends before {what} (line {self.line + 1}); it was "
+                "probably cut short: write it again"
+            ) from None
+        self.line += 1
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise self.fail(f"malformed JSON at column {exc.colno}: {exc.msg}") from None
+
+    def _record(self, value: Any) -> tuple[str, Any]:
+        if not isinstance(value, dict) or len(value) != 1:
+            raise self.fail(
+                "expected a 'units', 'table' or 'end' line (an object with one key), got "
+                + (
+                    f"an object with keys {sorted(value)}"
+                    if isinstance(value, dict)
+                    else type(value).__name__
+                )
+            )
+        ((kind, body),) = value.items()
+        return kind, body
+
+    def _fields(self, body: Any, what: str, required: set[str]) -> dict[str, Any]:
+        if not isinstance(body, dict):
+            raise self.fail(f"{what} must be an object, got {type(body).__name__}")
+        if set(body) != required:
+            missing, extra = sorted(required - set(body)), sorted(set(body) - required)
+            raise self.fail(
+                f"{what} needs exactly the keys {sorted(required)}"
+                + (f"; missing {missing}" if missing else "")
+                + (f"; unknown {extra}" if extra else "")
+            )
+        return body
+
+    # -- header -----------------------------------------------------------------------------
+    def _header(self, header: Any) -> None:
+        if not isinstance(header, dict):
+            raise self.fail(
+                f"not a klaster observations file (the header is a {type(header).__name__}, "
+                "not an object)"
+            )
+        header = migrate(
+            header,
+            kind=fmt.SIDECAR_KIND,
+            what="observations",
+            current=fmt.SIDECAR_SCHEMA_VERSION,
+            migrations=fmt.MIGRATIONS,
+            source=f"{self.source} line {self.line}",
+        )
+        body = self._fields(
+            header,
+            "the header",
+            {"klaster", "schema_version", "program", "variables", "rounds"},
+        )
+        program = self.obs.program
+        if body["program"] != program.id:
+            raise self.fail(
+                f"the file holds observations of program {body['program']!r}, not of {program.id!r}"
+            )
+        self._variables(body["variables"])
+        rounds = body["rounds"]
+        if not isinstance(rounds, list):
+            raise self.fail(f"'rounds' must be a list, got {type(rounds).__name__}")
+        for index, raw in enumerate(rounds):
+            try:
+                self.obs.add_round(fmt.round_from_json(raw))
+            except KlasterError as exc:
+                raise self.fail(f"rounds[{index}]: {exc}") from None
+
+    def _variables(self, declared: Any) -> None:
+        if not isinstance(declared, dict):
+            raise self.fail(f"'variables' must be an object, got {type(declared).__name__}")
+        for code, spec in declared.items():
+            variable = self.obs.variables.get(code)
+            if variable is None:
+                raise self.fail(
+                    f"variables.{code}: not in the variable catalogue given; load the plugin "
+                    "that declares it"
+                )
+            if not isinstance(spec, dict) or spec != {
+                "type": variable.type.value,
+                "level": variable.level.value,
+            }:
+                raise self.fail(
+                    f"variables.{code}: the file declares {spec!r} but the catalogue's variable "
+                    f"is a {variable.level.value} {variable.type.value}; the variable changed "
+                    "since the file was written"
+                )
+        self.declared = set(declared)
+
+    # -- units ------------------------------------------------------------------------------
+    def _units(self, body: Any) -> None:
+        fields = self._fields(body, "a units line", {"cluster", "level", "ids"})
+        cluster = (
+            self.obs.program.clusters.get(fields["cluster"])
+            if isinstance(fields["cluster"], str)
+            else None
+        )
+        if cluster is None:
+            raise self.fail(f"cluster {fields['cluster']!r} is not in the program")
+        level = self._level(fields["level"])
+        ids = fields["ids"]
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            raise self.fail("'ids' must be a list of unit IDs")
+        if len(set(ids)) != len(ids):
+            raise self.fail("'ids' lists a unit twice")
+        unknown = self.obs.storage.number_units(cluster.id, level, ids)
+        if unknown is not None:
+            raise self.fail(
+                f"{level.value} {unknown!r} is not a {level.value} of cluster {cluster.id!r}"
+            )
+
+    def _level(self, value: Any) -> Level:
+        try:
+            return Level(value)
+        except ValueError:
+            raise self.fail(
+                f"unknown level {value!r}: use one of {', '.join(m.value for m in Level)}"
+            ) from None
+
+    # -- tables -----------------------------------------------------------------------------
+    def _table(self, body: Any, lines: Iterator[str]) -> Any:
+        fields = self._fields(body, "a table line", {"round", "level", "columns", "rows"})
+        round_id, level = fields["round"], self._level(fields["level"])
+        if not isinstance(round_id, str) or not self.obs.storage.has_round(round_id):
+            raise self.fail(f"round {round_id!r} is not in the header's rounds")
+        if (round_id, level) in self.tables_seen:
+            raise self.fail(f"a second table for round {round_id!r} and level {level.value}")
+        self.tables_seen.add((round_id, level))
+        codes, count = fields["columns"], fields["rows"]
+        if not isinstance(codes, list) or not all(c in self.declared for c in codes):
+            raise self.fail("'columns' must list variables declared in the header")
+        if not codes or len(set(codes)) != len(codes):
+            raise self.fail("'columns' must list at least one variable, each once")
+        wrong = [c for c in codes if self.obs.variables[c].level is not level]
+        if wrong:
+            raise self.fail(f"{wrong[0]} is not a {level.value} variable")
+        if type(count) is not int or count < 0:
+            raise self.fail("'rows' must be a whole number from 0")
+        types = [self.obs.variables[code].type for code in codes]
+        start = self.line
+        chunk: list[tuple[str, dict[str, object]]] = []
+        for _ in range(count):
+            row = self._next(lines, f"row {len(chunk) + 1} of the table on line {start}")
+            chunk.append(self._row(row, codes, types))
+            if len(chunk) == fmt.CHUNK:
+                self._store(round_id, level, chunk, self.line - len(chunk) + 1)
+                chunk = []
+        self._store(round_id, level, chunk, self.line - len(chunk) + 1)
+        self.obs.storage.ensure_columns(round_id, level, codes)
+        self.rows += count
+        return self._next(lines, "the end line")
+
+    def _row(
+        self, row: Any, codes: list[str], types: list[ValueType]
+    ) -> tuple[str, dict[str, object]]:
+        if not isinstance(row, list) or len(row) != len(codes) + 1 or not isinstance(row[0], str):
+            raise self.fail(
+                f"a row is a list of the unit ID and {len(codes)} value(s) (one per column)"
+            )
+        values: dict[str, object] = {}
+        for code, kind, value in zip(codes, types, row[1:], strict=True):
+            if value is None:
+                # Missing: a column of the table need not apply to every unit in it (another
+                # sector's variable), so a gap is left out rather than recorded as None.
+                continue
+            if not fmt.JSON_CHECKS[kind](value):
+                raise self.fail(
+                    f"{code}: a {kind.value} is written as {fmt.JSON_FORMS[kind]} (or null); got "
+                    f"{type(value).__name__}"
+                )
+            values[code] = value
+        return row[0], values
+
+    def _store(
+        self, round_id: str, level: Level, chunk: list[tuple[str, dict[str, object]]], first: int
+    ) -> None:
+        if not chunk:
+            return
+        storage = self.obs.storage
+        rnd = storage.round(round_id)
+        table = storage.table(round_id, level)
+        units = storage.numbering(rnd.cluster_id, level)
+        if table is not None and units is not None:  # rows of earlier chunks of this table
+            for offset, (unit_id, _) in enumerate(chunk):
+                index = units.index.get(unit_id)
+                if index is not None and index < len(table.present) and table.present[index]:
+                    self.line = first + offset
+                    raise self.fail(f"{level.value} {unit_id!r} has two rows in this table")
+        try:
+            storage.load_rows(round_id, level, chunk)
+        except RowRefused as refused:
+            if refused.row is not None:
+                self.line = first + refused.row
+            raise self.fail(str(refused.error)) from None
+
+    def _end(self, body: Any) -> None:
+        fields = self._fields(body, "the end line", {"tables", "rows"})
+        if fields != {"tables": len(self.tables_seen), "rows": self.rows}:
+            raise self.fail(
+                f"the end line counts {fields['tables']!r} tables and {fields['rows']!r} rows, "
+                f"but the file holds {len(self.tables_seen)} and {self.rows}; it is damaged"
+            )

@@ -1,0 +1,281 @@
+"""How :class:`~klaster.observations.values.Observations` keeps its rounds and values.
+
+This module is the **internal interface** of the observations for the measurement engines, the
+sidecar and the store: they read and load survey data through an :class:`ObservationStorage`
+(``observations.storage``), never through private attributes. Users of klaster call
+:class:`~klaster.observations.values.Observations` instead.
+
+Layout: units are numbered once per cluster and level (:class:`UnitNumbering`), in the order they
+are first recorded; every round of the cluster uses the same numbering, so a unit's baseline and
+endline values sit at the same index of two columns and pairing rounds is a zip, not a join.
+Each round and level has a table (:class:`StoredTable`): a ``present`` mask of the units surveyed
+in it and one column per variable recorded.
+
+Reading (engines, sidecar, store): :meth:`ObservationStorage.table`,
+:meth:`~ObservationStorage.numbering`, :meth:`~ObservationStorage.numberings`,
+:meth:`~ObservationStorage.codes`, :meth:`~ObservationStorage.added_rounds`. What they hand out
+is the stored buffers themselves, not copies: callers must not change them.
+
+Loading (sidecar, store): :meth:`~ObservationStorage.number_units` (units in a file's order),
+:meth:`~ObservationStorage.load_rows` (rows of units surveyed at one level, checked as
+:meth:`Observations.record_many <klaster.observations.values.Observations.record_many>` checks
+them; raises :class:`RowRefused`) and :meth:`~ObservationStorage.ensure_columns`.
+
+Storing a prepared batch cannot fail, so the storage changes all at once or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from types import MappingProxyType
+from typing import Any
+
+from klaster.catalogue.variable import Level, Variable
+from klaster.errors import NotFoundError
+from klaster.model.program import Program
+from klaster.observations._batch import LevelBatch, Row, RowRefused, finder, prepare_batch
+from klaster.observations._messages import listing
+from klaster.observations.columns.factory import Column, column_for
+from klaster.observations.rounds import Round
+
+__all__ = [
+    "ObservationStorage",
+    "PreparedBatch",
+    "RowRefused",
+    "StoredTable",
+    "UnitNumbering",
+    "empty_column",
+]
+
+PreparedBatch = tuple[Round, dict[Level, LevelBatch]]
+"""A batch checked by :meth:`ObservationStorage.prepare`, ready to store."""
+
+
+class UnitNumbering:
+    """The units of one cluster and level, numbered in the order they were first recorded.
+
+    Read-only for callers: ``ids[i]`` is the unit at index ``i`` of every column of the
+    cluster's rounds, ``index[unit_id]`` its index.
+    """
+
+    __slots__ = ("_ids", "_index")
+
+    def __init__(self) -> None:
+        self._ids: list[str] = []
+        self._index: dict[str, int] = {}
+
+    @property
+    def ids(self) -> Sequence[str]:
+        """The unit IDs, by index (the stored list itself: do not change it)."""
+        return self._ids
+
+    @property
+    def index(self) -> Mapping[str, int]:
+        """Each unit's index (the stored dict itself: do not change it)."""
+        return self._index
+
+    def _add(self, unit_id: str) -> int:
+        found = self._index.get(unit_id)
+        if found is None:
+            found = self._index[unit_id] = len(self._ids)
+            self._ids.append(unit_id)
+        return found
+
+
+class StoredTable:
+    """One round and level: which units were surveyed, and a column per variable recorded.
+
+    Read-only for callers: ``present[i]`` is 1 when unit ``i`` of the cluster's numbering was
+    surveyed; ``columns`` holds the stored columns (aligned on the numbering, possibly shorter
+    than it: units after a column's end have no value).
+    """
+
+    __slots__ = ("_columns", "_present")
+
+    def __init__(self) -> None:
+        self._present = bytearray()
+        self._columns: dict[str, Column[Any]] = {}
+
+    @property
+    def present(self) -> bytearray:
+        """The surveyed mask (the stored buffer itself: do not change it)."""
+        return self._present
+
+    @property
+    def columns(self) -> Mapping[str, Column[Any]]:
+        """The stored columns by variable code (do not change them)."""
+        return MappingProxyType(self._columns)
+
+
+class ObservationStorage:
+    """The rounds, unit numberings and tables of one :class:`Observations` (internal interface).
+
+    Args:
+        program: The observed program.
+        variables: The variable catalogue.
+    """
+
+    __slots__ = ("_rounds", "_tables", "_units", "program", "variables")
+
+    def __init__(self, program: Program, variables: Mapping[str, Variable]) -> None:
+        self.program = program
+        self.variables = variables
+        self._rounds: dict[str, Round] = {}
+        self._units: dict[tuple[str, Level], UnitNumbering] = {}
+        self._tables: dict[tuple[str, Level], StoredTable] = {}
+
+    # -- rounds and variables -------------------------------------------------------------------
+    def added_rounds(self) -> tuple[Round, ...]:
+        """Every round, in the order they were added."""
+        return tuple(self._rounds.values())
+
+    def has_round(self, round_id: str) -> bool:
+        """Whether a round with this ID was added."""
+        return round_id in self._rounds
+
+    def round(self, round_id: str) -> Round:
+        """The round with ID ``round_id``.
+
+        Raises:
+            NotFoundError: No such round; the message lists some that exist.
+        """
+        found = self._rounds.get(round_id)
+        if found is None:
+            known = listing(self._rounds) if self._rounds else "no rounds were added yet"
+            raise NotFoundError(f"no round with ID {round_id!r}; known: {known}", path="round_id")
+        return found
+
+    def add_round(self, round: Round) -> None:
+        """Add a round checked by the caller (:meth:`Observations.add_round` checks it)."""
+        self._rounds[round.id] = round
+
+    def variable(self, code: str) -> Variable:
+        """The catalogue's variable with this code.
+
+        Raises:
+            NotFoundError: Not in the catalogue.
+        """
+        found = self.variables.get(code)
+        if found is None:
+            raise NotFoundError(
+                f"unknown variable {code!r}; known: {listing(self.variables)}", path="code"
+            )
+        return found
+
+    # -- reading the stored buffers -------------------------------------------------------------
+    def table(self, round_id: str, level: Level) -> StoredTable | None:
+        """The stored table of one round and level, or ``None`` when nothing was recorded."""
+        return self._tables.get((round_id, level))
+
+    def tables(self) -> Iterator[StoredTable]:
+        """Every stored table."""
+        return iter(self._tables.values())
+
+    def stored_column(self, round_id: str, level: Level, code: str) -> Column[Any] | None:
+        """The stored column of ``code`` in a round (not a copy), if it was recorded."""
+        table = self._tables.get((round_id, level))
+        return None if table is None else table._columns.get(code)
+
+    def codes(self, round_id: str, level: Level) -> tuple[str, ...]:
+        """The codes of the variables recorded in a round at ``level``."""
+        table = self._tables.get((round_id, level))
+        return () if table is None else tuple(table._columns)
+
+    def numbering(self, cluster_id: str, level: Level) -> UnitNumbering | None:
+        """How the units of one cluster and level are numbered in every round's columns."""
+        return self._units.get((cluster_id, level))
+
+    def numberings(self) -> Iterator[tuple[str, Level, Sequence[str]]]:
+        """``(cluster ID, level, unit IDs in index order)`` of every numbering."""
+        for (cluster_id, level), units in self._units.items():
+            yield cluster_id, level, units._ids
+
+    # -- recording ------------------------------------------------------------------------------
+    def prepare(
+        self,
+        round_id: str,
+        rows: Sequence[Row],
+        problems: list[str] | None = None,
+        limit: int = 0,
+        surveyed: Level | None = None,
+    ) -> PreparedBatch:
+        """Check a batch; return it ready to :meth:`store`.
+
+        Args:
+            round_id: The round.
+            rows: ``(unit ID, {code: value})`` pairs.
+            problems: Collect located messages here (up to ``limit``) instead of raising.
+            limit: Most problems collected.
+            surveyed: Accept rows without values as units of this level surveyed with every
+                value missing.
+
+        Raises:
+            RowRefused: A refused row (when not collecting).
+        """
+        return prepare_batch(self, round_id, rows, problems, limit, surveyed)
+
+    def store(self, prepared: PreparedBatch) -> None:
+        """Store a batch from :meth:`prepare`; nothing raises, so it is stored all at once."""
+        rnd, batches = prepared
+        for level, batch in batches.items():
+            units = self._units.get((rnd.cluster_id, level))
+            if units is None:
+                units = self._units[(rnd.cluster_id, level)] = UnitNumbering()
+            table = self._tables.get((rnd.id, level))
+            if table is None:
+                table = self._tables[(rnd.id, level)] = StoredTable()
+            indexes = [units._add(unit_id) for unit_id in batch.unit_ids]
+            present = table._present
+            if len(present) < len(units._ids):
+                present.extend(bytes(len(units._ids) - len(present)))
+            for index in indexes:
+                present[index] = 1
+            columns = table._columns
+            for code, staged in batch.staged.items():
+                column = columns.get(code)
+                if column is None:
+                    column = columns[code] = empty_column(self.variables[code])
+                column.merge(map(indexes.__getitem__, batch.positions[code]), staged)
+
+    # -- loading a file or a store --------------------------------------------------------------
+    def number_units(self, cluster_id: str, level: Level, unit_ids: Sequence[str]) -> str | None:
+        """Number units in the order a file or store lists them.
+
+        Returns:
+            ``None``; or the first ID that is not a unit of ``level`` in the cluster, and then
+            nothing is numbered.
+        """
+        find = finder(self.program.clusters[cluster_id], level)
+        found = []
+        for unit_id in unit_ids:
+            unit = find(unit_id)
+            if unit is None:
+                return unit_id
+            found.append(unit.id)  # the program's own string: no second copy
+        units = self._units.get((cluster_id, level))
+        if units is None:
+            units = self._units[(cluster_id, level)] = UnitNumbering()
+        for unit_id in found:
+            units._add(unit_id)
+        return None
+
+    def load_rows(self, round_id: str, level: Level, rows: Sequence[Row]) -> None:
+        """Record rows of units of ``level`` surveyed in a round (a row may hold no value).
+
+        Raises:
+            RowRefused: A refused row; nothing of ``rows`` is stored.
+        """
+        self.store(self.prepare(round_id, rows, None, 0, surveyed=level))
+
+    def ensure_columns(self, round_id: str, level: Level, codes: Iterable[str]) -> None:
+        """Create the columns of ``codes`` that hold nothing yet (a column of gaps only)."""
+        table = self._tables.get((round_id, level))
+        if table is not None:
+            for code in codes:
+                if code not in table._columns:
+                    table._columns[code] = empty_column(self.variables[code])
+
+
+def empty_column(variable: Variable) -> Column[Any]:
+    """An empty column for the values of ``variable``."""
+    return column_for(variable.type, variable.category_codes())

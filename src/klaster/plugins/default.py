@@ -1,0 +1,52 @@
+"""The shared host of the installed plugins, created on first use."""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from typing import Any
+
+from klaster.plugins.host import PluginHost
+from klaster.plugins.info import PluginInfo
+
+__all__ = ["get_host"]
+
+_default: PluginHost | None = None
+_default_lock = threading.Lock()
+
+
+def get_host() -> PluginHost:
+    """The host of the installed plugins, created on first use (loading waits for a question).
+
+    Example:
+        >>> from klaster.plugins import get_host
+        >>> get_host() is get_host()
+        True
+    """
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = PluginHost()
+        return _default
+
+
+def list_plugins() -> tuple[PluginInfo, ...]:
+    """Deprecated: use ``klaster.plugins.get_host().plugins()``."""
+    warnings.warn(
+        "list_plugins() is deprecated and will be removed in the next release; "
+        "use klaster.plugins.get_host().plugins()",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return get_host().plugins()
+
+
+def plugins_json() -> list[dict[str, Any]]:
+    """Deprecated: use ``[info.to_dict() for info in klaster.plugins.get_host().plugins()]``."""
+    warnings.warn(
+        "plugins_json() is deprecated and will be removed in the next release; "
+        "use [info.to_dict() for info in klaster.plugins.get_host().plugins()]",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return [info.to_dict() for info in get_host().plugins()]
