@@ -29,6 +29,7 @@ from cattrs.errors import BaseValidationError
 from klaster._support.gc import gc_paused as _gc_paused
 from klaster.documents.converter import CONVERTER, FAST_CONVERTER, LazyItems, problems
 from klaster.documents.files import atomic_write
+from klaster.documents.json_text import parse_json
 from klaster.documents.migrations import Migration, migrate
 from klaster.errors import DocumentError, KlasterError
 from klaster.model.program import Program
@@ -138,16 +139,7 @@ def loads(text: str | bytes, *, source: str = "<string>") -> Program:
 
 
 def _loads_json(text: str | bytes, source: str, *, fast: bool) -> Program:
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DocumentError(
-            f"{source} line {exc.lineno} column {exc.colno}: malformed JSON: {exc.msg}"
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise DocumentError(
-            f"{source}: not UTF-8 text (byte {exc.start}); save the file as UTF-8"
-        ) from None
+    raw = parse_json(text, source)
     return _from_document(raw, source, fast=fast)
 
 

@@ -37,6 +37,7 @@ from cattrs.errors import BaseValidationError
 from klaster._support.aliases import moved_names
 from klaster.documents.converter import problems
 from klaster.documents.files import atomic_write
+from klaster.documents.json_text import parse_json
 from klaster.documents.migrations import Migration, migrate
 from klaster.errors import DocumentError, KlasterError
 from klaster.finance._document_shape import (
@@ -204,16 +205,7 @@ def loads(text: str | bytes, program: Program, *, source: str = "<string>") -> R
             fit ``program``; the message lists every problem with its path.
         SchemaVersionError: The schema version is missing, or newer than this klaster.
     """
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DocumentError(
-            f"{source} line {exc.lineno} column {exc.colno}: malformed JSON: {exc.msg}"
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise DocumentError(
-            f"{source}: not UTF-8 text (byte {exc.start}); save the file as UTF-8"
-        ) from None
+    raw = parse_json(text, source)
     return _from_document(raw, program, source)
 
 

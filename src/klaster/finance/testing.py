@@ -15,7 +15,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from klaster import (
+from klaster.finance import Finance, Fund, Loan, Party
+from klaster.model import (
     Cluster,
     ClusterSector,
     Cooperative,
@@ -26,7 +27,6 @@ from klaster import (
     Membership,
     Region,
 )
-from klaster.finance import Finance, Fund, Loan, Party
 
 __all__ = [
     "DISBURSED",

@@ -1,1 +1,1 @@
-"""polars."""
+"""The polars columnar backend (``backend="polars"``, the ``columnar`` extra), imported on use."""

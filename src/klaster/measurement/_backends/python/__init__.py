@@ -1,1 +1,1 @@
-"""python."""
+"""The exact pure-Python backend: the reference every other backend must agree with."""
