@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench bench-quick clean
+.PHONY: demo test test-py313 lint typecheck pytest bench bench-quick fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,15 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest -q
 
+# The suite on another Python in a throwaway venv (not part of `make test`), e.g. 3.13:
+# make test-py313 PY313=~/.pyenv/versions/3.13.0/bin/python3.13
+PY313 ?= python3.13
+test-py313:
+	rm -rf /tmp/klaster-py313
+	$(PY313) -m venv /tmp/klaster-py313
+	/tmp/klaster-py313/bin/python -m pip install --quiet -e '.[dev]'
+	/tmp/klaster-py313/bin/pytest -q -p no:cacheprovider
+
 bench: $(STAMP)
 	$(BIN)/python bench/document.py
 	$(BIN)/python bench/finance.py
@@ -38,6 +47,10 @@ bench-quick: $(STAMP)
 	$(BIN)/python bench/finance.py --scale 0.01
 	$(BIN)/python bench/measurement.py --members 10000
 	$(BIN)/python bench/import_store.py --rows 10000
+
+# The fuzz campaign: 50,000 generated inputs across every public reader (docs/reliability.md).
+fuzz: $(STAMP)
+	$(BIN)/python bench/fuzz.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis

@@ -238,18 +238,21 @@ def _sector_values(
 ) -> dict[str, Any]:
     if sector == "umkm":
         revenue = rng.randrange(500, 6_000) * growth * 10
-        return {
+        values = {
             "monthly_revenue": _maybe(rng, revenue, 0.03),
             "monthly_costs": _maybe(rng, revenue * rng.randrange(50, 95) // 100, 0.04),
             "workers": _maybe(rng, rng.randint(1, 3) + (growth > 100) * rng.randint(0, 2), 0.02),
             "business_running": _maybe(rng, rng.random() < (0.97 if growth == 100 else 0.9), 0.02),
             "business_registered": rng.random() < 0.3,
         }
+        if values["business_running"] is False:  # the umkm plugin: a closed business earns 0
+            values["monthly_revenue"] = values["workers"] = 0
+        return values
     if sector == "farming":
         hectares = Decimal(area * rng.randrange(90, 111) // 100) / 100 if rng.random() > 0.01 else 0
         kg_per_ha = rng.randrange(2_000, 6_000) * growth // 100
         harvest = Decimal(int(hectares * kg_per_ha * 10)) / 10
-        return {
+        values = {
             "crop": rng.choice(_CROPS),
             "planted_area_ha": _maybe(rng, hectares, 0.02),
             "harvest_kg": _maybe(rng, harvest, 0.03),
@@ -258,6 +261,9 @@ def _sector_values(
             "land_tenure": rng.choice(["owned", "owned", "rented", "sharecropped"]),
             "organic_practice": rng.random() < 0.4,
         }
+        if values["harvest_kg"] and values["harvest_price"] is None:
+            values["harvest_kg"] = None  # the farming plugin values a harvest at its price
+        return values
     start = herd + rng.randrange(0, 3) * (growth > 100)
     births = rng.randrange(0, 4)
     purchases = rng.randrange(0, 2)

@@ -47,8 +47,8 @@ MEMBERS_PER_GROUP = 10
 _PARTNERS = {"umkm": "mm", "farming": "ktn-tani", "livestock": "ktn"}
 _BUSINESS = {
     "umkm": ["trading", "traditional_food", "seaweed_processing", "bricks", "mobile_fish_selling"],
-    "farming": ["rice", "corn", "vegetables", "seaweed"],
-    "livestock": ["goat", "cattle", "chicken"],
+    "farming": ["food_crops", "horticulture", "estate_crops", "mixed_farming"],
+    "livestock": ["goat_breeding", "goat_fattening", "cattle_fattening"],
 }
 _GIVEN_F = ["Sitti", "Hasna", "Nurhayati", "Rahmawati", "Jumriah", "Hasmiah", "Sumarni", "Nurlina"]
 _GIVEN_M = ["Baharuddin", "Muhammad", "Syamsul", "Abdul", "Rustan", "Jamaluddin", "Arifin"]

@@ -166,7 +166,21 @@ class ReadinessError(LifecycleError):
 
 
 class PluginError(KlasterError):
-    """A plugin failed to load or returned something malformed (raised in strict mode)."""
+    """A plugin failed to load or returned something malformed (raised in strict mode).
+
+    Attributes:
+        problems: Every problem, one sentence each naming the plugin (``plugin 'fishy'
+            (distribution klaster-fishy 2.0.1) was not loaded: ...``). ``str(err)`` shows
+            them all.
+    """
+
+    def __init__(
+        self, message: str, *, path: str | None = None, problems: Iterable[str] = ()
+    ) -> None:
+        self.problems = tuple(problems)
+        if self.problems:
+            message = message + "\n" + "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(message, path=path)
 
 
 class KlasterWarning(UserWarning):

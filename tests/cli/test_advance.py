@@ -74,6 +74,9 @@ class TestAdvance:
             change = opened.load_cluster("bantaeng").lifecycle.history[-1]
         assert [c.passed for c in change.checks] == [True]
         assert "umkm_cluster_survival" in change.checks[0].detail
+        # A sector's criterion is judged on its members, and the evidence says so.
+        assert "(sector umkm)" in ran.stdout
+        assert "business_survival_rate of sector umkm = " in change.checks[0].detail
 
     def test_json_document(self, cli: Cli, before_exit: Path) -> None:
         move = document(
@@ -107,6 +110,8 @@ class TestAdvance:
         ]
         survival = criteria["umkm_cluster_survival"]
         assert survival["reads"] == "business_survival_rate"
+        assert survival["sector"] == "umkm"
+        assert criteria["core_income_up"]["sector"] is None  # the whole cluster's figure
         assert Decimal(survival["value"]) > Decimal(survival["threshold"])
         assert Decimal(criteria["core_income_up"]["value"]) > 50
         assert Decimal(criteria["core_legal_cooperative"]["value"]) == 1

@@ -43,6 +43,7 @@ from klaster.errors import (
 Cli = Callable[..., subprocess.CompletedProcess[str]]
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAM = ROOT / "examples" / "data" / "bantaeng.json"
+SIDECAR = PROGRAM.with_name("bantaeng.observations.jsonl")
 COMMANDS = ("init", "import", "validate", "status", "advance", "report", "plugins", "demo")
 
 
@@ -410,6 +411,28 @@ class TestPlugins:
         assert ran.returncode == ExitCode.REFUSED
         assert "KLASTER_STRICT_PLUGINS" in ran.stderr
 
+    @pytest.mark.parametrize("command", [["plugins"], ["report", str(PROGRAM)]])
+    def test_strict_mode_shows_the_problems(
+        self, cli: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, command: list[str]
+    ) -> None:
+        # Not just the headline: each problem, naming its plugin, in text and in JSON.
+        _install_broken_plugin(tmp_path, monkeypatch)
+        monkeypatch.setenv("KLASTER_STRICT_PLUGINS", "1")
+        ran = cli(*command)
+        assert ran.returncode == ExitCode.REFUSED
+        assert "error: plugin problems (strict mode)" in ran.stderr
+        (problem,) = [line for line in ran.stderr.splitlines() if line.startswith("  - ")]
+        assert "plugin 'fishy' (distribution klaster-fishy 2.0.1)" in problem
+        assert "cannot be imported" in problem
+        monkeypatch.setattr(klaster.plugins.default, "_default", None)
+        as_json = cli("--json", *command)
+        assert as_json.returncode == ExitCode.REFUSED
+        error = error_of(as_json)
+        assert error["type"] == "PluginError"
+        (problem,) = error["problems"]
+        assert "plugin 'fishy'" in problem
+        assert "cannot be imported" in problem
+
 
 def _install_broken_plugin(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     site = root / "site"
@@ -508,6 +531,36 @@ class TestAnyCommandLine:
         assert code == ExitCode.UNREADABLE
         (line,) = json_lines(err)
         assert name in line["error"]["message"]
+        assert err.isascii()
+
+
+class TestJsonIsAscii:
+    NAMES = ("Bontò Jäi", "Letta\u2028Baru", "Lama\x85laka", "Pallantikang\u2029", "Désa 🐎")
+
+    def test_to_json_escapes_and_parses_back_equal(self) -> None:
+        document = {"names": list(self.NAMES), "n": Decimal("-1.5")}
+        text = to_json(document)
+        assert text.isascii()
+        for escape in ("\\u00f2", "\\u2028", "\\u0085", "\\u2029"):
+            assert escape in text
+        assert "\\ud83d\\udc0e" in text  # outside the BMP: a surrogate pair
+        assert json.loads(text) == {"names": list(self.NAMES), "n": "-1.5"}
+        assert len(to_json(document, indent=None).splitlines()) == 1
+
+    def test_report_with_non_ascii_village_names(self, cli: Cli, tmp_path: Path) -> None:
+        text = PROGRAM.read_text(encoding="utf-8")
+        villages = ("Bonto Jai", "Letta", "Lamalaka", "Pallantikang", "Bonto Manai")
+        for old, new in zip(villages, self.NAMES, strict=True):
+            text = text.replace(json.dumps(old), json.dumps(new))
+        program = tmp_path / "p.json"
+        program.write_text(text, encoding="utf-8")
+        (tmp_path / "p.observations.jsonl").write_bytes(SIDECAR.read_bytes())
+        ran = cli("--json", "report", program, "--by", "desa", "--indicator", "members")
+        assert ran.returncode == 0, ran.stderr
+        assert ran.stdout.isascii()
+        assert "\\u2028" in ran.stdout
+        rows = json.loads(ran.stdout)["rows"]
+        assert set(self.NAMES) <= {r["desa"] for r in rows}
 
 
 class TestEntryPoints:

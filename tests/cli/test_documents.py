@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import shutil
+import sqlite3
 import subprocess
 from collections.abc import Callable
 from decimal import Decimal
@@ -208,13 +209,13 @@ class TestValidateDocuments:
 
     def test_sector_problems_refuse(self, cli: Cli, tmp_path: Path) -> None:
         document = json.loads(PROGRAM.read_text(encoding="utf-8"))
-        document["program"]["clusters"][0]["members"][3]["business_type"] = "spaceships"
+        del document["program"]["clusters"][0]["members"][3]["business_type"]  # umkm requires one
         bad = tmp_path / "bad.json"
         bad.write_text(json.dumps(document), encoding="utf-8")
         ran = cli("validate", bad)
         assert ran.returncode == ExitCode.REFUSED
         assert "FAILED" in ran.stdout
-        assert "clusters[0].members[3]: business_type: 'spaceships'" in ran.stderr
+        assert "clusters[0].members[3]: business_type is required for UMKM" in ran.stderr
         as_json = cli("--json", "validate", bad)
         result = json.loads(as_json.stdout)
         assert result["valid"] is False
@@ -222,6 +223,37 @@ class TestValidateDocuments:
         assert sectors["passed"] is False
         assert len(sectors["problems"]) == 1
         assert json.loads(as_json.stderr)["error"]["exit_code"] == ExitCode.REFUSED
+
+    def test_undeclared_business_type(self, cli: Cli, tmp_path: Path) -> None:
+        # Issue 11: documents accepted any business type; validate, init refuse it, located.
+        document = json.loads(PROGRAM.read_text(encoding="utf-8"))
+        member = document["program"]["clusters"][0]["members"][3]
+        member["business_type"] = "spaceships"
+        bad = tmp_path / "bad.json"
+        bad.write_text(json.dumps(document), encoding="utf-8")
+        for command in (["validate", bad], ["init", tmp_path / "k.db", "--from", bad]):
+            ran = cli(*command)
+            assert ran.returncode == ExitCode.UNREADABLE
+            assert "program.clusters[0].members[3].business_type" in ran.stderr
+            assert f"member {member['id']!r}" in ran.stderr
+            assert "business types of sector 'umkm'" in ran.stderr
+            assert "spaceships" not in ran.stderr
+            assert member["name"] not in ran.stdout + ran.stderr
+        assert not (tmp_path / "k.db").exists()
+
+    def test_old_store_loads_and_validate_reports(self, cli: Cli, tmp_path: Path) -> None:
+        store = tmp_path / "k.db"
+        assert cli("init", store, "--from", PROGRAM).returncode == 0
+        conn = sqlite3.connect(store)
+        try:
+            with conn:
+                conn.execute("UPDATE members SET business_type = 'spaceships' WHERE position = 3")
+        finally:
+            conn.close()
+        assert cli("status", store).returncode == 0
+        ran = cli("validate", store)
+        assert ran.returncode == ExitCode.REFUSED
+        assert "business types of sector 'umkm'" in ran.stderr
 
     def test_personal_data_stays_out(self, cli: Cli, tmp_path: Path) -> None:
         document = json.loads(PROGRAM.read_text(encoding="utf-8"))

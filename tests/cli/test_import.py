@@ -192,3 +192,34 @@ class TestImport:
         assert store.read_bytes() == before
         data, mapping = self._bad_survey(tmp_path, 3)
         assert cli("validate", data, "--mapping", mapping, "--store", store).returncode == 1
+
+
+class TestAnswersGivenTwice:
+    def test_refused_then_replaced_by_the_later_submission(
+        self, cli: Cli, store: Path, tmp_path: Path
+    ) -> None:
+        kobo = _copy_kobo(tmp_path)
+        for name, mapping in (
+            ("registrasi_2015.csv", "registrasi.toml"),
+            ("monitoring_2015.csv", "monitoring.toml"),
+        ):
+            assert cli("import", store, kobo / name, "--mapping", kobo / mapping).returncode == 0
+        # A second export of the same round: new submissions, sent three days later.
+        again = tmp_path / "again"
+        shutil.copytree(kobo, again)
+        path = again / "monitoring_2015.csv"
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.reader(handle, delimiter=";"))
+        uuid, when = rows[0].index("_uuid"), rows[0].index("_submission_time")
+        for line in rows[1:]:
+            line[uuid] = "again-" + line[uuid]
+            line[when] = line[when].replace("2015-03-0", "2015-03-1")
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle, delimiter=";").writerows(rows)
+        args = ("--json", "import", store, path, "--mapping", kobo / "monitoring.toml")
+        refused = cli(*args)
+        assert refused.returncode == ExitCode.REFUSED
+        assert "would overwrite" in refused.stdout + refused.stderr
+        assert "again-" in refused.stdout + refused.stderr
+        replaced = document(cli(*args, "--on-conflict", "replace"))
+        assert replaced["replaced"] == replaced["rows_added"] == 40

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import sqlite3
@@ -14,8 +15,9 @@ import klaster
 from klaster import Organisation, Phase, Program
 from klaster.cli import ExitCode, _status
 from klaster.cli._output import Output
+from klaster.finance import Party
 from klaster.finance import save as save_finance
-from klaster.finance.testing import make_book, make_cluster
+from klaster.finance.testing import make_book, make_cluster, qard
 from klaster.store import ClusterStatus, Store, StoreStatus
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]
@@ -99,6 +101,26 @@ class TestInit:
         (cluster,) = status["clusters"]
         assert cluster["ledger_entries"] == 1
 
+    def test_refuses_finance_books_that_do_not_fit(self, cli: Cli, tmp_path: Path) -> None:
+        program = Program(
+            id="km",
+            name="Klaster Mandiri",
+            organisation_id="dd",
+            organisations=[Organisation("dd", "Dompet Dhuafa", "ngo")],
+        )
+        program.add_cluster(make_cluster())
+        klaster.save(program, tmp_path / "km.json")
+        book = make_book()
+        book.disburse(qard("L-1", borrower=Party.member("M-9"), sector="fishery"))
+        save_finance(book, tmp_path / "km.finance.json")  # written without the program's check
+        target = tmp_path / "km.klaster"
+        finance = tmp_path / "km.finance.json"
+        ran = cli("init", target, "--from", tmp_path / "km.json", "--finance", finance)
+        assert ran.returncode != 0
+        assert "books[0].loans[0].borrower: cluster 'lebak' has no member 'M-9'" in ran.stderr
+        assert "books[0].loans[0].sector: unknown sector 'fishery'" in ran.stderr
+        assert not target.exists()
+
 
 class TestStatus:
     def test_table(self, cli: Cli, store: Path) -> None:
@@ -167,7 +189,7 @@ class TestStatus:
         assert error_of(ran)["type"] == "StoreError"
 
     def test_newer_store(self, cli: Cli, store: Path) -> None:
-        with sqlite3.connect(store) as conn:
+        with contextlib.closing(sqlite3.connect(store)) as conn, conn:
             conn.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
         ran = cli("--json", "status", store)
         assert ran.returncode == ExitCode.UNREADABLE
@@ -212,7 +234,7 @@ class TestValidateStore:
         ]
 
     def test_a_store_changed_behind_klaster(self, cli: Cli, store: Path) -> None:
-        with sqlite3.connect(store) as conn:
+        with contextlib.closing(sqlite3.connect(store)) as conn, conn:
             conn.execute("PRAGMA foreign_keys = OFF")
             conn.execute("DELETE FROM members WHERE id = 'BTG-0001'")
         ran = cli("validate", store)

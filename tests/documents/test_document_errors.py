@@ -205,6 +205,13 @@ class TestDocumentErrors:
                 "member of cluster 'bantaeng'",
             ),
             (
+                lambda d: d["program"]["clusters"][0]["cooperatives"][0].__setitem__(
+                    "sectors", ["umkm"]
+                ),
+                "program.clusters[0].cooperatives[0].member_ids[1]: member 'BTG-3' works in "
+                "sector 'livestock', but the cooperative serves 'umkm'",
+            ),
+            (
                 lambda d: d["program"]["clusters"][0]["region"].__setitem__("code", "7303"),
                 "program.clusters[0].region.code: invalid Kemendagri code '7303' for a province: "
                 "use PP, e.g. '73' (this looks like a BPS code: put it in bps_code)",

@@ -26,6 +26,7 @@ from klaster.finance import (
 from klaster.finance.testing import PROGRAM, START, fingerprint, make_book, make_cluster, qard
 
 EXIT = dt.date(2014, 3, 6)
+TERNAK = {"GOAT-1": "ternak"}  # the goats serve livestock: they go to the livestock cooperative
 
 
 def goats(asset_id: str = "GOAT-1", quantity: int = 10) -> Asset:
@@ -175,7 +176,9 @@ class TestHandover:
 
     def test_the_ledger_keeps_working_under_the_cooperative(self) -> None:
         cluster, book = make_cluster(), ready_book()
-        hand_over(cluster, book, "coop", EXIT, handover_id="H-1", decided_by="DD")
+        hand_over(
+            cluster, book, "coop", EXIT, handover_id="H-1", decided_by="DD", recipients=TERNAK
+        )
         book.repay("L-1", dt.date(2014, 3, 10), 100_000)
         book.deposit_savings("F-1", "M-1", "wajib", dt.date(2014, 3, 10), 10_000)
         book.disburse(qard("L-2", disbursed_on=dt.date(2014, 4, 1)))
@@ -188,7 +191,9 @@ class TestHandover:
         cluster, book = make_cluster(legal=False), ready_book()
         history, before = cluster.lifecycle.history, fingerprint(book)
         with pytest.raises(HandoverError, match="no legal status") as info:
-            hand_over(cluster, book, "coop", EXIT, handover_id="H-1", decided_by="DD")
+            hand_over(
+                cluster, book, "coop", EXIT, handover_id="H-1", decided_by="DD", recipients=TERNAK
+            )
         assert "Nama" not in str(info.value)  # IDs only
         assert cluster.lifecycle.history == history
         assert fingerprint(book) == before
@@ -198,11 +203,15 @@ class TestHandover:
             attrs.evolve(coop, legal=LegalStatus("BH/9", dt.date(2014, 4, 1)))
         )
         with pytest.raises(HandoverError, match="no legal status"):
-            hand_over(cluster, book, "coop", EXIT, handover_id="H-1", decided_by="DD")
+            hand_over(
+                cluster, book, "coop", EXIT, handover_id="H-1", decided_by="DD", recipients=TERNAK
+            )
 
     def test_refuses_a_second_handover(self) -> None:
         cluster, book = make_cluster(), ready_book()
-        hand_over(cluster, book, "coop", EXIT, handover_id="H-1", decided_by="DD")
+        hand_over(
+            cluster, book, "coop", EXIT, handover_id="H-1", decided_by="DD", recipients=TERNAK
+        )
         before = fingerprint(book)
         with pytest.raises(HandoverError, match="already handed over on 2014-03-06"):
             hand_over(
@@ -214,7 +223,9 @@ class TestHandover:
         cluster, book = make_cluster(phase="growth"), ready_book()
         before = fingerprint(book)
         with pytest.raises(LifecycleError, match="cannot move from growth to independence"):
-            hand_over(cluster, book, "coop", EXIT, handover_id="H-1", decided_by="DD")
+            hand_over(
+                cluster, book, "coop", EXIT, handover_id="H-1", decided_by="DD", recipients=TERNAK
+            )
         assert fingerprint(book) == before
         assert book.handover is None
         # A failed readiness guard without an override: nothing recorded either.
@@ -231,6 +242,7 @@ class TestHandover:
                 EXIT,
                 handover_id="H-1",
                 decided_by="DD",
+                recipients=TERNAK,
                 guards=[groups_active],
             )
         assert fingerprint(book) == before
@@ -242,6 +254,7 @@ class TestHandover:
             EXIT,
             handover_id="H-1",
             decided_by="DD",
+            recipients=TERNAK,
             guards=[groups_active],
             override=Override("ok", "director"),
         )

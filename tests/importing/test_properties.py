@@ -53,7 +53,7 @@ SLOW = settings(
 )
 
 decimals = st.decimals(min_value=0, max_value=10**7, places=2, allow_nan=False)
-answers = st.fixed_dictionaries(
+_answers = st.fixed_dictionaries(
     {
         "hh/pendapatan": st.one_of(st.just(""), st.integers(0, 100_000).map(str)),
         "hh/art": st.one_of(st.just(""), st.integers(1, 50).map(str)),
@@ -63,6 +63,16 @@ answers = st.fixed_dictionaries(
         "usaha/biaya": decimals.map(str),
     }
 )
+
+
+def _consistent(answer: dict[str, str]) -> dict[str, str]:
+    # The umkm plugin refuses revenue or workers of a business that is not running.
+    if answer["usaha/jalan"] in ("tidak", "0", "FALSE"):
+        return {**answer, "usaha/pekerja": "0", "usaha/omzet": "0"}
+    return answer
+
+
+answers = _answers.map(_consistent)
 
 
 @st.composite

@@ -107,9 +107,11 @@ class TestRegistration:
             "survey.csv row 3 column 'art': must be a whole number",
             "survey.csv row 3 column 'tgl': must be a date: YYYY-MM-DD or '%d/%m/%Y' (set "
             "date_format for other layouts)",
-            "survey.csv row 4 column 'jk': invalid value 'X': use one of 'female', 'male'",
+            "survey.csv row 4 column 'jk': must be one of 'female', 'male' (map other answers "
+            "with values = { ... })",
             "survey.csv row 5 column 'nama': must be a non-empty text",
-            "survey.csv row 6 column 'kelompok': unknown group 'BTG-K99' in cluster 'bantaeng'; "
+            "survey.csv row 6 column 'kelompok': not a group ID of cluster 'bantaeng' (the value "
+            "is not shown); "
             "its groups are 'BTG-K01', 'BTG-K02', 'BTG-K03', 'BTG-K04', 'BTG-K05', 'BTG-K06', "
             "'BTG-K07', 'BTG-K08' and 26 more",
             "survey.csv row 7 column 'hp': phone must be 8-20 digits, optionally starting with '+' "
@@ -153,7 +155,8 @@ class TestRegistration:
         assert [m.member.id for m in batch.members] == ["BTG-0191"]
         (rejected,) = batch.rejected
         assert rejected.reasons == (
-            "column 'klaster': unknown cluster 'tuban'; the program's clusters are 'bantaeng'",
+            "column 'klaster': not a cluster ID (the value is not shown); the program's clusters "
+            "are 'bantaeng'",
         )
         assert rejected.raw["nama"] == NAME  # the rejects file keeps the row as it was
 
@@ -183,3 +186,20 @@ class TestRegistration:
         batch = read(path, mapping, observations, known={"member/BTG-0192"})
         assert [m.submission for m in batch.members] == ["member/BTG-0191", "member/BTG-0193"]
         assert batch.skipped == 1
+
+
+class TestBusinessTypes:
+    def test_a_business_type_its_sector_does_not_declare_is_refused(
+        self, kobo: Any, mapping: ImportMapping, observations: Observations
+    ) -> None:
+        # Issue 11: a registration form accepted any business type.
+        rows = [person(191, usaha="spaceships"), person(192)]
+        with pytest.raises(ImportDataError) as caught:
+            read(kobo.csv(rows, header=HEADER), mapping, observations)
+        (problem,) = caught.value.problems
+        assert problem.startswith("survey.csv row 2 column 'usaha': member 'BTG-0191'")
+        assert "business types of sector 'umkm': batik" in problem
+        assert "spaceships" not in problem
+        assert NAME not in problem
+        batch = read(kobo.csv(rows, header=HEADER), mapping, observations, keep_valid=True)
+        assert [m.member.id for m in batch.members] == ["BTG-0192"]

@@ -86,7 +86,8 @@ class TestValues:
         )
         rows = kobo.members(4)
         rows[0].update({"hh/pendapatan": " 1250.5 ", "usaha/jalan": "YA"})
-        rows[1].update({"hh/pendapatan": "", "hh/jumlah_art": "-99", "usaha/jalan": "tidak"})
+        closed = {"usaha/jalan": "tidak", "usaha/pekerja": "0", "usaha/omzet": "0"}  # (umkm rule)
+        rows[1].update({"hh/pendapatan": "", "hh/jumlah_art": "-99", **closed})
         rows[2].update({"hh/pendapatan": "1e3", "usaha/jalan": "1"})
         block = only_block(read(kobo.csv(rows), mapping, observations))
         assert list(block.values["monthly_income"]) == [
@@ -230,8 +231,9 @@ class TestUnits:
         rows[2]["hh/id_mitra"] = " "
         found = problems(kobo.csv(rows), survey_mapping, observations)
         assert found == (
-            "survey.csv row 2 column 'hh/id_mitra': member 'BTG-9999' is not a member of cluster "
-            "'bantaeng' in program 'klaster-mandiri' (import its registration first)",
+            "survey.csv row 2 column 'hh/id_mitra': not the ID of a member of cluster "
+            "'bantaeng' in program 'klaster-mandiri' (import its registration first); the value "
+            "is not shown",
             "survey.csv row 4 column 'hh/id_mitra': no member ID",
         )
 
@@ -253,7 +255,8 @@ class TestUnits:
         )
         header = ["m", "inc", "w", "run", "rev", "cost", "kg", "_uuid"]
         umkm = {"inc": "100", "w": "1", "run": "ya", "rev": "5", "cost": "1", "kg": ""}
-        farm = {"inc": "200", "w": "", "run": "", "rev": "", "cost": "", "kg": "12.5"}
+        # No harvest: the farming plugin wants a price for a harvest, and this form has none.
+        farm = {"inc": "200", "w": "", "run": "", "rev": "", "cost": "", "kg": "0"}
         rows = [
             {"m": "M-1", "_uuid": "a", **umkm},
             {"m": "M-2", "_uuid": "b", **farm},
@@ -320,8 +323,9 @@ class TestDuplicates:
         assert found == (
             "survey.csv row 2 column '_uuid': duplicate submission 'uuid-0001': also in row 6; "
             "remove one of the two",
-            "survey.csv row 5 column 'hh/id_mitra': member 'BTG-0002' is also in row 3 for round "
-            "'btg-mon-2015'; one submission per member and round",
+            "survey.csv row 5 column 'hh/id_mitra': member 'BTG-0002' is answered twice in round "
+            "'btg-mon-2015': by submission 'uuid-0002' (row 3) and by 'uuid-0004'; keep one, or "
+            "import with on_conflict='replace' to keep the later one by _submission_time",
             "survey.csv row 6 column '_uuid': duplicate submission 'uuid-0001': also in row 2; "
             "remove one of the two",
         )
@@ -397,7 +401,8 @@ class TestRounds:
         assert only_block(batch).unit_ids == ("M-1", "M-2", "M-3")
         (rejected,) = batch.rejected
         assert rejected.reasons == (
-            "column 'k': unknown cluster 'nowhere'; the program's clusters are 'mix'",
+            "column 'k': not a cluster ID (the value is not shown); the program's clusters are "
+            "'mix'",
         )
 
 

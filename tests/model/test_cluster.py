@@ -34,7 +34,7 @@ class TestCluster:
         c = cluster()
         c.add_members([member("M-1"), member("M-2", village="35.23.08.2001", sector="livestock")])
         c.add_group(group("G-1", "M-1"))
-        c.add_cooperative(Cooperative("irman", "IRMAN", ["umkm"], ["M-1", "M-2"]))
+        c.add_cooperative(Cooperative("irman", "IRMAN", ["umkm", "livestock"], ["M-1", "M-2"]))
         assert [g.id for g in c.groups_of("M-1")] == ["G-1"]
         assert len(c.active_members(D(2012, 1, 1))) == 2
 
@@ -205,6 +205,35 @@ class TestCluster:
             c.add_cooperative(Cooperative("irman", "IRMAN", ["umkm", "farming"]))
         assert_error(exc, InvalidReferenceError, "cooperatives[0].sectors[1]", "'farming'")
         assert len(c.cooperatives) == 0
+
+    def test_cooperative_members_work_in_its_sectors(self) -> None:
+        goats = member("M-2", sector="livestock")
+        c = cluster(members=[member("M-1"), goats])
+        expected = ("member 'M-2' works in sector 'livestock', but the cooperative serves 'umkm'",)
+        # Adding, constructing, replacing the cooperative: refused, located, IDs only.
+        with pytest.raises(InvalidReferenceError) as exc:
+            c.add_cooperative(Cooperative("irman", "IRMAN", ["umkm"], ["M-1", "M-2"]))
+        assert_error(exc, InvalidReferenceError, "cooperatives[0].member_ids[1]", *expected)
+        assert NAME not in str(exc.value)
+        with pytest.raises(InvalidReferenceError) as exc:
+            cluster(
+                members=[member("M-1"), goats],
+                cooperatives=[Cooperative("irman", "IRMAN", ["umkm"], ["M-2"])],
+            )
+        assert_error(exc, InvalidReferenceError, "cooperatives[0].member_ids[0]", *expected)
+        coop = c.add_cooperative(Cooperative("irman", "IRMAN", ["umkm"], ["M-1"]))
+        with pytest.raises(InvalidReferenceError) as exc:
+            c.replace_cooperative(attrs.evolve(coop, member_ids=["M-1", "M-2"]))
+        assert_error(exc, InvalidReferenceError, "cooperatives[0].member_ids[1]", *expected)
+        assert c.cooperatives["irman"] is coop
+        # A member of the cooperative moving to a sector it does not serve: refused too.
+        old = c.members["M-1"]
+        with pytest.raises(InvalidReferenceError) as exc:
+            c.replace_member(attrs.evolve(old, sector="livestock"))
+        assert_error(exc, InvalidReferenceError, "cooperatives[0].member_ids[0]", "'M-1'")
+        assert c.members["M-1"] is old
+        served = c.replace_cooperative(attrs.evolve(coop, sectors=["umkm", "livestock"]))
+        c.replace_cooperative(attrs.evolve(served, member_ids=["M-1", "M-2"]))
 
     def test_region_must_be_a_province(self) -> None:
         with pytest.raises(ValidationError) as exc:

@@ -148,3 +148,10 @@ class TestRegionStat:
         with pytest.raises(ValidationError) as exc:
             self.stat(kind="poverty")
         assert_error(exc, ValidationError, "kind", "'bps_headcount'", "'targeting_households'")
+
+
+@pytest.mark.parametrize("rate", ["1E-999999999", "0E-999999999", "1E+999999999", "1E-31"])
+def test_a_rate_of_unbounded_exponent_is_a_validation_error(rate: str) -> None:
+    # 1E-999999999 used to raise decimal.InvalidOperation from the rate's tolerance.
+    with pytest.raises(ValidationError, match="poverty_rate: must have at most 30 decimal"):
+        RegionStat(2023, "BPS", "bps_headcount", population=100, poor=1, poverty_rate=rate)

@@ -24,6 +24,7 @@ from klaster.errors import NotFoundError, PluginError, ValidationError
 from klaster.label import Label
 from klaster.model.group import Group
 from klaster.model.member import Member
+from klaster.model.sector_rules import member_checks_paused
 from klaster.plugins import PluginHost, StaticPlugin, get_host
 from klaster.plugins.hookspecs import hookimpl
 from klaster.plugins.info import PluginStatus, PluginWarning
@@ -466,7 +467,9 @@ class TestValidation:
 
     def test_business_type_must_be_the_sectors(self) -> None:
         (problem,) = self.host.validate_member(_member(business_type="sushi"))
-        assert problem.startswith("business_type: 'sushi' is not one of the business types")
+        assert problem.startswith("business_type: member 'BTG-0001': the business type")
+        assert "not one of the business types of sector 'umkm'" in problem
+        assert "sushi" not in problem  # the refused value is not repeated
         assert "batik, cassava_crackers" in problem
         assert self.host.validate_member(_member()) == ()
 
@@ -560,18 +563,20 @@ class TestProgramCheck:
             region=klaster.Region.province("Banten", "36"),
             sectors=[klaster.ClusterSector("umkm"), klaster.ClusterSector("fisheries")],
         )
-        cluster.add_member(
-            klaster.Member(
-                id="M-1",
-                name="Secret Name",
-                sex="female",
-                household_size=3,
-                village="Cibeber",
-                sector="umkm",
-                business_type="spaceships",
-                joined=dt.date(2012, 1, 1),
+        # As an older store can hold (the model refuses it elsewhere): validate reports it.
+        with member_checks_paused():
+            cluster.add_member(
+                klaster.Member(
+                    id="M-1",
+                    name="Secret Name",
+                    sex="female",
+                    household_size=3,
+                    village="Cibeber",
+                    sector="umkm",
+                    business_type="spaceships",
+                    joined=dt.date(2012, 1, 1),
+                )
             )
-        )
         program.add_cluster(cluster)
         return program
 
@@ -579,8 +584,7 @@ class TestProgramCheck:
         problems = klaster.plugins.get_host().validate_program(self._program())
         assert any(p.startswith("clusters[0].sectors[1].sector:") for p in problems)
         assert any(
-            p.startswith("clusters[0].members[0]: business_type:") and "spaceships" in p
-            for p in problems
+            p.startswith("clusters[0].members[0]: business_type: member 'M-1'") for p in problems
         )
         assert not any("Secret Name" in p for p in problems)
 
@@ -588,7 +592,7 @@ class TestProgramCheck:
         with pytest.raises(klaster.ValidationError) as info:
             klaster.plugins.get_host().check_program(self._program())
         assert "fisheries" in str(info.value)
-        assert "spaceships" in str(info.value)
+        assert "business types of sector 'umkm'" in str(info.value)
 
     def test_bundled_example_passes(self) -> None:
         data = Path(__file__).resolve().parents[2] / "examples" / "data" / "bantaeng.json"

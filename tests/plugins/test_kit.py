@@ -70,11 +70,35 @@ class TestConformance:
         ]
 
     def test_requires(self) -> None:
-        assert plugin_problems(_Extension(), name="boats") == [
+        assert plugin_problems(_Extension(), name="boats", builtins=False) == [
             "variable 'boats' belongs to sector 'fish', which no loaded plugin provides "
             "(sectors: none)"
         ]
         check_plugin(_Extension(), requires=[StaticPlugin(SectorData(sectors=[FISH]))])
+
+    def test_codes_that_clash_with_the_builtin_sectors(self) -> None:
+        # Without requires=, the built-ins are there as in every installation.
+        umkm_again = StaticPlugin(SectorData(sectors=[Sector("umkm", L, FISH.description)]))
+        income = Variable("monthly_revenue", "fish", Level.MEMBER, ValueType.DECIMAL, L)
+        revenue_again = StaticPlugin(SectorData(sectors=[FISH], variables=[income]))
+        for clash, code in ((umkm_again, "umkm"), (revenue_again, "monthly_revenue")):
+            with pytest.raises(PluginError, match="does not conform") as caught:
+                check_plugin(clash, name="clash")
+            assert repr(code) in str(caught.value)
+            # Alone it is well-formed: only the clash is wrong.
+            check_plugin(clash, name="clash", builtins=False)
+
+    def test_a_plugin_extending_a_builtin_sector(self) -> None:
+        extra = Variable("stalls", "umkm", Level.MEMBER, ValueType.INTEGER, L)
+        check_plugin(StaticPlugin(SectorData(variables=[extra])), name="stalls")
+        import klaster_sectors.umkm
+
+        # Naming a built-in in requires as well registers it once.
+        check_plugin(
+            StaticPlugin(SectorData(variables=[extra])),
+            name="stalls",
+            requires=[klaster_sectors.umkm],
+        )
 
 
 class TestHelpers:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from pathlib import Path
 
@@ -69,7 +70,7 @@ class TestFaults:
         self, store_path: Path, program: Program, secrets: tuple[str, ...]
     ) -> None:
         Store.create(store_path, program).close()
-        with sqlite3.connect(store_path) as conn:
+        with contextlib.closing(sqlite3.connect(store_path)) as conn, conn:
             conn.execute(
                 "UPDATE members SET national_id = ? || 'x' WHERE id = 'BTG-1'", (secrets[1],)
             )
@@ -80,13 +81,28 @@ class TestFaults:
         assert "changed outside klaster" in text
         assert all(secret not in text for secret in secrets)
 
+    def test_cooperative_of_members_of_another_sector(
+        self, store_path: Path, program: Program, secrets: tuple[str, ...]
+    ) -> None:
+        # Stored programs load through the cluster's checks: a cooperative that no longer
+        # serves its livestock member's sector is refused, located, without personal data.
+        Store.create(store_path, program).close()
+        with contextlib.closing(sqlite3.connect(store_path)) as conn, conn:
+            conn.execute("DELETE FROM cooperative_sectors WHERE sector = 'livestock'")
+        with Store.open(store_path) as store, pytest.raises(StoreError) as exc:
+            store.load_program()
+        text = str(exc.value)
+        assert "cooperatives[0].member_ids[1]: member 'BTG-3' works in sector 'livestock'" in text
+        assert "the cooperative serves 'umkm'" in text
+        assert all(secret not in text for secret in secrets)
+
     def test_integrity_check_names_what_failed(
         self, store_path: Path, program: Program, observations: Observations
     ) -> None:
         Store.create(store_path, program, observations=observations).close()
         with Store.open(store_path) as store:
             store.integrity_check()
-        with sqlite3.connect(store_path) as conn:
+        with contextlib.closing(sqlite3.connect(store_path)) as conn, conn:
             conn.execute("PRAGMA foreign_keys = OFF")
             conn.execute("DELETE FROM units WHERE id = 'BTG-2'")
             conn.execute("DELETE FROM cooperative_members")
@@ -120,7 +136,8 @@ class TestMismatches:
             with pytest.raises(StoreError, match="cluster 'bantaeng' is not in the store"):
                 store.save_observations(observations)
             assert store.rounds() == ()
-        with sqlite3.connect(store_path) as conn:  # the cluster, but not its members
+        # The cluster, but not its members.
+        with contextlib.closing(sqlite3.connect(store_path)) as conn, conn:
             conn.execute("INSERT INTO clusters VALUES ('bantaeng', 0, 'Bantaeng', NULL)")
         with Store.open(store_path) as store:
             with pytest.raises(StoreError, match="units the stored program does not have"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sqlite3
 from collections.abc import Iterable
@@ -40,7 +41,7 @@ APPEND_ONLY = (
 
 
 def table_counts(path: Path) -> dict[str, int]:
-    with sqlite3.connect(path) as conn:
+    with contextlib.closing(sqlite3.connect(path)) as conn, conn:
         names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
         return {n: conn.execute(f"SELECT count(*) FROM {n}").fetchone()[0] for n in names}
 
@@ -71,7 +72,7 @@ class TestAppendOnlyTables:
     def test_rows_cannot_change(self, full_store: Path, table: str, verb: str) -> None:
         before = table_counts(full_store)
         assert before[table] > 0
-        with sqlite3.connect(full_store) as conn:
+        with contextlib.closing(sqlite3.connect(full_store)) as conn, conn:
             column = conn.execute(f"PRAGMA table_info({table})").fetchone()[1]
         statement = (
             f"UPDATE {table} SET {column} = {column}"
@@ -79,7 +80,8 @@ class TestAppendOnlyTables:
             else f"DELETE FROM {table}"
         )
         with (
-            sqlite3.connect(full_store) as conn,
+            contextlib.closing(sqlite3.connect(full_store)) as conn,
+            conn,
             pytest.raises(sqlite3.IntegrityError, match=f"{table} is append-only"),
         ):
             conn.execute(statement)

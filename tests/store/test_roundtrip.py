@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sqlite3
 import tempfile
@@ -173,7 +174,7 @@ class TestFinance:
             assert books["lebak"].cash("LBK-ZKT") == sim.book.cash("LBK-ZKT")
             store.save_finance(sim.book)  # nothing new: nothing changes
             assert store.status().clusters[0].ledger_entries == len(sim.book.ledger)
-        with sqlite3.connect(store_path) as conn:
+        with contextlib.closing(sqlite3.connect(store_path)) as conn, conn:
             kinds = dict(conn.execute("SELECT kind, sum(amount) FROM savings GROUP BY kind"))
         assert set(kinds) == {"pokok", "wajib"}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import sqlite3
 from pathlib import Path
@@ -19,12 +20,12 @@ SCHEMA_V1_SHA256 = "34b9046b5e2968568b6707e8d54cef188b2b1aea9efe7f7c96bc32b61208
 
 
 def meta(path: Path) -> dict[str, str]:
-    with sqlite3.connect(path) as conn:
+    with contextlib.closing(sqlite3.connect(path)) as conn, conn:
         return dict(conn.execute("SELECT key, value FROM meta"))
 
 
 def set_version(path: Path, version: int) -> None:
-    with sqlite3.connect(path) as conn:
+    with contextlib.closing(sqlite3.connect(path)) as conn, conn:
         conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),))
 
 
@@ -35,7 +36,7 @@ class TestVersion:
         assert found["schema_version"] == str(STORE_SCHEMA_VERSION) == "1"
         assert found["klaster_version"] == klaster.__version__
         assert found["kind"] == "klaster-program-store"
-        with sqlite3.connect(store_path) as conn:
+        with contextlib.closing(sqlite3.connect(store_path)) as conn, conn:
             assert conn.execute("PRAGMA application_id").fetchone()[0] == _schema.APPLICATION_ID
             assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         with Store.open(store_path) as store:
@@ -85,7 +86,7 @@ class TestMigration:
             assert store.schema_version == 2
             assert store.load_program() == program
         assert meta(store_path)["schema_version"] == "2"
-        with sqlite3.connect(store_path) as conn:
+        with contextlib.closing(sqlite3.connect(store_path)) as conn, conn:
             assert conn.execute("SELECT * FROM notes").fetchall() == [("bantaeng",)]
         with Store.open(store_path) as store:  # already migrated: opens as is
             assert store.schema_version == 2
@@ -105,7 +106,7 @@ class TestMigration:
             Store.open(store_path)
         monkeypatch.undo()
         assert meta(store_path)["schema_version"] == "1"
-        with sqlite3.connect(store_path) as conn:
+        with contextlib.closing(sqlite3.connect(store_path)) as conn, conn:
             tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
         assert "half_done" not in tables  # the DDL was rolled back with the rest
         with Store.open(store_path) as store:
@@ -151,7 +152,7 @@ class TestNotAStore:
         assert store_path.read_bytes() == content  # looked at, never changed
 
     def test_other_sqlite_database(self, store_path: Path) -> None:
-        with sqlite3.connect(store_path) as conn:
+        with contextlib.closing(sqlite3.connect(store_path)) as conn, conn:
             conn.execute("CREATE TABLE meta (key, value)")
             conn.execute("INSERT INTO meta VALUES ('kind', 'something else')")
         with pytest.raises(StoreError, match="an SQLite database without klaster's meta"):

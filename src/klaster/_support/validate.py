@@ -197,8 +197,15 @@ def to_optional_decimal(value: Decimal | int | str | None) -> Decimal | None:
     return None if value is None else to_decimal(value)
 
 
+MAX_DECIMAL_PLACES = 30
+"""Most decimal places a checked ``Decimal`` may have (``1E-999999999`` is refused)."""
+MAX_DECIMAL_MAGNITUDE = 30
+"""A checked ``Decimal`` is below ``10**MAX_DECIMAL_MAGNITUDE`` in size (``1E+999999999`` is
+refused): later arithmetic (scaling, ``scaleb``, tolerances) then stays small and exact."""
+
+
 def check_decimal(_inst: object, attribute: Any, value: Any) -> None:
-    """Validate a finite ``Decimal`` (floats are refused with a hint)."""
+    """Validate a finite ``Decimal`` of bounded size (floats are refused with a hint)."""
     if isinstance(value, float):
         raise ValidationError(
             f"got the float {value!r}: pass a Decimal or a string such as '38.20' "
@@ -213,6 +220,14 @@ def check_decimal(_inst: object, attribute: Any, value: Any) -> None:
         )
     if not value.is_finite():
         raise ValidationError("must be a finite number", path=attribute.name)
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite
+    if exponent < -MAX_DECIMAL_PLACES or (value and value.adjusted() >= MAX_DECIMAL_MAGNITUDE):
+        raise ValidationError(
+            f"must have at most {MAX_DECIMAL_PLACES} decimal places and be below "
+            f"1E+{MAX_DECIMAL_MAGNITUDE} in size",
+            path=attribute.name,
+        )
 
 
 def check_optional_decimal(inst: object, attribute: Any, value: Any) -> None:

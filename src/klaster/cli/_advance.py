@@ -199,6 +199,7 @@ def _decision_document(decision: Readiness, round_id: str) -> dict[str, Any]:
                 "passed": line.passed,
                 "note": line.value.reason if isinstance(line.value, NotAvailable) else None,
                 "round": line.round_id,
+                "sector": line.sector,
             }
             for line in decision.results
         ],
@@ -239,13 +240,21 @@ def _show_move(
         )
 
 
+def _value_text(line: dict[str, Any]) -> str:
+    # A sector's criterion is judged on that sector's members: say whose figure it is.
+    if line["value"] is None:
+        return str(line["note"] or "n/a")
+    text = number(line["value"])
+    return f"{text} (sector {line['sector']})" if line.get("sector") else text
+
+
 def _show_readiness(out: Output, cluster_id: str, readiness: dict[str, Any]) -> None:
     outcome = {True: "met", False: "NOT met", None: "n/a"}
     rows = [
         (
             line["code"],
             f"{line['label']['en']} / {line['label']['id']}",
-            number(line["value"]) if line["value"] is not None else (line["note"] or "n/a"),
+            _value_text(line),
             f"{line['operator']} {line['threshold']}",
             outcome[line["passed"]],
         )

@@ -55,6 +55,13 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
         help="write the rows left out, with their reasons, to this CSV file",
     )
     parser.add_argument("--dry-run", action="store_true", help="check everything and write nothing")
+    parser.add_argument(
+        "--on-conflict",
+        choices=("refuse", "replace"),
+        default="refuse",
+        help="a second answer for a member and round: refuse it, naming both submissions (the "
+        "default), or replace the answer by the later _submission_time",
+    )
     parser.set_defaults(run=run)
 
 
@@ -81,6 +88,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
         keep_valid=args.keep_valid,
         rejects=args.rejects,
         dry_run=args.dry_run,
+        on_conflict=args.on_conflict,
     )
 
 
@@ -120,6 +128,7 @@ def import_file(
     keep_valid: bool = False,
     rejects: Path | None = None,
     dry_run: bool = False,
+    on_conflict: str = "refuse",
 ) -> int:
     """Import one file (or check it, with ``dry_run``) and show the summary."""
     show(
@@ -132,6 +141,7 @@ def import_file(
             keep_valid=keep_valid,
             rejects=rejects,
             dry_run=dry_run,
+            on_conflict=on_conflict,
         ),
     )
     return ExitCode.OK
@@ -146,6 +156,7 @@ def apply_file(
     keep_valid: bool = False,
     rejects: Path | None = None,
     dry_run: bool = False,
+    on_conflict: str = "refuse",
 ) -> Imported:
     """Read, check and (unless ``dry_run``) apply one file, with a progress bar.
 
@@ -160,17 +171,18 @@ def apply_file(
     with open_store(store_path, readonly=dry_run) as store:
         program = store.load_program()
         observations = store.load_observations(program=program)
-        batch = _read(store, data_path, mapping, program, observations, keep_valid=keep_valid)
+        batch = _read(store, data_path, mapping, program, observations, keep_valid, on_conflict)
         if dry_run:
             counts = _would_add(batch)
         else:
             with out.progress(f"importing {data_path.name}") as progress:
-                summary = store.apply_import(batch, progress=progress)
+                summary = store.apply_import(batch, progress=progress, on_conflict=on_conflict)
             counts = {
                 "members_added": summary.members_added,
                 "rows_added": summary.rows_added,
                 "values_added": summary.values_added,
                 "submissions_skipped": summary.submissions_skipped,
+                "replaced": summary.replaced,
             }
     written = None
     if batch.rejected and rejects is not None and not dry_run:
@@ -185,8 +197,8 @@ def _read(
     mapping: ImportMapping,
     program: Program,
     observations: Observations,
-    *,
     keep_valid: bool,
+    on_conflict: str,
 ) -> ImportBatch:
     """Read the file, leaving out the submissions the store already holds.
 
@@ -202,6 +214,7 @@ def _read(
         observations=observations,
         known=store.known_submissions,
         keep_valid=keep_valid,
+        on_conflict=on_conflict,
     )
 
 
@@ -216,6 +229,7 @@ def _would_add(batch: ImportBatch) -> dict[str, int]:
         "rows_added": sum(len(block) for block in batch.blocks),
         "values_added": values,
         "submissions_skipped": batch.skipped,
+        "replaced": len(batch.superseded),
     }
 
 
@@ -232,6 +246,7 @@ def show(out: Output, imported: Imported) -> None:
         (f"survey rows {verb}", counts["rows_added"]),
         (f"values {verb}", counts["values_added"]),
         ("submissions already imported (skipped)", counts["submissions_skipped"]),
+        (f"answers {'to replace' if imported.dry_run else 'replaced'}", counts["replaced"]),
         ("rows rejected", len(batch.rejected)),
     ]
     if batch.rounds:

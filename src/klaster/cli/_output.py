@@ -28,7 +28,6 @@ from rich.text import Text
 Progressed = Callable[[int, int], None]
 """``progress(done, total)``: the callback long work reports to."""
 
-_LINE_BREAKS = {0x85: "\\u0085", 0x2028: "\\u2028", 0x2029: "\\u2029"}
 _PLAIN_WIDTH = 160  # wide enough that a report table is not folded when written to a file
 
 
@@ -245,11 +244,10 @@ def render_text(renderable: RenderableType) -> str:
 
 
 def to_json(document: object, *, indent: int | None = 2) -> str:
-    """JSON text of a result: exact decimals as strings, dates as ISO text, enums as values."""
-    text = json.dumps(document, default=_jsonable, ensure_ascii=False, indent=indent)
-    # Unicode line breaks JSON leaves raw (NEL, LS, PS) would split a JSON line for readers that
-    # split on them (Python's str.splitlines): escape them, as JSON allows inside strings.
-    return text.translate(_LINE_BREAKS)
+    """JSON text of a result: ASCII only, exact decimals as strings, dates as ISO text."""
+    # ASCII only: every other character as \uXXXX, so no reader splitting lines on Unicode line
+    # breaks (NEL, LS, PS: Python's str.splitlines) or decoding in another encoding breaks it.
+    return json.dumps(document, default=_jsonable, ensure_ascii=True, indent=indent)
 
 
 def _jsonable(value: object) -> object:

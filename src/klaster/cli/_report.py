@@ -9,8 +9,6 @@ indicator names; CSV and JSON carry every column of
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -177,15 +175,15 @@ def records(rows: Sequence[Row]) -> list[dict[str, Any]]:
 
 def to_csv(rows: Sequence[Row]) -> str:
     """The rows as CSV text (a header line, exact decimals, ISO dates, empty for missing)."""
+    from klaster.documents.csvfile import csv_text
+
     found = records(rows)
-    buffer = io.StringIO()
     if not found:
         return ""
-    writer = csv.DictWriter(buffer, fieldnames=list(found[0]), lineterminator="\n")
-    writer.writeheader()
-    for record in found:
-        writer.writerow({k: _csv_cell(v) for k, v in record.items()})
-    return buffer.getvalue()
+    header = list(found[0])
+    # Category cells (desa, business type, names from documents) are neutralised; values stay
+    # numbers (see klaster.documents.csvfile).
+    return csv_text(header, ([r.get(k) for k in header] for r in found), lineterminator="\n")
 
 
 def text_table(rows: Sequence[Row]) -> Table:
@@ -234,11 +232,3 @@ def _write_file(path: Path, fmt: str, rows: Sequence[Row]) -> None:
     else:
         text = render_text(text_table(rows))
     atomic_write(path, lambda handle: handle.write(text))
-
-
-def _csv_cell(value: object) -> object:
-    if value is None:
-        return ""
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value

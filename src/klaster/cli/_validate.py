@@ -107,6 +107,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
 def _check_store(path: Path) -> list[_Check]:
     # A store or sidecar that cannot be read fails the command (exit 5), not a check.
     from klaster.cli._inputs import open_store
+    from klaster.observations.sector_checks import observation_problems
 
     with open_store(path, readonly=True) as store:
         store.integrity_check()
@@ -114,6 +115,8 @@ def _check_store(path: Path) -> list[_Check]:
         program = store.load_program()
         loaded = store.load_observations(program=program)
         observations = _Check("observations", _observed(loaded))
+        # Loading a store does not run the plugins' checks across values: validating does.
+        observations.problems += observation_problems(loaded)
         return [integrity, *_check_program(program), observations]
 
 

@@ -29,7 +29,7 @@ from cattrs.errors import BaseValidationError
 from klaster._support.gc import gc_paused as _gc_paused
 from klaster.documents.converter import CONVERTER, FAST_CONVERTER, LazyItems, problems
 from klaster.documents.files import atomic_write
-from klaster.documents.json_text import parse_json
+from klaster.documents.json_text import json_problem, parse_json
 from klaster.documents.migrations import Migration, migrate
 from klaster.errors import DocumentError, KlasterError
 from klaster.model.program import Program
@@ -128,6 +128,8 @@ def loads(text: str | bytes, *, source: str = "<string>") -> Program:
     """
     with _gc_paused():
         if _msgspec is not None and type(text) in (str, bytes):
+            if (problem := json_problem(text)) is not None:  # msgspec's own limit is deeper
+                raise DocumentError(f"{source}: {problem}")
             raw = _program_by_cluster(text)
             if raw is not None:
                 try:

@@ -25,6 +25,7 @@ from klaster.finance.errors import HandoverError
 from klaster.finance.handover import Handover, HandoverItem, HandoverItemKind
 from klaster.finance.money import format_rupiah
 from klaster.finance.party import Party, PartyKind
+from klaster.finance.program_fit import BookContext, fit_problems, serves_problems
 from klaster.model.cluster import Cluster
 from klaster.model.lifecycle import CheckResult, Guard, Override, Phase, PhaseChange
 
@@ -69,8 +70,24 @@ def hand_over(
     """
     recipients = dict(recipients or {})
     _check_preconditions(cluster, book, cooperative_id, on, recipients)
+    context = BookContext.of(cluster, book.program_id)
+    _check_fit(fit_problems(book, context, "book"))
     items, events = _take_stock(book, on, cooperative_id, recipients)
     handover = Handover(handover_id, on, cluster.id, book.program_id, items, decided_by, note)
+    _check_fit(
+        [
+            problem
+            for i, item in enumerate(items)
+            if item.kind is HandoverItemKind.ASSET
+            for problem in serves_problems(
+                item.to,
+                item.ref,
+                book.assets.assets[item.ref].sector,
+                context,
+                f"handover.items[{i}].to",
+            )
+        ]
+    )
     book.assets.check_all(events)
     checks = _checks(cluster, book, handover, events)
     failed = [c for c in checks if not c.passed]
@@ -96,6 +113,12 @@ def hand_over(
     for event in events:
         book.assets.record(event)
     return handover, change
+
+
+def _check_fit(problems: list[str]) -> None:
+    if problems:
+        listing = "".join(f"\n  - {p}" for p in problems)
+        raise HandoverError(f"the book does not fit the cluster; nothing was handed over:{listing}")
 
 
 def _check_preconditions(

@@ -37,8 +37,12 @@ from klaster.finance.entry import (
     Posting,
 )
 from klaster.finance.errors import DateOrderError, InsufficientFundsError, LedgerError
+from klaster.finance.money import check_bound
 
 __all__ = ["Ledger"]
+
+_MAX_NUMBER = 2**31 - 1
+"""The most accounts (or loans) the ledger's 32-bit number columns can tell apart."""
 
 if TYPE_CHECKING:
     IntColumn = array[int]
@@ -252,7 +256,12 @@ class Ledger:
         return self.commit(prepared)
 
     def prepare(self, entry: Entry) -> Prepared:
-        """Check ``entry`` against the ledger without changing it (first half of :meth:`append`)."""
+        """Check ``entry`` against the ledger without changing it (first half of :meth:`append`).
+
+        Everything :meth:`commit` relies on is checked here: the date order, every amount and
+        every resulting balance within :data:`~klaster.finance.money.MAX_RUPIAH` (the 64-bit
+        columns), no balance below zero, room in the account and loan numbering.
+        """
         where = f"entries[{len(self)}]"
         if not isinstance(entry, Entry):
             raise LedgerError(f"must be an Entry, got {type(entry).__name__}", path=where)
@@ -273,7 +282,10 @@ class Ledger:
         )
         pending: dict[Account, int] = {}
         delta: dict[int, int] = {}
-        for posting in entry.postings:
+        for i, posting in enumerate(entry.postings):
+            # Bound before converting: an amount is an int64 column value (Posting checks it
+            # too; checked again here so that commit() cannot fail).
+            check_bound(posting.amount, f"{where}.postings[{i}].amount")
             d = self._index_for(posting.debit, pending, prepared)
             c = self._index_for(posting.credit, pending, prepared)
             amount = int(posting.amount)
@@ -284,6 +296,8 @@ class Ledger:
             delta[d] = delta.get(d, 0) + amount
             delta[c] = delta.get(c, 0) - amount
         known = len(self._accounts)
+        if known + len(prepared.new_accounts) > _MAX_NUMBER or len(self._loan_ids) >= _MAX_NUMBER:
+            raise LedgerError("the ledger's account or loan numbers are used up", path=where)
         for index, change in delta.items():
             account = (
                 self._accounts[index] if index < known else prepared.new_accounts[index - known]
@@ -301,6 +315,7 @@ class Ledger:
                     f"{sign * (before + change):,}; a balance may not go below zero",
                     path=where,
                 )
+            check_bound(abs(before + change), where, f"this entry would take {account}")
         return prepared
 
     def commit(self, prepared: Prepared) -> int:

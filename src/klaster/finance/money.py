@@ -27,6 +27,7 @@ from klaster.errors import ValidationError
 from klaster.finance.errors import AmountError
 
 __all__ = [
+    "MAX_RUPIAH",
     "ROUNDING",
     "RUPIAH",
     "check_rupiah",
@@ -43,20 +44,52 @@ RUPIAH = Decimal(1)
 ROUNDING = ROUND_HALF_UP
 """How computed amounts are rounded to whole rupiah (0.5 goes up, as in a spreadsheet)."""
 
+MAX_RUPIAH = Decimal(2**63 - 1)
+"""The largest amount (and balance) a book keeps: Rp 9.223.372.036.854.775.807, what the store's
+INTEGER and the ledger's 64-bit columns hold. Larger amounts are refused before any conversion."""
+MAX_RUPIAH_BITS = 63
+"""Bits of :data:`MAX_RUPIAH` (an ``int`` with more is beyond it)."""
+_BEYOND = MAX_RUPIAH + 1
+
 
 def to_rupiah(value: Decimal | int | str) -> Decimal:
     """Converter for attrs fields: ``int`` or a numeric string becomes ``Decimal``.
 
     Floats and unreadable values pass through for :func:`check_rupiah` to refuse with the field's
-    name (the shared :func:`klaster._support.validate.to_decimal` does the reading).
+    name (the shared :func:`klaster._support.validate.to_decimal` does the reading). An ``int``
+    beyond :data:`MAX_RUPIAH` is never converted (that takes quadratic time): it becomes a value
+    just beyond the bound, which :func:`check_rupiah` refuses with the bound's message.
     """
+    if isinstance(value, int) and value.bit_length() > MAX_RUPIAH_BITS:
+        return _BEYOND if value > 0 else -_BEYOND
     return to_decimal(value)
 
 
 def check_rupiah(_inst: object, attribute: Any, value: Any) -> None:
     """Attrs validator: a whole, non-negative Rupiah ``Decimal`` (floats refused with a hint)."""
+    if isinstance(value, Decimal) and value.is_finite():
+        check_bound(value, attribute.name)
     check_decimal(_inst, attribute, value)
     _check_whole(value, attribute.name, positive=False)
+
+
+def check_bound(value: Decimal | int, path: str, subject: str = "is") -> None:
+    """Refuse ``value`` beyond :data:`MAX_RUPIAH` with an :class:`AmountError` (cheap at any size).
+
+    Compares without converting or rounding, so ``Decimal("1E+999999999")`` or a huge ``int`` is
+    refused at once instead of building a huge integer. ``subject`` starts the message.
+    """
+    too_big = (
+        value.copy_abs() > MAX_RUPIAH
+        if isinstance(value, Decimal)
+        else value.bit_length() > MAX_RUPIAH_BITS
+    )
+    if too_big:
+        raise AmountError(
+            f"{subject} beyond {format_rupiah(MAX_RUPIAH)} in size, the largest amount a book "
+            "keeps (what the store's INTEGER holds)",
+            path=path,
+        )
 
 
 def rupiah(value: object, *, path: str = "amount", positive: bool = True) -> Decimal:
@@ -71,7 +104,8 @@ def rupiah(value: object, *, path: str = "amount", positive: bool = True) -> Dec
         The amount as a ``Decimal`` with no fractional part.
 
     Raises:
-        AmountError: A float, text that is no number, a fraction of a rupiah, zero or less.
+        AmountError: A float, text that is no number, a fraction of a rupiah, zero or less, or
+            more than :data:`MAX_RUPIAH`.
 
     Example:
         >>> rupiah("1200000")
@@ -83,7 +117,11 @@ def rupiah(value: object, *, path: str = "amount", positive: bool = True) -> Dec
             f"{type(value).__name__}",
             path=path,
         )
+    if isinstance(value, int) and not isinstance(value, bool):
+        check_bound(value, path)  # before converting: a huge int is never turned into a Decimal
     converted = to_rupiah(value) if not isinstance(value, float) else value
+    if isinstance(converted, Decimal) and converted.is_finite():
+        check_bound(converted, path)
     try:
         check_decimal(None, SimpleNamespace(name=path), converted)
     except ValidationError as exc:

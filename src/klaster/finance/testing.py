@@ -57,11 +57,14 @@ def make_book(cash: int = 10_000_000, *, source: str = "zakat") -> Finance:
 
 
 def qard(loan_id: str, principal: int = 1_200_000, **kwargs: Any) -> Loan:
-    """A qard hasan loan of ``principal`` over 12 monthly instalments, disbursed 9 Jan 2012."""
+    """A qard hasan loan of ``principal`` over 12 monthly instalments, disbursed 9 Jan 2012.
+
+    The borrower is member ``M-1`` of :func:`make_cluster` unless ``borrower`` says otherwise.
+    """
     fields: dict[str, Any] = {
         "id": loan_id,
         "fund_id": "F-1",
-        "borrower": Party.member(f"M-{loan_id}"),
+        "borrower": Party.member("M-1"),
         "product": "qard_hasan",
         "principal": principal,
         "disbursed_on": DISBURSED,

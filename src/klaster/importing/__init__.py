@@ -16,8 +16,10 @@ mapping file's values and checks); ``_source``, ``_table`` and ``_header`` (open
 streaming its rows, finding mapped columns); ``_submissions`` (submission IDs, those imported
 already); ``_plan``, ``_cells`` and ``_selects`` (which cells feed which variable, and their
 conversion); ``_rounds``, ``_units`` and ``_repeats`` (each row's round, unit and repeat-group
-rows); ``_survey`` and ``_registration`` (the two form readers); ``_blocks`` (rows into the
-batch's observation blocks); ``_problems`` (located problems, rows set aside).
+rows); ``_answers`` (a unit answered twice in a round); ``_xlsx_limits`` (an XLSX file's size
+and rows, checked before it is opened); ``_survey`` and ``_registration`` (the two form
+readers); ``_blocks`` (rows into the batch's observation blocks); ``_problems`` (located
+problems, rows set aside).
 """
 
 from __future__ import annotations

@@ -24,6 +24,8 @@ class Columns:
     values: dict[str, list[Any]] = field(factory=dict)
     sectors: list[tuple[str, ...]] = field(factory=list)  # each row's unit's sector(s)
     owners: list[int] | None = None  # the main row each row belongs to (default: ``rows``)
+    submitted: list[str | None] = field(factory=list)  # each row's submission time
+    replaces: list[str | None] = field(factory=list)  # the submission each row's edits
 
 
 class Interned(dict[Any, tuple[str, ...]]):
@@ -91,6 +93,8 @@ def to_blocks(
             rounds=list(compress(columns.rounds, keep)),
             values={code: list(compress(v, keep)) for code, v in columns.values.items()},
             sectors=list(compress(columns.sectors, keep)),
+            submitted=list(compress(columns.submitted, keep)),
+            replaces=list(compress(columns.replaces, keep)),
         )
     recorded: dict[tuple[str, ...], tuple[str, ...]] = {}
     for sectors in set(columns.sectors):
@@ -125,6 +129,8 @@ def to_blocks(
                 rows=cut(columns.rows),
                 values={code: cut(columns.values[code]) for code in codes},
                 source=source,
+                submitted=cut(columns.submitted) if any(columns.submitted) else (),
+                replaces=cut(columns.replaces) if any(columns.replaces) else (),
             )
         )
     return blocks

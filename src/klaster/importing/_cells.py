@@ -23,6 +23,7 @@ from klaster.errors import KlasterError
 from klaster.observations.columns.factory import MAX_SCALE
 
 _INT64 = 2**63 - 1
+_MAX_DIGITS = 19  # digits before the point of the largest int64 (9.2E+18)
 _TRUE = ("1", "true", "yes", "ya", "y", "benar")
 _FALSE = ("0", "false", "no", "tidak", "n", "t", "salah")
 BOOLEANS: Mapping[str, bool] = {
@@ -173,6 +174,16 @@ class VariableCells(Cells):
             ) from None
         if not number.is_finite():
             raise CellError(f"{self.variable.label.en} must be a finite number")
+        # Bounded before any arithmetic: 1E+999999 times a scale overflows the context and
+        # int(1E+999999999) builds a billion-digit integer (minutes, hundreds of MB).
+        if number:
+            size = number.adjusted() + (self.scale.adjusted() if self.scale is not None else 0)
+            if size > _MAX_DIGITS:
+                raise CellError(f"{self.variable.label.en} is too large to store")
+            if size < -(MAX_SCALE + _MAX_DIGITS):
+                raise CellError(
+                    f"{self.variable.label.en} has more than {MAX_SCALE} decimals; round it"
+                )
         if self.scale is not None:
             number *= self.scale
         if self.type is ValueType.INTEGER:
@@ -270,11 +281,13 @@ class TextCells(Cells):
         missing: Sequence[str] = (),
         date_format: str | None = None,
         defaults: Mapping[str, object] = {},
+        choices: Sequence[str] = (),
     ) -> None:
         super().__init__(values, missing)
         self.kind = kind
         self.date_format = date_format
         self.defaults = {k.casefold(): v for k, v in defaults.items()}
+        self.choices = tuple(choices)
 
     def cell(self, text: str) -> Any:
         """See :meth:`Cells.cell`; default answers are matched without case."""
@@ -294,6 +307,9 @@ class TextCells(Cells):
                 raise CellError("must be a whole number") from None
         if self.kind is _dt.date:
             return read_date(text, self.date_format)
+        if self.choices and text not in self.choices:
+            shown = ", ".join(map(repr, self.choices))
+            raise CellError(f"must be one of {shown} (map other answers with values = {{ ... }})")
         return text
 
 

@@ -21,7 +21,7 @@ from klaster.importing._source import Source, missing_columns
 from klaster.importing._submissions import FROM_UNIT, Known, submission_column, submission_id
 from klaster.importing.batch import ImportBatch, NewMember
 from klaster.importing.mapping import ColumnRule, ImportMapping
-from klaster.model.member import Member
+from klaster.model.member import Member, Sex
 from klaster.model.program import Program
 
 _INT_FIELDS = ("household_size", "birth_year")
@@ -161,8 +161,8 @@ class RegistrationReader:
         if cluster is None:
             name = self.mapping.cluster_column or "cluster.id"
             reasons.append(
-                f"column {name!r}: unknown cluster {cluster_id!r}; the program's clusters are "
-                + listing(self.program.clusters.ids())
+                f"column {name!r}: not a cluster ID (the value is not shown); the program's "
+                "clusters are " + listing(self.program.clusters.ids())
             )
         values: dict[str, Any] = {}
         for target, (name, index, reader, fixed) in fields.items():
@@ -206,8 +206,9 @@ class RegistrationReader:
 def _group_problem(cluster: Any, group_id: str, member: Member) -> str | None:
     group = cluster.groups.get(group_id)
     if group is None:
-        return f"unknown group {group_id!r} in cluster {cluster.id!r}; its groups are " + listing(
-            cluster.groups.ids()
+        return (
+            f"not a group ID of cluster {cluster.id!r} (the value is not shown); its groups are "
+            + listing(cluster.groups.ids())
         )
     if group.sector != member.sector:
         return f"group {group_id!r} is in sector {group.sector!r}, the member in {member.sector!r}"
@@ -227,12 +228,15 @@ def _kind(target: str) -> type:
 
 
 def _reader(rule: ColumnRule) -> TextCells:
+    sex = rule.target == "sex"
     return TextCells(
         _kind(rule.target),
         values=rule.values,
         missing=rule.missing,
         date_format=rule.date_format,
-        defaults=SEX_ANSWERS if rule.target == "sex" else {},
+        defaults=SEX_ANSWERS if sex else {},
+        # Checked here, so that the member record's message (which repeats the value) is not.
+        choices=tuple(s.value for s in Sex) if sex else (),
     )
 
 

@@ -73,12 +73,13 @@ class RepeatData:
         """Report rows whose parent key is not among the main table's ``parents``."""
         for key, numbers in self.numbers.items():
             if key not in parents:
-                shown = repr(key) if key else "(empty)"
+                # A parent key may be any column (a NIK): by row and column only.
+                shown = "names a parent" if key else "names no parent (empty)"
                 for number in numbers:
                     self.orphans.add(
                         number,
-                        f"names parent {shown} in {self.repeat_column!r}, but no row of the "
-                        f"main table has that {self.parent_key!r}",
+                        f"column {self.repeat_column!r}: {shown}, but no row of the main table "
+                        f"has that {self.parent_key!r} (the value is not shown)",
                     )
 
 

@@ -51,9 +51,8 @@ class Rounds:
         found = self._by_cluster.get(cluster_id)
         if found is None:
             if cluster_id not in self.program.clusters:
-                found = f"unknown cluster {cluster_id!r}; the program's clusters are " + listing(
-                    self.program.clusters.ids()
-                )
+                found = "not a cluster ID (the value is not shown); the program's clusters are "
+                found += listing(self.program.clusters.ids())
             else:
                 found = self._resolve(self.decl.id.replace(CLUSTER_FIELD, cluster_id), cluster_id)
             self._by_cluster[cluster_id] = found

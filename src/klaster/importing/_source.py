@@ -34,7 +34,7 @@ class Source(contextlib.ExitStack):
                 f"{path.name}: an old binary .xls workbook; export the form as XLSX or CSV"
             )
         if magic == _ZIP:
-            self.book = self.enter_context(Workbook(path, max_rows))
+            self.book = self.enter_context(Workbook(path, max_rows, mapping.max_unpacked_mb))
 
     def main(self) -> Table:
         """The table of the main submissions (opened anew at each call)."""
@@ -52,7 +52,7 @@ class Source(contextlib.ExitStack):
                 "rows are in their own file: give file = '<its CSV file>' (relative to "
                 f"{self.path.name})"
             )
-        path = self.path.parent / repeat.file
+        path = self._confined(repeat)
         if not path.is_file():
             raise ImportDataError(
                 f"{self.mapping.name} {repeat.where}: the repeat group {repeat.name!r} of "
@@ -60,6 +60,30 @@ class Source(contextlib.ExitStack):
                 "file: export the repeat group too, or correct file = '...' in the mapping"
             )
         return self.enter_context(CsvTable(path, self.mapping.delimiter, self.max_rows))
+
+    def _confined(self, repeat: RepeatMapping) -> Path:
+        """The repeat's file, which must be inside the export's folder (symlinks resolved).
+
+        A mapping comes from whoever wrote it: ``file = '../../x'``, an absolute path or a
+        symlink out of the folder would make an import read any file the user can.
+        """
+        assert repeat.file is not None
+        folder = self.path.parent.resolve()
+        given = Path(repeat.file)
+        inside = not given.is_absolute() and not given.drive and ".." not in given.parts
+        path = folder / given
+        if inside:
+            try:
+                inside = path.resolve().is_relative_to(folder)
+            except (OSError, RuntimeError):  # a symlink loop
+                inside = False
+        if not inside:
+            raise ImportDataError(
+                f"{self.mapping.name} {repeat.where}.file: the repeat group's file must be in "
+                f"the folder of {self.path.name} (a name such as 'survey-{repeat.name}.csv'): "
+                "no absolute path, no '..', no symbolic link out of the folder"
+            )
+        return path
 
 
 def missing_columns(table: Table, missing: list[str]) -> ImportDataError:

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Callable, Iterable
 
 from klaster.errors import ImportDataError
 from klaster.importing._header import Header, column_index, header_has
 
-__all__ = ["FROM_UNIT", "SUBMISSION_COLUMNS", "Known", "submission_column", "submission_id"]
+__all__ = [
+    "DEPRECATED_COLUMNS",
+    "FROM_UNIT",
+    "SUBMISSION_COLUMNS",
+    "TIME_COLUMNS",
+    "Known",
+    "submission_column",
+    "submission_id",
+    "submission_time",
+]
 
 SUBMISSION_COLUMNS = ("_uuid", "meta/instanceID", "instanceID")
 """Where a submission's ID is looked for when the mapping names no column (then ``KEY``)."""
@@ -69,3 +79,28 @@ def submission_column(header: Header, missing: list[str], hint: str) -> int | No
         f"submission = '<column>' (or submission = '@unit' for a file without IDs: {hint})"
     )
     return None
+
+
+TIME_COLUMNS = ("_submission_time", "SubmissionDate")
+"""Where a submission's time is found (Kobo, ODK Central): it orders answers on conflict."""
+DEPRECATED_COLUMNS = ("meta/deprecatedID", "deprecatedID")
+"""Where Kobo names the submission an edited one replaces."""
+
+
+def submission_time(text: str) -> str | None:
+    """A submission time as UTC ISO text that sorts as it orders (``None`` when empty).
+
+    A time without an offset is UTC (as Kobo writes ``_submission_time``).
+
+    Raises:
+        ValueError: Not an ISO 8601 date and time.
+    """
+    text = text.strip()
+    if not text:
+        return None
+    if len(text) > 40:
+        raise ValueError(text)
+    found = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if found.tzinfo is None:
+        found = found.replace(tzinfo=_dt.UTC)
+    return found.astimezone(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -15,6 +15,7 @@ from typing import Any
 
 from klaster.catalogue.variable import Variable
 from klaster.errors import ImportDataError
+from klaster.importing._answers import Answers
 from klaster.importing._blocks import Columns, check_rows, to_blocks
 from klaster.importing._header import Header
 from klaster.importing._mapping_checks import check_against
@@ -23,7 +24,13 @@ from klaster.importing._problems import Problems
 from klaster.importing._repeats import RepeatData, read_repeat
 from klaster.importing._rounds import Rounds
 from klaster.importing._source import Source
-from klaster.importing._submissions import Known, submission_id
+from klaster.importing._submissions import (
+    DEPRECATED_COLUMNS,
+    TIME_COLUMNS,
+    Known,
+    submission_id,
+    submission_time,
+)
 from klaster.importing._table import Chunk
 from klaster.importing._units import IS_NONE, RowUnits, place_unit_rows
 from klaster.importing.batch import ImportBatch
@@ -45,7 +52,9 @@ class SurveyReader:
         observations: Observations,
         known: Known,
         max_rows: int | None,
+        on_conflict: str = "refuse",
     ) -> None:
+        self.on_conflict = on_conflict
         self.path = path
         self.mapping = mapping
         self.program = program
@@ -63,7 +72,6 @@ class SurveyReader:
         self.skipped = 0
         self.columns = Columns()
         self.seen: dict[str, int] = {}  # submission → first row
-        self.surveyed: dict[str, dict[str, int]] = {}  # round → unit → first row
         self.parents: dict[str, dict[str, tuple[int, str, Round]]] = {}
         self._sectors: list[tuple[str, ...]] = []
         self._bad_parents: set[int] = set()
@@ -82,6 +90,7 @@ class SurveyReader:
             plan = plan_survey(table.header, self.mapping, self.catalogue, repeats, table)
             names = table.header.names
             self.unit_name = names[plan.unit]
+            self.columns_names = names
             self.units = RowUnits(
                 self.program,
                 self.level,
@@ -91,6 +100,8 @@ class SurveyReader:
                 "cluster.id" if plan.cluster is None else names[plan.cluster],
             )
             fixed = None if self.rounds.per_cluster else self.rounds.fixed()
+            self.answers = Answers(self.level.value, self.unit_name, self.on_conflict)
+            self.when = [_first(table.header, n) for n in (TIME_COLUMNS, DEPRECATED_COLUMNS)]
             for chunk in table.chunks():
                 self._chunk(chunk, table.header, plan, fixed, repeats, keep_valid)
             unit_blocks = []
@@ -124,9 +135,11 @@ class SurveyReader:
         for extra in orphans:
             rejected += extra.rejections()
         bad = set(self.problems.by_row)
-        blocks = to_blocks(self.columns, bad, table.source, self.catalogue)
+        blocks = to_blocks(self.columns, bad | self.answers.dropped, table.source, self.catalogue)
         for unit_columns, source_name in unit_blocks:
-            blocks += to_blocks(unit_columns, bad, source_name, self.catalogue)
+            blocks += to_blocks(
+                unit_columns, bad | self.answers.dropped, source_name, self.catalogue
+            )
         used = {block.round_id for block in blocks}
         return ImportBatch(
             source=self.path.name,
@@ -134,6 +147,7 @@ class SurveyReader:
             blocks=tuple(blocks),
             rejected=tuple(rejected),
             skipped=self.skipped,
+            superseded=tuple(self.answers.superseded),
         )
 
     # -- one chunk ----------------------------------------------------------------------------
@@ -191,7 +205,11 @@ class SurveyReader:
                 for index, sub in enumerate(subs):
                     if not sub:
                         report(index, f"column {sub_name!r}: no submission ID")
-        self._duplicates(subs, round_ids, units, numbers, report, sub_name)
+        times, edits = self._when(columns, size, report)
+        # A unit not found is no declared ID (it may be a name or NIK): never compared, never shown.
+        known = [u if s else "" for u, s in zip(units, self._sectors, strict=True)]
+        entries = list(zip(numbers, subs, times, edits, strict=True))
+        self._duplicates(subs, round_ids, known, numbers, report, sub_name, entries)
         values: dict[str, list[Any]] = {}
         unread: dict[str, set[int]] = {}  # cells reported already: not also "required"
         for variable, name, take, reader in plan.variables:
@@ -231,6 +249,8 @@ class SurveyReader:
         out.rows += numbers
         out.rounds += round_ids
         out.sectors += self._sectors
+        out.submitted += times
+        out.replaces += edits
         for code, column in values.items():
             out.values.setdefault(code, [None] * (len(out.rows) - size)).extend(column)
 
@@ -242,6 +262,7 @@ class SurveyReader:
         numbers: list[int],
         report: Callable[[int, str], None],
         sub_name: str,
+        entries: list[tuple[int, str, str | None, str | None]],
     ) -> None:
         fresh = dict(zip(subs, numbers, strict=True))
         if len(fresh) < len(subs) or not self.seen.keys().isdisjoint(fresh):
@@ -264,33 +285,30 @@ class SurveyReader:
         for round_id, run in groupby(round_ids):
             stop = start + len(list(run))
             if round_id:
-                self._surveyed(round_id, units, numbers, start, stop, report)
+
+                def local(at: int, reason: str, start: int = start) -> None:
+                    report(start + at, reason)
+
+                self.answers.check(round_id, units[start:stop], entries[start:stop], local)
             start = stop
 
-    def _surveyed(
-        self,
-        round_id: str,
-        units: list[str],
-        numbers: list[int],
-        start: int,
-        stop: int,
-        report: Callable[[int, str], None],
-    ) -> None:
-        """Units surveyed twice in a round (rows ``start:stop`` are all of ``round_id``)."""
-        seen = self.surveyed.setdefault(round_id, {})
-        fresh = dict(zip(units[start:stop], numbers[start:stop], strict=True))
-        if len(fresh) < stop - start or not seen.keys().isdisjoint(fresh):
-            kind = self.level.value
-            for index in range(start, stop):
-                first = seen.setdefault(units[index], numbers[index])
-                if first != numbers[index] and units[index]:
-                    report(
-                        index,
-                        f"column {self.unit_name!r}: {kind} {units[index]!r} is also in row "
-                        f"{first} for round {round_id!r}; one submission per {kind} and round",
-                    )
-        else:
-            seen.update(fresh)
+    def _when(
+        self, columns: list[Sequence[str]], size: int, report: Callable[[int, str], None]
+    ) -> tuple[list[str | None], list[str | None]]:
+        """Each row's submission time and the submission it edits (``None`` when not given)."""
+        time_col, edit_col = self.when
+        times: list[str | None] = [None] * size
+        edits: list[str | None] = [None] * size
+        if time_col is not None:
+            name = self.columns_names[time_col]
+            for index, text in enumerate(columns[time_col]):
+                try:
+                    times[index] = submission_time(text)
+                except ValueError:
+                    report(index, f"column {name!r}: must be a date and time (ISO 8601)")
+        if edit_col is not None:
+            edits = [submission_id(text) or None for text in columns[edit_col]]
+        return times, edits
 
     def _join(
         self,
@@ -309,8 +327,8 @@ class SurveyReader:
             if key in parents:
                 report(
                     index,
-                    f"column {data.parent_key!r}: {key!r} is also the key of row "
-                    f"{parents[key][0]}; the repeat's rows cannot be told apart",
+                    f"column {data.parent_key!r}: the same key as row {parents[key][0]} (the "
+                    "value is not shown); the repeat's rows cannot be told apart",
                 )
             elif round_ids[index]:
                 parents[key] = (numbers[index], subs[index], self.rounds_by_id(round_ids[index]))
@@ -365,3 +383,8 @@ def _submissions(cells: Sequence[str]) -> list[str]:
 
 def _not(value: object) -> bool:
     return not value
+
+
+def _first(header: Header, names: tuple[str, ...]) -> int | None:
+    found = (header.probe(name, strict=True) for name in names)
+    return next((index for index in found if index is not None), None)

@@ -22,8 +22,10 @@ from typing import Any, Self
 
 from attrs import define, field
 
+from klaster.documents.csvfile import restore
 from klaster.errors import ImportDataError
 from klaster.importing._header import Header
+from klaster.importing._xlsx_limits import check_workbook
 
 CHUNK = 16_384
 """Rows per chunk: large enough for column-wise work, small enough to stream."""
@@ -118,6 +120,10 @@ class CsvTable(Table):
         except csv.Error as exc:
             self.close()
             raise ImportDataError(f"{path.name} row 1: cannot read the header ({exc})") from None
+        # A rejects file (write_rejects) put one "'" before some cells: take exactly that off.
+        self._restore = names[:2] == ["_source", "_row"] and names[-1:] == ["_reasons"]
+        if self._restore:
+            names = list(map(restore, names))
         bad = [n for n in names if _SURROGATE.search(n)]
         if bad:
             self.close()
@@ -168,6 +174,8 @@ class CsvTable(Table):
                 ) from None
             if not rows:
                 return
+            if self._restore:
+                rows = [list(map(restore, row)) for row in rows]
             numbers = list(range(number, number + len(rows)))
             number += len(rows)
             chunk = Chunk(numbers, rows)
@@ -227,7 +235,7 @@ def _sniff(first: str) -> str:
 class Workbook:
     """An XLSX file opened read-only, values as stored (formulas are shown, not computed)."""
 
-    def __init__(self, path: Path, max_rows: int | None) -> None:
+    def __init__(self, path: Path, max_rows: int | None, max_unpacked_mb: int | None) -> None:
         self.name = path.name
         self.max_rows = max_rows
         try:
@@ -243,11 +251,15 @@ class Workbook:
         except OSError as exc:
             raise ImportDataError(f"{path.name}: cannot read the file ({exc.strerror})") from None
         try:
+            check_workbook(path, self._handle, max_rows, max_unpacked_mb)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 self._book: Any = openpyxl.load_workbook(
                     self._handle, read_only=True, data_only=False
                 )
+        except ImportDataError:
+            self._handle.close()
+            raise
         except Exception as exc:
             # openpyxl raises anything from zipfile, XML and KeyError on a damaged file.
             self._handle.close()

@@ -51,15 +51,19 @@ def sectors_of(unit: Any, level: Level) -> tuple[str, ...]:
 
 
 def unknown_unit(program: Program, level: Level, unit_id: str, cluster_id: str) -> str:
-    """Why ``unit_id`` is no unit of the cluster, naming the cluster it belongs to if any."""
+    """Why ``unit_id`` is no unit of the cluster, naming the cluster it belongs to if any.
+
+    ``unit_id`` is repeated only when it is a unit ID of the program (a declared ID): a unit
+    column may hold names or NIKs, and those never reach a message.
+    """
     kind = level.value
     for other in program.clusters:
         if other.id != cluster_id and finder(other, level)(unit_id) is not None:
             return f"{kind} {unit_id!r} belongs to cluster {other.id!r}, not {cluster_id!r}"
     hint = " (import its registration first)" if level is Level.MEMBER else ""
     return (
-        f"{kind} {unit_id!r} is not a {kind} of cluster {cluster_id!r} in program "
-        f"{program.id!r}{hint}"
+        f"not the ID of a {kind} of cluster {cluster_id!r} in program {program.id!r}{hint}; "
+        "the value is not shown"
     )
 
 

@@ -18,10 +18,35 @@ from collections.abc import Mapping, Sequence
 from attrs import field, frozen
 
 from klaster.catalogue._recordcheck import to_tuple
+from klaster.errors import ImportDataError
 from klaster.model.member import Member
 from klaster.observations.rounds import Round
 
-__all__ = ["ImportBatch", "NewMember", "ObservationBlock", "Rejection"]
+__all__ = [
+    "ON_CONFLICT",
+    "ImportBatch",
+    "NewMember",
+    "ObservationBlock",
+    "Rejection",
+    "check_on_conflict",
+]
+
+ON_CONFLICT = ("refuse", "replace")
+"""What an import does with a second answer for a unit and round: refuse it (the default), or
+keep the later one by ``_submission_time``."""
+
+
+def check_on_conflict(value: object) -> str:
+    """``value`` if it is one of :data:`ON_CONFLICT`.
+
+    Raises:
+        ImportDataError: It is not.
+    """
+    if not isinstance(value, str) or value not in ON_CONFLICT:
+        raise ImportDataError(
+            f"on_conflict must be 'refuse' (the default) or 'replace', got {value!r}"
+        )
+    return value
 
 
 @frozen
@@ -54,6 +79,10 @@ class ObservationBlock:
         rows: One source row number per row (1-based, as a spreadsheet shows it), for messages.
         values: Per variable code, one checked value per row (``None`` = missing).
         source: The file the rows came from, for messages.
+        submitted: One ``_submission_time`` per row (UTC, ISO 8601; ``None`` = unknown), or
+            empty when the export has none: how ``on_conflict="replace"`` orders answers.
+        replaces: One replaced submission ID per row (Kobo's ``meta/deprecatedID`` of an
+            edited submission; ``None`` = none), or empty.
     """
 
     round_id: str
@@ -62,6 +91,8 @@ class ObservationBlock:
     rows: tuple[int, ...] = field(converter=to_tuple)
     values: Mapping[str, Sequence[object]] = field(factory=dict)
     source: str = ""
+    submitted: tuple[str | None, ...] = field(default=(), converter=to_tuple)
+    replaces: tuple[str | None, ...] = field(default=(), converter=to_tuple)
 
     def __len__(self) -> int:
         return len(self.unit_ids)
@@ -99,6 +130,9 @@ class ImportBatch:
             unit has blocks of its own.
         rejected: Rows refused (empty unless the import was asked to keep valid rows).
         skipped: Submissions left out because they were already imported (``known``).
+        superseded: Submissions of the file left out because a later submission (by
+            ``_submission_time``, with ``on_conflict="replace"``) or their edit in the same file
+            answers the same unit and round; the store records them as imported.
     """
 
     source: str
@@ -107,6 +141,7 @@ class ImportBatch:
     blocks: tuple[ObservationBlock, ...] = field(default=(), converter=to_tuple)
     rejected: tuple[Rejection, ...] = field(default=(), converter=to_tuple)
     skipped: int = 0
+    superseded: tuple[str, ...] = field(default=(), converter=to_tuple)
 
     @property
     def submissions(self) -> frozenset[str]:

@@ -190,6 +190,8 @@ class ImportMapping:
         decimal_comma: Numbers are written ``12,5``.
         sheet: The XLSX sheet of the main rows (default: the first).
         max_rows: Refuse files with more data rows than this.
+        max_unpacked_mb: Refuse XLSX files whose sheets unpack to more MB than this (default
+            256).
         fields: A registration's member fields.
         variables: A survey's variables read from the main rows.
         repeats: Repeat groups.
@@ -207,6 +209,7 @@ class ImportMapping:
     decimal_comma: bool = False
     sheet: str | None = None
     max_rows: int | None = None
+    max_unpacked_mb: int | None = None
     fields: tuple[ColumnRule, ...] = field(default=(), converter=to_tuple)
     variables: tuple[ColumnRule, ...] = field(default=(), converter=to_tuple)
     repeats: tuple[RepeatMapping, ...] = field(default=(), converter=to_tuple)

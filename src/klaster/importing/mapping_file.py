@@ -46,7 +46,7 @@ _TOP = (
     "variables",
     "repeats",
 )
-_SOURCE = ("delimiter", "decimal", "sheet", "max_rows")
+_SOURCE = ("delimiter", "decimal", "sheet", "max_rows", "max_unpacked_mb")
 _CLUSTER = ("id", "column")
 _ROUND = ("id", "kind", "on", "cluster", "label", "note")
 _RULE = (
@@ -133,6 +133,10 @@ def _parse(text: str, name: str, catalogue: Mapping[str, Variable]) -> ImportMap
         raise ImportDataError(
             f"{name}: not a valid TOML file ({exc}); see docs/importing.md for the format"
         ) from None
+    except RecursionError:  # tomllib recurses once per level of nested arrays or tables
+        raise ImportDataError(f"{name}: arrays or inline tables nested too deeply") from None
+    except ValueError:  # an integer past sys.get_int_max_str_digits() (4,300 digits)
+        raise ImportDataError(f"{name}: a number with more than 4,300 digits") from None
     p = TableReader(name)
     top = p.table(raw, "", _TOP)
     version = top.get("mapping_version")
@@ -160,6 +164,7 @@ def _parse(text: str, name: str, catalogue: Mapping[str, Variable]) -> ImportMap
         and p.choice(source, "decimal", "source", (".", ",")) == ",",
         sheet=p.text(source, "sheet", "source"),
         max_rows=_max_rows(p, source),
+        max_unpacked_mb=_max_rows(p, source, "max_unpacked_mb"),
         fields=_rules(p, top.get("fields"), "fields"),
         variables=_rules(p, top.get("variables"), "variables"),
         repeats=_repeats(p, top.get("repeats")),
@@ -190,12 +195,12 @@ def _delimiter(p: TableReader, source: dict[str, Any]) -> str | None:
     return found
 
 
-def _max_rows(p: TableReader, source: dict[str, Any]) -> int | None:
-    value = source.get("max_rows")
+def _max_rows(p: TableReader, source: dict[str, Any], key: str = "max_rows") -> int | None:
+    value = source.get(key)
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        p.problem("source.max_rows", f"must be a whole number of at least 1, got {value!r}")
+        p.problem(f"source.{key}", f"must be a whole number of at least 1, got {value!r}")
         return None
     return value
 

@@ -11,12 +11,13 @@ from klaster.errors import ImportDataError
 from klaster.importing._registration import RegistrationReader
 from klaster.importing._submissions import Known
 from klaster.importing._survey import SurveyReader
-from klaster.importing.batch import ImportBatch
+from klaster.importing.batch import ImportBatch, check_on_conflict
 from klaster.importing.mapping import FormKind, ImportMapping
 from klaster.model.program import Program
+from klaster.observations.sector_checks import unit_of, unit_sectors
 from klaster.observations.values import Observations
 
-__all__ = ["read_submissions"]
+__all__ = ["read_submissions", "sector_problems"]
 
 
 def read_submissions(
@@ -28,6 +29,7 @@ def read_submissions(
     known: Iterable[str] | Callable[[list[str]], Iterable[str]] = frozenset(),
     keep_valid: bool = False,
     max_rows: int | None = None,
+    on_conflict: str = "refuse",
 ) -> ImportBatch:
     """Read a KoboToolbox / ODK export (``;``/``,`` CSV or XLSX) or a plain CSV into a batch.
 
@@ -50,6 +52,10 @@ def read_submissions(
         keep_valid: Set bad rows aside in ``batch.rejected`` (with every reason) instead of
             raising; write them with :func:`~klaster.importing.write_rejects`.
         max_rows: Refuse files with more data rows (default: the mapping's ``max_rows``).
+        on_conflict: Two submissions of the file answering the same unit and round:
+            ``"refuse"`` (the default) reports both; ``"replace"`` keeps the later one by
+            ``_submission_time`` (``SubmissionDate``). An edited submission (Kobo's
+            ``meta/deprecatedID``) replaces the one it edits either way.
 
     Returns:
         The checked batch.
@@ -83,10 +89,62 @@ def read_submissions(
             f"known must be a collection of submission IDs or a function, got "
             f"{type(known).__name__}"
         )
+    check_on_conflict(on_conflict)
     held = Known(known)
     target = Path(path)
     # Reading allocates millions of small objects and no cycles: the collector only slows it.
     with gc_paused():
         if mapping.form is FormKind.REGISTRATION:
             return RegistrationReader(target, mapping, program, held, limit).read(keep_valid)
-        return SurveyReader(target, mapping, program, observations, held, limit).read(keep_valid)
+        survey = SurveyReader(target, mapping, program, observations, held, limit, on_conflict)
+        batch = survey.read(keep_valid)
+    problems = sector_problems(batch, observations)
+    if problems:
+        raise ImportDataError(
+            f"{batch.source}: the sector plugins refused rows; nothing was imported",
+            problems=problems,
+        )
+    return batch
+
+
+def sector_problems(batch: ImportBatch, observations: Observations) -> tuple[str, ...]:
+    """The sector plugins' ``klaster_validate_values`` problems with a batch's rows.
+
+    Each row is checked as its unit's values of the round would stand once imported: the
+    values ``observations`` hold for it, then the row's. Rows whose round is new are checked
+    alone. Run by :func:`read_submissions` (so also by ``klaster import --dry-run``); the store's
+    ``apply_import`` checks again what it wrote.
+
+    Returns:
+        ``<file> row <n>: round '<R>' member '<ID>': <problem> (plugin '<name>')`` each.
+    """
+    host = observations.storage.host
+    rounds = {r.id: r for r in (*observations.rounds(), *batch.rounds)}
+    program = observations.program
+    problems: list[str] = []
+    for block in batch.blocks:
+        rnd = rounds.get(block.round_id)
+        if rnd is None or rnd.cluster_id not in program.clusters or not block.values:
+            continue
+        cluster = program.clusters[rnd.cluster_id]
+        if not host.checks_values(cluster.sector_codes):
+            continue
+        variable = observations.variables.get(next(iter(block.values)))
+        if variable is None:
+            continue
+        level = variable.level
+        held = observations.storage.has_round(rnd.id)
+        where = block.source or batch.source
+        units = []
+        for index, (unit_id, row) in enumerate(zip(block.unit_ids, block.rows, strict=True)):
+            unit = unit_of(cluster, level, unit_id)
+            if unit is None:
+                continue
+            values = (observations.row(rnd.id, unit_id, level) or {}) if held else {}
+            for code, column in block.values.items():
+                if column[index] is not None:
+                    values[code] = column[index]
+            label = f"{where} row {row}: round {rnd.id!r} {level.value} {unit_id!r}"
+            units.append((label, unit_sectors(cluster, level, unit), level, values))
+        problems += host.validate_recorded(units)
+    return tuple(problems)

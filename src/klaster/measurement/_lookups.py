@@ -2,7 +2,8 @@
 
 A criterion reads an indicator or a variable. At the indicator's own level it reads each unit's
 value; at the cluster or group level, the indicator aggregated over the cluster or the group's
-members in that round. Every piece of evidence names its round.
+members in that round; a sector's cluster criterion, over that sector's units of the cluster.
+Every piece of evidence names its round (and its sector, when it is one sector's).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from klaster.measurement._backends.python import path as python_path
 from klaster.measurement._frames import round_keys
 from klaster.measurement.na import NotAvailable
 from klaster.measurement.readiness import Evidence, Lookup, Readiness, Rule, evaluate
+from klaster.observations.core_variables import CORE_SECTOR
 from klaster.observations.rounds import Round
 
 __all__ = ["lookup", "readiness"]
@@ -40,29 +42,53 @@ def readiness(engine: Engine, rule: Rule, round_id: str, level: Level) -> list[R
 
 
 def lookup(engine: Engine, round_id: str, level: Level) -> Lookup:
-    """A criterion lookup reading figures of one round at ``level`` (computed on first use)."""
-    rnd = engine.observations.round(round_id)
-    cache: dict[str, dict[str, Any]] = {}
+    """A criterion lookup reading figures of one round at ``level`` (computed on first use).
 
-    def figures(code: str) -> dict[str, Any]:
-        if code not in cache:
-            cache[code] = _figures_at(engine, code, rnd, level)
-        return cache[code]
+    A sector's cluster-level criterion reads the figure of that sector's units (the cluster's
+    ``sector`` cell: "farmers' income up more than 50%"), and its evidence names the sector; the
+    core's criteria read the whole cluster's figure.
+    """
+    rnd = engine.observations.round(round_id)
+    cache: dict[tuple[str, str | None], dict[str, Any]] = {}
+
+    def figures(code: str, sector: str | None) -> dict[str, Any]:
+        if (code, sector) not in cache:
+            cache[code, sector] = _figures_at(engine, code, rnd, level, sector)
+        return cache[code, sector]
 
     def find(criterion: ReadinessCriterion, unit_id: str) -> Evidence | NotAvailable:
         if not engine.knows(criterion.reads):
             return NotAvailable(f"{criterion.reads!r} is not an indicator or variable")
-        value = figures(criterion.reads).get(unit_id)
+        sector = _sector_of(engine, criterion, level)
+        value = figures(criterion.reads, sector).get(unit_id)
         if value is None:
-            return NotAvailable(f"no value of {criterion.reads!r} in round {round_id!r}")
+            of = f" for sector {sector!r}" if sector is not None else ""
+            return NotAvailable(f"no value of {criterion.reads!r}{of} in round {round_id!r}")
         if isinstance(value, NotAvailable):
             return value
-        return Evidence(value, round_id)
+        return Evidence(value, round_id, sector)
 
     return find
 
 
-def _figures_at(engine: Engine, code: str, rnd: Round, level: Level) -> dict[str, Any]:
+def _sector_of(engine: Engine, criterion: ReadinessCriterion, level: Level) -> str | None:
+    """The sector whose units a cluster criterion is judged on (``None``: the whole cluster).
+
+    A sector's criterion at cluster level, reading an indicator of members or groups (the units
+    that have a sector); the core's criteria, and figures without a sector, read the whole cluster.
+    """
+    if level is not Level.CLUSTER or criterion.sector == CORE_SECTOR:
+        return None
+    if criterion.reads not in engine.codes():
+        return None
+    if engine.indicator(criterion.reads).level not in (Level.MEMBER, Level.GROUP):
+        return None
+    return criterion.sector
+
+
+def _figures_at(
+    engine: Engine, code: str, rnd: Round, level: Level, sector: str | None = None
+) -> dict[str, Any]:
     frame = engine.frame(rnd.id)
     if code not in engine.codes():
         variable = engine.observations.variable(code)
@@ -86,5 +112,9 @@ def _figures_at(engine: Engine, code: str, rnd: Round, level: Level) -> dict[str
     if dimension is None:
         return {}
     key = round_keys(engine.observations.rounds(rnd.cluster_id))[rnd.id]
+    if sector is not None:  # the cluster's cell of one sector
+        block = python_path.rows(engine, indicator, key, rnd.on, [frame], [("sector",)])
+        cells = {dict(c)["sector"]: v for c, v in zip(block.by, block.value, strict=True)}
+        return {frame.cluster.id: cells[sector]} if sector in cells else {}
     block = python_path.rows(engine, indicator, key, rnd.on, [frame], [(dimension,)])
     return {dict(c)[dimension]: v for c, v in zip(block.by, block.value, strict=True)}

@@ -46,6 +46,7 @@ from typing import Final
 from attrs import evolve, frozen
 
 from klaster.catalogue.formula import (
+    MAX_ROUND_PLACES,
     Binary,
     Boolean,
     Call,
@@ -349,6 +350,8 @@ class _Checker:
         else:
             args = [self.lower(a, baseline) for a in node.args]
         kind = SIGNATURES[name](self, node, [a.kind for a in args], name)
+        if name == "round" and len(node.args) == 2:
+            self.places(node, node.args[1])
         if name == "missing":
             return Const(None, Kind.ANY)
         if name == "baseline":
@@ -362,3 +365,15 @@ class _Checker:
                 Apply("*", (change, Const(Decimal(100), Kind.NUMBER)), Kind.NUMBER), before
             )
         return Apply(name, tuple(args), kind)
+
+    def places(self, call: Call, node: Expr) -> None:
+        # Bounded here, not per value: round(x, 30) would need more digits than a Decimal
+        # holds, and round(x, 10**9) a power of ten of a billion digits.
+        literal = node.operand if isinstance(node, Unary) and node.op == "-" else node
+        value = literal.value if isinstance(literal, Number) else None
+        if value is None or value != value.to_integral_value() or abs(value) > MAX_ROUND_PLACES:
+            raise self.fail(
+                node if getattr(node, "position", -1) >= 0 else call,
+                f"round()'s places must be a whole number from -{MAX_ROUND_PLACES} to "
+                f"{MAX_ROUND_PLACES} written in the formula",
+            )

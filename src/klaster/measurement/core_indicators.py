@@ -16,13 +16,14 @@ from attrs import frozen
 
 from klaster.catalogue.indicator import Aggregation, Direction
 from klaster.catalogue.variable import Level
+from klaster.errors import NotFoundError
 from klaster.label import Label
 from klaster.measurement.compiler import Kind
 from klaster.measurement.na import NotAvailable
 from klaster.measurement.unit_frame import UnitFrame
 from klaster.model.region import RegionLevel
 
-__all__ = ["CORE_INDICATORS", "CoreIndicator", "UnitFrame"]
+__all__ = ["CORE_INDICATORS", "CoreIndicator", "UnitFrame", "recorded_group_activity"]
 
 Items = tuple[tuple[str, ...], list[tuple[Any, ...]]]
 
@@ -106,13 +107,42 @@ def _groups(frame: UnitFrame) -> Items:
     return units, [(True,)] * len(units)
 
 
+def recorded_group_activity(frame: UnitFrame) -> dict[str, bool]:
+    """The ``group_active`` values recorded in the frame's round, by group ID (recorded only).
+
+    Groups surveyed without a value, and every group when the catalogue has no ``group_active``
+    variable, are absent: for them the roster rule decides (see ``active_groups``).
+    """
+    found: dict[str, bool] | None = frame.cache.get("group_active")
+    if found is None:
+        try:
+            values = frame.scaled("group_active", Level.GROUP).values
+        except NotFoundError:  # a catalogue without the core group variables
+            values = []
+        units = frame.unit_ids(Level.GROUP) if values else ()
+        found = frame.cache["group_active"] = {
+            unit: bool(value)
+            for unit, value in zip(units, values, strict=True)
+            if value is not None
+        }
+    return found
+
+
 def _active_groups(frame: UnitFrame) -> Items:
+    # What the field team recorded wins (a group can stop meeting while its roster stays);
+    # a group without a recorded value in the round is active when a membership spell covers
+    # the round's date (Group.is_active).
     on = frame.round.on
+    recorded = recorded_group_activity(frame)
     units = []
     active = []
     for group, formed, dissolved, open_from, closed in _group_spells(frame):
         if formed <= on and (dissolved is None or on < dissolved):
             units.append(group)
+            said = recorded.get(group)
+            if said is not None:
+                active.append((said,))
+                continue
             covered = open_from is not None and open_from <= on
             active.append((covered or any(joined <= on < left for joined, left in closed),))
     return tuple(units), active
@@ -186,6 +216,13 @@ def _poverty(code: str, measure: str, id_name: str, en_name: str) -> CoreIndicat
     )
 
 
+_ACTIVE = Label(
+    "Kelompok yang ada pada tanggal putaran; aktif menurut nilai group_active yang dicatat pada "
+    "putaran itu, atau, bila tidak dicatat, bila ada anggota pada tanggal itu.",
+    "Groups existing on the round date; active as the group_active value recorded in that round "
+    "says, or, where none was recorded, when the group has a member on that date.",
+)
+
 CORE_INDICATORS: tuple[CoreIndicator, ...] = (
     CoreIndicator(
         "members", Label("Jumlah mitra", "Members"), "member", Level.MEMBER,
@@ -203,10 +240,12 @@ CORE_INDICATORS: tuple[CoreIndicator, ...] = (
     CoreIndicator(
         "active_groups", Label("Kelompok aktif", "Active groups"), "group", Level.GROUP,
         Aggregation.COUNT, Direction.HIGHER, Kind.BOOLEAN, _active_groups,
+        description=_ACTIVE,
     ),
     CoreIndicator(
         "active_group_share", Label("Bagian kelompok aktif", "Share of groups active"), "ratio",
         Level.GROUP, Aggregation.SHARE_MEETING, Direction.HIGHER, Kind.BOOLEAN, _active_groups,
+        description=_ACTIVE,
     ),
     CoreIndicator(
         "legal_cooperatives", Label("Koperasi berbadan hukum", "Cooperatives with legal status"),

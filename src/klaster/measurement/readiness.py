@@ -50,10 +50,18 @@ __all__ = [
 
 @frozen
 class Evidence:
-    """The value a criterion read for one unit, and the round it comes from."""
+    """The value a criterion read for one unit, the round it comes from and whose figure it is.
+
+    Args:
+        value: The value read.
+        round_id: The round of the evidence.
+        sector: The sector whose units the figure is of (a sector's cluster criterion reads
+            that sector's members, not the whole cluster); ``None``: the unit's own figure.
+    """
 
     value: Any
     round_id: str | None = None
+    sector: str | None = None
 
 
 Lookup = Callable[[ReadinessCriterion, str], Evidence | NotAvailable]
@@ -75,6 +83,7 @@ class CriterionResult:
         round_id: The round the evidence comes from.
         essential: Whether the criterion is essential (or required).
         weight: Its weight in a weighted score.
+        sector: The sector whose units the value is of (see :class:`Evidence`), else ``None``.
     """
 
     code: str
@@ -87,6 +96,7 @@ class CriterionResult:
     round_id: str | None
     essential: bool
     weight: Decimal
+    sector: str | None = None
 
     @property
     def applies(self) -> bool:
@@ -258,9 +268,9 @@ def evaluate(rule: Rule, unit_id: str, lookup: Lookup) -> Readiness:
         if isinstance(found, NotAvailable):
             value: Any = found
             passed = None
-            round_id = None
+            round_id = sector = None
         else:
-            value, round_id = found.value, found.round_id
+            value, round_id, sector = found.value, found.round_id, found.sector
             passed = criterion.is_met(value) if value is not None else None
         results.append(
             CriterionResult(
@@ -274,6 +284,7 @@ def evaluate(rule: Rule, unit_id: str, lookup: Lookup) -> Readiness:
                 round_id=round_id,
                 essential=criterion.essential,
                 weight=criterion.weight,
+                sector=sector,
             )
         )
     ready, reason = rule.decide(results)
@@ -301,7 +312,9 @@ def _detail(result: CriterionResult) -> str:
     value = str(result.value) if not isinstance(result.value, NotAvailable) else "n/a"
     round_text = f" (round {result.round_id})" if result.round_id else ""
     outcome = {True: "met", False: "not met", None: "not applicable"}[result.passed]
-    return f"{result.reads} = {value} {result.operator} {result.threshold}: {outcome}{round_text}"
+    of = f" of sector {result.sector}" if result.sector else ""
+    read = f"{result.reads}{of} = {value}"
+    return f"{read} {result.operator} {result.threshold}: {outcome}{round_text}"
 
 
 def backsliding(at_exit: Readiness, now: Readiness) -> tuple[CriterionResult, ...]:

@@ -10,12 +10,7 @@ import attrs
 from attrs import define, field
 
 from klaster._support.validate import check_id, check_optional_text, check_text
-from klaster.errors import (
-    DuplicateIdError,
-    InvalidReferenceError,
-    KlasterError,
-    ValidationError,
-)
+from klaster.errors import DuplicateIdError, InvalidReferenceError, KlasterError, ValidationError
 from klaster.model.cooperative import Cooperative
 from klaster.model.group import Group, Membership, Role
 from klaster.model.lifecycle import Guard, Lifecycle, Override, Phase, PhaseChange
@@ -23,6 +18,7 @@ from klaster.model.member import Member
 from klaster.model.organisation import ClusterSector, Stakeholder
 from klaster.model.records import Records, put_record
 from klaster.model.region import Region, RegionLevel
+from klaster.model.sector_rules import check_business_type
 
 __all__ = ["Cluster"]
 
@@ -148,8 +144,9 @@ class Cluster:
         not checked here (the cluster, and the program across clusters, check it on adding).
 
         Raises:
-            ValidationError: The sector is not one of the cluster's, or the village is not a
-                desa of the cluster's region (the message lists the valid ones).
+            ValidationError: The sector is not one of the cluster's, the business type not one
+                of the sector's (:mod:`klaster.model.sector_rules`), or the village not a desa of
+                the cluster's region (the message lists the valid ones).
         """
         self._check_member(member)
 
@@ -182,6 +179,9 @@ class Cluster:
             for group in self.groups:
                 if member.id in group.member_ids():
                     _wrap(self._check_group, group, f"groups[{self.groups.index_of(group.id)}]")
+            for i, coop in enumerate(self.cooperatives):
+                if member.id in coop.member_ids:
+                    _wrap(self._check_cooperative, coop, f"cooperatives[{i}]")
         except KlasterError:
             put_record(self.members, old)  # a refused replacement changes nothing
             raise
@@ -314,6 +314,7 @@ class Cluster:
         if not isinstance(member, Member):
             raise ValidationError(f"must be a Member, got {type(member).__name__}")
         self._check_sector(member.sector, "sector")
+        check_business_type(member)  # the sector's declared business types (plugins installed)
         if not self._villages:
             return  # the region lists no desa: nothing to check against
         found = self._villages.get(member.village) or self._villages.get(member.village.casefold())
@@ -360,9 +361,13 @@ class Cluster:
             self._check_sector(code, f"sectors[{index}]")
         members = self.members.as_mapping()
         for index, member_id in enumerate(coop.member_ids):
-            if member_id not in members:
+            member = members.get(member_id)
+            if member is None or member.sector not in coop.sectors:
                 raise InvalidReferenceError(
-                    f"member {member_id!r} is not a member of cluster {self.id!r}",
+                    f"member {member_id!r} is not a member of cluster {self.id!r}"
+                    if member is None
+                    else f"member {member_id!r} works in sector {member.sector!r}, but the "
+                    f"cooperative serves {', '.join(repr(c) for c in coop.sectors)}",
                     path=f"member_ids[{index}]",
                 )
 

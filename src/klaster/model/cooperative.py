@@ -82,7 +82,7 @@ class Cooperative:
         id: Stable ID, unique in the program.
         name: Name (``"Koperasi Ikhtiar Rezeki Mandiri (IRMAN)"``).
         sectors: Sector codes it serves (one cooperative per sector is common).
-        member_ids: IDs of members of the same cluster.
+        member_ids: IDs of members of the same cluster, each working in one of ``sectors``.
         founded: Date it was founded.
         legal: :class:`LegalStatus` once *berbadan hukum*, else ``None``.
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TextIO
 
 from klaster.catalogue.variable import Level, ValueType, Variable
+from klaster.documents.json_text import MAX_JSON_DEPTH, json_problem
 from klaster.documents.migrations import migrate
 from klaster.errors import DocumentError, KlasterError
 from klaster.model.program import Program
@@ -76,10 +77,19 @@ class Reader:
                 "probably cut short: write it again"
             ) from None
         self.line += 1
+        problem = json_problem(text)
+        if problem is not None:
+            raise self.fail(problem)
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:
             raise self.fail(f"malformed JSON at column {exc.colno}: {exc.msg}") from None
+        except RecursionError:  # unbalanced nesting the depth check lets the parser report
+            raise self.fail(f"nested more than {MAX_JSON_DEPTH} levels deep") from None
+        except ValueError:  # an int over sys.get_int_max_str_digits() (4,300) digits
+            raise self.fail(
+                "a number with more than 4,300 digits; the file may be corrupt"
+            ) from None
 
     def _record(self, value: Any) -> tuple[str, Any]:
         if not isinstance(value, dict) or len(value) != 1:

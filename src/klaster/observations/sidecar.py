@@ -97,6 +97,10 @@ def loads(
     Raises:
         DocumentError, SchemaVersionError: As :func:`load`.
     """
+    if not isinstance(text, (str, bytes)):
+        raise DocumentError(
+            f"{source}: sidecar text must be str or bytes, got {type(text).__name__}"
+        )
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")

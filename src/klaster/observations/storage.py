@@ -28,15 +28,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from klaster.catalogue.variable import Level, Variable
-from klaster.errors import NotFoundError
+from klaster.errors import NotFoundError, ValidationError
 from klaster.model.program import Program
 from klaster.observations._batch import LevelBatch, Row, RowRefused, finder, prepare_batch
 from klaster.observations._messages import listing
 from klaster.observations.columns.factory import Column, column_for
 from klaster.observations.rounds import Round
+from klaster.observations.sector_checks import batch_problems
+
+if TYPE_CHECKING:
+    from klaster.plugins.host import PluginHost
 
 __all__ = [
     "ObservationStorage",
@@ -113,16 +117,30 @@ class ObservationStorage:
     Args:
         program: The observed program.
         variables: The variable catalogue.
+        host: The plugins whose ``klaster_validate_values`` check recorded values (default:
+            :func:`klaster.plugins.get_host`, looked up on first use).
     """
 
-    __slots__ = ("_rounds", "_tables", "_units", "program", "variables")
+    __slots__ = ("_host", "_rounds", "_tables", "_units", "program", "variables")
 
-    def __init__(self, program: Program, variables: Mapping[str, Variable]) -> None:
+    def __init__(
+        self, program: Program, variables: Mapping[str, Variable], host: PluginHost | None = None
+    ) -> None:
         self.program = program
         self.variables = variables
+        self._host = host
         self._rounds: dict[str, Round] = {}
         self._units: dict[tuple[str, Level], UnitNumbering] = {}
         self._tables: dict[tuple[str, Level], StoredTable] = {}
+
+    @property
+    def host(self) -> PluginHost:
+        """The plugin host whose sectors check recorded values."""
+        if self._host is None:
+            from klaster.plugins.default import get_host  # the plugins layer, loaded on use
+
+            self._host = get_host()
+        return self._host
 
     # -- rounds and variables -------------------------------------------------------------------
     def added_rounds(self) -> tuple[Round, ...]:
@@ -198,6 +216,8 @@ class ObservationStorage:
         problems: list[str] | None = None,
         limit: int = 0,
         surveyed: Level | None = None,
+        *,
+        sector_checks: bool = True,
     ) -> PreparedBatch:
         """Check a batch; return it ready to :meth:`store`.
 
@@ -208,11 +228,27 @@ class ObservationStorage:
             limit: Most problems collected.
             surveyed: Accept rows without values as units of this level surveyed with every
                 value missing.
+            sector_checks: Run the sector plugins' ``klaster_validate_values`` on each unit's
+                values of the round as they would stand (see
+                :mod:`klaster.observations.sector_checks`).
 
         Raises:
             RowRefused: A refused row (when not collecting).
         """
-        return prepare_batch(self, round_id, rows, problems, limit, surveyed)
+        prepared = prepare_batch(self, round_id, rows, problems, limit, surveyed)
+        rnd, batches = prepared
+        if not sector_checks or not batches:
+            return prepared
+        found = batch_problems(self, rnd, batches)
+        if not found:
+            return prepared
+        if problems is None:
+            row, message = found[0]
+            where, text = message.split(": ", 1)
+            raise RowRefused(row, ValidationError(text, path=where))
+        for row, message in found[: max(0, limit - len(problems))]:
+            problems.append(f"{message} (row {row} of the batch)")
+        return rnd, {}
 
     def store(self, prepared: PreparedBatch) -> None:
         """Store a batch from :meth:`prepare`; nothing raises, so it is stored all at once."""
@@ -259,13 +295,23 @@ class ObservationStorage:
             units._add(unit_id)
         return None
 
-    def load_rows(self, round_id: str, level: Level, rows: Sequence[Row]) -> None:
+    def load_rows(
+        self, round_id: str, level: Level, rows: Sequence[Row], *, sector_checks: bool = True
+    ) -> None:
         """Record rows of units of ``level`` surveyed in a round (a row may hold no value).
+
+        Args:
+            round_id: The round.
+            level: The level of the units.
+            rows: ``(unit ID, {code: value})`` pairs.
+            sector_checks: As :meth:`prepare` (the store's loader turns them off: its values
+                were checked when they went in).
 
         Raises:
             RowRefused: A refused row; nothing of ``rows`` is stored.
         """
-        self.store(self.prepare(round_id, rows, None, 0, surveyed=level))
+        prepared = self.prepare(round_id, rows, None, 0, level, sector_checks=sector_checks)
+        self.store(prepared)
 
     def ensure_columns(self, round_id: str, level: Level, codes: Iterable[str]) -> None:
         """Create the columns of ``codes`` that hold nothing yet (a column of gaps only)."""

@@ -56,6 +56,7 @@ from klaster.observations.queries import (
 )
 from klaster.observations.rounds import Round, RoundKind, check_round, ordered
 from klaster.observations.storage import ObservationStorage
+from klaster.plugins.host import PluginHost
 
 __all__ = ["Observations", "Paired", "Row"]
 
@@ -105,6 +106,9 @@ class Observations:
         variables: The variable catalogue, by code (the plugin host's variables plus the
             :func:`~klaster.observations.core_variables.core_variables`); a list of variables
             is accepted too. Default: the core variables only.
+        host: The plugins whose ``klaster_validate_values`` hooks check each unit's values of
+            a round when they are recorded (the livestock herd balance...). Default:
+            :func:`klaster.plugins.get_host`, looked up on first use.
 
     See ``docs/observations.md`` for a walk-through.
     """
@@ -117,10 +121,11 @@ class Observations:
         validator=_check_catalogue,
         on_setattr=setters.frozen,
     )
+    host: PluginHost | None = field(default=None, kw_only=True, on_setattr=setters.frozen, eq=False)
     _storage: ObservationStorage = field(init=False)
 
     def __attrs_post_init__(self) -> None:
-        self._storage = ObservationStorage(self.program, self.variables)
+        self._storage = ObservationStorage(self.program, self.variables, self.host)
 
     @property
     def storage(self) -> ObservationStorage:

@@ -6,6 +6,9 @@ import threading
 import warnings
 from typing import Any
 
+from klaster.errors import PluginError
+from klaster.model.member import Member
+from klaster.model.sector_rules import install_member_check
 from klaster.plugins.host import PluginHost
 from klaster.plugins.info import PluginInfo
 
@@ -28,6 +31,20 @@ def get_host() -> PluginHost:
         if _default is None:
             _default = PluginHost()
         return _default
+
+
+def business_type_problem(member: Member) -> str | None:
+    """The shared host's :meth:`~PluginHost.business_type_problem` (what the model runs)."""
+    try:
+        return get_host().business_type_problem(member)
+    except PluginError:
+        # Strict mode, a plugin failed to load: that error is raised where the host is used
+        # (``klaster`` commands show its problems), not disguised as a bad document or record.
+        return None
+
+
+# The model cannot import the plugins: it runs the check installed here on every member.
+install_member_check(business_type_problem)
 
 
 def list_plugins() -> tuple[PluginInfo, ...]:

@@ -24,7 +24,7 @@ the others keep working. Environment variables:
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from klaster.catalogue.criterion import ReadinessCriterion
 from klaster.catalogue.indicator import Indicator
@@ -42,7 +42,10 @@ from klaster.plugins.registry import Registry
 from klaster.plugins.reporting import report
 from klaster.plugins.settings import strict_from_environment
 
-__all__ = ["PluginHost"]
+__all__ = ["PluginHost", "RecordedValues"]
+
+RecordedValues = tuple[str, Sequence[str], Level, Mapping[str, object]]
+"""One unit's values in one round: ``(where, sectors, level, values)``."""
 
 
 class PluginHost:
@@ -212,20 +215,24 @@ class PluginHost:
         sector = self._cat().sector(member.sector)
         if sector is None:
             return (f"sector: {self._registry.unknown_sector(member.sector)}",)
-        problems = []
-        codes = sector.business_type_codes()
-        if codes and member.business_type is not None and member.business_type not in codes:
-            problems.append(
-                f"business_type: {member.business_type!r} is not one of the business types of "
-                f"sector {sector.code!r}: {', '.join(codes)}"
-            )
-        arguments = {"member": member}
-        subject = f"member {member.id!r}"
+        problem = self.business_type_problem(member)
+        problems = [] if problem is None else [f"business_type: {problem}"]
+        arguments, subject = {"member": member}, f"member {member.id!r}"
         hook = "klaster_validate_member"
         return (
             *problems,
             *self._registry.call_checks(sector.code, hook, arguments, subject, strict=self.strict),
         )
+
+    def business_type_problem(self, member: Member) -> str | None:
+        """What is wrong with a member's business type for its sector, or ``None``.
+
+        One the sector declares, if it declares any, is valid; so is none, and any of a sector
+        no plugin provides. The model runs this on every member it takes in
+        (:mod:`klaster.model.sector_rules`); the message names the member by ID only.
+        """
+        self._ensure_loaded()
+        return self._registry.business_type_problem(member)
 
     def check_member(self, member: Member) -> None:
         """Raise if :meth:`validate_member` finds problems.
@@ -332,6 +339,39 @@ class PluginHost:
         normalized, problems = self._read_values(sector, level, values)
         raise_problems(f"invalid {sector} {level} survey values", problems, path=path)
         return normalized
+
+    def checks_values(self, sectors: Iterable[str]) -> bool:
+        """Whether a plugin of one of ``sectors`` checks values across variables.
+
+        That is, implements ``klaster_validate_values``; data paths skip the per-unit work
+        when none does.
+        """
+        self._ensure_loaded()
+        return any(self._registry.checks_values(sector) for sector in sectors)
+
+    def validate_recorded(self, units: Iterable[RecordedValues]) -> tuple[str, ...]:
+        """What the sectors' plugins find wrong across recorded values, one unit and round each.
+
+        Every data path (recording, the sidecar, the store, imports, ``klaster validate``) calls
+        this with what a unit holds in a round. Unlike :meth:`validate_values` the values are
+        taken as already checked one by one and may be partial (a round need not record every
+        variable): only the ``klaster_validate_values`` hooks run.
+
+        A plugin whose hook raises (or returns something that is not a list of texts) is
+        reported once per call as a :class:`PluginWarning` naming it, the first unit and how
+        many units it was skipped for; the other plugins still run. In strict mode a
+        :class:`~klaster.errors.PluginError` is raised instead.
+
+        Args:
+            units: ``(where, sectors, level, values)``: a location for messages (e.g.
+                ``"rounds[R1].members[BTG-0001]"``), the unit's sector codes, its level, and
+                its values by variable code in their canonical types.
+
+        Returns:
+            One message per problem, ``"<where>: <problem> (plugin '<name>')"``.
+        """
+        self._ensure_loaded()
+        return self._registry.check_recorded(units, strict=self.strict)
 
     # -- internals -----------------------------------------------------------------------------
 

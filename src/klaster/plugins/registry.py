@@ -8,7 +8,7 @@ return its :class:`~klaster.plugins.info.PluginInfo` for the host to report.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
 
 import pluggy
@@ -16,6 +16,7 @@ from attrs import field, frozen
 
 from klaster.catalogue.variable import Level
 from klaster.errors import NotFoundError
+from klaster.model.member import Member
 from klaster.plugins import _merge as merge
 from klaster.plugins import _pluggy as pluggy_calls
 from klaster.plugins._merge import Catalogue, listing
@@ -196,6 +197,63 @@ class Registry:
                 continue
             problems.extend(f"{problem} (plugin {name!r})" for problem in found)
         return tuple(problems)
+
+    def checks_values(self, sector: str) -> bool:
+        """Whether a plugin of ``sector`` implements ``klaster_validate_values``."""
+        entries = self._entries
+        hook = "klaster_validate_values"
+        return any(hook in entries[n].impls for n in self._catalogue.plugins_of.get(sector, ()))
+
+    def check_recorded(
+        self,
+        units: Iterable[tuple[str, Sequence[str], Level, Mapping[str, object]]],
+        *,
+        strict: bool,
+    ) -> tuple[str, ...]:
+        """Ask ``klaster_validate_values`` about each ``(where, sectors, level, values)``.
+
+        A plugin that raises is skipped for the rest of ``units`` and reported once (the first
+        unit it failed on, and how many it skipped); the other plugins still run.
+        """
+        hook = "klaster_validate_values"
+        problems: list[str] = []
+        crashed: dict[str, tuple[HookFailure, str]] = {}  # name -> (failure, first unit)
+        skipped: dict[str, int] = {}  # name -> units skipped after it failed
+        for where, sectors, level, values in units:
+            view = MappingProxyType(dict(values))
+            for sector in sectors:
+                for name in self._catalogue.plugins_of.get(sector, ()):
+                    impl = self._entries[name].impls.get(hook)
+                    if impl is None:
+                        continue
+                    if name in crashed:
+                        skipped[name] = skipped.get(name, 0) + 1
+                        continue
+                    arguments = {"sector": sector, "level": level, "values": view}
+                    try:
+                        found = pluggy_calls.checks(impl, hook, arguments)
+                    except HookFailure as failure:
+                        crashed[name] = (failure, where)
+                        continue
+                    problems.extend(f"{where}: {p} (plugin {name!r})" for p in found)
+        for name, (crash, where) in crashed.items():
+            more = skipped.get(name, 0)
+            subject = f"{where} (and {more} more unit(s))" if more else where
+            warn_hook_failure(name, self._entries[name].origin, crash, subject, strict=strict)
+        return tuple(problems)
+
+    def business_type_problem(self, member: Member) -> str | None:
+        """See :meth:`PluginHost.business_type_problem <klaster.plugins.host.PluginHost>`."""
+        sector = None if member.business_type is None else self._catalogue.sector(member.sector)
+        if sector is None:
+            return None
+        codes = sector.business_type_codes()
+        if not codes or member.business_type in codes:
+            return None
+        return (
+            f"member {member.id!r}: the business type (not shown) is not one of the business "
+            f"types of sector {sector.code!r}: {', '.join(codes)}"
+        )
 
     def unknown_sector(self, code: str) -> str:
         """The problem of a code no loaded plugin provides, listing the sectors."""

@@ -37,7 +37,15 @@ def report(failed: Iterable[PluginInfo], config: Iterable[str] = (), *, strict: 
     messages = [failure_message(info) for info in failed]
     messages.extend(f"klaster plugin configuration: {problem}" for problem in config)
     if strict:
-        raise PluginError("plugin problems (strict mode):\n" + "\n".join(messages))
+        # One line per problem, each naming its plugin: the command line lists them under the
+        # headline (a message of several lines would show only its first).
+        problems = [
+            f"{info.describe()} was not loaded: {problem}"
+            for info in failed
+            for problem in (info.problems or ("(no reason given)",))
+        ]
+        problems.extend(f"plugin configuration: {problem}" for problem in config)
+        raise PluginError("plugin problems (strict mode)", problems=problems)
     for info, message in zip(failed, messages, strict=False):
         warnings.warn(
             PluginWarning(
@@ -66,7 +74,9 @@ def warn_hook_failure(
         "its checks were skipped"
     )
     if strict:
-        raise PluginError(message) from failure.__cause__
+        raise PluginError(
+            "plugin problems (strict mode)", problems=[message]
+        ) from failure.__cause__
     warnings.warn(
         PluginWarning(
             message,

@@ -21,6 +21,7 @@ from pathlib import Path
 from klaster.errors import KlasterError, StoreBusyError, StoreError
 
 _CACHE_KIB = 65_536  # page cache per connection: big imports touch many index pages
+_QUOTED_TEXT = re.compile(r"\s*with text '.*", re.DOTALL)
 _CONSTRAINT = re.compile(r"^(UNIQUE|NOT NULL|CHECK|FOREIGN KEY) constraint failed(?::\s*(.*))?$")
 
 
@@ -38,6 +39,8 @@ def connect(
         conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
     except sqlite3.Error as exc:
         raise StoreError(f"{path}: cannot open the store ({_reason(exc)})") from None
+    except UnicodeDecodeError:
+        raise damaged(path, "open the store") from None
     try:
         with translate(path, "open the store"):
             conn.execute("PRAGMA foreign_keys = ON")
@@ -109,6 +112,20 @@ def translate(path: Path, action: str) -> Iterator[None]:
         raise
     except sqlite3.Error as exc:
         raise store_error(exc, path, action) from None
+    except UnicodeDecodeError:
+        raise damaged(path, action) from None
+
+
+def damaged(path: Path, action: str) -> StoreError:
+    """The error for bytes that are not UTF-8 where SQLite keeps text (a damaged file).
+
+    Python raises :class:`UnicodeDecodeError` for them, not a :class:`sqlite3.Error`, both when
+    a value is read and when SQLite's own message quotes a damaged schema.
+    """
+    return StoreError(
+        f"{path}: cannot {action}: the store file is damaged (text that is not UTF-8); "
+        "restore it from a backup"
+    )
 
 
 def store_error(exc: sqlite3.Error, path: Path, action: str) -> StoreError:
@@ -132,7 +149,7 @@ def store_error(exc: sqlite3.Error, path: Path, action: str) -> StoreError:
         return StoreError(f"{where}: {reason}; nothing was changed")
     if "not a database" in lowered or "file is encrypted" in lowered:
         return StoreError(f"{where}: not a klaster store (not an SQLite database)")
-    if "malformed" in lowered or "corrupt" in lowered:
+    if "malformed" in lowered or "corrupt" in lowered or "could not decode" in lowered:
         return StoreError(
             f"{where}: the store file is damaged ({reason}); restore it from a backup"
         )
@@ -147,7 +164,8 @@ def store_error(exc: sqlite3.Error, path: Path, action: str) -> StoreError:
 
 
 def _reason(exc: sqlite3.Error) -> str:
-    return str(exc) or type(exc).__name__
+    # "Could not decode to UTF-8 column 'name' with text '...'" would echo a stored value.
+    return _QUOTED_TEXT.sub("", str(exc)) or type(exc).__name__
 
 
 def insert_rows(

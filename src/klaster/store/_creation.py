@@ -42,7 +42,9 @@ def create_file(
             f"{target}: a file is already there; Store.create makes a new store (open an "
             "existing one with Store.open)"
         )
-    program.validate()
+    _program.check_program(program, target)
+    if observations is not None:
+        _observations.check_observations(observations, target)
     tmp = _temporary(target)
     try:
         conn = connect(tmp, timeout=0, readonly=False, create=True)

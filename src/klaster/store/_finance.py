@@ -23,8 +23,8 @@ from klaster.finance.fund import Fund
 from klaster.finance.handover import Handover, HandoverItem
 from klaster.finance.ledger import Ledger
 from klaster.finance.loan import Loan, Restructuring
-from klaster.finance.party import Party, PartyKind
-from klaster.finance.program_fit import parties as book_parties
+from klaster.finance.party import Party
+from klaster.finance.program_fit import BookContext, fit_problems, program_problems
 from klaster.model.program import Program
 from klaster.model.records import Records
 from klaster.store._finance_rows import (
@@ -81,39 +81,31 @@ def _fit_problems(
     found = conn.execute("SELECT 1 FROM clusters WHERE id = ?", (book.cluster_id,)).fetchone()
     if found is None:
         return [f"{where}.cluster_id: the store has no cluster {book.cluster_id!r}"]
-    cooperatives = {
-        row[0]
-        for row in conn.execute(
-            "SELECT id FROM cooperatives WHERE cluster_id = ?", (book.cluster_id,)
-        )
-    }
-    return fit_problems(book, program_id, cooperatives, where)
+    return fit_problems(book, _context(conn, book.cluster_id, program_id), where)
 
 
-def fit_problems(book: Finance, program_id: str, cooperatives: set[str], where: str) -> list[str]:
-    """Where ``book`` names another program or a cooperative its cluster does not have."""
-    problems = []
-    if book.program_id != program_id:
-        problems.append(
-            f"{where}.program_id: {book.program_id!r} is not the program {program_id!r}"
-        )
-    parties = list(book_parties(book))
-    handover = book.handover
-    if handover is not None:
-        parties += [
-            (f"handover.items[{i}].to", Party.cooperative(item.to))
-            for i, item in enumerate(handover.items)
-        ]
-        if (handover.cluster_id, handover.program_id) != (book.cluster_id, book.program_id):
-            problems.append(f"{where}.handover: names another cluster or program than the book")
-    for path, party in parties:
-        if party.kind is PartyKind.PROGRAM and party.id != program_id:
-            problems.append(f"{where}.{path}: program {party.id!r} is not this program")
-        if party.kind is PartyKind.COOPERATIVE and party.id not in cooperatives:
-            problems.append(
-                f"{where}.{path}: cluster {book.cluster_id!r} has no cooperative {party.id!r}"
-            )
-    return problems
+def _context(conn: sqlite3.Connection, cid: str, program_id: str) -> BookContext:
+    """The stored cluster ``cid`` as a book is checked against it (IDs and sector codes)."""
+    served: dict[str, list[str]] = {}
+    for coop, sector in _rows(
+        conn,
+        "SELECT c.id, s.sector FROM cooperatives AS c LEFT JOIN cooperative_sectors AS s "
+        "ON s.cluster_id = c.cluster_id AND s.cooperative_id = c.id WHERE c.cluster_id = ? "
+        "ORDER BY c.position, s.position",
+        cid,
+    ):
+        served.setdefault(coop, []).extend(() if sector is None else (sector,))
+    return BookContext(
+        program_id,
+        cid,
+        tuple(r[0] for r in _rows(conn, _SECTORS, cid)),
+        dict(_rows(conn, "SELECT id, sector FROM members WHERE cluster_id = ?", cid)),
+        dict(_rows(conn, "SELECT id, sector FROM groups WHERE cluster_id = ?", cid)),
+        {coop: tuple(sectors) for coop, sectors in served.items()},
+    )
+
+
+_SECTORS = "SELECT sector FROM cluster_sectors WHERE cluster_id = ? ORDER BY position"
 
 
 def _append_book(conn: sqlite3.Connection, source: Path, book: Finance) -> None:
@@ -183,6 +175,7 @@ def _append_book(conn: sqlite3.Connection, source: Path, book: Finance) -> None:
 def load_books(conn: sqlite3.Connection, source: Path) -> Records[Finance]:
     """Every stored book, replayed through the finance rules, by cluster ID."""
     books = []
+    stored_program = conn.execute("SELECT id FROM program").fetchone()[0]
     for cid, program_id in conn.execute(
         "SELECT cluster_id, program_id FROM finance_books ORDER BY position"
     ).fetchall():
@@ -193,6 +186,18 @@ def load_books(conn: sqlite3.Connection, source: Path) -> Records[Finance]:
                 f"{source}: the stored finance book of cluster {cid!r} is not valid ({exc}); "
                 "the store was changed outside klaster"
             ) from None
+    # The stored program is the context of its books, as when they were saved.
+    problems = [
+        p
+        for i, b in enumerate(books)
+        for p in _fit_problems(conn, b, stored_program, f"books[{i}]")
+    ]
+    if problems:
+        listing = "".join(f"\n  - {p}" for p in problems)
+        raise StoreError(
+            f"{source}: the stored books do not fit the stored program (the store was changed "
+            f"outside klaster):{listing}"
+        )
     return Records("books", books)
 
 
@@ -314,16 +319,12 @@ def _handover(conn: sqlite3.Connection, cid: str) -> Handover | None:
 
 
 def check_fit(books: Records[Finance], program: Program, source: Path) -> Records[Finance]:
-    """``books``, once known to fit ``program`` (its ID, the cooperatives they name).
+    """``books``, once known to fit ``program`` (see :mod:`klaster.finance.program_fit`).
 
     Raises:
         StoreError: Listing every problem.
     """
-    problems = []
-    for index, book in enumerate(books):
-        cluster = program.clusters.get(book.cluster_id)
-        cooperatives = set() if cluster is None else set(cluster.cooperatives.ids())
-        problems += fit_problems(book, program.id, cooperatives, f"books[{index}]")
+    problems = [p for i, book in enumerate(books) for p in program_problems(book, program, i)]
     if problems:
         listing = "".join(f"\n  - {p}" for p in problems)
         raise StoreError(f"{source}: the stored books do not fit the program:{listing}")

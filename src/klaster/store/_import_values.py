@@ -16,7 +16,7 @@ from typing import Any
 from klaster.catalogue.variable import Level, Variable
 from klaster.importing.batch import ObservationBlock
 from klaster.observations.core_variables import CORE_SECTOR
-from klaster.store import _keys
+from klaster.store import _answers, _keys
 from klaster.store._connection import insert_rows
 from klaster.store._import_run import ImportRun
 from klaster.store._values import BadValue, encode
@@ -41,9 +41,15 @@ def add_block(run: ImportRun, block: ObservationBlock, keep: list[bool] | None) 
         )
     round_key, cluster_id = found
     units, rows = list(block.unit_ids), list(block.rows)
+    size = len(units)
+    subs = list(block.submissions)
+    times: list[str | None] = list(block.submitted) if block.submitted else [None] * size
+    edits: list[str | None] = list(block.replaces) if block.replaces else [None] * size
     values = {code: list(column) for code, column in block.values.items()}
     if keep is not None:
         units, rows = list(compress(units, keep)), list(compress(rows, keep))
+        subs, times = list(compress(subs, keep)), list(compress(times, keep))
+        edits = list(compress(edits, keep))
         values = {code: list(compress(column, keep)) for code, column in values.items()}
     if not units:
         return 0
@@ -52,6 +58,18 @@ def add_block(run: ImportRun, block: ObservationBlock, keep: list[bool] | None) 
     _check_duplicates(run, units, rows, where)
     keys = _unit_keys(run, cluster_id, level, units, rows, where)
     _check_sectors(run, cluster_id, level, variables, units, values, rows, where)
+    variable_keys = [run.variables.key(v)[0] for v in variables.values()]
+    _answers.replace_edited(run, edits, variable_keys)
+    kept = _answers.settle(
+        run, block, round_key, variable_keys, keys, (subs, times, rows, units), where
+    )
+    if kept is not None:  # rows older than the stored answer are left out
+        keys, rows = list(compress(keys, kept)), list(compress(rows, kept))
+        subs, times = list(compress(subs, kept)), list(compress(times, kept))
+        units = list(compress(units, kept))
+        values = {code: list(compress(column, kept)) for code, column in values.items()}
+        if not keys:
+            return 0
     encoded = {}
     problems = []
     for code, variable in variables.items():
@@ -66,8 +84,60 @@ def add_block(run: ImportRun, block: ObservationBlock, keep: list[bool] | None) 
         run.values += len(column) - column.count(None)
     if problems:
         raise run.fail("values were refused", problems)
+    _answers.record(run, round_key, keys, subs, times)
     _write_values(run, round_key, keys, encoded)
+    written = dict(zip(units, rows, strict=True))
+    run.touched.append((round_key, block.round_id, cluster_id, level, written))
     return len(units)
+
+
+def check_sector_values(run: ImportRun) -> None:
+    """Run the sector plugins' ``klaster_validate_values`` on what the batch touched.
+
+    Each unit and round the batch wrote is read back as it now stands (earlier imports and
+    the batch's blocks together), so a rule across variables sees them all.
+
+    Raises:
+        ImportDataError: Every problem, located by file, row, round and unit.
+    """
+    from klaster.plugins.default import get_host  # the plugins layer, loaded on use
+
+    host = get_host()
+    problems: list[str] = []
+    for round_key, round_id, cluster_id, level, rows in run.touched:
+        sector_rows = run.conn.execute(
+            "SELECT sector FROM cluster_sectors WHERE cluster_id = ?", (cluster_id,)
+        )
+        if not host.checks_values(sector for (sector,) in sector_rows):
+            continue
+        values: dict[str, dict[str, Any]] = {unit: {} for unit in rows}
+        query = (
+            "SELECT u.id, ov.variable_key, ov.value FROM observation_values ov JOIN units u "
+            "ON u.key = ov.unit_key AND u.cluster_id = ? AND u.level = ? WHERE ov.round_key = ?"
+        )
+        for unit, variable_key, raw in run.conn.execute(
+            query, (cluster_id, level.value, round_key)
+        ):
+            found = values.get(unit)
+            if found is not None and raw is not None:
+                decoding = run.variables.decoding(variable_key)
+                if decoding is not None:  # a variable no loaded plugin declares is not checked
+                    variable, decode = decoding
+                    found[variable.code] = variable.check_value(decode(raw))
+        sectors = _unit_sectors(run.conn, cluster_id, level)
+        where = run.batch.source
+        units = (
+            (
+                f"{where} row {row}: round {round_id!r} {level.value} {unit!r}",
+                tuple(sorted(sectors.get(unit, ()))),
+                level,
+                values[unit],
+            )
+            for unit, row in rows.items()
+        )
+        problems += host.validate_recorded(units)
+    if problems:
+        raise run.fail("the sector plugins refused values", problems)
 
 
 def _check_shape(run: ImportRun, block: ObservationBlock, where: str) -> None:
@@ -118,9 +188,7 @@ def _check_duplicates(run: ImportRun, units: list[str], rows: list[int], where: 
     for unit, row in zip(units, rows, strict=True):
         seen = first.setdefault(unit, row)
         if seen != row:
-            problems.append(
-                f"{where} row {row}: unit {unit!r} already has a row in this block (row {seen})"
-            )
+            problems.append(f"{where} row {row}: the unit of row {seen} again, in the same round")
     raise run.fail("a unit appears twice in one round", problems)
 
 
@@ -142,8 +210,8 @@ def _unit_keys(
             unknown = set(_keys.missing_records(run.conn, cluster_id, level, keys[0]))
         if unknown:
             problems = [
-                f"{where} row {row}: {level.value} {unit!r} is not a {level.value} of cluster "
-                f"{cluster_id!r}"
+                f"{where} row {row}: not the ID of a {level.value} of cluster {cluster_id!r} "
+                "(the value is not shown)"
                 for unit, row in zip(units, rows, strict=True)
                 if unit in unknown
             ]

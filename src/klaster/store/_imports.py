@@ -17,13 +17,13 @@ from pathlib import Path
 
 from klaster._version import __version__
 from klaster.errors import ImportDataError, KlasterError
-from klaster.importing.batch import ImportBatch, NewMember
+from klaster.importing.batch import ImportBatch, NewMember, check_on_conflict
 from klaster.model.cluster import Cluster
 from klaster.model.member import Member
-from klaster.store import _keys, _loading, _program
+from klaster.store import _answers, _keys, _loading, _program
 from klaster.store._connection import chunks, insert_rows, placeholders
 from klaster.store._import_run import ImportRun, Progress
-from klaster.store._import_values import add_block
+from klaster.store._import_values import add_block, check_sector_values
 from klaster.store.summary import ImportSummary
 
 
@@ -40,12 +40,17 @@ def known_submissions(conn: sqlite3.Connection, ids: Iterable[str]) -> frozenset
 
 
 def apply_import(
-    conn: sqlite3.Connection, source: Path, batch: ImportBatch, progress: Progress | None
+    conn: sqlite3.Connection,
+    source: Path,
+    batch: ImportBatch,
+    progress: Progress | None,
+    on_conflict: str = "refuse",
 ) -> ImportSummary:
     """Write ``batch`` (inside the caller's write transaction); see ``Store.apply_import``."""
     if not isinstance(batch, ImportBatch):
         raise ImportDataError(f"apply_import takes an ImportBatch, got {type(batch).__name__}")
-    run = ImportRun(conn, source, batch, progress)
+    run = ImportRun(conn, source, batch, progress, check_on_conflict(on_conflict))
+    _answers.ensure_table(run)
     submissions = batch.submissions  # (a property that builds the set each time)
     known = known_submissions(conn, submissions)
     members = [m for m in batch.members if m.submission not in known]
@@ -58,15 +63,23 @@ def apply_import(
     added_rounds = _add_rounds(run)
     _add_members(run, members)
     rows = sum(add_block(run, block, keep) for block, keep in blocks)
+    check_sector_values(run)
     summary = ImportSummary(
         source=batch.source,
         members_added=len(members),
         rows_added=rows,
         values_added=run.values,
-        submissions_skipped=len(known) + batch.skipped,
+        submissions_skipped=len(known) + batch.skipped + run.outdated,
+        replaced=run.replaced + len(batch.superseded),
     )
     if members or rows or added_rounds:  # a file imported twice leaves no trace the second time
-        _log(run, summary, submissions - known if known else submissions)
+        # Submissions left out for a later answer or edited are recorded too: importing the
+        # file again skips them instead of finding them in conflict with the answer kept.
+        edited = {e for b in batch.blocks for e in b.replaces if isinstance(e, str)}
+        extra = (set(batch.superseded) | edited) - submissions
+        if extra:
+            extra -= known_submissions(conn, extra)
+        _log(run, summary, (submissions - known if known else submissions) | extra)
     return summary
 
 

@@ -11,7 +11,7 @@ it, and :func:`orphan_units` finds any that lost their record.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from klaster.errors import InvalidReferenceError, KlasterError, StoreError
 from klaster.observations.core_variables import variable_catalogue
 from klaster.observations.rounds import Round, check_round, ordered
 from klaster.store._connection import insert_rows
-from klaster.store._values import rescale_sql
+from klaster.store._values import decoder, rescale_sql
 
 _INT64 = 2**63 - 1
 
@@ -108,6 +108,7 @@ class VariableKeys:
         self.catalogue = catalogue
         self.keys: dict[str, tuple[int, int]] = {}
         self.stored: dict[str, tuple[str, str]] = {}
+        self._by_key: dict[int, str] = {}
         for key, code, level, kind, scale in conn.execute(
             "SELECT key, code, level, type, scale FROM variables"
         ):
@@ -140,6 +141,17 @@ class VariableKeys:
             found = self.keys[variable.code] = (cursor.lastrowid, 0)
             self.stored[variable.code] = (variable.level.value, variable.type.value)
         return found
+
+    def decoding(self, key: int) -> tuple[Variable, Callable[[Any], Any]] | None:
+        """The catalogue's variable stored under ``key`` and how to read its stored values."""
+        code = self._by_key.get(key)
+        if code is None:  # first use, or a variable added since
+            self._by_key = {k: c for c, (k, _) in self.keys.items()}
+            code = self._by_key.get(key)
+        variable = None if code is None else self.variable(code)
+        if variable is None or code is None:
+            return None
+        return variable, decoder(variable.type, self.keys[code][1])
 
     def rescale(self, code: str, scale: int) -> None:
         """Raise the variable's stored scale, multiplying its stored values."""

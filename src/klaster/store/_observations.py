@@ -24,6 +24,7 @@ from klaster.catalogue.variable import Level, ValueType, Variable
 from klaster.errors import KlasterError, NotFoundError, StoreError
 from klaster.model.program import Program
 from klaster.observations.rounds import Round
+from klaster.observations.sector_checks import observation_problems
 from klaster.observations.storage import RowRefused
 from klaster.observations.values import Observations
 from klaster.store import _loading
@@ -38,13 +39,23 @@ _CHUNK = 20_000
 
 
 def check_observations(observations: object, source: Path) -> None:
-    """Refuse what is not :class:`Observations` before a save.
+    """Refuse what is not :class:`Observations`, or what the sector plugins refuse, before a save.
 
     Raises:
-        StoreError: Not observations.
+        StoreError: Not observations, or a unit's values of a round that a plugin's
+            ``klaster_validate_values`` refuses (every problem listed, located by round and
+            unit).
     """
     if not isinstance(observations, Observations):
         raise StoreError(f"{source}: can only save Observations, got {type(observations).__name__}")
+    from klaster.plugins.default import get_host  # the installed plugins, as apply_import
+
+    problems = observation_problems(observations, get_host())
+    if problems:
+        raise StoreError(
+            f"{source}: the sector plugins refuse values of the observations; nothing was "
+            "saved:\n" + "\n".join(f"  - {p}" for p in problems)
+        )
 
 
 def replace_observations(conn: sqlite3.Connection, obs: Observations, source: Path) -> None:
@@ -294,7 +305,9 @@ def _load_round(
             ) from None
         for start in range(0, len(rows), _CHUNK):
             try:
-                obs.storage.load_rows(rnd.id, level, rows[start : start + _CHUNK])
+                obs.storage.load_rows(
+                    rnd.id, level, rows[start : start + _CHUNK], sector_checks=False
+                )
             except RowRefused as refused:
                 raise StoreError(
                     f"{source}: a stored value of round {rnd.id!r} is refused ({refused.error}); "

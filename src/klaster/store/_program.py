@@ -24,6 +24,7 @@ from klaster.model.lifecycle import Guard, Override, Phase, PhaseChange
 from klaster.model.member import Member
 from klaster.model.program import Program
 from klaster.model.region import Region
+from klaster.model.sector_rules import business_type_problems
 from klaster.store._connection import insert_tuples
 from klaster.store._keys import orphan_units
 from klaster.store._loading import load_cluster
@@ -342,12 +343,19 @@ def check_program(program: object, source: Path) -> None:
     """Refuse what is not a valid :class:`Program` before a save.
 
     Raises:
-        StoreError: Not a program.
+        StoreError: Not a program, or a member's business type is not one its sector declares
+            (a program loaded from an older store may hold one: every such member is listed).
         KlasterError: The program is invalid (as :meth:`Program.validate`).
     """
     if not isinstance(program, Program):
         raise StoreError(f"{source}: can only save a Program, got {type(program).__name__}")
     program.validate()
+    problems = business_type_problems(program.clusters)
+    if problems:
+        raise StoreError(
+            f"{source}: business types the sector plugins do not declare; nothing was saved:\n"
+            + "\n".join(f"  - {p}" for p in problems)
+        )
 
 
 def move_cluster(

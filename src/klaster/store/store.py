@@ -9,7 +9,7 @@ import contextlib
 import datetime as _dt
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 
@@ -28,6 +28,7 @@ from klaster.observations.values import Observations
 from klaster.store import _finance, _imports, _keys, _loading, _observations, _program, _schema
 from klaster.store._connection import connect, reading, translate, use_wal, writing
 from klaster.store._creation import create_file
+from klaster.store._import_run import Progress
 from klaster.store._integrity import check_integrity
 from klaster.store.status import StoreStatus, read_status
 from klaster.store.summary import ImportSummary
@@ -331,8 +332,8 @@ class Store:
         """The finance books, by cluster ID, each replayed through the finance rules.
 
         Args:
-            program: If given, the books are checked against it (its ID, the cooperatives the
-                books name) as loading a finance document does.
+            program: Also check against it (they always are against the stored program, as in
+                :mod:`klaster.finance.program_fit`).
         """
         with self._read("load the finance books") as conn, gc_paused():
             books = _finance.load_books(conn, self._path)
@@ -344,35 +345,33 @@ class Store:
         Books are append-only, so the stored ones may only be extended: what is new is added.
 
         Raises:
-            StoreError: A book of another program or cluster, a party that is not the program or
-                one of the cluster's cooperatives, or a stored record the book changed.
+            StoreError: A book that does not fit the stored program (as in
+                :mod:`klaster.finance.program_fit`), or a stored record the book changed.
         """
         with self._write("save the finance books") as conn:
             _finance.save_finance(conn, self._path, _finance.as_books(books))
 
     # -- imports --------------------------------------------------------------------------------
     def apply_import(
-        self, batch: ImportBatch, *, progress: Callable[[int, int], None] | None = None
+        self, batch: ImportBatch, *, progress: Progress | None = None, on_conflict: str = "refuse"
     ) -> ImportSummary:
         """Write an import batch in one transaction: all of it or none of it.
 
-        Submissions the store already holds (same ``_uuid``) are skipped; new members join
-        their groups; observation values are added (a value for a unit already recorded in the
-        round replaces it, as a correction).
+        Submissions held already (same ``_uuid``) are skipped. An answer given twice (unit, round)
+        is refused naming both, unless ``on_conflict="replace"`` (later wins) or it is an edit.
 
         Args:
             batch: What :func:`klaster.importing.read_submissions` read.
-            progress: Called as ``progress(done, total)`` while writing, counting the members
-                registered and the values written.
+            progress: Called as ``progress(done, total)`` while writing.
+            on_conflict: ``"refuse"`` (the default) or ``"replace"`` (docs/importing.md).
 
         Raises:
             ImportDataError: Something in the batch does not fit the store (an unknown unit or
-                round, a member already stored, a wrong value); every problem is listed with
-                its file and row, and nothing is written.
+                round, an answer given twice, a bad value); every problem located, nothing written.
             StoreBusyError: Another process held the write lock for longer than the timeout.
         """
         with self._write("apply the import") as conn, gc_paused():
-            return _imports.apply_import(conn, self._path, batch, progress)
+            return _imports.apply_import(conn, self._path, batch, progress, on_conflict)
 
     def known_submissions(self, ids: Iterable[str]) -> frozenset[str]:
         """Which of ``ids`` (submission ``_uuid`` s) the store already holds."""

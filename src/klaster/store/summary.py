@@ -17,7 +17,11 @@ class ImportSummary:
         rows_added: Observation rows written (one per submission and round).
         values_added: Observation values written, missing ones not counted.
         submissions_skipped: Submissions left out because the store already held them (by the
-            reader, given :meth:`~klaster.store.Store.known_submissions`, or by the store).
+            reader, given :meth:`~klaster.store.Store.known_submissions`, or by the store),
+            and, with ``on_conflict="replace"``, rows older than the answer stored.
+        replaced: Answers (a unit in a round) replaced by an edited submission (Kobo's
+            ``meta/deprecatedID``) or, with ``on_conflict="replace"``, by a later submission,
+            stored before or earlier in the same file.
 
     Example:
         >>> ImportSummary("survey.csv", 2, 2, 10, 0).values_added
@@ -29,3 +33,4 @@ class ImportSummary:
     rows_added: int
     values_added: int
     submissions_skipped: int
+    replaced: int = 0

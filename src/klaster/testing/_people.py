@@ -7,13 +7,14 @@ The composites behind :mod:`klaster.testing.member_strategies`, shared with
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from hypothesis import strategies as st
 
 from klaster.model.cooperative import Cooperative, LegalStatus
 from klaster.model.group import Group, Membership, Role
 from klaster.model.member import Member, Sex
+from klaster.plugins.default import get_host
 from klaster.testing._drawing import (
     DIGITS,
     MIN_DATE,
@@ -35,6 +36,10 @@ PHONE = st.builds(
 )
 
 
+def _known(sector: str) -> bool:
+    return any(s.code == sector for s in get_host().sectors())
+
+
 @st.composite
 def member_records(
     draw: st.DrawFn,
@@ -45,15 +50,19 @@ def member_records(
 ) -> Member:
     joined = on_or_after(draw, joined_after)
     today = _dt.date.today().year
+    sector = draw(sectors)
+    # A sector an installed plugin declares business types for accepts only those.
+    declared = get_host().sector(sector).business_type_codes() if _known(sector) else ()
+    kinds = st.sampled_from(declared) if declared else texts(max_size=12)
     return Member(
         id=draw(id_strategy),
         name=draw(texts()),
         sex=draw(st.sampled_from(Sex)),
         household_size=draw(st.integers(1, 12)),
         village=draw(villages),
-        sector=draw(sectors),
+        sector=sector,
         joined=joined,
-        business_type=draw(st.none() | texts(max_size=12)),
+        business_type=draw(st.none() | kinds),
         left=later(draw, joined) if draw(st.booleans()) else None,
         national_id=maybe(draw, NIK),
         phone=maybe(draw, PHONE),
@@ -138,9 +147,12 @@ def cooperative_records(
     sectors: Sequence[str] | None,
     member_ids: Sequence[str] | None,
     max_members: int,
+    sector_of: Mapping[str, str] | None = None,
 ) -> Cooperative:
     pool = list(sectors) if sectors is not None else list(DEFAULT_SECTORS)
     chosen = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=len(pool), unique=True))
+    if member_ids is not None and sector_of is not None:  # members of the sectors it serves
+        member_ids = [m for m in member_ids if sector_of.get(m) in chosen]
     if member_ids is None:
         listed = draw(st.lists(ids(), max_size=max_members, unique=True))
     elif member_ids:

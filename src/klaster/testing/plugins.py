@@ -28,10 +28,13 @@ Example:
 from __future__ import annotations
 
 import datetime as _dt
+import importlib
+import pkgutil
 import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from types import ModuleType
 
 from klaster._support.aliases import moved_names
 from klaster.catalogue.variable import Level, ValueType, Variable
@@ -42,7 +45,7 @@ from klaster.plugins.default import get_host
 from klaster.plugins.host import PluginHost
 from klaster.plugins.info import PluginInfo, PluginStatus, PluginWarning
 
-__all__ = ["check_plugin", "isolated_host", "plugin_problems", "registered"]
+__all__ = ["builtin_plugins", "check_plugin", "isolated_host", "plugin_problems", "registered"]
 
 # The record strategies moved to klaster.testing.catalogue_strategies, StaticPlugin to
 # klaster.plugins; their old names here are deprecated for one release.
@@ -125,23 +128,46 @@ def registered(
 _SAMPLE_DAY = _dt.date(2011, 7, 6)
 
 
+def builtin_plugins() -> list[ModuleType]:
+    """The built-in sector plugins installed with klaster (``klaster_sectors.umkm``...)."""
+    import klaster_sectors
+
+    return [
+        importlib.import_module(f"klaster_sectors.{found.name}")
+        for found in sorted(pkgutil.iter_modules(klaster_sectors.__path__), key=lambda m: m.name)
+        if not found.name.startswith("_")
+    ]
+
+
 def plugin_problems(
-    plugin: object, *, requires: Iterable[object] = (), name: str | None = None
+    plugin: object,
+    *,
+    requires: Iterable[object] = (),
+    name: str | None = None,
+    builtins: bool = True,
 ) -> list[str]:
     """Every problem :func:`check_plugin` would report, as sentences (empty when it conforms).
 
     Args:
         plugin: The plugin module or object.
-        requires: Plugins it builds on (e.g. ``klaster_sectors.umkm`` for a plugin adding
-            variables to UMKM), registered first.
+        requires: Other plugins it builds on (e.g. another third-party sector it adds variables
+            to), registered after the built-ins and before the plugin.
         name: Its name (default: the module's name).
+        builtins: Register the built-in sectors first (:func:`builtin_plugins`), as every
+            installation has them, so that a code that clashes with theirs is a problem.
+            ``False`` checks the plugin alone.
     """
     problems: list[str] = []
+    dependencies = [*(builtin_plugins() if builtins else ()), *requires]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", PluginWarning)
         host = PluginHost(entry_points=False, strict=False)
-        for dependency in requires:
-            host.register(dependency)
+        seen: list[object] = [plugin]
+        for dependency in dependencies:
+            # A built-in checked itself, or named in requires as well: registered once.
+            if not any(dependency is other for other in seen):
+                seen.append(dependency)
+                host.register(dependency)
         info = host.register(plugin, name)
         if info.status is PluginStatus.LOADED:
             problems.extend(_review(host, info.name))
@@ -154,29 +180,35 @@ def plugin_problems(
 
 
 def check_plugin(
-    plugin: object, *, requires: Iterable[object] = (), name: str | None = None
+    plugin: object,
+    *,
+    requires: Iterable[object] = (),
+    name: str | None = None,
+    builtins: bool = True,
 ) -> None:
     """Check that a plugin conforms to what klaster expects of plugins; raise listing all problems.
 
-    It must register cleanly (hook names and parameters as specified, marked with
-    :data:`klaster.hookimpl`), return well-formed records with well-formed unique
-    codes and labels in both languages, refer only to variables and indicators that exist, and
-    its validation hooks must answer (a list of texts) for a plain member, group and survey round
-    of each of its sectors.
+    It must register cleanly beside the built-in sectors (hook names and parameters as
+    specified, marked with :data:`klaster.hookimpl`), return well-formed records with
+    well-formed codes unique among its own and the built-ins' (and ``requires``'), and labels in
+    both languages, refer only to variables and indicators that exist, and its validation hooks
+    must answer (a list of texts) for a plain member, group and survey round of each of its
+    sectors.
 
     Args:
         plugin: The plugin module or object.
-        requires: Plugins it builds on, registered first.
+        requires: Other plugins it builds on, registered after the built-ins.
         name: Its name (default: the module's name).
+        builtins: Register the built-in sectors first (the default); ``False`` checks the
+            plugin alone.
 
     Raises:
         PluginError: Listing every problem found.
     """
-    problems = plugin_problems(plugin, requires=requires, name=name)
+    problems = plugin_problems(plugin, requires=requires, name=name, builtins=builtins)
     if problems:
         shown = name or getattr(plugin, "__name__", None) or repr(plugin)
-        lines = "".join(f"\n  - {p}" for p in problems)
-        raise PluginError(f"plugin {shown!r} does not conform:{lines}")
+        raise PluginError(f"plugin {shown!r} does not conform", problems=problems)
 
 
 def _review(host: PluginHost, name: str) -> list[str]:

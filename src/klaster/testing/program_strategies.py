@@ -76,7 +76,15 @@ def _clusters(
         for _ in range(draw(st.integers(0, max_groups)))
     ]
     koperasi = [
-        draw(cooperative_records(st.just(new_id()), codes_, [m.id for m in people], max_members))
+        draw(
+            cooperative_records(
+                st.just(new_id()),
+                codes_,
+                [m.id for m in people],
+                max_members,
+                {m.id: m.sector for m in people},
+            )
+        )
         for _ in range(draw(st.integers(0, max_cooperatives)))
     ]
     holders = (

@@ -73,8 +73,9 @@ def sample_program() -> Program:
         stakeholders=[Stakeholder("bupati", "opened the workshop")],
         lifecycle=life,
         members=[
-            Member("BTG-1", SAMPLE_NAME, "female", 5, "Baruga", "umkm", _D(2011, 5, 2), "seaweed",
-                   national_id=SAMPLE_NATIONAL_ID, phone=SAMPLE_PHONE, birth_year=1979),
+            Member("BTG-1", SAMPLE_NAME, "female", 5, "Baruga", "umkm", _D(2011, 5, 2),
+                   "seaweed_processing", national_id=SAMPLE_NATIONAL_ID, phone=SAMPLE_PHONE,
+                   birth_year=1979),
             Member("BTG-2", "Rustan Daeng Bau", "male", 3, "Bonto Jai", "umkm", _D(2011, 5, 2),
                    left=_D(2012, 10, 1)),
             Member("BTG-3", "Sumarni", "female", 4, "73.03.05.2001", "livestock", _D(2011, 5, 9)),

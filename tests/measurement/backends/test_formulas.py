@@ -7,7 +7,7 @@ from typing import ClassVar
 
 import pytest
 
-from klaster.catalogue.formula import FUNCTIONS, parse
+from klaster.catalogue.formula import FUNCTIONS, FormulaError, parse
 from klaster.measurement._backends.python.fixedpoint import NUMBER, Scaled
 from klaster.measurement._backends.python.formulas import OPERATIONS as PYTHON_OPERATIONS
 from klaster.measurement._backends.python.formulas import Execution
@@ -94,3 +94,20 @@ class TestLowering:
         rounded = [v.quantize(Decimal("0.1"), rounding="ROUND_HALF_UP") for v in expected]
         assert found.scale == 1
         assert found.values == [int(v * 10) for v in rounded] + [None]
+
+
+@pytest.mark.parametrize(
+    ("formula", "position"),
+    [("round(x, 30)", 0), ("round(x, -19)", 0), ("round(x, 1.5)", 0), ("round(x, x)", 9)],
+)
+def test_rounds_places_are_a_bounded_literal(formula: str, position: int) -> None:
+    # round(x, 30) used to compile and fail with decimal.InvalidOperation when evaluated, and
+    # round(x, 10**9) to build a power of ten of a billion digits.
+    with pytest.raises(FormulaError, match="places must be a whole number from -18 to 18") as e:
+        compile_formula(parse(formula), {"x": Kind.NUMBER})
+    assert e.value.position == position
+
+
+@pytest.mark.parametrize("formula", ["round(x, 18)", "round(x, -18)", "round(x, 2.0)", "round(x)"])
+def test_rounds_places_within_the_bound_compile(formula: str) -> None:
+    assert compile_formula(parse(formula), {"x": Kind.NUMBER}).kind is Kind.NUMBER

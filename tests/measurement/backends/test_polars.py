@@ -206,6 +206,8 @@ def answers(draw: st.DrawFn, sector: str) -> dict[str, Any]:
             workers=draw(st.one_of(st.none(), st.integers(0, 5))),
             business_running=draw(st.one_of(st.none(), st.booleans())),
         )
+        if values["business_running"] is False:  # the umkm plugin's rule
+            values.update(monthly_revenue=0, workers=0)
     elif sector == "farming":
         values.update(
             planted_area_ha=draw(st.one_of(st.none(), st.decimals(0, 3, places=2))),
@@ -213,6 +215,11 @@ def answers(draw: st.DrawFn, sector: str) -> dict[str, Any]:
             harvest_price=draw(st.one_of(st.none(), st.integers(1_000, 9_000))),
             farm_input_costs=draw(money),
         )
+        # The farming plugin's rules: a harvest has a price and was grown on some land.
+        if values["harvest_kg"] and (
+            values["harvest_price"] is None or values["planted_area_ha"] == 0
+        ):
+            values["harvest_kg"] = None
     else:
         start, births, buys = (
             draw(st.integers(0, 20)),
@@ -228,7 +235,7 @@ def answers(draw: st.DrawFn, sector: str) -> dict[str, Any]:
             herd_deaths=deaths,
             herd_sales=sales,
             herd_end=start + births + buys - deaths - sales,
-            herd_sales_value=draw(money),
+            herd_sales_value=draw(money) if sales else None,  # the livestock plugin's rule
         )
     # A required variable is left out rather than recorded as None (which it refuses).
     return {k: v for k, v in values.items() if v is not None or k == "monthly_income"}
@@ -249,6 +256,11 @@ def surveys(draw: st.DrawFn) -> Observations:
                 if m.is_active(on) and draw(st.integers(0, 9))  # some not found
             ]
             obs.record_many(round_id, rows)
+            # Groups recorded active or not (or not at all: then their rosters decide).
+            activity = [(g.id, draw(st.one_of(st.none(), st.booleans()))) for g in cluster.groups]
+            recorded = [(g, {"group_active": v}) for g, v in activity if v is not None]
+            if recorded:
+                obs.record_many(round_id, recorded)
     return obs
 
 
@@ -339,6 +351,7 @@ def _fixed_observations() -> Observations:
                     )
                 rows.append((m.id, row))
             fixed.record_many(f"{cluster.id}-{kind}", rows)
+        fixed.record(f"{cluster.id}-e", f"{cluster.id}-g1", {"group_active": False})
     return fixed
 
 

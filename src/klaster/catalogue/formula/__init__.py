@@ -31,6 +31,7 @@ from klaster.catalogue.formula.limits import (
     MAX_DEPTH,
     MAX_LENGTH,
     MAX_NODES,
+    MAX_ROUND_PLACES,
     FormulaError,
 )
 from klaster.catalogue.formula.parser import parse
@@ -54,6 +55,7 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_LENGTH",
     "MAX_NODES",
+    "MAX_ROUND_PLACES",
     "Binary",
     "Boolean",
     "Call",

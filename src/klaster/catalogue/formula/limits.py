@@ -6,7 +6,14 @@ from typing import Final
 
 from klaster.errors import KlasterError
 
-__all__ = ["FUNCTIONS", "MAX_DEPTH", "MAX_LENGTH", "MAX_NODES", "FormulaError"]
+__all__ = [
+    "FUNCTIONS",
+    "MAX_DEPTH",
+    "MAX_LENGTH",
+    "MAX_NODES",
+    "MAX_ROUND_PLACES",
+    "FormulaError",
+]
 
 MAX_LENGTH: Final = 2_000
 """Longest formula accepted, in characters."""
@@ -14,6 +21,9 @@ MAX_DEPTH: Final = 40
 """Deepest nesting of the tree accepted."""
 MAX_NODES: Final = 400
 """Most nodes a formula's tree may have."""
+MAX_ROUND_PLACES: Final = 18
+"""``round(x, places)``: ``places`` is a whole-number literal from ``-18`` to ``18`` (the
+division scale), so a result never needs more digits than a decimal holds exactly."""
 
 FUNCTIONS: Final[dict[str, tuple[int, int]]] = {
     # name: (fewest, most) arguments

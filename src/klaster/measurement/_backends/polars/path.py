@@ -116,7 +116,7 @@ def _counted(
             dims = records.dims
             counted = {"members": pl.len(), "household_members": pl.col("size").sum()}
         elif source == "groups":
-            table, dims = records.groups(on), ["sector", *records.regional]
+            table, dims = records.groups(on, members.frames), ["sector", *records.regional]
             active = pl.col("active").sum()
             counted = {"groups": pl.len(), "active_groups": active, "active_group_share": active}
         else:

@@ -23,6 +23,7 @@ import polars as pl
 from klaster.catalogue.variable import Level
 from klaster.measurement._backends.polars.cells import Naming
 from klaster.measurement._backends.polars.read import Array
+from klaster.measurement.core_indicators import recorded_group_activity
 from klaster.measurement.unit_frame import UnitFrame, cluster_kabupaten
 from klaster.model.program import Program
 
@@ -74,6 +75,7 @@ class Records:
         self._members: dict[str, Any] | None = None
         self._groups: dict[str, Array] | None = None
         self._coops: dict[str, Array] | None = None
+        self._group_offsets: dict[str, int] = {}
 
     # -- members --------------------------------------------------------------------------------
     def members(self) -> dict[str, Any]:
@@ -199,6 +201,8 @@ class Records:
         spells = chain.from_iterable(g.memberships for g in groups)
         joined, left = list(zip(*map(_SPELL, spells), strict=True)) or [(), ()]
         counts = [len(g.memberships) for g in groups]
+        starts = np.cumsum([0, *numbers])
+        self._group_offsets = {c.id: int(n) for c, n in zip(self.clusters, starts, strict=False)}
         return {
             "_c": np.repeat(np.arange(len(numbers), dtype=np.int32), numbers),
             "formed": np.fromiter(map(days.__getitem__, formed), np.int64, len(formed)),
@@ -209,10 +213,12 @@ class Records:
             "spell_left": np.fromiter(map(days.__getitem__, left), np.int64, len(joined)),
         }
 
-    def groups(self, on: Array) -> pl.DataFrame:
+    def groups(self, on: Array, frames: Sequence[UnitFrame] = ()) -> pl.DataFrame:
         """Groups existing on their cluster's date: ``_c``, ``_d_sector``, ``active``.
 
-        A group is active when one of its membership spells covers the date (``Group.is_active``).
+        A group is active as its ``group_active`` value recorded in the round (one of
+        ``frames``) says; without one, when one of its membership spells covers the date
+        (``Group.is_active``): the Python path's rule (``core_indicators._active_groups``).
         """
         if self._groups is None:
             self._groups = self._read_groups()
@@ -222,6 +228,14 @@ class Records:
         spell_day = day[g["spell_group"]]
         covered = (g["spell_joined"] <= spell_day) & (spell_day < g["spell_left"])
         active = np.bincount(g["spell_group"][covered], minlength=len(day)) > 0
+        for frame in frames:
+            recorded = recorded_group_activity(frame)
+            if recorded:  # a few values per cluster: set one by one
+                offset = self._group_offsets[frame.cluster.id]
+                place = {gid: i for i, gid in enumerate(frame.cluster.groups.ids())}
+                for group_id, value in recorded.items():
+                    if group_id in place:
+                        active[offset + place[group_id]] = value
         columns = {"_c": g["_c"][exists], "_d_sector": g["_d_sector"][exists]}
         columns.update(self._regions(columns["_c"]))
         columns["active"] = active[exists]

@@ -1,0 +1,107 @@
+"""The sectors' rule on members that the model runs without knowing the plugins.
+
+A member's business type must be one its sector declares (``business_types`` of the sector's
+plugin), wherever the member comes in: built with a cluster (so a program document or the
+store), added or replaced by the API, or checked by an importer (:meth:`Cluster.check_member
+<klaster.model.cluster.Cluster.check_member>`). The model never imports the plugins
+(docs/architecture.md), so the plugins install the check here when :mod:`klaster.plugins` is
+imported (which ``import klaster`` does). Only the declared business types are checked: a
+plugin's own ``klaster_validate_member`` rules run in
+:meth:`PluginHost.validate_program <klaster.plugins.host.PluginHost.validate_program>` and
+``klaster validate``. A sector no loaded plugin provides is not checked here (``klaster validate``
+reports it), and neither is a member without a business type.
+
+Loading a store pauses the check (:func:`member_checks_paused`): what is stored was checked when
+it went in, and a plugin that dropped a business type must not make a store unreadable. Saving
+the program to a store checks it again (:func:`business_type_problems`), and ``klaster
+validate`` reports it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Protocol
+
+from klaster.errors import ValidationError
+from klaster.model.member import Member
+
+__all__ = [
+    "MemberCheck",
+    "business_type_problems",
+    "check_business_type",
+    "install_member_check",
+    "member_checks_paused",
+]
+
+MemberCheck = Callable[[Member], "str | None"]
+"""A check of a member's business type: the problem (naming the member by ID only) or ``None``."""
+
+
+class _Members(Protocol):
+    @property
+    def members(self) -> Iterable[Member]: ...
+
+
+_installed: list[MemberCheck] = []
+_paused: ContextVar[bool] = ContextVar("klaster_member_checks_paused", default=False)
+
+
+def install_member_check(check: MemberCheck | None) -> MemberCheck | None:
+    """Install the business-type check (``None`` removes it); return the one it replaces.
+
+    Internal: :mod:`klaster.plugins` installs one backed by the shared plugin host.
+    """
+    previous = _installed[0] if _installed else None
+    _installed.clear()
+    if check is not None:
+        _installed.append(check)
+    return previous
+
+
+@contextmanager
+def member_checks_paused() -> Iterator[None]:
+    """Skip the business-type check in this context (the store's loading; internal)."""
+    token = _paused.set(True)
+    try:
+        yield
+    finally:
+        _paused.reset(token)
+
+
+def check_business_type(member: Member) -> None:
+    """Raise if the installed check refuses ``member``'s business type.
+
+    Raises:
+        ValidationError: At ``business_type``, naming the member's ID, its sector and the
+            sector's business types (never the refused value).
+    """
+    if member.business_type is None or not _installed or _paused.get():
+        return
+    problem = _installed[0](member)
+    if problem is not None:
+        raise ValidationError(problem, path="business_type")
+
+
+def business_type_problems(clusters: Iterable[_Members]) -> list[str]:
+    """Every member whose business type the installed check refuses, even while paused.
+
+    Args:
+        clusters: A program's clusters.
+
+    Returns:
+        ``clusters[0].members[3].business_type: <problem>`` each.
+    """
+    if not _installed:
+        return []
+    check = _installed[0]
+    problems = []
+    for c_index, cluster in enumerate(clusters):
+        for m_index, member in enumerate(cluster.members):
+            if member.business_type is None:
+                continue
+            problem = check(member)
+            if problem is not None:
+                problems.append(f"clusters[{c_index}].members[{m_index}].business_type: {problem}")
+    return problems

@@ -1,0 +1,226 @@
+"""Every CSV klaster writes: no cell reaches a spreadsheet as a live formula, numbers stay numbers.
+
+One parametrized test feeds hostile text to every writer and reads the file back; a scan of
+``src/`` fails when a CSV is written anywhere but through ``klaster.documents.csvfile``, or when a
+module writes through it without being one of the writers tested here.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import io
+import json
+import shutil
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from klaster.cli import main
+from klaster.documents.csvfile import (
+    FORMULA_START,
+    csv_text,
+    neutralise,
+    restore,
+    safe_cell,
+    write_csv,
+)
+from klaster.errors import DocumentError
+from klaster.importing import ImportBatch, Rejection, write_rejects
+
+ROOT = Path(__file__).resolve().parents[2]
+SRC = ROOT / "src"
+EXAMPLE = ROOT / "examples" / "data" / "bantaeng.json"
+
+HOSTILE = (
+    '=HYPERLINK("http://evil.example","click")',
+    "+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+    "'quoted",
+)
+# The writers tested below, by the module that calls the helper; the scan checks the list.
+WRITERS = {"klaster/cli/_report.py", "klaster/importing/rejects.py"}
+
+
+def _read(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+def _read_file(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        return Decimal(cell).is_finite()
+    except ArithmeticError:
+        return False
+
+
+def _direct_text(tmp_path: Path) -> list[list[str]]:
+    return _read(csv_text(["name", *HOSTILE], [[*HOSTILE, Decimal("-15000")]]))
+
+
+def _direct_file(tmp_path: Path) -> list[list[str]]:
+    path = tmp_path / "out.csv"
+    write_csv(path, ["name", *HOSTILE], [[*HOSTILE, -15000]])
+    return _read_file(path)
+
+
+def _hostile_program(tmp_path: Path) -> Path:
+    # The example program with its villages renamed: desa names reach the report's desa column.
+    text = EXAMPLE.read_text(encoding="utf-8")
+    villages = ["Bonto Jai", "Bonto Lebang", "Bonto Sunggu", "Lamalaka", "Letta", "Pallantikang"]
+    villages.append("Bonto Manai")
+    for old, new in zip(villages, HOSTILE, strict=True):
+        assert json.dumps(old) in text
+        text = text.replace(json.dumps(old), json.dumps(new))
+    program = tmp_path / "program.json"
+    program.write_text(text, encoding="utf-8")
+    sidecar = EXAMPLE.with_name("bantaeng.observations.jsonl")
+    shutil.copy(sidecar, tmp_path / "program.observations.jsonl")
+    return program
+
+
+def _report_stdout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> list[list[str]]:
+    program = _hostile_program(tmp_path)
+    capsys.readouterr()
+    assert main(["report", str(program), "--by", "desa", "--format", "csv"]) == 0
+    return _read(capsys.readouterr().out)
+
+
+def _report_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> list[list[str]]:
+    program = _hostile_program(tmp_path)
+    out = tmp_path / "report.csv"
+    assert (
+        main(["report", str(program), "--by", "desa", "--format", "csv", "--output", str(out)]) == 0
+    )
+    return _read_file(out)
+
+
+def _rejects(tmp_path: Path) -> list[list[str]]:
+    raw = {f"col{i}" if i % 2 else cell: cell for i, cell in enumerate(HOSTILE)}
+    rejected = Rejection(HOSTILE[0], 3, list(HOSTILE), {**raw, "amount": "-15000"})
+    path = tmp_path / "rejects.csv"
+    write_rejects(ImportBatch(source="survey.csv", rejected=(rejected,)), path)
+    rows = _read_file(path)
+    assert rows[1][1] == "3"  # the row number is a number; an amount read as text is text
+    assert "'-15000" in rows[1]
+    return rows
+
+
+WRITER_CASES: dict[str, Callable[..., list[list[str]]]] = {
+    "csv_text": _direct_text,
+    "write_csv": _direct_file,
+    "klaster report (stdout)": _report_stdout,
+    "klaster report --output": _report_file,
+    "write_rejects": _rejects,
+}
+
+
+@pytest.mark.parametrize("writer", sorted(WRITER_CASES))
+def test_no_cell_starts_a_formula(
+    writer: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    case = WRITER_CASES[writer]
+    needs = case.__code__.co_varnames[: case.__code__.co_argcount]
+    rows = case(tmp_path, capsys) if "capsys" in needs else case(tmp_path)
+    cells = [cell for row in rows for cell in row]
+    live = [c for c in cells if c.startswith(FORMULA_START) and not _is_number(c)]
+    assert live == []
+    # Every hostile text arrived, escaped (restore() gives it back).
+    for hostile in HOSTILE:
+        assert "'" + hostile in cells, (writer, hostile)
+
+
+class TestCells:
+    @pytest.mark.parametrize("number", [Decimal("-15000"), -15000, -1.5, Decimal("-1E+5"), 0])
+    def test_a_number_stays_a_number(self, number: object) -> None:
+        assert _read(csv_text(["x"], [[number]]))[1] == [str(number)]
+
+    @pytest.mark.parametrize("text", ["-15000", "+62 812", "=1", "@x", "'", "\t1", "\r1"])
+    def test_text_that_looks_like_a_number_is_text(self, text: str) -> None:
+        assert safe_cell(text) == "'" + text
+
+    @pytest.mark.parametrize("value", [Decimal("NaN"), Decimal("-Infinity"), float("-inf")])
+    def test_a_non_finite_number_is_text(self, value: object) -> None:
+        cell = safe_cell(value)
+        assert isinstance(cell, str)
+        assert not cell.startswith(FORMULA_START)
+
+    def test_booleans_none_and_dates(self) -> None:
+        import datetime as dt
+
+        assert safe_cell(None) == ""
+        assert safe_cell(True) == "True"
+        assert safe_cell(dt.date(2024, 1, 31)) == "2024-01-31"
+
+    @given(st.text())
+    def test_neutralise_is_reversible_and_safe(self, text: str) -> None:
+        written = neutralise(text)
+        assert restore(written) == text
+        assert not written.startswith(FORMULA_START)
+
+    def test_failed_write_leaves_the_old_file(self, tmp_path: Path) -> None:
+        path = tmp_path / "out.csv"
+        path.write_text("old", encoding="utf-8")
+
+        def rows() -> list[list[object]]:
+            raise RuntimeError("disk gone")
+
+        with pytest.raises(RuntimeError):
+            write_csv(path, ["a"], (row for row in rows()))
+        assert path.read_text(encoding="utf-8") == "old"
+        assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+        with pytest.raises(DocumentError, match="cannot write the file"):
+            write_csv(tmp_path / "missing" / "x.csv", ["a"], [])
+
+
+def _modules() -> list[tuple[str, ast.Module]]:
+    found = []
+    for path in sorted((SRC / "klaster").rglob("*.py")):
+        relative = path.relative_to(SRC).as_posix()
+        found.append((relative, ast.parse(path.read_text(encoding="utf-8"))))
+    return found
+
+
+def test_csv_is_written_only_through_the_helper() -> None:
+    """A new ``csv.writer`` outside the helper fails here: route it through csvfile instead."""
+    offenders = []
+    for relative, tree in _modules():
+        if relative == "klaster/documents/csvfile.py":
+            continue
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in ("writer", "DictWriter")
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "csv"
+            ):
+                offenders.append(f"{relative}:{node.lineno}")
+            if isinstance(node, ast.ImportFrom) and node.module == "csv":
+                names = {alias.name for alias in node.names}
+                if names & {"writer", "DictWriter"}:
+                    offenders.append(f"{relative}:{node.lineno}")
+    assert offenders == []
+
+
+def test_every_module_writing_csv_is_in_the_injection_test() -> None:
+    callers = set()
+    for relative, tree in _modules():
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module == "klaster.documents.csvfile"
+                and {a.name for a in node.names} & {"write_csv", "csv_text"}
+            ):
+                callers.add(relative)
+    assert callers == WRITERS
