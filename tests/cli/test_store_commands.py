@@ -11,6 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 import klaster
 from klaster import Organisation, Phase, Program
 from klaster.cli import ExitCode, _status
@@ -256,3 +258,22 @@ class TestReportOnAStore:
         ran = cli("report", store, "--observations", SIDECAR)
         assert ran.returncode == ExitCode.USAGE
         assert "holds its observations" in ran.stderr
+
+
+class TestDamagedStore:
+    """A store file with one damaged byte is unreadable (exit 5), never a crash (exit 70)."""
+
+    @pytest.mark.parametrize("command", ["status", "validate", "report"])
+    def test_damaged_byte_is_unreadable_not_internal(
+        self, cli: Cli, store: Path, tmp_path: Path, command: str
+    ) -> None:
+        data = bytearray(store.read_bytes())
+        # An index on a table whose name is damaged: SQLite's message quotes the damaged name.
+        at = data.find(b" ON cooperative_sectors")
+        assert at >= 0
+        data[at + 6] = 0xFF  # a byte that can start no UTF-8 character
+        damaged = tmp_path / "damaged.klaster"
+        damaged.write_bytes(bytes(data))
+        result = cli(command, damaged, "--json")
+        assert result.returncode == 5, result.stdout + result.stderr
+        assert "damaged" in (result.stdout + result.stderr)

@@ -434,3 +434,23 @@ class TestValues:
             encode(unbounded, [1, -(2**63), None], 0)
         assert exc.value.index == 1
         assert "64-bit" in exc.value.message
+
+
+class TestSectorCheckQuery:
+    """The read-back of an import's units probes the value table by its whole primary key."""
+
+    def test_query_plan_probes_by_the_whole_key(self, tmp_path: Path, program: Program) -> None:
+        from klaster.store._import_values import _STORED_VALUES
+
+        path = tmp_path / "plan.klaster"
+        Store.create(path, program).close()
+        with contextlib.closing(sqlite3.connect(path)) as conn:
+            plan = [
+                row[-1]
+                for row in conn.execute(
+                    "EXPLAIN QUERY PLAN " + _STORED_VALUES, (1, "c", "member", "member")
+                )
+            ]
+        # A plain join let SQLite scan a round's values once per unit: imports went quadratic.
+        assert any("observation_values" in step or step.startswith("SEARCH ov") for step in plan)
+        assert any("round_key=? AND variable_key=? AND unit_key=?" in step for step in plan), plan

@@ -91,6 +91,18 @@ def add_block(run: ImportRun, block: ObservationBlock, keep: list[bool] | None) 
     return len(units)
 
 
+# The values the touched cluster's units hold in one round, found by primary-key probes
+# (round, variable, unit): units of the cluster × variables of the level, in that order. CROSS
+# JOIN fixes the order: a plain join let SQLite scan the round's values once per unit, which
+# made imports quadratic (246× the reference at 20,000 rows).
+_STORED_VALUES = (
+    "SELECT u.id, v.key, ov.value "
+    "FROM units u CROSS JOIN variables v CROSS JOIN observation_values ov "
+    "WHERE ov.round_key = ? AND ov.variable_key = v.key AND ov.unit_key = u.key "
+    "AND u.cluster_id = ? AND u.level = ? AND v.level = ?"
+)
+
+
 def check_sector_values(run: ImportRun) -> None:
     """Run the sector plugins' ``klaster_validate_values`` on what the batch touched.
 
@@ -111,12 +123,8 @@ def check_sector_values(run: ImportRun) -> None:
         if not host.checks_values(sector for (sector,) in sector_rows):
             continue
         values: dict[str, dict[str, Any]] = {unit: {} for unit in rows}
-        query = (
-            "SELECT u.id, ov.variable_key, ov.value FROM observation_values ov JOIN units u "
-            "ON u.key = ov.unit_key AND u.cluster_id = ? AND u.level = ? WHERE ov.round_key = ?"
-        )
         for unit, variable_key, raw in run.conn.execute(
-            query, (cluster_id, level.value, round_key)
+            _STORED_VALUES, (round_key, cluster_id, level.value, level.value)
         ):
             found = values.get(unit)
             if found is not None and raw is not None:
