@@ -6,6 +6,7 @@ import itertools
 import json
 import operator
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from klaster.errors import DocumentError
@@ -23,6 +24,8 @@ _STRUCTURE = b'[]{}"'
 _NOT_STRUCTURE = bytes(c for c in range(256) if c not in _STRUCTURE)
 _STRING = re.compile(rb'"[^"]*"')
 _WEIGHTS = bytes.maketrans(b"[]{}", b"\x02\x00\x02\x00")
+_CHUNK = 1 << 22
+_BACKSLASHES = ("\\", 0x5C)  # in a str chunk and in a bytes chunk
 
 
 def parse_json(text: str | bytes, source: str) -> Any:
@@ -69,11 +72,10 @@ def json_problem(text: str | bytes | bytearray) -> str | None:
     Args:
         text: JSON text.
     """
-    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else bytes(text)
-    if b"\\" in data:
-        # An escaped backslash or quote is no string boundary; other escapes hold no quote.
-        data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
-    data = data.translate(None, _NOT_STRUCTURE)
+    data = b"".join(map(_structure, _chunks(text)))
+    # Most strings are now ``""``; dropping those pairs first keeps the regex's work (and the
+    # list of pieces it builds) small. Adjacent strings merge, which changes no depth.
+    data = data.replace(b'""', b"")
     if b'"' in data:
         data = _STRING.sub(b"", data)
     # Innermost pairs removed, one level per pass: a few fast passes for a usual document. Long
@@ -90,6 +92,26 @@ def json_problem(text: str | bytes | bytearray) -> str | None:
         if spent > budget:
             break
     return f"arrays and objects nested more than {MAX_JSON_DEPTH} levels deep"
+
+
+def _chunks(text: str | bytes | bytearray) -> Iterator[bytes]:
+    # A chunk at a time, so the check never holds a second copy of a large document; a chunk
+    # never ends inside an escape (a run of backslashes and the character after it).
+    size, start = len(text), 0
+    while start < size:
+        end = min(start + _CHUNK, size)
+        while end < size and text[end - 1] in _BACKSLASHES:
+            end += 1
+        piece = text[start:end]
+        yield piece.encode("utf-8", "surrogatepass") if isinstance(piece, str) else bytes(piece)
+        start = end
+
+
+def _structure(chunk: bytes) -> bytes:
+    if b"\\" in chunk:
+        # An escaped backslash or quote is no string boundary; other escapes hold no quote.
+        chunk = chunk.replace(b"\\\\", b"").replace(b'\\"', b"")
+    return chunk.translate(None, _NOT_STRUCTURE)
 
 
 def _depth(brackets: bytes) -> int:

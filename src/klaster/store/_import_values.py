@@ -9,7 +9,7 @@ C-level iterators, a chunk of rows at a time.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import chain, compress
 from typing import Any
 
@@ -123,12 +123,16 @@ def check_sector_values(run: ImportRun) -> None:
         if not host.checks_values(sector for (sector,) in sector_rows):
             continue
         values: dict[str, dict[str, Any]] = {unit: {} for unit in rows}
+        decodings: dict[int, tuple[Variable, Callable[[Any], Any]] | None] = {}
         for unit, variable_key, raw in run.conn.execute(
             _STORED_VALUES, (round_key, cluster_id, level.value, level.value)
         ):
             found = values.get(unit)
             if found is not None and raw is not None:
-                decoding = run.variables.decoding(variable_key)
+                if variable_key in decodings:
+                    decoding = decodings[variable_key]
+                else:  # looked up once per variable: this loop runs once per stored value
+                    decoding = decodings[variable_key] = run.variables.decoding(variable_key)
                 if decoding is not None:  # a variable no loaded plugin declares is not checked
                     variable, decode = decoding
                     found[variable.code] = variable.check_value(decode(raw))
