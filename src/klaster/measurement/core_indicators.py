@@ -186,7 +186,10 @@ def _poverty_inputs(frame: UnitFrame) -> Items:
 
 
 def frame_poverty_line(frame: UnitFrame) -> Any:
-    # The per-capita line of the cluster's kabupaten (else province, national) on the date.
+    """The poverty line a frame's round is measured against, or why there is none (internal).
+
+    The per-capita line of the cluster's kabupaten (else province, national) on the date.
+    """
     found = frame.cache.get("line")
     if found is None:
         kabupaten = frame.cluster.region.at_level(RegionLevel.KABUPATEN)

@@ -40,6 +40,7 @@ _ITEMS = tuple(SpiritualItem)
 
 
 def member_quadrants(frame: UnitFrame) -> tuple[tuple[str, ...], list[Quadrant | None]]:
+    """Each surveyed member's CIBEST quadrant in a frame (internal to the indicators)."""
     units = frame.unit_ids(Level.MEMBER)
     income = frame.column("monthly_income", Level.MEMBER, units)
     sizes = frame.column("household_size", Level.MEMBER, units)

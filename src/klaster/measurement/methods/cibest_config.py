@@ -78,25 +78,30 @@ class MaterialMethod(enum.StrEnum):
 
 
 def to_method(value: MaterialMethod | str) -> MaterialMethod:
+    """Converter: a material-line method from its value (internal to CIBEST records)."""
     return enum_value(MaterialMethod, value)
 
 
 def to_on_line(value: OnLine | str) -> OnLine:
+    """Converter: the on-the-line rule from its value (internal to CIBEST records)."""
     return enum_value(OnLine, value)
 
 
 def check_positive(inst: object, attribute: Any, value: Any) -> None:
+    """Validator: the amount is a positive decimal (internal to CIBEST records)."""
     check_decimal(inst, attribute, value)
     if value <= 0:
         raise ValidationError(f"must be more than zero, got {value}", path=attribute.name)
 
 
 def check_optional_positive(inst: object, attribute: Any, value: Any) -> None:
+    """Validator: like :func:`check_positive`, ``None`` allowed (internal)."""
     if value is not None:
         check_positive(inst, attribute, value)
 
 
 def check_nisab(inst: MaterialLine, attribute: Any, value: Any) -> None:
+    """Validator: the nisab settings a material line needs (internal to CIBEST records)."""
     check_optional_positive(inst, attribute, value)
     if inst.method is MaterialMethod.NISAB:
         if inst.rice_kg is None or value is None:
@@ -246,6 +251,7 @@ class MaterialLine:
 
 
 def check_spiritual_line(inst: object, attribute: Any, value: Any) -> None:
+    """Validator: the spiritual line lies within the 1-5 score range (internal)."""
     check_decimal(inst, attribute, value)
     if not 1 <= value <= 5:
         raise ValidationError(
@@ -254,6 +260,7 @@ def check_spiritual_line(inst: object, attribute: Any, value: Any) -> None:
 
 
 def check_material(_inst: object, attribute: Any, value: Any) -> None:
+    """Validator: the configuration's material line (internal to CIBEST records)."""
     if not isinstance(value, MaterialLine):
         raise ValidationError(
             f"must be a MaterialLine (e.g. MaterialLine.poverty_line(...)), got "
@@ -321,4 +328,5 @@ class CibestConfig:
 
 
 def is_below(value: Decimal, line: Decimal, on_line: OnLine) -> bool:
+    """Whether a value is below a line under the configured boundary rule (internal)."""
     return value <= line if on_line is OnLine.POOR else value < line

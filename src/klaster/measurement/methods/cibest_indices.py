@@ -72,6 +72,7 @@ class CibestIndices:
 
 
 def to_placements(value: Mapping[str, Quadrant]) -> Mapping[str, Quadrant]:
+    """Converter: placements as a tuple (internal to CIBEST records)."""
     return MappingProxyType(dict(value))
 
 

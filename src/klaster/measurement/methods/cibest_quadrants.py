@@ -143,6 +143,7 @@ def spiritual_score(
 
 
 def check_score(score: Decimal | int, path: str) -> None:
+    """Validator: a spiritual item score from 1 to 5 (internal to CIBEST records)."""
     if not 1 <= score <= 5:
         raise ValidationError("a spiritual score must be between 1 and 5", path=path)
 
@@ -184,6 +185,7 @@ def classify(
 
 
 def quadrant_of(material_poor: bool, spiritual_poor: bool) -> Quadrant:
+    """The quadrant of a household below or above each line (internal)."""
     if material_poor:
         return Quadrant.ABSOLUTE_POVERTY if spiritual_poor else Quadrant.MATERIAL_POVERTY
     return Quadrant.SPIRITUAL_POVERTY if spiritual_poor else Quadrant.WELFARE

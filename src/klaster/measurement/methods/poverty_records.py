@@ -80,14 +80,17 @@ class UrbanRural(enum.StrEnum):
 
 
 def to_month(value: SurveyMonth | str) -> SurveyMonth:
+    """Converter: a survey month from its value (internal to poverty-line records)."""
     return enum_value(SurveyMonth, value)
 
 
 def to_urban_rural(value: UrbanRural | str) -> UrbanRural:
+    """Converter: an area kind from its value (internal to poverty-line records)."""
     return enum_value(UrbanRural, value)
 
 
 def code_level(code: str) -> RegionLevel | None:
+    """The region level a Kemendagri code names (internal)."""
     return kemendagri_level(code)
 
 
@@ -113,12 +116,14 @@ def area_problem(value: object) -> str | None:
 
 
 def check_area(_inst: object, attribute: Any, value: Any) -> None:
+    """Validator: a poverty line's area (``national`` or a Kemendagri code; internal)."""
     problem = area_problem(value)
     if problem:
         raise ValidationError(problem, path=attribute.name)
 
 
 def check_line_rupiah(inst: object, attribute: Any, value: Any) -> None:
+    """Validator: a poverty line in whole Rupiah (internal to poverty-line records)."""
     check_decimal(inst, attribute, value)
     if value != value.to_integral_value():
         raise ValidationError(
@@ -131,6 +136,7 @@ def check_line_rupiah(inst: object, attribute: Any, value: Any) -> None:
 
 
 def check_rate(inst: object, attribute: Any, value: Any) -> None:
+    """Validator: a poverty rate between 0 and 100 (internal to poverty-line records)."""
     if value is None:
         return
     check_decimal(inst, attribute, value)
@@ -141,6 +147,7 @@ def check_rate(inst: object, attribute: Any, value: Any) -> None:
 
 
 def describe_area(area: str) -> Label:
+    """A short description of a line's area for messages (internal)."""
     if area == NATIONAL:
         return Label("nasional", "national")
     if code_level(area) is RegionLevel.PROVINCE:
@@ -231,6 +238,7 @@ class PovertyLine:
 
 
 def months_of(day: _dt.date) -> int:
+    """A day's month as one number (year × 12 + month − 1), to compare survey months (internal)."""
     return day.year * 12 + day.month - 1
 
 
