@@ -7,17 +7,19 @@ private state.
 
 from __future__ import annotations
 
+import datetime as _dt
 from decimal import Decimal
 from typing import Protocol
 
 from klaster.catalogue.indicator import Indicator
+from klaster.label import Label
 from klaster.measurement.compiler import Op
 from klaster.measurement.core_indicators import CoreIndicator
 from klaster.measurement.unit_frame import UnitFrame
 from klaster.model.program import Program
 from klaster.observations.values import Observations
 
-__all__ = ["AnyIndicator", "Engine"]
+__all__ = ["AnyIndicator", "Engine", "block_head"]
 
 AnyIndicator = Indicator | CoreIndicator
 
@@ -52,3 +54,17 @@ class Engine(Protocol):
     def frame(self, round_id: str) -> UnitFrame:
         """The frame of one round of one cluster."""
         ...
+
+
+def block_head(
+    engine: Engine, indicator: AnyIndicator, key: str, on: _dt.date | None
+) -> tuple[str, Label, str | None, str | None, _dt.date | None, Decimal | None]:
+    """What every row of an indicator's results block in one round shares (both backends)."""
+    return (
+        indicator.code,
+        indicator.name,
+        indicator.unit,
+        key,
+        on,
+        engine.target(indicator.code, key),
+    )

@@ -17,6 +17,7 @@ from typing import Any
 import polars as pl
 
 from klaster.catalogue.indicator import Indicator
+from klaster.measurement._backends.context import block_head
 from klaster.measurement._backends.figures import (
     FigureColumns,
     of_figures,
@@ -144,14 +145,7 @@ def aggregate(
         figures = _figures(engine, plan, columns, kept, depth, severity)
         indicator = plan.indicator
         key, on = round_key
-        head = (
-            indicator.code,
-            indicator.name,
-            indicator.unit,
-            key,
-            on,
-            engine.target(indicator.code, key),
-        )
+        head = block_head(engine, indicator, key, on)
         blocks[indicator.code] = Block(head, [combos[i] for i in kept], figures)
     return blocks
 

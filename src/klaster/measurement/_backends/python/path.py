@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from klaster.catalogue.indicator import Aggregation, Indicator
-from klaster.measurement._backends.context import AnyIndicator, Engine
+from klaster.measurement._backends.context import AnyIndicator, Engine, block_head
 from klaster.measurement._backends.figures import (
     FigureColumns,
     of_figures,
@@ -96,15 +96,7 @@ def block(
         figures = of_figures(p.measure(indicator.poverty) for p in parts)
     else:
         figures = of_figures(figure(engine, indicator, p.items) for p in parts)
-    head = (
-        indicator.code,
-        indicator.name,
-        indicator.unit,
-        key,
-        on,
-        engine.target(indicator.code, key),
-    )
-    return Block(head, combos, figures)
+    return Block(block_head(engine, indicator, key, on), combos, figures)
 
 
 def cells(
