@@ -33,8 +33,13 @@ from klaster.errors import (
     ValidationError,
 )
 from klaster.label import Label, LabelledEnum, labelled
+from klaster.model.activity import Activity, ActivityStatus, Participant, ParticipantKind
+from klaster.model.activity_kinds import ActivityKind
+from klaster.model.board import BoardRole, BoardTerm
 from klaster.model.cluster import Cluster
+from klaster.model.commitment import Commitment, CommitmentStatus, CommitmentUpdate
 from klaster.model.cooperative import Cooperative, LegalStatus
+from klaster.model.fieldwork import Fieldwork
 from klaster.model.group import Group, Membership, Role
 from klaster.model.lifecycle import (
     CheckResult,
@@ -46,7 +51,10 @@ from klaster.model.lifecycle import (
     PhaseSpan,
 )
 from klaster.model.member import Member, Sex
+from klaster.model.mentoring import Visit
 from klaster.model.organisation import ClusterSector, Organisation, OrgKind, Stakeholder
+from klaster.model.people import Assignment, Person, PersonRole, Position
+from klaster.model.plans import Plan
 from klaster.model.program import Program
 from klaster.model.records import Records
 from klaster.model.region import Region, RegionLevel, RegionStat, StatKind
@@ -118,13 +126,23 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "SCHEMA_VERSION",
     "STORE_SCHEMA_VERSION",
+    "Activity",
+    "ActivityKind",
+    "ActivityStatus",
+    "Assignment",
+    "BoardRole",
+    "BoardTerm",
     "CheckResult",
     "Cluster",
     "ClusterSector",
     "ClusterStatus",
+    "Commitment",
+    "CommitmentStatus",
+    "CommitmentUpdate",
     "Cooperative",
     "DocumentError",
     "DuplicateIdError",
+    "Fieldwork",
     "Group",
     "Guard",
     "ImportDataError",
@@ -143,10 +161,16 @@ __all__ = [
     "OrgKind",
     "Organisation",
     "Override",
+    "Participant",
+    "ParticipantKind",
+    "Person",
+    "PersonRole",
     "Phase",
     "PhaseChange",
     "PhaseSpan",
+    "Plan",
     "PluginError",
+    "Position",
     "Program",
     "ReadinessError",
     "Records",
@@ -163,6 +187,7 @@ __all__ = [
     "StoreError",
     "StoreStatus",
     "ValidationError",
+    "Visit",
     "__version__",
     "dumps",
     "hookimpl",

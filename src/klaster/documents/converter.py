@@ -37,9 +37,11 @@ from klaster._support.validate import DATE_CACHE, parse_date
 from klaster.errors import KlasterError, ValidationError
 from klaster.model.cluster import Cluster
 from klaster.model.cooperative import Cooperative
+from klaster.model.fieldwork import Fieldwork
 from klaster.model.group import Group, Membership
 from klaster.model.lifecycle import Lifecycle, PhaseChange
 from klaster.model.member import Member
+from klaster.model.mentoring import MentoringLog, Visit
 from klaster.model.program import Program
 from klaster.model.records import Records
 
@@ -292,8 +294,14 @@ def make_converter(*, detailed: bool = True) -> cattrs.Converter:
             name: override(struct_hook=_shared_hook(conv, hints[name])) for name in names
         }
         conv.register_structure_hook(cls, make_dict_structure_fn(cls, conv, **overrides))
-    # Cluster and Program keep derived state in init=False fields: leave those out explicitly.
-    for cls in (Cluster, Program):
+    # The mentoring log is columns in memory and a list of visits in a document.
+    visits = tuple[Visit, ...]
+    conv.register_unstructure_hook(MentoringLog, lambda log: conv.unstructure(tuple(log), visits))
+    conv.register_structure_hook(
+        MentoringLog, lambda value, _t: Fieldwork(visits=conv.structure(value, visits)).visits
+    )
+    # Cluster, Program and Fieldwork keep derived state in init=False fields: leave those out.
+    for cls in (Cluster, Program, Fieldwork):
         conv.register_unstructure_hook(cls, make_dict_unstructure_fn(cls, conv))
     cluster_fn = make_dict_structure_fn(Cluster, conv)
 
@@ -306,6 +314,7 @@ def make_converter(*, detailed: bool = True) -> cattrs.Converter:
 
     # (Hooks built from other hooks keep them: register the parts before what contains them.)
     conv.register_structure_hook(Cluster, structure_cluster)
+    conv.register_structure_hook(Fieldwork, make_dict_structure_fn(Fieldwork, conv))
     conv.register_structure_hook(Program, make_dict_structure_fn(Program, conv))
     return conv
 

@@ -4,12 +4,34 @@ Members (*mitra*), groups (*kelompok*), cooperatives (*koperasi*), organisations
 the lifecycle of a cluster, clusters and programs.
 """
 
+from klaster.model.activity import (
+    Activity,
+    ActivityStatus,
+    Participant,
+    ParticipantKind,
+)
+from klaster.model.activity_kinds import (
+    ActivityKind,
+)
+from klaster.model.board import (
+    BoardRole,
+    BoardTerm,
+)
 from klaster.model.cluster import (
     Cluster,
+)
+from klaster.model.commitment import (
+    Commitment,
+    CommitmentStatus,
+    CommitmentUpdate,
 )
 from klaster.model.cooperative import (
     Cooperative,
     LegalStatus,
+)
+from klaster.model.fieldwork import (
+    Caseload,
+    Fieldwork,
 )
 from klaster.model.group import (
     Group,
@@ -29,11 +51,25 @@ from klaster.model.member import (
     Member,
     Sex,
 )
+from klaster.model.mentoring import (
+    MentoringLog,
+    Visit,
+)
 from klaster.model.organisation import (
     ClusterSector,
     Organisation,
     OrgKind,
     Stakeholder,
+)
+from klaster.model.people import (
+    Assignment,
+    Person,
+    PersonRole,
+    Position,
+)
+from klaster.model.plans import (
+    Plan,
+    PlanStatus,
 )
 from klaster.model.program import (
     Program,
@@ -49,22 +85,41 @@ from klaster.model.region import (
 )
 
 __all__ = [
+    "Activity",
+    "ActivityKind",
+    "ActivityStatus",
+    "Assignment",
+    "BoardRole",
+    "BoardTerm",
+    "Caseload",
     "CheckResult",
     "Cluster",
     "ClusterSector",
+    "Commitment",
+    "CommitmentStatus",
+    "CommitmentUpdate",
     "Cooperative",
+    "Fieldwork",
     "Group",
     "Guard",
     "LegalStatus",
     "Lifecycle",
     "Member",
     "Membership",
+    "MentoringLog",
     "OrgKind",
     "Organisation",
     "Override",
+    "Participant",
+    "ParticipantKind",
+    "Person",
+    "PersonRole",
     "Phase",
     "PhaseChange",
     "PhaseSpan",
+    "Plan",
+    "PlanStatus",
+    "Position",
     "Program",
     "Records",
     "Region",
@@ -74,4 +129,5 @@ __all__ = [
     "Sex",
     "Stakeholder",
     "StatKind",
+    "Visit",
 ]

@@ -20,6 +20,7 @@ from klaster._support.validate import (
     to_str_tuple,
 )
 from klaster.errors import ValidationError
+from klaster.model.board import BoardTerm, check_board, to_board
 
 __all__ = ["Cooperative", "LegalStatus"]
 
@@ -85,6 +86,7 @@ class Cooperative:
         member_ids: IDs of members of the same cluster, each working in one of ``sectors``.
         founded: Date it was founded.
         legal: :class:`LegalStatus` once *berbadan hukum*, else ``None``.
+        board: The board (*pengurus*, *pengawas*): members' terms in its seats.
 
     Example:
         >>> import datetime
@@ -103,6 +105,11 @@ class Cooperative:
         default=None, converter=to_optional_date, validator=check_optional_date
     )
     legal: LegalStatus | None = field(default=None, validator=_check_legal)
+    board: tuple[BoardTerm, ...] = field(default=(), converter=to_board, validator=check_board)
+
+    def board_on(self, on: _dt.date) -> tuple[BoardTerm, ...]:
+        """The board terms running on ``on``."""
+        return tuple(term for term in self.board if term.covers(on))
 
     def is_legal(self, on: _dt.date | None = None) -> bool:
         """Whether the cooperative has legal status (on ``on``, if given)."""

@@ -11,8 +11,10 @@ from attrs import define, field
 from klaster._support.validate import check_id, check_optional_text, check_text
 from klaster.errors import DuplicateIdError, InvalidReferenceError, KlasterError, ValidationError
 from klaster.model.cluster import Cluster
+from klaster.model.fieldwork import Fieldwork
 from klaster.model.member import Member
 from klaster.model.organisation import Organisation
+from klaster.model.people import Person
 from klaster.model.records import Records, drop_record, put_record
 
 __all__ = ["Program"]
@@ -20,6 +22,14 @@ __all__ = ["Program"]
 
 def _to_organisations(value: Iterable[Organisation]) -> Records[Organisation]:
     return value if isinstance(value, Records) else Records("organisations", value)
+
+
+def _to_people(value: Iterable[Person]) -> Records[Person]:
+    return value if isinstance(value, Records) else Records("people", value)
+
+
+def _to_fieldwork(value: Fieldwork | None) -> Fieldwork:
+    return Fieldwork() if value is None else value
 
 
 def _to_clusters(value: Iterable[Cluster]) -> Records[Cluster]:
@@ -42,6 +52,9 @@ class Program:
         organisations: Every party the clusters refer to.
         clusters: The clusters.
         note: Free text.
+        people: Facilitators, staff and officials (not beneficiaries) the fieldwork names.
+        fieldwork: Activities, assignments, mentoring visits, plans and commitments
+            (:class:`~klaster.model.fieldwork.Fieldwork`), checked against the program.
 
     Example:
         >>> p = Program(id="km", name="Klaster Mandiri", organisation_id="dd",
@@ -60,6 +73,12 @@ class Program:
         factory=tuple, converter=_to_clusters, on_setattr=attrs.setters.frozen
     )
     note: str | None = field(default=None, validator=check_optional_text)
+    people: Records[Person] = field(
+        factory=tuple, converter=_to_people, on_setattr=attrs.setters.frozen
+    )
+    fieldwork: Fieldwork = field(
+        factory=Fieldwork, converter=_to_fieldwork, on_setattr=attrs.setters.frozen
+    )
 
     def __attrs_post_init__(self) -> None:
         self.validate()
@@ -73,6 +92,20 @@ class Program:
             )
         put_record(self.organisations, organisation)
         return organisation
+
+    def add_person(self, person: Person) -> Person:
+        """Add a facilitator, staff member or official after checking their organisations."""
+        where = f"people[{len(self.people)}]"
+        if not isinstance(person, Person):
+            raise ValidationError(f"must be a Person, got {type(person).__name__}", path=where)
+        if person.id in self.people:
+            raise DuplicateIdError(
+                f"duplicate ID {person.id!r}: a person with that ID already exists",
+                path=f"{where}.id",
+            )
+        self._check_person(person, where)
+        put_record(self.people, person)
+        return person
 
     def add_cluster(self, cluster: Cluster) -> Cluster:
         """Add a cluster after checking its IDs against the rest of the program; return it."""
@@ -108,6 +141,7 @@ class Program:
         Raises:
             DuplicateIdError: A member, group or cooperative ID is used in two clusters.
             InvalidReferenceError: A reference names an organisation that is not listed.
+            KlasterError: A fieldwork record does not fit the program (``fieldwork....``).
         """
         if self.organisation_id not in self.organisations:
             raise InvalidReferenceError(
@@ -136,6 +170,18 @@ class Program:
                             f"({clusters[first].id!r}); {kind} IDs must be unique in the program",
                             path=f"{where}.{kind}[{records.index_of(record.id)}].id",
                         )
+        for index, person in enumerate(self.people):
+            self._check_person(person, f"people[{index}]")
+        self.fieldwork.bind(self)
+
+    def _check_person(self, person: Person, where: str) -> None:
+        for index, position in enumerate(person.positions):
+            if position.organisation_id not in self.organisations:
+                raise InvalidReferenceError(
+                    f"organisation {position.organisation_id!r} is not in the program's "
+                    f"organisations; known: {', '.join(self.organisations.ids())}",
+                    path=f"{where}.positions[{index}].organisation_id",
+                )
 
     def _check_parties(self, cluster: Cluster, where: str) -> None:
         for index, sector in enumerate(cluster.sectors):

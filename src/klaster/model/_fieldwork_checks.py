@@ -1,0 +1,261 @@
+"""The checks in context of the fieldwork records: references, assignments, dates.
+
+Each check takes the program (through :class:`ProgramView`, so this module does not import the
+program) and raises a located :class:`~klaster.errors.KlasterError` whose path is relative to
+the record; :class:`~klaster.model.fieldwork.Fieldwork` adds where the record is.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterable
+from typing import Protocol
+
+from klaster.errors import InvalidReferenceError, ValidationError
+from klaster.model.activity import Activity, ActivityStatus, ParticipantKind
+from klaster.model.activity_kinds import check_activity_kind
+from klaster.model.cluster import Cluster
+from klaster.model.commitment import Commitment
+from klaster.model.mentoring import Visit
+from klaster.model.organisation import Organisation
+from klaster.model.people import Assignment, Person
+from klaster.model.phases import Phase
+from klaster.model.plans import Plan
+from klaster.model.records import Records
+
+
+class ProgramView(Protocol):
+    """What the checks read of a program."""
+
+    @property
+    def clusters(self) -> Records[Cluster]: ...
+    @property
+    def organisations(self) -> Records[Organisation]: ...
+    @property
+    def people(self) -> Records[Person]: ...
+
+
+_PHASES = {phase.value: phase for phase in Phase}
+
+
+def _known(ids: Iterable[str]) -> str:
+    listed = list(ids)
+    shown = ", ".join(repr(i) for i in listed[:5])
+    more = f" and {len(listed) - 5} more" if len(listed) > 5 else ""
+    return f"known: {shown}{more}" if listed else "none is listed yet"
+
+
+def cluster_of(program: ProgramView, cluster_id: str | None, path: str) -> Cluster | None:
+    """The cluster named, or ``None`` for a program-wide record; raise if it is unknown."""
+    if cluster_id is None:
+        return None
+    cluster = program.clusters.get(cluster_id)
+    if cluster is None:
+        raise InvalidReferenceError(
+            f"cluster {cluster_id!r} is not in the program; {_known(program.clusters.ids())}",
+            path=path,
+        )
+    return cluster
+
+
+def check_person(program: ProgramView, person_id: str, path: str) -> Person:
+    """The person named; raise if the program's ``people`` does not list them."""
+    person = program.people.get(person_id)
+    if person is None:
+        raise InvalidReferenceError(
+            f"person {person_id!r} is not in the program's people; add them first "
+            f"(Program.add_person); {_known(program.people.ids())}",
+            path=path,
+        )
+    return person
+
+
+def check_organisation(program: ProgramView, organisation_id: str, path: str) -> None:
+    """Raise unless the program lists the organisation."""
+    if organisation_id not in program.organisations:
+        raise InvalidReferenceError(
+            f"organisation {organisation_id!r} is not in the program's organisations; "
+            f"{_known(program.organisations.ids())}",
+            path=path,
+        )
+
+
+def check_not_future(day: _dt.date, today: _dt.date, path: str, what: str) -> None:
+    """Raise if ``day`` is after ``today``."""
+    if day > today:
+        raise ValidationError(
+            f"{what} on {day}, after today ({today}); record it once it has happened "
+            "(a planned activity has status 'planned' and planned_on)",
+            path=path,
+        )
+
+
+def _check_member(program: ProgramView, cluster: Cluster | None, member_id: str, path: str) -> None:
+    clusters = [cluster] if cluster is not None else list(program.clusters)
+    if not any(member_id in c.members for c in clusters):
+        where = f"cluster {cluster.id!r}" if cluster is not None else "the program"
+        raise InvalidReferenceError(f"member {member_id!r} is not a member of {where}", path=path)
+
+
+def _check_group(program: ProgramView, cluster: Cluster | None, group_id: str, path: str) -> None:
+    clusters = [cluster] if cluster is not None else list(program.clusters)
+    if not any(group_id in c.groups for c in clusters):
+        where = f"cluster {cluster.id!r}" if cluster is not None else "the program"
+        raise InvalidReferenceError(f"group {group_id!r} is not a group of {where}", path=path)
+
+
+def _check_cooperative(
+    program: ProgramView, cluster: Cluster | None, coop_id: str, path: str
+) -> None:
+    clusters = [cluster] if cluster is not None else list(program.clusters)
+    if not any(coop_id in c.cooperatives for c in clusters):
+        where = f"cluster {cluster.id!r}" if cluster is not None else "the program"
+        raise InvalidReferenceError(
+            f"cooperative {coop_id!r} is not a cooperative of {where} (a board participant "
+            "is named by its cooperative's ID)",
+            path=path,
+        )
+
+
+def _check_village(cluster: Cluster, village: str, path: str) -> None:
+    desa = list(cluster.region.villages())
+    names = {d.name.casefold() for d in desa}
+    codes = {d.code for d in desa if d.code}
+    if names and village.casefold() not in names and village not in codes:
+        raise InvalidReferenceError(
+            f"village {village!r} is not a desa of cluster {cluster.id!r}; use the name or "
+            f"Kemendagri code of one of: {', '.join(sorted(d.name for d in desa))}",
+            path=path,
+        )
+
+
+def check_activity(program: ProgramView, activity: Activity, today: _dt.date) -> None:
+    """Check an activity against the program (paths relative to the activity)."""
+    check_activity_kind(activity.kind)
+    cluster = cluster_of(program, activity.cluster_id, "cluster_id")
+    if activity.held_on is not None:
+        check_not_future(activity.held_on, today, "held_on", "held")
+    if (
+        cluster is not None
+        and activity.sector is not None
+        and activity.sector not in cluster.sector_codes
+    ):
+        raise InvalidReferenceError(
+            f"sector {activity.sector!r} is not a sector of cluster {cluster.id!r}; its "
+            f"sectors are {', '.join(repr(c) for c in cluster.sector_codes)}",
+            path="sector",
+        )
+    if cluster is not None and activity.village is not None:
+        _check_village(cluster, activity.village, "village")
+    for index, org_id in enumerate(activity.organiser_ids):
+        check_organisation(program, org_id, f"organiser_ids[{index}]")
+    for index, person_id in enumerate(activity.facilitator_ids):
+        check_person(program, person_id, f"facilitator_ids[{index}]")
+    for index, participant in enumerate(activity.participants):
+        where = f"participants[{index}].id"
+        if participant.kind is ParticipantKind.MEMBER:
+            _check_member(program, cluster, participant.id, where)
+        elif participant.kind is ParticipantKind.GROUP:
+            _check_group(program, cluster, participant.id, where)
+        elif participant.kind is ParticipantKind.BOARD:
+            _check_cooperative(program, cluster, participant.id, where)
+        else:
+            check_person(program, participant.id, where)
+
+
+def check_assignment(program: ProgramView, assignment: Assignment) -> None:
+    """Check a facilitator's assignment against the program."""
+    check_person(program, assignment.person_id, "person_id")
+    cluster = cluster_of(program, assignment.cluster_id, "cluster_id")
+    for index, group_id in enumerate(assignment.group_ids):
+        _check_group(program, cluster, group_id, f"group_ids[{index}]")
+    for index, member_id in enumerate(assignment.member_ids):
+        _check_member(program, cluster, member_id, f"member_ids[{index}]")
+
+
+def check_visit(
+    program: ProgramView, assignments: Iterable[Assignment], visit: Visit, today: _dt.date
+) -> None:
+    """Check a mentoring visit: facilitator assigned that day, members and groups of the cluster."""
+    cluster = cluster_of(program, visit.cluster_id, "cluster_id")
+    check_person(program, visit.facilitator_id, "facilitator_id")
+    check_not_future(visit.on, today, "on", "visited")
+    spells = [
+        a
+        for a in assignments
+        if a.person_id == visit.facilitator_id and a.cluster_id == visit.cluster_id
+    ]
+    if not any(a.covers(visit.on) for a in spells):
+        periods = ", ".join(f"{a.start} to {a.end or 'open'}" for a in spells) or "none"
+        raise ValidationError(
+            f"facilitator {visit.facilitator_id!r} is not assigned to cluster "
+            f"{visit.cluster_id!r} on {visit.on}; their assignments there: {periods} "
+            "(record the assignment first: Fieldwork.assign)",
+            path="on",
+        )
+    for index, member_id in enumerate(visit.member_ids):
+        _check_member(program, cluster, member_id, f"member_ids[{index}]")
+    for index, group_id in enumerate(visit.group_ids):
+        _check_group(program, cluster, group_id, f"group_ids[{index}]")
+
+
+def milestone_reached(
+    program: ProgramView, activities: Iterable[Activity], cluster_id: str | None, milestone: str
+) -> tuple[_dt.date, str] | None:
+    """When a milestone was reached and how it is known, or ``None``."""
+    phase = _PHASES.get(milestone)
+    if phase is not None and cluster_id is not None:
+        cluster = program.clusters.get(cluster_id)
+        if cluster is not None:
+            for change in cluster.lifecycle.history:
+                if change.phase is phase:
+                    return change.on, "lifecycle"
+    held = [
+        a
+        for a in activities
+        if a.milestone == milestone
+        and a.cluster_id == cluster_id
+        and a.status is ActivityStatus.HELD
+        and a.held_on is not None
+    ]
+    if held:
+        first = min(held, key=lambda a: (a.held_on, a.id))
+        assert first.held_on is not None
+        return first.held_on, f"activity {first.id}"
+    return None
+
+
+def check_plan(
+    program: ProgramView, activities: Iterable[Activity], plan: Plan, today: _dt.date
+) -> None:
+    """Check a plan: its cluster, its recording date, and a milestone not already reached."""
+    cluster_of(program, plan.cluster_id, "cluster_id")
+    check_not_future(plan.recorded_on, today, "recorded_on", "recorded")
+    if plan.after_the_fact:
+        return
+    reached = milestone_reached(program, activities, plan.cluster_id, plan.milestone)
+    if reached is not None and reached[0] <= plan.recorded_on:
+        raise ValidationError(
+            f"milestone {plan.milestone!r} was already reached on {reached[0]} ({reached[1]}), "
+            f"before this plan was recorded ({plan.recorded_on}); set after_the_fact=True to "
+            "record an old plan",
+            path="milestone",
+        )
+
+
+def check_commitment(
+    program: ProgramView, activities: Records[Activity], commitment: Commitment, today: _dt.date
+) -> None:
+    """Check a commitment's references and that it was not made in the future."""
+    check_organisation(program, commitment.organisation_id, "organisation_id")
+    cluster_of(program, commitment.cluster_id, "cluster_id")
+    check_not_future(commitment.made_on, today, "made_on", "made")
+    if commitment.person_id is not None:
+        check_person(program, commitment.person_id, "person_id")
+    if commitment.activity_id is not None and commitment.activity_id not in activities:
+        raise InvalidReferenceError(
+            f"activity {commitment.activity_id!r} is not in the program's activities",
+            path="activity_id",
+        )
+    for index, update in enumerate(commitment.updates):
+        check_not_future(update.on, today, f"updates[{index}].on", "updated")
