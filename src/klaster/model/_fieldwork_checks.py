@@ -8,15 +8,15 @@ the record; :class:`~klaster.model.fieldwork.Fieldwork` adds where the record is
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
-from klaster.errors import InvalidReferenceError, ValidationError
+from klaster.errors import InvalidReferenceError, KlasterError, ValidationError
 from klaster.model.activity import Activity, ActivityStatus, ParticipantKind
 from klaster.model.activity_kinds import check_activity_kind
 from klaster.model.cluster import Cluster
 from klaster.model.commitment import Commitment
-from klaster.model.mentoring import Visit
+from klaster.model.mentoring import MEMBER, Visit, VisitColumns
 from klaster.model.organisation import Organisation
 from klaster.model.people import Assignment, Person
 from klaster.model.phases import Phase
@@ -173,30 +173,79 @@ def check_assignment(program: ProgramView, assignment: Assignment) -> None:
         _check_member(program, cluster, member_id, f"member_ids[{index}]")
 
 
-def check_visit(
-    program: ProgramView, assignments: Iterable[Assignment], visit: Visit, today: _dt.date
+Spells = Mapping[tuple[str, str], Sequence[Assignment]]
+"""Assignments by (person ID, cluster ID): how visits find their facilitator's spells."""
+
+
+def spells_of(assignments: Iterable[Assignment]) -> Spells:
+    """Index assignments by (person ID, cluster ID) for :func:`check_visit`."""
+    index: dict[tuple[str, str], list[Assignment]] = {}
+    for a in assignments:
+        index.setdefault((a.person_id, a.cluster_id), []).append(a)
+    return index
+
+
+def _check_assigned(
+    spells: Spells, facilitator_id: str, cluster_id: str, day: _dt.date, path: str
 ) -> None:
+    mine = spells.get((facilitator_id, cluster_id), ())
+    if not any(a.covers(day) for a in mine):
+        periods = ", ".join(f"{a.start} to {a.end or 'open'}" for a in mine) or "none"
+        raise ValidationError(
+            f"facilitator {facilitator_id!r} is not assigned to cluster {cluster_id!r} on "
+            f"{day}; their assignments there: {periods} (record the assignment first: "
+            "Fieldwork.assign)",
+            path=path,
+        )
+
+
+def check_visit(program: ProgramView, spells: Spells, visit: Visit, today: _dt.date) -> None:
     """Check a mentoring visit: facilitator assigned that day, members and groups of the cluster."""
     cluster = cluster_of(program, visit.cluster_id, "cluster_id")
     check_person(program, visit.facilitator_id, "facilitator_id")
     check_not_future(visit.on, today, "on", "visited")
-    spells = [
-        a
-        for a in assignments
-        if a.person_id == visit.facilitator_id and a.cluster_id == visit.cluster_id
-    ]
-    if not any(a.covers(visit.on) for a in spells):
-        periods = ", ".join(f"{a.start} to {a.end or 'open'}" for a in spells) or "none"
-        raise ValidationError(
-            f"facilitator {visit.facilitator_id!r} is not assigned to cluster "
-            f"{visit.cluster_id!r} on {visit.on}; their assignments there: {periods} "
-            "(record the assignment first: Fieldwork.assign)",
-            path="on",
-        )
+    _check_assigned(spells, visit.facilitator_id, visit.cluster_id, visit.on, "on")
     for index, member_id in enumerate(visit.member_ids):
         _check_member(program, cluster, member_id, f"member_ids[{index}]")
     for index, group_id in enumerate(visit.group_ids):
         _check_group(program, cluster, group_id, f"group_ids[{index}]")
+
+
+def check_visit_columns(
+    program: ProgramView, spells: Spells, columns: VisitColumns, today: _dt.date
+) -> None:
+    """Check every visit of a log as :func:`check_visit` does, reading its columns.
+
+    Raises:
+        KlasterError: At ``visits[row]...`` for the first refused visit.
+    """
+    # Loading a store or a document may bring millions of visits: no Visit objects here.
+    today_ordinal = today.toordinal()
+    row = 0
+    try:
+        for row, (cluster_id, person_id, day) in enumerate(  # noqa: B007 - read on failure
+            zip(columns.cluster_ids, columns.facilitator_ids, columns.days, strict=True)
+        ):
+            cluster_of(program, cluster_id, "cluster_id")
+            check_person(program, person_id, "facilitator_id")
+            if day > today_ordinal:
+                check_not_future(_dt.date.fromordinal(day), today, "on", "visited")
+            mine = spells.get((person_id, cluster_id), ())
+            if len(mine) != 1 or not mine[0].covers(_dt.date.fromordinal(day)):
+                _check_assigned(spells, person_id, cluster_id, _dt.date.fromordinal(day), "on")
+        subjects = zip(
+            columns.subject_visit, columns.subject_kind, columns.subject_ids, strict=True
+        )
+        for row, kind, subject in subjects:
+            cluster = program.clusters[columns.cluster_ids[row]]
+            known = cluster.members if kind == MEMBER else cluster.groups
+            if subject not in known:
+                what = "member_ids" if kind == MEMBER else "group_ids"
+                if kind == MEMBER:
+                    _check_member(program, cluster, subject, what)
+                _check_group(program, cluster, subject, what)
+    except KlasterError as exc:
+        raise exc.at(f"visits[{row}]") from None
 
 
 def milestone_reached(

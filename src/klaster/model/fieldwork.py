@@ -99,15 +99,14 @@ class Fieldwork:
                         checks.check_assignment(program, record)
                 except KlasterError as exc:
                     raise exc.at(f"fieldwork.{kind}[{index}]") from None
-        for index, visit in enumerate(self.visits):
-            _at(
-                f"fieldwork.visits[{index}]",
-                checks.check_visit,
-                program,
-                self.assignments,
-                visit,
-                day,
-            )
+        _at(
+            "fieldwork",
+            checks.check_visit_columns,
+            program,
+            self._spells(),
+            self.visits.columns(),
+            day,
+        )
         for index, plan in enumerate(self.plans):
             _at(f"fieldwork.plans[{index}]", checks.check_plan, program, self.activities, plan, day)
         for index, commitment in enumerate(self.commitments):
@@ -120,6 +119,9 @@ class Fieldwork:
                 day,
             )
         self._program = program
+
+    def _spells(self) -> checks.Spells:
+        return checks.spells_of(self.assignments)
 
     def _bound(self) -> checks.ProgramView:
         if self._program is None:
@@ -244,7 +246,7 @@ class Fieldwork:
         Raises:
             KlasterError: At ``fieldwork.visits[i]`` for the first refused visit; none is logged.
         """
-        program, day = self._bound(), _today()
+        program, day, spells = self._bound(), _today(), self._spells()
         start = len(self.visits)
         try:
             for visit in visits:
@@ -253,7 +255,7 @@ class Fieldwork:
                     where,
                     checks.check_visit,
                     program,
-                    self.assignments,
+                    spells,
                     _instance(visit, Visit, where),
                     day,
                 )

@@ -136,6 +136,56 @@ class MentoringLog:
     # Visit row → (topics, follow-up, note), only for visits that have any: most have none.
     _extra: dict[int, tuple[tuple[str, ...], tuple[str, ...], str | None]] = field(factory=dict)
 
+    @classmethod
+    def from_columns(
+        cls,
+        columns: VisitColumns,
+        extras: dict[int, tuple[tuple[str, ...], tuple[str, ...], str | None]] | None = None,
+    ) -> MentoringLog:
+        """A log from columns in bulk (internal: the store's loading).
+
+        Checks the shape and the IDs; the checks in context run when a program takes the log
+        in (:meth:`Fieldwork.bind <klaster.model.fieldwork.Fieldwork.bind>`, column-wise).
+
+        Raises:
+            ValidationError: Columns of different lengths, a malformed or repeated visit ID,
+                subjects out of visit order or of an unknown kind.
+        """
+        n = len(columns.ids)
+        if not (len(columns.cluster_ids) == len(columns.facilitator_ids) == len(columns.days) == n):
+            raise ValidationError("visit columns differ in length", path="visits")
+        if not (
+            len(columns.subject_visit) == len(columns.subject_kind) == len(columns.subject_ids)
+        ):
+            raise ValidationError("visit subject columns differ in length", path="visits")
+        index: dict[str, int] = {}
+        for row, visit_id in enumerate(columns.ids):
+            require_id(visit_id, f"visits[{row}].id")
+            if index.setdefault(visit_id, row) != row:
+                raise DuplicateIdError(
+                    f"duplicate ID {visit_id!r}: also visits[{index[visit_id]}]",
+                    path=f"visits[{row}].id",
+                )
+        previous = 0
+        for row, kind in zip(columns.subject_visit, columns.subject_kind, strict=True):
+            if not previous <= row < n or kind not in (MEMBER, GROUP):
+                raise ValidationError(
+                    f"visit subject of row {row} (kind {kind}) is out of order or unknown",
+                    path="visits",
+                )
+            previous = row
+        return cls(
+            ids=list(columns.ids),
+            index=index,
+            clusters=list(columns.cluster_ids),
+            facilitators=list(columns.facilitator_ids),
+            days=array("i", columns.days),
+            subject_visit=array("i", columns.subject_visit),
+            subject_kind=bytearray(columns.subject_kind),
+            subject_ids=list(columns.subject_ids),
+            extra=dict(extras or {}),
+        )
+
     def __len__(self) -> int:
         return len(self._ids)
 
@@ -230,6 +280,10 @@ class MentoringLog:
             subject_kind=self._subject_kind,
             subject_ids=self._subject_ids,
         )
+
+    def extras(self) -> dict[int, tuple[tuple[str, ...], tuple[str, ...], str | None]]:
+        """Row → (topics, follow-up, note) of the visits that have any (internal; read only)."""
+        return self._extra
 
     def of_cluster(self, cluster_id: str) -> Iterable[Visit]:
         """The visits to one cluster, in log order."""

@@ -23,6 +23,7 @@ from klaster.catalogue.indicator import Indicator
 from klaster.catalogue.sector import Sector
 from klaster.catalogue.variable import Variable
 from klaster.errors import KlasterError
+from klaster.model.activity_kinds import ActivityKind
 from klaster.plugins import hookspecs
 from klaster.plugins.sectorfile import SectorData
 
@@ -31,6 +32,7 @@ DECLARING_HOOKS: dict[str, type] = {
     "klaster_variables": Variable,
     "klaster_indicators": Indicator,
     "klaster_readiness_criteria": ReadinessCriterion,
+    "klaster_activity_kinds": ActivityKind,
 }
 HOOK_NAMES = tuple(
     name

@@ -8,8 +8,8 @@ the specifications below. It is found through the ``klaster`` entry-point group:
 
 A plugin implements only the hooks it needs. Do not call the hooks yourself: the
 :class:`klaster.plugins.host.PluginHost` calls them, checks what they return, reports broken plugins
-and sorts the results. The hooks that declare things (sectors, variables, indicators, criteria)
-are called once, when the plugin is loaded; the ``klaster_validate_*`` hooks each time the host
+and sorts the results. The hooks that declare things (sectors, variables, indicators, criteria,
+activity kinds) are called once, when the plugin is loaded; the ``klaster_validate_*`` hooks each time the host
 checks a member, a group or a survey round of the plugin's sector.
 
 Codes are shared by all plugins: a sector, variable, indicator or criterion code already taken by
@@ -27,6 +27,7 @@ from klaster.catalogue.criterion import ReadinessCriterion
 from klaster.catalogue.indicator import Indicator
 from klaster.catalogue.sector import Sector
 from klaster.catalogue.variable import Level, Variable
+from klaster.model.activity_kinds import ActivityKind
 from klaster.model.group import Group
 from klaster.model.member import Member
 
@@ -34,6 +35,7 @@ __all__ = [
     "PROJECT",
     "hookimpl",
     "hookspec",
+    "klaster_activity_kinds",
     "klaster_indicators",
     "klaster_readiness_criteria",
     "klaster_sectors",
@@ -151,6 +153,30 @@ def klaster_readiness_criteria() -> Sequence[ReadinessCriterion]:
         ...                                Label("Pendapatan rumput laut positif",
         ...                                      "Positive seaweed income"),
         ...                                "seaweed_income", Operator.GT, "0")]
+    """
+    raise NotImplementedError  # a specification: pluggy never calls its body
+
+
+@hookspec
+def klaster_activity_kinds() -> Sequence[ActivityKind]:
+    """Return the kinds of activity this plugin's sectors add (a harvest day, a vaccination round).
+
+    Activities of these kinds are accepted on every path (the API, program documents, the store,
+    imports) while the plugin is loaded. The core kinds (socialisation, workshop, training, group
+    meeting, field visit, ceremony...) belong to klaster; mentoring visits are the mentoring log's.
+
+    Returns:
+        A list of :class:`klaster.model.activity_kinds.ActivityKind` records. Each code must be
+        new: one of a core kind, ``mentoring_visit`` or another plugin's kind makes this plugin
+        fail to load. A kind's ``sector``, when set, must be provided by a loaded plugin.
+
+    Example:
+        >>> from klaster.label import Label
+        >>> from klaster.model.activity_kinds import ActivityKind
+        >>> @hookimpl
+        ... def klaster_activity_kinds():
+        ...     return [ActivityKind("seaweed_harvest_day", Label("Panen rumput laut",
+        ...                          "Seaweed harvest day"), sector="seaweed")]
     """
     raise NotImplementedError  # a specification: pluggy never calls its body
 

@@ -2,8 +2,8 @@
 
 Thresholds and bounds are program choices that field teams revise, so the built-in sectors keep
 them in TOML files next to their code, and a plugin package can do the same. A sector file holds
-one ``[sector]`` table and arrays of ``[[variables]]``, ``[[indicators]]`` and ``[[criteria]]``;
-their ``sector`` defaults to the file's sector. TOML floats are read as exact ``Decimal``.
+one ``[sector]`` table and arrays of ``[[variables]]``, ``[[indicators]]``, ``[[criteria]]`` and
+``[[activity_kinds]]``; their ``sector`` defaults to the file's sector. TOML floats are read as exact ``Decimal``.
 
 Example:
     >>> data = read_sector_toml('''
@@ -43,6 +43,7 @@ from klaster.catalogue.variable import Variable
 from klaster.documents.converter import CONVERTER
 from klaster.documents.converter import problems as converter_problems
 from klaster.errors import DocumentError, KlasterError
+from klaster.model.activity_kinds import ActivityKind
 from klaster.plugins.hookspecs import hookimpl
 
 __all__ = ["SectorData", "SectorFile", "StaticPlugin", "load_sector_toml", "read_sector_toml"]
@@ -52,13 +53,15 @@ T = TypeVar("T")
 
 @frozen
 class SectorData:
-    """Everything a plugin declares: sectors, variables, indicators and readiness criteria.
+    """Everything a plugin declares: sectors, variables, indicators, criteria, activity kinds.
 
     Args:
         sectors: The sectors.
         variables: Their variables.
         indicators: Their indicators.
         criteria: Their readiness criteria.
+        activity_kinds: The kinds of activity they add
+            (:class:`~klaster.model.activity_kinds.ActivityKind`).
     """
 
     sectors: tuple[Sector, ...] = field(
@@ -72,6 +75,9 @@ class SectorData:
     )
     criteria: tuple[ReadinessCriterion, ...] = field(
         default=(), converter=to_tuple, validator=check_records(ReadinessCriterion)
+    )
+    activity_kinds: tuple[ActivityKind, ...] = field(
+        default=(), converter=to_tuple, validator=check_records(ActivityKind)
     )
 
 
@@ -90,7 +96,12 @@ def _make_converter() -> cattrs.Converter:
 
 
 _CONVERTER = _make_converter()
-_SECTIONS = {"variables": Variable, "indicators": Indicator, "criteria": ReadinessCriterion}
+_SECTIONS: dict[str, type] = {
+    "variables": Variable,
+    "indicators": Indicator,
+    "criteria": ReadinessCriterion,
+    "activity_kinds": ActivityKind,
+}
 
 
 def _structure(raw: object, cls: type[T], path: str, problems: list[str]) -> T | None:
@@ -111,7 +122,7 @@ def read_sector_toml(text: str, *, source: str = "<string>") -> SectorData:
 
     Args:
         text: TOML text with a ``[sector]`` table and ``[[variables]]``, ``[[indicators]]``,
-            ``[[criteria]]`` arrays.
+            ``[[criteria]]``, ``[[activity_kinds]]`` arrays.
         source: Name of the file, for error messages.
 
     Returns:
@@ -129,7 +140,8 @@ def read_sector_toml(text: str, *, source: str = "<string>") -> SectorData:
     unknown = sorted(set(raw) - {"sector", *_SECTIONS})
     if unknown:
         problems.append(
-            f"unknown table(s) {', '.join(unknown)}: use sector, variables, indicators, criteria"
+            f"unknown table(s) {', '.join(unknown)}: use sector, variables, indicators, "
+            "criteria, activity_kinds"
         )
     sector_raw = raw.get("sector")
     if not isinstance(sector_raw, dict):
@@ -151,7 +163,13 @@ def read_sector_toml(text: str, *, source: str = "<string>") -> SectorData:
     if problems:
         raise DocumentError("invalid sector file", path=source, problems=problems)
     try:
-        return SectorData((sector,), found["variables"], found["indicators"], found["criteria"])
+        return SectorData(
+            (sector,),
+            found["variables"],
+            found["indicators"],
+            found["criteria"],
+            found["activity_kinds"],
+        )
     except KlasterError as exc:
         raise DocumentError("invalid sector file", path=source, problems=[str(exc)]) from None
 
@@ -178,7 +196,7 @@ def load_sector_toml(package: str, resource: str) -> SectorData:
 
 
 class StaticPlugin:
-    """A plugin that declares fixed records through the four declaration hooks.
+    """A plugin that declares fixed records through the five declaration hooks.
 
     The one way to declare sectors from data: build the :class:`SectorData` in code (tests, quick
     experiments, records read from elsewhere), or let :class:`SectorFile` read it from a TOML file
@@ -224,18 +242,24 @@ class StaticPlugin:
         """The readiness criteria of :attr:`data`."""
         return self.data.criteria
 
+    @hookimpl
+    def klaster_activity_kinds(self) -> Sequence[ActivityKind]:
+        """The activity kinds of :attr:`data`."""
+        return self.data.activity_kinds
+
 
 class SectorFile(StaticPlugin):
     """A :class:`StaticPlugin` whose records live in one TOML file shipped in a package.
 
-    A sector module binds the four hooks to its own names and adds only the checks that need
-    code::
+    A sector module binds the declaration hooks to its own names and adds only the checks that
+    need code::
 
         _file = SectorFile("klaster_sectors", "umkm.toml")
         klaster_sectors = _file.klaster_sectors
         klaster_variables = _file.klaster_variables
         klaster_indicators = _file.klaster_indicators
         klaster_readiness_criteria = _file.klaster_readiness_criteria
+        klaster_activity_kinds = _file.klaster_activity_kinds
 
     The file is read once, on the first call (plugins load lazily).
 
