@@ -14,11 +14,12 @@ What is measured (see docs/performance.md):
   :func:`klaster.load` does after reading the file).
 * ``msgspec`` (the reference): ``msgspec.json.decode(data, type=_RefDocument)`` into the same
   attrs classes (``Member``, ``Group``, ``Region``... which msgspec decodes natively and whose
-  attrs validators it runs), with three msgspec ``Struct`` mirrors for the parts msgspec cannot
-  decode itself (the document envelope, ``Program`` and ``Cluster``, whose ``Records`` and
-  ``Lifecycle`` fields are custom classes: they are decoded as lists), then the same ``Program``
-  built from them through the public constructors (``Lifecycle(history)``, ``Cluster(...)``,
-  ``Program(...)``), which run the same cross-record checks as ``loads``.
+  attrs validators it runs), with msgspec ``Struct`` mirrors for the parts msgspec cannot
+  decode itself (the document envelope, ``Program``, ``Cluster`` and ``Fieldwork``, whose
+  ``Records``, ``Lifecycle`` and ``MentoringLog`` fields are custom classes: they are decoded as
+  lists), then the same ``Program`` built from them through the public constructors
+  (``Lifecycle(history)``, ``Cluster(...)``, ``Fieldwork(...)``, ``Program(...)``), which run
+  the same cross-record checks as ``loads``.
 
 ``loads`` and the reference each run in a fresh subprocess that first reads the document bytes;
 peak memory is ``ru_maxrss`` after the call minus ``ru_maxrss`` before it (so the input bytes are
@@ -49,14 +50,20 @@ from bench import _synthetic
 import klaster
 import klaster.documents.program as document
 from klaster import (
+    Activity,
+    Assignment,
     ClusterSector,
+    Commitment,
     Cooperative,
     Group,
     Member,
     Organisation,
+    Person,
     PhaseChange,
+    Plan,
     Region,
     Stakeholder,
+    Visit,
 )
 
 LOADS_RATIO_TARGET = 2.0
@@ -82,6 +89,14 @@ class _RefCluster(msgspec.Struct, forbid_unknown_fields=True):
     note: str | None = None
 
 
+class _RefFieldwork(msgspec.Struct, forbid_unknown_fields=True):
+    activities: list[Activity] = []
+    assignments: list[Assignment] = []
+    visits: list[Visit] = []
+    plans: list[Plan] = []
+    commitments: list[Commitment] = []
+
+
 class _RefProgram(msgspec.Struct, forbid_unknown_fields=True):
     id: str
     name: str
@@ -89,6 +104,8 @@ class _RefProgram(msgspec.Struct, forbid_unknown_fields=True):
     organisations: list[Organisation] = []
     clusters: list[_RefCluster] = []
     note: str | None = None
+    people: list[Person] = []
+    fieldwork: _RefFieldwork = msgspec.field(default_factory=_RefFieldwork)
 
 
 class _RefDocument(msgspec.Struct, forbid_unknown_fields=True):
@@ -124,6 +141,14 @@ def reference_loads(data: bytes) -> klaster.Program:
         organisations=raw.organisations,
         clusters=clusters,
         note=raw.note,
+        people=raw.people,
+        fieldwork=klaster.Fieldwork(
+            activities=raw.fieldwork.activities,
+            assignments=raw.fieldwork.assignments,
+            visits=raw.fieldwork.visits,
+            plans=raw.fieldwork.plans,
+            commitments=raw.fieldwork.commitments,
+        ),
     )
 
 

@@ -61,13 +61,21 @@ if __package__ in (None, ""):  # run as `python bench/measurement.py`: make `src
 from bench._measurement_data import build
 from bench._measurement_reference import Figure, Key, export, reference
 
+from klaster.measurement.activity_indicators import ACTIVITY_CODES
 from klaster.measurement.engine import Measurement
+from klaster.measurement.mentoring_indicators import MENTORING_CODES
 from klaster.measurement.na import NotAvailable
 from klaster.measurement.results import Results
 
 BY = [(), ("cluster",), ("cluster", "sector")]
 RELATIVE = 1e-9
 """Tolerance of ratios, means and FGT indices (see ``agree``)."""
+
+
+def surveyed(engine: Measurement) -> list[str]:
+    """Every indicator but the mentoring and activity ones (this program records neither)."""
+    left_out = {*MENTORING_CODES, *ACTIVITY_CODES}
+    return [code for code in engine.codes() if code not in left_out]
 
 
 # -- checks ---------------------------------------------------------------------------------------
@@ -156,7 +164,7 @@ def run(members: int, repeat: int) -> dict[str, Any]:
 
     def report(backend: str) -> tuple[Results, Any]:
         engine = Measurement(program, obs, backend=backend)
-        results = engine.report(by=BY)
+        results = engine.report(surveyed(engine), by=BY)
         return results, results.compare("baseline", "endline")
 
     def ref() -> tuple[dict[Key, Figure], int]:

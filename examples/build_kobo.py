@@ -12,6 +12,11 @@ Writes ``examples/data/kobo/``:
 - ``monitoring.toml``: the mapping of both (one mapping serves the CSV and the XLSX export).
 - ``registrasi_2015.csv`` and ``registrasi.toml``: a registration form adding five new mitra
   to existing groups, saved from a spreadsheet (UTF-8 with a BOM, dates as ``dd/mm/yyyy``).
+- ``training_attendance.csv`` (+ ``training_attendance-peserta.csv``), ``.xlsx`` and ``.toml``:
+  an activity form, one training per submission, its participants and their attendance in the
+  repeat group ``peserta`` (one row per member, group, board or guest).
+- ``mentoring_visits.csv``, ``.xlsx`` and ``.toml``: a visit form, one mentoring visit of the
+  facilitator ``pd-btg-1`` per submission (groups visited as a select-multiple).
 
 The answers and people are SYNTHETIC, drawn with a fixed seed from the members of
 ``examples/data/bantaeng.json``: the same program always gives the same files. Run
@@ -353,6 +358,197 @@ def _xlsx(sheets: list[tuple[str, list[str], list[list[object]]]]) -> bytes:
     return out.getvalue()
 
 
+TRAINING_MAIN = [
+    "start",
+    "end",
+    "deviceid",
+    "pelatihan/kode",
+    "pelatihan/judul",
+    "pelatihan/tanggal",
+    "pelatihan/desa",
+    "pelatihan/tempat",
+    "pelatihan/penyelenggara",
+    "pelatihan/fasilitator",
+    "pelatihan/materi",
+    "_id",
+    "_uuid",
+    "_submission_time",
+    "_index",
+]
+TRAINING_REPEAT = [
+    "peserta/jenis",
+    "peserta/id_peserta",
+    "peserta/hadir",
+    "peserta/peran",
+    "_index",
+    "_parent_table_name",
+    "_parent_index",
+    "_submission__id",
+    "_submission__uuid",
+    "_submission__submission_time",
+]
+TRAININGS = [  # code, title, day, groups invited, topics
+    ("btg-lat-pembukuan", "Pelatihan pembukuan usaha", dt.date(2012, 6, 12), 0, "pembukuan kas"),
+    ("btg-lat-pemasaran", "Pelatihan pemasaran", dt.date(2012, 11, 20), 4, "pemasaran kemasan"),
+    ("btg-lat-koperasi", "Pelatihan pengurus koperasi", dt.date(2013, 5, 14), 8, "koperasi"),
+]
+TRAINING_TOML = """\
+# Trainings of Klaster Mandiri Bantaeng (KoboToolbox form "Pelatihan Klaster"): one training per
+# submission, who was invited and who attended in the repeat group "peserta". One mapping reads
+# the ';' CSV (the repeat group in its own file) and the XLSX (the repeat on its own sheet).
+mapping_version = 1
+form = "activity"
+
+[cluster]
+id = "bantaeng"
+
+[fields]
+id = "pelatihan/kode"
+title = "pelatihan/judul"
+kind = { value = "training" }
+held_on = "pelatihan/tanggal"     # status: held (a held_on date and no status mapped)
+village = "pelatihan/desa"
+venue = "pelatihan/tempat"
+organiser_ids = "pelatihan/penyelenggara"   # select-multiple of organisation IDs
+facilitator_ids = "pelatihan/fasilitator"
+
+[fields.topics]                   # select-multiple: each option becomes a topic
+column = "pelatihan/materi"
+values = { kas = "buku kas", pembukuan = "pembukuan", kemasan = "kemasan produk" }
+
+[[repeats]]                       # one row per participant
+name = "peserta"
+sheet = "peserta"                 # in the XLSX export
+file = "training_attendance-peserta.csv"  # in the CSV export
+
+[repeats.fields]
+kind = "peserta/jenis"            # mitra, kelompok, pengurus (a cooperative's board), tamu
+id = "peserta/id_peserta"
+role = "peserta/peran"
+
+[repeats.fields.attended]
+column = "peserta/hadir"
+values = { hadir = true, absen = false }
+"""
+VISIT_MAIN = [
+    "start",
+    "end",
+    "deviceid",
+    "kunjungan/pendamping",
+    "kunjungan/tanggal",
+    "kunjungan/kelompok",
+    "kunjungan/materi",
+    "kunjungan/tindak_lanjut",
+    "_id",
+    "_uuid",
+    "_submission_time",
+    "_index",
+]
+VISIT_TOPICS = ("pembukuan", "pemasaran", "angsuran", "ikrar", "koperasi")
+FOLLOW_UPS = (
+    "Rekap buku kas kelompok sebelum pertemuan berikutnya",
+    "Menagih angsuran yang tertunda",
+    "Menyiapkan contoh kemasan baru",
+    "",
+)
+VISITS_TOML = """\
+# Mentoring visits (pendampingan) of Klaster Mandiri Bantaeng (KoboToolbox form "Kunjungan
+# Pendampingan"): one visit per submission, the groups visited as a select-multiple. The visit's
+# ID is the submission's _uuid (no fields.id).
+mapping_version = 1
+form = "visit"
+
+[cluster]
+id = "bantaeng"
+
+[fields]
+facilitator_id = "kunjungan/pendamping"
+on = "kunjungan/tanggal"
+group_ids = "kunjungan/kelompok"
+topics = "kunjungan/materi"
+follow_up = "kunjungan/tindak_lanjut"
+"""
+
+
+def training(program: Program) -> tuple[list[list[object]], list[list[object]]]:
+    """Three trainings of 2012-2013 and their participants with attendance."""
+    rng = random.Random(2012)
+    cluster = program.clusters["bantaeng"]
+    groups = sorted(cluster.groups, key=lambda g: g.id)
+    rows: list[list[object]] = []
+    people: list[list[object]] = []
+    for index, (code, title, day, first, topics) in enumerate(TRAININGS, start=1):
+        start = dt.datetime.combine(day, dt.time(15, 10))
+        sub = _uuid(rng)
+        sent = (start + dt.timedelta(hours=2, minutes=rng.randrange(60))).isoformat()
+        village = rng.choice([m.village for m in cluster.members])
+        organisers = "dd mm" if index < 3 else "dd mm diskop-bantaeng"
+        rows.append(
+            [
+                start.isoformat(timespec="milliseconds") + "+08:00",
+                (start + dt.timedelta(minutes=12)).isoformat(timespec="milliseconds") + "+08:00",
+                _device(rng),
+                code,
+                title,
+                day.isoformat(),
+                village,
+                f"Balai Desa {village}",
+                organisers,
+                "pd-btg-1",
+                topics,
+                61_000 + index,
+                sub,
+                sent,
+                index,
+            ]
+        )
+        invited: list[tuple[str, str, str]] = []
+        if code == "btg-lat-koperasi":
+            invited.append(("pengurus", "irman", "peserta"))
+            invited.append(("tamu", "diskop-btg-1", "narasumber"))
+        for group in groups[first : first + 4]:
+            invited.append(("kelompok", group.id, ""))
+            invited += [("mitra", m, "") for m in sorted(group.member_ids(day))]
+        for kind, subject, role in invited:
+            present = "hadir" if rng.random() < 0.85 or kind != "mitra" else "absen"
+            meta = [61_000 + index, sub, sent]
+            row = [kind, subject, present, role, len(people) + 1, "pelatihan", index, *meta]
+            people.append(row)
+    return rows, people
+
+
+def visits(program: Program) -> list[list[object]]:
+    """The facilitator pd-btg-1's visits, about one a fortnight from 2012 to 2013."""
+    rng = random.Random(2013)
+    groups = sorted(program.clusters["bantaeng"].groups, key=lambda g: g.id)
+    rows: list[list[object]] = []
+    day = dt.date(2012, 1, 10)
+    index = 0
+    while day < dt.date(2014, 1, 1):
+        index += 1
+        start = dt.datetime.combine(day, dt.time(9, rng.randrange(60)))
+        visited = sorted(g.id for g in rng.sample(groups, rng.choice([1, 1, 2, 3])))
+        topics = sorted(rng.sample(VISIT_TOPICS, rng.choice([1, 2])))
+        rows.append(
+            [
+                start.isoformat(timespec="milliseconds") + "+08:00",
+                (start + dt.timedelta(minutes=50)).isoformat(timespec="milliseconds") + "+08:00",
+                _device(rng),
+                "pd-btg-1",
+                day.isoformat(),
+                " ".join(visited),
+                " ".join(topics),
+                rng.choice(FOLLOW_UPS),
+                72_000 + index,
+                _uuid(rng),
+                (start + dt.timedelta(hours=6)).isoformat(timespec="seconds"),
+                index,
+            ]
+        )
+        day += dt.timedelta(days=rng.randrange(11, 18))
+    return rows
+
+
 def build(program: Program) -> dict[str, bytes]:
     """Every file of ``examples/data/kobo``, by name."""
     rows, businesses = monitoring(program)
@@ -363,6 +559,27 @@ def build(program: Program) -> dict[str, bytes]:
         "monitoring.toml": MONITORING_TOML.encode("utf-8"),
         "registrasi_2015.csv": _csv(REGISTRATION, registration(program), bom=True),
         "registrasi.toml": REGISTRATION_TOML.encode("utf-8"),
+        **fieldwork_files(program),
+    }
+
+
+def fieldwork_files(program: Program) -> dict[str, bytes]:
+    """The activity (training attendance) and mentoring-visit exports and their mappings."""
+    trainings, participants = training(program)
+    logged = visits(program)
+    return {
+        "training_attendance.csv": _csv(TRAINING_MAIN, trainings),
+        "training_attendance-peserta.csv": _csv(TRAINING_REPEAT, participants),
+        "training_attendance.xlsx": _xlsx(
+            [
+                ("Pelatihan Klaster", TRAINING_MAIN, trainings),
+                ("peserta", TRAINING_REPEAT, participants),
+            ]
+        ),
+        "training_attendance.toml": TRAINING_TOML.encode("utf-8"),
+        "mentoring_visits.csv": _csv(VISIT_MAIN, logged),
+        "mentoring_visits.xlsx": _xlsx([("Kunjungan Pendampingan", VISIT_MAIN, logged)]),
+        "mentoring_visits.toml": VISITS_TOML.encode("utf-8"),
     }
 
 

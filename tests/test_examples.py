@@ -81,3 +81,83 @@ class TestDemo:
         demo = _load("bantaeng")
         assert demo.main(["bantaeng.py", str(bad)]) == 1
         assert "malformed JSON" in capsys.readouterr().err
+
+
+class TestFieldworkEvents:
+    """The four source clusters' recorded events (examples/fieldwork_events.py)."""
+
+    def test_bundled_file_is_what_the_example_makes(self) -> None:
+        program = _load("fieldwork_events").build()
+        assert klaster.load(EXAMPLES / "data" / "fieldwork.json") == program
+
+    def test_events_from_the_reports(self) -> None:
+        program = _load("fieldwork_events").build()
+        fw = program.fieldwork
+        held = {a.id: a for a in fw.activities_of(kind="workshop", status="held")}
+        blora = held["blr-workshop-pemandirian"]
+        assert (blora.held_on, blora.headcount, blora.village) == (
+            dt.date(2014, 2, 18),
+            140,
+            "Nglaroh Gunung",
+        )
+        assert blora.attendance_count() == 140
+        assert held["lbk-workshop-akhir"].held_on == dt.date(2014, 3, 6)
+        assert held["tbn-pemandirian"].venue == "Balai Desa Gaji, Kecamatan Kerek"
+        opening = held["btg-workshop-pembukaan"]
+        assert opening.held_on == dt.date(2011, 7, 6)
+        assert ("person", "bupati-bantaeng") in {(p.kind.value, p.id) for p in opening.attendees()}
+        # Closing workshops are linked to the move they decided, on the same day.
+        for cluster_id, workshop in (("blora", blora), ("tuban", held["tbn-pemandirian"])):
+            move = program.clusters[cluster_id].lifecycle.history[-1]
+            assert (move.phase, move.on) == (klaster.Phase.INDEPENDENCE, workshop.held_on)
+        # The Bantaeng handover is a plan: the cluster has not moved.
+        bantaeng = program.clusters["bantaeng"]
+        assert bantaeng.phase is klaster.Phase.STRENGTHENING
+        (plan,) = fw.planned_vs_actual("bantaeng")
+        assert (plan.milestone, plan.planned, plan.actual) == (
+            "independence",
+            dt.date(2014, 3, 25),
+            None,
+        )
+        assert [c.id for c in fw.overdue(dt.date(2015, 12, 31))] == [
+            "lbk-dukungan-pemda",
+            "blr-komitmen-1",
+        ]
+        log = [v for v in fw.visits if v.facilitator_id == "pd-bantaeng"]
+        assert len(log) == 24
+        assert fw.caseload("pd-bantaeng", dt.date(2013, 6, 1)).group_ids == ("BTG-K01", "BTG-K02")
+
+    def test_events_come_back_unchanged_from_a_document(self, tmp_path: Path) -> None:
+        program = _load("fieldwork_events").build()
+        again = klaster.loads(klaster.dumps(program))
+        assert again == program
+        assert list(again.fieldwork.activities) == list(program.fieldwork.activities)
+        assert list(again.fieldwork.visits) == list(program.fieldwork.visits)
+        assert again.fieldwork.plans == program.fieldwork.plans
+        assert list(again.fieldwork.commitments) == list(program.fieldwork.commitments)
+        assert list(again.people) == list(program.people)
+        boards = {c.id: c.board for c in program.clusters["blora"].cooperatives}
+        assert {c.id: c.board for c in again.clusters["blora"].cooperatives} == boards
+
+    def test_events_come_back_unchanged_from_the_store(self, tmp_path: Path) -> None:
+        from klaster.store import Store
+
+        program = _load("fieldwork_events").build()
+        with Store.create(tmp_path / "events.klaster", program) as store:
+            loaded = store.load_program()
+        assert loaded == program
+        assert list(loaded.fieldwork.visits) == list(program.fieldwork.visits)
+        assert list(loaded.people) == list(program.people)
+
+    def test_the_script_writes_the_document(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        out = tmp_path / "events.json"
+        assert _load("fieldwork_events").main(["fieldwork_events.py", str(out)]) == 0
+        printed = capsys.readouterr().out
+        assert "10 activities, 25 mentoring visits" in printed
+        assert "plan bantaeng independence: 2014-03-25 -> None" in printed
+        assert klaster.load(out) == klaster.load(EXAMPLES / "data" / "fieldwork.json")
+        # Officials and facilitators appear by ID only.
+        program = klaster.load(out)
+        assert not any(p.name in printed for p in program.people)

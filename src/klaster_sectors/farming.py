@@ -15,6 +15,7 @@ from klaster.plugins.hookspecs import hookimpl
 from klaster.plugins.sectorfile import SectorFile
 
 __all__ = [
+    "klaster_activity_kinds",
     "klaster_indicators",
     "klaster_readiness_criteria",
     "klaster_sectors",
@@ -29,6 +30,7 @@ klaster_sectors = _FILE.klaster_sectors
 klaster_variables = _FILE.klaster_variables
 klaster_indicators = _FILE.klaster_indicators
 klaster_readiness_criteria = _FILE.klaster_readiness_criteria
+klaster_activity_kinds = _FILE.klaster_activity_kinds
 
 
 @hookimpl

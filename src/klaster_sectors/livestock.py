@@ -17,6 +17,7 @@ from klaster.plugins.sectorfile import SectorFile
 
 __all__ = [
     "HERD_FLOWS",
+    "klaster_activity_kinds",
     "klaster_indicators",
     "klaster_readiness_criteria",
     "klaster_sectors",
@@ -42,6 +43,7 @@ klaster_sectors = _FILE.klaster_sectors
 klaster_variables = _FILE.klaster_variables
 klaster_indicators = _FILE.klaster_indicators
 klaster_readiness_criteria = _FILE.klaster_readiness_criteria
+klaster_activity_kinds = _FILE.klaster_activity_kinds
 
 
 @hookimpl

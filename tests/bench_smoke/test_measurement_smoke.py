@@ -48,7 +48,7 @@ def test_agreement_check_catches_a_wrong_figure() -> None:
     bench = _bench()
     program, obs = bench.build(300)
     engine = bench.Measurement(program, obs)
-    results = engine.report(by=bench.BY)
+    results = engine.report(bench.surveyed(engine), by=bench.BY)
     reference: dict[Any, Any] = bench.reference(bench.export(program, obs))
     assert bench.agree(results, reference) == len(results)
 

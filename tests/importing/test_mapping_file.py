@@ -165,7 +165,7 @@ class TestChecks:
             "business_running = { column = 'b', values = { ya = 'yes' } }\n"
         )
         text = "\n".join(found)
-        assert "form: must be one of 'survey', 'registration', got 'surve'" in text
+        assert "form: must be one of 'survey', 'registration', 'activity', 'visit', got" in text
         assert "round.kind: must be one of 'baseline'" in text
         assert "round.id: is required" in text
         assert "variables.workers.scale: must be 'ribu'" in text

@@ -14,8 +14,10 @@ from klaster import Program, SchemaVersionError, StoreError
 from klaster.observations import Observations
 from klaster.store import STORE_SCHEMA_VERSION, Store, _schema
 
-# The schema of version 1. If this test fails, the tables changed: bump STORE_SCHEMA_VERSION,
+# The schema of version 2. If this test fails, the tables changed: bump STORE_SCHEMA_VERSION,
 # add the migration from the previous version to _schema.MIGRATIONS, then update the digest.
+SCHEMA_V2_SHA256 = "973205d41b84231224119eea356dd6c3515a1456e66eda8edbd03a016c268bba"
+# Version 1 (before issue 17's people, fieldwork and board tables).
 SCHEMA_V1_SHA256 = "34b9046b5e2968568b6707e8d54cef188b2b1aea9efe7f7c96bc32b61208334c"
 
 
@@ -33,18 +35,18 @@ class TestVersion:
     def test_meta_records_versions(self, store_path: Path, program: Program) -> None:
         Store.create(store_path, program).close()
         found = meta(store_path)
-        assert found["schema_version"] == str(STORE_SCHEMA_VERSION) == "1"
+        assert found["schema_version"] == str(STORE_SCHEMA_VERSION) == "2"
         assert found["klaster_version"] == klaster.__version__
         assert found["kind"] == "klaster-program-store"
         with contextlib.closing(sqlite3.connect(store_path)) as conn, conn:
             assert conn.execute("PRAGMA application_id").fetchone()[0] == _schema.APPLICATION_ID
             assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         with Store.open(store_path) as store:
-            assert store.schema_version == 1
+            assert store.schema_version == 2
 
     def test_schema_is_versioned(self) -> None:
         digest = hashlib.sha256(_schema.SCHEMA.encode("utf-8")).hexdigest()
-        assert digest == SCHEMA_V1_SHA256, (
+        assert digest == SCHEMA_V2_SHA256, (
             "the store's tables changed: bump STORE_SCHEMA_VERSION, add a migration, and "
             f"record the new digest {digest}"
         )
@@ -56,7 +58,7 @@ class TestVersion:
             Store.open(store_path)
         message = str(exc.value)
         assert "schema version 7" in message
-        assert "supports (1)" in message
+        assert "supports (2)" in message
         assert "upgrade klaster" in message
 
     def test_no_migration_path(self, store_path: Path, program: Program) -> None:
@@ -68,9 +70,9 @@ class TestVersion:
 
 class TestMigration:
     def future(self, monkeypatch: pytest.MonkeyPatch, step: _schema.Migration) -> None:
-        """Pretend this klaster writes version 2, reached from version 1 by ``step``."""
-        monkeypatch.setattr(_schema, "STORE_SCHEMA_VERSION", 2)
-        monkeypatch.setattr(_schema, "MIGRATIONS", {1: step})
+        """Pretend this klaster writes version 3, reached from version 2 by ``step``."""
+        monkeypatch.setattr(_schema, "STORE_SCHEMA_VERSION", 3)
+        monkeypatch.setattr(_schema, "MIGRATIONS", {**_schema.MIGRATIONS, 2: step})
 
     def test_older_store_is_migrated_on_open(
         self, store_path: Path, program: Program, monkeypatch: pytest.MonkeyPatch
@@ -83,13 +85,13 @@ class TestMigration:
 
         self.future(monkeypatch, add_notes)
         with Store.open(store_path) as store:
-            assert store.schema_version == 2
+            assert store.schema_version == 3
             assert store.load_program() == program
-        assert meta(store_path)["schema_version"] == "2"
+        assert meta(store_path)["schema_version"] == "3"
         with contextlib.closing(sqlite3.connect(store_path)) as conn, conn:
             assert conn.execute("SELECT * FROM notes").fetchall() == [("bantaeng",)]
         with Store.open(store_path) as store:  # already migrated: opens as is
-            assert store.schema_version == 2
+            assert store.schema_version == 3
 
     def test_failed_migration_changes_nothing(
         self, store_path: Path, program: Program, monkeypatch: pytest.MonkeyPatch
@@ -102,10 +104,10 @@ class TestMigration:
             raise RuntimeError("a step that does not fit the data")
 
         self.future(monkeypatch, broken)
-        with pytest.raises(StoreError, match=r"from schema version 1 to 2.*nothing was changed"):
+        with pytest.raises(StoreError, match=r"from schema version 2 to 3.*nothing was changed"):
             Store.open(store_path)
         monkeypatch.undo()
-        assert meta(store_path)["schema_version"] == "1"
+        assert meta(store_path)["schema_version"] == "2"
         with contextlib.closing(sqlite3.connect(store_path)) as conn, conn:
             tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
         assert "half_done" not in tables  # the DDL was rolled back with the rest
@@ -134,7 +136,7 @@ class TestMigration:
         self.future(monkeypatch, lambda conn: None)
         with pytest.raises(StoreError, match="without readonly=True"):
             Store.open(store_path, readonly=True)
-        assert meta(store_path)["schema_version"] == "1"
+        assert meta(store_path)["schema_version"] == "2"
 
 
 class TestNotAStore:

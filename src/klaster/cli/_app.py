@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 
 from klaster._version import __version__
 from klaster.cli import (
+    _activities,
     _advance,
     _demo,
     _import,
@@ -39,6 +40,7 @@ _COMMANDS: tuple[ModuleType, ...] = (
     _status,
     _advance,
     _report,
+    _activities,
     _plugins,
     _demo,
 )

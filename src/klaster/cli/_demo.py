@@ -92,6 +92,8 @@ def kobo_files(data: Path) -> list[tuple[Path, Path]]:
     found: list[tuple[bool, Path, Path]] = []
     for path in sorted(folder.glob("*.toml")):
         mapping = load_mapping(path)
+        if mapping.form in (FormKind.ACTIVITY, FormKind.VISIT):
+            continue  # their facilitator is not among the bundled program's people
         repeats = {repeat.file for repeat in mapping.repeats if repeat.file}
         exports = [
             p

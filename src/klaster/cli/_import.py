@@ -179,6 +179,8 @@ def apply_file(
                 summary = store.apply_import(batch, progress=progress, on_conflict=on_conflict)
             counts = {
                 "members_added": summary.members_added,
+                "activities_added": summary.activities_added,
+                "visits_added": summary.visits_added,
                 "rows_added": summary.rows_added,
                 "values_added": summary.values_added,
                 "submissions_skipped": summary.submissions_skipped,
@@ -226,6 +228,8 @@ def _would_add(batch: ImportBatch) -> dict[str, int]:
     )
     return {
         "members_added": len(batch.members),
+        "activities_added": len(batch.activities),
+        "visits_added": len(batch.visits),
         "rows_added": sum(len(block) for block in batch.blocks),
         "values_added": values,
         "submissions_skipped": batch.skipped,
@@ -245,6 +249,14 @@ def show(out: Output, imported: Imported) -> None:
         (f"members {verb}", counts["members_added"]),
         (f"survey rows {verb}", counts["rows_added"]),
         (f"values {verb}", counts["values_added"]),
+    ]
+    # Activity and visit forms add records of their own: shown only when the batch has them.
+    rows += [
+        (f"{what} {verb}", counts[key])
+        for what, key in (("activities", "activities_added"), ("visits", "visits_added"))
+        if counts[key]
+    ]
+    rows += [
         ("submissions already imported (skipped)", counts["submissions_skipped"]),
         (f"answers {'to replace' if imported.dry_run else 'replaced'}", counts["replaced"]),
         ("rows rejected", len(batch.rejected)),

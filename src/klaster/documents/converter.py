@@ -46,6 +46,8 @@ from klaster.model.program import Program
 from klaster.model.records import Records
 
 _JSON_NAMES = {str: "a string", int: "a whole number", bool: "true or false"}
+# Program fields left out of a document when empty (those added by schema version 3).
+_OMITTED_IF_EMPTY = ("people", "fieldwork")
 
 
 @frozen
@@ -301,8 +303,23 @@ def make_converter(*, detailed: bool = True) -> cattrs.Converter:
         MentoringLog, lambda value, _t: Fieldwork(visits=conv.structure(value, visits)).visits
     )
     # Cluster, Program and Fieldwork keep derived state in init=False fields: leave those out.
-    for cls in (Cluster, Program, Fieldwork):
-        conv.register_unstructure_hook(cls, make_dict_unstructure_fn(cls, conv))
+    # A program without people or fieldwork is written as before they existed (schema 3 adds
+    # them), and a fieldwork lists only the kinds of records it has.
+    conv.register_unstructure_hook(Cluster, make_dict_unstructure_fn(Cluster, conv))
+    fieldwork_fn = make_dict_unstructure_fn(Fieldwork, conv)
+    conv.register_unstructure_hook(
+        Fieldwork, lambda work: {k: v for k, v in fieldwork_fn(work).items() if v}
+    )
+    program_fn = make_dict_unstructure_fn(Program, conv)
+
+    def unstructure_program(program: Program) -> dict[str, Any]:
+        raw = program_fn(program)
+        for name in _OMITTED_IF_EMPTY:
+            if not raw[name]:
+                del raw[name]
+        return raw
+
+    conv.register_unstructure_hook(Program, unstructure_program)
     cluster_fn = make_dict_structure_fn(Cluster, conv)
 
     def structure_cluster(value: Any, type_: Any) -> Cluster:
@@ -314,7 +331,15 @@ def make_converter(*, detailed: bool = True) -> cattrs.Converter:
 
     # (Hooks built from other hooks keep them: register the parts before what contains them.)
     conv.register_structure_hook(Cluster, structure_cluster)
-    conv.register_structure_hook(Fieldwork, make_dict_structure_fn(Fieldwork, conv))
+    # Visits reach Fieldwork as a tuple: its constructor builds the log, so that a duplicate
+    # visit ID is located as fieldwork.visits[i].id.
+    visits_hook = conv.get_structure_hook(visits)
+    conv.register_structure_hook(
+        Fieldwork,
+        make_dict_structure_fn(
+            Fieldwork, conv, visits=override(struct_hook=lambda v, _t: visits_hook(v, visits))
+        ),
+    )
     conv.register_structure_hook(Program, make_dict_structure_fn(Program, conv))
     return conv
 

@@ -63,11 +63,13 @@ _ENVELOPE = _envelope_decoder()
 
 __all__ = ["DOCUMENT_KIND", "SCHEMA_VERSION", "dumps", "load", "loads", "save"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """The schema version this klaster writes; documents of older versions are migrated on load.
 
 History: 1 — first release; 2 — a cluster's ``lifecycle`` is an object ``{"history": [...]}``
-instead of the bare list of changes (room for more lifecycle data without another break).
+instead of the bare list of changes (room for more lifecycle data without another break);
+3 — the program's ``people`` and ``fieldwork`` (activities, assignments, visits, plans,
+commitments) and a cooperative's ``board``, each left out when empty.
 """
 
 DOCUMENT_KIND = "program"
@@ -86,7 +88,16 @@ def _lifecycle_object(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
-_MIGRATIONS: dict[int, Migration] = {1: _lifecycle_object}
+def _no_fieldwork(document: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 → 3: nothing to change; a version-2 program has no people, fieldwork or boards.
+
+    Version 3 leaves those out when empty, so a version-2 document already reads as a program
+    with none of them.
+    """
+    return document
+
+
+_MIGRATIONS: dict[int, Migration] = {1: _lifecycle_object, 2: _no_fieldwork}
 
 
 def dumps(program: Program, *, indent: int | None = 2) -> str:

@@ -24,7 +24,14 @@ problems, rows set aside).
 
 from __future__ import annotations
 
-from klaster.importing.batch import ImportBatch, NewMember, ObservationBlock, Rejection
+from klaster.importing.batch import (
+    ImportBatch,
+    NewActivity,
+    NewMember,
+    NewVisit,
+    ObservationBlock,
+    Rejection,
+)
 from klaster.importing.mapping import (
     MAPPING_VERSION,
     MEMBER_FIELDS,
@@ -47,7 +54,9 @@ __all__ = [
     "FormKind",
     "ImportBatch",
     "ImportMapping",
+    "NewActivity",
     "NewMember",
+    "NewVisit",
     "ObservationBlock",
     "Rejection",
     "RepeatMapping",

@@ -11,6 +11,7 @@ from typing import Any
 
 from klaster.catalogue.variable import ValueType, Variable
 from klaster.errors import KlasterError
+from klaster.importing._fieldwork_mapping import check_fieldwork_shape
 from klaster.importing._toml_tables import TableReader, unknown
 from klaster.importing.mapping import MEMBER_FIELDS, Aggregate, ColumnRule, FormKind, ImportMapping
 
@@ -41,6 +42,9 @@ def check_shape(p: TableReader, mapping: ImportMapping, top: dict[str, Any]) -> 
             p.problem("cluster", "is required: id = '<cluster>' or column = '<column>'")
         _check_fields(p, mapping.fields)
         return
+    if mapping.form in (FormKind.ACTIVITY, FormKind.VISIT):
+        check_fieldwork_shape(p, mapping, top)
+        return
     if "fields" in top:
         p.problem("fields", "is for registration forms; a survey maps [variables]")
     if "unit" not in top:
@@ -61,6 +65,8 @@ def check_shape(p: TableReader, mapping: ImportMapping, top: dict[str, Any]) -> 
     if not mapping.variables and not mapping.repeats:
         p.problem("variables", "map at least one variable ([variables] or [[repeats]])")
     for repeat in mapping.repeats:
+        if repeat.fields:
+            p.problem(f"{repeat.where}.fields", "is for activity and visit forms")
         for rule in repeat.variables:
             if repeat.unit is None and rule.aggregate is None:
                 p.problem(

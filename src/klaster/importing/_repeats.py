@@ -108,21 +108,7 @@ def read_repeat(
     """
     header = table.header
     missing: list[str] = []
-    if repeat.parent_column is not None:
-        parent_col = column_index(header, repeat.parent_column, repeat.where, missing)
-        parent_key = repeat.parent_key or _main_key(repeat.parent_column)
-        parent_name = repeat.parent_column
-    else:
-        join = next(((c, k) for c, k in _JOINS if header_has(header, c, strict=True)), None)
-        if join is None:
-            raise ImportDataError(
-                f"{table.source}: no '_parent_index' (Kobo) or 'PARENT_KEY' (ODK) column joins "
-                f"the rows of repeat {repeat.name!r} to their submissions; name it with "
-                f"parent_column in {repeat.where}"
-            )
-        parent_name, default_key = join
-        parent_col = column_index(header, parent_name, repeat.where, missing, strict=True)
-        parent_key = repeat.parent_key or default_key
+    parent_col, parent_key, parent_name = find_join(table, repeat, missing)
     unit_col = key_col = -1
     if repeat.unit is not None:
         unit_col = column_index(header, repeat.unit, f"{repeat.where}.unit", missing)
@@ -196,6 +182,36 @@ def read_repeat(
     if repeat.unit is None:
         _aggregate_all(data, parts, catalogue)
     return data
+
+
+def find_join(table: Table, repeat: RepeatMapping, missing: list[str]) -> tuple[int, str, str]:
+    """How a repeat's rows name their parent.
+
+    Returns its column's index, the main table's key column and the repeat's column name
+    (Kobo's ``_parent_index`` → ``_index``, ODK's ``PARENT_KEY`` → ``KEY``, or the mapping's
+    ``parent_column``/``parent_key``).
+
+    Raises:
+        ImportDataError: No join column is named or found.
+    """
+    header = table.header
+    if repeat.parent_column is not None:
+        parent_col = column_index(header, repeat.parent_column, repeat.where, missing)
+        return (
+            parent_col,
+            repeat.parent_key or _main_key(repeat.parent_column),
+            repeat.parent_column,
+        )
+    join = next(((c, k) for c, k in _JOINS if header_has(header, c, strict=True)), None)
+    if join is None:
+        raise ImportDataError(
+            f"{table.source}: no '_parent_index' (Kobo) or 'PARENT_KEY' (ODK) column joins "
+            f"the rows of repeat {repeat.name!r} to their submissions; name it with "
+            f"parent_column in {repeat.where}"
+        )
+    parent_name, default_key = join
+    parent_col = column_index(header, parent_name, repeat.where, missing, strict=True)
+    return parent_col, repeat.parent_key or default_key, parent_name
 
 
 def _main_key(parent_column: str) -> str:

@@ -1,11 +1,11 @@
 """What an import produces before anything is written: the contract between readers and the store.
 
 A reader (Kobo/ODK CSV or XLSX, plain CSV, through a mapping file) turns a field-data file into
-one :class:`ImportBatch`: the new members it registers and the observation values it records,
-already checked against the program and the variable catalogue, plus the rows it rejected with
-their reasons. The store applies a batch in one transaction
-(:meth:`klaster.store.Store.apply_import`), skipping submissions whose ``_uuid`` it already holds,
-so importing the same file twice changes nothing.
+one :class:`ImportBatch`: the new members it registers, the observation values it records, and
+the activities (with attendance) and mentoring visits it logs, already checked against the
+program and the variable catalogue, plus the rows it rejected with their reasons. The store
+applies a batch in one transaction (:meth:`klaster.store.Store.apply_import`), skipping
+submissions whose ``_uuid`` it already holds, so importing the same file twice changes nothing.
 
 Observation values travel column-wise (one sequence per variable), because a national program
 imports millions of rows and per-row objects would cost more than the database writes.
@@ -19,13 +19,17 @@ from attrs import field, frozen
 
 from klaster.catalogue._recordcheck import to_tuple
 from klaster.errors import ImportDataError
+from klaster.model.activity import Activity
 from klaster.model.member import Member
+from klaster.model.mentoring import Visit
 from klaster.observations.rounds import Round
 
 __all__ = [
     "ON_CONFLICT",
     "ImportBatch",
+    "NewActivity",
     "NewMember",
+    "NewVisit",
     "ObservationBlock",
     "Rejection",
     "check_on_conflict",
@@ -65,6 +69,37 @@ class NewMember:
     cluster_id: str
     member: Member
     group_id: str | None = None
+    where: str = ""
+
+
+@frozen
+class NewActivity:
+    """An activity (with its participants and attendance) recorded by one submission.
+
+    Attributes:
+        submission: The submission's ID.
+        activity: The checked activity record (checked against the program too).
+        where: Where it came from, for messages (``training.csv row 17``).
+    """
+
+    submission: str
+    activity: Activity
+    where: str = ""
+
+
+@frozen
+class NewVisit:
+    """A mentoring visit logged by one submission.
+
+    Attributes:
+        submission: The submission's ID.
+        visit: The checked visit record (facilitator assigned on the day, members and groups of
+            the cluster, not in the future).
+        where: Where it came from, for messages (``visits.csv row 17``).
+    """
+
+    submission: str
+    visit: Visit
     where: str = ""
 
 
@@ -128,6 +163,8 @@ class ImportBatch:
         blocks: Observation values: one block per round and set of variables recorded (a unit's
             block holds only the variables of its sector(s)); a repeat group giving one row per
             unit has blocks of its own.
+        activities: Activities of an activity form (one per submission), in file order.
+        visits: Mentoring visits of a visit form (one per submission), in file order.
         rejected: Rows refused (empty unless the import was asked to keep valid rows).
         skipped: Submissions left out because they were already imported (``known``).
         superseded: Submissions of the file left out because a later submission (by
@@ -142,11 +179,15 @@ class ImportBatch:
     rejected: tuple[Rejection, ...] = field(default=(), converter=to_tuple)
     skipped: int = 0
     superseded: tuple[str, ...] = field(default=(), converter=to_tuple)
+    activities: tuple[NewActivity, ...] = field(default=(), converter=to_tuple)
+    visits: tuple[NewVisit, ...] = field(default=(), converter=to_tuple)
 
     @property
     def submissions(self) -> frozenset[str]:
-        """Every submission ID the batch writes (members and observation rows)."""
+        """Every submission ID the batch writes (members, activities, visits, observation rows)."""
         found = {m.submission for m in self.members}
+        found.update(a.submission for a in self.activities)
+        found.update(v.submission for v in self.visits)
         for block in self.blocks:
             found.update(block.submissions)
         return frozenset(found)

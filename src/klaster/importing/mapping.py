@@ -21,8 +21,11 @@ from klaster.label import Label, LabelledEnum, labelled
 from klaster.observations.rounds import RoundKind
 
 __all__ = [
+    "ACTIVITY_FIELDS",
     "MAPPING_VERSION",
     "MEMBER_FIELDS",
+    "PARTICIPANT_FIELDS",
+    "VISIT_FIELDS",
     "Aggregate",
     "ColumnRule",
     "FormKind",
@@ -52,6 +55,43 @@ MEMBER_FIELDS = (
 """Targets of a registration form: the :class:`~klaster.model.member.Member` fields, plus ``group``
 (the *kelompok* the new member joins on the day they join)."""
 
+ACTIVITY_FIELDS = (
+    "id",
+    "kind",
+    "title",
+    "status",
+    "planned_on",
+    "held_on",
+    "sector",
+    "village",
+    "venue",
+    "organiser_ids",
+    "facilitator_ids",
+    "topics",
+    "headcount",
+    "milestone",
+    "note",
+)
+"""Targets of an activity form: the :class:`~klaster.model.activity.Activity` fields (its
+cluster is the mapping's ``[cluster]``; its participants come from a repeat group)."""
+
+VISIT_FIELDS = (
+    "id",
+    "facilitator_id",
+    "on",
+    "member_ids",
+    "group_ids",
+    "topics",
+    "follow_up",
+    "note",
+)
+"""Targets of a mentoring-visit form: the :class:`~klaster.model.mentoring.Visit` fields (its
+cluster is the mapping's ``[cluster]``; members and groups visited may also come from a repeat)."""
+
+PARTICIPANT_FIELDS = ("kind", "id", "attended", "role")
+"""Targets of the participants repeat of an activity form (one row per participant:
+:class:`~klaster.model.activity.Participant`); a visit form's repeat maps ``kind`` and ``id``."""
+
 
 class FormKind(LabelledEnum):
     """What a form's submissions are (the mapping's ``form``)."""
@@ -60,6 +100,11 @@ class FormKind(LabelledEnum):
     """Observation values of existing members (groups, cooperatives) in one round."""
     REGISTRATION = labelled("registration", "Pendaftaran", "Registration")
     """New members (*mitra*), one per submission."""
+    ACTIVITY = labelled("activity", "Kegiatan", "Activity")
+    """Activities (a training, a meeting), one per submission; participants and attendance in a
+    repeat group, one row per participant."""
+    VISIT = labelled("visit", "Kunjungan pendampingan", "Mentoring visit")
+    """Mentoring visits, one per submission: facilitator, day, members and groups visited."""
 
 
 class Aggregate(LabelledEnum):
@@ -130,6 +175,8 @@ class RepeatMapping:
         unit: Instead of aggregating: the column with the unit each row describes.
         level: With ``unit``: the level of those units (default member).
         variables: The variables it feeds.
+        fields: Activity and visit forms: the participant fields of each row
+            (:data:`PARTICIPANT_FIELDS`).
         where: The key path in the mapping file.
     """
 
@@ -141,6 +188,7 @@ class RepeatMapping:
     unit: str | None = None
     level: Level = Level.MEMBER
     variables: tuple[ColumnRule, ...] = field(default=(), converter=to_tuple)
+    fields: tuple[ColumnRule, ...] = field(default=(), converter=to_tuple)
     where: str = ""
 
 
@@ -192,7 +240,7 @@ class ImportMapping:
         max_rows: Refuse files with more data rows than this.
         max_unpacked_mb: Refuse XLSX files whose sheets unpack to more MB than this (default
             256).
-        fields: A registration's member fields.
+        fields: A registration's member fields; an activity's or a visit's fields.
         variables: A survey's variables read from the main rows.
         repeats: Repeat groups.
     """

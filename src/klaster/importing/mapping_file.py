@@ -60,7 +60,17 @@ _RULE = (
     "aggregate",
     "missing",
 )
-_REPEAT = ("name", "sheet", "file", "parent_column", "parent_key", "unit", "level", "variables")
+_REPEAT = (
+    "name",
+    "sheet",
+    "file",
+    "parent_column",
+    "parent_key",
+    "unit",
+    "level",
+    "variables",
+    "fields",
+)
 _DELIMITERS = {";": ";", ",": ",", "\t": "\t", "tab": "\t", "|": "|"}
 _SCALES = {"rupiah": Decimal(1), "ribu": Decimal(1000), "juta": Decimal(1_000_000)}
 _UNIT_LEVELS = (Level.MEMBER, Level.GROUP, Level.COOPERATIVE)
@@ -354,6 +364,7 @@ def _repeats(p: TableReader, raw: object) -> tuple[RepeatMapping, ...]:
                 unit=p.text(table, "unit", path),
                 level=level,
                 variables=_rules(p, table.get("variables"), f"{path}.variables"),
+                fields=_rules(p, table.get("fields"), f"{path}.fields"),
                 where=path,
             )
         )

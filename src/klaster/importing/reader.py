@@ -8,6 +8,7 @@ from pathlib import Path
 
 from klaster._support.gc import gc_paused
 from klaster.errors import ImportDataError
+from klaster.importing._fieldwork import FieldworkReader
 from klaster.importing._registration import RegistrationReader
 from klaster.importing._submissions import Known
 from klaster.importing._survey import SurveyReader
@@ -25,7 +26,7 @@ def read_submissions(
     mapping: ImportMapping,
     *,
     program: Program,
-    observations: Observations,
+    observations: Observations | None = None,
     known: Iterable[str] | Callable[[list[str]], Iterable[str]] = frozenset(),
     keep_valid: bool = False,
     max_rows: int | None = None,
@@ -37,15 +38,20 @@ def read_submissions(
     file), the unit (a member, group or cooperative of the round's cluster; for a registration,
     a new member ID), each value against its variable (type, unit scaling, bounds, categories,
     the unit's sector, required) or member field, and the round (held by ``observations`` or
-    declared in the mapping). Nothing is written: pass the batch to
-    :meth:`klaster.store.Store.apply_import`.
+    declared in the mapping). An activity or visit form's rows become activities (with their
+    participants and attendance) or mentoring visits, each checked as
+    :meth:`Fieldwork.add_activity <klaster.model.fieldwork.Fieldwork.add_activity>` or
+    :meth:`~klaster.model.fieldwork.Fieldwork.log_visit` would check it (participants of the
+    cluster, the facilitator's assignment on the day, no held date in the future). Nothing is
+    written: pass the batch to :meth:`klaster.store.Store.apply_import`.
 
     Args:
         path: The export: ``.csv`` (any of ``;`` ``,`` tab ``|``; UTF-8 with or without BOM) or
             ``.xlsx`` (repeat groups on their own sheets).
         mapping: From :func:`~klaster.importing.load_mapping`.
         program: The program whose members, groups and clusters the rows name.
-        observations: Its observations: the variable catalogue and the rounds held.
+        observations: Its observations: the variable catalogue and the rounds held (required
+            for survey and registration forms; activity and visit forms do not read them).
         known: Submission IDs already imported, or a function returning which of the IDs it
             is given were (``known=store.known_submissions``: asked once per chunk of rows).
             Their rows are skipped, unchecked, and counted in ``batch.skipped``.
@@ -71,11 +77,14 @@ def read_submissions(
         )
     if not isinstance(program, Program):
         raise ImportDataError(f"program must be a Program, got {type(program).__name__}")
-    if not isinstance(observations, Observations):
+    fieldwork = mapping.form in (FormKind.ACTIVITY, FormKind.VISIT)
+    if observations is None and fieldwork:
+        pass  # an activity or visit form reads no observations
+    elif not isinstance(observations, Observations):
         raise ImportDataError(
             f"observations must be an Observations, got {type(observations).__name__}"
         )
-    if observations.program is not program and observations.program.id != program.id:
+    elif observations.program is not program and observations.program.id != program.id:
         raise ImportDataError(
             f"the observations are of program {observations.program.id!r}, not {program.id!r}"
         )
@@ -94,8 +103,11 @@ def read_submissions(
     target = Path(path)
     # Reading allocates millions of small objects and no cycles: the collector only slows it.
     with gc_paused():
+        if fieldwork:
+            return FieldworkReader(target, mapping, program, held, limit).read(keep_valid)
         if mapping.form is FormKind.REGISTRATION:
             return RegistrationReader(target, mapping, program, held, limit).read(keep_valid)
+        assert observations is not None
         survey = SurveyReader(target, mapping, program, observations, held, limit, on_conflict)
         batch = survey.read(keep_valid)
     problems = sector_problems(batch, observations)

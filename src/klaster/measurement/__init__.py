@@ -12,12 +12,17 @@ Survey data (rounds, observations, columns, core variables, the sidecar format) 
 from typing import Any
 
 from klaster._support.aliases import moved_names
+from klaster.measurement.activity_indicators import ACTIVITY_CODES, ACTIVITY_INDICATORS
 from klaster.measurement.aggregate import (
     Figure,
     aggregate,
     aggregate_ratio,
 )
-from klaster.measurement.core_criteria import cluster_exit_criteria, core_criteria
+from klaster.measurement.core_criteria import (
+    cluster_exit_criteria,
+    core_criteria,
+    mentoring_criteria,
+)
 from klaster.measurement.core_indicators import (
     CORE_INDICATORS,
     CoreIndicator,
@@ -33,6 +38,8 @@ from klaster.measurement.evaluate import (
     Kind,
     infer_kind,
 )
+from klaster.measurement.mentoring_indicators import MENTORING_CODES, MENTORING_INDICATORS
+from klaster.measurement.mentoring_table import MentoringPeriod, mentoring_table
 from klaster.measurement.methods.cibest import (
     NISAB_RICE_KG,
     SPIRITUAL_ITEMS,
@@ -106,9 +113,13 @@ from klaster.measurement.transitions import (
 from klaster.measurement.welfare_indicators import SOCIAL_CAPITAL_SCALE, WELFARE_INDICATORS
 
 __all__ = [
+    "ACTIVITY_CODES",
+    "ACTIVITY_INDICATORS",
     "CORE_INDICATORS",
     "DIMENSIONS",
     "DIVISION_SCALE",
+    "MENTORING_CODES",
+    "MENTORING_INDICATORS",
     "NATIONAL",
     "NISAB_RICE_KG",
     "SOCIAL_CAPITAL_SCALE",
@@ -138,6 +149,7 @@ __all__ = [
     "MaterialLine",
     "MaterialMethod",
     "Measurement",
+    "MentoringPeriod",
     "MissingItems",
     "NotAvailable",
     "OnLine",
@@ -170,6 +182,8 @@ __all__ = [
     "core_criteria",
     "fgt",
     "infer_kind",
+    "mentoring_criteria",
+    "mentoring_table",
     "paired_change",
     "per_capita",
     "per_capita_incomes",

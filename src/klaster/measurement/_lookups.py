@@ -17,6 +17,7 @@ from klaster.catalogue.variable import Level
 from klaster.measurement._backends.context import Engine
 from klaster.measurement._backends.python import path as python_path
 from klaster.measurement._frames import round_keys
+from klaster.measurement.core_indicators import CoreIndicator
 from klaster.measurement.na import NotAvailable
 from klaster.measurement.readiness import Evidence, Lookup, Readiness, Rule, evaluate
 from klaster.observations.core_variables import CORE_SECTOR
@@ -99,6 +100,10 @@ def _figures_at(
     indicator = engine.indicator(code)
     if level is indicator.level:
         units, items = python_path.unit_items(engine, indicator, frame)
+        hook = indicator.unavailable if isinstance(indicator, CoreIndicator) else None
+        why = None if hook is None else hook(frame)
+        if why is not None:  # the cluster lacks the data (no mentoring visit logged...)
+            return dict.fromkeys(units, why)
         if (
             isinstance(indicator, Indicator)
             and indicator.aggregation is not Aggregation.RATIO_OF_SUMS

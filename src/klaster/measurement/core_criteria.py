@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from klaster.model.cluster import Cluster
     from klaster.plugins.host import PluginHost
 
-__all__ = ["cluster_exit_criteria", "core_criteria"]
+__all__ = ["cluster_exit_criteria", "core_criteria", "mentoring_criteria"]
 
 
 def core_criteria(
@@ -76,6 +76,52 @@ def core_criteria(
             description=Label(
                 "Perubahan pendapatan berpasangan (mitra yang disurvei di kedua putaran), persen.",
                 "Paired income change (members surveyed in both rounds), in percent.",
+            ),
+        ),
+    )  # fmt: skip
+
+
+def mentoring_criteria(
+    *,
+    groups_visited_share: Decimal | int | str = 1,
+    months_since_mentoring: int = 6,
+) -> tuple[ReadinessCriterion, ...]:
+    """Readiness criteria on the mentoring log, for a program to combine as it decides.
+
+    Not among :func:`core_criteria` (a program without a mentoring log would have them not
+    apply): add them to a rule, e.g. ``AllOf([*core_criteria(), *mentoring_criteria()])``, or
+    pick one: during strengthening, every group visited in the last quarter; at exit, mentoring
+    ended some months before.
+
+    Args:
+        groups_visited_share: Share of groups visited in the last 90 days, at least
+            (``groups_visited_90d``; default 1: all groups).
+        months_since_mentoring: Whole months since the cluster's last visit, at least
+            (``months_since_mentoring_ended``; default 6).
+
+    Returns:
+        ``core_groups_visited_quarter`` and ``core_mentoring_ended``.
+
+    Example:
+        >>> [(c.code, c.reads, str(c.threshold)) for c in mentoring_criteria()]
+        [('core_groups_visited_quarter', 'groups_visited_90d', '1'), \
+('core_mentoring_ended', 'months_since_mentoring_ended', '6')]
+    """
+    return (
+        ReadinessCriterion(
+            "core_groups_visited_quarter", CORE_SECTOR, Level.CLUSTER,
+            Label("Semua kelompok dikunjungi dalam triwulan terakhir",
+                  "All groups visited in the last quarter"),
+            "groups_visited_90d", Operator.GE, groups_visited_share,
+        ),
+        ReadinessCriterion(
+            "core_mentoring_ended", CORE_SECTOR, Level.CLUSTER,
+            Label("Pendampingan berakhir sedikitnya 6 bulan sebelum pemandirian",
+                  "Mentoring ended at least 6 months before exit"),
+            "months_since_mentoring_ended", Operator.GE, months_since_mentoring,
+            description=Label(
+                "Bulan kalender penuh sejak kunjungan terakhir di klaster.",
+                "Whole calendar months since the cluster's last mentoring visit.",
             ),
         ),
     )  # fmt: skip

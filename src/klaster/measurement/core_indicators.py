@@ -46,6 +46,8 @@ class CoreIndicator:
         needs_baseline: Whether it compares with the baseline round (then it has no value in
             the baseline round itself).
         description: Bilingual explanation.
+        unavailable: ``unavailable(frame)`` → why the indicator has no figure in a frame's
+            cluster (e.g. no mentoring visit logged), or ``None``; the cluster's cells say so.
     """
 
     code: str
@@ -59,6 +61,7 @@ class CoreIndicator:
     poverty: str | None = None
     needs_baseline: bool = False
     description: Label | None = None
+    unavailable: Callable[[UnitFrame], NotAvailable | None] | None = None
 
 
 def _active_members(frame: UnitFrame) -> tuple[str, ...]:

@@ -31,8 +31,12 @@ from klaster.measurement._backends.python import path as python_path
 from klaster.measurement._backends.python.fixedpoint import Unsupported
 from klaster.measurement._frames import frame_of, frames_of
 from klaster.measurement._result_blocks import Block
+from klaster.measurement.activity_indicators import ACTIVITY_CODES, ACTIVITY_INDICATORS
+from klaster.measurement.activity_indicators import prime as prime_activities
 from klaster.measurement.compiler import Kind, Op, compile_formula
 from klaster.measurement.core_indicators import CORE_INDICATORS, CoreIndicator
+from klaster.measurement.mentoring_indicators import MENTORING_CODES, MENTORING_INDICATORS
+from klaster.measurement.mentoring_indicators import prime as prime_mentoring
 from klaster.measurement.methods.poverty_lines import PovertyLines
 from klaster.measurement.na import NotAvailable
 from klaster.measurement.readiness import Lookup, Readiness, Rule, as_guard
@@ -97,7 +101,8 @@ class Measurement:
         self._kinds = {code: _KIND_OF_TYPE[v.type] for code, v in catalogue.items()}
         # Core indicators count units of their own (members active on the date...), so formulas
         # cannot mix them with surveyed units: they are not in _kinds.
-        for core in (*CORE_INDICATORS, *WELFARE_INDICATORS):
+        cores = (*CORE_INDICATORS, *WELFARE_INDICATORS, *MENTORING_INDICATORS)
+        for core in (*cores, *ACTIVITY_INDICATORS):
             self._by_code[core.code] = core
         # Indicators may read other indicators: register each after those it reads.
         pending = list(self._default_indicators() if self.indicators is None else self.indicators)
@@ -210,6 +215,20 @@ class Measurement:
     def _report(self, codes: list[str], specs: list[tuple[str, ...]]) -> Results:
         frames = frames_of(self.program, self.observations, self.poverty_lines)
         indicators_ = [self.indicator(code) for code in codes]
+        if any(code in MENTORING_CODES for code in codes):  # the log is read once per report
+            every = [f for _, _, of_key in frames for f in of_key]
+            if self.backend == "polars":
+                from klaster.measurement._backends.polars import mentoring as _mentoring
+
+                _mentoring.prime(every, self.program)
+            prime_mentoring(every, self.program)
+        if any(code in ACTIVITY_CODES for code in codes):  # activities read once per report
+            every = [f for _, _, of_key in frames for f in of_key]
+            if self.backend == "polars":
+                from klaster.measurement._backends.polars import activities as _activities
+
+                _activities.prime(every, self.program)
+            prime_activities(every, self.program)
         fast: dict[tuple[str, str], Block] = {}
         slow_specs = specs
         if self.backend == "polars":

@@ -151,7 +151,18 @@ def check_activity(program: ProgramView, activity: Activity, today: _dt.date) ->
         check_organisation(program, org_id, f"organiser_ids[{index}]")
     for index, person_id in enumerate(activity.facilitator_ids):
         check_person(program, person_id, f"facilitator_ids[{index}]")
+    # A training lists hundreds: one dict test each against the cluster's records; the
+    # checks below only run (and word the refusal) for one that is not found there.
+    pools: dict[ParticipantKind, Mapping[str, object]] = {
+        ParticipantKind.PERSON: program.people.as_mapping()
+    }
+    if cluster is not None:
+        pools[ParticipantKind.MEMBER] = cluster.members.as_mapping()
+        pools[ParticipantKind.GROUP] = cluster.groups.as_mapping()
+        pools[ParticipantKind.BOARD] = cluster.cooperatives.as_mapping()
     for index, participant in enumerate(activity.participants):
+        if participant.id in pools.get(participant.kind, ()):
+            continue
         where = f"participants[{index}].id"
         if participant.kind is ParticipantKind.MEMBER:
             _check_member(program, cluster, participant.id, where)
@@ -161,6 +172,28 @@ def check_activity(program: ProgramView, activity: Activity, today: _dt.date) ->
             _check_cooperative(program, cluster, participant.id, where)
         else:
             check_person(program, participant.id, where)
+
+
+def check_new_activity(
+    program: ProgramView, plans: Iterable[Plan], activity: Activity, today: _dt.date
+) -> None:
+    """Check an activity coming in, and that realising a milestone leaves every plan valid."""
+    check_activity(program, activity, today)
+    if activity.milestone is None or activity.held_on is None:
+        return
+    for index, plan in enumerate(plans):
+        if (
+            plan.milestone == activity.milestone
+            and plan.cluster_id == activity.cluster_id
+            and not plan.after_the_fact
+            and activity.held_on <= plan.recorded_on
+        ):
+            raise ValidationError(
+                f"milestone {activity.milestone!r} would have been reached on "
+                f"{activity.held_on}, before fieldwork.plans[{index}] was recorded "
+                f"({plan.recorded_on}) without after_the_fact; check the dates",
+                path="milestone",
+            )
 
 
 def check_assignment(program: ProgramView, assignment: Assignment) -> None:

@@ -12,7 +12,7 @@ from klaster.model.activity import Activity
 from klaster.model.people import Assignment
 from klaster.model.plans import Plan, PlanStatus
 
-__all__ = ["Caseload", "caseload", "planned_vs_actual"]
+__all__ = ["Caseload", "by_person", "caseload", "planned_vs_actual"]
 
 
 @frozen
@@ -32,6 +32,14 @@ class Caseload:
     cluster_ids: tuple[str, ...]
     group_ids: tuple[str, ...]
     member_ids: tuple[str, ...]
+
+
+def by_person(assignments: Iterable[Assignment]) -> dict[str, list[Assignment]]:
+    """Assignments by facilitator: ``Fieldwork.caseload`` reads only the person's own."""
+    index: dict[str, list[Assignment]] = {}
+    for a in assignments:
+        index.setdefault(a.person_id, []).append(a)
+    return index
 
 
 def caseload(

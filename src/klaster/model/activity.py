@@ -11,10 +11,12 @@ Routine mentoring visits (*pendampingan*) are the mentoring log's
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 from collections.abc import Iterable
 from typing import Any
 
+import attrs
 from attrs import field, frozen
 
 from klaster._support.validate import (
@@ -32,7 +34,7 @@ from klaster._support.validate import (
     to_optional_date,
     to_str_tuple,
 )
-from klaster.errors import ValidationError
+from klaster.errors import KlasterError, ValidationError
 from klaster.label import LabelledEnum, labelled
 
 __all__ = ["Activity", "ActivityStatus", "Participant", "ParticipantKind"]
@@ -233,6 +235,63 @@ class Activity:
     def date(self) -> _dt.date | None:
         """The date it took place if held, else the planned date."""
         return self.held_on if self.held_on is not None else self.planned_on
+
+    def with_attendance(self, attendance: Iterable[Participant]) -> tuple[Participant, ...]:
+        """The participants once ``attendance`` is recorded (what :meth:`Fieldwork.hold` keeps).
+
+        The invited participants are kept in their order; one of ``attendance`` replaces the
+        invited one of the same kind and ID, the others are added after them.
+
+        Example:
+            >>> import datetime
+            >>> invited = [Participant("member", "M-1"), Participant("member", "M-2")]
+            >>> a = Activity("lat-1", "training", "Pelatihan", "planned",
+            ...              planned_on=datetime.date(2013, 5, 14), participants=invited)
+            >>> came = [Participant("member", "M-2", True), Participant("member", "M-3", True)]
+            >>> [(p.id, p.attended) for p in a.with_attendance(came)]
+            [('M-1', None), ('M-2', True), ('M-3', True)]
+        """
+        merged = {(p.kind, p.id): p for p in self.participants}
+        for participant in attendance:
+            merged[(participant.kind, participant.id)] = participant
+        return tuple(merged.values())
+
+    def held_as(self, record: Activity) -> Activity:
+        """This activity once ``record`` (the same activity, imported) says it was held.
+
+        How an import of a form's attendance meets an activity the program holds: a planned or
+        postponed one becomes held as ``record`` says, merged as :meth:`Fieldwork.hold` merges
+        (the invited participants kept, ``record``'s replacing those of the same kind and ID,
+        the others added) and every field ``record`` gives (not empty) winning over this one's.
+        When that changes nothing (the same import again) this activity is returned as it is.
+
+        Raises:
+            ValidationError: Anything else (at ``id``): ``record`` is not held, or this activity
+                is held or cancelled and ``record`` would change it.
+        """
+        if not isinstance(record, Activity) or record.id != self.id:
+            raise ValidationError(f"must be activity {self.id!r} again", path="id")
+        given = {
+            f.name: getattr(record, f.name)
+            for f in attrs.fields(Activity)
+            if f.name not in ("id", "participants") and getattr(record, f.name) not in (None, ())
+        }
+        merged = None
+        with contextlib.suppress(KlasterError):  # (held_on with a planned status): refused below
+            merged = attrs.evolve(
+                self, **given, participants=self.with_attendance(record.participants)
+            )
+        if merged == self:
+            return self
+        open_ = self.status in (ActivityStatus.PLANNED, ActivityStatus.POSTPONED)
+        if merged is not None and open_ and record.status is ActivityStatus.HELD:
+            return merged
+        raise ValidationError(
+            f"activity {self.id!r} is already in the program ({self.status.value}) with other "
+            "values; an import only records that a planned or postponed activity was held "
+            "(change this one with Fieldwork.update_activity)",
+            path="id",
+        )
 
     def attendees(self) -> tuple[Participant, ...]:
         """The participants recorded as attending."""

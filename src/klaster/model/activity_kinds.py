@@ -19,6 +19,7 @@ from klaster.label import Label
 
 __all__ = [
     "CORE_ACTIVITY_KINDS",
+    "MENTORING_VISIT",
     "ActivityKind",
     "activity_kinds",
     "check_activity_kind",
@@ -89,6 +90,9 @@ CORE_ACTIVITY_KINDS: tuple[ActivityKind, ...] = (
     ActivityKind("other", Label("Kegiatan lain", "Other activity")),
 )
 """The core kinds every program has. Mentoring visits are the mentoring log's, not a kind."""
+
+MENTORING_VISIT = "mentoring_visit"
+"""How listings show a visit of the mentoring log beside activities; no activity has this kind."""
 
 KindSource = Callable[[], Iterable[ActivityKind]]
 _sources: list[KindSource] = []

@@ -42,6 +42,14 @@ def _to_commitments(value: Iterable[Commitment]) -> Records[Commitment]:
     return value if isinstance(value, Records) else Records("commitments", value)
 
 
+def _to_assignments(value: Iterable[Assignment]) -> tuple[Assignment, ...]:
+    return tuple(value)  # (a function, not converter=tuple: typed for mypy's attrs plugin)
+
+
+def _to_plans(value: Iterable[Plan]) -> tuple[Plan, ...]:
+    return tuple(value)
+
+
 def _to_log(value: Iterable[Visit]) -> MentoringLog:
     if isinstance(value, MentoringLog):
         return value
@@ -65,11 +73,12 @@ class Fieldwork:
     """
 
     activities: Records[Activity] = field(factory=tuple, converter=_to_activities)
-    assignments: tuple[Assignment, ...] = field(factory=tuple, converter=tuple)
+    assignments: tuple[Assignment, ...] = field(factory=tuple, converter=_to_assignments)
     visits: MentoringLog = field(factory=MentoringLog, converter=_to_log)
-    plans: tuple[Plan, ...] = field(factory=tuple, converter=tuple)
+    plans: tuple[Plan, ...] = field(factory=tuple, converter=_to_plans)
     commitments: Records[Commitment] = field(factory=tuple, converter=_to_commitments)
     _program: Any = field(default=None, init=False, repr=False)
+    _by_person: Any = field(default=((), {}), init=False, repr=False)  # caseload's index
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Fieldwork):
@@ -142,6 +151,7 @@ class Fieldwork:
                 or facilitators the program does not have (the path names which).
         """
         where = f"fieldwork.activities[{len(self.activities)}]"
+        _instance(activity, Activity, where)
         if activity.id in self.activities:
             raise DuplicateIdError(
                 f"duplicate ID {activity.id!r}: an activity with that ID already exists",
@@ -149,21 +159,47 @@ class Fieldwork:
             )
         _at(
             where,
-            checks.check_activity,
+            checks.check_new_activity,
             self._bound(),
+            self.plans,
             _instance(activity, Activity, where),
             _today(),
         )
         put_record(self.activities, activity)
         return activity
 
+    def check_activity(self, activity: Activity) -> None:
+        """Check an activity against the program as :meth:`add_activity` would, adding nothing.
+
+        Imports check each row with it before anything is written. The ID is not checked (an
+        update keeps it); error paths are relative to the activity (``participants[2].id``).
+
+        Raises:
+            KlasterError: As :meth:`add_activity`.
+        """
+        checks.check_new_activity(
+            self._bound(), self.plans, _instance(activity, Activity, ""), _today()
+        )
+
+    def check_visit(self, visit: Visit) -> None:
+        """Check a visit against the program as :meth:`log_visit` would, logging nothing.
+
+        Error paths are relative to the visit (``on``, ``member_ids[0]``).
+
+        Raises:
+            KlasterError: As :meth:`log_visit`.
+        """
+        program = self._bound()
+        checks.check_visit(program, self._spells(), _instance(visit, Visit, ""), _today())
+
     def update_activity(self, activity: Activity) -> Activity:
         """Replace the activity with the same ID (held, postponed, attendance); return it."""
         where = f"fieldwork.activities[{self.activities.index_of(activity.id)}]"
         _at(
             where,
-            checks.check_activity,
+            checks.check_new_activity,
             self._bound(),
+            self.plans,
             _instance(activity, Activity, where),
             _today(),
         )
@@ -188,15 +224,12 @@ class Fieldwork:
             headcount: The number of attendees reported, if not all are listed.
         """
         old = self.activities[activity_id]
-        merged = {(p.kind, p.id): p for p in old.participants}
-        for participant in attendance:
-            merged[(participant.kind, participant.id)] = participant
         return self.update_activity(
             attrs.evolve(
                 old,
                 status=ActivityStatus.HELD,
                 held_on=on,
-                participants=tuple(merged.values()),
+                participants=old.with_attendance(attendance),
                 headcount=headcount if headcount is not None else old.headcount,
             )
         )
@@ -232,7 +265,9 @@ class Fieldwork:
 
     def caseload(self, person_id: str, on: _dt.date) -> Caseload:
         """What a facilitator is responsible for on ``on``."""
-        return queries.caseload(self._bound(), self.assignments, person_id, on)
+        if self._by_person[0] is not self.assignments:  # indexed once per set of assignments
+            self._by_person = (self.assignments, queries.by_person(self.assignments))
+        return queries.caseload(self._bound(), self._by_person[1].get(person_id, ()), person_id, on)
 
     # -- mentoring ----------------------------------------------------------------------------
     def log_visit(self, visit: Visit) -> Visit:
@@ -259,6 +294,11 @@ class Fieldwork:
                     _instance(visit, Visit, where),
                     day,
                 )
+                if visit.id in self.visits:
+                    raise DuplicateIdError(
+                        f"duplicate ID {visit.id!r}: a visit with that ID is already logged",
+                        path=f"{where}.id",
+                    )
                 self.visits.append(visit)
         except KlasterError:
             self.visits.truncate(start)
@@ -301,6 +341,7 @@ class Fieldwork:
     def add_commitment(self, commitment: Commitment) -> Commitment:
         """Record a stakeholder's commitment after checking it; return it."""
         where = f"fieldwork.commitments[{len(self.commitments)}]"
+        _instance(commitment, Commitment, where)
         if commitment.id in self.commitments:
             raise DuplicateIdError(
                 f"duplicate ID {commitment.id!r}: a commitment with that ID already exists",
@@ -321,10 +362,9 @@ class Fieldwork:
         """Append a status update to a commitment; return the commitment as it now stands."""
         old = self.commitments[commitment_id]
         where = f"fieldwork.commitments[{self.commitments.index_of(commitment_id)}]"
+        _instance(update, CommitmentUpdate, where)
         try:
-            new = attrs.evolve(
-                old, updates=(*old.updates, _instance(update, CommitmentUpdate, where))
-            )
+            new = attrs.evolve(old, updates=(*old.updates, update))
         except KlasterError as exc:
             raise exc.at(where) from None
         _at(where, checks.check_commitment, self._bound(), self.activities, new, _today())

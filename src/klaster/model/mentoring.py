@@ -166,14 +166,28 @@ class MentoringLog:
                     f"duplicate ID {visit_id!r}: also visits[{index[visit_id]}]",
                     path=f"visits[{row}].id",
                 )
-        previous = 0
-        for row, kind in zip(columns.subject_visit, columns.subject_kind, strict=True):
-            if not previous <= row < n or kind not in (MEMBER, GROUP):
+        previous, seen = -1, set[tuple[int, str]]()
+        subjects = zip(
+            columns.subject_visit, columns.subject_kind, columns.subject_ids, strict=True
+        )
+        for row, kind, subject in subjects:
+            if not max(previous, 0) <= row < n or kind not in (MEMBER, GROUP):
                 raise ValidationError(
                     f"visit subject of row {row} (kind {kind}) is out of order or unknown",
                     path="visits",
                 )
-            previous = row
+            if row != previous:  # a new visit: its subjects are checked for repeats alone
+                previous, seen = row, set()
+            if (kind, subject) in seen:
+                what = "member_ids" if kind == MEMBER else "group_ids"
+                raise ValidationError("lists an ID twice", path=f"visits[{row}].{what}")
+            seen.add((kind, subject))
+        for row, (topics, follow_up, _note) in (extras or {}).items():
+            if not 0 <= row < n or not all(t.strip() for t in (*topics, *follow_up)):
+                raise ValidationError(
+                    "topics and follow-up are non-empty text of a logged visit",
+                    path=f"visits[{row}].topics",
+                )
         return cls(
             ids=list(columns.ids),
             index=index,

@@ -21,6 +21,7 @@ from klaster.catalogue.indicator import Indicator
 from klaster.catalogue.sector import Sector
 from klaster.catalogue.variable import Level, ValueType, Variable
 from klaster.errors import NotFoundError, ValidationError
+from klaster.model.activity_kinds import CORE_ACTIVITY_KINDS, MENTORING_VISIT, ActivityKind
 from klaster.plugins.sectorfile import SectorData
 
 R = TypeVar("R", Variable, Indicator, ReadinessCriterion)
@@ -34,6 +35,7 @@ class Catalogue:
     variables: tuple[Variable, ...]
     indicators: tuple[Indicator, ...]
     criteria: tuple[ReadinessCriterion, ...]
+    activity_kinds: tuple[ActivityKind, ...]
     # sector code -> names of the plugins that provide it or declare records for it, provider first
     plugins_of: Mapping[str, tuple[str, ...]]
 
@@ -53,7 +55,7 @@ class Catalogue:
         return {v.code: v for v in self.variables if v.sector == sector and v.level is level}
 
 
-EMPTY = Catalogue((), (), (), (), {})
+EMPTY = Catalogue((), (), (), (), (), {})
 
 
 def settle(
@@ -83,7 +85,15 @@ def settle(
     return _build(accepted), rejected
 
 
-_KINDS = {"sector": "sector", "variable": "value", "indicator": "value", "criterion": "criterion"}
+_KINDS = {
+    "sector": "sector",
+    "variable": "value",
+    "indicator": "value",
+    "criterion": "criterion",
+    "activity kind": "activity kind",
+}
+# Codes no plugin may take: klaster's own activity kinds, and the mentoring log's visits.
+_RESERVED_KINDS = frozenset({k.code for k in CORE_ACTIVITY_KINDS} | {MENTORING_VISIT})
 
 
 def _claim(name: str, data: SectorData, owners: dict[tuple[str, str], str]) -> list[str]:
@@ -95,10 +105,16 @@ def _claim(name: str, data: SectorData, owners: dict[tuple[str, str], str]) -> l
         ("variable", data.variables),
         ("indicator", data.indicators),
         ("criterion", data.criteria),
+        ("activity kind", data.activity_kinds),
     ):
         for record in records:
             key = (_KINDS[kind], record.code)
-            if key in owners:
+            if kind == "activity kind" and record.code in _RESERVED_KINDS:
+                problems.append(
+                    f"activity kind code {record.code!r} is one of klaster's own kinds "
+                    f"({listing(_RESERVED_KINDS)}); choose another code"
+                )
+            elif key in owners:
                 problems.append(
                     f"{kind} code {record.code!r} is already taken by plugin {owners[key]!r}; "
                     "choose another code (prefixing your sector's code avoids clashes)"
@@ -134,6 +150,12 @@ def _reference_problems(
                     f"{kind} {record.code!r} belongs to sector {record.sector!r}, which no loaded "
                     f"plugin provides (sectors: {listing(sectors)})"
                 )
+    for activity_kind in data.activity_kinds:
+        if activity_kind.sector is not None and activity_kind.sector not in sectors:
+            problems.append(
+                f"activity kind {activity_kind.code!r} belongs to sector {activity_kind.sector!r}, "
+                f"which no loaded plugin provides (sectors: {listing(sectors)})"
+            )
     for indicator in data.indicators:
         missing = [r for r in indicator.references if r not in readable]
         if missing:
@@ -218,6 +240,9 @@ def _build(accepted: Sequence[tuple[str, SectorData]]) -> Catalogue:
         variables=_sorted(v for _, d in accepted for v in d.variables),
         indicators=_sorted(i for _, d in accepted for i in d.indicators),
         criteria=_sorted(c for _, d in accepted for c in d.criteria),
+        activity_kinds=tuple(
+            sorted((k for _, d in accepted for k in d.activity_kinds), key=lambda k: k.code)
+        ),
         plugins_of={code: tuple(names) for code, names in plugins_of.items()},
     )
 

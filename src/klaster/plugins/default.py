@@ -7,6 +7,7 @@ import warnings
 from typing import Any
 
 from klaster.errors import PluginError
+from klaster.model.activity_kinds import ActivityKind, install_kind_source
 from klaster.model.member import Member
 from klaster.model.sector_rules import install_member_check
 from klaster.plugins.host import PluginHost
@@ -43,8 +44,20 @@ def business_type_problem(member: Member) -> str | None:
         return None
 
 
-# The model cannot import the plugins: it runs the check installed here on every member.
+def plugin_activity_kinds() -> tuple[ActivityKind, ...]:
+    """The shared host's :meth:`~PluginHost.activity_kinds` (the model's plugin kinds)."""
+    try:
+        return get_host().activity_kinds()
+    except PluginError:
+        # As above: a failed strict load is reported where the host is used; until then only
+        # the core kinds are known.
+        return ()
+
+
+# The model cannot import the plugins: it runs the check installed here on every member, and
+# asks the source installed here for the plugins' activity kinds.
 install_member_check(business_type_problem)
+install_kind_source(plugin_activity_kinds)
 
 
 def list_plugins() -> tuple[PluginInfo, ...]:

@@ -9,8 +9,8 @@ the specifications below. It is found through the ``klaster`` entry-point group:
 A plugin implements only the hooks it needs. Do not call the hooks yourself: the
 :class:`klaster.plugins.host.PluginHost` calls them, checks what they return, reports broken plugins
 and sorts the results. The hooks that declare things (sectors, variables, indicators, criteria,
-activity kinds) are called once, when the plugin is loaded; the ``klaster_validate_*`` hooks each time the host
-checks a member, a group or a survey round of the plugin's sector.
+activity kinds) are called once, when the plugin is loaded; the ``klaster_validate_*`` hooks
+each time the host checks a member, a group or a survey round of the plugin's sector.
 
 Codes are shared by all plugins: a sector, variable, indicator or criterion code already taken by
 a plugin loaded earlier (the built-in sectors load first) makes the later plugin fail to load.

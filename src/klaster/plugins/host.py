@@ -31,6 +31,7 @@ from klaster.catalogue.indicator import Indicator
 from klaster.catalogue.sector import Sector
 from klaster.catalogue.variable import Level, Variable
 from klaster.errors import NotFoundError, PluginError
+from klaster.model.activity_kinds import ActivityKind
 from klaster.model.group import Group
 from klaster.model.member import Member
 from klaster.model.program import Program
@@ -204,6 +205,11 @@ class PluginHost:
         """Readiness criteria of all loaded plugins, sorted by sector then code; filtered."""
         return select(self._cat().criteria, sector, level)
 
+    def activity_kinds(self, sector: str | None = None) -> tuple[ActivityKind, ...]:
+        """The activity kinds the plugins add (not klaster's core kinds), by code; filtered."""
+        kinds = self._cat().activity_kinds
+        return kinds if sector is None else tuple(k for k in kinds if k.sector == sector)
+
     # -- validation ----------------------------------------------------------------------------
 
     def validate_member(self, member: Member) -> tuple[str, ...]:
@@ -247,8 +253,7 @@ class PluginHost:
         """What is wrong with a business group for its sector (empty when nothing is)."""
         if self._cat().sector(group.sector) is None:
             return (f"sector: {self._registry.unknown_sector(group.sector)}",)
-        arguments = {"group": group}
-        subject = f"group {group.id!r}"
+        arguments, subject = {"group": group}, f"group {group.id!r}"
         return self._registry.call_checks(
             group.sector, "klaster_validate_group", arguments, subject, strict=self.strict
         )
@@ -287,11 +292,6 @@ class PluginHost:
 
         Raises:
             ValidationError: Listing every problem with its location.
-
-        Example:
-            >>> import klaster
-            >>> program = klaster.load(f"{EXAMPLES}/data/bantaeng.json")  # doctest: +SKIP
-            >>> klaster.plugins.get_host().check_program(program)  # doctest: +SKIP
         """
         raise_problems(
             f"program {program.id!r} does not meet the rules of its sectors",

@@ -3,7 +3,8 @@
 Thresholds and bounds are program choices that field teams revise, so the built-in sectors keep
 them in TOML files next to their code, and a plugin package can do the same. A sector file holds
 one ``[sector]`` table and arrays of ``[[variables]]``, ``[[indicators]]``, ``[[criteria]]`` and
-``[[activity_kinds]]``; their ``sector`` defaults to the file's sector. TOML floats are read as exact ``Decimal``.
+``[[activity_kinds]]``; their ``sector`` defaults to the file's sector. TOML floats are read as
+exact ``Decimal``.
 
 Example:
     >>> data = read_sector_toml('''

@@ -22,6 +22,7 @@ from klaster.model.cluster import Cluster
 from klaster.model.member import Member
 from klaster.store import _answers, _keys, _loading, _program
 from klaster.store._connection import chunks, insert_rows, placeholders
+from klaster.store._import_fieldwork import add_fieldwork
 from klaster.store._import_run import ImportRun, Progress
 from klaster.store._import_values import add_block, check_sector_values
 from klaster.store.summary import ImportSummary
@@ -54,14 +55,20 @@ def apply_import(
     submissions = batch.submissions  # (a property that builds the set each time)
     known = known_submissions(conn, submissions)
     members = [m for m in batch.members if m.submission not in known]
+    activities = [a for a in batch.activities if a.submission not in known]
+    visits = [v for v in batch.visits if v.submission not in known]
     blocks = [
         (b, None if not known else [s not in known for s in b.submissions]) for b in batch.blocks
     ]
-    run.total = len(members) + sum(
-        (len(b) if keep is None else sum(keep)) * len(b.values) for b, keep in blocks
+    run.total = (
+        len(members)
+        + len(activities)
+        + len(visits)
+        + sum((len(b) if keep is None else sum(keep)) * len(b.values) for b, keep in blocks)
     )
     added_rounds = _add_rounds(run)
     _add_members(run, members)
+    activities_added, visits_added = add_fieldwork(run, activities, visits)
     rows = sum(add_block(run, block, keep) for block, keep in blocks)
     check_sector_values(run)
     summary = ImportSummary(
@@ -71,8 +78,12 @@ def apply_import(
         values_added=run.values,
         submissions_skipped=len(known) + batch.skipped + run.outdated,
         replaced=run.replaced + len(batch.superseded),
+        activities_added=activities_added,
+        visits_added=visits_added,
     )
-    if members or rows or added_rounds:  # a file imported twice leaves no trace the second time
+    if (
+        members or rows or added_rounds or activities_added or visits_added
+    ):  # a file imported twice leaves no trace the second time
         # Submissions left out for a later answer or edited are recorded too: importing the
         # file again skips them instead of finding them in conflict with the answer kept.
         edited = {e for b in batch.blocks for e in b.replaces if isinstance(e, str)}

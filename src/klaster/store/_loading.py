@@ -24,6 +24,7 @@ from klaster.model.organisation import ClusterSector, Organisation, Stakeholder
 from klaster.model.program import Program
 from klaster.model.region import Region, RegionStat
 from klaster.model.sector_rules import member_checks_paused
+from klaster.store import _fieldwork_loading
 from klaster.store._connection import chunks, placeholders
 
 T = TypeVar("T")
@@ -75,10 +76,12 @@ def load_program(conn: sqlite3.Connection, source: Path) -> Program:
     program_id, name, organisation_id, note = program_header(conn, source)
     clusters = [load_cluster(conn, source, cid) for cid in cluster_ids(conn)]
     orgs = organisations(conn, source)
+    people = _built(source, "people", lambda: _fieldwork_loading.people(conn))
+    fieldwork = _built(source, "fieldwork", lambda: _fieldwork_loading.fieldwork(conn))
     return _built(
         source,
         f"program {program_id!r}",
-        lambda: Program(program_id, name, organisation_id, orgs, clusters, note),
+        lambda: Program(program_id, name, organisation_id, orgs, clusters, note, people, fieldwork),
     )
 
 
@@ -274,6 +277,7 @@ def _cooperatives(conn: sqlite3.Connection, cluster_id: str) -> list[Cooperative
         (cluster_id,),
     ):
         members.setdefault(coop, []).append(member)
+    boards = _fieldwork_loading.boards(conn, cluster_id)
     found = []
     for cid, name, founded, number, registered, form in conn.execute(
         "SELECT id, name, founded, legal_number, legal_registered_on, legal_form "
@@ -282,7 +286,15 @@ def _cooperatives(conn: sqlite3.Connection, cluster_id: str) -> list[Cooperative
     ):
         legal = None if number is None else LegalStatus(number, registered, form)
         found.append(
-            Cooperative(cid, name, sectors.get(cid, ()), members.get(cid, ()), founded, legal)
+            Cooperative(
+                cid,
+                name,
+                sectors.get(cid, ()),
+                members.get(cid, ()),
+                founded,
+                legal,
+                board=boards.get(cid, ()),
+            )
         )
     return found
 

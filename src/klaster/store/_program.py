@@ -25,12 +25,14 @@ from klaster.model.member import Member
 from klaster.model.program import Program
 from klaster.model.region import Region
 from klaster.model.sector_rules import business_type_problems
+from klaster.store import _fieldwork_rows
 from klaster.store._connection import insert_tuples
 from klaster.store._keys import orphan_units
 from klaster.store._loading import load_cluster
 
 # Tables rewritten by save_program, children first (the order of the DELETEs).
 _ENTITY_TABLES = (
+    *_fieldwork_rows.ENTITY_TABLES,
     "cooperative_members",
     "cooperative_sectors",
     "cooperatives",
@@ -46,7 +48,7 @@ _ENTITY_TABLES = (
     "organisations",
 )
 # Tables that refer to those entities without being rewritten with them.
-_REFERRING = ("phase_changes", "rounds", "units", "finance_books")
+_REFERRING = ("phase_changes", "rounds", "units", "finance_books", *_fieldwork_rows.HISTORY_TABLES)
 
 
 def member_row(cluster_id: str, position: int, m: Member) -> tuple[Any, ...]:
@@ -128,6 +130,7 @@ def insert_program(conn: sqlite3.Connection, program: Program, *, history: bool 
         _insert_cluster(conn, position, cluster)
         if history:
             insert_changes(conn, cluster.id, 0, cluster.lifecycle.history)
+    _fieldwork_rows.insert_entities(conn, program)
 
 
 def _insert_cluster(conn: sqlite3.Connection, position: int, cluster: Cluster) -> None:
@@ -259,6 +262,7 @@ def replace_program(conn: sqlite3.Connection, program: Program, source: Path) ->
         conn.execute(f"DELETE FROM {table}")
     insert_program(conn, program, history=False)
     conn.executemany(INSERT_CHANGE, new_changes)
+    _fieldwork_rows.insert_history(conn, program, source)  # appended, or refused if rewritten
     check_references(conn, source, "save the program", (*_ENTITY_TABLES, *_REFERRING))
     orphans = orphan_units(conn)
     if orphans:

@@ -1,7 +1,8 @@
 """The store's schema: its tables, its version record, and the migration chain run on open.
 
-The tables' DDL is in :mod:`klaster.store._ddl` (program, observations, imports) and
-:mod:`klaster.store._ddl_finance`.
+The tables' DDL is in :mod:`klaster.store._ddl` (program, observations, imports),
+:mod:`klaster.store._ddl_finance` and :mod:`klaster.store._ddl_fieldwork` (people, fieldwork,
+cooperative boards: version 2).
 
 The ``meta`` table records the schema version and the klaster version that wrote it. A store of
 an older version is migrated on open, one step at a time (``MIGRATIONS[n]`` turns version *n*
@@ -20,9 +21,10 @@ from klaster.documents.migrations import Migrations
 from klaster.errors import SchemaVersionError, StoreError
 from klaster.store._connection import reading, writing
 from klaster.store._ddl import program_ddl
+from klaster.store._ddl_fieldwork import fieldwork_ddl
 from klaster.store._ddl_finance import finance_ddl
 
-STORE_SCHEMA_VERSION = 1
+STORE_SCHEMA_VERSION = 2
 """The store schema version this klaster writes; older stores are migrated when opened."""
 
 APPLICATION_ID = 0x4B4C5354  # "KLST" in the SQLite header: tells a klaster store at a glance
@@ -31,10 +33,19 @@ STORE_KIND = "klaster-program-store"
 Migration = Callable[[sqlite3.Connection], None]
 # MIGRATIONS[n] turns a version-n store into a version-(n + 1) one, inside the open transaction.
 # Each schema change adds one entry and bumps STORE_SCHEMA_VERSION.
-MIGRATIONS: dict[int, Migration] = {}
 
 
-SCHEMA = program_ddl() + finance_ddl()
+def _add_fieldwork(conn: sqlite3.Connection) -> None:
+    # Version 1 → 2 (issue 17): the people, fieldwork and board tables, empty (a version-1
+    # store's program had none of them).
+    for statement in _statements(fieldwork_ddl()):
+        conn.execute(statement)
+
+
+MIGRATIONS: dict[int, Migration] = {1: _add_fieldwork}
+
+
+SCHEMA = program_ddl() + finance_ddl() + fieldwork_ddl()
 """The DDL of the current schema version."""
 
 

@@ -22,6 +22,8 @@ class ImportSummary:
         replaced: Answers (a unit in a round) replaced by an edited submission (Kobo's
             ``meta/deprecatedID``) or, with ``on_conflict="replace"``, by a later submission,
             stored before or earlier in the same file.
+        activities_added: Activities written (new ones, and planned ones now held).
+        visits_added: Mentoring visits logged.
 
     Example:
         >>> ImportSummary("survey.csv", 2, 2, 10, 0).values_added
@@ -34,3 +36,5 @@ class ImportSummary:
     values_added: int
     submissions_skipped: int
     replaced: int = 0
+    activities_added: int = 0
+    visits_added: int = 0

@@ -168,9 +168,11 @@ def plugin_problems(
             if not any(dependency is other for other in seen):
                 seen.append(dependency)
                 host.register(dependency)
+        before = {kind.code for kind in host.activity_kinds()}
         info = host.register(plugin, name)
         if info.status is PluginStatus.LOADED:
             problems.extend(_review(host, info.name))
+            problems.extend(_review_kinds(host, before))
     for warning in caught:
         message = warning.message
         if isinstance(message, PluginWarning):
@@ -193,7 +195,9 @@ def check_plugin(
     well-formed codes unique among its own and the built-ins' (and ``requires``'), and labels in
     both languages, refer only to variables and indicators that exist, and its validation hooks
     must answer (a list of texts) for a plain member, group and survey round of each of its
-    sectors.
+    sectors. Its activity kinds (``klaster_activity_kinds``) must have codes of their own (not a
+    core kind's, ``mentoring_visit`` or another plugin's), belong to a loaded sector, and be
+    translated.
 
     Args:
         plugin: The plugin module or object.
@@ -238,6 +242,23 @@ def _review(host: PluginHost, name: str) -> list[str]:
             sample = {v.code: _sample(v) for v in host.variables(sector.code, level)}
             if sample:
                 host.validate_values(sector.code, level, sample)
+    return problems
+
+
+def _review_kinds(host: PluginHost, before: set[str]) -> list[str]:
+    problems: list[str] = []
+    for kind in host.activity_kinds():
+        if kind.code in before:
+            continue
+        texts = [("label", kind.label)]
+        if kind.description is not None:
+            texts.append(("description", kind.description))
+        problems.extend(
+            f"activity kind {kind.code!r}: the {what} is the same in Indonesian and English; "
+            "translate it"
+            for what, text in texts
+            if text.id.strip() == text.en.strip()
+        )
     return problems
 
 

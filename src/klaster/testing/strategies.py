@@ -27,12 +27,20 @@ Strategies that build records from other records take the context as arguments (
 The strategies live in one module per model area (:mod:`~klaster.testing.basic_strategies`,
 :mod:`~klaster.testing.member_strategies`, :mod:`~klaster.testing.region_strategies`,
 :mod:`~klaster.testing.organisation_strategies`, :mod:`~klaster.testing.lifecycle_strategies`,
-:mod:`~klaster.testing.program_strategies`); this module gathers them all.
+:mod:`~klaster.testing.program_strategies`, :mod:`~klaster.testing.people_strategies`,
+:mod:`~klaster.testing.fieldwork_strategies`); this module gathers them all.
 """
 
 from __future__ import annotations
 
 from klaster.testing.basic_strategies import DEFAULT_SECTORS, codes, dates, ids, texts
+from klaster.testing.fieldwork_strategies import (
+    activities,
+    commitments,
+    plans,
+    programs_with_fieldwork,
+    visits,
+)
 from klaster.testing.lifecycle_strategies import (
     check_results,
     lifecycles,
@@ -47,15 +55,27 @@ from klaster.testing.member_strategies import (
     memberships,
 )
 from klaster.testing.organisation_strategies import cluster_sectors, organisations, stakeholders
+from klaster.testing.people_strategies import (
+    assignments,
+    board_terms,
+    boards,
+    persons,
+    positions,
+)
 from klaster.testing.program_strategies import clusters, programs
 from klaster.testing.region_strategies import region_stats, regions, village_keys
 
 __all__ = [
     "DEFAULT_SECTORS",
+    "activities",
+    "assignments",
+    "board_terms",
+    "boards",
     "check_results",
     "cluster_sectors",
     "clusters",
     "codes",
+    "commitments",
     "cooperatives",
     "dates",
     "groups",
@@ -66,11 +86,16 @@ __all__ = [
     "memberships",
     "organisations",
     "overrides",
+    "persons",
     "phase_changes",
+    "plans",
+    "positions",
     "programs",
+    "programs_with_fieldwork",
     "region_stats",
     "regions",
     "stakeholders",
     "texts",
     "village_keys",
+    "visits",
 ]

@@ -18,6 +18,7 @@ from klaster.measurement._backends.partials import PovertyInputs
 from klaster.measurement._backends.python.fixedpoint import NUMBER, Scaled, literal
 from klaster.measurement._backends.python.welfare import place, scale_index, shares_in
 from klaster.measurement.core_indicators import frame_poverty_line
+from klaster.measurement.mentoring_indicators import WINDOW_MONTHS, mentoring_values
 from klaster.measurement.methods.cibest import CibestConfig, MaterialLine
 from klaster.measurement.na import NotAvailable
 from klaster.measurement.unit_frame import UnitFrame
@@ -129,6 +130,25 @@ def _social_capital(frame: UnitFrame) -> tuple[tuple[str, ...], Scaled]:
     return frame.unit_ids(Level.MEMBER), scale_index(SOCIAL_CAPITAL_SCALE, answers)
 
 
+def _mentoring_visits(frame: UnitFrame) -> tuple[tuple[str, ...], Any]:
+    v = mentoring_values(frame)
+    n = len(v.members)
+    if not v.logged:
+        nothing = Scaled([None] * n, 0, 0, NUMBER)
+        return v.members, (nothing, nothing)
+    visits = Scaled(v.visits, 0, max(v.visits, default=0), NUMBER)
+    return v.members, (visits, Scaled([WINDOW_MONTHS] * n, 0, WINDOW_MONTHS, NUMBER))
+
+
+def _mentoring_days(frame: UnitFrame) -> tuple[tuple[str, ...], Scaled]:
+    v = mentoring_values(frame)
+    on = frame.round.on.toordinal()
+    if not v.logged:
+        return v.members, Scaled([None] * len(v.members), 0, 0, NUMBER)
+    days = [None if d is None else on - d for d in v.last]
+    return v.members, Scaled(days, 0, max(filter(None, days), default=0), NUMBER)
+
+
 FIXED_ITEMS: dict[str, Reader] = {
     "household_members": _fixed_household_members,
     "income_per_capita": _fixed_income_per_capita,
@@ -141,5 +161,7 @@ FIXED_ITEMS: dict[str, Reader] = {
     "cibest_spiritual_poverty": _share_in(2),
     "cibest_absolute_poverty": _share_in(3),
     "social_capital_index": _social_capital,
+    "visits_per_member_month": _mentoring_visits,
+    "days_since_last_visit": _mentoring_days,
 }
 """Core indicators whose report inputs are read as scaled integers (``_fixedpoint``)."""

@@ -60,11 +60,32 @@ def rows(
 ) -> Block:
     """The rows of ``indicator`` in round ``key`` over ``frames``, for every spec."""
     try:
-        return block(engine, indicator, key, on, cells(engine, indicator, frames, specs, True))
+        done = block(engine, indicator, key, on, cells(engine, indicator, frames, specs, True))
     except Unsupported:
         # Fixed point cannot give what Decimal arithmetic gives here: evaluate as Decimal.
         found = cells(engine, indicator, frames, specs, False)
-        return block(engine, indicator, key, on, found)
+        done = block(engine, indicator, key, on, found)
+    return _say_why(indicator, frames, done)
+
+
+def _say_why(indicator: AnyIndicator, frames: list[UnitFrame], done: Block) -> Block:
+    """A figure n/a because its clusters lack the data (no visit logged...) says so."""
+    why = indicator.unavailable if isinstance(indicator, CoreIndicator) else None
+    if why is None:
+        return done
+    reasons = {f.cluster.id: r for f in frames if (r := why(f)) is not None}
+    if not reasons:
+        return done
+    first = next(iter(reasons.values()))
+    others = f" (and {len(reasons) - 1} other clusters)" if len(reasons) > 1 else ""
+    every = NotAvailable(first.reason + others) if len(reasons) == len(frames) else None
+    for i, (combo, value) in enumerate(zip(done.by, done.value, strict=True)):
+        if isinstance(value, NotAvailable):
+            cluster = dict(combo).get("cluster")
+            found = reasons.get(cluster) if cluster is not None else every
+            if found is not None:
+                done.value[i] = found
+    return done
 
 
 def block(
