@@ -298,16 +298,16 @@ class TestBadInput:
         assert any(p.startswith(f"{where}: ") and message in p for p in err.problems), err
 
     def test_a_refused_document_writes_nothing(self, tmp_path: Path) -> None:
-        # The lifecycle reached independence before the plan for it was recorded (without
-        # after_the_fact): the program no longer fits its fieldwork, and save leaves the file.
+        # A plan set straight on the attribute (past the API's checks) for a milestone the
+        # cluster had already reached: the program no longer fits, and save leaves the file.
         path = tmp_path / "program.json"
         program = sample_program_with_fieldwork()
         klaster.save(program, path)
         before = path.read_bytes()
-        cluster = program.clusters["bantaeng"]
-        cluster.advance(dt.date(2012, 1, 2), reason="r", decided_by="DD")
-        cluster.advance(dt.date(2013, 1, 2), reason="r", decided_by="DD")
-        cluster.advance(dt.date(2013, 3, 1), reason="r", decided_by="DD", override=_override())
+        late = klaster.Plan(
+            "growth", dt.date(2011, 4, 1), recorded_on=dt.date(2012, 1, 1), cluster_id="bantaeng"
+        )
+        program.fieldwork.plans = (late, *program.fieldwork.plans)
         with pytest.raises(KlasterError, match=r"fieldwork\.plans\[0\]\.milestone"):
             klaster.save(program, path)
         assert path.read_bytes() == before

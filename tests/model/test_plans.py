@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import attrs
+import pytest
 from tests.model.fieldwork_builders import TOMORROW, D, program, refused
 
-from klaster import Activity, Override, Plan
+from klaster import Activity, Override, Phase, Plan, dumps, loads
 
 
 class TestPlan:
@@ -152,3 +153,33 @@ class TestActivityAgainstPlans:
             match="plans[1]",
         )
         assert p.fieldwork.hold("ind", D(2013, 11, 5)).happened
+
+
+class TestMovesAgainstPlans:
+    """A lifecycle move dated before a plan that recorded it as still to come is refused."""
+
+    def test_a_backdated_move_is_refused_and_changes_nothing(self) -> None:
+        import datetime as dt
+
+        from klaster import LifecycleError, Plan
+        from klaster.testing.samples import sample_program
+
+        p = sample_program()
+        cluster = p.clusters["bantaeng"]
+        p.fieldwork.plan(
+            Plan(
+                "strengthening",
+                dt.date(2013, 1, 1),
+                recorded_on=dt.date(2012, 6, 1),
+                cluster_id="bantaeng",
+            )
+        )
+        before = cluster.lifecycle.history
+        with pytest.raises(LifecycleError, match=r"fieldwork.plans\[0\]") as exc:
+            cluster.advance(dt.date(2012, 5, 1), reason="backdated", decided_by="DD")
+        assert exc.value.path == "on"
+        assert cluster.lifecycle.history == before
+        assert cluster.phase is Phase.GROWTH
+        cluster.advance(dt.date(2012, 7, 1), reason="on time", decided_by="DD")
+        assert p.fieldwork.planned_vs_actual("bantaeng")[0].actual == dt.date(2012, 7, 1)
+        assert loads(dumps(p)) == p

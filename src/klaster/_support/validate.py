@@ -338,3 +338,18 @@ def check_optional_instance(cls: type) -> Callable[[Any, Any, Any], None]:
             )
 
     return check
+
+
+def check_unique_ids(_inst: object, attribute: Any, value: tuple[str, ...]) -> None:
+    """Validate a tuple of well-formed IDs, none listed twice."""
+    for index, item in enumerate(value):
+        require_id(item, f"{attribute.name}[{index}]")
+    if len(set(value)) != len(value):
+        raise ValidationError("lists an ID twice", path=attribute.name)
+
+
+def check_texts(_inst: object, attribute: Any, value: tuple[str, ...]) -> None:
+    """Validate a tuple of non-empty texts."""
+    for index, item in enumerate(value):
+        if not isinstance(item, str) or not item.strip():
+            raise ValidationError("must be non-empty text", path=f"{attribute.name}[{index}]")

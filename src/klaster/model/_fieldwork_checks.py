@@ -11,7 +11,7 @@ import datetime as _dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
-from klaster.errors import InvalidReferenceError, KlasterError, ValidationError
+from klaster.errors import InvalidReferenceError, KlasterError, LifecycleError, ValidationError
 from klaster.model.activity import Activity, ActivityStatus, ParticipantKind
 from klaster.model.activity_kinds import check_activity_kind
 from klaster.model.cluster import Cluster
@@ -19,6 +19,7 @@ from klaster.model.commitment import Commitment
 from klaster.model.mentoring import MEMBER, Visit, VisitColumns
 from klaster.model.organisation import Organisation
 from klaster.model.people import Assignment, Person
+from klaster.model.phase_changes import PhaseChange
 from klaster.model.phases import Phase
 from klaster.model.plans import Plan
 from klaster.model.records import Records
@@ -341,3 +342,29 @@ def check_commitment(
         )
     for index, update in enumerate(commitment.updates):
         check_not_future(update.on, today, f"updates[{index}].on", "updated")
+
+
+class _HasPlans(Protocol):
+    @property
+    def plans(self) -> tuple[Plan, ...]: ...
+
+
+def check_move(fieldwork: _HasPlans, cluster_id: str, change: PhaseChange) -> None:
+    """Refuse a lifecycle move dated on or before a plan that recorded it as still to come.
+
+    Raises:
+        LifecycleError: At ``on``, naming the plan.
+    """
+    for index, plan in enumerate(fieldwork.plans):
+        if (
+            plan.cluster_id == cluster_id
+            and plan.milestone == change.phase.value
+            and not plan.after_the_fact
+            and change.on <= plan.recorded_on
+        ):
+            raise LifecycleError(
+                f"a move to {change.phase.value!r} on {change.on} contradicts "
+                f"fieldwork.plans[{index}], recorded on {plan.recorded_on} with the milestone "
+                f"still to come; date the move after {plan.recorded_on}",
+                path="on",
+            )

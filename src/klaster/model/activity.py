@@ -27,10 +27,11 @@ from klaster._support.validate import (
     check_optional_id,
     check_optional_text,
     check_text,
+    check_texts,
+    check_unique_ids,
     enum_value,
     optional_int_at_least,
     require_code,
-    require_id,
     to_optional_date,
     to_str_tuple,
 )
@@ -120,19 +121,6 @@ def _check_participants(_inst: object, attribute: Any, value: tuple[Participant,
             )
 
 
-def _check_ids(_inst: object, attribute: Any, value: tuple[str, ...]) -> None:
-    for index, item in enumerate(value):
-        require_id(item, f"{attribute.name}[{index}]")
-    if len(set(value)) != len(value):
-        raise ValidationError("lists an ID twice", path=attribute.name)
-
-
-def _check_texts(_inst: object, attribute: Any, value: tuple[str, ...]) -> None:
-    for index, item in enumerate(value):
-        if not isinstance(item, str) or not item.strip():
-            raise ValidationError("must be non-empty text", path=f"{attribute.name}[{index}]")
-
-
 def _check_optional_code(_inst: object, attribute: Any, value: str | None) -> None:
     if value is not None:
         require_code(value, attribute.name)
@@ -186,11 +174,13 @@ class Activity:
     sector: str | None = field(default=None, validator=_check_optional_code)
     village: str | None = field(default=None, validator=check_optional_text)
     venue: str | None = field(default=None, validator=check_optional_text)
-    organiser_ids: tuple[str, ...] = field(default=(), converter=to_str_tuple, validator=_check_ids)
-    facilitator_ids: tuple[str, ...] = field(
-        default=(), converter=to_str_tuple, validator=_check_ids
+    organiser_ids: tuple[str, ...] = field(
+        default=(), converter=to_str_tuple, validator=check_unique_ids
     )
-    topics: tuple[str, ...] = field(default=(), converter=to_str_tuple, validator=_check_texts)
+    facilitator_ids: tuple[str, ...] = field(
+        default=(), converter=to_str_tuple, validator=check_unique_ids
+    )
+    topics: tuple[str, ...] = field(default=(), converter=to_str_tuple, validator=check_texts)
     participants: tuple[Participant, ...] = field(
         default=(), converter=_to_participants, validator=_check_participants
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 import attrs
@@ -95,27 +96,12 @@ class Fieldwork:
     def bind(self, program: checks.ProgramView, *, today: _dt.date | None = None) -> None:
         """Check every record against ``program`` and attach to it (internal: ``Program``)."""
         day = today or _today()
-        kinds: list[tuple[str, Iterable[Any]]] = [
-            ("activities", self.activities),
-            ("assignments", self.assignments),
-        ]
-        for kind, records in kinds:
-            for index, record in enumerate(records):
-                try:
-                    if kind == "activities":
-                        checks.check_activity(program, record, day)
-                    else:
-                        checks.check_assignment(program, record)
-                except KlasterError as exc:
-                    raise exc.at(f"fieldwork.{kind}[{index}]") from None
-        _at(
-            "fieldwork",
-            checks.check_visit_columns,
-            program,
-            self._spells(),
-            self.visits.columns(),
-            day,
-        )
+        for index, activity in enumerate(self.activities):
+            _at(f"fieldwork.activities[{index}]", checks.check_activity, program, activity, day)
+        for index, assignment in enumerate(self.assignments):
+            _at(f"fieldwork.assignments[{index}]", checks.check_assignment, program, assignment)
+        columns = self.visits.columns()
+        _at("fieldwork", checks.check_visit_columns, program, self._spells(), columns, day)
         for index, plan in enumerate(self.plans):
             _at(f"fieldwork.plans[{index}]", checks.check_plan, program, self.activities, plan, day)
         for index, commitment in enumerate(self.commitments):
@@ -127,6 +113,8 @@ class Fieldwork:
                 commitment,
                 day,
             )
+        for cluster in program.clusters:  # a move must never contradict a recorded plan
+            cluster.lifecycle.watch(partial(checks.check_move, self, cluster.id))
         self._program = program
 
     def _spells(self) -> checks.Spells:

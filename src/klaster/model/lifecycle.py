@@ -9,7 +9,7 @@ their public names are importable from here too.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from attrs import define, field
@@ -62,6 +62,7 @@ class Lifecycle:
 
     _history: list[PhaseChange] = field(factory=list, converter=_to_history, alias="history")
     _state: MoveState = field(init=False, repr=False)
+    _watcher: Callable[[PhaseChange], None] | None = field(default=None, init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         self._state = replay(self._history)
@@ -152,9 +153,20 @@ class Lifecycle:
             checks=checks,
             override=override,
         )
-        self._state = apply_change(self._state, change)
+        state = apply_change(self._state, change)
+        if self._watcher is not None:
+            self._watcher(change)  # may refuse: nothing has changed yet
+        self._state = state
         self._history.append(change)
         return change
+
+    def watch(self, check: Callable[[PhaseChange], None] | None) -> None:
+        """Run ``check`` on every new move before it is appended; ``None`` stops watching.
+
+        Internal: the program's fieldwork watches its clusters so that no move contradicts a
+        recorded plan.
+        """
+        self._watcher = check
 
     def advance(self, on: _dt.date, **kwargs: Any) -> PhaseChange:
         """Move to the next phase of the main path (see :meth:`move` for the arguments)."""

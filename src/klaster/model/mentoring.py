@@ -14,7 +14,6 @@ import datetime as _dt
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, MutableSequence, Sequence
-from typing import Any
 
 from attrs import define, field, frozen
 
@@ -22,6 +21,8 @@ from klaster._support.validate import (
     check_date,
     check_id,
     check_optional_text,
+    check_texts,
+    check_unique_ids,
     require_id,
     to_date,
     to_str_tuple,
@@ -29,19 +30,6 @@ from klaster._support.validate import (
 from klaster.errors import DuplicateIdError, NotFoundError, ValidationError
 
 __all__ = ["MentoringLog", "Visit", "VisitColumns"]
-
-
-def _check_ids(_inst: object, attribute: Any, value: tuple[str, ...]) -> None:
-    for index, item in enumerate(value):
-        require_id(item, f"{attribute.name}[{index}]")
-    if len(set(value)) != len(value):
-        raise ValidationError("lists an ID twice", path=attribute.name)
-
-
-def _check_texts(_inst: object, attribute: Any, value: tuple[str, ...]) -> None:
-    for index, item in enumerate(value):
-        if not isinstance(item, str) or not item.strip():
-            raise ValidationError("must be non-empty text", path=f"{attribute.name}[{index}]")
 
 
 @frozen
@@ -71,10 +59,14 @@ class Visit:
     cluster_id: str = field(validator=check_id)
     facilitator_id: str = field(validator=check_id)
     on: _dt.date = field(converter=to_date, validator=check_date)
-    member_ids: tuple[str, ...] = field(default=(), converter=to_str_tuple, validator=_check_ids)
-    group_ids: tuple[str, ...] = field(default=(), converter=to_str_tuple, validator=_check_ids)
-    topics: tuple[str, ...] = field(default=(), converter=to_str_tuple, validator=_check_texts)
-    follow_up: tuple[str, ...] = field(default=(), converter=to_str_tuple, validator=_check_texts)
+    member_ids: tuple[str, ...] = field(
+        default=(), converter=to_str_tuple, validator=check_unique_ids
+    )
+    group_ids: tuple[str, ...] = field(
+        default=(), converter=to_str_tuple, validator=check_unique_ids
+    )
+    topics: tuple[str, ...] = field(default=(), converter=to_str_tuple, validator=check_texts)
+    follow_up: tuple[str, ...] = field(default=(), converter=to_str_tuple, validator=check_texts)
     note: str | None = field(default=None, validator=check_optional_text)
 
     def __attrs_post_init__(self) -> None:

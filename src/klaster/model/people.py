@@ -23,8 +23,8 @@ from klaster._support.validate import (
     check_optional_text,
     check_order,
     check_text,
+    check_unique_ids,
     enum_value,
-    require_id,
     to_date,
     to_optional_date,
     to_str_tuple,
@@ -141,13 +141,6 @@ class Person:
         return tuple(dict.fromkeys(p.organisation_id for p in self.positions))
 
 
-def _check_ids(_inst: object, attribute: Any, value: tuple[str, ...]) -> None:
-    for index, item in enumerate(value):
-        require_id(item, f"{attribute.name}[{index}]")
-    if len(set(value)) != len(value):
-        raise ValidationError("lists an ID twice", path=attribute.name)
-
-
 @frozen
 class Assignment:
     """A facilitator's assignment to a cluster for a period: their caseload (*binaan*).
@@ -172,8 +165,12 @@ class Assignment:
         converter=to_optional_date,
         validator=[check_optional_date, check_order("start", "end")],
     )
-    group_ids: tuple[str, ...] = field(default=(), converter=to_str_tuple, validator=_check_ids)
-    member_ids: tuple[str, ...] = field(default=(), converter=to_str_tuple, validator=_check_ids)
+    group_ids: tuple[str, ...] = field(
+        default=(), converter=to_str_tuple, validator=check_unique_ids
+    )
+    member_ids: tuple[str, ...] = field(
+        default=(), converter=to_str_tuple, validator=check_unique_ids
+    )
     note: str | None = field(default=None, validator=check_optional_text)
 
     @property

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from klaster.measurement._backends.polars.passes import round_passes
 from klaster.measurement.activity_indicators import (
     GROUP_MEETING,
     TRAINING,
@@ -288,19 +289,7 @@ def prime(frames: Iterable[UnitFrame], program: Program) -> None:
     tables = Tables(program)
     pairs = reached(tables)
     number = {c: i for i, c in enumerate(tables.clusters)}
-    pending = listed
-    while pending:  # one pass per set of frames with one frame per cluster (a round key)
-        taken: dict[str, UnitFrame] = {}
-        rest = []
-        for frame in pending:
-            if frame.cluster.id in taken:
-                rest.append(frame)
-            else:
-                taken[frame.cluster.id] = frame
-        on = np.full(len(tables.clusters), -1, dtype=np.int64)
-        for cid, frame in taken.items():
-            on[number[cid]] = frame.round.on.toordinal()
+    for taken, on in round_passes(listed, number):  # one frame per cluster a pass
         values = values_at(tables, pairs, on)
         for cid, frame in taken.items():
             frame.cache[_CACHE] = frame_values(tables, pairs, values, frame, number[cid])
-        pending = rest
