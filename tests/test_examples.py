@@ -5,13 +5,27 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import sys
+from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
+import attrs
 import pytest
 
 import klaster
 import klaster.observations
+from klaster.finance import (
+    AccountKind,
+    Asnaf,
+    EntryKind,
+    FinanceRuleError,
+    budget_vs_actual,
+    read_budget_csv,
+    round_rupiah,
+)
+from klaster.finance import load as load_books
+from klaster.measurement import TargetStatus
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -161,3 +175,119 @@ class TestFieldworkEvents:
         # Officials and facilitators appear by ID only.
         program = klaster.load(out)
         assert not any(p.name in printed for p in program.people)
+
+
+@pytest.fixture(scope="module")
+def outcome() -> Any:
+    """What examples/budget_lebak.py builds (once: it takes about a second)."""
+    return _load("budget_lebak").build()
+
+
+class TestBudgetLebak:
+    """The Lebak cluster's Rp 1.7 billion (examples/budget_lebak.py)."""
+
+    def test_bundled_files_are_what_the_example_makes(self, outcome: Any, tmp_path: Path) -> None:
+        example = sys.modules["budget_lebak"]
+        book_path, csv_path = example.write(outcome, tmp_path)
+        data = EXAMPLES / "data"
+        assert book_path.read_bytes() == (data / book_path.name).read_bytes()
+        assert csv_path.read_bytes() == (data / csv_path.name).read_bytes()
+        # The CSV is the current budget, as the budget reader reads it back.
+        assert read_budget_csv(data / csv_path.name) == outcome.book.budget.current.lines
+        (again,) = load_books(data / book_path.name, outcome.program)
+        assert again == outcome.book
+
+    def test_the_budget_is_the_reported_total(self, outcome: Any) -> None:
+        budget = outcome.book.budget
+        assert [r.reason.split(" / ")[1] for r in budget.revisions] == [
+            "initial budget",
+            "mid-term review",
+        ]
+        assert all(r.total == Decimal(1_700_000_000) for r in budget.revisions)
+        assert outcome.by_component.budget == Decimal(1_700_000_000)
+        assert outcome.by_year.budget == Decimal(1_700_000_000)
+        # Every line the reports do not give is marked synthetic.
+        assert all(line.note == "synthetic split" for line in budget.current.lines)
+
+    def test_budget_vs_actual_is_a_recomputation_from_the_ledger(self, outcome: Any) -> None:
+        book = outcome.book
+        source = {fund.id: fund.source for fund in book.funds}
+        by_key: dict[tuple[str, str], Decimal] = {}
+        by_year: dict[int, Decimal] = {}
+        for entry in book.ledger:
+            (posting,) = entry.postings
+            if entry.kind is EntryKind.FUNDING and posting.credit.kind is AccountKind.CAPITAL:
+                component = "capital"
+            elif entry.kind in (EntryKind.GRANT, EntryKind.IN_KIND, EntryKind.EXPENSE):
+                component = posting.debit.ref
+            else:
+                continue  # loans, repayments and money held for spending are not spent
+            key = (component, source[entry.fund_id].value)
+            by_key[key] = by_key.get(key, Decimal(0)) + posting.amount
+            by_year[entry.on.year] = by_year.get(entry.on.year, Decimal(0)) + posting.amount
+        rows = {(r.component.value, r.source.value): r.actual for r in outcome.by_component.rows}
+        assert rows == by_key
+        assert {r.start.year: r.actual for r in outcome.by_year.rows} == by_year
+        total = sum(by_key.values(), Decimal(0))
+        assert outcome.by_component.actual == outcome.by_year.actual == total
+        budgeted: dict[tuple[str, str], Decimal] = {}
+        for line in book.budget.current.lines:
+            key = (line.component.value, line.source.value)
+            budgeted[key] = budgeted.get(key, Decimal(0)) + line.amount
+        assert {
+            (r.component.value, r.source.value): r.budget for r in outcome.by_component.rows
+        } == budgeted
+        assert outcome.by_component.members_served == 324
+        if importlib.util.find_spec("polars") is not None:  # the columnar path: same figures
+            polars = budget_vs_actual(book, by=("component", "source"), engine="polars")
+            assert polars.rows == outcome.by_component.rows
+        assert outcome.by_component.cost_per_member == round_rupiah(total / 324)
+        # The amil's share stays within one eighth of the zakat received.
+        received = sum(
+            (
+                e.amount
+                for e in book.ledger
+                if e.kind is EntryKind.FUNDING and e.fund_id == "LBK-ZKT"
+            ),
+            Decimal(0),
+        )
+        amil = sum((s.amount for s in book.spendings if s.asnaf is Asnaf.AMIL), Decimal(0))
+        assert 0 < amil <= received / 8
+
+    def test_the_refused_grant_wrote_nothing(self, outcome: Any) -> None:
+        book, refused = outcome.book, outcome.refused
+        assert outcome.refusal.rule == "zakat-asnaf"
+        assert refused.asnaf is None
+        assert refused.id not in book.spendings
+        assert all(entry.spending_id != refused.id for entry in book.ledger)
+        # Tried again on the finished book: refused again, nothing changes.
+        later = attrs.evolve(refused, on=book.ledger[-1].on)
+        before = (len(book.ledger), book.spendings.ids(), book.cash("LBK-ZKT"))
+        with pytest.raises(FinanceRuleError, match=r"\[zakat-asnaf\]"):
+            book.spend(later)
+        assert (len(book.ledger), book.spendings.ids(), book.cash("LBK-ZKT")) == before
+        # Every zakat grant that got in names its asnaf.
+        zakat = [s for s in book.spendings if s.fund_id == "LBK-ZKT"]
+        assert zakat
+        assert all(s.asnaf is not None for s in zakat)
+
+    def test_results_against_targets(self, outcome: Any) -> None:
+        status = {(r.indicator, dict(r.by).get("sector")): r.status for r in outcome.targets}
+        assert status[("groups", None)] is TargetStatus.ACHIEVED
+        assert status[("members", None)] is TargetStatus.ACHIEVED
+        assert status[("income_change_pct", "farming")] is TargetStatus.ACHIEVED
+        assert status[("income_change_pct", None)] is TargetStatus.OFF_TRACK
+
+    def test_the_script_prints_and_writes(
+        self, outcome: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        example = _load("budget_lebak")
+        assert example.main(["budget_lebak.py", str(tmp_path)]) == 0
+        printed = capsys.readouterr().out
+        assert "SYNTHETIC" in printed
+        assert "Total anggaran / Total budget: Rp 1.700.000.000" in printed
+        assert "[zakat-asnaf]" in printed
+        assert "Biaya per mitra / Cost per member: Rp " in printed
+        assert (tmp_path / "lebak_budget.finance.json").exists()
+        # Members appear by ID only.
+        assert not any(m.name in printed for m in outcome.program.members())

@@ -58,6 +58,14 @@ from klaster.model.plans import Plan
 from klaster.model.program import Program
 from klaster.model.records import Records
 from klaster.model.region import Region, RegionLevel, RegionStat, StatKind
+from klaster.model.results_framework import (
+    Result,
+    ResultIndicator,
+    ResultLevel,
+    ResultsFramework,
+    ResultsHistory,
+    Target,
+)
 from klaster.plugins.hookspecs import hookimpl
 
 if TYPE_CHECKING:
@@ -177,6 +185,11 @@ __all__ = [
     "Region",
     "RegionLevel",
     "RegionStat",
+    "Result",
+    "ResultIndicator",
+    "ResultLevel",
+    "ResultsFramework",
+    "ResultsHistory",
     "Role",
     "SchemaVersionError",
     "Sex",
@@ -186,6 +199,7 @@ __all__ = [
     "StoreBusyError",
     "StoreError",
     "StoreStatus",
+    "Target",
     "ValidationError",
     "Visit",
     "__version__",

@@ -21,10 +21,12 @@ from klaster.finance import (
     Fund,
     HandoverError,
     Party,
+    Spending,
+    SpendingPolicy,
     hand_over,
 )
 from klaster.finance import document as finance_document
-from klaster.finance.program_fit import BookContext, fit_problems
+from klaster.finance.program_fit import BookContext, fit_problems, program_problems
 from klaster.finance.testing import PROGRAM, START, make_book, make_cluster, qard
 from klaster.store import Store
 
@@ -91,6 +93,15 @@ def savings_of_a_stranger() -> Finance:
     return book
 
 
+def granted_to(recipient: Party) -> Finance:
+    book = make_book()
+    book.policy = SpendingPolicy(over_budget="allow")
+    book.spend(
+        Spending("S-1", "grant", START, "F-1", 500_000, "education_support", recipient, "miskin")
+    )
+    return book
+
+
 # (how the bad book is built, the path of the problem, a fragment of its message)
 BAD: dict[str, tuple[Callable[[], Finance], str, str]] = {
     "unknown member": (
@@ -132,6 +143,11 @@ BAD: dict[str, tuple[Callable[[], Finance], str, str]] = {
         transferred_to_another_sector,
         "books[0].assets.events[0].owner",
         "cooperative 'coop' serves 'umkm'",
+    ),
+    "a grant to a stranger": (
+        lambda: granted_to(Party.member("M-9")),
+        "books[0].spendings[0].recipient",
+        "has no member 'M-9'",
     ),
     "savings of a stranger": (
         savings_of_a_stranger,
@@ -275,3 +291,39 @@ def test_errors_are_klaster_errors(bad: tuple[Finance, str, str]) -> None:
     book, _path, _fragment = bad
     with pytest.raises(KlasterError):
         finance_document.loads(finance_document.dumps(book), make_program())
+
+
+class TestProviders:
+    """A service provider is one of the program's organisations, on every path with a program."""
+
+    def book(self, provider: str) -> Finance:
+        book = make_book(source="grant")
+        book.policy = SpendingPolicy(over_budget="allow")
+        book.spend(
+            Spending("S-1", "expense", START, "F-1", 400_000, "training", Party.provider(provider))
+        )
+        return book
+
+    def test_a_known_provider_fits(self, tmp_path: Path) -> None:
+        assert program_problems(self.book("dd"), make_program(), 0) == []
+        finance_document.dumps(self.book("dd"), program=make_program())
+        with Store.create(tmp_path / "km.klaster", make_program()) as store:
+            store.save_finance(self.book("dd"))
+
+    def test_an_unknown_provider_is_refused_on_every_path(self, tmp_path: Path) -> None:
+        expected = (
+            "books[0].spendings[0].recipient: program 'km' has no organisation 'school-9' (a "
+            "service provider is one of the program's organisations); organisations: dd"
+        )
+        book = self.book("school-9")
+        assert program_problems(book, make_program(), 0) == [expected]
+        with pytest.raises(DocumentError) as info:
+            finance_document.dumps(book, program=make_program())
+        assert expected in info.value.problems
+        with pytest.raises(StoreError, match=r"books\[0\].spendings\[0\].recipient: program"):
+            Store.create(tmp_path / "km.klaster", make_program(), finance=book)
+        assert not (tmp_path / "km.klaster").exists()
+
+    def test_a_cluster_alone_does_not_know_the_providers(self) -> None:
+        context = BookContext.of(make_cluster(), PROGRAM)
+        assert fit_problems(self.book("school-9"), context, "book") == []

@@ -21,6 +21,8 @@ import klaster.finance
 import klaster.observations
 from klaster import Program, Store
 from klaster.catalogue.formula import parse
+from klaster.finance import read_budget_csv
+from klaster.finance.budget_csv import parse_budget_csv
 from klaster.importing import load_mapping, parse_mapping, read_submissions
 from klaster.measurement.compiler import Kind, compile_formula
 from klaster.testing import sample_program
@@ -163,7 +165,24 @@ def _finance_seed() -> tuple[Program, bytes]:
         book.repay("L-1", book.loans["L-1"].disbursed_on, 100_000)
     except klaster.KlasterError:
         book = make_book()
+    try:  # a budget and a zakat grant (issue 12), if today's rules accept them
+        day = book.ledger.entries[-1].on
+        book.revise_budget(day, "initial", parse_budget_csv(io.StringIO(BUDGET_CSV)))
+        grant = klaster.finance.Party.member("M-1")
+        book.spend(
+            klaster.finance.Spending("S-1", "grant", day, "F-1", 50_000, "capital", grant, "miskin")
+        )
+    except klaster.KlasterError:
+        pass
     return program, klaster.finance.dumps(book).encode()
+
+
+BUDGET_CSV = (
+    "component,source,start,end,amount,note\n"
+    "capital,zakat,2012-01-01,2014-03-31,1.020.000.000,synthetic\n"
+    'training,infaq_sadaqah,2012-01-01,2014-03-31,170000000,"a, note"\n'
+    "operations,zakat,2012-01-01,2012-12-31,Rp 85.000.000,\n"
+)
 
 
 @functools.cache
@@ -203,10 +222,22 @@ def seeds(reader: str) -> list[bytes]:
         return [_store_seed()]
     if reader == "formula":
         return [f.encode() for f in FORMULAS]
+    if reader == "budget_csv":
+        return [BUDGET_CSV.encode()]
     raise ValueError(reader)
 
 
-READERS = ["program", "finance", "sidecar", "mapping", "csv", "xlsx", "store", "formula"]
+READERS = [
+    "program",
+    "finance",
+    "sidecar",
+    "mapping",
+    "csv",
+    "xlsx",
+    "store",
+    "formula",
+    "budget_csv",
+]
 
 
 def mutate_xlsx(rng: random.Random, seed: bytes) -> bytes:
@@ -281,6 +312,10 @@ def run(reader: str, data: bytes, folder: Path, rng: random.Random | None = None
     if reader == "formula":
         text = _text(data)
         return compile_formula(parse(text), FORMULA_KINDS, formula=text)
+    if reader == "budget_csv":
+        path = folder / "budget.csv"
+        path.write_bytes(data)
+        return read_budget_csv(path)
     raise ValueError(reader)
 
 

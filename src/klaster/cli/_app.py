@@ -20,6 +20,7 @@ from klaster._version import __version__
 from klaster.cli import (
     _activities,
     _advance,
+    _budget,
     _demo,
     _import,
     _init,
@@ -40,6 +41,7 @@ _COMMANDS: tuple[ModuleType, ...] = (
     _status,
     _advance,
     _report,
+    _budget,
     _activities,
     _plugins,
     _demo,

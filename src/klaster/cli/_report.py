@@ -4,12 +4,18 @@ The figures are :meth:`klaster.measurement.Measurement.report`'s tidy table: one
 indicator, round and disaggregation. The text format puts rounds side by side with the bilingual
 indicator names; CSV and JSON carry every column of
 :meth:`~klaster.measurement.Results.to_records` (exact decimals as text).
+
+When the program has a results framework, the text and JSON reports also show its targets
+against the actuals (:func:`klaster.measurement.assess`): the status of each target and the rule
+that gave it (JSON: a ``"targets"`` list beside ``"rows"``); ``--cluster`` keeps that cluster's
+targets. The CSV report stays one table of figures.
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +25,7 @@ from klaster.cli._output import Output, number, render_text, table, to_json
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from klaster.measurement import Row
+    from klaster.measurement import Row, TargetRow
     from klaster.model.program import Program
     from klaster.observations import Observations
 
@@ -103,12 +109,13 @@ def run(args: argparse.Namespace, out: Output) -> int:
             args.source, args.observations, command=NAME
         )
         rows = compute(program, observations, args)
+        targets = assess_targets(program, observations, args.cluster)
     if args.output is not None:
-        _write_file(args.output, fmt, rows)
+        _write_file(args.output, fmt, rows, targets)
         out.emit({"output": str(args.output), "format": fmt, "rows": len(rows)})
         out.note(f"wrote {len(rows)} figure(s) to {args.output} ({fmt})")
     elif fmt == "json":
-        document = {"rows": records(rows)}
+        document = _document(rows, targets)
         if out.json_mode:
             out.emit(document)
         else:
@@ -119,7 +126,50 @@ def run(args: argparse.Namespace, out: Output) -> int:
         out.show(text_table(rows))
         for note in _reasons(rows):
             out.note(note)
+        if targets:
+            out.show(targets_table(targets))
     return ExitCode.OK
+
+
+def assess_targets(
+    program: Program, observations: Observations, cluster: str | None
+) -> list[TargetRow]:
+    """The framework's targets against the actuals (none without a framework)."""
+    if not program.results:
+        return []
+    from klaster.measurement import Measurement, assess
+
+    found = list(assess(Measurement(program, observations)))
+    return found if cluster is None else [t for t in found if t.cluster_id == cluster]
+
+
+def _document(rows: Sequence[Row], targets: Sequence[TargetRow]) -> dict[str, Any]:
+    from klaster.measurement import TargetTable
+
+    document: dict[str, Any] = {"rows": records(rows)}
+    if targets:
+        document["targets"] = TargetTable(targets).to_records()
+    return document
+
+
+def targets_table(targets: Sequence[TargetRow]) -> Table:
+    """One line per target: result, indicator, where, period, target, actual, status and rule."""
+    body = [
+        (
+            t.result_id,
+            t.indicator,
+            t.cluster_id or "program",
+            ", ".join(f"{k}={v}" for k, v in t.by) or "all",
+            t.period,
+            number(t.target),
+            "n/a" if t.actual is None or not isinstance(t.actual, Decimal) else number(t.actual),
+            f"{t.status.label_en} / {t.status.label_id}",
+            t.rule,
+        )
+        for t in targets
+    ]
+    columns = ["result", "indicator", "cluster", "cells", "period", ">target", ">actual"]
+    return table("Targets / Target", [*columns, "status", "rule"], body)
 
 
 def compute(program: Program, observations: Observations, args: argparse.Namespace) -> list[Row]:
@@ -222,13 +272,17 @@ def _reasons(rows: Sequence[Row]) -> list[str]:
     return notes
 
 
-def _write_file(path: Path, fmt: str, rows: Sequence[Row]) -> None:
+def _write_file(
+    path: Path, fmt: str, rows: Sequence[Row], targets: Sequence[TargetRow] = ()
+) -> None:
     from klaster.documents.files import atomic_write
 
     if fmt == "json":
-        text = to_json({"rows": records(rows)}) + "\n"
+        text = to_json(_document(rows, targets)) + "\n"
     elif fmt == "csv":
         text = to_csv(rows)
     else:
         text = render_text(text_table(rows))
+        if targets:
+            text += render_text(targets_table(targets))
     atomic_write(path, lambda handle: handle.write(text))

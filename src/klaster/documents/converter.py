@@ -34,6 +34,7 @@ from cattrs.errors import ForbiddenExtraKeysError
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from klaster._support.validate import DATE_CACHE, parse_date
+from klaster.documents import _results_hooks as results_hooks
 from klaster.errors import KlasterError, ValidationError
 from klaster.model.cluster import Cluster
 from klaster.model.cooperative import Cooperative
@@ -47,7 +48,7 @@ from klaster.model.records import Records
 
 _JSON_NAMES = {str: "a string", int: "a whole number", bool: "true or false"}
 # Program fields left out of a document when empty (those added by schema version 3).
-_OMITTED_IF_EMPTY = ("people", "fieldwork")
+_OMITTED_IF_EMPTY = ("people", "fieldwork", "results")
 
 
 @frozen
@@ -290,6 +291,7 @@ def make_converter(*, detailed: bool = True) -> cattrs.Converter:
     conv.register_unstructure_hook(
         Lifecycle, lambda life: {"history": conv.unstructure(life.history, history)}
     )
+    results_hooks.register(conv)  # a target's disaggregation is an object
     for cls, names in _SHARED_FIELDS.items():
         hints = typing.get_type_hints(cls)
         overrides: dict[str, Any] = {
@@ -315,7 +317,7 @@ def make_converter(*, detailed: bool = True) -> cattrs.Converter:
     def unstructure_program(program: Program) -> dict[str, Any]:
         raw = program_fn(program)
         for name in _OMITTED_IF_EMPTY:
-            if not raw[name]:
+            if name in raw and not raw[name]:
                 del raw[name]
         return raw
 

@@ -69,7 +69,8 @@ SCHEMA_VERSION = 3
 History: 1 — first release; 2 — a cluster's ``lifecycle`` is an object ``{"history": [...]}``
 instead of the bare list of changes (room for more lifecycle data without another break);
 3 — the program's ``people`` and ``fieldwork`` (activities, assignments, visits, plans,
-commitments) and a cooperative's ``board``, each left out when empty.
+commitments), its ``results`` (every version of the results framework: ``{"versions": [...]}``)
+and a cooperative's ``board``, each left out when empty.
 """
 
 DOCUMENT_KIND = "program"
@@ -89,7 +90,9 @@ def _lifecycle_object(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def _no_fieldwork(document: dict[str, Any]) -> dict[str, Any]:
-    """Version 2 → 3: nothing to change; a version-2 program has no people, fieldwork or boards.
+    """Version 2 → 3: nothing to change; a version-2 program has no people, fieldwork, boards...
+
+    ...or results framework.
 
     Version 3 leaves those out when empty, so a version-2 document already reads as a program
     with none of them.

@@ -4,11 +4,13 @@ A :class:`Finance` book per cluster holds the :class:`Fund` s, the :class:`Loan`
 append-only double-entry :class:`Ledger`, the :class:`AssetRegister` and, at independence, the
 :class:`Handover` to the cooperative (:func:`hand_over`). Money is whole-rupiah ``Decimal``
 (:mod:`klaster.finance.money`); every refused operation raises a :class:`FinanceError` and
-changes nothing. Portfolio quality (:func:`par`, :func:`repayment_rate`, :func:`write_off_ratio`,
-:func:`turnover`) and statements (:func:`fund_statement`, :func:`aging`,
-:func:`schedule_vs_actual`) are derived from the ledger. Books are saved and loaded as
-versioned JSON documents with the same verbs as a program document (:func:`save`,
-:func:`load`, :func:`dumps`, :func:`loads`). See ``docs/finance.md``.
+changes nothing. Grants, in-kind transfers and expenses (:class:`Spending`, :meth:`Finance.spend`)
+post in the same ledger under the book's :class:`Budget` and :class:`SpendingPolicy`, refused
+with the rule named (:class:`FinanceRuleError`). Portfolio quality (:func:`par`,
+:func:`repayment_rate`, :func:`write_off_ratio`, :func:`turnover`) and statements
+(:func:`fund_statement`, :func:`aging`, :func:`schedule_vs_actual`) are derived from the ledger.
+Books are saved and loaded as versioned JSON documents with the same verbs as a program document
+(:func:`save`, :func:`load`, :func:`dumps`, :func:`loads`). See ``docs/finance.md``.
 """
 
 from typing import Any
@@ -24,6 +26,15 @@ from klaster.finance.assets import (
     AssetStatus,
 )
 from klaster.finance.book import Finance
+from klaster.finance.budget import Budget, BudgetLine, BudgetRevision, Component
+from klaster.finance.budget_csv import read_budget_csv
+from klaster.finance.budget_statements import (
+    BudgetRow,
+    BudgetStatement,
+    SourceShare,
+    budget_vs_actual,
+    render_budget,
+)
 from klaster.finance.document import (
     FINANCE_DOCUMENT_KIND,
     FINANCE_SCHEMA_VERSION,
@@ -37,10 +48,12 @@ from klaster.finance.errors import (
     AmountError,
     DateOrderError,
     FinanceError,
+    FinanceRuleError,
     HandoverError,
     InsufficientFundsError,
     LedgerError,
     LoanStateError,
+    OverBudgetWarning,
     OverpaymentError,
     UnknownRecordError,
 )
@@ -69,6 +82,7 @@ from klaster.finance.schedule import (
     build_schedule,
     flat_margin,
 )
+from klaster.finance.spending import Asnaf, OverBudget, Spending, SpendingKind, SpendingPolicy
 from klaster.finance.statements import (
     AgingBucket,
     FundStatement,
@@ -88,6 +102,7 @@ __all__ = [
     "AccountKind",
     "AgingBucket",
     "AmountError",
+    "Asnaf",
     "Asset",
     "AssetEvent",
     "AssetEventKind",
@@ -95,12 +110,19 @@ __all__ = [
     "AssetRegister",
     "AssetState",
     "AssetStatus",
+    "Budget",
+    "BudgetLine",
+    "BudgetRevision",
+    "BudgetRow",
+    "BudgetStatement",
+    "Component",
     "DateOrderError",
     "Dimension",
     "Entry",
     "EntryKind",
     "Finance",
     "FinanceError",
+    "FinanceRuleError",
     "Frequency",
     "Fund",
     "FundSource",
@@ -119,6 +141,8 @@ __all__ = [
     "LoanStateError",
     "LoanStatus",
     "Method",
+    "OverBudget",
+    "OverBudgetWarning",
     "OverpaymentError",
     "Party",
     "PartyKind",
@@ -129,9 +153,14 @@ __all__ = [
     "RestructuredPolicy",
     "Restructuring",
     "SavingsKind",
+    "SourceShare",
+    "Spending",
+    "SpendingKind",
+    "SpendingPolicy",
     "StatementLine",
     "UnknownRecordError",
     "aging",
+    "budget_vs_actual",
     "build_schedule",
     "cumulative_repayment_rate",
     "dumps",
@@ -144,7 +173,9 @@ __all__ = [
     "on_time_repayment_rate",
     "par",
     "par_by",
+    "read_budget_csv",
     "render_aging",
+    "render_budget",
     "render_statement",
     "round_rupiah",
     "rupiah",

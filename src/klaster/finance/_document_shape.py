@@ -1,8 +1,9 @@
 """The shape of a finance document: the records it stores, and their JSON converter.
 
 Only the stored parts of a book are written (funds, loans, ledger entries, restructurings, assets
-and their events, the handover); reading structures these classes first, then replays each book
-through its rules (:mod:`klaster.finance.document`).
+and their events, the handover, the budget's revisions, spendings and the spending policy; the
+last three left out while empty or the default); reading structures these classes first, then
+replays each book through its rules (:mod:`klaster.finance.document`).
 """
 
 from __future__ import annotations
@@ -13,11 +14,13 @@ from attrs import Factory, field, frozen
 from klaster.documents.converter import make_converter
 from klaster.finance.assets import Asset, AssetEvent, AssetRegister
 from klaster.finance.book import Finance
+from klaster.finance.budget import Budget
 from klaster.finance.entry import Entry
 from klaster.finance.fund import Fund
 from klaster.finance.handover import Handover
 from klaster.finance.ledger import Ledger
 from klaster.finance.loan import Loan, Restructuring
+from klaster.finance.spending import Spending, SpendingPolicy
 
 __all__ = [
     "BookFields",
@@ -56,6 +59,9 @@ class BookFields:
     restructurings: tuple[Restructuring, ...] = ()
     assets: RegisterFields = field(default=Factory(RegisterFields))
     handover: Handover | None = None
+    budget: Budget = field(default=Factory(Budget))
+    spendings: tuple[Spending, ...] = ()
+    policy: SpendingPolicy = field(default=Factory(SpendingPolicy))
 
 
 @frozen
@@ -104,4 +110,7 @@ def fields_of(book: Finance) -> BookFields:
         restructurings=book.restructurings,
         assets=RegisterFields(tuple(book.assets.assets), book.assets.events),
         handover=book.handover,
+        budget=book.budget,
+        spendings=tuple(book.spendings),
+        policy=book.policy,
     )

@@ -11,19 +11,23 @@ import the book (the book imports them).
 
 from __future__ import annotations
 
+import bisect
 import datetime as _dt
 from typing import Protocol
 
 from klaster.finance._state import LoanKeys, LoanState, Schedules
+from klaster.finance.assets import AssetRegister
+from klaster.finance.budget import Budget, Component
 from klaster.finance.errors import UnknownRecordError
-from klaster.finance.fund import Fund
+from klaster.finance.fund import Fund, FundSource
 from klaster.finance.handover import Handover
 from klaster.finance.ledger import Ledger
 from klaster.finance.loan import Loan, Restructuring
 from klaster.finance.party import Party
+from klaster.finance.spending import Spending, SpendingPolicy
 from klaster.model.records import Records
 
-__all__ = ["BookParts", "LoanBook"]
+__all__ = ["BookParts", "LoanBook", "SpentBook"]
 
 
 class LoanBook:
@@ -79,6 +83,51 @@ class LoanBook:
         self.by_number.append(state)
 
 
+class SpentBook:
+    """Money spent in one book, derived from its ledger and spendings (internal interface).
+
+    Actual spending by component and fund source counts every grant, in-kind transfer and expense
+    under its component, and every receipt into a fund (``Finance.receive``) as ``capital``: a
+    revolving fund's capital is the program's capital assistance (money received
+    ``for_spending`` counts when it is spent, under the spending's component).
+
+    Attributes:
+        entries: Spending ID → the index of its ledger entry.
+        received: Fund ID → rupiah received into it so far (capital and money for spending).
+        amil: Fund ID → rupiah spent from it with asnaf ``amil``.
+        days: (component, source) → the day ordinals of its amounts, in ledger order.
+        totals: (component, source) → running totals matching ``days``.
+    """
+
+    __slots__ = ("amil", "days", "entries", "received", "totals")
+
+    def __init__(self) -> None:
+        self.entries: dict[str, int] = {}
+        self.received: dict[str, int] = {}
+        self.amil: dict[str, int] = {}
+        self.days: dict[tuple[Component, FundSource], list[int]] = {}
+        self.totals: dict[tuple[Component, FundSource], list[int]] = {}
+
+    def add(self, component: Component, source: FundSource, day: int, amount: int) -> None:
+        """Count ``amount`` spent on ``day`` (an ordinal, not before the last one)."""
+        key = (component, source)
+        days, totals = self.days.setdefault(key, []), self.totals.setdefault(key, [])
+        days.append(day)
+        totals.append((totals[-1] if totals else 0) + amount)
+
+    def actual(
+        self, component: Component, source: FundSource, start: _dt.date, end: _dt.date
+    ) -> int:
+        """Rupiah spent on ``component`` from ``source`` from ``start`` to ``end`` (included)."""
+        days = self.days.get((component, source))
+        if not days:
+            return 0
+        totals = self.totals[(component, source)]
+        lo = bisect.bisect_left(days, start.toordinal())
+        hi = bisect.bisect_right(days, end.toordinal())
+        return (totals[hi - 1] if hi else 0) - (totals[lo - 1] if lo else 0)
+
+
 class BookParts(Protocol):
     """What the book's helpers read of a :class:`~klaster.finance.Finance` book."""
 
@@ -88,10 +137,19 @@ class BookParts(Protocol):
     ledger: Ledger
     restructurings: tuple[Restructuring, ...]
     handover: Handover | None
+    assets: AssetRegister
+    budget: Budget
+    spendings: Records[Spending]
+    policy: SpendingPolicy
 
     @property
     def derived(self) -> LoanBook:
         """The book's derived loan state."""
+        ...
+
+    @property
+    def spent(self) -> SpentBook:
+        """The book's derived spending."""
         ...
 
     def holder_of(self, fund_id: str, on: _dt.date | None = None) -> Party:

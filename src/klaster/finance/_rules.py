@@ -16,8 +16,9 @@ from typing import TypeVar
 from klaster._support.validate import enum_value
 from klaster.errors import KlasterError, ValidationError
 from klaster.finance._loanbook import BookParts
+from klaster.finance._spend_rules import apply_spending, count_receipt, plan_spending
 from klaster.finance._state import LoanState, Segment, split_payment
-from klaster.finance.entry import AccountKind, Entry, EntryKind
+from klaster.finance.entry import SPENDING_KINDS, AccountKind, Entry, EntryKind
 from klaster.finance.errors import (
     DateOrderError,
     FinanceError,
@@ -28,8 +29,9 @@ from klaster.finance.errors import (
     UnknownRecordError,
 )
 from klaster.finance.fund import Fund, FundSource
-from klaster.finance.loan import Loan, LoanStatus, Product, Restructuring
+from klaster.finance.loan import Loan, LoanStatus, Product
 from klaster.finance.party import PartyKind
+from klaster.finance.spending import Spending
 
 E = TypeVar("E", bound=enum.Enum)
 Apply = Callable[[], None]
@@ -94,19 +96,26 @@ def check_new_fund(book: BookParts, fund: Fund, where: str) -> None:
         )
 
 
-def plan(book: BookParts, entry: Entry, index: int, first: int, pending: Loan | None) -> Apply:
+def plan(
+    book: BookParts, entry: Entry, index: int, first: int, pending: Loan | Spending | None
+) -> Apply:
     """Check ``entry`` (to be entry ``index``, postings from ``first``); return its change."""
     where = f"entries[{index}]"
     try:
         return _plan(book, entry, where, index, first, pending)
     except KlasterError as exc:
-        if exc.path and exc.path.startswith(("entries", "loans")):
+        if exc.path and exc.path.startswith(("entries", "loans", "spendings")):
             raise
         raise exc.at(where) from None
 
 
 def _plan(
-    book: BookParts, entry: Entry, where: str, index: int, first: int, pending: Loan | None
+    book: BookParts,
+    entry: Entry,
+    where: str,
+    index: int,
+    first: int,
+    pending: Loan | Spending | None,
 ) -> Apply:
     fund = book.funds.get(entry.fund_id)
     if fund is None:
@@ -121,7 +130,12 @@ def _plan(
         )
     kind = entry.kind
     if kind is EntryKind.FUNDING:
-        return _nothing
+        return lambda: count_receipt(book, entry, fund.source)
+    if kind in SPENDING_KINDS:
+        spending = plan_spending(
+            book, entry, where, fund, pending if isinstance(pending, Spending) else None
+        )
+        return lambda: apply_spending(book, spending, fund.source, index)
     if kind in (EntryKind.SAVINGS_DEPOSIT, EntryKind.SAVINGS_WITHDRAWAL):
         holder = book.holder_of(fund.id, entry.on)
         if holder.kind is not PartyKind.COOPERATIVE:
@@ -132,7 +146,8 @@ def _plan(
             )
         return _nothing
     if kind is EntryKind.DISBURSEMENT:
-        return _plan_disbursement(book, entry, where, index, first, fund, pending)
+        loan = pending if isinstance(pending, Loan) else None
+        return _plan_disbursement(book, entry, where, index, first, fund, loan)
     assert entry.loan_id is not None
     state = book.derived.require(entry.loan_id, book.cluster_id)
     loan = state.loan
@@ -293,97 +308,3 @@ def _plan_disbursement(
         book.derived.add(state)
 
     return disbursed
-
-
-def plan_restructuring(book: BookParts, record: Restructuring, r_index: int) -> Apply:
-    """Check a restructuring against the book; return the change (a new schedule in force)."""
-    where = f"restructurings[{r_index}]"
-    if not isinstance(record, Restructuring):
-        raise ValidationError(f"must be a Restructuring, got {type(record).__name__}", path=where)
-    try:
-        state = book.derived.require(record.loan_id, book.cluster_id)
-    except KlasterError as exc:
-        raise exc.at(where) from None
-    loan = state.loan
-    require_active(state, "restructure")
-    if state.outstanding == 0:
-        raise LoanStateError(f"loan {loan.id!r} has no principal outstanding", path=where)
-    require_after_disbursement(state, record.on)
-    ledger = book.ledger
-    after = record.after_entry
-    if after > len(ledger):
-        raise ValidationError(f"after_entry {after} is past the ledger's end", path=where)
-    before = ledger.entry_date(after - 1) if after else None
-    following = ledger.entry_date(after) if after < len(ledger) else None
-    if (before and record.on < before) or (following and record.on > following):
-        raise DateOrderError(
-            f"dated {record.on}, out of order with the ledger entries around it", path=where
-        )
-    left = remaining_margin(book, state)
-    if int(record.margin) > left:
-        raise LoanStateError(
-            f"new margin {record.margin:,} is more than the {left:,} left to pay; a rescheduled "
-            "debt may not grow (DSN-MUI fatwa 48/2005)",
-            path=f"{where}.margin",
-        )
-    start = ledger.entry_start(after)
-    outstanding = state.outstanding
-
-    def restructured() -> None:
-        margin = int(record.margin)
-        number = len(state.segments)
-        row = book.derived.schedules.add(
-            outstanding,
-            margin,
-            record.instalments,
-            record.frequency,
-            record.method,
-            record.first_due,
-            loan=state.number,
-            start=start,
-            number=number,
-            day=record.on.toordinal(),
-        )
-        state.segments.append(
-            Segment(
-                number,
-                row,
-                record.instalments,
-                start,
-                after,
-                outstanding + margin,
-                record.on.toordinal(),
-            )
-        )
-        state.paid = 0
-
-    return restructured
-
-
-def replay(book: BookParts) -> None:
-    """Rebuild the derived state of ``book`` from its stored records, checking every rule."""
-    ledger, records = book.ledger, book.restructurings
-    pending = 0
-    for index in range(len(ledger) + 1):
-        while pending < len(records) and records[pending].after_entry <= index:
-            if records[pending].after_entry < index:
-                raise ValidationError(
-                    "restructurings are not in ledger order", path=f"restructurings[{pending}]"
-                )
-            plan_restructuring(book, records[pending], pending)()
-            pending += 1
-        if index < len(ledger):
-            plan(book, ledger[index], index, ledger.entry_start(index), None)()
-    if pending < len(records):
-        raise ValidationError(
-            "after_entry is past the ledger's end", path=f"restructurings[{pending}]"
-        )
-    for position, loan in enumerate(book.loans):
-        if loan.id not in book.derived:
-            raise LedgerError(
-                f"loan {loan.id!r} has no disbursement entry", path=f"loans[{position}]"
-            )
-    if book.handover is not None:
-        for fund_id in book.handover.fund_ids():
-            if fund_id not in book.funds:
-                raise HandoverError(f"hands over unknown fund {fund_id!r}", path="handover")

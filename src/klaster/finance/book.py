@@ -12,18 +12,26 @@ is derived by replaying them through the same rules, which is also how a book is
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 import attrs
-from attrs import define, field
+from attrs import define, field, setters
 
 from klaster._support.validate import check_id
 from klaster.errors import ValidationError
-from klaster.finance import _rules, book_entries
-from klaster.finance._loanbook import LoanBook
+from klaster.finance import _replay, _rules, book_entries
+from klaster.finance._book_operations import (
+    SavingsOperations,
+    SpendingOperations,
+    policy_fits,
+    record,
+)
+from klaster.finance._loanbook import LoanBook, SpentBook
 from klaster.finance.assets import AssetRegister
 from klaster.finance.book_entries import to_day
+from klaster.finance.budget import Budget
 from klaster.finance.entry import Account, AccountKind, Entry, EntryKind
 from klaster.finance.errors import (
     DateOrderError,
@@ -39,8 +47,8 @@ from klaster.finance.loan import Loan, Repayment, Restructuring
 from klaster.finance.money import rupiah
 from klaster.finance.party import Party
 from klaster.finance.position import LoanPosition, instalments, loan_position
-from klaster.finance.savings import SavingsKind
-from klaster.finance.schedule import Frequency, Instalment, Method, first_due_after
+from klaster.finance.schedule import Frequency, Instalment, Method
+from klaster.finance.spending import Spending, SpendingPolicy
 from klaster.model.records import Records, put_record
 
 __all__ = ["Finance"]
@@ -54,12 +62,22 @@ def _to_loans(value: Iterable[Loan]) -> Records[Loan]:
     return value if isinstance(value, Records) else Records("loans", value)
 
 
+def _to_spendings(value: Iterable[Spending]) -> Records[Spending]:
+    return value if isinstance(value, Records) else Records("spendings", value)
+
+
 def _to_restructurings(value: Iterable[Restructuring]) -> tuple[Restructuring, ...]:
     return tuple(value)
 
 
+def _instance(_inst: object, attribute: Any, value: object) -> None:
+    cls = {"budget": Budget, "policy": SpendingPolicy}[attribute.name]
+    if not isinstance(value, cls):
+        raise ValidationError(f"must be a {cls.__name__}", path=attribute.name)
+
+
 @define(eq=False)
-class Finance:
+class Finance(SavingsOperations, SpendingOperations):
     """The money of one cluster (or one program): funds, loans, ledger, assets, handover.
 
     Args:
@@ -71,6 +89,9 @@ class Finance:
         restructurings: Every :class:`~klaster.finance.Restructuring`, in order.
         assets: The :class:`~klaster.finance.AssetRegister`.
         handover: The :class:`~klaster.finance.Handover` at independence, once made.
+        budget: The :class:`~klaster.finance.Budget` and its revisions (:meth:`revise_budget`).
+        spendings: Every grant, in-kind transfer and expense (:meth:`spend`), in ledger order.
+        policy: The :class:`~klaster.finance.SpendingPolicy` the book enforces.
 
     Example:
         >>> import datetime as dt
@@ -95,11 +116,20 @@ class Finance:
     restructurings: tuple[Restructuring, ...] = field(factory=tuple, converter=_to_restructurings)
     assets: AssetRegister = field(factory=AssetRegister)
     handover: Handover | None = field(default=None)
+    budget: Budget = field(factory=Budget, validator=_instance)
+    spendings: Records[Spending] = field(factory=tuple, converter=_to_spendings)
+    policy: SpendingPolicy = field(
+        factory=SpendingPolicy,
+        validator=_instance,
+        on_setattr=setters.pipe(setters.validate, policy_fits),
+    )
     derived: LoanBook = field(init=False, factory=LoanBook, repr=False, eq=False)
     """The loan state derived from the stored parts (internal interface for the book's helpers)."""
+    spent: SpentBook = field(init=False, factory=SpentBook, repr=False, eq=False)
+    """Money spent, derived from the ledger (internal interface; see :meth:`actual`)."""
 
     def __attrs_post_init__(self) -> None:
-        _rules.replay(self)
+        _replay.replay(self)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Finance):
@@ -146,14 +176,6 @@ class Finance:
         self.fund(fund_id)
         return self.ledger.balance(Account(fund_id, AccountKind.CASH), on)
 
-    def savings(self, fund_id: str, member_id: str, kind: SavingsKind | str) -> Decimal:
-        """A member's savings of ``kind`` in fund ``fund_id``."""
-        self.fund(fund_id)
-        account = Account(
-            fund_id, _rules.enum_arg(SavingsKind, kind, None, "kind").account_kind, member_id
-        )
-        return self.ledger.balance(account)
-
     def schedule(self, loan_id: str, on: _dt.date | None = None) -> tuple[Instalment, ...]:
         """The schedule in force for ``loan_id`` on ``on`` (the latest if ``None``)."""
         state = self.derived.require(loan_id, self.cluster_id)
@@ -196,11 +218,23 @@ class Finance:
         return fund
 
     def receive(
-        self, fund_id: str, on: _dt.date, amount: Decimal | int | str, memo: str | None = None
+        self,
+        fund_id: str,
+        on: _dt.date,
+        amount: Decimal | int | str,
+        memo: str | None = None,
+        *,
+        for_spending: bool = False,
     ) -> int:
-        """Record money received into a fund from its source; return the entry index."""
+        """Record money received into a fund from its source; return the entry index.
+
+        Money received is the fund's capital, and counts as ``capital`` in budget vs actual (a
+        revolving fund's capital is capital assistance); with ``for_spending=True`` it is money
+        to be spent as grants, in-kind transfers or expenses, counted only when spent.
+        """
         fund = self.fund(fund_id)
-        return self._record(book_entries.funding(fund.id, on, amount, memo))
+        entry = book_entries.funding(fund.id, on, amount, memo, for_spending=for_spending)
+        return self._record(entry)
 
     # -- loans -------------------------------------------------------------------------------
     def disburse(self, loan: Loan, memo: str | None = None) -> int:
@@ -296,25 +330,17 @@ class Finance:
         Returns:
             The appended :class:`Restructuring`.
         """
-        state = self.derived.require(loan_id, self.cluster_id)
-        day = to_day(on)
-        freq = _rules.enum_arg(Frequency, frequency, state.loan.frequency, "frequency")
-        meth = _rules.enum_arg(Method, method, state.loan.method, "method")
-        remaining = _rules.remaining_margin(self, state)
-        new_margin = remaining if margin is None else int(rupiah(margin, positive=False))
-        record = Restructuring(
-            loan_id=loan_id,
-            on=day,
+        record = _replay.restructure(
+            self,
+            loan_id,
+            on,
             instalments=instalments,
-            frequency=freq,
-            method=meth,
-            first_due=first_due or first_due_after(day, freq),
-            margin=Decimal(new_margin),
             reason=reason,
-            after_entry=len(self.ledger),
+            first_due=first_due,
+            frequency=frequency,
+            method=method,
+            margin=margin,
         )
-        apply = _rules.plan_restructuring(self, record, len(self.restructurings))
-        apply()
         self.restructurings = (*self.restructurings, record)
         return record
 
@@ -345,47 +371,10 @@ class Finance:
         _rules.require_active(state, kind.value.replace("_", " "))
         return self._record(book_entries.closing(state, on, reason, kind, debit))
 
-    # -- savings -----------------------------------------------------------------------------
-    def deposit_savings(
-        self,
-        fund_id: str,
-        member_id: str,
-        kind: SavingsKind | str,
-        on: _dt.date,
-        amount: Decimal | int | str,
-    ) -> int:
-        """Record a member's savings deposit into a cooperative's fund."""
-        savings = _rules.enum_arg(SavingsKind, kind, None, "kind")
-        entry = book_entries.savings(fund_id, member_id, savings, on, amount, withdrawal=False)
-        self.fund(fund_id)
-        return self._record(entry)
-
-    def withdraw_savings(
-        self,
-        fund_id: str,
-        member_id: str,
-        kind: SavingsKind | str,
-        on: _dt.date,
-        amount: Decimal | int | str,
-        *,
-        leaving: bool = False,
-    ) -> int:
-        """Pay out a member's savings: sukarela any time, pokok and wajib only when leaving."""
-        savings = _rules.enum_arg(SavingsKind, kind, None, "kind")
-        book_entries.require_withdrawable(savings, leaving)
-        self.fund(fund_id)
-        entry = book_entries.savings(fund_id, member_id, savings, on, amount, withdrawal=True)
-        return self._record(entry)
-
     # -- the one way in ----------------------------------------------------------------------
     def _record(self, entry: Entry, pending: Loan | None = None) -> int:
         """Check ``entry`` against the book's rules and the ledger's, then append it."""
-        index = len(self.ledger)
-        apply: Callable[[], None] = _rules.plan(self, entry, index, self.ledger.postings, pending)
-        prepared = self.ledger.prepare(entry)
-        self.ledger.commit(prepared)
-        apply()
-        return index
+        return record(self, entry, pending)
 
     def record_handover(self, handover: Handover) -> None:
         """Record the handover (internal: ``hand_over`` calls it last); HandoverError if done."""

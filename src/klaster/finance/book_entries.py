@@ -41,9 +41,17 @@ def to_day(value: object, path: str = "on") -> _dt.date:
     return day
 
 
-def funding(fund_id: str, on: object, amount: Decimal | int | str, memo: str | None) -> Entry:
-    """Money received into a fund from its source."""
-    cash, capital = Account(fund_id, AccountKind.CASH), Account(fund_id, AccountKind.CAPITAL)
+def funding(
+    fund_id: str,
+    on: object,
+    amount: Decimal | int | str,
+    memo: str | None,
+    *,
+    for_spending: bool = False,
+) -> Entry:
+    """Money received into a fund from its source: capital, or money to be spent."""
+    kind = AccountKind.SPENDING_FUNDS if for_spending else AccountKind.CAPITAL
+    cash, capital = Account(fund_id, AccountKind.CASH), Account(fund_id, kind)
     posting = Posting(cash, capital, rupiah(amount))
     return Entry(to_day(on), EntryKind.FUNDING, None, [posting], memo)
 

@@ -9,12 +9,16 @@ A document holds one book per cluster::
                                         "postings": [{"debit": {...}, "credit": {...},
                                                       "amount": "10000000"}]}, ...]},
                 "restructurings": [...], "assets": {"assets": [...], "events": [...]},
-                "handover": {...}}]}
+                "handover": {...},
+                "budget": {"revisions": [{"number": 1, "recorded_on": "2012-01-02",
+                                          "reason": "initial budget", "lines": [...]}]},
+                "spendings": [...], "policy": {"over_budget": "refuse"}}]}
 
-The records (funds, loans, entries, restructurings, assets and their events, the handover) are
-stored as they are, with the field names of their classes; amounts are whole-rupiah strings
-(``"1200000"``), dates ISO strings, and fields equal to their default are left out. Nothing
-derived (cash, positions, schedules) is stored.
+The records (funds, loans, entries, restructurings, assets and their events, the handover, the
+budget's revisions and lines, spendings, the spending policy) are stored as they are, with the
+field names of their classes; amounts are whole-rupiah strings (``"1200000"``), dates ISO
+strings, and fields equal to their default are left out (so are an empty budget, no spending
+and the default policy). Nothing derived (cash, positions, schedules, what was spent) is stored.
 
 Reading is strict, like program documents: unknown fields, wrong JSON types and floats for money
 are refused, with every problem located (``books[0].ledger.entries[17].postings[1].amount: ...``).
@@ -299,6 +303,9 @@ def _rebuild(fields: BookFields, where: str, found: list[str]) -> Finance | None
             restructurings=fields.restructurings,
             assets=register,
             handover=fields.handover,
+            budget=fields.budget,
+            spendings=fields.spendings,
+            policy=fields.policy,
         )
     except KlasterError as exc:
         path = exc.path or ""

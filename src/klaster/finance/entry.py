@@ -25,6 +25,7 @@ from klaster._support.validate import (
     to_date,
 )
 from klaster.errors import ValidationError
+from klaster.finance.budget import Component
 from klaster.finance.money import check_rupiah, to_rupiah
 from klaster.label import LabelledEnum, labelled
 
@@ -60,6 +61,15 @@ class AccountKind(LabelledEnum):
     """Simpanan wajib: a member's mandatory periodic savings."""
     SAVINGS_SUKARELA = labelled("savings_sukarela", "Simpanan sukarela", "Voluntary savings")
     """Simpanan sukarela: a member's voluntary savings, withdrawable."""
+    SPENDING_FUNDS = labelled("spending_funds", "Dana untuk disalurkan", "Funds for spending")
+    """Dana untuk disalurkan: money received to be spent as grants, in-kind transfers or
+    expenses (not revolving capital: it counts in budget vs actual when spent)."""
+    GRANTS_PAID = labelled("grants_paid", "Bantuan tunai disalurkan", "Grants paid")
+    """Bantuan tunai: cash grants paid (``ref`` is the spending's component)."""
+    IN_KIND_GIVEN = labelled("in_kind_given", "Bantuan barang disalurkan", "In-kind transfers")
+    """Bantuan barang: goods and assets given (``ref`` is the spending's component)."""
+    EXPENSES = labelled("expenses", "Biaya operasional", "Operating expenses")
+    """Biaya operasional: running costs paid (``ref`` is the spending's component)."""
 
     @property
     def debit_normal(self) -> bool:
@@ -73,16 +83,23 @@ _DEBIT_NORMAL = frozenset(
         AccountKind.LOANS,
         AccountKind.WRITE_OFFS,
         AccountKind.ZAKAT_DISTRIBUTED,
+        AccountKind.GRANTS_PAID,
+        AccountKind.IN_KIND_GIVEN,
+        AccountKind.EXPENSES,
     }
 )
+SPENT_KINDS = (AccountKind.GRANTS_PAID, AccountKind.IN_KIND_GIVEN, AccountKind.EXPENSES)
+"""The account kinds money spent goes to, one account per fund and component (internal)."""
 _WITH_REF = frozenset(
     {
         AccountKind.LOANS,
         AccountKind.SAVINGS_POKOK,
         AccountKind.SAVINGS_WAJIB,
         AccountKind.SAVINGS_SUKARELA,
+        *SPENT_KINDS,
     }
 )
+_COMPONENTS = frozenset(c.value for c in Component)
 
 
 def _to_account_kind(value: AccountKind | str) -> AccountKind:
@@ -93,9 +110,19 @@ def _check_ref(inst: Account, attribute: Any, value: str | None) -> None:
     if inst.kind in _WITH_REF:
         if value is None:
             raise ValidationError(
-                f"a {inst.kind.value} account names its loan or member in ref", path=attribute.name
+                f"a {inst.kind.value} account names its "
+                + ("component" if inst.kind in SPENT_KINDS else "loan or member")
+                + " in ref",
+                path=attribute.name,
             )
         check_id(inst, attribute, value)
+        if inst.kind in SPENT_KINDS and value not in _COMPONENTS:
+            raise ValidationError(
+                f"a {inst.kind.value} account's ref is a component, one of "
+                + ", ".join(repr(c) for c in sorted(_COMPONENTS))
+                + f"; got {value!r}",
+                path=attribute.name,
+            )
     elif value is not None:
         raise ValidationError(f"a {inst.kind.value} account has no ref", path=attribute.name)
 
@@ -107,7 +134,9 @@ class Account:
     Args:
         fund_id: The fund it belongs to.
         kind: :class:`AccountKind`.
-        ref: The loan ID of a ``loans`` account, the member ID of a savings account; else ``None``.
+        ref: The loan ID of a ``loans`` account, the member ID of a savings account, the
+            component (``"training"``) of a ``grants_paid``, ``in_kind_given`` or ``expenses``
+            account; else ``None``.
     """
 
     fund_id: str = field(validator=check_id)
@@ -140,6 +169,12 @@ class EntryKind(LabelledEnum):
     """Setoran simpanan: a member's savings paid in."""
     SAVINGS_WITHDRAWAL = labelled("savings_withdrawal", "Penarikan simpanan", "Savings withdrawals")
     """Penarikan simpanan: a member's savings paid out."""
+    GRANT = labelled("grant", "Penyaluran bantuan tunai", "Grants paid")
+    """Bantuan tunai: a cash grant paid (the entry names its ``Spending``)."""
+    IN_KIND = labelled("in_kind", "Penyaluran bantuan barang", "In-kind transfers")
+    """Bantuan barang: goods or an asset bought for a recipient (names its ``Spending``)."""
+    EXPENSE = labelled("expense", "Biaya operasional", "Operating expenses")
+    """Biaya operasional: a running cost paid (names its ``Spending``)."""
 
 
 class Role(enum.IntEnum):
@@ -155,6 +190,10 @@ class Role(enum.IntEnum):
     RECOVERY = 7
     SAVINGS_IN = 8
     SAVINGS_OUT = 9
+    GRANT = 10
+    IN_KIND = 11
+    EXPENSE = 12
+    FUNDING_FOR_SPENDING = 13
 
 
 _A = AccountKind
@@ -162,6 +201,7 @@ SAVINGS_KINDS = (_A.SAVINGS_POKOK, _A.SAVINGS_WAJIB, _A.SAVINGS_SUKARELA)
 """The account kinds of a member's savings (internal, for the ledger)."""
 RULES: Mapping[tuple[EntryKind, AccountKind, AccountKind], Role] = {
     (EntryKind.FUNDING, _A.CASH, _A.CAPITAL): Role.FUNDING,
+    (EntryKind.FUNDING, _A.CASH, _A.SPENDING_FUNDS): Role.FUNDING_FOR_SPENDING,
     (EntryKind.DISBURSEMENT, _A.LOANS, _A.CASH): Role.DISBURSEMENT,
     (EntryKind.REPAYMENT, _A.CASH, _A.LOANS): Role.PRINCIPAL,
     (EntryKind.REPAYMENT, _A.CASH, _A.MARGIN_INCOME): Role.MARGIN,
@@ -171,6 +211,9 @@ RULES: Mapping[tuple[EntryKind, AccountKind, AccountKind], Role] = {
     (EntryKind.RECOVERY, _A.CASH, _A.RECOVERIES): Role.RECOVERY,
     **{(EntryKind.SAVINGS_DEPOSIT, _A.CASH, s): Role.SAVINGS_IN for s in SAVINGS_KINDS},
     **{(EntryKind.SAVINGS_WITHDRAWAL, s, _A.CASH): Role.SAVINGS_OUT for s in SAVINGS_KINDS},
+    (EntryKind.GRANT, _A.GRANTS_PAID, _A.CASH): Role.GRANT,
+    (EntryKind.IN_KIND, _A.IN_KIND_GIVEN, _A.CASH): Role.IN_KIND,
+    (EntryKind.EXPENSE, _A.EXPENSES, _A.CASH): Role.EXPENSE,
 }
 """The chart of entries: which (entry kind, debit kind, credit kind) a posting may have."""
 _LOAN_KINDS = frozenset(
@@ -183,6 +226,8 @@ _LOAN_KINDS = frozenset(
         EntryKind.RECOVERY,
     }
 )
+SPENDING_KINDS = frozenset({EntryKind.GRANT, EntryKind.IN_KIND, EntryKind.EXPENSE})
+"""The entry kinds of money spent; each names its ``Spending`` (internal)."""
 KIND_CODE = {kind: code for code, kind in enumerate(EntryKind)}
 KIND_OF_CODE = tuple(EntryKind)
 """Entry kind ↔ its code in the ledger's columns (internal, for the ledger)."""
@@ -273,6 +318,19 @@ def _check_loan_id(inst: Entry, attribute: Any, value: str | None) -> None:
         raise ValidationError(f"a {inst.kind.value} entry has no loan", path=attribute.name)
 
 
+def _check_spending_id(inst: Entry, attribute: Any, value: str | None) -> None:
+    if inst.kind in SPENDING_KINDS:
+        if value is None:
+            raise ValidationError(
+                f"a {inst.kind.value} entry names its spending", path=attribute.name
+            )
+        check_id(inst, attribute, value)
+        if len(inst.postings) != 1:
+            raise ValidationError(f"a {inst.kind.value} entry has one posting", path="postings")
+    elif value is not None:
+        raise ValidationError(f"a {inst.kind.value} entry has no spending", path=attribute.name)
+
+
 @frozen
 class Entry:
     """One dated event of the ledger, made of balanced postings in one fund.
@@ -283,6 +341,8 @@ class Entry:
         loan_id: The loan it concerns (required for loan entries, ``None`` otherwise).
         postings: The :class:`Posting` s, all in one fund.
         memo: Free text (a reason, a receipt number; never personal data).
+        spending_id: The :class:`~klaster.finance.Spending` a grant, in-kind or expense entry
+            pays (required for those kinds, ``None`` otherwise).
     """
 
     on: _dt.date = field(converter=to_date, validator=check_date)
@@ -290,6 +350,7 @@ class Entry:
     loan_id: str | None = field(validator=_check_loan_id)
     postings: tuple[Posting, ...] = field(converter=_to_postings, validator=_check_postings)
     memo: str | None = field(default=None, validator=check_optional_text)
+    spending_id: str | None = field(default=None, validator=_check_spending_id)
 
     @property
     def fund_id(self) -> str:

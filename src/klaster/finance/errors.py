@@ -7,16 +7,18 @@ ID, an entry index, a field), never a person's name or national ID number.
 
 from __future__ import annotations
 
-from klaster.errors import NotFoundError, ValidationError
+from klaster.errors import KlasterWarning, NotFoundError, ValidationError
 
 __all__ = [
     "AmountError",
     "DateOrderError",
     "FinanceError",
+    "FinanceRuleError",
     "HandoverError",
     "InsufficientFundsError",
     "LedgerError",
     "LoanStateError",
+    "OverBudgetWarning",
     "OverpaymentError",
     "UnknownRecordError",
 ]
@@ -56,3 +58,27 @@ class HandoverError(FinanceError):
 
 class UnknownRecordError(FinanceError, NotFoundError):
     """A fund, loan or asset ID that the book does not hold (IDs that do exist are listed)."""
+
+
+class FinanceRuleError(FinanceError):
+    """Spending breaks a rule of the book; ``rule`` names it, and the message starts with it.
+
+    The rules (``docs/finance.md``): ``recipient``, ``zakat-asnaf``, ``zakat-recipient``,
+    ``amil-share``, ``asset``, ``over-budget`` (when the policy refuses). Not enough cash is an
+    :class:`InsufficientFundsError` whose message starts with ``[cash]``.
+
+    Args:
+        message: What is wrong and what would be valid.
+        rule: The rule's code (``"amil-share"``).
+        path: Where (``spendings[3].asnaf``).
+    """
+
+    rule: str
+
+    def __init__(self, message: str, *, rule: str, path: str | None = None) -> None:
+        self.rule = rule
+        super().__init__(f"[{rule}] {message}", path=path)
+
+
+class OverBudgetWarning(KlasterWarning):
+    """Spending recorded beyond its budget line (or with none) under the ``warn`` policy."""

@@ -95,6 +95,7 @@ class Ledger:
     _loan_ids: list[str] = field(init=False, factory=list, repr=False)
     _loan_index: dict[str, int] = field(init=False, factory=dict, repr=False)
     _memos: dict[int, str] = field(init=False, factory=dict, repr=False)
+    _spending_ids: dict[int, str] = field(init=False, factory=dict, repr=False)
     # Per entry: the first posting and the kind code.
     _e_start: IntColumn = field(init=False, factory=lambda: array("q"), repr=False)
     _e_kind: IntColumn = field(init=False, factory=lambda: array("B"), repr=False)
@@ -151,6 +152,7 @@ class Ledger:
                 for i in range(start, end)
             ),
             memo=self._memos.get(index),
+            spending_id=self._spending_ids.get(index),
         )
 
     @property
@@ -334,6 +336,8 @@ class Ledger:
         self._e_kind.append(prepared.kind)
         if entry.memo is not None:
             self._memos[index] = entry.memo
+        if entry.spending_id is not None:
+            self._spending_ids[index] = entry.spending_id
         on = entry.on.toordinal()
         raw = self._raw
         for d, c, amount, role in zip(

@@ -1,4 +1,4 @@
-"""Who holds, owes or keeps something: the program, a cooperative, a group or a member."""
+"""Who holds, owes, keeps or receives money: program, cooperative, group, member, provider."""
 
 from __future__ import annotations
 
@@ -21,6 +21,9 @@ class PartyKind(LabelledEnum):
     """Kelompok: a business group (jointly liable for a group loan)."""
     MEMBER = labelled("member", "Mitra", "Member")
     """Mitra: one member."""
+    PROVIDER = labelled("provider", "Penyedia layanan", "Service provider")
+    """Penyedia layanan: an organisation of the program paid for a service (a school, a clinic,
+    a trainer); it receives spending, never holds a fund or owes a loan."""
 
 
 def _to_kind(value: PartyKind | str) -> PartyKind:
@@ -62,6 +65,11 @@ class Party:
     def member(cls, id: str) -> Party:
         """The member with ID ``id``."""
         return cls(PartyKind.MEMBER, id)
+
+    @classmethod
+    def provider(cls, id: str) -> Party:
+        """The service provider with ID ``id`` (an organisation of the program)."""
+        return cls(PartyKind.PROVIDER, id)
 
     def __str__(self) -> str:
         return f"{self.kind.value} {self.id!r}"

@@ -6,7 +6,8 @@ Every path that takes a book in checks it here, in context: reading a finance do
 
 * its program and cluster are the program's and one of its clusters (the handover's too);
 * every party it names exists: the program itself, a cooperative, group or member of the cluster
-  (fund holders, borrowers, the group liable for a loan, asset custodians and owners, savers);
+  (fund holders, borrowers, the group liable for a loan, asset custodians and owners, savers,
+  the recipients of spending), or, for a service provider, an organisation of the program;
 * every sector it names (a loan's, an asset's) is one of the cluster's;
 * an asset of a sector is owned by (and handed over to) only a cooperative serving that sector.
 
@@ -42,6 +43,8 @@ class BookContext:
         members: Member ID → its sector.
         groups: Group ID → its sector.
         cooperatives: Cooperative ID → the sectors it serves.
+        providers: The program's organisation IDs (service providers are among them); ``None``
+            when the context is a cluster alone (``hand_over``): providers are then not checked.
     """
 
     program_id: str
@@ -50,10 +53,13 @@ class BookContext:
     members: Mapping[str, str]
     groups: Mapping[str, str]
     cooperatives: Mapping[str, tuple[str, ...]]
+    providers: tuple[str, ...] | None = None
 
     @classmethod
-    def of(cls, cluster: Cluster, program_id: str) -> BookContext:
-        """The context of ``cluster`` in program ``program_id``."""
+    def of(
+        cls, cluster: Cluster, program_id: str, providers: tuple[str, ...] | None = None
+    ) -> BookContext:
+        """The context of ``cluster`` in program ``program_id`` (with its organisations' IDs)."""
         return cls(
             program_id,
             cluster.id,
@@ -61,6 +67,7 @@ class BookContext:
             {m.id: m.sector for m in cluster.members},
             {g.id: g.sector for g in cluster.groups},
             {c.id: c.sectors for c in cluster.cooperatives},
+            providers,
         )
 
 
@@ -74,7 +81,8 @@ def program_problems(book: Finance, program: Program, index: int) -> list[str]:
             f"{where}.cluster_id: program {program.id!r} has no cluster {book.cluster_id!r}; "
             f"clusters: {known}"
         ]
-    return fit_problems(book, BookContext.of(cluster, program.id), where)
+    context = BookContext.of(cluster, program.id, program.organisations.ids())
+    return fit_problems(book, context, where)
 
 
 def fit_problems(book: Finance, context: BookContext, where: str) -> list[str]:
@@ -183,6 +191,9 @@ def parties(book: Finance) -> Iterable[tuple[str, Party]]:
             yield f"assets.events[{i}].custodian", event.custodian
         if event.owner is not None:
             yield f"assets.events[{i}].owner", event.owner
+    for i, spending in enumerate(book.spendings):
+        if spending.recipient is not None:
+            yield f"spendings[{i}].recipient", spending.recipient
 
 
 def party_problems(party: Party, context: BookContext, path: str) -> list[str]:
@@ -191,6 +202,14 @@ def party_problems(party: Party, context: BookContext, path: str) -> list[str]:
         if party.id == context.program_id:
             return []
         return [f"{path}: program {party.id!r} is not this program ({context.program_id!r})"]
+    if party.kind is PartyKind.PROVIDER:
+        if context.providers is None or party.id in context.providers:
+            return []
+        known = ", ".join(context.providers) or "none"
+        return [
+            f"{path}: program {context.program_id!r} has no organisation {party.id!r} (a service "
+            f"provider is one of the program's organisations); organisations: {known}"
+        ]
     if party.kind is PartyKind.COOPERATIVE:
         if party.id in context.cooperatives:
             return []

@@ -44,6 +44,10 @@ _ROLE_LABELS: Mapping[int, tuple[str, str]] = {
     Role.SAVINGS_OUT: ("Penarikan simpanan anggota", "Member savings withdrawn"),
     Role.WRITE_OFF: ("Hapus buku", "Written off"),
     Role.ZAKAT: ("Konversi ke zakat (gharim)", "Converted to zakat (gharim)"),
+    Role.FUNDING_FOR_SPENDING: ("Dana diterima untuk disalurkan", "Funds received for spending"),
+    Role.GRANT: ("Bantuan tunai disalurkan", "Grants paid"),
+    Role.IN_KIND: ("Bantuan barang disalurkan", "In-kind transfers"),
+    Role.EXPENSE: ("Biaya operasional", "Operating expenses"),
 }
 _RECEIPTS = (
     Role.FUNDING,
@@ -54,6 +58,7 @@ _RECEIPTS = (
     Role.SAVINGS_IN,
 )
 _PAYMENTS = (Role.DISBURSEMENT, Role.SAVINGS_OUT)
+_SPENT = (Role.GRANT, Role.IN_KIND, Role.EXPENSE)  # listed when the period has any
 
 
 @frozen
@@ -143,8 +148,9 @@ def fund_statement(book: Finance, fund_id: str, start: _dt.date, end: _dt.date) 
             role = cols["role"][pos]
             flows[role] = flows.get(role, 0) + amount
         loans_close += delta_loans
-    receipts = _lines(flows, _RECEIPTS)
-    payments = _lines(flows, _PAYMENTS)
+    spending_funds = (Role.FUNDING_FOR_SPENDING,) if flows.get(Role.FUNDING_FOR_SPENDING) else ()
+    receipts = _lines(flows, _RECEIPTS + spending_funds)
+    payments = _lines(flows, _PAYMENTS + tuple(r for r in _SPENT if flows.get(r)))
     closing = ledger.balance(_account(fund_id), end)
     computed = opening + sum(int(x.amount) for x in receipts) - sum(int(x.amount) for x in payments)
     if computed != closing:

@@ -106,6 +106,9 @@ from klaster.measurement.results import (
     Results,
     Row,
 )
+from klaster.measurement.results_assessment import assess
+from klaster.measurement.target_rows import TargetRow, TargetStatus, TargetTable
+from klaster.measurement.targets_csv import read_targets_csv
 from klaster.measurement.transitions import (
     TransitionRow,
     TransitionTable,
@@ -167,6 +170,9 @@ __all__ = [
     "ScaleSummary",
     "SpiritualItem",
     "SurveyMonth",
+    "TargetRow",
+    "TargetStatus",
+    "TargetTable",
     "TransitionRow",
     "TransitionTable",
     "UnitFrame",
@@ -175,6 +181,7 @@ __all__ = [
     "aggregate",
     "aggregate_ratio",
     "as_guard",
+    "assess",
     "backsliding",
     "cibest_transitions",
     "classify",
@@ -188,6 +195,7 @@ __all__ = [
     "per_capita",
     "per_capita_incomes",
     "place_households",
+    "read_targets_csv",
     "round_measure",
     "spiritual_score",
 ]

@@ -83,6 +83,14 @@ from klaster.model.region import (
     RegionStat,
     StatKind,
 )
+from klaster.model.results_framework import (
+    Result,
+    ResultIndicator,
+    ResultLevel,
+    ResultsFramework,
+    ResultsHistory,
+    Target,
+)
 
 __all__ = [
     "Activity",
@@ -125,9 +133,15 @@ __all__ = [
     "Region",
     "RegionLevel",
     "RegionStat",
+    "Result",
+    "ResultIndicator",
+    "ResultLevel",
+    "ResultsFramework",
+    "ResultsHistory",
     "Role",
     "Sex",
     "Stakeholder",
     "StatKind",
+    "Target",
     "Visit",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -16,6 +17,13 @@ from klaster.model.member import Member
 from klaster.model.organisation import Organisation
 from klaster.model.people import Person
 from klaster.model.records import Records, drop_record, put_record
+from klaster.model.results_framework import (
+    Result,
+    ResultsFramework,
+    ResultsHistory,
+    append_version,
+)
+from klaster.model.results_window import check_in_program
 
 __all__ = ["Program"]
 
@@ -30,6 +38,12 @@ def _to_people(value: Iterable[Person]) -> Records[Person]:
 
 def _to_fieldwork(value: Fieldwork | None) -> Fieldwork:
     return Fieldwork() if value is None else value
+
+
+def _to_results(value: ResultsHistory | Iterable[ResultsFramework] | None) -> ResultsHistory:
+    if isinstance(value, ResultsHistory):
+        return value
+    return ResultsHistory(() if value is None else value)
 
 
 def _to_clusters(value: Iterable[Cluster]) -> Records[Cluster]:
@@ -55,6 +69,9 @@ class Program:
         people: Facilitators, staff and officials (not beneficiaries) the fieldwork names.
         fieldwork: Activities, assignments, mentoring visits, plans and commitments
             (:class:`~klaster.model.fieldwork.Fieldwork`), checked against the program.
+        results: Every version of the results framework
+            (:class:`~klaster.model.results_framework.ResultsHistory`), the latest checked
+            against the program's clusters and dates; extended by :meth:`revise_framework`.
 
     Example:
         >>> p = Program(id="km", name="Klaster Mandiri", organisation_id="dd",
@@ -78,6 +95,9 @@ class Program:
     )
     fieldwork: Fieldwork = field(
         factory=Fieldwork, converter=_to_fieldwork, on_setattr=attrs.setters.frozen
+    )
+    results: ResultsHistory = field(
+        factory=ResultsHistory, converter=_to_results, on_setattr=attrs.setters.frozen
     )
 
     def __attrs_post_init__(self) -> None:
@@ -122,6 +142,31 @@ class Program:
             drop_record(self.clusters, cluster.id)
             raise
         return cluster
+
+    def revise_framework(
+        self, results: Iterable[Result], *, recorded_on: _dt.date | str, reason: str
+    ) -> ResultsFramework:
+        """Record a new version of the results framework after checking it; return it.
+
+        The version is numbered after the last one; earlier versions stay as they were.
+
+        Raises:
+            ValidationError: An invalid framework, or a target period outside the program
+                (located, e.g. ``results.versions[1].results[0].indicators[0].targets[2].start``).
+            InvalidReferenceError: An unknown parent result or cluster.
+        """
+        where = f"results.versions[{len(self.results)}]"
+        try:
+            framework = ResultsFramework(len(self.results) + 1, recorded_on, reason, tuple(results))
+        except KlasterError as exc:
+            raise exc.at(where) from None
+        try:  # refuses a date before the last version's
+            candidate = ResultsHistory((*self.results.versions, framework))
+        except KlasterError as exc:
+            raise exc.at("results") from None
+        check_in_program(candidate, self)
+        append_version(self.results, framework)
+        return framework
 
     def members(self) -> Iterator[Member]:
         """Every member of every cluster."""
@@ -173,6 +218,7 @@ class Program:
         for index, person in enumerate(self.people):
             self._check_person(person, f"people[{index}]")
         self.fieldwork.bind(self)
+        check_in_program(self.results, self)
 
     def _check_person(self, person: Person, where: str) -> None:
         for index, position in enumerate(person.positions):

@@ -41,7 +41,7 @@ class Records(Generic[R]):
         ['dd']
     """
 
-    __slots__ = ("_by_id", "_kind")
+    __slots__ = ("_by_id", "_kind", "_positions")
 
     def __init__(self, kind: str, records: Iterable[R] = ()) -> None:
         if not isinstance(kind, str):  # Records([a, b]) would otherwise be silently empty
@@ -51,6 +51,7 @@ class Records(Generic[R]):
                 path="kind",
             )
         self._kind = kind
+        self._positions: dict[str, int] | None = None  # index_of's map, built on first use
         items = records if isinstance(records, list | tuple) else list(records)
         try:  # the usual case, in one pass: every record has an ID and no ID repeats
             by_id = {record.id: record for record in items}
@@ -114,10 +115,13 @@ class Records(Generic[R]):
 
     def index_of(self, key: str) -> int:
         """Position of the record with ID ``key`` (used to locate errors)."""
-        for index, found in enumerate(self._by_id):
-            if found == key:
-                return index
-        raise NotFoundError(f"no {self._kind} with ID {key!r}; {self._known()}")
+        # Replays locate every record in turn: a map kept until the IDs change, not a scan.
+        if self._positions is None or len(self._positions) != len(self._by_id):
+            self._positions = {found: index for index, found in enumerate(self._by_id)}
+        index = self._positions.get(key)
+        if index is None:
+            raise NotFoundError(f"no {self._kind} with ID {key!r}; {self._known()}")
+        return index
 
     def _known(self) -> str:
         ids = list(self._by_id)
@@ -136,3 +140,4 @@ def put_record(records: Records[R], record: R) -> None:
 def drop_record(records: Records[R], key: str) -> None:
     """Remove the record with ID ``key`` (internal: only the owner, to undo a refused add)."""
     del records._by_id[key]
+    records._positions = None

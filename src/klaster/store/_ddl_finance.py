@@ -1,10 +1,15 @@
 """The DDL of the store's finance tables (books, funds, loans, ledger, assets, handovers).
 
 The ledger and the asset events refuse ``UPDATE`` and ``DELETE`` through triggers: a book's
-history only grows.
+history only grows. The DDL is versioned: version 1's enumerated columns are ``CHECK``ed against
+the values of its time (:data:`_V1_VALUES`), so that its text never changes; version 2 checks the
+current enums and gives a ledger entry its spending (the 1 → 2 step widens a version-1 store's
+tables to this, see :mod:`klaster.store._upgrade`).
 """
 
 from __future__ import annotations
+
+import enum
 
 from klaster.finance.assets import AssetEventKind, AssetKind
 from klaster.finance.entry import AccountKind, EntryKind
@@ -13,12 +18,39 @@ from klaster.finance.handover import HandoverItemKind
 from klaster.finance.loan import Product
 from klaster.finance.party import PartyKind
 from klaster.finance.schedule import Frequency, Method
-from klaster.store._ddl import append_only, one_of
+from klaster.store._ddl import append_only
+
+# The values of each enumerated column in store schema version 1 (before issue 12's spending).
+_V1_VALUES: dict[type[enum.Enum], tuple[str, ...]] = {
+    AccountKind: ("cash", "loans", "capital", "margin_income", "recoveries", "write_offs",
+                  "zakat_distributed", "savings_pokok", "savings_wajib", "savings_sukarela"),
+    AssetEventKind: ("born", "died", "sold", "transferred", "revalued", "handed_over"),
+    AssetKind: ("livestock", "equipment", "building", "stock", "cash", "receivable"),
+    EntryKind: ("funding", "disbursement", "repayment", "profit_share", "write_off",
+                "zakat_conversion", "recovery", "savings_deposit", "savings_withdrawal"),
+    Frequency: ("weekly", "monthly"),
+    FundSource: ("zakat", "infaq_sadaqah", "grant", "government", "member_savings", "other"),
+    HandoverItemKind: ("cash", "loans", "asset"),
+    Method: ("equal_instalments", "equal_principal"),
+    PartyKind: ("program", "cooperative", "group", "member"),
+    Product: ("qard_hasan", "murabahah", "profit_sharing"),
+}  # fmt: skip
 
 
-def finance_ddl() -> str:
-    """The DDL of the finance tables."""
-    c = one_of
+def finance_ddl(version: int = 2) -> str:
+    """The DDL of the finance tables in store schema ``version`` (1 or the current 2)."""
+
+    def c(column: str, kind: type[enum.Enum]) -> str:
+        # As _ddl.one_of: an OR chain (an IN list made inserts three times slower).
+        values = _V1_VALUES[kind] if version == 1 else tuple(m.value for m in kind)
+        return f"CHECK ({' OR '.join(f'{column} = {value!r}' for value in values)})"
+
+    spending = "" if version == 1 else ",\n    spending_id TEXT"
+    spending_key = (
+        ""
+        if version == 1
+        else ",\n    FOREIGN KEY (cluster_id, spending_id) REFERENCES spendings (cluster_id, id)"
+    )
     return f"""CREATE TABLE finance_books (
     cluster_id TEXT PRIMARY KEY NOT NULL REFERENCES clusters (id),
     position INTEGER NOT NULL UNIQUE,
@@ -68,10 +100,10 @@ CREATE TABLE ledger_entries (
     kind TEXT NOT NULL {c("kind", EntryKind)},
     fund_id TEXT NOT NULL,
     loan_id TEXT,
-    memo TEXT,
+    memo TEXT{spending},
     PRIMARY KEY (cluster_id, seq),
     FOREIGN KEY (cluster_id, fund_id) REFERENCES funds (cluster_id, id),
-    FOREIGN KEY (cluster_id, loan_id) REFERENCES loans (cluster_id, id)
+    FOREIGN KEY (cluster_id, loan_id) REFERENCES loans (cluster_id, id){spending_key}
 ) WITHOUT ROWID;
 CREATE INDEX ledger_entries_fund ON ledger_entries (cluster_id, fund_id);
 CREATE INDEX ledger_entries_loan ON ledger_entries (cluster_id, loan_id);

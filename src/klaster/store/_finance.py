@@ -1,11 +1,13 @@
-"""Finance books in the store: funds, loans, the ledger, restructurings, assets, the handover.
+"""Finance books in the store: funds, loans, ledger, assets, handover, budget and spending.
 
 One book per cluster. Amounts are INTEGER whole rupiah (the finance model refuses any fraction,
 see :mod:`klaster.finance.money`), rates (a profit share) TEXT of the exact ``Decimal``, dates
 ISO TEXT. A book only grows: saving compares the stored records with the book's and appends
-what is new; a stored record that differs is refused. Loading replays the records through
-``Finance(...)``, the rules of the live operations. Member savings are ledger accounts; the
-``savings`` view lists their postings.
+what is new; a stored record that differs is refused. The spending policy is the one setting:
+saving replaces it (budget revisions and lines, and spendings, are appended like the ledger:
+:mod:`klaster.store._budget_rows`). Loading replays the records through ``Finance(...)``, the
+rules of the live operations. Member savings are ledger accounts; the ``savings`` view lists
+their postings.
 """
 
 from __future__ import annotations
@@ -27,6 +29,15 @@ from klaster.finance.party import Party
 from klaster.finance.program_fit import BookContext, fit_problems, program_problems
 from klaster.model.program import Program
 from klaster.model.records import Records
+from klaster.store._budget_rows import (
+    line_rows,
+    load_budget,
+    load_policy,
+    load_spendings,
+    revision_rows,
+    save_policy,
+    spending_row,
+)
 from klaster.store._finance_rows import (
     asset_row,
     entry_row,
@@ -102,6 +113,8 @@ def _context(conn: sqlite3.Connection, cid: str, program_id: str) -> BookContext
         dict(_rows(conn, "SELECT id, sector FROM members WHERE cluster_id = ?", cid)),
         dict(_rows(conn, "SELECT id, sector FROM groups WHERE cluster_id = ?", cid)),
         {coop: tuple(sectors) for coop, sectors in served.items()},
+        # Service providers (recipients of spending) are the program's organisations.
+        tuple(r[0] for r in conn.execute("SELECT id FROM organisations ORDER BY position")),
     )
 
 
@@ -135,6 +148,8 @@ def _append_book(conn: sqlite3.Connection, source: Path, book: Finance) -> None:
 
     extend("funds", "funds", "position", [fund_row(cid, i, f) for i, f in enumerate(book.funds)])
     extend("loans", "loans", "position", [loan_row(cid, i, x) for i, x in enumerate(book.loans)])
+    spendings = [spending_row(cid, i, x) for i, x in enumerate(book.spendings)]
+    extend("spendings", "spendings", "seq", spendings)  # before the entries naming them
     extend(
         "ledger.entries",
         "ledger_entries",
@@ -167,6 +182,9 @@ def _append_book(conn: sqlite3.Connection, source: Path, book: Finance) -> None:
     )
     extend("handover", "handovers", "cluster_id", handover_rows(cid, book.handover))
     extend("handover.items", "handover_items", "position", item_rows(cid, book.handover))
+    extend("budget.revisions", "budget_revisions", "number", revision_rows(cid, book.budget))
+    extend("budget lines", "budget_lines", "revision, position", line_rows(cid, book.budget))
+    save_policy(conn, cid, book.policy)
 
 
 # -- loading ------------------------------------------------------------------------------------
@@ -239,11 +257,11 @@ def _load_book(conn: sqlite3.Connection, cid: str, program_id: str) -> Finance:
         )
         postings.setdefault(seq, []).append(posting)
     entries = [
-        Entry(on, kind, loan_id, postings.get(seq, ()), memo)
-        for seq, on, kind, loan_id, memo in _rows(
+        Entry(on, kind, loan_id, postings.get(seq, ()), memo, spending_id)
+        for seq, on, kind, loan_id, memo, spending_id in _rows(
             conn,
-            "SELECT seq, on_date, kind, loan_id, memo FROM ledger_entries WHERE cluster_id = ? "
-            "ORDER BY seq",
+            "SELECT seq, on_date, kind, loan_id, memo, spending_id FROM ledger_entries "
+            "WHERE cluster_id = ? ORDER BY seq",
             cid,
         )
     ]
@@ -265,6 +283,9 @@ def _load_book(conn: sqlite3.Connection, cid: str, program_id: str) -> Finance:
         restructurings=restructurings,
         assets=_register(conn, cid),
         handover=_handover(conn, cid),
+        budget=load_budget(conn, cid),
+        spendings=load_spendings(conn, cid),
+        policy=load_policy(conn, cid),
     )
 
 

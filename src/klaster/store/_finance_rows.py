@@ -77,7 +77,7 @@ def loan_row(cid: str, pos: int, loan: Loan) -> Row:
 
 def entry_row(cid: str, seq: int, e: Entry) -> Row:
     """The ``ledger_entries`` row of entry number ``seq``."""
-    return (cid, seq, _iso(e.on), e.kind.value, e.fund_id, e.loan_id, e.memo)
+    return (cid, seq, _iso(e.on), e.kind.value, e.fund_id, e.loan_id, e.memo, e.spending_id)
 
 
 def posting_rows(cid: str, seq: int, e: Entry) -> list[Row]:

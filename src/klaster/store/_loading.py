@@ -24,7 +24,7 @@ from klaster.model.organisation import ClusterSector, Organisation, Stakeholder
 from klaster.model.program import Program
 from klaster.model.region import Region, RegionStat
 from klaster.model.sector_rules import member_checks_paused
-from klaster.store import _fieldwork_loading
+from klaster.store import _fieldwork_loading, _results
 from klaster.store._connection import chunks, placeholders
 
 T = TypeVar("T")
@@ -78,10 +78,13 @@ def load_program(conn: sqlite3.Connection, source: Path) -> Program:
     orgs = organisations(conn, source)
     people = _built(source, "people", lambda: _fieldwork_loading.people(conn))
     fieldwork = _built(source, "fieldwork", lambda: _fieldwork_loading.fieldwork(conn))
+    results = _results.load_results(conn, source)
     return _built(
         source,
         f"program {program_id!r}",
-        lambda: Program(program_id, name, organisation_id, orgs, clusters, note, people, fieldwork),
+        lambda: Program(
+            program_id, name, organisation_id, orgs, clusters, note, people, fieldwork, results
+        ),
     )
 
 

@@ -25,7 +25,7 @@ from klaster.model.member import Member
 from klaster.model.program import Program
 from klaster.model.region import Region
 from klaster.model.sector_rules import business_type_problems
-from klaster.store import _fieldwork_rows
+from klaster.store import _fieldwork_rows, _results
 from klaster.store._connection import insert_tuples
 from klaster.store._keys import orphan_units
 from klaster.store._loading import load_cluster
@@ -48,7 +48,14 @@ _ENTITY_TABLES = (
     "organisations",
 )
 # Tables that refer to those entities without being rewritten with them.
-_REFERRING = ("phase_changes", "rounds", "units", "finance_books", *_fieldwork_rows.HISTORY_TABLES)
+_REFERRING = (
+    "phase_changes",
+    "rounds",
+    "units",
+    "finance_books",
+    *_fieldwork_rows.HISTORY_TABLES,
+    "result_targets",
+)
 
 
 def member_row(cluster_id: str, position: int, m: Member) -> tuple[Any, ...]:
@@ -263,6 +270,7 @@ def replace_program(conn: sqlite3.Connection, program: Program, source: Path) ->
     insert_program(conn, program, history=False)
     conn.executemany(INSERT_CHANGE, new_changes)
     _fieldwork_rows.insert_history(conn, program, source)  # appended, or refused if rewritten
+    _results.append_versions(conn, program, source)  # likewise
     check_references(conn, source, "save the program", (*_ENTITY_TABLES, *_REFERRING))
     orphans = orphan_units(conn)
     if orphans:

@@ -1,8 +1,10 @@
 """The store's schema: its tables, its version record, and the migration chain run on open.
 
 The tables' DDL is in :mod:`klaster.store._ddl` (program, observations, imports),
-:mod:`klaster.store._ddl_finance` and :mod:`klaster.store._ddl_fieldwork` (people, fieldwork,
-cooperative boards: version 2).
+:mod:`klaster.store._ddl_finance`, :mod:`klaster.store._ddl_fieldwork` (people, fieldwork,
+cooperative boards: version 2), :mod:`klaster.store._ddl_budget` (budgets, spending and the
+spending policy: version 2) and :mod:`klaster.store._ddl_results` (every version of the results
+framework: version 2).
 
 The ``meta`` table records the schema version and the klaster version that wrote it. A store of
 an older version is migrated on open, one step at a time (``MIGRATIONS[n]`` turns version *n*
@@ -21,8 +23,11 @@ from klaster.documents.migrations import Migrations
 from klaster.errors import SchemaVersionError, StoreError
 from klaster.store._connection import reading, writing
 from klaster.store._ddl import program_ddl
+from klaster.store._ddl_budget import budget_ddl
 from klaster.store._ddl_fieldwork import fieldwork_ddl
 from klaster.store._ddl_finance import finance_ddl
+from klaster.store._ddl_results import results_ddl
+from klaster.store._upgrade import upgrade
 
 STORE_SCHEMA_VERSION = 2
 """The store schema version this klaster writes; older stores are migrated when opened."""
@@ -36,16 +41,19 @@ Migration = Callable[[sqlite3.Connection], None]
 
 
 def _add_fieldwork(conn: sqlite3.Connection) -> None:
-    # Version 1 → 2 (issue 17): the people, fieldwork and board tables, empty (a version-1
-    # store's program had none of them).
-    for statement in _statements(fieldwork_ddl()):
+    # Version 1 → 2 (issue 17): the people, fieldwork and board tables, and (issue 12) the
+    # results-framework tables, empty (a version-1 store's program had none of them).
+    for statement in _statements(fieldwork_ddl() + results_ddl()):
         conn.execute(statement)
+    # Issue 12: the budget, spending and policy tables, and the finance tables widened in place
+    # (the entry kinds, account kinds and parties of spending; a ledger entry's spending_id).
+    upgrade(conn, finance_ddl(1), finance_ddl() + budget_ddl())
 
 
 MIGRATIONS: dict[int, Migration] = {1: _add_fieldwork}
 
 
-SCHEMA = program_ddl() + finance_ddl() + fieldwork_ddl()
+SCHEMA = program_ddl() + finance_ddl() + fieldwork_ddl() + results_ddl() + budget_ddl()
 """The DDL of the current schema version."""
 
 
