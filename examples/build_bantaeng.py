@@ -5,7 +5,10 @@ Sulawesi Selatan (see docs/example-data.md): 190 mitra in 34 business groups in 
 (Bantaeng, Bissappu, Pa'jukukang); socialisation and group forming from April 2011 (opening
 workshop 6 July 2011); exit with the asset handover to Koperasi Ikhtiar Rezeki Mandiri (IRMAN) on
 25 March 2014. The people, their households and the group names are SYNTHETIC: made up by this
-script with a fixed seed, so the file is the same on every run.
+script with a fixed seed, so the file is the same on every run. So are the program's two people
+the bundled Kobo activity and visit exports name (``examples/data/kobo``): the field facilitator
+``pd-btg-1`` of Masyarakat Mandiri, assigned to the whole cluster from the start of growth to the
+handover, and ``diskop-btg-1``, an official of the cooperatives office recorded by position.
 
 It also writes ``examples/data/bantaeng.observations.jsonl``: a baseline (June 2011) and an
 endline (March 2014) survey of every member, with SYNTHETIC answers drawn with a fixed seed so
@@ -27,6 +30,7 @@ import klaster
 import klaster.observations
 import klaster.plugins
 from klaster import (
+    Assignment,
     CheckResult,
     Cluster,
     ClusterSector,
@@ -36,6 +40,8 @@ from klaster import (
     Member,
     Membership,
     Organisation,
+    Person,
+    Position,
     Program,
     Region,
     RegionStat,
@@ -133,6 +139,25 @@ def build() -> Program:
         dt.date(2011, 4, 4),
         reason="socialisation to future mitra and group forming begin",
         decided_by="Dompet Dhuafa",
+    )
+    # SYNTHETIC people: the facilitator of the bundled training and visit forms (a person, not a
+    # beneficiary), assigned to the whole cluster; the cooperatives office's official by position.
+    program.add_person(
+        Person(
+            "pd-btg-1",
+            "Pendamping Bantaeng (synthetic)",
+            [Position("mm", "facilitator", start=dt.date(2011, 4, 1))],
+        )
+    )
+    program.add_person(
+        Person(
+            "diskop-btg-1",
+            "Kepala Bidang UMKM",
+            [Position("diskop-bantaeng", "official", title="Kepala Bidang UMKM")],
+        )
+    )
+    program.fieldwork.assign(
+        Assignment("pd-btg-1", "bantaeng", dt.date(2011, 4, 4), dt.date(2014, 3, 31))
     )
 
     villages = [d for desa in KECAMATAN.values() for d in desa]

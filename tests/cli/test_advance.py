@@ -279,12 +279,37 @@ class TestDemo:
         assert demo["store"] == str(tmp_path / "demo" / "bantaeng.klaster")
         assert [i["source"].rsplit("/", 1)[-1] for i in demo["imported"]] == [
             "registrasi_2015.csv",
+            "mentoring_visits.csv",
             "monitoring_2015.csv",
+            "training_attendance.csv",
         ]
         assert demo["status"]["clusters"][0]["members"] == 195
         members = [r for r in demo["report"] if r["indicator"] == "members"]
         assert [r["round"] for r in members] == ["baseline", "endline", "monitoring"]
         assert {r["indicator"] for r in demo["report"]} <= set(_demo.HEADLINE)
+
+    def test_shows_the_working_life(self, cli: Cli, tmp_path: Path) -> None:
+        # The bundled activity and visit forms are imported (their facilitator and the official
+        # are the bundled program's people), summed up as `klaster activities` lists them.
+        demo = document(cli("--json", "demo", "--dir", tmp_path))
+        listed = document(cli("--json", "activities", demo["store"]))["activities"]
+        summary = {(r["kind"], r["status"]): r for r in demo["activities"]}
+        assert set(summary) == {("mentoring_visit", "held"), ("training", "held")}
+        for (kind, status), row in summary.items():
+            same = [a for a in listed if a["kind"] == kind and a["status"] == status]
+            assert row["count"] == len(same)
+            assert (row["first"], row["last"]) == (same[0]["date"], same[-1]["date"])
+        assert summary["training", "held"]["count"] == 3
+        assert summary["training", "held"]["attended"] == sum(
+            a["attendance"] for a in listed if a["kind"] == "training"
+        )
+        assert summary["mentoring_visit", "held"] == {
+            "kind": "mentoring_visit", "status": "held", "count": 50, "first": "2012-01-10",
+            "last": "2013-12-18", "attended": 84, "facilitators": 1,
+        }  # fmt: skip
+        endline = {r["indicator"]: r for r in demo["report"] if r["round"] == "endline"}
+        assert endline["members_trained_12m"]["value"] not in (None, "0")
+        assert endline["months_since_mentoring_ended"]["value"] == "2"  # Dec 2013 → Mar 2014
 
     def test_text_and_a_second_run(self, cli: Cli, tmp_path: Path) -> None:
         ran = cli("demo", "--dir", tmp_path)
@@ -292,6 +317,8 @@ class TestDemo:
         assert "headline indicators / indikator utama" in ran.stdout
         assert "Income per capita / Pendapatan per kapita" in ran.stdout
         assert "klaster status" in ran.stdout
+        assert "activities and mentoring visits / kegiatan dan pendampingan" in ran.stdout
+        assert "Months since mentoring ended" in ran.stdout
         again = cli("demo", "--dir", tmp_path)
         assert again.returncode == ExitCode.REFUSED
         assert "already exists" in again.stderr

@@ -382,6 +382,11 @@ class TestPlugins:
         assert plugins["umkm"]["sectors"] == ["umkm"]
         assert plugins["umkm"]["distribution"] == "klaster"
 
+    def test_status_is_shown_by_its_bilingual_label(self, cli: Cli) -> None:
+        ran = cli("plugins")
+        umkm = next(line for line in ran.stdout.splitlines() if line.startswith("umkm "))
+        assert "Loaded / Dimuat" in umkm
+
     def test_a_broken_plugin_is_shown_with_its_error(
         self, cli: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     ) -> None:

@@ -15,6 +15,7 @@ from klaster.cli import ExitCode
 from klaster.finance import BudgetLine, Fund, Party, Spending, SpendingPolicy
 from klaster.finance import save as save_finance
 from klaster.finance.testing import PROGRAM, make_book, make_cluster
+from klaster.plugins import get_host
 
 D = dt.date
 
@@ -107,3 +108,57 @@ def test_a_program_document_needs_its_finance(cli: Cli, documents: tuple[Path, P
     assert "--finance" in ran.stderr
     missing = cli("budget", documents[0], "--finance", "nowhere.json")
     assert missing.returncode == ExitCode.UNREADABLE
+
+
+def _surveys(program_path: Path, *, endline: bool = True) -> Path:
+    """Baseline and endline of lebak beside the program: M-1 leaves poverty, M-2 never poor."""
+    from klaster import observations as obs
+
+    program = klaster.load(program_path)
+    found = obs.Observations(program, obs.variable_catalogue(get_host()))
+    rounds = [("bl", "baseline", D(2011, 6, 1), 400_000, 4_000_000)]
+    if endline:
+        rounds.append(("el", "endline", D(2014, 3, 1), 2_000_000, 4_400_000))
+    for round_id, kind, on, first, second in rounds:
+        found.add_round(obs.Round(round_id, "lebak", kind, on))
+        found.record_many(
+            round_id,
+            [("M-1", {"monthly_income": first}), ("M-2", {"monthly_income": second})],
+        )  # households of 4: 100,000 -> 500,000 a head for M-1, over the BPS line
+    path = program_path.with_name(program_path.stem + ".observations.jsonl")
+    obs.save(found, path)
+    return path
+
+
+def test_graduated_auto_from_a_store_and_from_documents(
+    cli: Cli, documents: tuple[Path, Path], tmp_path: Path
+) -> None:
+    program, finance = documents
+    sidecar = _surveys(program)
+    store = tmp_path / "km.klaster"
+    made = cli("init", store, "--from", program, "--observations", sidecar, "--finance", finance)
+    assert made.returncode == 0, made.stderr
+    ran = cli("budget", store, "--graduated", "auto", "--json")
+    assert ran.returncode == ExitCode.OK, ran.stderr
+    found = json.loads(ran.stdout)
+    assert (found["graduated"], found["graduated_by_cluster"]) == (1, {"lebak": 1})
+    assert found["cost_per_graduate"] == "515000000"  # capital 500 million + training 15 million
+    text = cli("budget", program, "--finance", finance, "--graduated", "auto")
+    assert text.returncode == ExitCode.OK, text.stderr  # the sidecar beside the document
+    assert "Graduated households: lebak 1" in text.stdout
+    assert "Cost per graduated household: Rp 515.000.000" in text.stdout
+
+
+def test_graduated_auto_needs_both_rounds(cli: Cli, documents: tuple[Path, Path]) -> None:
+    program, finance = documents
+    sidecar = _surveys(program, endline=False)
+    ran = cli("budget", program, "--finance", finance, "--graduated", "auto")
+    assert ran.returncode == ExitCode.REFUSED
+    assert "--graduated auto: endline: no round 'endline'; rounds: baseline" in ran.stderr
+    sidecar.unlink()
+    missing = cli("budget", program, "--finance", finance, "--graduated", "auto")
+    assert missing.returncode == ExitCode.USAGE
+    assert "no observations were given" in missing.stderr
+    alone = cli("budget", program, "--finance", finance, "--observations", sidecar)
+    assert alone.returncode == ExitCode.USAGE
+    assert "--observations is for --graduated auto" in alone.stderr

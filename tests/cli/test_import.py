@@ -223,3 +223,81 @@ class TestAnswersGivenTwice:
         assert "again-" in refused.stdout + refused.stderr
         replaced = document(cli(*args, "--on-conflict", "replace"))
         assert replaced["replaced"] == replaced["rows_added"] == 40
+
+
+class TestSectorRules:
+    """A row the umkm plugin refuses (no business running, yet revenue) under --keep-valid."""
+
+    def _files(self, tmp_path: Path) -> tuple[Path, Path]:
+        mapping = tmp_path / "usaha.toml"
+        mapping.write_text(
+            'mapping_version = 1\nform = "survey"\nunit = "member"\n'
+            'cluster = { id = "bantaeng" }\n'
+            'round = { id = "btg-visit", kind = "monitoring", on = "2015-03-02" }\n'
+            "[variables]\n"
+            'business_running = { column = "jalan", values = { ya = true, tidak = false } }\n'
+            'monthly_revenue = { column = "omzet" }\n',
+            encoding="utf-8",
+        )
+        data = tmp_path / "usaha.csv"
+        lines = ["_uuid;member;jalan;omzet"]
+        lines += [f"u-{n};BTG-{n:04d};{'tidak' if n == 2 else 'ya'};750000" for n in range(1, 5)]
+        data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return data, mapping
+
+    def _stored(self, store: Path) -> dict[str, Any]:
+        from klaster.store import Store
+
+        with Store.open(store) as opened:
+            observations = opened.load_observations()
+            return {
+                member: observations.row("btg-visit", member)
+                for member in ("BTG-0001", "BTG-0002", "BTG-0003", "BTG-0004")
+            }
+
+    def test_without_keep_valid_nothing_is_imported(
+        self, cli: Cli, store: Path, tmp_path: Path
+    ) -> None:
+        data, mapping = self._files(tmp_path)
+        before = store.read_bytes()
+        ran = cli("import", store, data, "--mapping", mapping)
+        assert ran.returncode == ExitCode.REFUSED
+        assert "usaha.csv row 3: round 'btg-visit' member 'BTG-0002'" in ran.stderr
+        assert store.read_bytes() == before
+
+    def test_keep_valid_imports_the_others_and_writes_the_row_to_the_rejects(
+        self, cli: Cli, store: Path, tmp_path: Path
+    ) -> None:
+        data, mapping = self._files(tmp_path)
+        rejects = tmp_path / "rejects.csv"
+        args = ("--json", "import", store, data, "--mapping", mapping, "--keep-valid")
+        result = document(cli(*args, "--rejects", rejects))
+        assert result["rows_added"] == 3
+        assert result["rounds_added"] == ["btg-visit"]
+        (rejected,) = result["rejected"]
+        assert (rejected["source"], rejected["row"]) == ("usaha.csv", 3)
+        assert rejected["reasons"] == [
+            "round 'btg-visit' member 'BTG-0002': monthly_revenue is recorded although "
+            "business_running is false (plugin 'umkm')"
+        ]
+        with rejects.open(encoding="utf-8", newline="") as handle:
+            (row,) = list(csv.DictReader(handle))
+        assert (row["_source"], row["_row"], row["_uuid"], row["jalan"]) == (
+            "usaha.csv",
+            "3",
+            "u-2",
+            "tidak",
+        )
+        assert "plugin 'umkm'" in row["_reasons"]
+        stored = self._stored(store)
+        assert stored["BTG-0002"] is None
+        assert all(stored[m] is not None for m in ("BTG-0001", "BTG-0003", "BTG-0004"))
+
+        status = document(cli("--json", "status", store))
+        again = document(cli(*args, "--rejects", tmp_path / "again.csv"))
+        assert again["rows_added"] == 0
+        assert again["submissions_skipped"] == 3
+        assert [r["row"] for r in again["rejected"]] == [3]
+        assert document(cli("--json", "status", store)) == status
+        assert self._stored(store) == stored
+        assert (tmp_path / "again.csv").read_bytes() == rejects.read_bytes()

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import klaster
-from klaster import Activity, Assignment, Participant, Person, Position
+from klaster import Activity, Participant
 from klaster.store import Store
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]
@@ -18,12 +18,9 @@ FORMS = (("training_attendance", "activities_added", 3), ("mentoring_visits", "v
 
 
 def _store(cli: Cli, tmp_path: Path, *planned: Activity) -> Path:
+    # The bundled program has the forms' facilitator pd-btg-1 (assigned 2011-04-04 to
+    # 2014-03-31) and the official diskop-btg-1.
     program = klaster.load(DATA / "bantaeng.json")
-    program.add_person(
-        Person("pd-btg-1", "Fasilitator", [Position("mm", "facilitator", start="2011-04-01")])
-    )
-    program.add_person(Person("diskop-btg-1", "Kabid", [Position("diskop-bantaeng", "official")]))
-    program.fieldwork.assign(Assignment("pd-btg-1", "bantaeng", "2011-04-04", "2014-03-31"))
     for activity in planned:
         program.fieldwork.add_activity(activity)
     klaster.save(program, tmp_path / "program.json")

@@ -13,11 +13,8 @@ import pytest
 import klaster
 from klaster import (
     Activity,
-    Assignment,
     KlasterError,
     Participant,
-    Person,
-    Position,
     Program,
     Visit,
 )
@@ -37,16 +34,13 @@ VISITS = "mentoring_visits"
 
 @pytest.fixture
 def program() -> Program:
-    """The Bantaeng example with its facilitator (assigned 2011-04-04 to 2014-03-31) and a
-    Dinas Koperasi official."""
+    """The Bantaeng example: its people are the forms' facilitator pd-btg-1 (assigned
+    2011-04-04 to 2014-03-31) and a Dinas Koperasi official, diskop-btg-1."""
     found = klaster.load(KOBO.parents[0] / "bantaeng.json")
-    found.add_person(
-        Person("pd-btg-1", "Fasilitator Satu", [Position("mm", "facilitator", start="2011-04-01")])
-    )
-    found.add_person(
-        Person("diskop-btg-1", "Kabid UMKM", [Position("diskop-bantaeng", "official")])
-    )
-    found.fieldwork.assign(Assignment("pd-btg-1", "bantaeng", "2011-04-04", "2014-03-31"))
+    assert list(found.people.ids()) == ["pd-btg-1", "diskop-btg-1"]
+    assert [(a.person_id, a.start, a.end) for a in found.fieldwork.assignments] == [
+        ("pd-btg-1", dt.date(2011, 4, 4), dt.date(2014, 3, 31))
+    ]
     return found
 
 

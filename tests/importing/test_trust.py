@@ -70,6 +70,27 @@ class TestAnswersGivenTwice:
         assert (block.submissions, block.values["household_size"]) == (("b",), [5])
         assert batch.superseded == ("a",)
 
+    def test_the_later_answer_set_aside_keeps_the_earlier_one_out_of_superseded(
+        self, kobo: Any, observations: Observations
+    ) -> None:
+        # The later answer wins, then is set aside (a bad cell) under keep_valid: the earlier
+        # one must go to the rejects too, not be recorded as imported without being written.
+        path = kobo.csv(
+            [
+                row("BTG-0001", "4", "a", "2015-03-02T10:00:00"),
+                row("BTG-0001", "-1", "b", "2015-03-03T10:00:00"),
+                row("BTG-0002", "3", "c", "2015-03-02T10:00:00"),
+            ],
+            header=HEADER,
+        )
+        batch = read(path, observations, on_conflict="replace", keep_valid=True)
+        assert batch.superseded == ()
+        assert sorted(r.row for r in batch.rejected) == [2, 3]
+        (earlier,) = [r for r in batch.rejected if r.row == 2]
+        assert "left out for submission 'b' (row 3), which was set aside" in earlier.reasons[0]
+        (block,) = batch.blocks
+        assert block.submissions == ("c",)
+
     def test_an_edit_in_the_same_file(self, kobo: Any, observations: Observations) -> None:
         path = kobo.csv(
             [row("BTG-0001", "5", "new", edits="uuid:old"), row("BTG-0001", "4", "old")],
@@ -80,8 +101,13 @@ class TestAnswersGivenTwice:
         assert block.submissions == ("new",)
         assert batch.superseded == ("old",)
 
-    def test_bad_submission_time(self, kobo: Any, observations: Observations) -> None:
-        path = kobo.csv([row("BTG-0001", "4", "a", "yesterday")], header=HEADER)
+    # A time whose offset takes it past the last (or before the first) datetime in UTC raised a
+    # raw OverflowError.
+    @pytest.mark.parametrize(
+        "at", ["yesterday", "9999-12-31T23:00:00-05:00", "0001-01-01T00:00:00+01:00"]
+    )
+    def test_bad_submission_time(self, kobo: Any, observations: Observations, at: str) -> None:
+        path = kobo.csv([row("BTG-0001", "4", "a", at)], header=HEADER)
         with pytest.raises(ImportDataError, match="_submission_time': must be a date and time"):
             read(path, observations)
 

@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import klaster
-from klaster.measurement import (
+from klaster.measurement import Measurement
+from klaster.measurement.methods import (
     CibestConfig,
     MaterialLine,
-    Measurement,
     PovertyLines,
     Quadrant,
     cibest_transitions,

@@ -440,7 +440,7 @@ class TestSectorCheckQuery:
     """The read-back of an import's units probes the value table by its whole primary key."""
 
     def test_query_plan_probes_by_the_whole_key(self, tmp_path: Path, program: Program) -> None:
-        from klaster.store._import_values import _STORED_VALUES
+        from klaster.store._import_checks import stored_values_query
 
         path = tmp_path / "plan.klaster"
         Store.create(path, program).close()
@@ -448,7 +448,7 @@ class TestSectorCheckQuery:
             plan = [
                 row[-1]
                 for row in conn.execute(
-                    "EXPLAIN QUERY PLAN " + _STORED_VALUES, (1, "c", "member", "member")
+                    "EXPLAIN QUERY PLAN " + stored_values_query(3), ("member", 1, 4, 5, 6)
                 )
             ]
         # A plain join let SQLite scan a round's values once per unit: imports went quadratic.

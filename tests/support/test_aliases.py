@@ -148,3 +148,42 @@ class TestMovedNames:
             assert klaster.testing.StaticPlugin is StaticPlugin
         with pytest.warns(DeprecationWarning, match="catalogue_strategies.sector_data"):
             assert klaster.testing.plugins.sector_data is not None
+
+
+class TestMethodsOnePath:
+    """The statistical methods have one import path: klaster.measurement.methods."""
+
+    def test_methods_names_are_not_exported_by_measurement(self) -> None:
+        import klaster.measurement
+        import klaster.measurement.methods
+
+        exported = set(klaster.measurement.__all__)
+        assert exported.isdisjoint(klaster.measurement.methods.__all__)
+        assert not set(vars(klaster.measurement)) & {"fgt", "PovertyLines", "Quadrant"}
+
+    @pytest.mark.parametrize("name", ["fgt", "PovertyLines", "Quadrant", "cibest_transitions"])
+    def test_old_access_warns_and_is_the_same_object(self, name: str) -> None:
+        import klaster.measurement
+        import klaster.measurement.methods
+
+        new = f"klaster.measurement.methods.{name}"
+        with pytest.warns(DeprecationWarning, match=f"use {new}") as caught:
+            value = getattr(klaster.measurement, name)
+        assert value is getattr(klaster.measurement.methods, name)
+        assert caught[0].filename == __file__
+
+    def test_every_methods_name_is_served_from_the_old_path(self) -> None:
+        import klaster.measurement
+        import klaster.measurement.methods
+
+        for name in klaster.measurement.methods.__all__:
+            with pytest.warns(DeprecationWarning, match="klaster.measurement.methods"):
+                value = getattr(klaster.measurement, name)
+            assert value is getattr(klaster.measurement.methods, name)
+
+    def test_from_import_of_the_old_path_warns(self) -> None:
+        from klaster.measurement.methods import fgt as new
+
+        with pytest.warns(DeprecationWarning, match="klaster.measurement.methods.fgt"):
+            from klaster.measurement import fgt
+        assert fgt is new

@@ -7,7 +7,6 @@ variable and compares it with a threshold. The readiness layer combines them.
 
 from __future__ import annotations
 
-import enum
 import operator
 from collections.abc import Callable
 from decimal import Decimal
@@ -26,7 +25,15 @@ from klaster._support.validate import (
 )
 from klaster.catalogue.variable import Level
 from klaster.errors import ValidationError
-from klaster.label import Label, check_label, check_optional_label, to_label, to_optional_label
+from klaster.label import (
+    Label,
+    LabelledEnum,
+    check_label,
+    check_optional_label,
+    labelled,
+    to_label,
+    to_optional_label,
+)
 
 __all__ = ["Operator", "ReadinessCriterion", "Threshold"]
 
@@ -34,20 +41,20 @@ Threshold: TypeAlias = Decimal | bool | str
 """What a criterion compares with: a number, true/false, or a category code."""
 
 
-class Operator(enum.StrEnum):
-    """A comparison, written as in formulas (``">="``)."""
+class Operator(LabelledEnum):
+    """A comparison, written as in formulas (``">="``); its label says it in words."""
 
-    GE = ">="
+    GE = labelled(">=", "Paling sedikit", "At least")
     """At least the threshold."""
-    GT = ">"
+    GT = labelled(">", "Lebih dari", "More than")
     """More than the threshold."""
-    LE = "<="
+    LE = labelled("<=", "Paling banyak", "At most")
     """At most the threshold."""
-    LT = "<"
+    LT = labelled("<", "Kurang dari", "Less than")
     """Less than the threshold."""
-    EQ = "=="
+    EQ = labelled("==", "Sama dengan", "Equal to")
     """Equal to the threshold (the only operators for true/false and categories: ==, !=)."""
-    NE = "!="
+    NE = labelled("!=", "Tidak sama dengan", "Not equal to")
     """Different from the threshold."""
 
     def compare(self, value: Any, threshold: Any) -> bool:

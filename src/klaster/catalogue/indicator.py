@@ -8,7 +8,6 @@ check that they exist; the measurement layer evaluates it.
 
 from __future__ import annotations
 
-import enum
 from typing import Any
 
 from attrs import Factory, field, frozen
@@ -23,34 +22,44 @@ from klaster._support.validate import (
 from klaster.catalogue._recordcheck import check_codes, to_tuple
 from klaster.catalogue.formula import Expr, FormulaError, parse, references
 from klaster.catalogue.variable import Level
-from klaster.label import Label, check_label, check_optional_label, to_label, to_optional_label
+from klaster.label import (
+    Label,
+    LabelledEnum,
+    check_label,
+    check_optional_label,
+    labelled,
+    to_label,
+    to_optional_label,
+)
 
 __all__ = ["Aggregation", "Direction", "Indicator"]
 
 
-class Direction(enum.StrEnum):
+class Direction(LabelledEnum):
     """Which way is good news for an indicator (for reports and readiness)."""
 
-    HIGHER = "higher"
+    HIGHER = labelled("higher", "Makin tinggi makin baik", "Higher is better")
     """Higher is better (income, survival rate)."""
-    LOWER = "lower"
+    LOWER = labelled("lower", "Makin rendah makin baik", "Lower is better")
     """Lower is better (mortality rate, costs)."""
 
 
-class Aggregation(enum.StrEnum):
+class Aggregation(LabelledEnum):
     """How member- or group-level values are combined into a group, cluster or program figure."""
 
-    SUM = "sum"
+    SUM = labelled("sum", "Jumlah", "Sum")
     """Total of the formula over the units."""
-    MEAN = "mean"
+    MEAN = labelled("mean", "Rata-rata", "Mean")
     """Average of the formula over the units."""
-    MEDIAN = "median"
+    MEDIAN = labelled("median", "Median", "Median")
     """Median of the formula over the units (robust to a few very large businesses)."""
-    RATIO_OF_SUMS = "ratio_of_sums"
+    RATIO_OF_SUMS = labelled("ratio_of_sums", "Rasio dari jumlah", "Ratio of sums")
     """For ``a / b`` formulas: sum of ``a`` over sum of ``b`` (not the mean of the ratios)."""
-    SHARE_MEETING = "share_meeting"
+    SHARE_MEETING = labelled(
+        "share_meeting", "Proporsi yang memenuhi syarat", "Share meeting the condition"
+    )
     """Share of units for which the (true/false) formula holds, between 0 and 1."""
-    COUNT = "count"
+    COUNT = labelled("count", "Banyaknya yang memenuhi syarat", "Number meeting the condition")
     """Number of units for which the (true/false) formula holds."""
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as _dt
-import enum
 from decimal import Decimal
 from typing import Any
 
@@ -48,20 +47,20 @@ class Level(LabelledEnum):
     """Klaster: the whole district program."""
 
 
-class ValueType(enum.StrEnum):
+class ValueType(LabelledEnum):
     """The kind of value a variable holds (Python type after :meth:`Variable.check_value`)."""
 
-    DECIMAL = "decimal"
+    DECIMAL = labelled("decimal", "Bilangan desimal", "Decimal number")
     """An exact number (``Decimal``): money, kilograms, hectares."""
-    INTEGER = "integer"
+    INTEGER = labelled("integer", "Bilangan bulat", "Whole number")
     """A whole number (``int``): heads of cattle, workers."""
-    BOOLEAN = "boolean"
+    BOOLEAN = labelled("boolean", "Ya/tidak", "Yes/no")
     """Yes or no (``bool``)."""
-    CATEGORY = "category"
+    CATEGORY = labelled("category", "Kategori", "Category")
     """One of the variable's category codes (``str``)."""
-    TEXT = "text"
+    TEXT = labelled("text", "Teks", "Text")
     """Free text (``str``)."""
-    DATE = "date"
+    DATE = labelled("date", "Tanggal", "Date")
     """A day (``datetime.date``; ISO strings are read)."""
 
 

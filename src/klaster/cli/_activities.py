@@ -250,7 +250,7 @@ def _show_activities(out: Output, rows: list[dict[str, Any]]) -> None:
         else:  # a mentoring visit: who visited, and how many members and groups
             what = "; ".join(row["topics"]) or "pendampingan"
             where = f"by {row['facilitator_ids'][0]}"
-            count = len(row["member_ids"]) + len(row["group_ids"])
+            count = _attended(row)
         body.append(
             (
                 row["date"].isoformat() if row["date"] else None,
@@ -272,6 +272,64 @@ def _show_activities(out: Output, rows: list[dict[str, Any]]) -> None:
     )
     visits = sum(1 for row in rows if "title" not in row)
     out.line(f"{len(rows) - visits} activities, {visits} mentoring visits")
+
+
+def _attended(row: dict[str, Any]) -> int | None:
+    # An activity's attendance count; a visit's members and groups reached.
+    if "title" in row:
+        return row["attendance"]  # type: ignore[no-any-return]
+    return len(row["member_ids"]) + len(row["group_ids"])
+
+
+def summary(program: Program) -> list[dict[str, Any]]:
+    """The listing of ``klaster activities`` summed up per kind and status (``klaster demo``).
+
+    Each row: ``kind``, ``status``, ``count``, the ``first`` and ``last`` day, and ``attended``
+    (the sum of the listing's *attended* column: attendance of activities, members and groups
+    reached by mentoring visits), ``facilitators`` (distinct people who facilitated or visited).
+    """
+    everything = argparse.Namespace(kind=[], cluster=None, start=None, end=None, status=None)
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for _, row in _listed(program, everything):
+        entry = found.setdefault(
+            (row["kind"], row["status"]),
+            {"kind": row["kind"], "status": row["status"], "count": 0, "first": None,
+             "last": None, "attended": 0, "facilitators": set()},
+        )  # fmt: skip
+        entry["count"] += 1
+        if row["date"] is not None:
+            entry["first"] = entry["first"] or row["date"]
+            entry["last"] = row["date"]
+        entry["attended"] += _attended(row) or 0
+        entry["facilitators"].update(row["facilitator_ids"])
+    for entry in found.values():
+        entry["facilitators"] = len(entry["facilitators"])
+    return sorted(found.values(), key=lambda e: (e["kind"], e["status"]))
+
+
+def show_summary(out: Output, rows: list[dict[str, Any]]) -> None:
+    """The per-kind summary as a table (see :func:`summary`)."""
+    if not rows:
+        out.line("no activities or mentoring visits recorded (kegiatan: tidak ada)")
+        return
+    out.show(
+        table(
+            "activities and mentoring visits / kegiatan dan pendampingan",
+            ["kind", "status", ">count", "first", "last", ">attended", ">facilitators"],
+            [
+                (
+                    r["kind"],
+                    r["status"],
+                    r["count"],
+                    r["first"].isoformat() if r["first"] else None,
+                    r["last"].isoformat() if r["last"] else None,
+                    r["attended"],
+                    r["facilitators"],
+                )
+                for r in rows
+            ],
+        )
+    )
 
 
 def _show_plans(out: Output, rows: list[dict[str, Any]]) -> None:

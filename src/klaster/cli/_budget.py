@@ -3,7 +3,9 @@
 The figures are :func:`klaster.finance.budget_vs_actual`'s: actuals recomputed
 from the ledger entries, budgets from each book's current revision (straight-line over calendar
 periods). Text shows a table with bilingual headings and ``Rp`` amounts; ``--json`` every row
-with exact amounts as text.
+with exact amounts as text. ``--graduated auto`` counts the graduated households from the
+observations (:func:`klaster.measurement.graduated_households`: poor at baseline, not poor at
+endline, per cluster).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     from klaster.model.program import Program
 
 NAME = "budget"
+AUTO = "auto"
 _BY = ("component", "source", "cluster", "period", "month", "quarter", "year")
 _PERIOD = re.compile(r"^(\d{4})$|^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
 
@@ -65,8 +68,16 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--graduated",
         type=_households,
-        metavar="N",
-        help="households graduated (for the cost per graduated household)",
+        metavar="N|auto",
+        help="households graduated (for the cost per graduated household), or auto: counted "
+        "per cluster from the observations (poor at baseline, not poor at endline)",
+    )
+    parser.add_argument(
+        "--observations",
+        type=Path,
+        metavar="OBS.jsonl",
+        help="with --graduated auto and a program document: its observations sidecar "
+        "(default: the one beside it)",
     )
     parser.set_defaults(run=run)
 
@@ -90,10 +101,36 @@ def _period(text: str) -> tuple[_dt.date, _dt.date]:
     return start, end
 
 
-def _households(text: str) -> int:
+def _households(text: str) -> int | str:
+    if text == AUTO:
+        return text
     if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of households")
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of households (or auto)")
     return int(text)
+
+
+def _graduated(args: argparse.Namespace, program: Program) -> int | dict[str, int] | None:
+    """The --graduated count: as given, or counted per cluster from the observations."""
+    if args.graduated != AUTO:
+        if args.observations is not None:
+            raise CliError(
+                "--observations is for --graduated auto",
+                hint="Add --graduated auto, or leave --observations out.",
+                code=ExitCode.USAGE,
+            )
+        return args.graduated  # type: ignore[no-any-return]
+    from klaster.cli._inputs import program_and_observations
+    from klaster.errors import NotFoundError
+    from klaster.measurement import Measurement, graduated_households
+
+    loaded, observations = program_and_observations(args.source, args.observations, command=NAME)
+    try:
+        return graduated_households(Measurement(loaded, observations))
+    except NotFoundError as err:
+        raise CliError(
+            f"--graduated auto: {err}",
+            hint="It needs a baseline and an endline round; or give the number: --graduated N.",
+        ) from None
 
 
 def _dimensions(given: list[str]) -> tuple[str, ...]:
@@ -151,7 +188,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
                 )
             books = [book for book in books if book.cluster_id in args.cluster]
         statement = budget_vs_actual(
-            books, by=by, period=args.period, program=program, graduated=args.graduated
+            books, by=by, period=args.period, program=program, graduated=_graduated(args, program)
         )
     out.emit(document(statement))
     show(out, statement)
@@ -179,6 +216,7 @@ def document(statement: BudgetStatement) -> dict[str, Any]:
         "members_served": statement.members_served,
         "cost_per_member": _text(statement.cost_per_member),
         "graduated": statement.graduated,
+        "graduated_by_cluster": dict(statement.graduated_by_cluster) or None,
         "cost_per_graduate": _text(statement.cost_per_graduate),
         "source_shares": [
             {"source": s.source.value, "actual": str(s.actual), "percent": str(s.percent)}
@@ -235,6 +273,9 @@ def show(out: Output, statement: BudgetStatement) -> None:
             f"Mitra terlayani / Members served: {statement.members_served}; biaya per mitra / "
             f"cost per member: {'—' if per is None else format_rupiah(per)}"
         )
+    if statement.graduated_by_cluster:
+        counts = ", ".join(f"{c} {n}" for c, n in statement.graduated_by_cluster)
+        out.line(f"Rumah tangga lulus / Graduated households: {counts}")
     if statement.cost_per_graduate is not None:
         out.line(
             "Biaya per rumah tangga lulus / Cost per graduated household: "

@@ -1,8 +1,11 @@
 """``klaster demo``: a store of the bundled Bantaeng program, its status and headline figures.
 
 The data is the bundled example (``examples/data``: the program document, its baseline and
-endline surveys and, when present, a KoboToolbox monitoring export with its mapping under
-``kobo/``). An installed wheel carries it as ``klaster/_demo_data``; a source checkout reads
+endline surveys and, when present, KoboToolbox exports with their mappings under ``kobo/``:
+registrations, a monitoring survey, training attendance and the facilitator's mentoring
+visits). Besides the status and the headline figures it shows the program's working life: the
+activities and visits imported, summed up per kind as ``klaster activities`` lists them. An
+installed wheel carries the data as ``klaster/_demo_data``; a source checkout reads
 ``examples/data`` directly.
 """
 
@@ -32,8 +35,14 @@ HEADLINE = (
     "business_survival_rate",
     "profit_margin",
     "jobs_created",
+    "members_trained_12m",
+    "attendance_rate_12m",
+    "visits_per_member_month",
+    "groups_visited_90d",
+    "months_since_mentoring_ended",
 )
-"""The indicators of the demo's report (those the installed plugins provide)."""
+"""The indicators of the demo's report (those the installed plugins provide): welfare, business,
+and the training and mentoring the program's fieldwork records."""
 _DATA_SUFFIXES = (".csv", ".xlsx")
 
 
@@ -44,8 +53,9 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
         parents=[common],
         help="build a store of the bundled Bantaeng example and report on it",
         description="Build a store from the bundled Bantaeng example program (Klaster Mandiri "
-        "Bantaeng, South Sulawesi), import its KoboToolbox monitoring export when bundled, "
-        "then show the status and the headline indicators.",
+        "Bantaeng, South Sulawesi), import its bundled KoboToolbox exports (registrations, "
+        "monitoring, training attendance, mentoring visits), then show the status, the "
+        "activities and visits per kind, and the headline indicators.",
     )
     parser.add_argument(
         "--dir",
@@ -80,9 +90,11 @@ def demo_data() -> Path:
 def kobo_files(data: Path) -> list[tuple[Path, Path]]:
     """The (export, mapping) pairs under ``data/kobo``, registrations first.
 
-    A mapping ``monitoring.toml`` goes with the export named after it (``monitoring.csv``,
-    ``monitoring_2015.csv``), the CSV when there is also an XLSX; the files of its repeat groups
-    are read with it, not on their own.
+    Every form kind is imported: registrations (members the other forms may name), surveys,
+    activities with attendance and mentoring visits (their facilitator and the official are
+    the bundled program's people). A mapping ``monitoring.toml`` goes with the export named
+    after it (``monitoring.csv``, ``monitoring_2015.csv``), the CSV when there is also an XLSX;
+    the files of its repeat groups are read with it, not on their own.
     """
     from klaster.importing import FormKind, load_mapping
 
@@ -92,8 +104,6 @@ def kobo_files(data: Path) -> list[tuple[Path, Path]]:
     found: list[tuple[bool, Path, Path]] = []
     for path in sorted(folder.glob("*.toml")):
         mapping = load_mapping(path)
-        if mapping.form in (FormKind.ACTIVITY, FormKind.VISIT):
-            continue  # their facilitator is not among the bundled program's people
         repeats = {repeat.file for repeat in mapping.repeats if repeat.file}
         exports = [
             p
@@ -115,7 +125,7 @@ def _preference(path: Path) -> tuple[int, str]:
 
 def run(args: argparse.Namespace, out: Output) -> int:
     """Build the demo store and report on it."""
-    from klaster.cli import _import, _inputs, _report, _status
+    from klaster.cli import _activities, _import, _inputs, _report, _status
     from klaster.measurement import Measurement
     from klaster.store import Store
 
@@ -144,6 +154,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
         program = store.load_program()
         observations = store.load_observations(program=program)
     _status.show(muted, status, target)
+    fieldwork = _activities.summary(program)
     engine = Measurement(program, observations)
     codes = [code for code in HEADLINE if code in engine.codes()]
     rows = list(engine.report(codes, by=[()]))
@@ -153,15 +164,19 @@ def run(args: argparse.Namespace, out: Output) -> int:
             "store": str(target),
             "imported": imported,
             "status": _status.status_document(status, target),
+            "activities": fieldwork,
             "report": _report.records(rows),
         }
     )
+    out.line()
+    _activities.show_summary(out, fieldwork)
     out.line()
     out.line("headline indicators / indikator utama", style="bold")
     out.show(_report.text_table(rows))
     out.note(
         f"\nthe demo store is {target}; try:\n"
         f"  klaster status {target} --cluster bantaeng\n"
+        f"  klaster activities {target} --kind training\n"
         f"  klaster report {target} --by sex\n"
         f"  klaster report {target} --format csv --output bantaeng.csv"
     )

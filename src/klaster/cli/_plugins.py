@@ -39,7 +39,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
     rows = [
         (
             info.name,
-            info.status.value,
+            f"{info.status.label_en} / {info.status.label_id}",
             info.distribution or "-",
             info.version or "-",
             ", ".join(provides.get(info.name, ())) or "-",
@@ -47,7 +47,11 @@ def run(args: argparse.Namespace, out: Output) -> int:
         for info in infos
     ]
     out.show(
-        table("sector plugins", ["plugin", "status", "distribution", "version", "sectors"], rows)
+        table(
+            "sector plugins / plugin sektor",
+            ["plugin", "status", "distribution", "version", "sectors"],
+            rows,
+        )
     )
     for info in infos:
         if info.status is PluginStatus.FAILED:

@@ -6,14 +6,15 @@
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from klaster.errors import ValidationError
 from klaster.finance import _budget_actuals, _budget_periods
 from klaster.finance._budget_periods import Span
 from klaster.model.program import Program
 
-__all__ = ["Key", "Line", "cells", "members_served"]
+__all__ = ["Key", "Line", "cells", "graduated_counts", "households", "members_served"]
 
 Key = tuple[str | None, int | None, int | None, _dt.date | None, _dt.date | None]
 """Cluster, component code, source code, first and last day (``None``: not broken down)."""
@@ -188,3 +189,39 @@ def members_served(
             if m.joined <= span[1] and (m.left is None or m.left >= span[0])
         )
     return served
+
+
+def households(value: object, path: str) -> int:
+    """``value`` checked to be a whole number of households, 0 or more."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError("must be a whole number of households", path=path)
+    if value < 0:
+        raise ValidationError("must be 0 or more households", path=path)
+    return value
+
+
+def graduated_counts(
+    graduated: object, books: Sequence[Any], program: Program | None
+) -> tuple[int | None, tuple[tuple[str, int], ...]]:
+    """The total of ``budget_vs_actual(graduated=...)`` and each book's count if per cluster.
+
+    A count per cluster needs one for each book's cluster but the program's own book (its ID
+    is not a cluster of ``program``); other keys are ignored.
+    """
+    if graduated is None:
+        return None, ()
+    if not isinstance(graduated, Mapping):
+        return households(graduated, "graduated"), ()
+    counts = {k: households(v, f"graduated[{k!r}]") for k, v in graduated.items()}
+    per_cluster: dict[str, int] = {}
+    for book in books:
+        if book.cluster_id in counts:
+            per_cluster[book.cluster_id] = counts[book.cluster_id]
+        elif program is None or book.cluster_id in program.clusters:
+            given = ", ".join(map(repr, counts)) or "none"
+            raise ValidationError(
+                f"no count for cluster {book.cluster_id!r}; give one for each book's cluster "
+                f"(given: {given})",
+                path="graduated",
+            )
+    return sum(per_cluster.values()), tuple(per_cluster.items())

@@ -16,8 +16,10 @@ the program's own book, if any) and returns a :class:`BudgetStatement`. The rule
 * **Cost per member** is the actual ÷ the members served: the members of the books' clusters who
   were members on some day of the statement's window (joined by its end, not left before its
   start; the whole span of the budget and the entries when no window is given). **Cost per
-  graduated household** is the actual ÷ the number of graduated households the caller gives
-  (klaster does not infer graduation). Both are rounded half up to whole rupiah.
+  graduated household** is the actual ÷ the number of graduated households the caller gives:
+  a number, or a count per cluster (summed over the books' clusters), such as
+  :func:`klaster.measurement.graduated_households` makes from the survey rounds (finance never
+  reads observations itself). Both are rounded half up to whole rupiah.
 * **Fund source shares**: each source's part of the actual (for audits and IATI transactions).
 
 ``engine="polars"`` (the ``columnar`` extra) sums the entries with polars; the figures are the
@@ -27,14 +29,14 @@ same as the pure-Python path's (the test suite compares them).
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from attrs import frozen
 
 from klaster._support import dataframes as _dataframes
-from klaster.errors import ValidationError
+from klaster.errors import NotFoundError, ValidationError
 from klaster.finance import _budget_actuals, _budget_periods, _budget_rows
 from klaster.finance._budget_periods import Span
 from klaster.finance._select import Books, as_books
@@ -121,8 +123,11 @@ class BudgetStatement:
         window: The days covered (``None``: everything).
         rows: One :class:`BudgetRow` per key, in key order.
         members_served: Members served (``None`` without a program).
-        graduated: Graduated households given by the caller (``None`` if not given).
+        graduated: Graduated households given by the caller (``None`` if not given); with a
+            count per cluster, their sum over the books' clusters.
         source_shares: Each source's part of the actual, largest first.
+        graduated_by_cluster: The count of each book's cluster, when given per cluster
+            (``(cluster ID, households)`` in book order; empty otherwise).
     """
 
     by: tuple[str, ...]
@@ -131,6 +136,7 @@ class BudgetStatement:
     members_served: int | None
     graduated: int | None
     source_shares: tuple[SourceShare, ...]
+    graduated_by_cluster: tuple[tuple[str, int], ...] = ()
 
     @property
     def budget(self) -> Decimal:
@@ -161,6 +167,29 @@ class BudgetStatement:
     def cost_per_graduate(self) -> Decimal | None:
         """Actual ÷ graduated households, whole rupiah (``None`` if not given or none)."""
         return round_rupiah(self.actual / self.graduated) if self.graduated else None
+
+    def cost_per_graduate_in(self, cluster: str) -> Decimal | None:
+        """One cluster's actual ÷ its graduated households, whole rupiah.
+
+        Needs ``"cluster"`` in ``by`` and the graduated households given per cluster; ``None``
+        when the cluster has none.
+
+        Raises:
+            ValidationError: The statement is not by cluster, or has no count per cluster.
+            NotFoundError: ``cluster`` has no count in the statement (the message lists them).
+        """
+        if "cluster" not in self.by or not self.graduated_by_cluster:
+            raise ValidationError(
+                "needs a statement by cluster with graduated households per cluster "
+                "(by=('cluster', ...), graduated={cluster: households})",
+                path="cluster",
+            )
+        counts = dict(self.graduated_by_cluster)
+        if cluster not in counts:
+            known = ", ".join(map(repr, counts))
+            raise NotFoundError(f"no cluster {cluster!r} in the statement; clusters: {known}")
+        actual = sum((row.actual for row in self.rows if row.cluster == cluster), Decimal(0))
+        return round_rupiah(actual / counts[cluster]) if counts[cluster] else None
 
     def to_records(self) -> list[dict[str, Any]]:
         """One dict per row (tidy: keys, budget, actual, variance, execution in percent)."""
@@ -221,7 +250,7 @@ def budget_vs_actual(
     by: str | Iterable[str] = ("component",),
     period: Span | None = None,
     program: Program | None = None,
-    graduated: int | None = None,
+    graduated: int | Mapping[str, int] | None = None,
     engine: str = "python",
 ) -> BudgetStatement:
     """Budget vs actual of one book or of several (a program), broken down by ``by``.
@@ -233,7 +262,10 @@ def budget_vs_actual(
             ``"period"`` (the budget lines' periods), ``"month"``, ``"quarter"``, ``"year"``).
         period: Only these days (first, last): entries dated in it and the budget's share of it.
         program: The program, to count the members served (cost per member).
-        graduated: Households graduated, given by the caller (cost per graduated household).
+        graduated: Households graduated, given by the caller (cost per graduated household):
+            a number, or ``{cluster ID: households}`` with a count for each book's cluster (the
+            program's own book, whose ID is not a cluster of ``program``, needs none; other
+            keys are ignored), e.g. from :func:`klaster.measurement.graduated_households`.
         engine: ``"python"`` or ``"polars"`` (same figures).
 
     Returns:
@@ -243,11 +275,8 @@ def budget_vs_actual(
     window = _check_window(period)
     if engine not in _ENGINES:
         raise ValidationError(f"unknown engine {engine!r}: use 'python' or 'polars'", path="engine")
-    if graduated is not None and (isinstance(graduated, bool) or not isinstance(graduated, int)):
-        raise ValidationError("must be a whole number of households", path="graduated")
-    if graduated is not None and graduated < 0:
-        raise ValidationError("must be 0 or more households", path="graduated")
     found = as_books(books)
+    total, per_cluster = _budget_rows.graduated_counts(graduated, found, program)
     sums = _budget_actuals.polars_sums if engine == "polars" else _budget_actuals.python_sums
     inputs = [_budget_actuals.inputs_of(book) for book in found]
     grain = next((name for name in chosen if name in _budget_periods.GRAINS), None)
@@ -259,7 +288,8 @@ def budget_vs_actual(
         chosen,
         window,
         _budget_rows.members_served(program, found, window, inputs, lines),
-        graduated,
+        total,
+        per_cluster,
     )
 
 
@@ -282,6 +312,7 @@ def statement(
     window: Span | None,
     members_served: int | None = None,
     graduated: int | None = None,
+    graduated_by_cluster: tuple[tuple[str, int], ...] = (),
 ) -> BudgetStatement:
     """The statement from each book's budget lines and actual sums (internal: the bench uses it)."""
     found, shares = _budget_rows.cells(clusters, lines, actuals, by, window)
@@ -303,7 +334,9 @@ def statement(
         SourceShare(sources[s], Decimal(a), _percent(Decimal(a), total) or Decimal(0))
         for s, a in sorted(shares.items(), key=lambda item: (-item[1], item[0]))
     )
-    return BudgetStatement(by, window, rows, members_served, graduated, source_shares)
+    return BudgetStatement(
+        by, window, rows, members_served, graduated, source_shares, graduated_by_cluster
+    )
 
 
 def render_budget(statement: BudgetStatement) -> str:

@@ -19,7 +19,8 @@ conversion); ``_rounds``, ``_units`` and ``_repeats`` (each row's round, unit an
 rows); ``_answers`` (a unit answered twice in a round); ``_xlsx_limits`` (an XLSX file's size
 and rows, checked before it is opened); ``_survey`` and ``_registration`` (the two form
 readers); ``_blocks`` (rows into the batch's observation blocks); ``_problems`` (located
-problems, rows set aside).
+problems, rows set aside); ``_screen`` (rows the sector plugins refuse, set aside with their
+submission under ``keep_valid``).
 """
 
 from __future__ import annotations

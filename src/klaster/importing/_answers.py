@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from klaster.importing._problems import Problems
+
 Entry = tuple[int, str, str | None, str | None]  # row number, submission, time, replaces
 
 
@@ -24,6 +26,8 @@ class Answers:
         self.seen: dict[str, dict[str, Entry]] = {}
         self.dropped: set[int] = set()
         self.superseded: list[str] = []
+        # (winner row, loser row, loser submission, winner submission) of every answer left out
+        self.kept_over: list[tuple[int, int, str, str]] = []
 
     def check(
         self,
@@ -52,6 +56,26 @@ class Answers:
             seen[unit] = winner
             self.dropped.add(loser[0])
             self.superseded.append(loser[1])
+            self.kept_over.append((winner[0], loser[0], loser[1], winner[1]))
+
+    def unsettle(self, problems: Problems) -> None:
+        """Set aside every answer left out for one that was itself set aside (``keep_valid``).
+
+        The answer left out would otherwise be recorded as imported without being written, and
+        lost: both go to the rejects, to be fixed and imported again.
+        """
+        changed = True
+        while changed:  # a chain (C kept over A kept over B) settles in a few passes
+            changed = False
+            for winner_row, loser_row, loser, winner in self.kept_over:
+                if winner_row in problems.by_row and loser_row not in problems.by_row:
+                    problems.add(
+                        loser_row,
+                        f"left out for submission {winner!r} (row {winner_row}), which was set "
+                        "aside: fix that row and import both again",
+                    )
+                    self.superseded.remove(loser)
+                    changed = True
 
     def _winner(self, old: Entry, new: Entry) -> Entry | None:
         if new[3] is not None and new[3] == old[1]:

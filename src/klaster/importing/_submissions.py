@@ -101,6 +101,10 @@ def submission_time(text: str) -> str | None:
     if len(text) > 40:
         raise ValueError(text)
     found = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if found.tzinfo is None:
-        found = found.replace(tzinfo=_dt.UTC)
-    return found.astimezone(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if found.tzinfo is not None:
+        try:
+            found = found.astimezone(_dt.UTC).replace(tzinfo=None)
+        except OverflowError:  # 9999-12-31T23:00-05:00 is past the last datetime in UTC
+            raise ValueError(text) from None
+    # isoformat, not strftime: five times faster, once per row (and the year always 4 digits).
+    return found.isoformat(timespec="microseconds") + "Z"

@@ -23,6 +23,7 @@ from klaster.importing._plan import Plan, plan_survey
 from klaster.importing._problems import Problems
 from klaster.importing._repeats import RepeatData, read_repeat
 from klaster.importing._rounds import Rounds
+from klaster.importing._screen import Screen, set_aside
 from klaster.importing._source import Source
 from klaster.importing._submissions import (
     DEPRECATED_COLUMNS,
@@ -33,7 +34,7 @@ from klaster.importing._submissions import (
 )
 from klaster.importing._table import Chunk
 from klaster.importing._units import IS_NONE, RowUnits, place_unit_rows
-from klaster.importing.batch import ImportBatch
+from klaster.importing.batch import ImportBatch, ObservationBlock
 from klaster.importing.mapping import ImportMapping
 from klaster.model.program import Program
 from klaster.observations.core_variables import CORE_SECTOR
@@ -78,8 +79,8 @@ class SurveyReader:
         self.unit_name = ""
         self.skipped_keys: dict[str, set[str]] = {}
 
-    def read(self, keep_valid: bool) -> ImportBatch:
-        """Read the export; raise or set aside bad rows (``keep_valid``)."""
+    def read(self, keep_valid: bool, screen: Screen | None = None) -> ImportBatch:
+        """Read the export; raise or set aside bad rows (``keep_valid``: also ``screen``'s)."""
         with Source(self.path, self.mapping, self.max_rows) as source:
             repeats = [
                 read_repeat(source.repeat(r), r, self.catalogue, self.mapping.decimal_comma)
@@ -126,6 +127,13 @@ class SurveyReader:
                     "write_rejects",
                     problems=located,
                 )
+            bad = set(self.problems.by_row) | self.answers.dropped
+            blocks = self._blocks(bad, unit_blocks, table.source)
+            if keep_valid and screen is not None:  # rows the plugins refuse go like bad rows
+                checked = ImportBatch(table.source, tuple(self.rounds.new.values()), blocks=blocks)
+                if refused := set_aside(screen, checked, unit_blocks, self.problems):
+                    blocks = self._blocks(bad | refused, unit_blocks, table.source)
+            self.answers.unsettle(self.problems)  # no answer lost for a row set aside
             if self.problems:
                 self.problems.fetch_raw(source.main())
             for data in repeats:
@@ -134,12 +142,6 @@ class SurveyReader:
         rejected = self.problems.rejections()
         for extra in orphans:
             rejected += extra.rejections()
-        bad = set(self.problems.by_row)
-        blocks = to_blocks(self.columns, bad | self.answers.dropped, table.source, self.catalogue)
-        for unit_columns, source_name in unit_blocks:
-            blocks += to_blocks(
-                unit_columns, bad | self.answers.dropped, source_name, self.catalogue
-            )
         used = {block.round_id for block in blocks}
         return ImportBatch(
             source=self.path.name,
@@ -149,6 +151,14 @@ class SurveyReader:
             skipped=self.skipped,
             superseded=tuple(self.answers.superseded),
         )
+
+    def _blocks(
+        self, bad: set[int], unit_blocks: list[tuple[Columns, str]], source: str
+    ) -> list[ObservationBlock]:
+        blocks = to_blocks(self.columns, bad, source, self.catalogue)
+        for unit_columns, source_name in unit_blocks:
+            blocks += to_blocks(unit_columns, bad, source_name, self.catalogue)
+        return blocks
 
     # -- one chunk ----------------------------------------------------------------------------
     def _chunk(

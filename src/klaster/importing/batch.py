@@ -13,6 +13,7 @@ imports millions of rows and per-row objects would cost more than the database w
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping, Sequence
 
 from attrs import field, frozen
@@ -32,7 +33,10 @@ __all__ = [
     "NewVisit",
     "ObservationBlock",
     "Rejection",
+    "SectorCheck",
     "check_on_conflict",
+    "note_sector_check",
+    "sector_check",
 ]
 
 ON_CONFLICT = ("refuse", "replace")
@@ -191,3 +195,45 @@ class ImportBatch:
         for block in self.blocks:
             found.update(block.submissions)
         return frozenset(found)
+
+
+@frozen(eq=False)
+class SectorCheck:
+    """What the sector plugins' check of a batch saw: internal, from the reader to the store.
+
+    :func:`~klaster.importing.reader.sector_problems` notes it on a batch it found nothing wrong
+    with, so that :meth:`Store.apply_import <klaster.store.Store.apply_import>` need not ask the
+    plugins again about a unit the check saw exactly as the store will hold it: a unit with no
+    earlier values in the round, answered by one block, in the sectors the store has it in,
+    with the same plugins loaded.
+
+    Attributes:
+        host: The :class:`~klaster.plugins.PluginHost` that ran the check.
+        plugins: Its plugins then (``host.plugins()``): one loaded or removed since voids it.
+        sectors: Per block of the batch, per row, the sectors the unit's values were checked
+            in, alone; ``None`` where they were not (merged with values the observations held,
+            a unit the program does not know) or for a block left unchecked.
+    """
+
+    host: object
+    plugins: tuple[object, ...]
+    sectors: tuple[tuple[tuple[str, ...] | None, ...] | None, ...]
+
+
+# Batches are compared by value and hold dicts: the note is kept by identity, for as long as the
+# batch lives. A batch rebuilt from a checked one (attrs.evolve) carries no note: checked again.
+_NOTES: dict[int, tuple[weakref.ref[ImportBatch], SectorCheck]] = {}
+
+
+def note_sector_check(batch: ImportBatch, check: SectorCheck) -> None:
+    """Remember that ``batch`` passed the sector plugins' check as ``check`` says (internal)."""
+    key = id(batch)
+    _NOTES[key] = (weakref.ref(batch, lambda _: _NOTES.pop(key, None)), check)
+
+
+def sector_check(batch: ImportBatch) -> SectorCheck | None:
+    """The sector plugins' check ``batch`` passed in its reader, if any (internal)."""
+    found = _NOTES.get(id(batch))
+    if found is None or found[0]() is not batch:
+        return None
+    return found[1]

@@ -3,22 +3,35 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
+from operator import is_
 from pathlib import Path
 
 from klaster._support.gc import gc_paused
+from klaster.catalogue.variable import Level
 from klaster.errors import ImportDataError
 from klaster.importing._fieldwork import FieldworkReader
 from klaster.importing._registration import RegistrationReader
 from klaster.importing._submissions import Known
 from klaster.importing._survey import SurveyReader
-from klaster.importing.batch import ImportBatch, check_on_conflict
+from klaster.importing.batch import (
+    ImportBatch,
+    ObservationBlock,
+    SectorCheck,
+    check_on_conflict,
+    note_sector_check,
+)
 from klaster.importing.mapping import FormKind, ImportMapping
+from klaster.model.cluster import Cluster
 from klaster.model.program import Program
+from klaster.observations.rounds import Round
 from klaster.observations.sector_checks import unit_of, unit_sectors
 from klaster.observations.values import Observations
 
 __all__ = ["read_submissions", "sector_problems"]
+
+_is_none = partial(is_, None)  # in map(): no Decimal.__eq__ per value, as `None in` would call
 
 
 def read_submissions(
@@ -56,7 +69,9 @@ def read_submissions(
             is given were (``known=store.known_submissions``: asked once per chunk of rows).
             Their rows are skipped, unchecked, and counted in ``batch.skipped``.
         keep_valid: Set bad rows aside in ``batch.rejected`` (with every reason) instead of
-            raising; write them with :func:`~klaster.importing.write_rejects`.
+            raising; write them with :func:`~klaster.importing.write_rejects`. A row the sector
+            plugins' ``klaster_validate_values`` refuse is one too (with its whole submission:
+            the repeat rows of its parent go with it).
         max_rows: Refuse files with more data rows (default: the mapping's ``max_rows``).
         on_conflict: Two submissions of the file answering the same unit and round:
             ``"refuse"`` (the default) reports both; ``"replace"`` keeps the later one by
@@ -109,7 +124,9 @@ def read_submissions(
             return RegistrationReader(target, mapping, program, held, limit).read(keep_valid)
         assert observations is not None
         survey = SurveyReader(target, mapping, program, observations, held, limit, on_conflict)
-        batch = survey.read(keep_valid)
+        if keep_valid:  # the rows the sector plugins refuse are set aside like any bad row
+            return survey.read(True, partial(sector_problems, observations=observations))
+        batch = survey.read(False)
     problems = sector_problems(batch, observations)
     if problems:
         raise ImportDataError(
@@ -124,17 +141,28 @@ def sector_problems(batch: ImportBatch, observations: Observations) -> tuple[str
 
     Each row is checked as its unit's values of the round would stand once imported: the
     values ``observations`` hold for it, then the row's. Rows whose round is new are checked
-    alone. Run by :func:`read_submissions` (so also by ``klaster import --dry-run``); the store's
-    ``apply_import`` checks again what it wrote.
+    alone. Run by :func:`read_submissions` (so also by ``klaster import --dry-run``). A batch
+    with no problem is noted as checked (:class:`~klaster.importing.batch.SectorCheck`): the
+    store's ``apply_import`` then asks the plugins again only about what this check could not
+    see (values the store held before, a unit answered by several blocks).
 
     Returns:
         ``<file> row <n>: round '<R>' member '<ID>': <problem> (plugin '<name>')`` each.
     """
+    # A dict, a tuple and a text per row and no cycles: the collector only slows the check.
+    with gc_paused():
+        return _sector_problems(batch, observations)
+
+
+def _sector_problems(batch: ImportBatch, observations: Observations) -> tuple[str, ...]:
     host = observations.storage.host
     rounds = {r.id: r for r in (*observations.rounds(), *batch.rounds)}
     program = observations.program
     problems: list[str] = []
+    # Per block, per row: the sectors the unit was checked in alone (None: not, or not alone).
+    seen: list[tuple[tuple[str, ...] | None, ...] | None] = []
     for block in batch.blocks:
+        seen.append(None)
         rnd = rounds.get(block.round_id)
         if rnd is None or rnd.cluster_id not in program.clusters or not block.values:
             continue
@@ -144,19 +172,46 @@ def sector_problems(batch: ImportBatch, observations: Observations) -> tuple[str
         variable = observations.variables.get(next(iter(block.values)))
         if variable is None:
             continue
-        level = variable.level
-        held = observations.storage.has_round(rnd.id)
+        alone: list[tuple[str, ...] | None] = []
         where = block.source or batch.source
-        units = []
-        for index, (unit_id, row) in enumerate(zip(block.unit_ids, block.rows, strict=True)):
-            unit = unit_of(cluster, level, unit_id)
-            if unit is None:
-                continue
-            values = (observations.row(rnd.id, unit_id, level) or {}) if held else {}
-            for code, column in block.values.items():
-                if column[index] is not None:
-                    values[code] = column[index]
-            label = f"{where} row {row}: round {rnd.id!r} {level.value} {unit_id!r}"
-            units.append((label, unit_sectors(cluster, level, unit), level, values))
-        problems += host.validate_recorded(units)
+        units = _block_units(block, where, rnd, cluster, variable.level, observations, alone)
+        problems += host.validate_recorded(units)  # a generator: one row's dict at a time
+        seen[-1] = tuple(alone)
+    if not problems:
+        note_sector_check(batch, SectorCheck(host, host.plugins(), tuple(seen)))
     return tuple(problems)
+
+
+def _block_units(
+    block: ObservationBlock,
+    where: str,
+    rnd: Round,
+    cluster: Cluster,
+    level: Level,
+    observations: Observations,
+    alone: list[tuple[str, ...] | None],
+) -> Iterator[tuple[str, tuple[str, ...], Level, dict[str, object]]]:
+    """Each row's unit as the plugins see it; ``alone`` gets the sectors of those seen alone."""
+    held = observations.storage.has_round(rnd.id)
+    codes = tuple(block.values)
+    # Columns with a missing value: taken out of the rows that miss it (a row is a dict).
+    gaps = [code for code, column in block.values.items() if any(map(_is_none, column))]
+    head, tail = f"{where} row ", f": round {rnd.id!r} {level.value} "
+    interned: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple per sector, not per row
+    cells_of = zip(*block.values.values(), strict=True)
+    for unit_id, row, cells in zip(block.unit_ids, block.rows, cells_of, strict=True):
+        unit = unit_of(cluster, level, unit_id)
+        if unit is None:
+            alone.append(None)
+            continue
+        sectors = unit_sectors(cluster, level, unit)
+        sectors = interned.setdefault(sectors, sectors)
+        values = dict(zip(codes, cells, strict=True))
+        for code in gaps:
+            if values[code] is None:
+                del values[code]
+        stored = observations.row(rnd.id, unit_id, level) if held else None
+        if stored:  # the row's values over those held
+            values = {**stored, **values}
+        alone.append(None if stored else sectors)
+        yield f"{head}{row}{tail}{unit_id!r}", sectors, level, values

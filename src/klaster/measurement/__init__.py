@@ -1,17 +1,22 @@
 """Measurement: indicators, the engine and its results, poverty and welfare methods, readiness.
 
-The public names of every module of this package, in one place::
+The public names of every module of this package but :mod:`klaster.measurement.methods`, in
+one place::
 
-    from klaster.measurement import Measurement, Results, fgt
+    from klaster.measurement import Measurement, Results
+    from klaster.measurement.methods import fgt
 
-Survey data (rounds, observations, columns, core variables, the sidecar format) lives in
-:mod:`klaster.observations`; its names are still importable from here for one release, with a
+The statistical methods (FGT, welfare, CIBEST, poverty lines) are imported from
+:mod:`klaster.measurement.methods` only. Their names, and those of survey data (rounds,
+observations, columns, core variables, the sidecar format), which lives in
+:mod:`klaster.observations`, are still importable from here for one release, with a
 ``DeprecationWarning`` naming the new path.
 """
 
 from typing import Any
 
 from klaster._support.aliases import moved_names
+from klaster.measurement import methods as _methods
 from klaster.measurement.activity_indicators import ACTIVITY_CODES, ACTIVITY_INDICATORS
 from klaster.measurement.aggregate import (
     Figure,
@@ -38,54 +43,9 @@ from klaster.measurement.evaluate import (
     Kind,
     infer_kind,
 )
+from klaster.measurement.graduation import graduated_households
 from klaster.measurement.mentoring_indicators import MENTORING_CODES, MENTORING_INDICATORS
 from klaster.measurement.mentoring_table import MentoringPeriod, mentoring_table
-from klaster.measurement.methods.cibest import (
-    NISAB_RICE_KG,
-    SPIRITUAL_ITEMS,
-    SPIRITUAL_LINE,
-    CibestConfig,
-    CibestIndices,
-    CibestRound,
-    CibestTransitions,
-    MaterialLine,
-    MaterialMethod,
-    OnLine,
-    Quadrant,
-    SpiritualItem,
-    cibest_transitions,
-    classify,
-    place_households,
-    spiritual_score,
-)
-from klaster.measurement.methods.fgt import (
-    FgtMeasure,
-    FgtPercent,
-    FgtResult,
-    LineValue,
-    fgt,
-    round_measure,
-)
-from klaster.measurement.methods.poverty_lines import (
-    NATIONAL,
-    LineMatch,
-    PovertyLine,
-    PovertyLines,
-    SurveyMonth,
-    UrbanRural,
-)
-from klaster.measurement.methods.welfare import (
-    ChangeMeasure,
-    MissingItems,
-    PairedChange,
-    QuestionnaireScale,
-    ScaleItem,
-    ScaleScore,
-    ScaleSummary,
-    paired_change,
-    per_capita,
-    per_capita_incomes,
-)
 from klaster.measurement.na import (
     NotAvailable,
 )
@@ -123,81 +83,44 @@ __all__ = [
     "DIVISION_SCALE",
     "MENTORING_CODES",
     "MENTORING_INDICATORS",
-    "NATIONAL",
-    "NISAB_RICE_KG",
     "SOCIAL_CAPITAL_SCALE",
-    "SPIRITUAL_ITEMS",
-    "SPIRITUAL_LINE",
     "WELFARE_INDICATORS",
     "AllOf",
-    "ChangeMeasure",
-    "CibestConfig",
-    "CibestIndices",
-    "CibestRound",
-    "CibestTransitions",
     "Comparison",
     "CoreIndicator",
     "CriterionResult",
     "EssentialPlusConditional",
     "Evaluator",
     "Evidence",
-    "FgtMeasure",
-    "FgtPercent",
-    "FgtResult",
     "Figure",
     "KOfN",
     "Kind",
-    "LineMatch",
-    "LineValue",
-    "MaterialLine",
-    "MaterialMethod",
     "Measurement",
     "MentoringPeriod",
-    "MissingItems",
     "NotAvailable",
-    "OnLine",
-    "PairedChange",
-    "PovertyLine",
-    "PovertyLines",
-    "Quadrant",
-    "QuestionnaireScale",
     "Readiness",
     "Results",
     "Row",
     "Rule",
-    "ScaleItem",
-    "ScaleScore",
-    "ScaleSummary",
-    "SpiritualItem",
-    "SurveyMonth",
     "TargetRow",
     "TargetStatus",
     "TargetTable",
     "TransitionRow",
     "TransitionTable",
     "UnitFrame",
-    "UrbanRural",
     "Weighted",
     "aggregate",
     "aggregate_ratio",
     "as_guard",
     "assess",
     "backsliding",
-    "cibest_transitions",
-    "classify",
     "cluster_exit_criteria",
     "core_criteria",
-    "fgt",
+    "graduated_households",
     "infer_kind",
     "mentoring_criteria",
     "mentoring_table",
-    "paired_change",
-    "per_capita",
-    "per_capita_incomes",
-    "place_households",
     "read_targets_csv",
-    "round_measure",
-    "spiritual_score",
 ]
 
 _MOVED = {
@@ -228,10 +151,15 @@ _MOVED = {
     "load_observations": "klaster.observations.load_observations",
     "save_observations": "klaster.observations.save_observations",
     "variable_catalogue": "klaster.observations.variable_catalogue",
+    # one path per name: the statistical methods are imported from klaster.measurement.methods
+    **{name: f"klaster.measurement.methods.{name}" for name in _methods.__all__},
 }
 _moved = moved_names("klaster.measurement", _MOVED)
 
 
 def __getattr__(name: str) -> Any:
-    """The names that moved to :mod:`klaster.observations`, with a ``DeprecationWarning``."""
+    """Names served from elsewhere for one release, with a ``DeprecationWarning``.
+
+    Those of :mod:`klaster.observations` and of :mod:`klaster.measurement.methods`.
+    """
     return _moved(name)

@@ -21,8 +21,7 @@ The order rules (checked by :func:`check_round` when a round is added to
 from __future__ import annotations
 
 import datetime as _dt
-import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 from attrs import field, frozen
 
@@ -35,45 +34,30 @@ from klaster._support.validate import (
     to_date,
 )
 from klaster.errors import DuplicateIdError, ValidationError
-from klaster.label import Label, check_optional_label, to_optional_label
+from klaster.label import (
+    Label,
+    LabelledEnum,
+    check_optional_label,
+    labelled,
+    to_optional_label,
+)
 
 __all__ = ["Round", "RoundKind", "check_round", "ordered"]
 
 
-class RoundKind(enum.StrEnum):
-    """The kind of a survey round."""
+class RoundKind(LabelledEnum):
+    """The kind of a survey round; its label is for forms and reports."""
 
-    BASELINE = "baseline"
+    BASELINE = labelled("baseline", "Survei awal (baseline)", "Baseline survey")
     """Survei awal: before the program's support starts; at most one per cluster."""
-    MIDLINE = "midline"
+    MIDLINE = labelled("midline", "Survei tengah (midline)", "Midline survey")
     """Survei tengah: during the program, between baseline and endline."""
-    ENDLINE = "endline"
+    ENDLINE = labelled("endline", "Survei akhir (endline)", "Endline survey")
     """Survei akhir: at or near independence; at most one per cluster."""
-    MONITORING = "monitoring"
+    MONITORING = labelled("monitoring", "Kunjungan pemantauan", "Monitoring visit")
     """Kunjungan pemantauan: a monitoring visit, during the program or after exit."""
 
-    @property
-    def label(self) -> Label:
-        """Bilingual label for forms and reports."""
-        return _LABELS[self]
 
-    @property
-    def label_id(self) -> str:
-        """Indonesian label."""
-        return _LABELS[self].id
-
-    @property
-    def label_en(self) -> str:
-        """English label."""
-        return _LABELS[self].en
-
-
-_LABELS: Mapping[RoundKind, Label] = {
-    RoundKind.BASELINE: Label("Survei awal (baseline)", "Baseline survey"),
-    RoundKind.MIDLINE: Label("Survei tengah (midline)", "Midline survey"),
-    RoundKind.ENDLINE: Label("Survei akhir (endline)", "Endline survey"),
-    RoundKind.MONITORING: Label("Kunjungan pemantauan", "Monitoring visit"),
-}
 _KIND_ORDER = {kind: index for index, kind in enumerate(RoundKind)}
 
 

@@ -11,7 +11,8 @@ and every data path runs them on what a unit holds in a round once the data is i
   corrects);
 - the store's ``save_observations`` (every round) and ``apply_import`` (the units and rounds the
   batch touched, as they would stand after it); ``klaster import`` and its ``--dry-run`` (each
-  row, before the store is touched); ``klaster validate`` (every stored round).
+  row, before the store is touched; with ``--keep-valid`` a refused row's submission is set
+  aside in the rejects file like any bad row); ``klaster validate`` (every stored round).
 
 Loading a store does not run them again: its values were checked when they went in, and a
 plugin that gained a rule later must not make an existing store unreadable (``klaster validate``

@@ -219,13 +219,18 @@ class Registry:
         problems: list[str] = []
         crashed: dict[str, tuple[HookFailure, str]] = {}  # name -> (failure, first unit)
         skipped: dict[str, int] = {}  # name -> units skipped after it failed
+        checkers: dict[str, list[tuple[str, pluggy.HookImpl]]] = {}  # sector -> its checks
         for where, sectors, level, values in units:
             view = MappingProxyType(dict(values))
             for sector in sectors:
-                for name in self._catalogue.plugins_of.get(sector, ()):
-                    impl = self._entries[name].impls.get(hook)
-                    if impl is None:
-                        continue
+                found_checkers = checkers.get(sector)
+                if found_checkers is None:
+                    found_checkers = checkers[sector] = [
+                        (name, impl)
+                        for name in self._catalogue.plugins_of.get(sector, ())
+                        if (impl := self._entries[name].impls.get(hook)) is not None
+                    ]
+                for name, impl in found_checkers:
                     if name in crashed:
                         skipped[name] = skipped.get(name, 0) + 1
                         continue
@@ -235,7 +240,8 @@ class Registry:
                     except HookFailure as failure:
                         crashed[name] = (failure, where)
                         continue
-                    problems.extend(f"{where}: {p} (plugin {name!r})" for p in found)
+                    if found:
+                        problems.extend(f"{where}: {p} (plugin {name!r})" for p in found)
         for name, (crash, where) in crashed.items():
             more = skipped.get(name, 0)
             subject = f"{where} (and {more} more unit(s))" if more else where

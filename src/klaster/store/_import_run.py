@@ -9,13 +9,45 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
-from klaster.catalogue.variable import Level
+from attrs import frozen
+
+from klaster.catalogue.variable import Level, Variable
 from klaster.errors import ImportDataError
 from klaster.importing.batch import ImportBatch
 from klaster.store import _keys
 
 Progress = Callable[[int, int], None]
+
+
+@frozen
+class Written:
+    """One block's rows as written: what the sector plugins' check reads afterwards.
+
+    Attributes:
+        round_key: The round's key.
+        round_id: The round's ID.
+        cluster_id: The round's cluster.
+        level: The units' level.
+        where: The block's file, for messages.
+        units: The unit IDs written, with their ``keys`` and file ``rows``.
+        values: The values written, per variable code (the variables in ``variables``).
+        alone: Per row, the sectors the reader's check saw the unit in alone (``None``: it did
+            not); ``None`` when the reader did not check the block.
+    """
+
+    round_key: int
+    round_id: str
+    cluster_id: str
+    level: Level
+    where: str
+    units: list[str]
+    keys: list[int]
+    rows: list[int]
+    variables: dict[str, Variable]
+    values: dict[str, list[Any]]
+    alone: Sequence[tuple[str, ...] | None] | None
 
 
 class ImportRun:
@@ -40,8 +72,10 @@ class ImportRun:
         self.total = 0
         self.values = 0
         self.variables = _keys.VariableKeys(conn, _keys.default_catalogue())
-        # (round key, round ID, cluster ID, level, unit ID -> file row) of each block written
-        self.touched: list[tuple[int, str, str, Level, dict[str, int]]] = []
+        self.touched: list[Written] = []  # each block written
+        # Per round key the batch writes: the unit keys holding values before it wrote any.
+        self.before: dict[int, set[int]] = {}
+        self.sectors: dict[tuple[str, Level], dict[str, frozenset[str]]] = {}  # units' sectors
 
     def fail(self, message: str, problems: Sequence[str]) -> ImportDataError:
         """The error refusing the whole batch, listing ``problems``."""

@@ -3,13 +3,14 @@
 The store checks again what a hand-built batch could get wrong (units of the round's cluster,
 each unit once, the variables' sectors, value types, bounds and categories) and refuses the
 whole batch with every problem located by file and row. Values go in with ``executemany`` over
-C-level iterators, a chunk of rows at a time.
+C-level iterators, a chunk of rows at a time. The sector plugins' checks across a unit's values
+run last (:mod:`klaster.store._import_checks`).
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from itertools import chain, compress
 from typing import Any
 
@@ -18,14 +19,20 @@ from klaster.importing.batch import ObservationBlock
 from klaster.observations.core_variables import CORE_SECTOR
 from klaster.store import _answers, _keys
 from klaster.store._connection import insert_rows
-from klaster.store._import_run import ImportRun
+from klaster.store._import_checks import NO_SECTORS, unit_sectors
+from klaster.store._import_run import ImportRun, Written
 from klaster.store._values import BadValue, encode
 
 _CHUNK = 50_000  # rows per executemany: bounds the work between two progress reports
-_UNIT_TABLES = {Level.MEMBER: "members", Level.GROUP: "groups", Level.COOPERATIVE: "cooperatives"}
 
 
-def add_block(run: ImportRun, block: ObservationBlock, keep: list[bool] | None) -> int:
+def add_block(
+    run: ImportRun,
+    block: ObservationBlock,
+    keep: list[bool] | None,
+    alone: Sequence[tuple[str, ...] | None] | None = None,
+) -> int:
+    """Check and write one block; ``alone`` is what the reader's sector check saw (per row)."""
     if not isinstance(block, ObservationBlock):
         raise run.fail(f"blocks must be ObservationBlocks, got {type(block).__name__}", [])
     where = block.source or run.batch.source
@@ -46,11 +53,14 @@ def add_block(run: ImportRun, block: ObservationBlock, keep: list[bool] | None) 
     times: list[str | None] = list(block.submitted) if block.submitted else [None] * size
     edits: list[str | None] = list(block.replaces) if block.replaces else [None] * size
     values = {code: list(column) for code, column in block.values.items()}
+    if alone is not None and len(alone) != size:
+        alone = None
     if keep is not None:
         units, rows = list(compress(units, keep)), list(compress(rows, keep))
         subs, times = list(compress(subs, keep)), list(compress(times, keep))
         edits = list(compress(edits, keep))
         values = {code: list(compress(column, keep)) for code, column in values.items()}
+        alone = None if alone is None else list(compress(alone, keep))
     if not units:
         return 0
     variables = _block_variables(run, block, where)
@@ -68,6 +78,7 @@ def add_block(run: ImportRun, block: ObservationBlock, keep: list[bool] | None) 
         subs, times = list(compress(subs, kept)), list(compress(times, kept))
         units = list(compress(units, kept))
         values = {code: list(compress(column, kept)) for code, column in values.items()}
+        alone = None if alone is None else list(compress(alone, kept))
         if not keys:
             return 0
     encoded = {}
@@ -86,74 +97,21 @@ def add_block(run: ImportRun, block: ObservationBlock, keep: list[bool] | None) 
         raise run.fail("values were refused", problems)
     _answers.record(run, round_key, keys, subs, times)
     _write_values(run, round_key, keys, encoded)
-    written = dict(zip(units, rows, strict=True))
-    run.touched.append((round_key, block.round_id, cluster_id, level, written))
+    place = (round_key, block.round_id, cluster_id, level, where)
+    run.touched.append(Written(*place, units, keys, rows, variables, values, alone))
     return len(units)
-
-
-# The values the touched cluster's units hold in one round, found by primary-key probes
-# (round, variable, unit): units of the cluster × variables of the level, in that order. CROSS
-# JOIN fixes the order: a plain join let SQLite scan the round's values once per unit, which
-# made imports quadratic (246× the reference at 20,000 rows).
-_STORED_VALUES = (
-    "SELECT u.id, v.key, ov.value "
-    "FROM units u CROSS JOIN variables v CROSS JOIN observation_values ov "
-    "WHERE ov.round_key = ? AND ov.variable_key = v.key AND ov.unit_key = u.key "
-    "AND u.cluster_id = ? AND u.level = ? AND v.level = ?"
-)
-
-
-def check_sector_values(run: ImportRun) -> None:
-    """Run the sector plugins' ``klaster_validate_values`` on what the batch touched.
-
-    Each unit and round the batch wrote is read back as it now stands (earlier imports and
-    the batch's blocks together), so a rule across variables sees them all.
-
-    Raises:
-        ImportDataError: Every problem, located by file, row, round and unit.
-    """
-    from klaster.plugins.default import get_host  # the plugins layer, loaded on use
-
-    host = get_host()
-    problems: list[str] = []
-    for round_key, round_id, cluster_id, level, rows in run.touched:
-        sector_rows = run.conn.execute(
-            "SELECT sector FROM cluster_sectors WHERE cluster_id = ?", (cluster_id,)
-        )
-        if not host.checks_values(sector for (sector,) in sector_rows):
-            continue
-        values: dict[str, dict[str, Any]] = {unit: {} for unit in rows}
-        decodings: dict[int, tuple[Variable, Callable[[Any], Any]] | None] = {}
-        for unit, variable_key, raw in run.conn.execute(
-            _STORED_VALUES, (round_key, cluster_id, level.value, level.value)
-        ):
-            found = values.get(unit)
-            if found is not None and raw is not None:
-                if variable_key in decodings:
-                    decoding = decodings[variable_key]
-                else:  # looked up once per variable: this loop runs once per stored value
-                    decoding = decodings[variable_key] = run.variables.decoding(variable_key)
-                if decoding is not None:  # a variable no loaded plugin declares is not checked
-                    variable, decode = decoding
-                    found[variable.code] = variable.check_value(decode(raw))
-        sectors = _unit_sectors(run.conn, cluster_id, level)
-        where = run.batch.source
-        units = (
-            (
-                f"{where} row {row}: round {round_id!r} {level.value} {unit!r}",
-                tuple(sorted(sectors.get(unit, ()))),
-                level,
-                values[unit],
-            )
-            for unit, row in rows.items()
-        )
-        problems += host.validate_recorded(units)
-    if problems:
-        raise run.fail("the sector plugins refused values", problems)
 
 
 def _check_shape(run: ImportRun, block: ObservationBlock, where: str) -> None:
     size = len(block.unit_ids)
+    if not isinstance(block.values, Mapping) or not all(
+        isinstance(c, Sequence) and not isinstance(c, str) for c in block.values.values()
+    ):
+        raise run.fail(
+            f"{where}: round {block.round_id!r}: values must map each variable code to a list "
+            "of values, one per unit",
+            [],
+        )
     wrong = [
         f"{where}: round {block.round_id!r}: {name} has {len(column)} items for {size} units"
         for name, column in (
@@ -247,29 +205,20 @@ def _check_sectors(
     sectoral = {c: v for c, v in variables.items() if v.sector != CORE_SECTOR}
     if not sectoral:
         return
-    sectors = _unit_sectors(run.conn, cluster_id, level)
+    sectors = unit_sectors(run, cluster_id, level)
+    outside = {  # per sector, the rows whose unit is not in it: one pass per sector
+        sector: [i for i, unit in enumerate(units) if sector not in sectors.get(unit, NO_SECTORS)]
+        for sector in {v.sector for v in sectoral.values()}
+    }
     problems = [
-        f"{where} row {row}: {code} is a variable of sector {variable.sector!r}; this "
+        f"{where} row {rows[i]}: {code} is a variable of sector {variable.sector!r}; this "
         f"{level.value} is not in it"
         for code, variable in sectoral.items()
-        for unit, row, value in zip(units, rows, values[code], strict=True)
-        if value is not None and variable.sector not in sectors.get(unit, ())
+        for i in outside[variable.sector]
+        if values[code][i] is not None
     ]
     if problems:
         raise run.fail("values of another sector's variables were refused", problems)
-
-
-def _unit_sectors(conn: sqlite3.Connection, cluster_id: str, level: Level) -> dict[str, set[str]]:
-    if level is Level.CLUSTER:
-        query = "SELECT cluster_id, sector FROM cluster_sectors WHERE cluster_id = ?"
-    elif level is Level.COOPERATIVE:
-        query = "SELECT cooperative_id, sector FROM cooperative_sectors WHERE cluster_id = ?"
-    else:
-        query = f"SELECT id, sector FROM {_UNIT_TABLES[level]} WHERE cluster_id = ?"
-    found: dict[str, set[str]] = {}
-    for unit, sector in conn.execute(query, (cluster_id,)):
-        found.setdefault(unit, set()).add(sector)
-    return found
 
 
 def _write_values(

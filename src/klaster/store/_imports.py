@@ -17,14 +17,15 @@ from pathlib import Path
 
 from klaster._version import __version__
 from klaster.errors import ImportDataError, KlasterError
-from klaster.importing.batch import ImportBatch, NewMember, check_on_conflict
+from klaster.importing.batch import ImportBatch, NewMember, check_on_conflict, sector_check
 from klaster.model.cluster import Cluster
 from klaster.model.member import Member
 from klaster.store import _answers, _keys, _loading, _program
 from klaster.store._connection import chunks, insert_rows, placeholders
+from klaster.store._import_checks import check_sector_values, note_stored
 from klaster.store._import_fieldwork import add_fieldwork
 from klaster.store._import_run import ImportRun, Progress
-from klaster.store._import_values import add_block, check_sector_values
+from klaster.store._import_values import add_block
 from klaster.store.summary import ImportSummary
 
 
@@ -69,8 +70,18 @@ def apply_import(
     added_rounds = _add_rounds(run)
     _add_members(run, members)
     activities_added, visits_added = add_fieldwork(run, activities, visits)
-    rows = sum(add_block(run, block, keep) for block, keep in blocks)
-    check_sector_values(run)
+    # What the reader's sector check saw, per block: the store asks the plugins again only
+    # about what it could not see (values stored before, a unit several blocks answer).
+    checked = sector_check(batch)
+    seen = checked.sectors if checked is not None else ()
+    if len(seen) != len(batch.blocks):
+        seen = (None,) * len(batch.blocks)
+    note_stored(run, batch.blocks)
+    rows = sum(
+        add_block(run, block, keep, alone)
+        for (block, keep), alone in zip(blocks, seen, strict=True)
+    )
+    check_sector_values(run, checked)
     summary = ImportSummary(
         source=batch.source,
         members_added=len(members),

@@ -21,7 +21,7 @@ from klaster.errors import InvalidReferenceError, KlasterError, StoreError
 from klaster.observations.core_variables import variable_catalogue
 from klaster.observations.rounds import Round, check_round, ordered
 from klaster.store._connection import insert_rows
-from klaster.store._values import decoder, rescale_sql
+from klaster.store._values import canonical, rescale_sql
 
 _INT64 = 2**63 - 1
 
@@ -143,7 +143,11 @@ class VariableKeys:
         return found
 
     def decoding(self, key: int) -> tuple[Variable, Callable[[Any], Any]] | None:
-        """The catalogue's variable stored under ``key`` and how to read its stored values."""
+        """The catalogue's variable stored under ``key`` and how to read its stored values.
+
+        They are read into their canonical types (:func:`~klaster.store._values.canonical`),
+        not checked again.
+        """
         code = self._by_key.get(key)
         if code is None:  # first use, or a variable added since
             self._by_key = {k: c for c, (k, _) in self.keys.items()}
@@ -151,7 +155,7 @@ class VariableKeys:
         variable = None if code is None else self.variable(code)
         if variable is None or code is None:
             return None
-        return variable, decoder(variable.type, self.keys[code][1])
+        return variable, canonical(variable.type, self.keys[code][1])
 
     def rescale(self, code: str, scale: int) -> None:
         """Raise the variable's stored scale, multiplying its stored values."""

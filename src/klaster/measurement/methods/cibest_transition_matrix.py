@@ -76,7 +76,7 @@ def cibest_transitions(a: CibestRound, b: CibestRound) -> CibestTransitions:
 
     Example:
         >>> from decimal import Decimal
-        >>> from klaster.measurement import CibestConfig, MaterialLine, place_households
+        >>> from klaster.measurement.methods import CibestConfig, MaterialLine, place_households
         >>> config = CibestConfig(MaterialLine.needs_survey(2_000_000, "needs survey 2023"))
         >>> a = place_households(["H1", "H2"], [1_000_000, 1_500_000], [Decimal(4)] * 2, config)
         >>> b = place_households(["H1", "H3"], [2_500_000, 900_000], [Decimal(4)] * 2, config)
