@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Iterable
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 from attrs import define, field
@@ -29,6 +29,8 @@ from klaster.model.plans import Plan, PlanStatus
 from klaster.model.records import Records, put_record
 
 __all__ = ["Caseload", "Fieldwork"]
+
+T = TypeVar("T", Activity, Commitment)
 
 
 def _today() -> _dt.date:
@@ -138,23 +140,10 @@ class Fieldwork:
             ValidationError: Unknown kind, a held date in the future, participants, organisers
                 or facilitators the program does not have (the path names which).
         """
-        where = f"fieldwork.activities[{len(self.activities)}]"
-        _instance(activity, Activity, where)
-        if activity.id in self.activities:
-            raise DuplicateIdError(
-                f"duplicate ID {activity.id!r}: an activity with that ID already exists",
-                path=f"{where}.id",
-            )
-        _at(
-            where,
-            checks.check_new_activity,
-            self._bound(),
-            self.plans,
-            _instance(activity, Activity, where),
-            _today(),
-        )
-        put_record(self.activities, activity)
-        return activity
+        return _add_new(
+            self.activities, "activities", "an activity", activity, Activity,
+            checks.check_new_activity, self._bound(), self.plans,
+        )  # fmt: skip
 
     def check_activity(self, activity: Activity) -> None:
         """Check an activity against the program as :meth:`add_activity` would, adding nothing.
@@ -328,23 +317,10 @@ class Fieldwork:
     # -- commitments --------------------------------------------------------------------------
     def add_commitment(self, commitment: Commitment) -> Commitment:
         """Record a stakeholder's commitment after checking it; return it."""
-        where = f"fieldwork.commitments[{len(self.commitments)}]"
-        _instance(commitment, Commitment, where)
-        if commitment.id in self.commitments:
-            raise DuplicateIdError(
-                f"duplicate ID {commitment.id!r}: a commitment with that ID already exists",
-                path=f"{where}.id",
-            )
-        _at(
-            where,
-            checks.check_commitment,
-            self._bound(),
-            self.activities,
-            _instance(commitment, Commitment, where),
-            _today(),
-        )
-        put_record(self.commitments, commitment)
-        return commitment
+        return _add_new(
+            self.commitments, "commitments", "a commitment", commitment, Commitment,
+            checks.check_commitment, self._bound(), self.activities,
+        )  # fmt: skip
 
     def update_commitment(self, commitment_id: str, update: CommitmentUpdate) -> Commitment:
         """Append a status update to a commitment; return the commitment as it now stands."""
@@ -376,6 +352,23 @@ def _instance(value: Any, cls: type, where: str) -> Any:
     if not isinstance(value, cls):
         raise ValidationError(f"must be a {cls.__name__}, got {type(value).__name__}", path=where)
     return value
+
+
+def _add_new(
+    records: Records[Any], name: str, what: str, record: T, cls: type[T], check: Any, *context: Any
+) -> T:
+    # Add a new record to ``fieldwork.<name>``: its type, a new ID, then the checks in context
+    # (``check(*context, record, today)``); nothing is added if any refuses.
+    where = f"fieldwork.{name}[{len(records)}]"
+    _instance(record, cls, where)
+    if record.id in records:
+        raise DuplicateIdError(
+            f"duplicate ID {record.id!r}: {what} with that ID already exists",
+            path=f"{where}.id",
+        )
+    _at(where, check, *context, record, _today())
+    put_record(records, record)
+    return record
 
 
 def _at(where: str, check: Any, *args: Any) -> None:
