@@ -147,6 +147,13 @@ def test_graduated_auto_from_a_store_and_from_documents(
     assert text.returncode == ExitCode.OK, text.stderr  # the sidecar beside the document
     assert "Graduated households: lebak 1" in text.stdout
     assert "Cost per graduated household: Rp 515.000.000" in text.stdout
+    by_cluster = cli("budget", store, "--graduated", "auto", "--by", "cluster")
+    assert by_cluster.returncode == ExitCode.OK, by_cluster.stderr
+    assert "Cost per graduated household: lebak Rp 515.000.000" in by_cluster.stdout
+    found = json.loads(
+        cli("budget", store, "--graduated", "auto", "--by", "cluster", "--json").stdout
+    )
+    assert found["cost_per_graduate_by_cluster"] == {"lebak": "515000000"}
 
 
 def test_graduated_auto_needs_both_rounds(cli: Cli, documents: tuple[Path, Path]) -> None:

@@ -20,6 +20,8 @@ from klaster.cli._exit import CliError, ExitCode
 from klaster.cli._output import Output, table
 
 if TYPE_CHECKING:
+    from decimal import Decimal
+
     from klaster.finance import BudgetStatement, Finance
     from klaster.model.program import Program
 
@@ -217,12 +219,21 @@ def document(statement: BudgetStatement) -> dict[str, Any]:
         "cost_per_member": _text(statement.cost_per_member),
         "graduated": statement.graduated,
         "graduated_by_cluster": dict(statement.graduated_by_cluster) or None,
+        "cost_per_graduate_by_cluster": (
+            {c: _text(cost) for c, cost in _cluster_costs(statement).items()}
+            if statement.graduated_by_cluster and "cluster" in statement.by
+            else None
+        ),
         "cost_per_graduate": _text(statement.cost_per_graduate),
         "source_shares": [
             {"source": s.source.value, "actual": str(s.actual), "percent": str(s.percent)}
             for s in statement.source_shares
         ],
     }
+
+
+def _cluster_costs(statement: BudgetStatement) -> dict[str, Decimal | None]:
+    return {c: statement.cost_per_graduate_in(c) for c, _n in statement.graduated_by_cluster}
 
 
 def show(out: Output, statement: BudgetStatement) -> None:
@@ -276,6 +287,12 @@ def show(out: Output, statement: BudgetStatement) -> None:
     if statement.graduated_by_cluster:
         counts = ", ".join(f"{c} {n}" for c, n in statement.graduated_by_cluster)
         out.line(f"Rumah tangga lulus / Graduated households: {counts}")
+        if "cluster" in statement.by:
+            costs = ", ".join(
+                f"{c} {'—' if cost is None else format_rupiah(cost)}"
+                for c, cost in _cluster_costs(statement).items()
+            )
+            out.line(f"Biaya per rumah tangga lulus / Cost per graduated household: {costs}")
     if statement.cost_per_graduate is not None:
         out.line(
             "Biaya per rumah tangga lulus / Cost per graduated household: "
