@@ -122,7 +122,10 @@ def build() -> Program:
         id="bantaeng",
         name="Klaster Mandiri Bantaeng",
         region=Region.province("Sulawesi Selatan", "73", [kabupaten]),
-        sectors=[ClusterSector("umkm", "mm")],
+        # Where UMKM works: the 2014 closing report places the program's 190 mitra in Kecamatan
+        # Bantaeng, Bissappu and Pa'jukukang (the 2011 workshop report planned UMKM for
+        # Bantaeng-Bissappu, and livestock for Pajukukang): the file follows the later report.
+        sectors=[ClusterSector("umkm", "mm", ("Bantaeng", "Bissappu", "Pajukukang"))],
         stakeholders=[
             Stakeholder("bupati-bantaeng", "opened the program workshop on 6 July 2011"),
             Stakeholder("bappeda-bantaeng", "panel at the opening workshop"),

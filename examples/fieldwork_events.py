@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import klaster
@@ -112,7 +113,7 @@ def _cluster(
     cluster_id: str,
     name: str,
     region: Region,
-    sectors: list[tuple[str, str]],
+    sectors: Sequence[tuple[str, str, tuple[str, ...]]],
     started: dt.date,
     growth: dt.date,
 ) -> Cluster:
@@ -120,7 +121,7 @@ def _cluster(
         id=cluster_id,
         name=name,
         region=region,
-        sectors=[ClusterSector(s, p) for s, p in sectors],
+        sectors=[ClusterSector(s, p, areas) for s, p, areas in sectors],
         lifecycle=Lifecycle.start(
             started,
             reason="location chosen from the 2010 poverty-map study",  # report
@@ -214,7 +215,11 @@ def _bantaeng(program: Program) -> None:
             ("Pajukukang", "73.03.05"): ["Rappoa"],
         },
     )
-    sectors = [("umkm", "mm"), ("farming", "psi"), ("livestock", "ktn")]  # report
+    sectors = [  # report: the sectors, their partners and (workshop report, 2011) their areas
+        ("umkm", "mm", ("Bantaeng", "Bissappu")),
+        ("farming", "psi", ("Eremerasa",)),
+        ("livestock", "ktn", ("Pajukukang",)),
+    ]
     cluster = _cluster(
         program, "bantaeng", "Klaster Mandiri Bantaeng", region, sectors, D(2010, 9, 1),
         D(2011, 4, 4),  # report: three months before the July workshop; day SYNTHETIC
@@ -347,7 +352,10 @@ def _blora(program: Program) -> None:
             ],
         },
     )  # fmt: skip
-    sectors = [("livestock", "ktn"), ("farming", "psi"), ("umkm", "mm")]  # report
+    # report: farming in Desa Bacem. Livestock and UMKM work in desa of both kecamatan, among
+    # them Kelurahan Jepon and Desa Jiken, named like their kecamatan: without their codes they
+    # cannot be told apart here, so those two sectors keep the whole region.
+    sectors = [("livestock", "ktn", ()), ("farming", "psi", ("Bacem",)), ("umkm", "mm", ())]
     cluster = _cluster(
         program, "blora", "Klaster Mandiri Blora", region, sectors, D(2010, 6, 1),
         D(2010, 10, 1),  # report: 2010 to the end of 2013; days SYNTHETIC
@@ -438,7 +446,7 @@ def _blora(program: Program) -> None:
 
 def _lebak(program: Program) -> None:
     region = _region(("Banten", "36"), ("Lebak", "36.02"), {})  # report: kecamatan not named
-    sectors = [("umkm", "mm"), ("farming", "psi"), ("livestock", "ktn")]  # report
+    sectors = [("umkm", "mm", ()), ("farming", "psi", ()), ("livestock", "ktn", ())]  # report
     cluster = _cluster(
         program, "lebak", "Klaster Mandiri Lebak", region, sectors, D(2010, 9, 1),
         D(2011, 3, 1),  # report: "3 tahun terakhir"; days SYNTHETIC
@@ -497,7 +505,9 @@ def _tuban(program: Program) -> None:
         ("Jawa Timur", "35"), ("Tuban", "35.23"), {("Kerek", "35.23.08"): ["Wolutengah", "Gaji"]}
     )  # report
     cluster = _cluster(
-        program, "tuban", "Klaster Mandiri Tuban", region, [("umkm", "mm")], D(2011, 1, 10),
+        program, "tuban", "Klaster Mandiri Tuban", region,
+        [("umkm", "mm", ("Wolutengah", "Gaji"))],  # report: the two desa of the batik makers
+        D(2011, 1, 10),
         D(2011, 3, 1),  # report: started 2011, stopped, resumed 2012; days SYNTHETIC
     )  # fmt: skip
     cluster.suspend(D(2011, 9, 1), reason="program paused", decided_by="Dompet Dhuafa")

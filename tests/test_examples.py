@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib.util
 import sys
+from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
@@ -291,3 +292,104 @@ class TestBudgetLebak:
         assert (tmp_path / "lebak_budget.finance.json").exists()
         # Members appear by ID only.
         assert not any(m.name in printed for m in outcome.program.members())
+
+
+@pytest.fixture(scope="module")
+def targeting(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return _load("bantaeng_targeting").run(tmp_path_factory.mktemp("targeting"))
+
+
+class TestBantaengTargeting:
+    """The worked example of docs/targeting.md (examples/bantaeng_targeting.py)."""
+
+    def test_where(self, targeting: Any) -> None:
+        assert targeting.ranking.selected == ("73.03.05", "73.03.01", "73.03.02")
+        (choice,) = targeting.program.locations
+        assert choice.id == "btg-kecamatan-2011"
+        assert choice.chosen == ("73.03.05", "73.03.01", "73.03.02", "73.03.03")
+        cluster = targeting.program.clusters["bantaeng"]
+        assert {s.sector: s.areas for s in cluster.sectors} == {
+            "umkm": ("Bantaeng", "Bissappu"),
+            "farming": ("Eremerasa",),
+            "livestock": ("Pajukukang",),
+        }
+
+    def test_whom(self, targeting: Any) -> None:
+        intake = targeting.program.intake
+        assert len(intake.applicants) == 40  # the Kobo screening export
+        assert targeting.screening.eligible_ids() == (
+            "APL-0001", "APL-0006", "APL-0021", "APL-0022", "APL-0029", "APL-0030", "APL-0032",
+        )  # fmt: skip
+        statuses = Counter(intake.status(a.id).value for a in intake.applicants)
+        assert statuses == {"enrolled": 6, "not_eligible": 33, "waitlisted": 1}
+        # The poorest first: of the three eligible for farming, the one with the most waits.
+        assert intake.status("APL-0021").value == "waitlisted"
+        # Every member links back to its application, and groups are full, not over.
+        for member in targeting.program.members():
+            assert intake.member_of(member.application_id) == member.id
+        groups = targeting.program.clusters["bantaeng"].groups
+        assert [len(g.memberships) for g in groups] == [2, 2, 2]
+
+    def test_the_figures_of_the_docs(self, targeting: Any) -> None:
+        errors = targeting.errors
+        inclusion = errors.total("inclusion_error")
+        exclusion = errors.total("exclusion_error")
+        assert (inclusion.numerator, inclusion.denominator, inclusion.share) == (
+            1,
+            5,
+            Decimal("0.2000"),
+        )
+        assert (exclusion.numerator, exclusion.denominator, exclusion.share) == (
+            6,
+            9,
+            Decimal("0.6667"),
+        )
+        at_baseline = targeting.at_baseline.total("inclusion_error")
+        assert (at_baseline.numerator, at_baseline.denominator) == (1, 6)
+        statuses, failed = _load("bantaeng_targeting").left_out(targeting)
+        assert statuses == {"not_eligible": 5, "waitlisted": 1}
+        assert failed == {"housing": 3, "livestock_has_animal_space": 2, "asnaf_zakat": 1}
+        # The docs show the summary the script prints, figure for figure.
+        text = (EXAMPLES.parent / "docs" / "targeting.md").read_text(encoding="utf-8")
+        summary = _load("bantaeng_targeting").summary(targeting)
+        assert f"```text\n{summary}\n```" in text
+
+    def test_the_script_writes_only_into_its_folder(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        def tree() -> dict[str, int]:
+            return {
+                str(p): p.stat().st_mtime_ns
+                for p in EXAMPLES.rglob("*")
+                if p.is_file() and "__pycache__" not in p.parts
+            }
+
+        before = tree()
+        out, elsewhere = tmp_path / "out", tmp_path / "cwd"
+        out.mkdir()
+        elsewhere.mkdir()
+        monkeypatch.chdir(elsewhere)
+        example = _load("bantaeng_targeting")
+        assert example.main(["bantaeng_targeting.py", str(out)]) == 0
+        assert tree() == before
+        assert list(elsewhere.iterdir()) == []
+        assert sorted(p.name for p in out.iterdir()) == [
+            "bantaeng_targeting.json",
+            "targeting_errors.csv",
+            "verification.csv",
+        ]
+        printed = capsys.readouterr().out
+        assert "kecamatan chosen: Pajukukang, Bissappu, Bantaeng, Eremerasa" in printed
+        assert "Exclusion error: 0.6667 (6 of 9)" in printed
+        # The document holds the applicants, decisions and the choice.
+        program = klaster.load(out / "bantaeng_targeting.json")
+        assert len(program.intake.decisions) == 40 + 7  # screened, then enrolled or waitlisted
+        assert len(program.locations) == 1
+        # Applicants and members appear by ID and count only.
+        assert not any(a.name in printed for a in program.intake.applicants)
+
+    def test_usage(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        example = _load("bantaeng_targeting")
+        assert example.main(["bantaeng_targeting.py"]) == 2
+        assert example.main(["bantaeng_targeting.py", str(tmp_path / "none")]) == 2
+        assert "not a folder" in capsys.readouterr().err

@@ -35,12 +35,14 @@ from klaster.errors import (
 from klaster.label import Label, LabelledEnum, labelled
 from klaster.model.activity import Activity, ActivityStatus, Participant, ParticipantKind
 from klaster.model.activity_kinds import ActivityKind
+from klaster.model.applicant import Applicant, ApplicationStatus, StatusChange
 from klaster.model.board import BoardRole, BoardTerm
 from klaster.model.cluster import Cluster
 from klaster.model.commitment import Commitment, CommitmentStatus, CommitmentUpdate
 from klaster.model.cooperative import Cooperative, LegalStatus
 from klaster.model.fieldwork import Fieldwork
 from klaster.model.group import Group, Membership, Role
+from klaster.model.intake import Intake
 from klaster.model.lifecycle import (
     CheckResult,
     Guard,
@@ -66,6 +68,7 @@ from klaster.model.results_framework import (
     ResultsHistory,
     Target,
 )
+from klaster.model.sector_areas import AreaOverride, AreaRecord
 from klaster.plugins.hookspecs import hookimpl
 
 if TYPE_CHECKING:
@@ -137,6 +140,10 @@ __all__ = [
     "Activity",
     "ActivityKind",
     "ActivityStatus",
+    "Applicant",
+    "ApplicationStatus",
+    "AreaOverride",
+    "AreaRecord",
     "Assignment",
     "BoardRole",
     "BoardTerm",
@@ -155,6 +162,7 @@ __all__ = [
     "Guard",
     "ImportDataError",
     "ImportSummary",
+    "Intake",
     "InvalidReferenceError",
     "KlasterError",
     "KlasterWarning",
@@ -195,6 +203,7 @@ __all__ = [
     "Sex",
     "Stakeholder",
     "StatKind",
+    "StatusChange",
     "Store",
     "StoreBusyError",
     "StoreError",

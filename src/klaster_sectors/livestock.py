@@ -18,6 +18,7 @@ from klaster.plugins.sectorfile import SectorFile
 __all__ = [
     "HERD_FLOWS",
     "klaster_activity_kinds",
+    "klaster_eligibility_criteria",
     "klaster_indicators",
     "klaster_readiness_criteria",
     "klaster_sectors",
@@ -44,6 +45,7 @@ klaster_variables = _FILE.klaster_variables
 klaster_indicators = _FILE.klaster_indicators
 klaster_readiness_criteria = _FILE.klaster_readiness_criteria
 klaster_activity_kinds = _FILE.klaster_activity_kinds
+klaster_eligibility_criteria = _FILE.klaster_eligibility_criteria
 
 
 @hookimpl

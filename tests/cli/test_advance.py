@@ -311,6 +311,22 @@ class TestDemo:
         assert endline["members_trained_12m"]["value"] not in (None, "0")
         assert endline["months_since_mentoring_ended"]["value"] == "2"  # Dec 2013 → Mar 2014
 
+    def test_shows_where_and_whom(self, cli: Cli, tmp_path: Path) -> None:
+        # The same ranking and screening as `klaster targeting` and `klaster screen` give on
+        # the bundled files (docs/cli.md runs those).
+        demo = document(cli("--json", "demo", "--dir", tmp_path))
+        data = _demo.demo_data()
+        ranked = document(
+            cli("--json", "targeting", data / _demo.REGIONS, "--rule", data / _demo.RANKING)
+        )
+        assert demo["targeting"] == ranked
+        assert demo["targeting"]["selected"] == ["73.03.05", "73.03.01", "73.03.02"]
+        screened = demo["screening"]
+        assert (screened["applicants"], screened["eligible"]) == (40, 7)
+        text = cli("demo", "--dir", tmp_path / "again")
+        assert "7 of 40 applicants eligible" in text.stdout
+        assert "rules failed / syarat tidak terpenuhi: poor_bps 27" in text.stdout
+
     def test_text_and_a_second_run(self, cli: Cli, tmp_path: Path) -> None:
         ran = cli("demo", "--dir", tmp_path)
         assert ran.returncode == 0, ran.stderr

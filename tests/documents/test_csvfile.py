@@ -46,7 +46,11 @@ HOSTILE = (
     "'quoted",
 )
 # The writers tested below, by the module that calls the helper; the scan checks the list.
-WRITERS = {"klaster/cli/_report.py", "klaster/importing/rejects.py"}
+WRITERS = {
+    "klaster/cli/_report.py",
+    "klaster/importing/rejects.py",
+    "klaster/targeting/screen_file.py",
+}
 
 
 def _read(text: str) -> list[list[str]]:
@@ -117,7 +121,39 @@ def _rejects(tmp_path: Path) -> list[list[str]]:
     return rows
 
 
+def _frame_file(tmp_path: Path) -> list[list[str]]:
+    import polars as pl
+
+    from klaster.documents.csvfile import write_frame
+
+    path = tmp_path / "frame.csv"
+    frame = pl.DataFrame({"name": list(HOSTILE), "amount": [-15000] * len(HOSTILE)})
+    write_frame(path, frame.rename({"name": HOSTILE[0]}))
+    rows = _read_file(path)
+    assert [row[1] for row in rows[1:]] == ["-15000"] * len(HOSTILE)  # numbers stay numbers
+    return [rows[0], *[[row[0] for row in rows[1:]]]]
+
+
+def _decisions(tmp_path: Path) -> list[list[str]]:
+    from klaster.targeting import read_rules, screen_file
+
+    rules = read_rules(
+        'version = 1\nform = "all_of"\n[[criteria]]\ncode = "a"\nlabel = { id = "A", en = "A" }'
+        '\nreads = "asnaf"\noperator = "=="\nthreshold = "fakir"\n'
+    )
+    source = tmp_path / "applicants.csv"  # hostile IDs as a form export would hold them
+    quoted = ['"' + text.replace('"', '""') + '"' for text in HOSTILE]
+    lines = [f"{q},umkm,2,2023-01-01,fakir" for q in quoted]
+    header = "applicant_id,sector,household_size,applied_on,asnaf"
+    source.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
+    out = tmp_path / "decisions.csv"
+    screen_file(rules, source, out=out)
+    return _read_file(out)
+
+
 WRITER_CASES: dict[str, Callable[..., list[list[str]]]] = {
+    "write_frame": _frame_file,
+    "screening decisions": _decisions,
     "csv_text": _direct_text,
     "write_csv": _direct_file,
     "klaster report (stdout)": _report_stdout,

@@ -25,6 +25,7 @@ from klaster.finance import read_budget_csv
 from klaster.finance.budget_csv import parse_budget_csv
 from klaster.importing import load_mapping, parse_mapping, read_submissions
 from klaster.measurement.compiler import Kind, compile_formula
+from klaster.targeting import load_rule, rank, read_regions_csv
 from klaster.testing import sample_program
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -224,6 +225,10 @@ def seeds(reader: str) -> list[bytes]:
         return [f.encode() for f in FORMULAS]
     if reader == "budget_csv":
         return [BUDGET_CSV.encode()]
+    if reader == "regions_csv":
+        return [(EXAMPLES / "bantaeng_regions.csv").read_bytes()]
+    if reader == "ranking_rule":
+        return [(EXAMPLES / "bantaeng_ranking.toml").read_bytes()]
     raise ValueError(reader)
 
 
@@ -237,6 +242,8 @@ READERS = [
     "store",
     "formula",
     "budget_csv",
+    "regions_csv",
+    "ranking_rule",
 ]
 
 
@@ -316,6 +323,13 @@ def run(reader: str, data: bytes, folder: Path, rng: random.Random | None = None
         path = folder / "budget.csv"
         path.write_bytes(data)
         return read_budget_csv(path)
+    if reader in ("regions_csv", "ranking_rule"):  # read, then ranked with the bundled other
+        regions = folder / "regions.csv"
+        rule = folder / "rule.toml"
+        regions.write_bytes(data if reader == "regions_csv" else seeds("regions_csv")[0])
+        rule.write_bytes(data if reader == "ranking_rule" else seeds("ranking_rule")[0])
+        candidates = read_regions_csv(regions)
+        return rank(candidates, load_rule(rule, candidates))
     raise ValueError(reader)
 
 

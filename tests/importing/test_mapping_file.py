@@ -165,7 +165,8 @@ class TestChecks:
             "business_running = { column = 'b', values = { ya = 'yes' } }\n"
         )
         text = "\n".join(found)
-        assert "form: must be one of 'survey', 'registration', 'activity', 'visit', got" in text
+        forms = "'survey', 'registration', 'activity', 'visit', 'screening'"
+        assert f"form: must be one of {forms}, got" in text
         assert "round.kind: must be one of 'baseline'" in text
         assert "round.id: is required" in text
         assert "variables.workers.scale: must be 'ribu'" in text

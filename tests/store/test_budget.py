@@ -10,6 +10,7 @@ from pathlib import Path
 import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
+from tests.store.version_1 import without_intake
 
 from klaster import Organisation, Program, StoreError
 from klaster.finance import Finance, Party
@@ -168,7 +169,7 @@ class TestMigration:
         book = make_book(50_000_000)
         book.disburse(qard("L-1"))
         book.repay("L-1", D(2012, 2, 9), 100_000)
-        v1 = program_ddl() + finance_ddl(1)
+        v1 = program_ddl(1) + finance_ddl(1)
         with monkeypatch.context() as patch:  # write a store as version 1 wrote it
             patch.setattr(_schema, "SCHEMA", v1 + budget_ddl())  # (budget tables dropped below)
             patch.setattr(_schema, "STORE_SCHEMA_VERSION", 1)
@@ -178,6 +179,7 @@ class TestMigration:
             patch.setattr("klaster.store._program._fieldwork_rows.insert_entities",
                           lambda *args: None)  # fmt: skip
             patch.setattr("klaster.store._creation._results.append_versions", lambda *a: None)
+            without_intake(patch)
             patch.setattr(_finance, "entry_row", lambda *a: _finance_entry_row(*a)[:-1])
             patch.setattr(_finance, "save_policy", lambda *args: None)
             Store.create(store_path, program(), finance=book).close()

@@ -11,6 +11,7 @@ from pathlib import Path
 import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
+from tests.store.version_1 import without_intake
 
 from klaster import KlasterError, Program, StoreError
 from klaster.model.activity import Participant
@@ -168,7 +169,7 @@ class TestMigration:
              for c in plain.clusters],
         )  # fmt: skip
         with monkeypatch.context() as patch:  # write a store as version 1 wrote it
-            v1 = program_ddl() + finance_ddl(1)
+            v1 = program_ddl(1) + finance_ddl(1)
             assert hashlib.sha256(v1.encode("utf-8")).hexdigest() == SCHEMA_V1_SHA256
             patch.setattr(_schema, "SCHEMA", v1)
             patch.setattr(_schema, "STORE_SCHEMA_VERSION", 1)
@@ -179,6 +180,7 @@ class TestMigration:
                           lambda *args: None)  # fmt: skip
             patch.setattr("klaster.store._program._fieldwork_rows.insert_entities",
                           lambda *args: None)  # fmt: skip
+            without_intake(patch)
             Store.create(store_path, before).close()
         assert meta(store_path)["schema_version"] == "1"
         with Store.open(store_path) as store:

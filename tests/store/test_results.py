@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.model.results_builders import frameworks, lebak_like
+from tests.store.version_1 import without_intake
 
 from klaster import KlasterError, Result, ResultIndicator, StoreError, Target
 from klaster.store import Store
@@ -106,12 +107,13 @@ def test_a_version_1_store_gets_the_tables(
 
     program = sample_program()
     with monkeypatch.context() as patch:  # a store as version 1 wrote it: no results tables
-        patch.setattr(_schema, "SCHEMA", program_ddl() + finance_ddl(1))
+        patch.setattr(_schema, "SCHEMA", program_ddl(1) + finance_ddl(1))
         patch.setattr(_schema, "STORE_SCHEMA_VERSION", 1)
         patch.setattr(_schema, "MIGRATIONS", {})
         patch.setattr("klaster.store._creation._fieldwork_rows.insert_history", lambda *a: None)
         patch.setattr("klaster.store._creation._results.append_versions", lambda *a: None)
         patch.setattr("klaster.store._program._fieldwork_rows.insert_entities", lambda *a: None)
+        without_intake(patch)
         Store.create(store_path, program).close()
     with Store.open(store_path) as store:  # migrated to version 2 on open
         assert store.load_program().results.versions == ()

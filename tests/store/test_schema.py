@@ -17,8 +17,9 @@ from klaster.store import STORE_SCHEMA_VERSION, Store, _schema
 # The schema of version 2. If this test fails, the tables changed: bump STORE_SCHEMA_VERSION,
 # add the migration from the previous version to _schema.MIGRATIONS, then update the digest.
 # (Issue 12 added the budget, spending and policy tables, widened the finance tables for
-# spending, and added the results-framework tables: version 2 was not released yet.)
-SCHEMA_V2_SHA256 = "a894553780128b3999d49794d838395731224aa69494f6eb031e055267bf9fc0"
+# spending, and added the results-framework tables; issue 13 the intake, location-choice and
+# sector-area tables and a group's village: version 2 was not released yet.)
+SCHEMA_V2_SHA256 = "5b3c7dcfad8836c4ba97da704e159c64f85d5347a92eba2013ae311a7819caa2"
 # Version 1 (before issue 17's people, fieldwork and board tables).
 SCHEMA_V1_SHA256 = "34b9046b5e2968568b6707e8d54cef188b2b1aea9efe7f7c96bc32b61208334c"
 

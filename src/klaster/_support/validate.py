@@ -8,6 +8,7 @@ personal values (names, ID numbers, phones): only what would be valid.
 from __future__ import annotations
 
 import datetime as _dt
+import decimal
 import enum
 import functools
 import re
@@ -234,6 +235,30 @@ def check_optional_decimal(inst: object, attribute: Any, value: Any) -> None:
     """Like :func:`check_decimal`, but ``None`` is allowed."""
     if value is not None:
         check_decimal(inst, attribute, value)
+
+
+_EXACT_SUM = decimal.Context(prec=2 * (MAX_DECIMAL_PLACES + MAX_DECIMAL_MAGNITUDE) + 10)
+
+
+def check_unit_weight(inst: object, attribute: Any, value: Any) -> None:
+    """Attrs validator: a ``Decimal`` weight more than 0 and at most 1 (a share of a score)."""
+    check_decimal(inst, attribute, value)
+    if not (0 < value <= 1):
+        raise ValidationError(
+            f"must be more than 0 and at most 1, got {value}", path=attribute.name
+        )
+
+
+def exact_sum(values: Iterable[Decimal]) -> Decimal:
+    """The exact sum of checked decimals (weights that must add up to 1, shares).
+
+    The default context keeps 28 digits, so ``0.5 + 0.4999...9`` (30 places) would round to 1;
+    a checked ``Decimal`` has at most 60 digits, and sums of them are kept exactly here.
+    """
+    total = Decimal(0)
+    for value in values:
+        total = _EXACT_SUM.add(total, value)
+    return total
 
 
 E = TypeVar("E", bound=enum.Enum)

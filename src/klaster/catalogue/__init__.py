@@ -1,13 +1,21 @@
 """What sectors declare.
 
 Sectors and business types, variables, indicators and their formula language, readiness
-criteria.
+criteria, eligibility criteria and scorecards.
 """
 
 from klaster.catalogue.criterion import (
     Operator,
     ReadinessCriterion,
     Threshold,
+)
+from klaster.catalogue.eligibility import (
+    Comparison,
+    EligibilityCriterion,
+    EligibilityThreshold,
+    Line,
+    LineRef,
+    Membership,
 )
 from klaster.catalogue.formula import (
     FUNCTIONS,
@@ -34,6 +42,7 @@ from klaster.catalogue.indicator import (
     Direction,
     Indicator,
 )
+from klaster.catalogue.scorecard import Band, Scorecard, ScoreItem, Side
 from klaster.catalogue.sector import (
     BusinessType,
     Sector,
@@ -51,22 +60,32 @@ __all__ = [
     "MAX_LENGTH",
     "MAX_NODES",
     "Aggregation",
+    "Band",
     "Binary",
     "Boolean",
     "BusinessType",
     "Call",
     "Category",
+    "Comparison",
     "Conditional",
     "Direction",
+    "EligibilityCriterion",
+    "EligibilityThreshold",
     "Expr",
     "FormulaError",
     "Indicator",
     "Level",
+    "Line",
+    "LineRef",
+    "Membership",
     "Name",
     "Number",
     "Operator",
     "ReadinessCriterion",
+    "ScoreItem",
+    "Scorecard",
     "Sector",
+    "Side",
     "String",
     "Threshold",
     "Unary",

@@ -27,7 +27,9 @@ from klaster.cli import (
     _inputs,
     _plugins,
     _report,
+    _screen,
     _status,
+    _targeting,
     _validate,
 )
 from klaster.cli._exit import ExitCode, classify, headline, problems_of
@@ -43,6 +45,8 @@ _COMMANDS: tuple[ModuleType, ...] = (
     _report,
     _budget,
     _activities,
+    _targeting,
+    _screen,
     _plugins,
     _demo,
 )

@@ -4,9 +4,10 @@ The data is the bundled example (``examples/data``: the program document, its ba
 endline surveys and, when present, KoboToolbox exports with their mappings under ``kobo/``:
 registrations, a monitoring survey, training attendance and the facilitator's mentoring
 visits). Besides the status and the headline figures it shows the program's working life: the
-activities and visits imported, summed up per kind as ``klaster activities`` lists them. An
-installed wheel carries the data as ``klaster/_demo_data``; a source checkout reads
-``examples/data`` directly.
+activities and visits imported, summed up per kind as ``klaster activities`` lists them, and
+how places and people were chosen: Bantaeng's kecamatan ranked (``klaster targeting``) and the
+bundled screening export's applicants screened (``klaster screen``). An installed wheel carries
+the data as ``klaster/_demo_data``; a source checkout reads ``examples/data`` directly.
 """
 
 from __future__ import annotations
@@ -15,14 +16,22 @@ import argparse
 import importlib.resources
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from klaster.cli._exit import CliError, ExitCode
 from klaster.cli._output import Output
 
+if TYPE_CHECKING:
+    from klaster.targeting import RankingTable, Screening
+
 NAME = "demo"
 PROGRAM = "bantaeng.json"
 SIDECAR = "bantaeng.observations.jsonl"
+REGIONS = "bantaeng_regions.csv"
+RANKING = "bantaeng_ranking.toml"
+INTAKE = "bantaeng_intake.json"
+ELIGIBILITY = "bantaeng_eligibility.toml"
+SCREENING = "screening.toml"
 STORE = "bantaeng.klaster"
 HEADLINE = (
     "members",
@@ -90,11 +99,11 @@ def demo_data() -> Path:
 def kobo_files(data: Path) -> list[tuple[Path, Path]]:
     """The (export, mapping) pairs under ``data/kobo``, registrations first.
 
-    Every form kind is imported: registrations (members the other forms may name), surveys,
-    activities with attendance and mentoring visits (their facilitator and the official are
-    the bundled program's people). A mapping ``monitoring.toml`` goes with the export named
-    after it (``monitoring.csv``, ``monitoring_2015.csv``), the CSV when there is also an XLSX;
-    the files of its repeat groups are read with it, not on their own.
+    Every form kind but screening is imported: registrations (members the other forms may
+    name), surveys, activities with attendance and mentoring visits (their facilitator and the
+    official are the bundled program's people). A mapping ``monitoring.toml`` goes with the
+    export named after it (``monitoring.csv``, ``monitoring_2015.csv``), the CSV when there is
+    also an XLSX; the files of its repeat groups are read with it, not on their own.
     """
     from klaster.importing import FormKind, load_mapping
 
@@ -102,8 +111,12 @@ def kobo_files(data: Path) -> list[tuple[Path, Path]]:
     if not folder.is_dir():
         return []
     found: list[tuple[bool, Path, Path]] = []
+    from klaster.cli._import_intake import screening_variables
+
     for path in sorted(folder.glob("*.toml")):
-        mapping = load_mapping(path)
+        mapping = load_mapping(path, variables=screening_variables(path))
+        if mapping.form is FormKind.SCREENING:
+            continue  # applicants of another program (bantaeng_intake.json, docs/intake.md)
         repeats = {repeat.file for repeat in mapping.repeats if repeat.file}
         exports = [
             p
@@ -125,7 +138,8 @@ def _preference(path: Path) -> tuple[int, str]:
 
 def run(args: argparse.Namespace, out: Output) -> int:
     """Build the demo store and report on it."""
-    from klaster.cli import _activities, _import, _inputs, _report, _status
+    from klaster.cli import _activities, _import, _inputs, _report, _screen, _status
+    from klaster.cli import _targeting as _targeting_cli
     from klaster.measurement import Measurement
     from klaster.store import Store
 
@@ -158,6 +172,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
     engine = Measurement(program, observations)
     codes = [code for code in HEADLINE if code in engine.codes()]
     rows = list(engine.report(codes, by=[()]))
+    ranking, screening = _targeting(data)
     out.emit(
         {
             "dir": str(folder),
@@ -166,6 +181,10 @@ def run(args: argparse.Namespace, out: Output) -> int:
             "status": _status.status_document(status, target),
             "activities": fieldwork,
             "report": _report.records(rows),
+            "targeting": None if ranking is None else _targeting_cli.document(ranking, None),
+            "screening": None
+            if screening is None
+            else _screen.document(screening, None, None, full=False),
         }
     )
     out.line()
@@ -173,11 +192,48 @@ def run(args: argparse.Namespace, out: Output) -> int:
     out.line()
     out.line("headline indicators / indikator utama", style="bold")
     out.show(_report.text_table(rows))
+    if ranking is not None and screening is not None:
+        out.line()
+        out.line("choosing where and whom / memilih lokasi dan penerima manfaat", style="bold")
+        _targeting_cli.show(out, ranking)
+        out.line()
+        _screen.show_counts(out, screening)
     out.note(
         f"\nthe demo store is {target}; try:\n"
         f"  klaster status {target} --cluster bantaeng\n"
         f"  klaster activities {target} --kind training\n"
         f"  klaster report {target} --by sex\n"
-        f"  klaster report {target} --format csv --output bantaeng.csv"
+        f"  klaster report {target} --format csv --output bantaeng.csv\n"
+        f"  klaster targeting {data / REGIONS} --rule {data / RANKING}\n"
+        f"  klaster screen {data / INTAKE} --rules {data / ELIGIBILITY}"
     )
     return ExitCode.OK
+
+
+def _targeting(data: Path) -> tuple[RankingTable | None, Screening | None]:
+    """Bantaeng's kecamatan ranked and the bundled applicants screened (when the data is there)."""
+    from klaster.cli import _inputs, _screen
+    from klaster.importing import load_mapping, read_submissions
+    from klaster.targeting import (
+        load_rule,
+        load_rules,
+        rank,
+        read_regions_csv,
+        screen,
+        screening_catalogue,
+    )
+
+    needed = (REGIONS, RANKING, INTAKE, ELIGIBILITY, f"kobo/{SCREENING}")
+    if not all((data / name).is_file() for name in needed):
+        return None, None
+    ranking = rank(read_regions_csv(data / REGIONS), load_rule(data / RANKING))
+    program = _inputs.load_program(data / INTAKE)
+    variables = screening_catalogue()
+    mapping = load_mapping(data / "kobo" / SCREENING, variables=variables)
+    export = data / "kobo" / (Path(SCREENING).stem + ".csv")
+    batch = read_submissions(export, mapping, program=program, variables=variables)
+    for new in batch.applicants:
+        program.intake.add_applicant(new.applicant)
+    rules = load_rules(data / ELIGIBILITY)
+    screening = screen(rules, program.intake.applicants, areas=_screen.areas_of(program))
+    return ranking, screening

@@ -12,6 +12,9 @@ from klaster.cli._exit import CliError, ExitCode
 from klaster.cli._output import Output, table
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from klaster.catalogue.variable import Variable
     from klaster.importing import ImportBatch, ImportMapping
     from klaster.model.program import Program
     from klaster.observations import Observations
@@ -32,7 +35,12 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
         "is listed, unless --keep-valid is given. Submissions already imported are skipped, so "
         "importing the same file twice changes nothing.",
     )
-    parser.add_argument("store", type=Path, metavar="STORE", help="the store (.klaster file)")
+    parser.add_argument(
+        "store",
+        type=Path,
+        metavar="STORE",
+        help="the store (.klaster file); for a screening form also a program document (.json)",
+    )
     parser.add_argument(
         "file", type=Path, metavar="FILE", help="the export: Kobo/ODK CSV or XLSX, or plain CSV"
     )
@@ -163,15 +171,27 @@ def apply_file(
     Raises:
         ImportDataError: A row or the mapping is wrong (every located problem listed).
     """
-    from klaster.cli._inputs import existing, open_store
+    from klaster.cli._import_intake import into_document, screening_variables
+    from klaster.cli._inputs import existing, is_store, open_store
     from klaster.importing import load_mapping, write_rejects
 
     existing(data_path, "a field-data file (Kobo/ODK CSV or XLSX, or CSV)")
-    mapping = load_mapping(existing(mapping_path, "a mapping file (TOML)"))
+    variables = screening_variables(mapping_path)  # a screening form's answers
+    mapping = load_mapping(existing(mapping_path, "a mapping file (TOML)"), variables=variables)
+    if store_path.is_file() and not is_store(store_path):  # a program document
+        batch, counts = into_document(
+            store_path, data_path, mapping, variables, keep_valid=keep_valid, dry_run=dry_run
+        )
+        written = rejects if batch.rejected and rejects is not None and not dry_run else None
+        if written is not None:
+            write_rejects(batch, written)
+        return Imported(store_path, data_path, counts, batch, dry_run, written)
     with open_store(store_path, readonly=dry_run) as store:
         program = store.load_program()
         observations = store.load_observations(program=program)
-        batch = _read(store, data_path, mapping, program, observations, keep_valid, on_conflict)
+        batch = _read(
+            store, data_path, mapping, program, observations, keep_valid, on_conflict, variables
+        )
         if dry_run:
             counts = _would_add(batch)
         else:
@@ -181,6 +201,7 @@ def apply_file(
                 "members_added": summary.members_added,
                 "activities_added": summary.activities_added,
                 "visits_added": summary.visits_added,
+                "applicants_added": summary.applicants_added,
                 "rows_added": summary.rows_added,
                 "values_added": summary.values_added,
                 "submissions_skipped": summary.submissions_skipped,
@@ -201,6 +222,7 @@ def _read(
     observations: Observations,
     keep_valid: bool,
     on_conflict: str,
+    variables: Mapping[str, Variable] | None = None,
 ) -> ImportBatch:
     """Read the file, leaving out the submissions the store already holds.
 
@@ -217,6 +239,7 @@ def _read(
         known=store.known_submissions,
         keep_valid=keep_valid,
         on_conflict=on_conflict,
+        variables=variables,
     )
 
 
@@ -230,6 +253,7 @@ def _would_add(batch: ImportBatch) -> dict[str, int]:
         "members_added": len(batch.members),
         "activities_added": len(batch.activities),
         "visits_added": len(batch.visits),
+        "applicants_added": len(batch.applicants),
         "rows_added": sum(len(block) for block in batch.blocks),
         "values_added": values,
         "submissions_skipped": batch.skipped,
@@ -253,7 +277,11 @@ def show(out: Output, imported: Imported) -> None:
     # Activity and visit forms add records of their own: shown only when the batch has them.
     rows += [
         (f"{what} {verb}", counts[key])
-        for what, key in (("activities", "activities_added"), ("visits", "visits_added"))
+        for what, key in (
+            ("activities", "activities_added"),
+            ("visits", "visits_added"),
+            ("applicants", "applicants_added"),
+        )
         if counts[key]
     ]
     rows += [

@@ -34,6 +34,7 @@ from cattrs.errors import ForbiddenExtraKeysError
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from klaster._support.validate import DATE_CACHE, parse_date
+from klaster.documents import _intake_hooks as intake_hooks
 from klaster.documents import _results_hooks as results_hooks
 from klaster.errors import KlasterError, ValidationError
 from klaster.model.cluster import Cluster
@@ -48,7 +49,7 @@ from klaster.model.records import Records
 
 _JSON_NAMES = {str: "a string", int: "a whole number", bool: "true or false"}
 # Program fields left out of a document when empty (those added by schema version 3).
-_OMITTED_IF_EMPTY = ("people", "fieldwork", "results")
+_OMITTED_IF_EMPTY = ("people", "fieldwork", "results", "locations", "intake")
 
 
 @frozen
@@ -292,6 +293,7 @@ def make_converter(*, detailed: bool = True) -> cattrs.Converter:
         Lifecycle, lambda life: {"history": conv.unstructure(life.history, history)}
     )
     results_hooks.register(conv)  # a target's disaggregation is an object
+    intake_hooks.register(conv)  # an applicant's answers are a typed object
     for cls, names in _SHARED_FIELDS.items():
         hints = typing.get_type_hints(cls)
         overrides: dict[str, Any] = {
@@ -305,9 +307,10 @@ def make_converter(*, detailed: bool = True) -> cattrs.Converter:
         MentoringLog, lambda value, _t: Fieldwork(visits=conv.structure(value, visits)).visits
     )
     # Cluster, Program and Fieldwork keep derived state in init=False fields: leave those out.
-    # A program without people or fieldwork is written as before they existed (schema 3 adds
-    # them), and a fieldwork lists only the kinds of records it has.
-    conv.register_unstructure_hook(Cluster, make_dict_unstructure_fn(Cluster, conv))
+    # A program without people or fieldwork (a cluster without area_overrides) is written as
+    # before they existed (schema 3 adds them); a fieldwork lists only the kinds it has.
+    out = make_dict_unstructure_fn(Cluster, conv, area_overrides=override(omit_if_default=True))
+    conv.register_unstructure_hook(Cluster, out)
     fieldwork_fn = make_dict_unstructure_fn(Fieldwork, conv)
     conv.register_unstructure_hook(
         Fieldwork, lambda work: {k: v for k, v in fieldwork_fn(work).items() if v}

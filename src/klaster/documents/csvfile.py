@@ -31,11 +31,19 @@ import math
 import os
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import TextIO
+from typing import Any, TextIO
 
 from klaster.documents.files import atomic_write
 
-__all__ = ["FORMULA_START", "csv_text", "neutralise", "restore", "safe_cell", "write_csv"]
+__all__ = [
+    "FORMULA_START",
+    "csv_text",
+    "neutralise",
+    "restore",
+    "safe_cell",
+    "write_csv",
+    "write_frame",
+]
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 """The first characters that make a spreadsheet read a cell as a formula."""
@@ -116,6 +124,37 @@ def write_csv(
         DocumentError: The file cannot be written.
     """
     atomic_write(path, lambda handle: _write(handle, header, rows, lineterminator))
+
+
+def write_frame(path: str | os.PathLike[str], frame: Any, *, lineterminator: str = "\r\n") -> None:
+    """Write a polars frame by the same rule as :func:`write_csv`, a column at a time.
+
+    For a million rows (screening decisions) a row at a time is too slow. Number columns are
+    written as they are, booleans as ``true``/``false``, everything else as text neutralised as
+    :func:`neutralise` does (header names too); ``None`` is an empty cell. Atomic.
+
+    Raises:
+        DocumentError: The file cannot be written.
+    """
+    import polars as pl
+
+    cells = []
+    for name, dtype in frame.schema.items():
+        column = pl.col(name)
+        if dtype.is_numeric():
+            cells.append(column)
+            continue
+        text = column.cast(pl.String)
+        if dtype == pl.Boolean:
+            cells.append(text.alias(name))
+            continue
+        starts = text.str.contains(r"^[=+\-@\t\r']")
+        # An empty text is an empty cell, as csv.writer writes it (polars would quote it).
+        safe = pl.when(starts).then(_ESCAPE + text).when(text == "").then(None).otherwise(text)
+        cells.append(safe.alias(name))
+    safe = frame.select(cells).rename({name: neutralise(name) for name in frame.columns})
+    text = safe.write_csv(line_terminator=lineterminator)
+    atomic_write(path, lambda handle: handle.write(text))
 
 
 def _write(

@@ -69,8 +69,12 @@ SCHEMA_VERSION = 3
 History: 1 — first release; 2 — a cluster's ``lifecycle`` is an object ``{"history": [...]}``
 instead of the bare list of changes (room for more lifecycle data without another break);
 3 — the program's ``people`` and ``fieldwork`` (activities, assignments, visits, plans,
-commitments), its ``results`` (every version of the results framework: ``{"versions": [...]}``)
-and a cooperative's ``board``, each left out when empty.
+commitments), its ``results`` (every version of the results framework: ``{"versions": [...]}``),
+its ``locations`` (every recorded choice of locations with its evidence), its ``intake``
+(applicants with their screening answers and the decisions on them; a member's
+``application_id``, a group's ``capacity``), a cooperative's ``board``, and where sectors work
+(a sector's ``areas``, a cluster's ``area_overrides``, a group's ``village``), each left out
+when empty.
 """
 
 DOCUMENT_KIND = "program"

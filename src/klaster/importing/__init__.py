@@ -16,11 +16,11 @@ mapping file's values and checks); ``_source``, ``_table`` and ``_header`` (open
 streaming its rows, finding mapped columns); ``_submissions`` (submission IDs, those imported
 already); ``_plan``, ``_cells`` and ``_selects`` (which cells feed which variable, and their
 conversion); ``_rounds``, ``_units`` and ``_repeats`` (each row's round, unit and repeat-group
-rows); ``_answers`` (a unit answered twice in a round); ``_xlsx_limits`` (an XLSX file's size
-and rows, checked before it is opened); ``_survey`` and ``_registration`` (the two form
-readers); ``_blocks`` (rows into the batch's observation blocks); ``_problems`` (located
-problems, rows set aside); ``_screen`` (rows the sector plugins refuse, set aside with their
-submission under ``keep_valid``).
+rows); ``_answers`` (a unit answered twice in a round); ``_xlsx_limits`` (an XLSX file's size and
+rows, checked before it is opened); ``_survey`` and ``_registration`` (the two form readers) and
+``_screening`` (screening forms into applicants); ``_blocks`` (rows into the batch's observation
+blocks); ``_problems`` (located problems, rows set aside); ``_screen`` (rows the sector plugins
+refuse, set aside with their submission under ``keep_valid``).
 """
 
 from __future__ import annotations
@@ -28,12 +28,14 @@ from __future__ import annotations
 from klaster.importing.batch import (
     ImportBatch,
     NewActivity,
+    NewApplicant,
     NewMember,
     NewVisit,
     ObservationBlock,
     Rejection,
 )
 from klaster.importing.mapping import (
+    APPLICANT_FIELDS,
     MAPPING_VERSION,
     MEMBER_FIELDS,
     Aggregate,
@@ -48,6 +50,7 @@ from klaster.importing.reader import read_submissions
 from klaster.importing.rejects import write_rejects
 
 __all__ = [
+    "APPLICANT_FIELDS",
     "MAPPING_VERSION",
     "MEMBER_FIELDS",
     "Aggregate",
@@ -56,6 +59,7 @@ __all__ = [
     "ImportBatch",
     "ImportMapping",
     "NewActivity",
+    "NewApplicant",
     "NewMember",
     "NewVisit",
     "ObservationBlock",

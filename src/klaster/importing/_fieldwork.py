@@ -123,11 +123,7 @@ class FieldworkReader:
                             )
                     if not sub:
                         reasons.append(f"column {sub_name!r}: no submission ID")
-                    first = subs_seen.setdefault(sub, number)
-                    if sub and first != number:
-                        duplicate = f"column {sub_name!r}: duplicate submission {sub!r}: also in"
-                        reasons.append(f"{duplicate} row {first}")
-                        problems.add(first, f"{duplicate} row {number}")
+                    problems.duplicate_submission(subs_seen, sub, number, sub_name, reasons)
                     record = None
                     if index not in chunk.ragged:
                         record = self._row(cells, plan, sub, key, reasons)
@@ -138,11 +134,7 @@ class FieldworkReader:
                                 f"column {id_name or sub_name!r}: the same {self.form.value} ID "
                                 f"as row {first}"
                             )
-                    for reason in reasons:
-                        problems.add(number, reason)
-                    if reasons:
-                        if keep_valid:
-                            problems.keep_raw(number, table.header, cells)
+                    if problems.settle(number, reasons, table.header, cells, keep_valid):
                         continue
                     found.append((number, self._new(sub, record, f"{table.source} row {number}")))
             orphans = None

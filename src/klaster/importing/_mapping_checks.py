@@ -13,12 +13,19 @@ from klaster.catalogue.variable import ValueType, Variable
 from klaster.errors import KlasterError
 from klaster.importing._fieldwork_mapping import check_fieldwork_shape
 from klaster.importing._toml_tables import TableReader, unknown
-from klaster.importing.mapping import MEMBER_FIELDS, Aggregate, ColumnRule, FormKind, ImportMapping
+from klaster.importing.mapping import (
+    APPLICANT_FIELDS,
+    MEMBER_FIELDS,
+    Aggregate,
+    ColumnRule,
+    FormKind,
+    ImportMapping,
+)
 
 __all__ = ["check_against", "check_shape"]
 
 _REQUIRED_FIELDS = ("id", "name", "sex", "household_size", "village", "sector", "joined")
-_DATE_FIELDS = ("joined", "left")
+_DATE_FIELDS = ("joined", "left", "applied_on")
 _NUMERIC = (ValueType.DECIMAL, ValueType.INTEGER)
 _AGGREGATE_TYPES = {
     Aggregate.SUM: _NUMERIC,
@@ -41,6 +48,18 @@ def check_shape(p: TableReader, mapping: ImportMapping, top: dict[str, Any]) -> 
         if mapping.cluster_id is None and mapping.cluster_column is None:
             p.problem("cluster", "is required: id = '<cluster>' or column = '<column>'")
         _check_fields(p, mapping.fields)
+        return
+    if mapping.form is FormKind.SCREENING:
+        for key in ("level", "unit", "round", "repeats"):
+            if key in top:
+                p.problem(key, "is for survey forms; a screening form has [fields] and [variables]")
+        if mapping.cluster_id is None and mapping.cluster_column is None:
+            p.problem("cluster", "is required: id = '<cluster>' or column = '<column>'")
+        required = (*_REQUIRED_FIELDS[:-1], "applied_on")
+        _check_fields(p, mapping.fields, APPLICANT_FIELDS, required, "applicant field")
+        for rule in mapping.variables:
+            if rule.aggregate is not None:
+                p.problem(f"{rule.where}.aggregate", "is for variables of a [[repeats]] group")
         return
     if mapping.form in (FormKind.ACTIVITY, FormKind.VISIT):
         check_fieldwork_shape(p, mapping, top)
@@ -86,14 +105,20 @@ def check_shape(p: TableReader, mapping: ImportMapping, top: dict[str, Any]) -> 
             p.problem(f"{rule.where}.aggregate", "is for variables of a [[repeats]] group")
 
 
-def _check_fields(p: TableReader, fields: tuple[ColumnRule, ...]) -> None:
+def _check_fields(
+    p: TableReader,
+    fields: tuple[ColumnRule, ...],
+    known: tuple[str, ...] = MEMBER_FIELDS,
+    required_fields: tuple[str, ...] = _REQUIRED_FIELDS,
+    noun: str = "member field",
+) -> None:
     names = {rule.target for rule in fields}
-    for required in _REQUIRED_FIELDS:
+    for required in required_fields:
         if required not in names:
             p.problem(f"fields.{required}", "is required: map it to a column or give a value")
     for rule in fields:
-        if rule.target not in MEMBER_FIELDS:
-            p.problem(rule.where, unknown("member field", rule.target, MEMBER_FIELDS))
+        if rule.target not in known:
+            p.problem(rule.where, unknown(noun, rule.target, known))
             continue
         for key, wrong in (("option", rule.option), ("aggregate", rule.aggregate)):
             if wrong is not None:
@@ -103,9 +128,11 @@ def _check_fields(p: TableReader, fields: tuple[ColumnRule, ...]) -> None:
         if rule.scale is not None:
             p.problem(f"{rule.where}.scale", "is for numeric variables, not member fields")
         if rule.date_format is not None and rule.target not in _DATE_FIELDS:
-            p.problem(f"{rule.where}.date_format", "is for the date fields joined and left")
+            p.problem(
+                f"{rule.where}.date_format", "is for the date fields joined, left, applied_on"
+            )
         if rule.target == "id" and rule.column is None:
-            p.problem(rule.where, "each new member needs its own ID: give a column")
+            p.problem(rule.where, f"each new {noun.split()[0]} needs its own ID: give a column")
 
 
 def check_against(mapping: ImportMapping, catalogue: Mapping[str, Variable]) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from klaster.errors import ImportDataError
 from klaster.importing._header import Header
@@ -31,6 +31,37 @@ class Problems:
         """Remember a bad row's cells (for the rejects file only)."""
         if row not in self.raw:
             self.raw[row] = dict(zip(header.names, cells, strict=False))
+
+    def duplicate_submission(
+        self, seen: dict[str, int], sub: str, number: int, column: str | None, reasons: list[str]
+    ) -> None:
+        """Note a submission ID an earlier row used too: a reason of this row and of that one."""
+        first = seen.setdefault(sub, number)
+        if sub and first != number:
+            duplicate = f"column {column!r}: duplicate submission {sub!r}: also in"
+            reasons.append(f"{duplicate} row {first}")
+            self.add(first, f"{duplicate} row {number}")
+
+    def settle(
+        self, number: int, reasons: list[str], header: Header, cells: list[str], keep_valid: bool
+    ) -> bool:
+        """Record a row's reasons; ``True`` when it has any (the row is then left out)."""
+        for reason in reasons:
+            self.add(number, reason)
+        if reasons and keep_valid:
+            self.keep_raw(number, header, cells)
+        return bool(reasons)
+
+    def finish(self, keep_valid: bool, table: Callable[[], Table]) -> set[int]:
+        """The rows to leave out: raise the problems, or with ``keep_valid`` keep their cells.
+
+        ``table`` reads the main table anew (for the bad rows' cells, only when there are any).
+        """
+        if self and not keep_valid:
+            raise self.error()
+        if self:
+            self.fetch_raw(table())
+        return set(self.by_row)
 
     def located(self) -> list[str]:
         """Every problem as ``<file> row <n> column '<c>': <reason>``, in row order."""

@@ -4,7 +4,11 @@ Each row becomes a :class:`~klaster.model.member.Member` built from the mapped f
 the
 same checks as one added by hand (household size, NIK, phone, dates), then the checks of its
 cluster (sector, village) and of the program (the ID is new). A ``group`` joins the member to an
-existing *kelompok* of the same sector on the day they join.
+existing *kelompok* of the same sector on the day they join (its ``capacity`` respected). An
+``application_id`` enrols an applicant of the program's intake: the ``enrolled`` decision must
+be allowed by the application's history (eligible or waitlisted; not enrolled before; an
+application not screened or found not eligible needs an override, given through the API), and
+one application is enrolled once in a file.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from __future__ import annotations
 import datetime as _dt
 from pathlib import Path
 from typing import Any
+
+import attrs
 
 from klaster.errors import ImportDataError, KlasterError
 from klaster.importing._cells import CellError, TextCells
@@ -21,6 +27,8 @@ from klaster.importing._source import Source, missing_columns
 from klaster.importing._submissions import FROM_UNIT, Known, submission_column, submission_id
 from klaster.importing.batch import ImportBatch, NewMember
 from klaster.importing.mapping import ColumnRule, ImportMapping
+from klaster.model.applicant import StatusChange
+from klaster.model.group import Membership
 from klaster.model.member import Member, Sex
 from klaster.model.program import Program
 
@@ -57,6 +65,7 @@ class RegistrationReader:
         self.max_rows = max_rows
         # Every member ID of the program: a new one must be new everywhere.
         self.taken = {m.id for m in program.members()}
+        self.applications: dict[str, int] = {}  # application enrolled → its row in the file
 
     def read(self, keep_valid: bool) -> ImportBatch:
         """Read the export; raise or set aside bad rows (``keep_valid``)."""
@@ -89,11 +98,7 @@ class RegistrationReader:
                     found = None if ragged else self._row(cells, cluster, fields, reasons)
                     if not sub and submission is not None:
                         reasons.append(f"column {sub_name!r}: no submission ID")
-                    first = seen.setdefault(sub, number)
-                    if sub and first != number:
-                        duplicate = f"column {sub_name!r}: duplicate submission {sub!r}: also in"
-                        reasons.append(f"{duplicate} row {first}")
-                        problems.add(first, f"{duplicate} row {number}")
+                    problems.duplicate_submission(seen, sub, number, sub_name, reasons)
                     member_id = cells[id_index].strip()
                     first = ids.setdefault(member_id, number)
                     if member_id and first != number:
@@ -101,21 +106,24 @@ class RegistrationReader:
                             f"column {id_column!r}: member {member_id!r} is also registered in "
                             f"row {first}"
                         )
-                    for reason in reasons:
-                        problems.add(number, reason)
-                    if reasons:
-                        if keep_valid:
-                            problems.keep_raw(number, table.header, cells)
+                    if problems.settle(number, reasons, table.header, cells, keep_valid):
                         continue
                     assert found is not None
                     member, cluster_id, group_id = found
+                    if member.application_id is not None:
+                        first = self.applications.setdefault(member.application_id, number)
+                        if first != number:
+                            problems.add(
+                                number,
+                                f"column {fields['application_id'][0]!r}: application "
+                                f"{member.application_id!r} is also enrolled in row {first}",
+                            )
+                            if keep_valid:
+                                problems.keep_raw(number, table.header, cells)
+                            continue
                     where = f"{table.source} row {number}"
                     members.append((number, NewMember(sub, cluster_id, member, group_id, where)))
-            if problems and not keep_valid:
-                raise problems.error()
-            if problems:
-                problems.fetch_raw(source.main())
-        bad = set(problems.by_row)
+            bad = problems.finish(keep_valid, source.main)
         return ImportBatch(
             source=self.path.name,
             members=tuple(m for number, m in members if number not in bad),
@@ -200,6 +208,10 @@ class RegistrationReader:
             reason = _group_problem(cluster, group_id, member)
             if reason:
                 reasons.append(f"column {fields['group'][0]!r}: {reason}")
+        if member.application_id is not None:
+            reason = _enrolment_problem(self.program, cluster.id, member, group_id)
+            if reason:
+                reasons.append(f"column {fields['application_id'][0]!r}: {reason}")
         return None if reasons else (member, cluster.id, group_id)
 
 
@@ -216,6 +228,30 @@ def _group_problem(cluster: Any, group_id: str, member: Member) -> str | None:
         return f"group {group_id!r} was formed on {group.formed}, after the member joined"
     if group.dissolved is not None and member.joined >= group.dissolved:
         return f"group {group_id!r} was dissolved on {group.dissolved}"
+    try:  # the group's own checks (its capacity) with the new spell; the store checks the file
+        attrs.evolve(group, memberships=(*group.memberships, Membership(member.id, member.joined)))
+    except KlasterError as exc:
+        return exc.message
+    return None
+
+
+def _enrolment_problem(
+    program: Program, cluster_id: str, member: Member, group_id: str | None
+) -> str | None:
+    intake = program.intake
+    applicant_id = member.application_id or ""
+    applicant = intake.applicants.get(applicant_id)
+    if applicant is None:
+        return f"application {applicant_id!r} is not an applicant of the program"
+    if applicant.cluster_id != cluster_id:
+        return f"applicant {applicant_id!r} applied to cluster {applicant.cluster_id!r}"
+    change = StatusChange(
+        applicant_id, "enrolled", member.joined, member_id=member.id, group_id=group_id
+    )
+    try:
+        intake.check_decision(change)
+    except KlasterError as exc:
+        return exc.message
     return None
 
 

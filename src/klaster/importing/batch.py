@@ -21,6 +21,7 @@ from attrs import field, frozen
 from klaster.catalogue._recordcheck import to_tuple
 from klaster.errors import ImportDataError
 from klaster.model.activity import Activity
+from klaster.model.applicant import Applicant
 from klaster.model.member import Member
 from klaster.model.mentoring import Visit
 from klaster.observations.rounds import Round
@@ -29,6 +30,7 @@ __all__ = [
     "ON_CONFLICT",
     "ImportBatch",
     "NewActivity",
+    "NewApplicant",
     "NewMember",
     "NewVisit",
     "ObservationBlock",
@@ -73,6 +75,22 @@ class NewMember:
     cluster_id: str
     member: Member
     group_id: str | None = None
+    where: str = ""
+
+
+@frozen
+class NewApplicant:
+    """An applicant (a household asking to join) with its screening answers, from one submission.
+
+    Attributes:
+        submission: The submission's ID.
+        applicant: The checked applicant record (its cluster, sector and village checked
+            against the program).
+        where: Where it came from, for messages (``screening.csv row 17``).
+    """
+
+    submission: str
+    applicant: Applicant
     where: str = ""
 
 
@@ -169,6 +187,7 @@ class ImportBatch:
             unit has blocks of its own.
         activities: Activities of an activity form (one per submission), in file order.
         visits: Mentoring visits of a visit form (one per submission), in file order.
+        applicants: Applicants of a screening form (one per submission), in file order.
         rejected: Rows refused (empty unless the import was asked to keep valid rows).
         skipped: Submissions left out because they were already imported (``known``).
         superseded: Submissions of the file left out because a later submission (by
@@ -185,6 +204,7 @@ class ImportBatch:
     superseded: tuple[str, ...] = field(default=(), converter=to_tuple)
     activities: tuple[NewActivity, ...] = field(default=(), converter=to_tuple)
     visits: tuple[NewVisit, ...] = field(default=(), converter=to_tuple)
+    applicants: tuple[NewApplicant, ...] = field(default=(), converter=to_tuple)
 
     @property
     def submissions(self) -> frozenset[str]:
@@ -192,6 +212,7 @@ class ImportBatch:
         found = {m.submission for m in self.members}
         found.update(a.submission for a in self.activities)
         found.update(v.submission for v in self.visits)
+        found.update(a.submission for a in self.applicants)
         for block in self.blocks:
             found.update(block.submissions)
         return frozenset(found)

@@ -22,6 +22,7 @@ from klaster.observations.rounds import RoundKind
 
 __all__ = [
     "ACTIVITY_FIELDS",
+    "APPLICANT_FIELDS",
     "MAPPING_VERSION",
     "MEMBER_FIELDS",
     "PARTICIPANT_FIELDS",
@@ -51,9 +52,11 @@ MEMBER_FIELDS = (
     "phone",
     "birth_year",
     "group",
+    "application_id",
 )
 """Targets of a registration form: the :class:`~klaster.model.member.Member` fields, plus ``group``
-(the *kelompok* the new member joins on the day they join)."""
+(the *kelompok* the new member joins on the day they join). ``application_id`` enrols an
+applicant of the program's intake: its ``enrolled`` decision is recorded with the member."""
 
 ACTIVITY_FIELDS = (
     "id",
@@ -88,6 +91,22 @@ VISIT_FIELDS = (
 """Targets of a mentoring-visit form: the :class:`~klaster.model.mentoring.Visit` fields (its
 cluster is the mapping's ``[cluster]``; members and groups visited may also come from a repeat)."""
 
+APPLICANT_FIELDS = (
+    "id",
+    "name",
+    "sex",
+    "household_size",
+    "village",
+    "sector",
+    "applied_on",
+    "business_type",
+    "national_id",
+    "phone",
+    "note",
+)
+"""Targets of a screening form: the :class:`~klaster.model.applicant.Applicant` fields (its
+cluster is the mapping's ``[cluster]``; its screening answers are the form's ``[variables]``)."""
+
 PARTICIPANT_FIELDS = ("kind", "id", "attended", "role")
 """Targets of the participants repeat of an activity form (one row per participant:
 :class:`~klaster.model.activity.Participant`); a visit form's repeat maps ``kind`` and ``id``."""
@@ -105,6 +124,8 @@ class FormKind(LabelledEnum):
     repeat group, one row per participant."""
     VISIT = labelled("visit", "Kunjungan pendampingan", "Mentoring visit")
     """Mentoring visits, one per submission: facilitator, day, members and groups visited."""
+    SCREENING = labelled("screening", "Penyaringan calon mitra", "Screening")
+    """Applicants (households asking to join) with their screening answers, one per submission."""
 
 
 class Aggregate(LabelledEnum):

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import partial
 from operator import is_
 from pathlib import Path
 
 from klaster._support.gc import gc_paused
-from klaster.catalogue.variable import Level
+from klaster.catalogue.variable import Level, Variable
 from klaster.errors import ImportDataError
 from klaster.importing._fieldwork import FieldworkReader
 from klaster.importing._registration import RegistrationReader
+from klaster.importing._screening import ScreeningReader
 from klaster.importing._submissions import Known
 from klaster.importing._survey import SurveyReader
 from klaster.importing.batch import (
@@ -25,6 +26,7 @@ from klaster.importing.batch import (
 from klaster.importing.mapping import FormKind, ImportMapping
 from klaster.model.cluster import Cluster
 from klaster.model.program import Program
+from klaster.observations.core_variables import variable_catalogue
 from klaster.observations.rounds import Round
 from klaster.observations.sector_checks import unit_of, unit_sectors
 from klaster.observations.values import Observations
@@ -44,6 +46,7 @@ def read_submissions(
     keep_valid: bool = False,
     max_rows: int | None = None,
     on_conflict: str = "refuse",
+    variables: Mapping[str, Variable] | None = None,
 ) -> ImportBatch:
     """Read a KoboToolbox / ODK export (``;``/``,`` CSV or XLSX) or a plain CSV into a batch.
 
@@ -73,6 +76,9 @@ def read_submissions(
             plugins' ``klaster_validate_values`` refuse is one too (with its whole submission:
             the repeat rows of its parent go with it).
         max_rows: Refuse files with more data rows (default: the mapping's ``max_rows``).
+        variables: A screening form's answer variables by code (default: the core variables and
+            the sector plugins'; ``klaster import`` passes
+            :func:`klaster.targeting.screening_catalogue`).
         on_conflict: Two submissions of the file answering the same unit and round:
             ``"refuse"`` (the default) reports both; ``"replace"`` keeps the later one by
             ``_submission_time`` (``SubmissionDate``). An edited submission (Kobo's
@@ -93,8 +99,9 @@ def read_submissions(
     if not isinstance(program, Program):
         raise ImportDataError(f"program must be a Program, got {type(program).__name__}")
     fieldwork = mapping.form in (FormKind.ACTIVITY, FormKind.VISIT)
-    if observations is None and fieldwork:
-        pass  # an activity or visit form reads no observations
+    screening = mapping.form is FormKind.SCREENING
+    if observations is None and (fieldwork or screening):
+        pass  # an activity, visit or screening form reads no observations
     elif not isinstance(observations, Observations):
         raise ImportDataError(
             f"observations must be an Observations, got {type(observations).__name__}"
@@ -120,6 +127,10 @@ def read_submissions(
     with gc_paused():
         if fieldwork:
             return FieldworkReader(target, mapping, program, held, limit).read(keep_valid)
+        if screening:
+            catalogue = variables if variables is not None else variable_catalogue()
+            reader = ScreeningReader(target, mapping, program, held, limit, catalogue)
+            return reader.read(keep_valid)
         if mapping.form is FormKind.REGISTRATION:
             return RegistrationReader(target, mapping, program, held, limit).read(keep_valid)
         assert observations is not None

@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from attrs import field, frozen
 
@@ -35,6 +35,7 @@ from klaster.model.lifecycle import CheckResult, Guard
 
 __all__ = [
     "AllOf",
+    "Criterion",
     "CriterionResult",
     "EssentialPlusConditional",
     "Evidence",
@@ -104,14 +105,36 @@ class CriterionResult:
         return self.passed is not None
 
 
-def _check_criteria(_inst: object, attribute: Any, value: tuple[ReadinessCriterion, ...]) -> None:
+@runtime_checkable
+class Criterion(Protocol):
+    """What a rule needs of a criterion: its code, whether it is essential, its weight.
+
+    :class:`~klaster.catalogue.criterion.ReadinessCriterion` is one; so are the eligibility
+    criteria and scorecards (:mod:`klaster.catalogue.eligibility`), which the same rules combine.
+    """
+
+    @property
+    def code(self) -> str:
+        """The criterion's code, unique in the rule."""
+
+    @property
+    def essential(self) -> bool:
+        """Whether it must pass."""
+
+    @property
+    def weight(self) -> Decimal:
+        """Its weight in a weighted rule."""
+
+
+def _check_criteria(_inst: object, attribute: Any, value: tuple[Criterion, ...]) -> None:
     if not value:
         raise ValidationError("a rule needs at least one criterion", path=attribute.name)
     seen: set[str] = set()
     for index, item in enumerate(value):
-        if not isinstance(item, ReadinessCriterion):
+        if not isinstance(item, Criterion) or not isinstance(item.code, str):
             raise ValidationError(
-                f"must be a ReadinessCriterion, got {type(item).__name__}",
+                f"must be a criterion (a ReadinessCriterion, EligibilityCriterion or "
+                f"Scorecard), got {type(item).__name__}",
                 path=f"{attribute.name}[{index}]",
             )
         if item.code in seen:
@@ -119,7 +142,7 @@ def _check_criteria(_inst: object, attribute: Any, value: tuple[ReadinessCriteri
         seen.add(item.code)
 
 
-def _to_criteria(value: Iterable[ReadinessCriterion]) -> tuple[ReadinessCriterion, ...]:
+def _to_criteria(value: Iterable[Criterion]) -> tuple[Criterion, ...]:
     return tuple(value)
 
 
@@ -127,9 +150,7 @@ def _to_criteria(value: Iterable[ReadinessCriterion]) -> tuple[ReadinessCriterio
 class AllOf:
     """Ready when every applicable criterion passes (and at least one applies)."""
 
-    criteria: tuple[ReadinessCriterion, ...] = field(
-        converter=_to_criteria, validator=_check_criteria
-    )
+    criteria: tuple[Criterion, ...] = field(converter=_to_criteria, validator=_check_criteria)
 
     def decide(self, results: Sequence[CriterionResult]) -> tuple[bool, str]:
         """Whether ``results`` make the unit ready, and why."""
@@ -147,9 +168,7 @@ class KOfN:
     """Ready when at least ``k`` applicable criteria pass ("any 6 of 10")."""
 
     k: int = field()
-    criteria: tuple[ReadinessCriterion, ...] = field(
-        converter=_to_criteria, validator=_check_criteria
-    )
+    criteria: tuple[Criterion, ...] = field(converter=_to_criteria, validator=_check_criteria)
 
     @k.validator
     def _check_k(self, attribute: Any, value: int) -> None:
@@ -176,9 +195,7 @@ class EssentialPlusConditional:
     that cannot be checked does not apply.
     """
 
-    criteria: tuple[ReadinessCriterion, ...] = field(
-        converter=_to_criteria, validator=_check_criteria
-    )
+    criteria: tuple[Criterion, ...] = field(converter=_to_criteria, validator=_check_criteria)
 
     def decide(self, results: Sequence[CriterionResult]) -> tuple[bool, str]:
         """Whether ``results`` make the unit ready, and why."""
@@ -204,9 +221,7 @@ class Weighted:
             marked ``essential``).
     """
 
-    criteria: tuple[ReadinessCriterion, ...] = field(
-        converter=_to_criteria, validator=_check_criteria
-    )
+    criteria: tuple[Criterion, ...] = field(converter=_to_criteria, validator=_check_criteria)
     score: Decimal = field(converter=Decimal)
     required: tuple[str, ...] = field(default=(), converter=to_str_tuple)
 
@@ -264,6 +279,12 @@ def evaluate(rule: Rule, unit_id: str, lookup: Lookup) -> Readiness:
     """Evaluate ``rule`` for one unit, reading each criterion's value with ``lookup``."""
     results = []
     for criterion in rule.criteria:
+        if not isinstance(criterion, ReadinessCriterion):
+            raise ValidationError(
+                f"criterion {criterion.code!r} is not a readiness criterion; screen eligibility "
+                "rules with klaster.targeting.screen",
+                path="rule.criteria",
+            )
         found = lookup(criterion, unit_id)
         if isinstance(found, NotAvailable):
             value: Any = found

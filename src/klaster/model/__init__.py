@@ -13,6 +13,11 @@ from klaster.model.activity import (
 from klaster.model.activity_kinds import (
     ActivityKind,
 )
+from klaster.model.applicant import (
+    Applicant,
+    ApplicationStatus,
+    StatusChange,
+)
 from klaster.model.board import (
     BoardRole,
     BoardTerm,
@@ -38,6 +43,9 @@ from klaster.model.group import (
     Membership,
     Role,
 )
+from klaster.model.intake import (
+    Intake,
+)
 from klaster.model.lifecycle import (
     CheckResult,
     Guard,
@@ -46,6 +54,13 @@ from klaster.model.lifecycle import (
     Phase,
     PhaseChange,
     PhaseSpan,
+)
+from klaster.model.location_choice import (
+    ChoiceWeight,
+    LocationChoice,
+    LocationDecision,
+    RankedRegion,
+    ScorePart,
 )
 from klaster.model.member import (
     Member,
@@ -91,16 +106,26 @@ from klaster.model.results_framework import (
     ResultsHistory,
     Target,
 )
+from klaster.model.sector_areas import (
+    AreaOverride,
+    AreaRecord,
+    SectorAreas,
+)
 
 __all__ = [
     "Activity",
     "ActivityKind",
     "ActivityStatus",
+    "Applicant",
+    "ApplicationStatus",
+    "AreaOverride",
+    "AreaRecord",
     "Assignment",
     "BoardRole",
     "BoardTerm",
     "Caseload",
     "CheckResult",
+    "ChoiceWeight",
     "Cluster",
     "ClusterSector",
     "Commitment",
@@ -110,8 +135,11 @@ __all__ = [
     "Fieldwork",
     "Group",
     "Guard",
+    "Intake",
     "LegalStatus",
     "Lifecycle",
+    "LocationChoice",
+    "LocationDecision",
     "Member",
     "Membership",
     "MentoringLog",
@@ -129,6 +157,7 @@ __all__ = [
     "PlanStatus",
     "Position",
     "Program",
+    "RankedRegion",
     "Records",
     "Region",
     "RegionLevel",
@@ -139,9 +168,12 @@ __all__ = [
     "ResultsFramework",
     "ResultsHistory",
     "Role",
+    "ScorePart",
+    "SectorAreas",
     "Sex",
     "Stakeholder",
     "StatKind",
+    "StatusChange",
     "Target",
     "Visit",
 ]

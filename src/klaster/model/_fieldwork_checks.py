@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
 from klaster.errors import InvalidReferenceError, KlasterError, LifecycleError, ValidationError
+from klaster.model._area_checks import check_activity_area
 from klaster.model.activity import Activity, ActivityStatus, ParticipantKind
 from klaster.model.activity_kinds import check_activity_kind
 from klaster.model.cluster import Cluster
@@ -148,6 +149,7 @@ def check_activity(program: ProgramView, activity: Activity, today: _dt.date) ->
         )
     if cluster is not None and activity.village is not None:
         _check_village(cluster, activity.village, "village")
+        check_activity_area(cluster, activity)  # in its sector's area, or overridden
     for index, org_id in enumerate(activity.organiser_ids):
         check_organisation(program, org_id, f"organiser_ids[{index}]")
     for index, person_id in enumerate(activity.facilitator_ids):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
+from functools import partial
 from typing import Any
 
 import attrs
@@ -11,68 +13,35 @@ from attrs import define, field
 
 from klaster._support.validate import check_id, check_optional_text, check_text
 from klaster.errors import DuplicateIdError, InvalidReferenceError, KlasterError, ValidationError
+from klaster.model._cluster_fields import (
+    check_region,
+    check_sectors,
+    to_cooperatives,
+    to_groups,
+    to_members,
+    to_overrides,
+    to_sectors,
+    to_stakeholders,
+)
 from klaster.model.cooperative import Cooperative
 from klaster.model.group import Group, Membership, Role
 from klaster.model.lifecycle import Guard, Lifecycle, Override, Phase, PhaseChange
 from klaster.model.member import Member
 from klaster.model.organisation import ClusterSector, Stakeholder
 from klaster.model.records import Records, put_record
-from klaster.model.region import Region, RegionLevel
+from klaster.model.region import Region
+from klaster.model.sector_areas import (
+    AreaOverride,
+    AreaRecord,
+    OverrideBook,
+    SectorAreas,
+    override_for,
+)
 from klaster.model.sector_rules import check_business_type
 
 __all__ = ["Cluster"]
 
 _FIXED = attrs.setters.frozen
-
-
-def _to_members(value: Iterable[Member]) -> Records[Member]:
-    return value if isinstance(value, Records) else Records("members", value)
-
-
-def _to_groups(value: Iterable[Group]) -> Records[Group]:
-    return value if isinstance(value, Records) else Records("groups", value)
-
-
-def _to_cooperatives(value: Iterable[Cooperative]) -> Records[Cooperative]:
-    return value if isinstance(value, Records) else Records("cooperatives", value)
-
-
-def _to_sectors(value: Iterable[ClusterSector]) -> tuple[ClusterSector, ...]:
-    return tuple(value)
-
-
-def _to_stakeholders(value: Iterable[Stakeholder]) -> tuple[Stakeholder, ...]:
-    return tuple(value)
-
-
-def _check_region(_inst: object, attribute: Any, value: Region) -> None:
-    if not isinstance(value, Region) or value.level is not RegionLevel.PROVINCE:
-        raise ValidationError(
-            "must be a province Region (province → kabupaten → kecamatan → desa), e.g. "
-            "Region.province('Sulawesi Selatan', '73', [Region.kabupaten('Bantaeng', '73.03')])",
-            path=attribute.name,
-        )
-
-
-def _check_sectors(_inst: object, attribute: Any, value: tuple[ClusterSector, ...]) -> None:
-    if not value:
-        raise ValidationError(
-            "a cluster works in at least one sector, e.g. [ClusterSector('umkm', 'mm')]",
-            path=attribute.name,
-        )
-    seen: dict[str, int] = {}
-    for index, item in enumerate(value):
-        if not isinstance(item, ClusterSector):
-            raise ValidationError(
-                f"must be a ClusterSector, got {type(item).__name__}",
-                path=f"{attribute.name}[{index}]",
-            )
-        if item.sector in seen:
-            raise ValidationError(
-                f"sector {item.sector!r} is listed twice (also sectors[{seen[item.sector]}])",
-                path=f"{attribute.name}[{index}].sector",
-            )
-        seen[item.sector] = index
 
 
 @define(eq=True)
@@ -87,42 +56,68 @@ class Cluster:
         id: Stable ID, unique in the program (``"bantaeng"``).
         name: Name (``"Klaster Mandiri Bantaeng"``).
         region: The province :class:`~klaster.Region` tree down to the cluster's kecamatan and desa.
-        sectors: The sectors worked in, each with its implementing partner.
+        sectors: The sectors worked in, each with its implementing partner and its area.
         lifecycle: The phase history (:meth:`Lifecycle.start`).
         members: Members (*mitra*).
         groups: Business groups (*kelompok*).
         cooperatives: Cooperatives (*koperasi*).
         stakeholders: Government offices, funders and others with a role here.
         note: Free text.
+        area_overrides: Members, groups and activities kept outside their sector's area
+            (:class:`~klaster.model.sector_areas.AreaOverride`, each with its reason); recorded
+            with ``outside_area=`` when one is added.
     """
 
     id: str = field(validator=check_id, on_setattr=_FIXED)
     name: str = field(validator=check_text)
-    region: Region = field(validator=_check_region, on_setattr=_FIXED)
+    region: Region = field(validator=check_region, on_setattr=_FIXED)
     sectors: tuple[ClusterSector, ...] = field(
-        converter=_to_sectors, validator=_check_sectors, on_setattr=_FIXED
+        converter=to_sectors, validator=check_sectors, on_setattr=_FIXED
     )
     lifecycle: Lifecycle = field(factory=Lifecycle, on_setattr=_FIXED)
-    members: Records[Member] = field(factory=tuple, converter=_to_members, on_setattr=_FIXED)
-    groups: Records[Group] = field(factory=tuple, converter=_to_groups, on_setattr=_FIXED)
+    members: Records[Member] = field(factory=tuple, converter=to_members, on_setattr=_FIXED)
+    groups: Records[Group] = field(factory=tuple, converter=to_groups, on_setattr=_FIXED)
     cooperatives: Records[Cooperative] = field(
-        factory=tuple, converter=_to_cooperatives, on_setattr=_FIXED
+        factory=tuple, converter=to_cooperatives, on_setattr=_FIXED
     )
-    stakeholders: tuple[Stakeholder, ...] = field(factory=tuple, converter=_to_stakeholders)
+    stakeholders: tuple[Stakeholder, ...] = field(factory=tuple, converter=to_stakeholders)
     note: str | None = field(default=None, validator=check_optional_text)
-    _villages: dict[str, list[Region]] = field(init=False, repr=False, eq=False)
+    # Changed only through the methods that add a record (object.__setattr__ past the guard).
+    area_overrides: tuple[AreaOverride, ...] = field(
+        factory=tuple, converter=to_overrides, on_setattr=_FIXED
+    )
+    _areas: SectorAreas = field(init=False, repr=False, eq=False)
+    _book: OverrideBook = field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
-        self._villages = _village_index(self.region)
+        self._book = OverrideBook(
+            self.area_overrides, partial(object.__setattr__, self, "area_overrides")
+        )
+        self._areas = SectorAreas(self.id, self.region, self.sectors)
         _check_each(self._check_member, self.members, "members")
         _check_each(self._check_group, self.groups, "groups")
         _check_each(self._check_cooperative, self.cooperatives, "cooperatives")
+        # (An activity's override is checked by the program, which holds the activities.)
+        self._book.check_records(self.id, self.members, self.groups)
 
     # -- queries ----------------------------------------------------------------------------
     @property
     def sector_codes(self) -> tuple[str, ...]:
         """Codes of the cluster's sectors."""
         return tuple(s.sector for s in self.sectors)
+
+    @property
+    def areas(self) -> SectorAreas:
+        """Where the sectors work: the region's desa and each sector's area, indexed."""
+        return self._areas
+
+    def area_override(self, kind: AreaRecord | str, record_id: str) -> AreaOverride | None:
+        """The override that keeps a record outside its sector's area, if one is recorded."""
+        return self._book.get(kind, record_id)
+
+    def overriding_area(self, override: AreaOverride | None) -> AbstractContextManager[None]:
+        """A context recording ``override``, kept if the block succeeds (internal: adding)."""
+        return self._book.pending(override)
 
     @property
     def phase(self) -> Phase | None:
@@ -145,14 +140,17 @@ class Cluster:
 
         Raises:
             ValidationError: The sector is not one of the cluster's, the business type not one
-                of the sector's (:mod:`klaster.model.sector_rules`), or the village not a desa of
-                the cluster's region (the message lists the valid ones).
+                of the sector's (:mod:`klaster.model.sector_rules`), the village not a desa of
+                the cluster's region (the message lists the valid ones), or outside the area of
+                the member's sector without an override (:mod:`klaster.model.sector_areas`).
         """
         self._check_member(member)
 
     # -- changes ----------------------------------------------------------------------------
-    def add_member(self, member: Member) -> Member:
-        """Add a member after checking its ID, sector and village; return it."""
+    def add_member(
+        self, member: Member, *, outside_area: AreaOverride | str | None = None
+    ) -> Member:
+        """Add a member after checking it; ``outside_area``: why it may be outside its area."""
         where = f"members[{len(self.members)}]"
         if member.id in self.members:
             raise DuplicateIdError(
@@ -160,8 +158,9 @@ class Cluster:
                 f"{self.id!r}",
                 path=f"{where}.id",
             )
-        _wrap(self._check_member, member, where)
-        put_record(self.members, member)
+        with self._outside(AreaRecord.MEMBER, member, outside_area, where):
+            _wrap(self._check_member, member, where)
+            put_record(self.members, member)
         return member
 
     def add_members(self, members: Iterable[Member]) -> None:
@@ -169,10 +168,17 @@ class Cluster:
         for member in members:
             self.add_member(member)
 
-    def replace_member(self, member: Member) -> Member:
-        """Replace the member with the same ID (to record ``left``, a new phone, ...)."""
+    def replace_member(
+        self, member: Member, *, outside_area: AreaOverride | str | None = None
+    ) -> Member:
+        """Replace the member with the same ID (``left``, a phone...; ``outside_area`` too)."""
         where = f"members[{self.members.index_of(member.id)}]"
-        _wrap(self._check_member, member, where)
+        with self._outside(AreaRecord.MEMBER, member, outside_area, where):
+            _wrap(self._check_member, member, where)
+            self._put_member(member)
+        return member
+
+    def _put_member(self, member: Member) -> None:
         old = self.members[member.id]
         put_record(self.members, member)
         try:
@@ -185,10 +191,9 @@ class Cluster:
         except KlasterError:
             put_record(self.members, old)  # a refused replacement changes nothing
             raise
-        return member
 
-    def add_group(self, group: Group) -> Group:
-        """Add a group after checking its sector and members; return it."""
+    def add_group(self, group: Group, *, outside_area: AreaOverride | str | None = None) -> Group:
+        """Add a group after checking it; ``outside_area``: why it may meet outside its area."""
         where = f"groups[{len(self.groups)}]"
         if group.id in self.groups:
             raise DuplicateIdError(
@@ -196,8 +201,9 @@ class Cluster:
                 f"{self.id!r}",
                 path=f"{where}.id",
             )
-        _wrap(self._check_group, group, where)
-        put_record(self.groups, group)
+        with self._outside(AreaRecord.GROUP, group, outside_area, where):
+            _wrap(self._check_group, group, where)
+            put_record(self.groups, group)
         return group
 
     def join_group(
@@ -295,6 +301,15 @@ class Cluster:
         return self.lifecycle.cancel(on, reason=reason, decided_by=decided_by)
 
     # -- checks -----------------------------------------------------------------------------
+    def _outside(
+        self, kind: AreaRecord, record: Any, given: AreaOverride | str | None, where: str
+    ) -> AbstractContextManager[None]:
+        try:
+            override = override_for(kind, getattr(record, "id", ""), given)
+            return self.overriding_area(override)
+        except KlasterError as exc:
+            raise exc.at(where) from None
+
     def _replace_group(self, group: Group) -> Group:
         _wrap(self._check_group, group, f"groups[{self.groups.index_of(group.id)}]")
         put_record(self.groups, group)
@@ -315,27 +330,16 @@ class Cluster:
             raise ValidationError(f"must be a Member, got {type(member).__name__}")
         self._check_sector(member.sector, "sector")
         check_business_type(member)  # the sector's declared business types (plugins installed)
-        if not self._villages:
-            return  # the region lists no desa: nothing to check against
-        found = self._villages.get(member.village) or self._villages.get(member.village.casefold())
-        if not found:
-            raise InvalidReferenceError(
-                f"village {member.village!r} is not a desa of cluster {self.id!r}; use the name "
-                "or Kemendagri code of one of: "
-                + ", ".join(sorted({d.name for ds in self._villages.values() for d in ds})),
-                path="village",
-            )
-        if len(found) > 1:
-            raise InvalidReferenceError(
-                f"village {member.village!r} names {len(found)} desa of cluster {self.id!r}; "
-                "use the Kemendagri code instead",
-                path="village",
-            )
+        key = (AreaRecord.MEMBER, member.id)
+        self._areas.check(member.sector, member.village, key, allowed=self._book.allows(*key))
 
     def _check_group(self, group: Group) -> None:
         if not isinstance(group, Group):
             raise ValidationError(f"must be a Group, got {type(group).__name__}")
         self._check_sector(group.sector, "sector")
+        if group.village is not None:
+            key = (AreaRecord.GROUP, group.id)
+            self._areas.check(group.sector, group.village, key, allowed=self._book.allows(*key))
         members = self.members.as_mapping()
         for index, spell in enumerate(group.memberships):
             member = members.get(spell.member_id)
@@ -370,15 +374,6 @@ class Cluster:
                     f"cooperative serves {', '.join(repr(c) for c in coop.sectors)}",
                     path=f"member_ids[{index}]",
                 )
-
-
-def _village_index(region: Region) -> dict[str, list[Region]]:
-    index: dict[str, list[Region]] = {}
-    for desa in region.villages():
-        index.setdefault(desa.name.casefold(), []).append(desa)
-        if desa.code:
-            index.setdefault(desa.code, []).append(desa)
-    return index
 
 
 def _check_each(check: Any, records: Iterable[object], kind: str) -> None:

@@ -20,6 +20,7 @@ from attrs import define, field
 from klaster.errors import DuplicateIdError, KlasterError, ValidationError
 from klaster.model import _fieldwork_checks as checks
 from klaster.model import _fieldwork_queries as queries
+from klaster.model._area_checks import check_activity_overrides, outside_area
 from klaster.model._fieldwork_queries import Caseload
 from klaster.model.activity import Activity, ActivityStatus, Participant
 from klaster.model.commitment import Commitment, CommitmentUpdate
@@ -27,6 +28,7 @@ from klaster.model.mentoring import MentoringLog, Visit
 from klaster.model.people import Assignment
 from klaster.model.plans import Plan, PlanStatus
 from klaster.model.records import Records, put_record
+from klaster.model.sector_areas import AreaOverride
 
 __all__ = ["Caseload", "Fieldwork"]
 
@@ -100,6 +102,7 @@ class Fieldwork:
         day = today or _today()
         for index, activity in enumerate(self.activities):
             _at(f"fieldwork.activities[{index}]", checks.check_activity, program, activity, day)
+        check_activity_overrides(program.clusters, self.activities)
         for index, assignment in enumerate(self.assignments):
             _at(f"fieldwork.assignments[{index}]", checks.check_assignment, program, assignment)
         columns = self.visits.columns()
@@ -132,18 +135,33 @@ class Fieldwork:
         return program
 
     # -- activities -------------------------------------------------------------------------
-    def add_activity(self, activity: Activity) -> Activity:
+    def add_activity(
+        self, activity: Activity, *, outside_area: AreaOverride | str | None = None
+    ) -> Activity:
         """Add an activity after checking it against the program; return it.
+
+        ``outside_area``: the reason (or an ``AreaOverride``) to hold it outside its sector's
+        area, recorded on its cluster (``area_overrides``) with the activity.
 
         Raises:
             DuplicateIdError: The ID is taken.
             ValidationError: Unknown kind, a held date in the future, participants, organisers
                 or facilitators the program does not have (the path names which).
         """
-        return _add_new(
-            self.activities, "activities", "an activity", activity, Activity,
-            checks.check_new_activity, self._bound(), self.plans,
-        )  # fmt: skip
+        program = self._bound()
+        where = f"fieldwork.activities[{len(self.activities)}]"
+        with self._outside(activity, outside_area, where):
+            return _add_new(
+                self.activities, "activities", "an activity", activity, Activity,
+                checks.check_new_activity, program, self.plans,
+            )  # fmt: skip
+
+    def _outside(self, activity: Activity, given: AreaOverride | str | None, where: str) -> Any:
+        cluster_id = getattr(activity, "cluster_id", None)
+        clusters = self._bound().clusters
+        return outside_area(
+            clusters.get(cluster_id) if cluster_id else None, activity, given, where
+        )
 
     def check_activity(self, activity: Activity) -> None:
         """Check an activity against the program as :meth:`add_activity` would, adding nothing.
@@ -169,18 +187,15 @@ class Fieldwork:
         program = self._bound()
         checks.check_visit(program, self._spells(), _instance(visit, Visit, ""), _today())
 
-    def update_activity(self, activity: Activity) -> Activity:
+    def update_activity(
+        self, activity: Activity, *, outside_area: AreaOverride | str | None = None
+    ) -> Activity:
         """Replace the activity with the same ID (held, postponed, attendance); return it."""
         where = f"fieldwork.activities[{self.activities.index_of(activity.id)}]"
-        _at(
-            where,
-            checks.check_new_activity,
-            self._bound(),
-            self.plans,
-            _instance(activity, Activity, where),
-            _today(),
-        )
-        put_record(self.activities, activity)
+        program = self._bound()
+        with self._outside(_instance(activity, Activity, where), outside_area, where):
+            _at(where, checks.check_new_activity, program, self.plans, activity, _today())
+            put_record(self.activities, activity)
         return activity
 
     def hold(
@@ -190,6 +205,7 @@ class Fieldwork:
         *,
         attendance: Iterable[Participant] = (),
         headcount: int | None = None,
+        outside_area: AreaOverride | str | None = None,
     ) -> Activity:
         """Record that a planned activity took place on ``on``, with who attended.
 
@@ -199,6 +215,7 @@ class Fieldwork:
             attendance: Participants with ``attended`` set; they replace the invited ones with
                 the same kind and ID, others are added.
             headcount: The number of attendees reported, if not all are listed.
+            outside_area: As for :meth:`add_activity`.
         """
         old = self.activities[activity_id]
         return self.update_activity(
@@ -208,7 +225,8 @@ class Fieldwork:
                 held_on=on,
                 participants=old.with_attendance(attendance),
                 headcount=headcount if headcount is not None else old.headcount,
-            )
+            ),
+            outside_area=outside_area,
         )
 
     def activities_of(

@@ -14,9 +14,11 @@ from klaster._support.validate import (
     check_enum,
     check_id,
     check_optional_date,
+    check_optional_text,
     check_order,
     check_text,
     enum_value,
+    optional_int_at_least,
     to_date,
     to_optional_date,
 )
@@ -96,6 +98,27 @@ def _check_memberships(inst: Group, attribute: Any, value: tuple[Membership, ...
             )
 
 
+def _check_capacity(inst: Group, attribute: Any, value: int | None) -> None:
+    optional_int_at_least(1)(inst, attribute, value)
+    if value is None:
+        return
+    # Sweep the spells in date order (a spell's ``left`` day is not in it, so leaving comes
+    # before joining on the same day): the first join that takes the count past the capacity.
+    events = sorted(
+        [(s.joined, 1, i) for i, s in enumerate(inst.memberships)]
+        + [(s.left, 0, i) for i, s in enumerate(inst.memberships) if s.left is not None]
+    )
+    active = 0
+    for day, joins, index in events:
+        active += 1 if joins else -1
+        if active > value:
+            raise ValidationError(
+                f"group {inst.id!r} would have {active} active members on {day}, more than its "
+                f"capacity of {value}; close a spell (left) first or raise the capacity",
+                path=f"memberships[{index}]",
+            )
+
+
 def _overlap(a: Membership, b: Membership) -> bool:
     a_end = a.left or _dt.date.max
     b_end = b.left or _dt.date.max
@@ -116,6 +139,10 @@ class Group:
         formed: Date the group was formed.
         memberships: Spells of members in the group.
         dissolved: Date the group stopped, if it did.
+        capacity: The most members active in the group on any day (``None``: no limit); a
+            spell that would take it past that is refused wherever it comes from.
+        village: The desa where the group meets, if recorded: a desa of the cluster's region in
+            the area of the group's sector (:mod:`klaster.model.sector_areas`).
 
     Example:
         >>> import datetime
@@ -138,6 +165,8 @@ class Group:
         converter=to_optional_date,
         validator=[check_optional_date, check_order("formed", "dissolved")],
     )
+    capacity: int | None = field(default=None, validator=_check_capacity)
+    village: str | None = field(default=None, validator=check_optional_text)
 
     def member_ids(self, on: _dt.date | None = None) -> tuple[str, ...]:
         """IDs of the members in the group on ``on`` (all who were ever in it if ``None``)."""

@@ -14,6 +14,7 @@ from klaster._support.validate import (
     check_enum,
     check_id,
     check_optional_date,
+    check_optional_id,
     check_optional_text,
     check_order,
     check_text,
@@ -47,7 +48,8 @@ _NIK = re.compile(r"^[0-9]{16}\Z")
 _PHONE = re.compile(r"^\+?[0-9][0-9 -]{6,18}[0-9]\Z")
 
 
-def _check_nik(_inst: object, attribute: Any, value: str | None) -> None:
+def check_nik(_inst: object, attribute: Any, value: str | None) -> None:
+    """Attrs validator: a NIK of 16 ASCII digits, or ``None`` (shared with applicants)."""
     # Never echo the value: a national ID number is personal data.
     if value is not None and not (isinstance(value, str) and _NIK.match(value)):
         raise ValidationError(
@@ -55,7 +57,8 @@ def _check_nik(_inst: object, attribute: Any, value: str | None) -> None:
         )
 
 
-def _check_phone(_inst: object, attribute: Any, value: str | None) -> None:
+def check_phone(_inst: object, attribute: Any, value: str | None) -> None:
+    """Attrs validator: a phone number of 8-20 digits, or ``None`` (shared with applicants)."""
     if value is not None and not (isinstance(value, str) and _PHONE.match(value)):
         raise ValidationError(
             "phone must be 8-20 digits, optionally starting with '+' (e.g. '+62 812 3456 7890')",
@@ -92,6 +95,9 @@ class Member:
         national_id: *NIK*, 16 digits (personal data).
         phone: Phone number (personal data).
         birth_year: Year of birth.
+        application_id: The application (:class:`~klaster.model.applicant.Applicant`) the
+            member was enrolled from, if any; checked against ``program.intake``. Applicant and
+            member IDs are separate namespaces: an applicant may keep its ID as a member.
 
     Example:
         >>> import datetime
@@ -114,9 +120,10 @@ class Member:
         converter=to_optional_date,
         validator=[check_optional_date, check_order("joined", "left")],
     )
-    national_id: str | None = field(default=None, validator=_check_nik, repr=False)
-    phone: str | None = field(default=None, validator=_check_phone, repr=False)
+    national_id: str | None = field(default=None, validator=check_nik, repr=False)
+    phone: str | None = field(default=None, validator=check_phone, repr=False)
     birth_year: int | None = field(default=None, validator=_check_birth_year)
+    application_id: str | None = field(default=None, validator=check_optional_id)
 
     def is_active(self, on: _dt.date) -> bool:
         """Whether the member is in the program on ``on`` (joined on or before, not yet left)."""

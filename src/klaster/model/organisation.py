@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from attrs import field, frozen
 
 from klaster._support.validate import (
@@ -11,8 +14,10 @@ from klaster._support.validate import (
     check_optional_id,
     check_optional_text,
     check_text,
+    check_texts,
     enum_value,
 )
+from klaster.errors import ValidationError
 from klaster.label import LabelledEnum, labelled
 
 __all__ = ["ClusterSector", "OrgKind", "Organisation", "Stakeholder"]
@@ -58,17 +63,40 @@ class Organisation:
     note: str | None = field(default=None, validator=check_optional_text)
 
 
+def _to_areas(value: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(value, str):  # one name would otherwise become its letters
+        raise ValidationError(
+            f"must be a list of kecamatan or desa, e.g. [{value!r}]", path="areas"
+        )
+    return tuple(value)
+
+
+def _check_areas(inst: object, attribute: Any, value: tuple[str, ...]) -> None:
+    check_texts(inst, attribute, value)
+    folded = [area.casefold() for area in value]
+    for index, area in enumerate(folded):
+        if area in folded[:index]:
+            raise ValidationError(
+                f"{value[index]!r} is listed twice (also areas[{folded.index(area)}])",
+                path=f"{attribute.name}[{index}]",
+            )
+
+
 @frozen
 class ClusterSector:
-    """A sector a cluster works in and the implementing partner that delivers it.
+    """A sector a cluster works in, the implementing partner that delivers it, and where.
 
     Args:
         sector: Sector code (``"umkm"``, ``"farming"``, ``"livestock"`` or a plugin's).
         partner_id: ID of the implementing :class:`Organisation`, if one is named.
+        areas: Kecamatan or desa of the cluster's region the sector works in, by name or
+            Kemendagri code (``("Eremerasa",)``, ``("73.03.01", "Bantaeng")``); empty: the whole
+            region. Checked by the cluster (:mod:`klaster.model.sector_areas`).
     """
 
     sector: str = field(validator=check_code)
     partner_id: str | None = field(default=None, validator=check_optional_id)
+    areas: tuple[str, ...] = field(default=(), converter=_to_areas, validator=_check_areas)
 
 
 @frozen

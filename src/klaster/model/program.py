@@ -13,6 +13,8 @@ from klaster._support.validate import check_id, check_optional_text, check_text
 from klaster.errors import DuplicateIdError, InvalidReferenceError, KlasterError, ValidationError
 from klaster.model.cluster import Cluster
 from klaster.model.fieldwork import Fieldwork
+from klaster.model.intake import Intake
+from klaster.model.location_choice import LocationChoice
 from klaster.model.member import Member
 from klaster.model.organisation import Organisation
 from klaster.model.people import Person
@@ -46,6 +48,14 @@ def _to_results(value: ResultsHistory | Iterable[ResultsFramework] | None) -> Re
     return ResultsHistory(() if value is None else value)
 
 
+def _to_locations(value: Iterable[LocationChoice]) -> Records[LocationChoice]:
+    return value if isinstance(value, Records) else Records("locations", value)
+
+
+def _to_intake(value: Intake | None) -> Intake:
+    return Intake() if value is None else value
+
+
 def _to_clusters(value: Iterable[Cluster]) -> Records[Cluster]:
     return value if isinstance(value, Records) else Records("clusters", value)
 
@@ -72,6 +82,11 @@ class Program:
         results: Every version of the results framework
             (:class:`~klaster.model.results_framework.ResultsHistory`), the latest checked
             against the program's clusters and dates; extended by :meth:`revise_framework`.
+        intake: Applicants and the decisions on them (:class:`~klaster.model.intake.Intake`),
+            checked against the program; members are enrolled with ``program.intake.enrol``.
+        locations: Every recorded choice of locations
+            (:class:`~klaster.model.location_choice.LocationChoice`, with its evidence),
+            append-only: extended by :meth:`choose_locations`.
 
     Example:
         >>> p = Program(id="km", name="Klaster Mandiri", organisation_id="dd",
@@ -98,6 +113,10 @@ class Program:
     )
     results: ResultsHistory = field(
         factory=ResultsHistory, converter=_to_results, on_setattr=attrs.setters.frozen
+    )
+    intake: Intake = field(factory=Intake, converter=_to_intake, on_setattr=attrs.setters.frozen)
+    locations: Records[LocationChoice] = field(
+        factory=tuple, converter=_to_locations, on_setattr=attrs.setters.frozen
     )
 
     def __attrs_post_init__(self) -> None:
@@ -168,6 +187,27 @@ class Program:
         append_version(self.results, framework)
         return framework
 
+    def choose_locations(self, choice: LocationChoice) -> LocationChoice:
+        """Record a choice of locations (appended; earlier choices stay as they were); return it.
+
+        Raises:
+            ValidationError: Not a :class:`~klaster.model.location_choice.LocationChoice`.
+            DuplicateIdError: A choice with that ID is already recorded.
+        """
+        where = f"locations[{len(self.locations)}]"
+        if not isinstance(choice, LocationChoice):
+            raise ValidationError(
+                f"must be a LocationChoice, got {type(choice).__name__}", path=where
+            )
+        if choice.id in self.locations:
+            raise DuplicateIdError(
+                f"duplicate ID {choice.id!r}: a choice of locations with that ID is already "
+                "recorded; a new decision gets a new ID",
+                path=f"{where}.id",
+            )
+        put_record(self.locations, choice)
+        return choice
+
     def members(self) -> Iterator[Member]:
         """Every member of every cluster."""
         for cluster in self.clusters:
@@ -218,7 +258,14 @@ class Program:
         for index, person in enumerate(self.people):
             self._check_person(person, f"people[{index}]")
         self.fieldwork.bind(self)
+        self.intake.bind(self)
         check_in_program(self.results, self)
+        for index, choice in enumerate(self.locations):
+            if not isinstance(choice, LocationChoice):
+                raise ValidationError(
+                    f"must be a LocationChoice, got {type(choice).__name__}",
+                    path=f"locations[{index}]",
+                )
 
     def _check_person(self, person: Person, where: str) -> None:
         for index, position in enumerate(person.positions):

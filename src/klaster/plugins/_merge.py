@@ -17,6 +17,7 @@ from attrs import frozen
 
 from klaster._support.validate import enum_value
 from klaster.catalogue.criterion import ReadinessCriterion
+from klaster.catalogue.eligibility import EligibilityCriterion
 from klaster.catalogue.indicator import Indicator
 from klaster.catalogue.sector import Sector
 from klaster.catalogue.variable import Level, ValueType, Variable
@@ -36,6 +37,7 @@ class Catalogue:
     indicators: tuple[Indicator, ...]
     criteria: tuple[ReadinessCriterion, ...]
     activity_kinds: tuple[ActivityKind, ...]
+    eligibility_criteria: tuple[EligibilityCriterion, ...]
     # sector code -> names of the plugins that provide it or declare records for it, provider first
     plugins_of: Mapping[str, tuple[str, ...]]
 
@@ -55,7 +57,7 @@ class Catalogue:
         return {v.code: v for v in self.variables if v.sector == sector and v.level is level}
 
 
-EMPTY = Catalogue((), (), (), (), (), {})
+EMPTY = Catalogue((), (), (), (), (), (), {})
 
 
 def settle(
@@ -91,6 +93,7 @@ _KINDS = {
     "indicator": "value",
     "criterion": "criterion",
     "activity kind": "activity kind",
+    "eligibility criterion": "eligibility criterion",
 }
 # Codes no plugin may take: klaster's own activity kinds, and the mentoring log's visits.
 _RESERVED_KINDS = frozenset({k.code for k in CORE_ACTIVITY_KINDS} | {MENTORING_VISIT})
@@ -106,6 +109,7 @@ def _claim(name: str, data: SectorData, owners: dict[tuple[str, str], str]) -> l
         ("indicator", data.indicators),
         ("criterion", data.criteria),
         ("activity kind", data.activity_kinds),
+        ("eligibility criterion", data.eligibility_criteria),
     ):
         for record in records:
             key = (_KINDS[kind], record.code)
@@ -166,6 +170,13 @@ def _reference_problems(
         cycle = _cycle(indicator.code, indicators)
         if cycle:
             problems.append(f"indicator {indicator.code!r} refers to itself: {' -> '.join(cycle)}")
+    for eligibility in data.eligibility_criteria:
+        if eligibility.sector not in sectors:
+            problems.append(
+                f"eligibility criterion {eligibility.code!r} belongs to sector "
+                f"{eligibility.sector!r}, which no loaded plugin provides (sectors: "
+                f"{listing(sectors)}); a plugin's criterion names its sector"
+            )
     for criterion in data.criteria:
         problem = _threshold_problem(criterion, variables, indicators, known)
         if problem:
@@ -242,6 +253,12 @@ def _build(accepted: Sequence[tuple[str, SectorData]]) -> Catalogue:
         criteria=_sorted(c for _, d in accepted for c in d.criteria),
         activity_kinds=tuple(
             sorted((k for _, d in accepted for k in d.activity_kinds), key=lambda k: k.code)
+        ),
+        eligibility_criteria=tuple(
+            sorted(
+                (c for _, d in accepted for c in d.eligibility_criteria),
+                key=lambda c: (c.sector or "", c.code),
+            )
         ),
         plugins_of={code: tuple(names) for code, names in plugins_of.items()},
     )

@@ -19,6 +19,7 @@ import pluggy
 from attrs import frozen
 
 from klaster.catalogue.criterion import ReadinessCriterion
+from klaster.catalogue.eligibility import EligibilityCriterion
 from klaster.catalogue.indicator import Indicator
 from klaster.catalogue.sector import Sector
 from klaster.catalogue.variable import Variable
@@ -33,6 +34,7 @@ DECLARING_HOOKS: dict[str, type] = {
     "klaster_indicators": Indicator,
     "klaster_readiness_criteria": ReadinessCriterion,
     "klaster_activity_kinds": ActivityKind,
+    "klaster_eligibility_criteria": EligibilityCriterion,
 }
 HOOK_NAMES = tuple(
     name

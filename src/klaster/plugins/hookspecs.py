@@ -9,8 +9,9 @@ the specifications below. It is found through the ``klaster`` entry-point group:
 A plugin implements only the hooks it needs. Do not call the hooks yourself: the
 :class:`klaster.plugins.host.PluginHost` calls them, checks what they return, reports broken plugins
 and sorts the results. The hooks that declare things (sectors, variables, indicators, criteria,
-activity kinds) are called once, when the plugin is loaded; the ``klaster_validate_*`` hooks
-each time the host checks a member, a group or a survey round of the plugin's sector.
+activity kinds, eligibility criteria) are called once, when the plugin is loaded; the
+``klaster_validate_*`` hooks each time the host checks a member, a group or a survey round of the
+plugin's sector.
 
 Codes are shared by all plugins: a sector, variable, indicator or criterion code already taken by
 a plugin loaded earlier (the built-in sectors load first) makes the later plugin fail to load.
@@ -24,6 +25,7 @@ from collections.abc import Mapping, Sequence
 import pluggy
 
 from klaster.catalogue.criterion import ReadinessCriterion
+from klaster.catalogue.eligibility import EligibilityCriterion
 from klaster.catalogue.indicator import Indicator
 from klaster.catalogue.sector import Sector
 from klaster.catalogue.variable import Level, Variable
@@ -36,6 +38,7 @@ __all__ = [
     "hookimpl",
     "hookspec",
     "klaster_activity_kinds",
+    "klaster_eligibility_criteria",
     "klaster_indicators",
     "klaster_readiness_criteria",
     "klaster_sectors",
@@ -177,6 +180,33 @@ def klaster_activity_kinds() -> Sequence[ActivityKind]:
         ... def klaster_activity_kinds():
         ...     return [ActivityKind("seaweed_harvest_day", Label("Panen rumput laut",
         ...                          "Seaweed harvest day"), sector="seaweed")]
+    """
+    raise NotImplementedError  # a specification: pluggy never calls its body
+
+
+@hookspec
+def klaster_eligibility_criteria() -> Sequence[EligibilityCriterion]:
+    """Return the eligibility criteria this plugin adds for applicants of its sectors.
+
+    Screening (:func:`klaster.targeting.screen`) applies them to applicants of the criterion's
+    sector, besides the program's rules: each essential one must pass, the others wherever they
+    apply (an unanswered question does not apply).
+
+    Returns:
+        A list of :class:`klaster.catalogue.eligibility.EligibilityCriterion` records, each
+        naming its ``sector`` (provided by a loaded plugin) and reading a screening variable
+        (a core one such as ``monthly_income``, or a member variable a plugin declares).
+        Codes are shared by all plugins and must be new.
+
+    Example:
+        >>> from klaster.catalogue.eligibility import EligibilityCriterion
+        >>> from klaster.label import Label
+        >>> @hookimpl
+        ... def klaster_eligibility_criteria():
+        ...     return [EligibilityCriterion("seaweed_has_coast",
+        ...                                  Label("Tinggal di pesisir", "Lives on the coast"),
+        ...                                  "lives_on_coast", "==", True, essential=True,
+        ...                                  sector="seaweed")]
     """
     raise NotImplementedError  # a specification: pluggy never calls its body
 

@@ -27,6 +27,7 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 
 from klaster.catalogue.criterion import ReadinessCriterion
+from klaster.catalogue.eligibility import EligibilityCriterion
 from klaster.catalogue.indicator import Indicator
 from klaster.catalogue.sector import Sector
 from klaster.catalogue.variable import Level, Variable
@@ -210,6 +211,11 @@ class PluginHost:
         kinds = self._cat().activity_kinds
         return kinds if sector is None else tuple(k for k in kinds if k.sector == sector)
 
+    def eligibility_criteria(self, sector: str | None = None) -> tuple[EligibilityCriterion, ...]:
+        """The plugins' eligibility criteria for applicants, by sector then code; filtered."""
+        found = self._cat().eligibility_criteria
+        return found if sector is None else tuple(c for c in found if c.sector == sector)
+
     # -- validation ----------------------------------------------------------------------------
 
     def validate_member(self, member: Member) -> tuple[str, ...]:
@@ -259,11 +265,7 @@ class PluginHost:
         )
 
     def check_group(self, group: Group) -> None:
-        """Raise if :meth:`validate_group` finds problems.
-
-        Raises:
-            ValidationError: Listing every problem.
-        """
+        """Raise a ``ValidationError`` listing every problem :meth:`validate_group` finds."""
         heading = f"group {group.id!r} does not meet the rules of sector {group.sector!r}"
         raise_problems(heading, self.validate_group(group))
 
@@ -304,12 +306,8 @@ class PluginHost:
         """What is wrong with one survey round's values of one member, group or cooperative.
 
         Each value is checked against its variable (type, bounds, required); unknown codes are
-        problems; then the sector's plugins check across variables.
-
-        Args:
-            sector: Sector code.
-            level: :class:`~klaster.catalogue.variable.Level` the values describe.
-            values: Variable code to recorded value.
+        problems; then the sector's plugins check across variables (arguments: as
+        :meth:`check_values`).
         """
         return self._read_values(sector, level, values)[1]
 

@@ -2,9 +2,9 @@
 
 Thresholds and bounds are program choices that field teams revise, so the built-in sectors keep
 them in TOML files next to their code, and a plugin package can do the same. A sector file holds
-one ``[sector]`` table and arrays of ``[[variables]]``, ``[[indicators]]``, ``[[criteria]]`` and
-``[[activity_kinds]]``; their ``sector`` defaults to the file's sector. TOML floats are read as
-exact ``Decimal``.
+one ``[sector]`` table and arrays of ``[[variables]]``, ``[[indicators]]``, ``[[criteria]]``,
+``[[activity_kinds]]`` and ``[[eligibility_criteria]]``; their ``sector`` defaults to the file's
+sector. TOML floats are read as exact ``Decimal``.
 
 Example:
     >>> data = read_sector_toml('''
@@ -38,6 +38,12 @@ from attrs import field, frozen
 
 from klaster.catalogue._recordcheck import check_records, to_tuple
 from klaster.catalogue.criterion import ReadinessCriterion, Threshold
+from klaster.catalogue.eligibility import (
+    Comparison,
+    EligibilityCriterion,
+    EligibilityThreshold,
+    LineRef,
+)
 from klaster.catalogue.indicator import Indicator
 from klaster.catalogue.sector import Sector
 from klaster.catalogue.variable import Variable
@@ -54,7 +60,7 @@ T = TypeVar("T")
 
 @frozen
 class SectorData:
-    """Everything a plugin declares: sectors, variables, indicators, criteria, activity kinds.
+    """Everything a plugin declares: sectors, variables, indicators, criteria, activity kinds...
 
     Args:
         sectors: The sectors.
@@ -63,6 +69,8 @@ class SectorData:
         criteria: Their readiness criteria.
         activity_kinds: The kinds of activity they add
             (:class:`~klaster.model.activity_kinds.ActivityKind`).
+        eligibility_criteria: Their eligibility criteria for applicants
+            (:class:`~klaster.catalogue.eligibility.EligibilityCriterion`).
     """
 
     sectors: tuple[Sector, ...] = field(
@@ -80,6 +88,9 @@ class SectorData:
     activity_kinds: tuple[ActivityKind, ...] = field(
         default=(), converter=to_tuple, validator=check_records(ActivityKind)
     )
+    eligibility_criteria: tuple[EligibilityCriterion, ...] = field(
+        default=(), converter=to_tuple, validator=check_records(EligibilityCriterion)
+    )
 
 
 def _make_converter() -> cattrs.Converter:
@@ -93,6 +104,12 @@ def _make_converter() -> cattrs.Converter:
 
     converter.register_structure_hook(Decimal, structure_decimal)
     converter.register_structure_hook(Threshold, lambda value, _type: value)
+    # An eligibility threshold may be a line: ``threshold = { line = "poverty_line" }``.
+    converter.register_structure_hook(
+        EligibilityThreshold,
+        lambda value, _type: LineRef(**value) if isinstance(value, dict) else value,
+    )
+    converter.register_structure_hook(Comparison, lambda value, _type: value)
     return converter
 
 
@@ -102,6 +119,7 @@ _SECTIONS: dict[str, type] = {
     "indicators": Indicator,
     "criteria": ReadinessCriterion,
     "activity_kinds": ActivityKind,
+    "eligibility_criteria": EligibilityCriterion,
 }
 
 
@@ -123,7 +141,7 @@ def read_sector_toml(text: str, *, source: str = "<string>") -> SectorData:
 
     Args:
         text: TOML text with a ``[sector]`` table and ``[[variables]]``, ``[[indicators]]``,
-            ``[[criteria]]``, ``[[activity_kinds]]`` arrays.
+            ``[[criteria]]``, ``[[activity_kinds]]``, ``[[eligibility_criteria]]`` arrays.
         source: Name of the file, for error messages.
 
     Returns:
@@ -142,7 +160,7 @@ def read_sector_toml(text: str, *, source: str = "<string>") -> SectorData:
     if unknown:
         problems.append(
             f"unknown table(s) {', '.join(unknown)}: use sector, variables, indicators, "
-            "criteria, activity_kinds"
+            "criteria, activity_kinds, eligibility_criteria"
         )
     sector_raw = raw.get("sector")
     if not isinstance(sector_raw, dict):
@@ -170,6 +188,7 @@ def read_sector_toml(text: str, *, source: str = "<string>") -> SectorData:
             found["indicators"],
             found["criteria"],
             found["activity_kinds"],
+            found["eligibility_criteria"],
         )
     except KlasterError as exc:
         raise DocumentError("invalid sector file", path=source, problems=[str(exc)]) from None
@@ -197,7 +216,7 @@ def load_sector_toml(package: str, resource: str) -> SectorData:
 
 
 class StaticPlugin:
-    """A plugin that declares fixed records through the five declaration hooks.
+    """A plugin that declares fixed records through the six declaration hooks.
 
     The one way to declare sectors from data: build the :class:`SectorData` in code (tests, quick
     experiments, records read from elsewhere), or let :class:`SectorFile` read it from a TOML file
@@ -248,6 +267,11 @@ class StaticPlugin:
         """The activity kinds of :attr:`data`."""
         return self.data.activity_kinds
 
+    @hookimpl
+    def klaster_eligibility_criteria(self) -> Sequence[EligibilityCriterion]:
+        """The eligibility criteria of :attr:`data`."""
+        return self.data.eligibility_criteria
+
 
 class SectorFile(StaticPlugin):
     """A :class:`StaticPlugin` whose records live in one TOML file shipped in a package.
@@ -261,6 +285,7 @@ class SectorFile(StaticPlugin):
         klaster_indicators = _file.klaster_indicators
         klaster_readiness_criteria = _file.klaster_readiness_criteria
         klaster_activity_kinds = _file.klaster_activity_kinds
+        klaster_eligibility_criteria = _file.klaster_eligibility_criteria
 
     The file is read once, on the first call (plugins load lazily).
 

@@ -12,7 +12,16 @@ from klaster.errors import StoreError
 from klaster.finance.book import Finance
 from klaster.model.program import Program
 from klaster.observations.values import Observations
-from klaster.store import _fieldwork_rows, _finance, _observations, _program, _results, _schema
+from klaster.store import (
+    _fieldwork_rows,
+    _finance,
+    _intake_rows,
+    _locations,
+    _observations,
+    _program,
+    _results,
+    _schema,
+)
 from klaster.store._connection import connect, use_wal, writing
 
 
@@ -54,7 +63,9 @@ def create_file(
                 _schema.create_schema(conn, program.id)
                 _program.insert_program(conn, program)
                 _fieldwork_rows.insert_history(conn, program, target)
+                _intake_rows.insert_history(conn, program, target)
                 _results.append_versions(conn, program, target)
+                _locations.append_choices(conn, program, target)
                 if observations is not None:
                     _observations.replace_observations(conn, observations, target)
                 if books:

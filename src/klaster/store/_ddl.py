@@ -17,6 +17,7 @@ from klaster.model.lifecycle import Phase
 from klaster.model.member import Sex
 from klaster.model.organisation import OrgKind
 from klaster.model.region import RegionLevel, StatKind
+from klaster.model.sector_areas import AreaRecord
 from klaster.observations.rounds import RoundKind
 
 
@@ -37,9 +38,42 @@ def append_only(table: str, what: str) -> str:
     )
 
 
-def program_ddl() -> str:
-    """The DDL of the meta, program, observation and import tables."""
+def _areas_ddl() -> str:
+    # Version 2 (issue 13): where each sector works, and the records kept outside those areas.
+    return f"""CREATE TABLE sector_areas (
+    cluster_id TEXT NOT NULL,
+    sector TEXT NOT NULL,
+    position INTEGER NOT NULL CHECK (position >= 0),
+    area TEXT NOT NULL,
+    PRIMARY KEY (cluster_id, sector, position),
+    FOREIGN KEY (cluster_id, sector) REFERENCES cluster_sectors (cluster_id, sector)
+) WITHOUT ROWID;
+CREATE TABLE area_overrides (
+    cluster_id TEXT NOT NULL REFERENCES clusters (id),
+    position INTEGER NOT NULL CHECK (position >= 0),
+    kind TEXT NOT NULL {one_of("kind", AreaRecord)},
+    record_id TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    decided_by TEXT,
+    decided_on TEXT,
+    PRIMARY KEY (cluster_id, position),
+    UNIQUE (cluster_id, kind, record_id)
+) WITHOUT ROWID;
+"""
+
+
+def program_ddl(version: int = 2) -> str:
+    """The DDL of the meta, program, observation and import tables in store schema ``version``.
+
+    Version 2 adds a member's ``application_id``, a group's ``capacity`` and ``village``, and
+    the sectors' areas and the area overrides (issue 13): the 1 → 2 step widens a version-1
+    store's tables and creates the new ones (:mod:`klaster.store._upgrade`).
+    """
     c = one_of
+    application = "" if version == 1 else ",\n    application_id TEXT"
+    capacity = "" if version == 1 else ",\n    capacity INTEGER CHECK (capacity >= 1)"
+    village = "" if version == 1 else ",\n    village TEXT"
+    areas = "" if version == 1 else _areas_ddl()
     return f"""
 CREATE TABLE meta (
     key TEXT PRIMARY KEY NOT NULL,
@@ -110,7 +144,7 @@ CREATE TABLE stakeholders (
     PRIMARY KEY (cluster_id, position)
 ) WITHOUT ROWID;
 CREATE INDEX stakeholders_organisation ON stakeholders (organisation_id);
-
+{areas}
 CREATE TABLE members (
     id TEXT PRIMARY KEY NOT NULL,
     cluster_id TEXT NOT NULL,
@@ -125,7 +159,7 @@ CREATE TABLE members (
     left TEXT CHECK (left IS NULL OR left >= joined),
     national_id TEXT,
     phone TEXT,
-    birth_year INTEGER,
+    birth_year INTEGER{application},
     UNIQUE (cluster_id, position),
     FOREIGN KEY (cluster_id, sector) REFERENCES cluster_sectors (cluster_id, sector)
 );
@@ -138,7 +172,7 @@ CREATE TABLE groups (
     name TEXT NOT NULL,
     sector TEXT NOT NULL,
     formed TEXT NOT NULL,
-    dissolved TEXT CHECK (dissolved IS NULL OR dissolved >= formed),
+    dissolved TEXT CHECK (dissolved IS NULL OR dissolved >= formed){capacity}{village},
     UNIQUE (cluster_id, position),
     FOREIGN KEY (cluster_id, sector) REFERENCES cluster_sectors (cluster_id, sector)
 );

@@ -106,6 +106,8 @@ class _Context:
                 or village.casefold() in {d.name.casefold() for d in desa}
                 or village in {d.code for d in desa if d.code}
             )
+            # ...and in the sector's area (outside it, the model decides: an override?)
+            ok = ok and (sector is None or village is None or shell.areas.inside(sector, village))
             self._places[key] = ok
         return ok
 

@@ -20,10 +20,11 @@ from klaster.errors import ImportDataError, KlasterError
 from klaster.importing.batch import ImportBatch, NewMember, check_on_conflict, sector_check
 from klaster.model.cluster import Cluster
 from klaster.model.member import Member
-from klaster.store import _answers, _keys, _loading, _program
+from klaster.store import _answers, _intake_rows, _keys, _loading, _program
 from klaster.store._connection import chunks, insert_rows, placeholders
 from klaster.store._import_checks import check_sector_values, note_stored
 from klaster.store._import_fieldwork import add_fieldwork
+from klaster.store._import_intake import add_applicants, enrolments
 from klaster.store._import_run import ImportRun, Progress
 from klaster.store._import_values import add_block
 from klaster.store.summary import ImportSummary
@@ -58,6 +59,7 @@ def apply_import(
     members = [m for m in batch.members if m.submission not in known]
     activities = [a for a in batch.activities if a.submission not in known]
     visits = [v for v in batch.visits if v.submission not in known]
+    applicants = [a for a in batch.applicants if a.submission not in known]
     blocks = [
         (b, None if not known else [s not in known for s in b.submissions]) for b in batch.blocks
     ]
@@ -65,11 +67,13 @@ def apply_import(
         len(members)
         + len(activities)
         + len(visits)
+        + len(applicants)
         + sum((len(b) if keep is None else sum(keep)) * len(b.values) for b, keep in blocks)
     )
     added_rounds = _add_rounds(run)
     _add_members(run, members)
     activities_added, visits_added = add_fieldwork(run, activities, visits)
+    applicants_added = add_applicants(run, applicants)
     # What the reader's sector check saw, per block: the store asks the plugins again only
     # about what it could not see (values stored before, a unit several blocks answer).
     checked = sector_check(batch)
@@ -91,9 +95,10 @@ def apply_import(
         replaced=run.replaced + len(batch.superseded),
         activities_added=activities_added,
         visits_added=visits_added,
+        applicants_added=applicants_added,
     )
     if (
-        members or rows or added_rounds or activities_added or visits_added
+        members or rows or added_rounds or activities_added or visits_added or applicants_added
     ):  # a file imported twice leaves no trace the second time
         # Submissions left out for a later answer or edited are recorded too: importing the
         # file again skips them instead of finding them in conflict with the answer kept.
@@ -146,6 +151,7 @@ def _add_rounds(run: ImportRun) -> int:
 
 
 def _add_members(run: ImportRun, members: list[NewMember]) -> None:
+    enrolled = enrolments(run, members)  # members enrolling an application: its decision
     by_cluster: dict[str, list[NewMember]] = {}
     for item in members:
         by_cluster.setdefault(item.cluster_id, []).append(item)
@@ -186,6 +192,7 @@ def _add_members(run: ImportRun, members: list[NewMember]) -> None:
             _insert_members(run, shell.id, [m.member for m in items], spells, shell)
     if problems:
         raise run.fail("new members were refused", problems)
+    _intake_rows.append_decisions(run.conn, enrolled)
 
 
 def _field(exc: KlasterError) -> str:

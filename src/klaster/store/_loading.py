@@ -24,14 +24,14 @@ from klaster.model.organisation import ClusterSector, Organisation, Stakeholder
 from klaster.model.program import Program
 from klaster.model.region import Region, RegionStat
 from klaster.model.sector_rules import member_checks_paused
-from klaster.store import _fieldwork_loading, _results
+from klaster.store import _area_rows, _fieldwork_loading, _intake_rows, _locations, _results
 from klaster.store._connection import chunks, placeholders
 
 T = TypeVar("T")
 
 _MEMBER_COLUMNS = (
     "id, name, sex, household_size, village, sector, joined, business_type, left, national_id, "
-    "phone, birth_year"
+    "phone, birth_year, application_id"
 )
 _SHOWN = 5
 
@@ -79,11 +79,23 @@ def load_program(conn: sqlite3.Connection, source: Path) -> Program:
     people = _built(source, "people", lambda: _fieldwork_loading.people(conn))
     fieldwork = _built(source, "fieldwork", lambda: _fieldwork_loading.fieldwork(conn))
     results = _results.load_results(conn, source)
+    locations = _locations.load_locations(conn, source)
+    intake = _built(source, "intake", lambda: _intake_rows.load_intake(conn))
     return _built(
         source,
         f"program {program_id!r}",
         lambda: Program(
-            program_id, name, organisation_id, orgs, clusters, note, people, fieldwork, results
+            program_id,
+            name,
+            organisation_id,
+            orgs,
+            clusters,
+            note,
+            people,
+            fieldwork,
+            results,
+            locations=locations,
+            intake=intake,
         ),
     )
 
@@ -128,6 +140,7 @@ def load_cluster(conn: sqlite3.Connection, source: Path, cluster_id: str) -> Clu
     name, note = require_cluster(conn, cluster_id)
     where = f"cluster {cluster_id!r}"
     region, sectors, stakeholders = _frame(conn, source, cluster_id)
+    overrides = _built(source, where, lambda: _area_rows.load_overrides(conn, cluster_id))
     members = _built(source, where, lambda: _members(conn, "cluster_id = ?", (cluster_id,)))
     groups = _built(source, where, lambda: _groups(conn, cluster_id, None))
     coops = _built(source, where, lambda: _cooperatives(conn, cluster_id))
@@ -146,6 +159,7 @@ def load_cluster(conn: sqlite3.Connection, source: Path, cluster_id: str) -> Clu
             cooperatives=coops,
             stakeholders=stakeholders,
             note=note,
+            area_overrides=overrides,
         ),
     )
 
@@ -165,30 +179,30 @@ def cluster_shell(
     groups = _built(source, where, lambda: _groups(conn, cluster_id, wanted))
     member_ids = sorted({spell.member_id for g in groups for spell in g.memberships})
     members = _built(source, where, lambda: _members_by_id(conn, member_ids))
+    overrides = _built(
+        source, where, lambda: _area_rows.load_overrides(conn, cluster_id, member_ids, wanted)
+    )
     return _built(
         source,
         where,
         lambda: Cluster(
-            cluster_id, name, region, sectors, members=members, groups=groups, note=note
+            cluster_id, name, region, sectors, members=members, groups=groups, note=note,
+            area_overrides=overrides,
         ),
-    )
+    )  # fmt: skip
 
 
 def _frame(
     conn: sqlite3.Connection, source: Path, cluster_id: str
 ) -> tuple[Region, list[ClusterSector], list[Stakeholder]]:
     where = f"cluster {cluster_id!r}"
-    sectors = conn.execute(
-        "SELECT sector, partner_id FROM cluster_sectors WHERE cluster_id = ? ORDER BY position",
-        (cluster_id,),
-    ).fetchall()
     holders = conn.execute(
         "SELECT organisation_id, role FROM stakeholders WHERE cluster_id = ? ORDER BY position",
         (cluster_id,),
     ).fetchall()
     return (
         _built(source, f"region of {where}", lambda: _region(conn, cluster_id)),
-        _built(source, where, lambda: [ClusterSector(*row) for row in sectors]),
+        _built(source, where, lambda: _area_rows.load_sectors(conn, cluster_id)),
         _built(source, where, lambda: [Stakeholder(*row) for row in holders]),
     )
 
@@ -234,7 +248,9 @@ def _members_by_id(conn: sqlite3.Connection, ids: list[str]) -> list[Member]:
     return found
 
 
-_GROUPS = "SELECT id, name, sector, formed, dissolved FROM groups WHERE cluster_id = ?"
+_GROUPS = (
+    "SELECT id, name, sector, formed, dissolved, capacity, village FROM groups WHERE cluster_id = ?"
+)
 _SPELLS = "SELECT group_id, member_id, joined, left, role FROM memberships WHERE cluster_id = ?"
 
 
@@ -260,8 +276,8 @@ def _groups(conn: sqlite3.Connection, cluster_id: str, only: list[str] | None) -
     for group_id, *spell in spell_rows:
         spells.setdefault(group_id, []).append(Membership(*spell))
     return [
-        Group(gid, name, sector, formed, spells.get(gid, ()), dissolved)
-        for gid, name, sector, formed, dissolved in rows
+        Group(gid, name, sector, formed, spells.get(gid, ()), dissolved, capacity, village)
+        for gid, name, sector, formed, dissolved, capacity, village in rows
     ]
 
 

@@ -25,14 +25,16 @@ from klaster.model.member import Member
 from klaster.model.program import Program
 from klaster.model.region import Region
 from klaster.model.sector_rules import business_type_problems
-from klaster.store import _fieldwork_rows, _results
+from klaster.store import _area_rows, _fieldwork_rows, _intake_rows, _locations, _results
 from klaster.store._connection import insert_tuples
 from klaster.store._keys import orphan_units
 from klaster.store._loading import load_cluster
 
 # Tables rewritten by save_program, children first (the order of the DELETEs).
 _ENTITY_TABLES = (
+    *_area_rows.ENTITY_TABLES,
     *_fieldwork_rows.ENTITY_TABLES,
+    *_intake_rows.ENTITY_TABLES,
     "cooperative_members",
     "cooperative_sectors",
     "cooperatives",
@@ -54,6 +56,7 @@ _REFERRING = (
     "units",
     "finance_books",
     *_fieldwork_rows.HISTORY_TABLES,
+    *_intake_rows.HISTORY_TABLES,
     "result_targets",
 )
 
@@ -75,10 +78,11 @@ def member_row(cluster_id: str, position: int, m: Member) -> tuple[Any, ...]:
         m.national_id,
         m.phone,
         m.birth_year,
+        m.application_id,
     )
 
 
-INSERT_MEMBER = "INSERT INTO members VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+INSERT_MEMBER = "INSERT INTO members VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 INSERT_MEMBERSHIP = (
     "INSERT INTO memberships (group_id, position, cluster_id, member_id, joined, left, role) "
     "VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -138,6 +142,7 @@ def insert_program(conn: sqlite3.Connection, program: Program, *, history: bool 
         if history:
             insert_changes(conn, cluster.id, 0, cluster.lifecycle.history)
     _fieldwork_rows.insert_entities(conn, program)
+    _intake_rows.insert_entities(conn, program)
 
 
 def _insert_cluster(conn: sqlite3.Connection, position: int, cluster: Cluster) -> None:
@@ -146,19 +151,16 @@ def _insert_cluster(conn: sqlite3.Connection, position: int, cluster: Cluster) -
         "INSERT INTO clusters VALUES (?, ?, ?, ?)", (cid, position, cluster.name, cluster.note)
     )
     _insert_region(conn, cid, None, 0, cluster.region)
-    conn.executemany(
-        "INSERT INTO cluster_sectors VALUES (?, ?, ?, ?)",
-        ((cid, s.sector, i, s.partner_id) for i, s in enumerate(cluster.sectors)),
-    )
+    _area_rows.insert_sectors(conn, cluster)  # with their areas, and the area overrides
     conn.executemany(
         "INSERT INTO stakeholders VALUES (?, ?, ?, ?)",
         ((cid, i, s.organisation_id, s.role) for i, s in enumerate(cluster.stakeholders)),
     )
     # The big tables go in many rows per statement (see insert_rows).
     insert_tuples(
-        conn, "members", 14, (member_row(cid, i, m) for i, m in enumerate(cluster.members))
+        conn, "members", 15, (member_row(cid, i, m) for i, m in enumerate(cluster.members))
     )
-    insert_tuples(conn, "groups", 7, (_group_row(cid, i, g) for i, g in enumerate(cluster.groups)))
+    insert_tuples(conn, "groups", 9, (_group_row(cid, i, g) for i, g in enumerate(cluster.groups)))
     insert_tuples(
         conn,
         "memberships",
@@ -194,6 +196,8 @@ def _group_row(cluster_id: str, position: int, g: Group) -> tuple[Any, ...]:
         g.sector,
         g.formed.isoformat(),
         None if g.dissolved is None else g.dissolved.isoformat(),
+        g.capacity,
+        g.village,
     )
 
 
@@ -270,7 +274,9 @@ def replace_program(conn: sqlite3.Connection, program: Program, source: Path) ->
     insert_program(conn, program, history=False)
     conn.executemany(INSERT_CHANGE, new_changes)
     _fieldwork_rows.insert_history(conn, program, source)  # appended, or refused if rewritten
+    _intake_rows.insert_history(conn, program, source)  # likewise
     _results.append_versions(conn, program, source)  # likewise
+    _locations.append_choices(conn, program, source)  # likewise
     check_references(conn, source, "save the program", (*_ENTITY_TABLES, *_REFERRING))
     orphans = orphan_units(conn)
     if orphans:

@@ -4,7 +4,9 @@ The tables' DDL is in :mod:`klaster.store._ddl` (program, observations, imports)
 :mod:`klaster.store._ddl_finance`, :mod:`klaster.store._ddl_fieldwork` (people, fieldwork,
 cooperative boards: version 2), :mod:`klaster.store._ddl_budget` (budgets, spending and the
 spending policy: version 2) and :mod:`klaster.store._ddl_results` (every version of the results
-framework: version 2).
+framework: version 2) and :mod:`klaster.store._ddl_intake` (applicants, their answers and the
+decisions on them: version 2); :mod:`klaster.store._locations` has the choices of locations
+(version 2).
 
 The ``meta`` table records the schema version and the klaster version that wrote it. A store of
 an older version is migrated on open, one step at a time (``MIGRATIONS[n]`` turns version *n*
@@ -26,7 +28,9 @@ from klaster.store._ddl import program_ddl
 from klaster.store._ddl_budget import budget_ddl
 from klaster.store._ddl_fieldwork import fieldwork_ddl
 from klaster.store._ddl_finance import finance_ddl
+from klaster.store._ddl_intake import intake_ddl
 from klaster.store._ddl_results import results_ddl
+from klaster.store._locations import locations_ddl
 from klaster.store._upgrade import upgrade
 
 STORE_SCHEMA_VERSION = 2
@@ -43,8 +47,14 @@ Migration = Callable[[sqlite3.Connection], None]
 def _add_fieldwork(conn: sqlite3.Connection) -> None:
     # Version 1 → 2 (issue 17): the people, fieldwork and board tables, and (issue 12) the
     # results-framework tables, empty (a version-1 store's program had none of them).
-    for statement in _statements(fieldwork_ddl() + results_ddl()):
+    for statement in _statements(fieldwork_ddl() + results_ddl() + intake_ddl()):
         conn.execute(statement)
+    # Issue 13: the choices of locations with their evidence.
+    for statement in _statements(locations_ddl()):
+        conn.execute(statement)
+    # Issue 13: the intake tables (above), and a member's application_id and a group's capacity
+    # (the program tables widened in place).
+    upgrade(conn, program_ddl(1), program_ddl())
     # Issue 12: the budget, spending and policy tables, and the finance tables widened in place
     # (the entry kinds, account kinds and parties of spending; a ledger entry's spending_id).
     upgrade(conn, finance_ddl(1), finance_ddl() + budget_ddl())
@@ -53,7 +63,10 @@ def _add_fieldwork(conn: sqlite3.Connection) -> None:
 MIGRATIONS: dict[int, Migration] = {1: _add_fieldwork}
 
 
-SCHEMA = program_ddl() + finance_ddl() + fieldwork_ddl() + results_ddl() + budget_ddl()
+SCHEMA = (
+    program_ddl() + finance_ddl() + fieldwork_ddl() + results_ddl() + budget_ddl() + intake_ddl()
+)
+SCHEMA += locations_ddl()
 """The DDL of the current schema version."""
 
 

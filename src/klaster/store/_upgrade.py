@@ -36,7 +36,9 @@ def statements(script: str) -> Iterator[str]:
 def _by_name(script: str) -> dict[tuple[str, str], str]:
     found = {}
     for statement in statements(script):
-        match = _NAME.match(statement)
+        # (a statement may open with comment lines: the program DDL's do)
+        code = "\n".join(s for s in statement.splitlines() if not s.lstrip().startswith("--"))
+        match = _NAME.match(code.strip())
         if match is None:  # pragma: no cover - the DDL only creates
             raise ValueError(f"not a CREATE statement: {statement[:40]}")
         found[(match.group(1).lower(), match.group(2))] = statement

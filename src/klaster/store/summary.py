@@ -24,6 +24,7 @@ class ImportSummary:
             stored before or earlier in the same file.
         activities_added: Activities written (new ones, and planned ones now held).
         visits_added: Mentoring visits logged.
+        applicants_added: Applicants of a screening form added (with their answers).
 
     Example:
         >>> ImportSummary("survey.csv", 2, 2, 10, 0).values_added
@@ -38,3 +39,4 @@ class ImportSummary:
     replaced: int = 0
     activities_added: int = 0
     visits_added: int = 0
+    applicants_added: int = 0

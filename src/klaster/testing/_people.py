@@ -122,6 +122,8 @@ def group_records(
         formed=formed,
         memberships=spells(draw, member_ids, formed),
         dissolved=later(draw, formed) if draw(st.booleans()) else None,
+        # Never below the distinct members listed: the spells always fit.
+        capacity=draw(st.none() | st.integers(max(1, len(member_ids)), len(member_ids) + 3)),
     )
 
 

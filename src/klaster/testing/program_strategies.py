@@ -13,12 +13,14 @@ from collections.abc import Collection, Sequence
 
 from hypothesis import strategies as st
 
+from klaster.errors import KlasterError
 from klaster.model.cluster import Cluster
 from klaster.model.lifecycle import Lifecycle
 from klaster.model.member import Member
 from klaster.model.organisation import ClusterSector
 from klaster.model.program import Program
-from klaster.model.region import Region
+from klaster.model.region import Region, RegionLevel
+from klaster.model.sector_areas import AreaOverride, SectorAreas
 from klaster.testing._drawing import MIN_DATE, PLACE_NAME, check_size
 from klaster.testing._people import cooperative_records, group_records, member_records
 from klaster.testing.basic_strategies import DEFAULT_SECTORS, ids, texts
@@ -40,6 +42,7 @@ def _clusters(
     max_groups: int,
     max_cooperatives: int,
     region: st.SearchStrategy[Region] | None,
+    with_areas: bool = False,
 ) -> Cluster:
     taken = set(avoid_ids)
     fresh = ids().filter(lambda s: s not in taken)
@@ -61,6 +64,12 @@ def _clusters(
     )
     cluster_sectors_ = [ClusterSector(code, draw(partners)) for code in codes_]
     tree = draw(region if region is not None else regions())
+    places = _area_keys(tree) if with_areas else []
+    if places:  # each sector works in a few kecamatan or desa, or (no areas) everywhere
+        areas = st.lists(st.sampled_from(places), max_size=2, unique_by=str.casefold)
+        cluster_sectors_ = [
+            ClusterSector(s.sector, s.partner_id, draw(areas)) for s in cluster_sectors_
+        ]
     keys = village_keys(tree)
     villages = st.sampled_from(keys) if keys else PLACE_NAME
 
@@ -92,11 +101,18 @@ def _clusters(
         if organisation_ids
         else []
     )
+    index = SectorAreas(cluster_id, tree, cluster_sectors_)
+    outside = [  # members drawn outside their sector's area stay there by an override
+        AreaOverride("member", m.id, "drawn outside its area")
+        for m in people
+        if not index.inside(m.sector, m.village)
+    ]
     return Cluster(
         id=cluster_id,
         name=draw(texts()),
         region=tree,
         sectors=cluster_sectors_,
+        area_overrides=outside,
         lifecycle=draw(st.builds(Lifecycle) | lifecycles()),
         members=people,
         groups=kelompok,
@@ -116,6 +132,7 @@ def clusters(
     max_groups: int = 3,
     max_cooperatives: int = 2,
     region: st.SearchStrategy[Region] | None = None,
+    with_areas: bool = False,
 ) -> st.SearchStrategy[Cluster]:
     """Consistent clusters: region, sectors, members, groups, cooperatives and a lifecycle.
 
@@ -134,6 +151,8 @@ def clusters(
         max_groups: Most groups.
         max_cooperatives: Most cooperatives.
         region: Strategy for the province tree (default :func:`regions`).
+        with_areas: Give the sectors areas (kecamatan or desa of the region, or none); members
+            drawn outside their sector's area get an ``AreaOverride``.
 
     Returns:
         A strategy of valid :class:`~klaster.Cluster` objects.
@@ -157,6 +176,7 @@ def clusters(
         max_groups,
         max_cooperatives,
         region,
+        with_areas,
     )
 
 
@@ -169,6 +189,7 @@ def _programs(
     max_members: int,
     max_groups: int,
     max_cooperatives: int,
+    with_areas: bool = False,
 ) -> Program:
     parties = draw(
         st.lists(organisations(), min_size=1, max_size=max_organisations, unique_by=lambda o: o.id)
@@ -185,6 +206,7 @@ def _programs(
                 max_members=max_members,
                 max_groups=max_groups,
                 max_cooperatives=max_cooperatives,
+                with_areas=with_areas,
             )
         )
         taken.add(cluster.id)
@@ -209,6 +231,7 @@ def programs(
     max_members: int = 4,
     max_groups: int = 2,
     max_cooperatives: int = 1,
+    with_areas: bool = False,
 ) -> st.SearchStrategy[Program]:
     """Whole programs: organisations and consistent clusters with program-wide unique IDs.
 
@@ -222,6 +245,7 @@ def programs(
         max_members: Most members per cluster.
         max_groups: Most groups per cluster.
         max_cooperatives: Most cooperatives per cluster.
+        with_areas: Give the clusters' sectors areas (see :func:`clusters`).
 
     Returns:
         A strategy of valid :class:`~klaster.Program` objects, ready for :func:`klaster.dumps`.
@@ -239,5 +263,25 @@ def programs(
     if sectors is not None and not sectors:
         raise ValueError("give at least one sector code, or None for the default ones")
     return _programs(
-        max_clusters, max_organisations, sectors, max_members, max_groups, max_cooperatives
+        max_clusters,
+        max_organisations,
+        sectors,
+        max_members,
+        max_groups,
+        max_cooperatives,
+        with_areas,
     )
+
+
+def _area_keys(tree: Region) -> list[str]:
+    # Names and codes of the region's kecamatan and desa that name one place each.
+    found = []
+    for place in (*tree.at_level(RegionLevel.KECAMATAN), *tree.villages()):
+        for key in (place.name, place.code):
+            try:
+                if key is not None:
+                    SectorAreas("c", tree, [ClusterSector("s", None, (key,))])
+                    found.append(key)
+            except KlasterError:
+                continue
+    return found

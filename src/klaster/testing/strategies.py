@@ -28,11 +28,13 @@ The strategies live in one module per model area (:mod:`~klaster.testing.basic_s
 :mod:`~klaster.testing.member_strategies`, :mod:`~klaster.testing.region_strategies`,
 :mod:`~klaster.testing.organisation_strategies`, :mod:`~klaster.testing.lifecycle_strategies`,
 :mod:`~klaster.testing.program_strategies`, :mod:`~klaster.testing.people_strategies`,
-:mod:`~klaster.testing.fieldwork_strategies`); this module gathers them all.
+:mod:`~klaster.testing.fieldwork_strategies`, :mod:`~klaster.testing.applicant_strategies`); this
+module gathers them all.
 """
 
 from __future__ import annotations
 
+from klaster.testing.applicant_strategies import answers, applicants, programs_with_intake
 from klaster.testing.basic_strategies import DEFAULT_SECTORS, codes, dates, ids, texts
 from klaster.testing.fieldwork_strategies import (
     activities,
@@ -68,6 +70,8 @@ from klaster.testing.region_strategies import region_stats, regions, village_key
 __all__ = [
     "DEFAULT_SECTORS",
     "activities",
+    "answers",
+    "applicants",
     "assignments",
     "board_terms",
     "boards",
@@ -92,6 +96,7 @@ __all__ = [
     "positions",
     "programs",
     "programs_with_fieldwork",
+    "programs_with_intake",
     "region_stats",
     "regions",
     "stakeholders",
