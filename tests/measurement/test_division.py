@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from klaster.catalogue.formula import parse
 from klaster.measurement._backends.python.fixedpoint import NUMBER, Scaled, unscale
 from klaster.measurement._backends.python.formulas import Execution
-from klaster.measurement.compiler import Kind, compile_formula
+from klaster.measurement.compiler import Kind, Shift, compile_formula
 from klaster.measurement.evaluate import DIVISION_SCALE, Evaluator, divide, quotient
 
 D = Decimal
@@ -67,8 +67,8 @@ class _Source:
     def __init__(self, columns: dict[str, Scaled], baseline: _Source | None, length: int) -> None:
         self.columns, self.before, self.length = columns, baseline, length
 
-    def load(self, code: str, kind: Kind, baseline: bool) -> Scaled:
-        if not baseline:
+    def load(self, code: str, kind: Kind, at: Shift | str | None) -> Scaled:
+        if at is None:
             return self.columns[code]
         if self.before is None:
             return Scaled([None] * self.length, 0, 0, kind)

@@ -25,6 +25,7 @@ from klaster import DocumentError, SchemaVersionError
 from klaster.observations.rounds import Round
 from klaster.observations.sidecar import SIDECAR_SCHEMA_VERSION
 from klaster.observations.values import Observations
+from klaster.plugins import PluginWarning
 
 
 def full_store() -> Observations:
@@ -185,9 +186,15 @@ class TestSidecarBadFiles:
             "monthly_income": {"type": "integer", "level": "member"},
         }
         self._assert_fails(path, _edit(lines, 0, {**header, "variables": variables}), "changed", 1)
+        # A variable no loaded plugin declares is set aside with a warning (tests/plugins/
+        # test_missing.py); one the catalogue given lacks though a plugin declares it fails.
         variables = {**header["variables"], "ghost": {"type": "integer", "level": "member"}}
+        path.write_text("\n".join(_edit(lines, 0, {**header, "variables": variables})) + "\n")
+        with pytest.warns(PluginWarning, match="'ghost' are set aside"):
+            klaster.observations.load(path, PROGRAM, CATALOGUE)
+        variables = {**header["variables"], "herd_end": {"type": "integer", "level": "member"}}
         self._assert_fails(
-            path, _edit(lines, 0, {**header, "variables": variables}), "catalogue", 1
+            path, _edit(lines, 0, {**header, "variables": variables}), "catalogue given", 1
         )
         bad_round = [{**header["rounds"][0], "kind": "census"}, *header["rounds"][1:]]
         self._assert_fails(path, _edit(lines, 0, {**header, "rounds": bad_round}), "census", 1)

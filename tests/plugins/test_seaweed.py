@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.plugins.packages import on_path, pip_install
 
 from klaster.plugins import PluginHost
 from klaster.plugins.info import PluginStatus
@@ -23,39 +24,11 @@ EXAMPLE = ROOT / "examples" / "klaster-seaweed"
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Install the example into a scratch directory and put that on sys.path (this module only).
-
-    ``--no-build-isolation --no-index`` builds with the hatchling of this environment and never
-    downloads anything.
-    """
-    if importlib.util.find_spec("hatchling") is None:
-        pytest.fail("hatchling is needed to build the example plugin: pip install 'klaster[test]'")
+    """Install the example into a scratch directory and put that on sys.path (this module only)."""
     target = tmp_path_factory.mktemp("site")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--no-index",
-            "--disable-pip-version-check",
-            "--target",
-            str(target),
-            str(EXAMPLE),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    sys.path.insert(0, str(target))
-    importlib.invalidate_caches()
-    yield target
-    sys.path.remove(str(target))
-    for name in [m for m in sys.modules if m.split(".")[0] == "klaster_seaweed"]:
-        del sys.modules[name]
-    importlib.invalidate_caches()
+    pip_install(EXAMPLE, target)
+    with on_path(target, "klaster_seaweed"):
+        yield target
 
 
 class TestSeaweedPlugin:

@@ -4,11 +4,8 @@ Sectors and business types, variables, indicators and their formula language, re
 criteria, eligibility criteria and scorecards.
 """
 
-from klaster.catalogue.criterion import (
-    Operator,
-    ReadinessCriterion,
-    Threshold,
-)
+from klaster.catalogue.condition import Condition, Operator, Threshold
+from klaster.catalogue.criterion import ReadinessCriterion
 from klaster.catalogue.eligibility import (
     Comparison,
     EligibilityCriterion,
@@ -67,6 +64,7 @@ __all__ = [
     "Call",
     "Category",
     "Comparison",
+    "Condition",
     "Conditional",
     "Direction",
     "EligibilityCriterion",

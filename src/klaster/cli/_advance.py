@@ -3,8 +3,9 @@
 For the move to independence (*pemandirian*) the guard is the readiness rule of the cluster's
 sectors (every cluster-level criterion the sector plugins declare, all of which must pass),
 evaluated on a survey round: the one given with ``--round``, else the cluster's endline, else its
-latest round. Every criterion is shown with its value, threshold and outcome; a refused move
-exits with code 4 and changes nothing, unless ``--override REASON`` records why it is made anyway.
+latest round. Every criterion is shown with its value, threshold and outcome (a composite
+criterion, each of its parts on a line of its own); a refused move exits with code 4 and changes
+nothing, unless ``--override REASON`` records why it is made anyway.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from klaster.cli._inputs import parse_date
 from klaster.cli._output import Output, number, table
 
 if TYPE_CHECKING:
-    from klaster.measurement import Readiness, Rule
+    from klaster.measurement import ConditionResult, CriterionResult, Readiness, Rule
     from klaster.model.cluster import Cluster
     from klaster.model.lifecycle import Guard, Phase
     from klaster.model.program import Program
@@ -182,8 +183,6 @@ def _failing(why: str) -> Guard:
 
 
 def _decision_document(decision: Readiness, round_id: str) -> dict[str, Any]:
-    from klaster.measurement import NotAvailable
-
     return {
         "round": round_id,
         "ready": decision.ready,
@@ -192,17 +191,28 @@ def _decision_document(decision: Readiness, round_id: str) -> dict[str, Any]:
             {
                 "code": line.code,
                 "label": {"id": line.label.id, "en": line.label.en},
-                "reads": line.reads,
-                "operator": line.operator,
-                "threshold": line.threshold,
-                "value": None if isinstance(line.value, NotAvailable) else line.value,
-                "passed": line.passed,
-                "note": line.value.reason if isinstance(line.value, NotAvailable) else None,
-                "round": line.round_id,
-                "sector": line.sector,
+                **_evidence(line),
+                # A composite criterion (all_of/any_of): each part with its own evidence.
+                **({"parts": [_evidence(part) for part in line.parts]} if line.parts else {}),
             }
             for line in decision.results
         ],
+    }
+
+
+def _evidence(line: CriterionResult | ConditionResult) -> dict[str, Any]:
+    from klaster.measurement import NotAvailable
+
+    missing = isinstance(line.value, NotAvailable)
+    return {
+        "reads": line.reads,
+        "operator": line.operator,
+        "threshold": line.threshold,
+        "value": None if missing else line.value,
+        "passed": line.passed,
+        "note": line.value.reason if missing else None,
+        "round": line.round_id,
+        "sector": line.sector,
     }
 
 
@@ -250,16 +260,30 @@ def _value_text(line: dict[str, Any]) -> str:
 
 def _show_readiness(out: Output, cluster_id: str, readiness: dict[str, Any]) -> None:
     outcome = {True: "met", False: "NOT met", None: "n/a"}
-    rows = [
-        (
-            line["code"],
-            f"{line['label']['en']} / {line['label']['id']}",
-            _value_text(line),
-            f"{line['operator']} {line['threshold']}",
-            outcome[line["passed"]],
+    rows = []
+    for line in readiness["criteria"]:
+        parts = line.get("parts", [])
+        combined = "all of:" if line["operator"] == "all_of" else "any of:"
+        rows.append(
+            (
+                line["code"],
+                f"{line['label']['en']} / {line['label']['id']}",
+                "" if parts and line["value"] is None and line["note"] is None
+                else _value_text(line),
+                combined if parts else f"{line['operator']} {line['threshold']}",
+                outcome[line["passed"]],
+            )
+        )  # fmt: skip
+        rows.extend(
+            (
+                "",
+                f"  {part['reads']}",
+                _value_text(part),
+                f"{part['operator']} {part['threshold']}",
+                outcome[part["passed"]],
+            )
+            for part in parts
         )
-        for line in readiness["criteria"]
-    ]
     title = f"readiness of {cluster_id} (siap mandiri), round {readiness['round'] or '-'}"
     if rows:
         out.show(table(title, ["criterion", "description", ">value", "threshold", "result"], rows))

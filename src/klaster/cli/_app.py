@@ -25,6 +25,7 @@ from klaster.cli import (
     _import,
     _init,
     _inputs,
+    _plugin,
     _plugins,
     _report,
     _screen,
@@ -34,6 +35,7 @@ from klaster.cli import (
 )
 from klaster.cli._exit import ExitCode, classify, headline, problems_of
 from klaster.cli._output import Output
+from klaster.cli._trace import plugin_traces
 from klaster.errors import KlasterError, KlasterWarning
 
 _COMMANDS: tuple[ModuleType, ...] = (
@@ -48,6 +50,7 @@ _COMMANDS: tuple[ModuleType, ...] = (
     _targeting,
     _screen,
     _plugins,
+    _plugin,
     _demo,
 )
 
@@ -174,7 +177,8 @@ def _dispatch(args: argparse.Namespace, out: Output) -> int:
         warnings.simplefilter("always", KlasterWarning)
         warnings.showwarning = lambda message, *_rest, **_kw: out.warn(str(message))
         try:
-            return int(args.run(args, out))
+            with plugin_traces(sys.stderr, json_mode=out.json_mode):
+                return int(args.run(args, out))
         except KlasterError as exc:
             code, hint = classify(exc)
             out.error(

@@ -40,6 +40,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
 
     with open_store(args.store, readonly=True) as store:
         status = store.status()
+        _missing_plugins(status, args.store)
         if args.cluster is None:
             show(out, status, args.store)
         else:
@@ -47,6 +48,15 @@ def run(args: argparse.Namespace, out: Output) -> int:
             rounds = store.rounds(args.cluster)
             show_cluster(out, status, args.store, chosen, rounds, store.load_cluster(args.cluster))
     return 0
+
+
+def _missing_plugins(status: StoreStatus, path: Path) -> None:
+    """Warn (strict: refuse) when a sector of the store has no loaded plugin."""
+    from klaster.plugins import get_host
+    from klaster.plugins.missing import report_missing, unprovided_sectors
+
+    host = get_host()
+    report_missing(host, unprovided_sectors(host, status.sectors), source=str(path))
 
 
 def show(

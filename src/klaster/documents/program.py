@@ -33,6 +33,7 @@ from klaster.documents.json_text import json_problem, parse_json
 from klaster.documents.migrations import Migration, migrate
 from klaster.errors import DocumentError, KlasterError
 from klaster.model.program import Program
+from klaster.model.sector_rules import report_unprovided_sectors
 
 try:  # optional: a faster JSON parser
     import msgspec as _msgspec
@@ -143,7 +144,15 @@ def loads(text: str | bytes, *, source: str = "<string>") -> Program:
         DocumentError: Malformed JSON, an unknown field, a wrong type or an invalid value; the
             message lists every problem with its path.
         SchemaVersionError: The schema version is missing, or newer than this klaster.
+        PluginError: Strict plugin mode, and a sector of the program has no loaded plugin
+            (otherwise a ``PluginWarning`` names it; its members and groups are kept).
     """
+    program = _read(text, source)
+    report_unprovided_sectors(program, source)
+    return program
+
+
+def _read(text: str | bytes, source: str) -> Program:
     with _gc_paused():
         if _msgspec is not None and type(text) in (str, bytes):
             if (problem := json_problem(text)) is not None:  # msgspec's own limit is deeper

@@ -51,6 +51,7 @@ from klaster.measurement.na import (
 )
 from klaster.measurement.readiness import (
     AllOf,
+    ConditionResult,
     CriterionResult,
     EssentialPlusConditional,
     Evidence,
@@ -87,6 +88,7 @@ __all__ = [
     "WELFARE_INDICATORS",
     "AllOf",
     "Comparison",
+    "ConditionResult",
     "CoreIndicator",
     "CriterionResult",
     "EssentialPlusConditional",

@@ -1,6 +1,7 @@
 """Readiness on the engine's figures: criterion lookups of one round at a level.
 
-A criterion reads an indicator or a variable. At the indicator's own level it reads each unit's
+A criterion reads an indicator or a variable (a composite criterion, each of its parts: the
+evaluation looks them up one by one). At the indicator's own level it reads each unit's
 value; at the cluster or group level, the indicator aggregated over the cluster or the group's
 members in that round; a sector's cluster criterion, over that sector's units of the cluster.
 Every piece of evidence names its round (and its sector, when it is one sector's).
@@ -58,13 +59,16 @@ def lookup(engine: Engine, round_id: str, level: Level) -> Lookup:
         return cache[code, sector]
 
     def find(criterion: ReadinessCriterion, unit_id: str) -> Evidence | NotAvailable:
-        if not engine.knows(criterion.reads):
-            return NotAvailable(f"{criterion.reads!r} is not an indicator or variable")
+        reads = criterion.reads
+        if reads is None:  # evaluate reads a composite part by part (ReadinessCriterion.parts)
+            return NotAvailable(f"criterion {criterion.code!r} combines conditions: read its parts")
+        if not engine.knows(reads):
+            return NotAvailable(f"{reads!r} is not an indicator or variable")
         sector = _sector_of(engine, criterion, level)
-        value = figures(criterion.reads, sector).get(unit_id)
+        value = figures(reads, sector).get(unit_id)
         if value is None:
             of = f" for sector {sector!r}" if sector is not None else ""
-            return NotAvailable(f"no value of {criterion.reads!r}{of} in round {round_id!r}")
+            return NotAvailable(f"no value of {reads!r}{of} in round {round_id!r}")
         if isinstance(value, NotAvailable):
             return value
         return Evidence(value, round_id, sector)

@@ -9,14 +9,20 @@ columnar backend (:mod:`klaster.measurement._backends.polars.formulas`).
 The intermediate form has four kinds of node:
 
 - :class:`Const`: a literal (``missing()`` is ``Const(None, Kind.ANY)``);
-- :class:`Load`: a variable of the current round, or of the baseline round (``baseline=True``);
+- :class:`Load`: a variable of the current round, or of another round of the same unit
+  (``at``: :attr:`Shift.BASELINE`, :attr:`Shift.PREVIOUS`, or a round named in the formula);
 - :class:`Apply`: one of :data:`OPERATIONS` applied to its arguments;
 - :class:`Divide`: a division per unit, with its rule explicit: the exact quotient rounded
   half-even to ``scale`` (:data:`~klaster.measurement.division.DIVISION_SCALE`) decimals.
 
 The functions about rounds are lowered away: ``baseline(x)`` is ``x`` with its loads in the
 baseline round, ``change(x)`` is ``x - baseline(x)`` and ``pct_change(x)`` is
-``(x - baseline(x)) * 100 / baseline(x)``. A name of another indicator is replaced by that
+``(x - baseline(x)) * 100 / baseline(x)``; ``previous(x)``, ``change_prev(x)`` and
+``pct_change_prev(x)`` the same with the unit's previous round of its cluster (by date), and
+``at_round(x, 'R')``, ``change_since(x, 'R')`` and ``pct_change_since(x, 'R')`` with round ``R``
+(a round ID or a round key such as ``'midline'``, a string literal). A load already in another
+round stays there: the innermost round function wins (``baseline(previous(x))`` is
+``previous(x)``). A name of another indicator is replaced by that
 indicator's operations (inlined), so backends only ever load variables.
 
 Missing values propagate (``missing + 1`` is missing); logic is three-valued (``false and
@@ -37,14 +43,11 @@ operation the compiler emits.
 
 from __future__ import annotations
 
-import difflib
-import enum
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Final
 
-from attrs import evolve, frozen
-
+from klaster._support.suggest import did_you_mean
 from klaster.catalogue.formula import (
     MAX_ROUND_PLACES,
     Binary,
@@ -59,7 +62,20 @@ from klaster.catalogue.formula import (
     Unary,
     to_text,
 )
-from klaster.measurement.division import DIVISION_SCALE
+from klaster.measurement.operations import (
+    OPERATIONS,
+    Apply,
+    Const,
+    Divide,
+    Kind,
+    Load,
+    Op,
+    Shift,
+    in_baseline,
+    loads,
+    round_names,
+    shifted,
+)
 
 __all__ = [
     "OPERATIONS",
@@ -71,86 +87,36 @@ __all__ = [
     "Kind",
     "Load",
     "Op",
+    "Shift",
     "compile_formula",
     "in_baseline",
     "infer_kind",
     "loads",
+    "round_names",
+    "shifted",
 ]
 
 
-class Kind(enum.StrEnum):
-    """The type of a formula's value."""
-
-    NUMBER = "number"
-    """Decimal or integer."""
-    BOOLEAN = "boolean"
-    """True or false."""
-    TEXT = "text"
-    """A category code or text."""
-    DATE = "date"
-    """A day."""
-    ANY = "any"
-    """Only ``missing()``: fits anywhere."""
-
-
-@frozen(cache_hash=True)
-class Const:
-    """A literal: a number, a boolean, a text, or ``None`` (missing)."""
-
-    value: Decimal | bool | str | None
-    kind: Kind
-
-
-@frozen(cache_hash=True)
-class Load:
-    """The values of variable ``code`` (read in the baseline round if ``baseline``)."""
-
-    code: str
-    kind: Kind
-    baseline: bool = False
-
-
-@frozen(cache_hash=True)
-class Apply:
-    """Operation ``op`` (one of :data:`OPERATIONS`) on ``args``, giving values of ``kind``."""
-
-    op: str
-    args: tuple[Op, ...]
-    kind: Kind
-
-
-@frozen(cache_hash=True)
-class Divide:
-    """``top / bottom`` per unit: the exact quotient rounded half-even to ``scale`` decimals.
-
-    Missing where either side is missing or ``bottom`` is zero.
-    """
-
-    top: Op
-    bottom: Op
-    scale: int = DIVISION_SCALE
-
-    @property
-    def kind(self) -> Kind:
-        """Always :attr:`Kind.NUMBER`."""
-        return Kind.NUMBER
-
-
-Op = Const | Load | Apply | Divide
-"""Any node of a compiled formula."""
-
-OPERATIONS: Final = frozenset(
+ROUND_FUNCTIONS: Final = frozenset(
     {
-        # operators
-        "neg", "not", "+", "-", "*", "<", "<=", ">", ">=", "==", "!=", "and", "or", "if",
-        # functions that stay functions
-        "abs", "min", "max", "round", "coalesce", "is_missing",
+        "missing", "baseline", "change", "pct_change", "previous", "change_prev",
+        "pct_change_prev", "at_round", "change_since", "pct_change_since",
     }
 )  # fmt: skip
-"""Every ``Apply.op`` the compiler emits: each backend implements exactly these."""
+"""Functions lowered to :class:`Const`, loads in another round and :class:`Divide`."""
 
-ROUND_FUNCTIONS: Final = frozenset({"missing", "baseline", "change", "pct_change"})
-"""Functions lowered to :class:`Const`, loads in the baseline round and :class:`Divide`."""
+# Round function -> (which round its loads read, what it gives: the value, change, pct).
+_SHIFTS: Final[dict[str, tuple[Shift | None, str]]] = {
+    "baseline": (Shift.BASELINE, "value"),
+    "change": (Shift.BASELINE, "change"),
+    "pct_change": (Shift.BASELINE, "pct"),
+    "previous": (Shift.PREVIOUS, "value"),
+    "change_prev": (Shift.PREVIOUS, "change"),
+    "pct_change_prev": (Shift.PREVIOUS, "pct"),
+    "at_round": (None, "value"),  # None: the round named by the second argument
+    "change_since": (None, "change"),
+    "pct_change_since": (None, "pct"),
+}
 
 _ORDER: Final = frozenset({"<", "<=", ">", ">="})
 _EQUALITY: Final = frozenset({"==", "!="})
@@ -166,6 +132,13 @@ def _unified(check: _Checker, node: Expr, args: Sequence[Kind], name: str) -> Ki
     return check.unify(node, args, f"{name}()")
 
 
+def _first(
+    check: Callable[[_Checker, Expr, Sequence[Kind], str], Kind],
+) -> Callable[[_Checker, Expr, Sequence[Kind], str], Kind]:
+    # The round's name (a string literal, checked by the lowering) is no value to type.
+    return lambda checker, node, args, name: check(checker, node, args[:1], name)
+
+
 SIGNATURES: Final[dict[str, Callable[[_Checker, Expr, Sequence[Kind], str], Kind]]] = {
     "abs": _numbers,
     "min": _numbers,
@@ -177,6 +150,12 @@ SIGNATURES: Final[dict[str, Callable[[_Checker, Expr, Sequence[Kind], str], Kind
     "baseline": _unified,
     "change": _numbers,
     "pct_change": _numbers,
+    "previous": _unified,
+    "change_prev": _numbers,
+    "pct_change_prev": _numbers,
+    "at_round": _first(_unified),
+    "change_since": _first(_numbers),
+    "pct_change_since": _first(_numbers),
 }
 """Per function of the formula language: its result kind from its arguments' (checking them)."""
 
@@ -207,10 +186,10 @@ def compile_formula(
         >>> from klaster.catalogue.formula import parse
         >>> op = compile_formula(parse("x / 2"), {"x": Kind.NUMBER})
         >>> op.top, op.scale
-        (Load(code='x', kind=<Kind.NUMBER: 'number'>, baseline=False), 18)
+        (Load(code='x', kind=<Kind.NUMBER: 'number'>, at=None), 18)
     """
     text = formula if formula is not None else to_text(tree)
-    return _Checker(text, kinds, inline or {}).lower(tree, False)
+    return _Checker(text, kinds, inline or {}).lower(tree)
 
 
 def infer_kind(tree: Expr, kinds: Mapping[str, Kind], *, formula: str | None = None) -> Kind:
@@ -233,37 +212,8 @@ def infer_kind(tree: Expr, kinds: Mapping[str, Kind], *, formula: str | None = N
     return compile_formula(tree, kinds, formula=formula).kind
 
 
-def in_baseline(op: Op) -> Op:
-    """``op`` with every load read in the baseline round.
-
-    Idempotent: ``baseline(baseline(x))`` is ``baseline(x)``.
-    """
-    if isinstance(op, Load):
-        return op if op.baseline else evolve(op, baseline=True)
-    if isinstance(op, Apply):
-        return evolve(op, args=tuple(in_baseline(a) for a in op.args))
-    if isinstance(op, Divide):
-        return evolve(op, top=in_baseline(op.top), bottom=in_baseline(op.bottom))
-    return op
-
-
-def loads(op: Op) -> list[Load]:
-    """Every load of ``op``, in order (repeated as often as it occurs)."""
-    found: list[Load] = []
-    stack = [op]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Load):
-            found.append(node)
-        elif isinstance(node, Apply):
-            stack.extend(reversed(node.args))
-        elif isinstance(node, Divide):
-            stack += [node.bottom, node.top]
-    return found
-
-
 class _Checker:
-    """Checks and lowers one formula (``baseline``: inside ``baseline(...)``)."""
+    """Checks and lowers one formula."""
 
     def __init__(self, formula: str, kinds: Mapping[str, Kind], inline: Mapping[str, Op]) -> None:
         self.formula = formula
@@ -286,7 +236,7 @@ class _Checker:
             allowed = " or ".join(sorted(k.value for k in wanted))
             raise self.fail(node, f"{what} needs {allowed} values, got {kind.value}")
 
-    def lower(self, node: Expr, baseline: bool) -> Op:
+    def lower(self, node: Expr) -> Op:
         if isinstance(node, Number):
             return Const(node.value, Kind.NUMBER)
         if isinstance(node, String):
@@ -294,37 +244,35 @@ class _Checker:
         if isinstance(node, Boolean):
             return Const(node.value, Kind.BOOLEAN)
         if isinstance(node, Name):
-            return self.name(node, baseline)
+            return self.name(node)
         if isinstance(node, Unary):
-            inner = self.lower(node.operand, baseline)
+            inner = self.lower(node.operand)
             if node.op == "not":
                 self.need(node, inner.kind, {Kind.BOOLEAN}, "'not'")
                 return Apply("not", (inner,), Kind.BOOLEAN)
             self.need(node, inner.kind, {Kind.NUMBER}, "'-'")
             return Apply("neg", (inner,), Kind.NUMBER)
         if isinstance(node, Binary):
-            return self.binary(node, baseline)
+            return self.binary(node)
         if isinstance(node, Conditional):
-            condition = self.lower(node.condition, baseline)
+            condition = self.lower(node.condition)
             self.need(node, condition.kind, {Kind.BOOLEAN}, "'if'")
-            then, otherwise = self.lower(node.then, baseline), self.lower(node.otherwise, baseline)
+            then, otherwise = self.lower(node.then), self.lower(node.otherwise)
             kind = self.unify(node, [then.kind, otherwise.kind], "'if ... else'")
             return Apply("if", (condition, then, otherwise), kind)
-        return self.call(node, baseline)
+        return self.call(node)
 
-    def name(self, node: Name, baseline: bool) -> Op:
+    def name(self, node: Name) -> Op:
         found = self.kinds.get(node.code)
         if found is None:
-            close = difflib.get_close_matches(node.code, list(self.kinds), n=3, cutoff=0.75)
-            near = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+            hint = did_you_mean(node.code, self.kinds)
+            near = f"; {hint}" if hint else ""
             raise self.fail(node, f"unknown variable {node.code!r}{near}")
         compiled = self.inline.get(node.code)
-        if compiled is None:
-            return Load(node.code, found, baseline)
-        return in_baseline(compiled) if baseline else compiled
+        return Load(node.code, found) if compiled is None else compiled
 
-    def binary(self, node: Binary, baseline: bool) -> Op:
-        left, right = self.lower(node.left, baseline), self.lower(node.right, baseline)
+    def binary(self, node: Binary) -> Op:
+        left, right = self.lower(node.left), self.lower(node.right)
         op = node.op
         if op in ("and", "or"):
             for side in (left, right):
@@ -343,28 +291,37 @@ class _Checker:
             return Divide(left, right)
         return Apply(op, (left, right), Kind.NUMBER)
 
-    def call(self, node: Call, baseline: bool) -> Op:
+    def call(self, node: Call) -> Op:
         name = node.function
-        if name == "baseline":
-            args = [self.lower(node.args[0], True)]
-        else:
-            args = [self.lower(a, baseline) for a in node.args]
+        shift = _SHIFTS.get(name)
+        values = node.args[:1] if shift is not None else node.args
+        args = [self.lower(a) for a in values]
         kind = SIGNATURES[name](self, node, [a.kind for a in args], name)
         if name == "round" and len(node.args) == 2:
             self.places(node, node.args[1])
         if name == "missing":
             return Const(None, Kind.ANY)
-        if name == "baseline":
-            return args[0]
-        if name in ("change", "pct_change"):
-            now, before = args[0], in_baseline(args[0])
-            change = Apply("-", (now, before), Kind.NUMBER)
-            if name == "change":
-                return change
-            return Divide(
-                Apply("*", (change, Const(Decimal(100), Kind.NUMBER)), Kind.NUMBER), before
-            )
-        return Apply(name, tuple(args), kind)
+        if shift is None:
+            return Apply(name, tuple(args), kind)
+        at, gives = shift
+        now, before = args[0], shifted(args[0], at or self.round_name(node))
+        if gives == "value":
+            return before
+        change = Apply("-", (now, before), Kind.NUMBER)
+        if gives == "change":
+            return change
+        return Divide(Apply("*", (change, Const(Decimal(100), Kind.NUMBER)), Kind.NUMBER), before)
+
+    def round_name(self, call: Call) -> str:
+        # The round must be written in the formula: what it names is checked against the
+        # program's rounds when the indicator is evaluated (klaster.measurement.round_refs).
+        if len(call.args) == 2 and isinstance(call.args[1], String) and call.args[1].value:
+            return call.args[1].value
+        raise self.fail(
+            call,
+            f"{call.function}()'s second argument must be a round ID or key written in quotes, "
+            f"e.g. {call.function}(x, 'midline')",
+        )
 
     def places(self, call: Call, node: Expr) -> None:
         # Bounded here, not per value: round(x, 30) would need more digits than a Decimal

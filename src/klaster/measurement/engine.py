@@ -20,7 +20,7 @@ from typing import Any
 from attrs import define, field
 
 from klaster._support.gc import gc_paused
-from klaster.catalogue.formula import Binary, Call, Expr, FormulaError, walk
+from klaster.catalogue.formula import Binary, Expr, FormulaError
 from klaster.catalogue.indicator import Aggregation, Indicator
 from klaster.catalogue.variable import Level, ValueType, Variable
 from klaster.errors import KlasterError, NotFoundError, ValidationError
@@ -38,9 +38,9 @@ from klaster.measurement.core_indicators import CORE_INDICATORS, CoreIndicator
 from klaster.measurement.mentoring_indicators import MENTORING_CODES, MENTORING_INDICATORS
 from klaster.measurement.mentoring_indicators import prime as prime_mentoring
 from klaster.measurement.methods.poverty_lines import PovertyLines
-from klaster.measurement.na import NotAvailable
 from klaster.measurement.readiness import Lookup, Readiness, Rule, as_guard
 from klaster.measurement.results import Results
+from klaster.measurement.round_refs import check_round_names, explain
 from klaster.measurement.transitions import TransitionTable, transition_table
 from klaster.measurement.unit_frame import UnitFrame
 from klaster.measurement.welfare_indicators import WELFARE_INDICATORS
@@ -251,19 +251,8 @@ class Measurement:
 
     def _explain(self, indicator: AnyIndicator, frames: list[UnitFrame], block: Block) -> Block:
         # Say why, rather than "0 observed": a change since the baseline has no baseline value.
-        if any(f.baseline is not None for f in frames) or not self._reads_baseline(indicator):
-            return block
-        reason = NotAvailable(f"{indicator.code} compares with the baseline; this is the baseline")
-        block.value = [reason if isinstance(v, NotAvailable) else v for v in block.value]
-        return block
-
-    def _reads_baseline(self, indicator: AnyIndicator) -> bool:
-        if isinstance(indicator, CoreIndicator):
-            return indicator.needs_baseline
-        return any(
-            isinstance(node, Call) and node.function in ("baseline", "change", "pct_change")
-            for node in walk(self._trees[indicator.code])
-        )
+        needs = getattr(indicator, "needs_baseline", False)
+        return explain(indicator.code, self._trees.get(indicator.code), needs, frames, block)
 
     def unit_values(self, code: str, round_id: str) -> tuple[tuple[str, ...], list[Any]]:
         """The indicator's value for each unit of one round (``None`` where missing)."""
@@ -351,8 +340,10 @@ class Measurement:
         return found
 
     def compiled(self, code: str) -> Op:
-        """The compiled formula of a registered (not core) indicator (internal)."""
-        return self._compiled[code]
+        """The compiled formula of a registered indicator, its named rounds checked (internal)."""
+        found = self._compiled[code]
+        check_round_names(self.observations, self._by_code[code], found)
+        return found
 
     def target(self, code: str, round_key: str) -> Decimal | None:
         """The target set for an indicator in a round kind, if any (see :meth:`set_target`)."""

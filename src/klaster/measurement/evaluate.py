@@ -23,7 +23,7 @@ from attrs import define, field
 from klaster.catalogue.formula import Expr
 from klaster.measurement._backends.python.fixedpoint import NUMBER, Scaled, unscale
 from klaster.measurement._backends.python.formulas import Execution
-from klaster.measurement.compiler import Kind, compile_formula, infer_kind
+from klaster.measurement.compiler import Kind, Shift, compile_formula, infer_kind
 from klaster.measurement.division import DIVISION_SCALE, divide, quotient
 from klaster.measurement.methods.exactmath import EXACT
 
@@ -42,6 +42,8 @@ class Evaluator:
         columns: The current round's values per code, all of the same length.
         baseline: The baseline round's values per code, aligned to the same units (needed by
             ``baseline()``, ``change()`` and ``pct_change()``); ``None`` if there is none.
+            Loads of a previous or named round (``previous(x)``, ``at_round(x, 'R')``) are
+            missing here: evaluate those over a program with :class:`Measurement`.
         length: Number of units (rows).
 
     Attributes:
@@ -108,8 +110,9 @@ class _Columns:
     ) -> None:
         self.columns, self.before, self.length = columns, baseline, length
 
-    def load(self, code: str, kind: Kind, baseline: bool) -> Scaled:
-        source = self.before if baseline else self.columns
+    def load(self, code: str, kind: Kind, at: Shift | str | None) -> Scaled:
+        # Only the baseline is given alongside: previous and named rounds are missing here.
+        source = self.columns if at is None else self.before if at is Shift.BASELINE else None
         if source is None:
             return Scaled([None] * self.length, 0, 0, kind)
         return _scaled(source[code], kind)

@@ -20,7 +20,7 @@ after exit with the evaluation at exit.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
 
@@ -29,17 +29,25 @@ from attrs import field, frozen
 from klaster._support.validate import check_text, to_str_tuple
 from klaster.catalogue.criterion import ReadinessCriterion
 from klaster.errors import ValidationError
-from klaster.label import Label
-from klaster.measurement.na import NotAvailable
+from klaster.measurement.evidence import (
+    ConditionResult,
+    CriterionResult,
+    Evidence,
+    Lookup,
+    check,
+    describe,
+)
 from klaster.model.lifecycle import CheckResult, Guard
 
 __all__ = [
     "AllOf",
+    "ConditionResult",
     "Criterion",
     "CriterionResult",
     "EssentialPlusConditional",
     "Evidence",
     "KOfN",
+    "Lookup",
     "Readiness",
     "Rule",
     "Weighted",
@@ -47,62 +55,6 @@ __all__ = [
     "backsliding",
     "evaluate",
 ]
-
-
-@frozen
-class Evidence:
-    """The value a criterion read for one unit, the round it comes from and whose figure it is.
-
-    Args:
-        value: The value read.
-        round_id: The round of the evidence.
-        sector: The sector whose units the figure is of (a sector's cluster criterion reads
-            that sector's members, not the whole cluster); ``None``: the unit's own figure.
-    """
-
-    value: Any
-    round_id: str | None = None
-    sector: str | None = None
-
-
-Lookup = Callable[[ReadinessCriterion, str], Evidence | NotAvailable]
-"""``lookup(criterion, unit_id)``: the value of ``criterion.reads`` for the unit, or why not."""
-
-
-@frozen
-class CriterionResult:
-    """One line of an evaluation.
-
-    Args:
-        code: Criterion code.
-        label: Bilingual statement of the criterion.
-        reads: The indicator or variable read.
-        operator: Comparison (``">="``...).
-        threshold: What the value is compared with.
-        value: The value read, or :class:`NotAvailable` (then the criterion does not apply).
-        passed: ``True``/``False``, or ``None`` when it does not apply.
-        round_id: The round the evidence comes from.
-        essential: Whether the criterion is essential (or required).
-        weight: Its weight in a weighted score.
-        sector: The sector whose units the value is of (see :class:`Evidence`), else ``None``.
-    """
-
-    code: str
-    label: Label
-    reads: str
-    operator: str
-    threshold: Any
-    value: Any
-    passed: bool | None
-    round_id: str | None
-    essential: bool
-    weight: Decimal
-    sector: str | None = None
-
-    @property
-    def applies(self) -> bool:
-        """Whether the criterion could be checked for this unit."""
-        return self.passed is not None
 
 
 @runtime_checkable
@@ -276,7 +228,11 @@ class Readiness:
 
 
 def evaluate(rule: Rule, unit_id: str, lookup: Lookup) -> Readiness:
-    """Evaluate ``rule`` for one unit, reading each criterion's value with ``lookup``."""
+    """Evaluate ``rule`` for one unit, reading each criterion's value with ``lookup``.
+
+    A composite criterion (``all_of``/``any_of``) is read part by part; its line carries each
+    part's evidence (:attr:`CriterionResult.parts`).
+    """
     results = []
     for criterion in rule.criteria:
         if not isinstance(criterion, ReadinessCriterion):
@@ -285,29 +241,7 @@ def evaluate(rule: Rule, unit_id: str, lookup: Lookup) -> Readiness:
                 "rules with klaster.targeting.screen",
                 path="rule.criteria",
             )
-        found = lookup(criterion, unit_id)
-        if isinstance(found, NotAvailable):
-            value: Any = found
-            passed = None
-            round_id = sector = None
-        else:
-            value, round_id, sector = found.value, found.round_id, found.sector
-            passed = criterion.is_met(value) if value is not None else None
-        results.append(
-            CriterionResult(
-                code=criterion.code,
-                label=criterion.label,
-                reads=criterion.reads,
-                operator=criterion.operator.value,
-                threshold=criterion.threshold,
-                value=value,
-                passed=passed,
-                round_id=round_id,
-                essential=criterion.essential,
-                weight=criterion.weight,
-                sector=sector,
-            )
-        )
+        results.append(check(criterion, unit_id, lookup))
     ready, reason = rule.decide(results)
     return Readiness(unit_id, ready, reason, tuple(results))
 
@@ -317,25 +251,17 @@ def as_guard(rule: Rule, lookup: Lookup, *, name: str = "readiness") -> Guard:
 
     The guard yields one :class:`~klaster.model.lifecycle.CheckResult` named ``name`` carrying the
     rule's decision; its detail lists every criterion with value, threshold, outcome and evidence
-    round, so the lifecycle history keeps the whole evaluation.
+    round (a composite criterion, each of its parts), so the lifecycle history keeps the whole
+    evaluation.
     """
 
     def guard(cluster: Any, on: _dt.date) -> list[CheckResult]:
         readiness = evaluate(rule, cluster.id, lookup)
-        lines = "; ".join(f"{r.code}: {_detail(r)}" for r in readiness.results)
+        lines = "; ".join(f"{r.code}: {describe(r)}" for r in readiness.results)
         return [CheckResult(name, readiness.ready, f"{readiness.reason} — {lines}")]
 
     guard.__name__ = name
     return guard
-
-
-def _detail(result: CriterionResult) -> str:
-    value = str(result.value) if not isinstance(result.value, NotAvailable) else "n/a"
-    round_text = f" (round {result.round_id})" if result.round_id else ""
-    outcome = {True: "met", False: "not met", None: "not applicable"}[result.passed]
-    of = f" of sector {result.sector}" if result.sector else ""
-    read = f"{result.reads}{of} = {value}"
-    return f"{read} {result.operator} {result.threshold}: {outcome}{round_text}"
 
 
 def backsliding(at_exit: Readiness, now: Readiness) -> tuple[CriterionResult, ...]:

@@ -90,9 +90,15 @@ class UnitFrame:
 
     def for_baseline(self) -> UnitFrame:
         """The same units, read in the baseline round (the caller aligns them)."""
-        found = self.cache.get("baseline")
+        assert self.baseline is not None
+        return self.for_round(self.baseline)
+
+    def for_round(self, other: Round) -> UnitFrame:
+        """The same units, read in round ``other`` of the same cluster (for ``previous(x)``...)."""
+        key = ("round", other.id)
+        found = self.cache.get(key)
         if found is None:
-            found = self.cache["baseline"] = _BaselineFrame(self)
+            found = self.cache[key] = _ShiftedFrame(self, other)
         return found
 
     def unit_ids(self, level: Level) -> tuple[str, ...]:
@@ -351,14 +357,11 @@ class _Categories(dict[str, tuple[str, ...]]):
         return ()
 
 
-class _BaselineFrame(UnitFrame):
-    """Reads the baseline round but keeps the current round's units (for ``baseline(x)``)."""
+class _ShiftedFrame(UnitFrame):
+    """Reads another round but keeps the current round's units (for ``baseline(x)``...)."""
 
-    def __init__(self, current: UnitFrame) -> None:
-        assert current.baseline is not None
-        super().__init__(
-            current.cluster, current.baseline, current.observations, None, current.lines
-        )
+    def __init__(self, current: UnitFrame, other: Round) -> None:
+        super().__init__(current.cluster, other, current.observations, None, current.lines)
         self.current = current
         self.shared = current.shared
 

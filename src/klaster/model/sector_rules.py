@@ -11,6 +11,10 @@ plugin's own ``klaster_validate_member`` rules run in
 ``klaster validate``. A sector no loaded plugin provides is not checked here (``klaster validate``
 reports it), and neither is a member without a business type.
 
+After reading a program, documents and the store call :func:`report_unprovided_sectors`: the
+plugins install a report that warns (strict mode: raises) when a sector of the program has no
+loaded plugin, naming what to install; the sector's members are kept either way.
+
 Loading a store pauses the check (:func:`member_checks_paused`): what is stored was checked when
 it went in, and a plugin that dropped a business type must not make a store unreadable. Saving
 the program to a store checks it again (:func:`business_type_problems`), and ``klaster
@@ -29,10 +33,13 @@ from klaster.model.member import Member
 
 __all__ = [
     "MemberCheck",
+    "SectorReport",
     "business_type_problems",
     "check_business_type",
     "install_member_check",
+    "install_sector_report",
     "member_checks_paused",
+    "report_unprovided_sectors",
 ]
 
 MemberCheck = Callable[[Member], "str | None"]
@@ -44,7 +51,11 @@ class _Members(Protocol):
     def members(self) -> Iterable[Member]: ...
 
 
+SectorReport = Callable[[object, str], None]
+"""Reports a program's sectors no loaded plugin provides: ``(program, source)``; may raise."""
+
 _installed: list[MemberCheck] = []
+_reports: list[SectorReport] = []
 _paused: ContextVar[bool] = ContextVar("klaster_member_checks_paused", default=False)
 
 
@@ -58,6 +69,32 @@ def install_member_check(check: MemberCheck | None) -> MemberCheck | None:
     if check is not None:
         _installed.append(check)
     return previous
+
+
+def install_sector_report(report: SectorReport | None) -> SectorReport | None:
+    """Install what reports a loaded program's missing sector plugins; return the one replaced.
+
+    Internal: :mod:`klaster.plugins` installs one that warns (or, strict, raises) through the
+    shared host (:func:`klaster.plugins.missing.report_missing`).
+    """
+    previous = _reports[0] if _reports else None
+    _reports.clear()
+    if report is not None:
+        _reports.append(report)
+    return previous
+
+
+def report_unprovided_sectors(program: object, source: str) -> None:
+    """Report the sectors of a program just read that no loaded plugin provides.
+
+    Program documents and the store call this after reading a program: its members and groups
+    are kept whatever plugin is missing, and the installed report says which plugin to install.
+
+    Raises:
+        PluginError: In strict plugin mode, when a sector's plugin is missing.
+    """
+    if _reports:
+        _reports[0](program, source)
 
 
 @contextmanager

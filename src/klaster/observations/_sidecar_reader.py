@@ -19,6 +19,7 @@ from klaster.documents.migrations import migrate
 from klaster.errors import DocumentError, KlasterError
 from klaster.model.program import Program
 from klaster.observations import _sidecar_format as fmt
+from klaster.observations.set_aside import report_set_aside, undeclared
 from klaster.observations.storage import RowRefused
 from klaster.observations.values import Observations
 
@@ -38,6 +39,7 @@ class Reader:
             raise DocumentError(f"must be a Program, got {type(program).__name__}", path="program")
         self.obs = Observations(program) if variables is None else Observations(program, variables)
         self.tables_seen: set[tuple[str, Level]] = set()
+        self.set_aside: frozenset[str] = frozenset()  # no loaded plugin declares them
         self.rows = 0
 
     def fail(self, message: str) -> DocumentError:
@@ -154,12 +156,16 @@ class Reader:
     def _variables(self, declared: Any) -> None:
         if not isinstance(declared, dict):
             raise self.fail(f"'variables' must be an object, got {type(declared).__name__}")
+        unknown = [code for code in declared if code not in self.obs.variables]
+        self.set_aside = frozenset(undeclared(unknown))
         for code, spec in declared.items():
+            if code in self.set_aside:
+                continue
             variable = self.obs.variables.get(code)
             if variable is None:
                 raise self.fail(
-                    f"variables.{code}: not in the variable catalogue given; load the plugin "
-                    "that declares it"
+                    f"variables.{code}: not in the variable catalogue given, though an installed "
+                    "plugin declares it; pass klaster.observations.variable_catalogue()"
                 )
             if not isinstance(spec, dict) or spec != {
                 "type": variable.type.value,
@@ -171,6 +177,7 @@ class Reader:
                     "since the file was written"
                 )
         self.declared = set(declared)
+        report_set_aside(self.obs.program, self.set_aside, self.source)
 
     # -- units ------------------------------------------------------------------------------
     def _units(self, body: Any) -> None:
@@ -216,27 +223,30 @@ class Reader:
             raise self.fail("'columns' must list variables declared in the header")
         if not codes or len(set(codes)) != len(codes):
             raise self.fail("'columns' must list at least one variable, each once")
-        wrong = [c for c in codes if self.obs.variables[c].level is not level]
+        kept = [c for c in codes if c not in self.set_aside]
+        wrong = [c for c in kept if self.obs.variables[c].level is not level]
         if wrong:
             raise self.fail(f"{wrong[0]} is not a {level.value} variable")
         if type(count) is not int or count < 0:
             raise self.fail("'rows' must be a whole number from 0")
-        types = [self.obs.variables[code].type for code in codes]
+        types = [None if c in self.set_aside else self.obs.variables[c].type for c in codes]
         start = self.line
         chunk: list[tuple[str, dict[str, object]]] = []
         for _ in range(count):
             row = self._next(lines, f"row {len(chunk) + 1} of the table on line {start}")
-            chunk.append(self._row(row, codes, types))
+            if kept:  # a table of set-aside variables only is read past, not loaded
+                chunk.append(self._row(row, codes, types))
             if len(chunk) == fmt.CHUNK:
                 self._store(round_id, level, chunk, self.line - len(chunk) + 1)
                 chunk = []
         self._store(round_id, level, chunk, self.line - len(chunk) + 1)
-        self.obs.storage.ensure_columns(round_id, level, codes)
+        if kept:
+            self.obs.storage.ensure_columns(round_id, level, kept)
         self.rows += count
         return self._next(lines, "the end line")
 
     def _row(
-        self, row: Any, codes: list[str], types: list[ValueType]
+        self, row: Any, codes: list[str], types: list[ValueType | None]
     ) -> tuple[str, dict[str, object]]:
         if not isinstance(row, list) or len(row) != len(codes) + 1 or not isinstance(row[0], str):
             raise self.fail(
@@ -244,9 +254,10 @@ class Reader:
             )
         values: dict[str, object] = {}
         for code, kind, value in zip(codes, types, row[1:], strict=True):
-            if value is None:
-                # Missing: a column of the table need not apply to every unit in it (another
-                # sector's variable), so a gap is left out rather than recorded as None.
+            if value is None or kind is None:
+                # Set aside (no loaded plugin declares it: ``kind`` is None), or missing: a
+                # column of the table need not apply to every unit in it (another sector's
+                # variable), so a gap is left out rather than recorded as None.
                 continue
             if not fmt.JSON_CHECKS[kind](value):
                 raise self.fail(

@@ -51,6 +51,7 @@ from klaster.model.program import Program
 from klaster.observations._sidecar_format import SIDECAR_KIND, SIDECAR_SCHEMA_VERSION
 from klaster.observations._sidecar_reader import Reader
 from klaster.observations._sidecar_writer import write
+from klaster.observations.set_aside import lost_on_save, undeclared_in_sidecar
 from klaster.observations.values import Observations
 
 __all__ = [
@@ -120,10 +121,14 @@ def save(observations: Observations, path: str | os.PathLike[str]) -> None:
         path: Destination (conventionally ``<program>.observations.jsonl``).
 
     Raises:
-        DocumentError: ``observations`` is not :class:`Observations`, or the file cannot be
-            written.
+        DocumentError: ``observations`` is not :class:`Observations`, the file cannot be
+            written, or it holds values of variables no loaded plugin declares that the
+            observations lack (set aside when it was read: saving would lose them).
     """
     _check(observations, str(path))
+    lost = lost_on_save(undeclared_in_sidecar(Path(path)), observations.variables, str(path))
+    if lost is not None:
+        raise DocumentError(lost)
     atomic_write(path, lambda handle: write(observations, handle))
 
 

@@ -3,8 +3,9 @@
 The typed host over pluggy and the shared host of the installed plugins, what each loaded plugin
 reports, the environment switches, and the ways to declare sectors from data (:class:`SectorData`
 built in code with :class:`StaticPlugin`, or read from a TOML sector file with
-:class:`SectorFile`). Plugins mark their hook functions with :data:`klaster.hookimpl`; the hook
-specifications are in :mod:`klaster.plugins.hookspecs`.
+:class:`SectorFile`), and :func:`new_plugin`, the package template of ``klaster plugin new``.
+Plugins mark their hook functions with :data:`klaster.hookimpl`; the hook specifications are in
+:mod:`klaster.plugins.hookspecs`.
 """
 
 from klaster._support.aliases import moved_names
@@ -13,6 +14,7 @@ from klaster.plugins.default import list_plugins as list_plugins
 from klaster.plugins.default import plugins_json as plugins_json
 from klaster.plugins.host import PluginHost
 from klaster.plugins.info import PluginInfo, PluginStatus, PluginWarning
+from klaster.plugins.scaffold import new_plugin
 from klaster.plugins.sectorfile import (
     SectorData,
     SectorFile,
@@ -20,7 +22,7 @@ from klaster.plugins.sectorfile import (
     load_sector_toml,
     read_sector_toml,
 )
-from klaster.plugins.settings import ENV_DISABLE, ENV_ONLY, ENV_STRICT
+from klaster.plugins.settings import ENV_DISABLE, ENV_ONLY, ENV_STRICT, ENV_TRACE
 
 # Deprecated (list_plugins, plugins_json warn when called; these when looked up).
 __getattr__ = moved_names("klaster.plugins", {"KlasterWarning": "klaster.KlasterWarning"})
@@ -29,6 +31,7 @@ __all__ = [
     "ENV_DISABLE",
     "ENV_ONLY",
     "ENV_STRICT",
+    "ENV_TRACE",
     "PluginHost",
     "PluginInfo",
     "PluginStatus",
@@ -38,5 +41,6 @@ __all__ = [
     "StaticPlugin",
     "get_host",
     "load_sector_toml",
+    "new_plugin",
     "read_sector_toml",
 ]

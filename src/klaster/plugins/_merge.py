@@ -15,8 +15,9 @@ from typing import TypeVar
 
 from attrs import frozen
 
+from klaster._support.suggest import did_you_mean
 from klaster._support.validate import enum_value
-from klaster.catalogue.criterion import ReadinessCriterion
+from klaster.catalogue.criterion import Condition, ReadinessCriterion
 from klaster.catalogue.eligibility import EligibilityCriterion
 from klaster.catalogue.indicator import Indicator
 from klaster.catalogue.sector import Sector
@@ -160,13 +161,12 @@ def _reference_problems(
                 f"activity kind {activity_kind.code!r} belongs to sector {activity_kind.sector!r}, "
                 f"which no loaded plugin provides (sectors: {listing(sectors)})"
             )
-    for indicator in data.indicators:
-        missing = [r for r in indicator.references if r not in readable]
-        if missing:
-            problems.append(
-                f"indicator {indicator.code!r} refers to {listing(missing)}, which no loaded "
-                "plugin declares as a variable or indicator"
-            )
+    for index, indicator in enumerate(data.indicators):
+        problems.extend(
+            _unknown_reference(index, indicator, code, readable, variables, indicators)
+            for code in indicator.references
+            if code not in readable
+        )
         cycle = _cycle(indicator.code, indicators)
         if cycle:
             problems.append(f"indicator {indicator.code!r} refers to itself: {' -> '.join(cycle)}")
@@ -177,11 +177,33 @@ def _reference_problems(
                 f"{eligibility.sector!r}, which no loaded plugin provides (sectors: "
                 f"{listing(sectors)}); a plugin's criterion names its sector"
             )
-    for criterion in data.criteria:
-        problem = _threshold_problem(criterion, variables, indicators, known)
-        if problem:
-            problems.append(f"criterion {criterion.code!r} {problem}")
+    for index, criterion in enumerate(data.criteria):
+        problems.extend(_criterion_problems(index, criterion, variables, indicators, known))
     return problems
+
+
+def _unknown_reference(
+    index: int,
+    indicator: Indicator,
+    code: str,
+    readable: Iterable[str],
+    variables: Mapping[str, Variable],
+    indicators: Mapping[str, Indicator],
+) -> str:
+    """``indicators[i].formula (indicator 'x'): unknown variable 'y' (did you mean ...?)``."""
+    hint = did_you_mean(code, readable)
+    if not hint:  # nothing close: say what the indicator's own sector offers
+        own = [v.code for v in variables.values() if v.sector == indicator.sector]
+        own += [
+            i.code
+            for i in indicators.values()
+            if i.sector == indicator.sector and i is not indicator
+        ]
+        hint = f"sector {indicator.sector!r} declares: {listing(own)}"
+    return (
+        f"indicators[{index}].formula (indicator {indicator.code!r}): unknown variable "
+        f"{code!r}, which no loaded plugin declares as a variable or indicator ({hint})"
+    )
 
 
 def _cycle(start: str, indicators: Mapping[str, Indicator]) -> list[str]:
@@ -202,33 +224,61 @@ def _cycle(start: str, indicators: Mapping[str, Indicator]) -> list[str]:
     return path if walk(start) else []
 
 
-def _threshold_problem(
+def _criterion_problems(
+    index: int,
     criterion: ReadinessCriterion,
     variables: Mapping[str, Variable],
     indicators: Mapping[str, Indicator],
     known: frozenset[str],
-) -> str | None:
-    threshold = criterion.threshold
+) -> list[str]:
+    """``criteria[i].all_of[j].reads (criterion 'x'): ...`` for each part that does not resolve."""
+    problems = []
+    combination = criterion.combination
+    for number, condition in enumerate(criterion.conditions):
+        part = f".{combination}[{number}]" if combination is not None else ""
+        found = _condition_problem(condition, variables, indicators, known)
+        if found is not None:
+            field, problem = found
+            problems.append(
+                f"criteria[{index}]{part}.{field} (criterion {criterion.code!r}): {problem}"
+            )
+    return problems
+
+
+def _condition_problem(
+    condition: Condition,
+    variables: Mapping[str, Variable],
+    indicators: Mapping[str, Indicator],
+    known: frozenset[str],
+) -> tuple[str, str] | None:
+    """The field at fault and the problem, or ``None`` when the condition resolves."""
+    reads, threshold = condition.reads, condition.threshold
     is_number = isinstance(threshold, Decimal)
-    if criterion.reads in indicators:
-        return None if is_number else "compares an indicator (a number) with a non-number"
-    variable = variables.get(criterion.reads)
-    if variable is None:
-        if criterion.reads in known:
+    if reads in indicators:
+        if is_number:
             return None
-        return (
-            f"reads {criterion.reads!r}, which no loaded plugin declares as a variable or indicator"
+        return "threshold", "compares an indicator (a number) with a non-number"
+    variable = variables.get(reads)
+    if variable is None:
+        if reads in known:
+            return None
+        hint = did_you_mean(reads, (*variables, *indicators, *known))
+        return "reads", (
+            f"reads {reads!r}, which no loaded plugin declares as a variable or indicator"
+            + (f" ({hint})" if hint else "")
         )
     if variable.type in (ValueType.DECIMAL, ValueType.INTEGER):
-        return None if is_number else f"needs a number threshold for {variable.type.value} data"
-    if variable.type is ValueType.BOOLEAN:
-        return None if isinstance(threshold, bool) else "needs threshold true or false"
-    if variable.type is ValueType.CATEGORY:
-        if isinstance(threshold, str) and threshold in variable.category_codes():
-            return None
+        wrong = None if is_number else f"needs a number threshold for {variable.type.value} data"
+    elif variable.type is ValueType.BOOLEAN:
+        wrong = None if isinstance(threshold, bool) else "needs threshold true or false"
+    elif variable.type is ValueType.CATEGORY:
+        ok = isinstance(threshold, str) and threshold in variable.category_codes()
         categories = listing(variable.category_codes())
-        return f"needs one of the categories of {variable.code!r}: {categories}"
-    return f"cannot compare {variable.type.value} data; read a number, boolean or category"
+        wrong = None if ok else f"needs one of the categories of {variable.code!r}: {categories}"
+    else:
+        kind = variable.type.value
+        return "reads", f"cannot compare {kind} data; read a number, boolean or category"
+    return None if wrong is None else ("threshold", wrong)
 
 
 def _build(accepted: Sequence[tuple[str, SectorData]]) -> Catalogue:

@@ -8,7 +8,6 @@ plugin that raises must not take the others' answers down with it.
 
 from __future__ import annotations
 
-import difflib
 import importlib.metadata as metadata
 import inspect
 from collections.abc import Mapping, Sequence
@@ -18,6 +17,7 @@ import attrs
 import pluggy
 from attrs import frozen
 
+from klaster._support.suggest import did_you_mean
 from klaster.catalogue.criterion import ReadinessCriterion
 from klaster.catalogue.eligibility import EligibilityCriterion
 from klaster.catalogue.indicator import Indicator
@@ -25,8 +25,9 @@ from klaster.catalogue.sector import Sector
 from klaster.catalogue.variable import Variable
 from klaster.errors import KlasterError
 from klaster.model.activity_kinds import ActivityKind
-from klaster.plugins import hookspecs
+from klaster.plugins import hookspecs, tracing
 from klaster.plugins.sectorfile import SectorData
+from klaster.plugins.settings import trace_from_environment
 
 DECLARING_HOOKS: dict[str, type] = {
     "klaster_sectors": Sector,
@@ -41,6 +42,9 @@ HOOK_NAMES = tuple(
     for name in dir(hookspecs)
     if name.startswith("klaster_") and callable(getattr(hookspecs, name))
 )
+HOOK_PARAMETERS = {
+    name: tuple(inspect.signature(getattr(hookspecs, name)).parameters) for name in HOOK_NAMES
+}
 BUILTIN_DISTRIBUTION = "klaster"
 
 
@@ -61,6 +65,8 @@ class Origin:
 def new_manager() -> pluggy.PluginManager:
     manager = pluggy.PluginManager(hookspecs.PROJECT)
     manager.add_hookspecs(hookspecs)
+    if trace_from_environment():
+        tracing.trace(manager)
     return manager
 
 
@@ -123,19 +129,21 @@ def register(manager: pluggy.PluginManager, plugin: object, name: str) -> list[s
         and callable(inspect.getattr_static(plugin, attr, None))
         and manager.parse_hookimpl_opts(plugin, attr) is None
     ]
+    wrong = parameter_problems(manager, plugin, name)
+    if wrong:
+        return wrong
     try:
         manager.register(plugin, name)
-    except pluggy.PluginValidationError as exc:
+    except pluggy.PluginValidationError as exc:  # what the check above does not foresee
         return [f"a hook does not match its specification: {_flat(exc)}"]
     problems = []
     try:
         manager.check_pending()
     except pluggy.PluginValidationError:
         for hook in unknown_hooks(manager, plugin):
-            hint = difflib.get_close_matches(hook, HOOK_NAMES, n=1)
+            hint = did_you_mean(hook, HOOK_NAMES, n=1)
             problems.append(
-                f"unknown hook {hook!r}"
-                + (f" (did you mean {hint[0]!r}?)" if hint else f"; the hooks are {_hooks()}")
+                f"unknown hook {hook!r}" + (f" ({hint})" if hint else f"; the hooks are {_hooks()}")
             )
     for hook_name, impl in implementations(manager, plugin).items():
         if impl.wrapper or impl.hookwrapper:
@@ -147,6 +155,32 @@ def register(manager: pluggy.PluginManager, plugin: object, name: str) -> list[s
         problems.append(f"implements no klaster hook; the hooks are {_hooks()}")
     if problems:
         manager.unregister(name=name)
+    return problems
+
+
+def parameter_problems(manager: pluggy.PluginManager, plugin: object, name: str) -> list[str]:
+    """Hook implementations naming a parameter their specification lacks, said plainly.
+
+    pluggy refuses them too, but with its own wording; this names the hook and the parameter,
+    lists the hook's parameters and suggests the closest.
+    """
+    problems = []
+    for hook in HOOK_NAMES:
+        opts = manager.parse_hookimpl_opts(plugin, hook)
+        if opts is None:
+            continue
+        function = getattr(plugin, hook)
+        allowed = HOOK_PARAMETERS[hook]
+        for argument in pluggy.HookImpl(plugin, name, function, opts).argnames:
+            if argument in allowed:
+                continue
+            hint = did_you_mean(argument, allowed)
+            problems.append(
+                f"{hook} has no parameter {argument!r}"
+                + (f" ({hint})" if hint else "")
+                + f"; its parameters are {hook}({', '.join(allowed)}), and an implementation "
+                "may take fewer"
+            )
     return problems
 
 
@@ -186,8 +220,15 @@ class HookFailure(Exception):
     """A plugin's hook raised or returned something malformed (``str(self)`` says what)."""
 
 
-def call(impl: pluggy.HookImpl, hook_name: str, arguments: Mapping[str, object]) -> Any:
+def call(
+    impl: pluggy.HookImpl,
+    hook_name: str,
+    arguments: Mapping[str, object],
+    manager: pluggy.PluginManager | None = None,
+) -> Any:
     try:
+        if manager is not None and tracing.is_traced(manager):
+            return tracing.call_traced(manager, impl, hook_name, arguments)
         return impl.function(**{arg: arguments[arg] for arg in impl.argnames})
     except Exception as exc:  # a plugin's bug must not stop klaster or the other plugins
         raise HookFailure(f"{hook_name} raised {type(exc).__name__}") from exc
@@ -203,7 +244,7 @@ def declarations(manager: pluggy.PluginManager, plugin: object) -> tuple[SectorD
         if impl is None:
             continue
         try:
-            result = call(impl, hook_name, {})
+            result = call(impl, hook_name, {}, manager)
         except HookFailure as failure:
             cause = failure.__cause__
             problems.append(f"{failure}: {cause}")
@@ -220,7 +261,10 @@ def declarations(manager: pluggy.PluginManager, plugin: object) -> tuple[SectorD
 
 def _record_problems(hook_name: str, result: object, cls: type[Any], into: list[Any]) -> list[str]:
     if not isinstance(result, Sequence) or isinstance(result, str | bytes):
-        return [f"{hook_name} returned {type(result).__name__}; return a list of {cls.__name__}"]
+        return [
+            f"{hook_name} returned {_kind(result)}; return a list or tuple of {cls.__name__} "
+            "records"
+        ]
     problems = []
     for index, record in enumerate(result):
         if type(record) is not cls:
@@ -237,13 +281,26 @@ def _record_problems(hook_name: str, result: object, cls: type[Any], into: list[
     return problems
 
 
-def checks(impl: pluggy.HookImpl, hook_name: str, arguments: Mapping[str, object]) -> list[str]:
-    """Call a ``klaster_validate_*`` implementation; its problems, or :class:`HookFailure`."""
-    result = call(impl, hook_name, arguments)
+def _kind(result: object) -> str:
+    """What a hook returned, for the message: ``a generator``, ``a dict``, ``None``."""
+    return "None" if result is None else f"a {type(result).__name__}"
+
+
+def checks(
+    impl: pluggy.HookImpl,
+    hook_name: str,
+    arguments: Mapping[str, object],
+    manager: pluggy.PluginManager | None = None,
+) -> list[str]:
+    """Call a ``klaster_validate_*`` implementation; its problems, or :class:`HookFailure`.
+
+    ``manager``: the implementation's, so that a traced manager's monitoring sees the call.
+    """
+    result = call(impl, hook_name, arguments, manager)
     if (result is None or type(result) is list) and not result:
         return []  # nothing found: most units, checked without the ABC test below
     if isinstance(result, str) or not isinstance(result, Sequence | type(None)):
-        raise HookFailure(f"{hook_name} returned {type(result).__name__}, not a list of strings")
+        raise HookFailure(f"{hook_name} returned {_kind(result)}; return a list or tuple of texts")
     problems = list(result or [])
     if not all(isinstance(p, str) and p.strip() for p in problems):
         raise HookFailure(f"{hook_name} returned a list with items that are not texts")

@@ -9,9 +9,11 @@ from typing import Any
 from klaster.errors import PluginError
 from klaster.model.activity_kinds import ActivityKind, install_kind_source
 from klaster.model.member import Member
-from klaster.model.sector_rules import install_member_check
+from klaster.model.program import Program
+from klaster.model.sector_rules import install_member_check, install_sector_report
 from klaster.plugins.host import PluginHost
 from klaster.plugins.info import PluginInfo
+from klaster.plugins.missing import program_sectors, report_missing, unprovided_sectors
 
 __all__ = ["get_host"]
 
@@ -54,10 +56,28 @@ def plugin_activity_kinds() -> tuple[ActivityKind, ...]:
         return ()
 
 
-# The model cannot import the plugins: it runs the check installed here on every member, and
-# asks the source installed here for the plugins' activity kinds.
+def report_missing_sectors(program: object, source: str) -> None:
+    """Warn (strict: raise) about a program's sectors the shared host's plugins do not provide.
+
+    Raises:
+        PluginError: In strict mode, naming the sectors and what to install.
+    """
+    if not isinstance(program, Program):
+        return
+    try:
+        host = get_host()
+        missing = unprovided_sectors(host, program_sectors(program))
+    except PluginError:
+        return  # a failed strict load is raised where the host is used, as above
+    report_missing(host, missing, source=source)
+
+
+# The model cannot import the plugins: it runs the check installed here on every member, asks
+# the source installed here for the plugins' activity kinds, and reports a program read from a
+# document or the store whose sector plugins are missing through the report installed here.
 install_member_check(business_type_problem)
 install_kind_source(plugin_activity_kinds)
+install_sector_report(report_missing_sectors)
 
 
 def list_plugins() -> tuple[PluginInfo, ...]:

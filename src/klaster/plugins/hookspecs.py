@@ -10,8 +10,14 @@ A plugin implements only the hooks it needs. Do not call the hooks yourself: the
 :class:`klaster.plugins.host.PluginHost` calls them, checks what they return, reports broken plugins
 and sorts the results. The hooks that declare things (sectors, variables, indicators, criteria,
 activity kinds, eligibility criteria) are called once, when the plugin is loaded; the
-``klaster_validate_*`` hooks each time the host checks a member, a group or a survey round of the
-plugin's sector.
+``klaster_validate_*`` hooks each time the host checks a member, a group or a survey round of one
+of the plugin's sectors: those it provides and those it extends (declares variables, indicators
+or readiness criteria for), so a plugin that adds variables to another's sector can check them.
+A plugin of several sectors reads the member's, group's or round's sector to tell them apart.
+
+Every hook returns a sequence: a list or a tuple (not a generator, set or dict). A validation
+hook may also return ``None`` for no problems. An implementation may take fewer parameters than
+its specification (pluggy passes only those it names), never one the specification lacks.
 
 Codes are shared by all plugins: a sector, variable, indicator or criterion code already taken by
 a plugin loaded earlier (the built-in sectors load first) makes the later plugin fail to load.
@@ -70,9 +76,9 @@ def klaster_sectors() -> Sequence[Sector]:
     """Return the sectors this plugin provides.
 
     Returns:
-        A list (may be empty) of :class:`klaster.catalogue.sector.Sector` records. Each sector code
-        must be
-        new: a code another plugin already provides makes this plugin fail to load.
+        A list or tuple (may be empty) of :class:`klaster.catalogue.sector.Sector` records. Each
+        sector code must be new: a code another plugin already provides makes this plugin fail
+        to load.
 
     Example:
         >>> from klaster.label import Label
@@ -94,10 +100,11 @@ def klaster_variables() -> Sequence[Variable]:
     Core variables (member income, household size) belong to klaster itself, not to a sector.
 
     Returns:
-        A list of :class:`klaster.catalogue.variable.Variable` records. Each variable's ``sector``
-        must be
-        provided by some loaded plugin (usually this one; a plugin may add variables to another
-        plugin's sector). Codes are shared with indicators and must be new.
+        A list or tuple of :class:`klaster.catalogue.variable.Variable` records. Each variable's
+        ``sector`` must be provided by some loaded plugin (usually this one; a plugin may add
+        variables to another plugin's sector, and is then one of that sector's plugins: its
+        ``klaster_validate_*`` hooks are called for it). Codes are shared with indicators and
+        must be new.
 
     Example:
         >>> from klaster.label import Label
@@ -116,10 +123,10 @@ def klaster_indicators() -> Sequence[Indicator]:
     """Return the indicators this plugin defines over variables (its own or others').
 
     Returns:
-        A list of :class:`klaster.catalogue.indicator.Indicator` records. Every code an indicator's
-        formula
-        refers to (its ``references``) must be a variable or indicator of a loaded plugin, or a
-        core name the host knows.
+        A list or tuple of :class:`klaster.catalogue.indicator.Indicator` records. Every code an
+        indicator's formula refers to (its ``references``) must be a variable or indicator of a
+        loaded plugin, or a core name the host knows; an unknown one leaves the plugin out with
+        ``indicators[i].formula`` located and the closest known codes suggested.
 
     Example:
         >>> from klaster.catalogue.indicator import Aggregation, Direction, Indicator
@@ -140,11 +147,11 @@ def klaster_readiness_criteria() -> Sequence[ReadinessCriterion]:
     """Return the criteria this plugin contributes to readiness for independence.
 
     Returns:
-        A list of :class:`klaster.catalogue.criterion.ReadinessCriterion` records. Each reads an
-        indicator
-        or variable of a loaded plugin; its threshold must suit what it reads (a number for
-        numbers and indicators, true/false for a boolean variable, a category code for a
-        category variable).
+        A list or tuple of :class:`klaster.catalogue.criterion.ReadinessCriterion` records. Each
+        reads an indicator or variable of a loaded plugin; its threshold must suit what it reads
+        (a number for numbers and indicators, true/false for a boolean variable, a category
+        code for a category variable). A composite criterion (``all_of``/``any_of`` a list of
+        :class:`~klaster.catalogue.criterion.Condition` s) is held to this part by part.
 
     Example:
         >>> from klaster.catalogue.criterion import Operator, ReadinessCriterion
@@ -169,7 +176,8 @@ def klaster_activity_kinds() -> Sequence[ActivityKind]:
     meeting, field visit, ceremony...) belong to klaster; mentoring visits are the mentoring log's.
 
     Returns:
-        A list of :class:`klaster.model.activity_kinds.ActivityKind` records. Each code must be
+        A list or tuple of :class:`klaster.model.activity_kinds.ActivityKind` records (a kind's
+        sector does not make the plugin one of that sector's). Each code must be
         new: one of a core kind, ``mentoring_visit`` or another plugin's kind makes this plugin
         fail to load. A kind's ``sector``, when set, must be provided by a loaded plugin.
 
@@ -193,7 +201,8 @@ def klaster_eligibility_criteria() -> Sequence[EligibilityCriterion]:
     apply (an unanswered question does not apply).
 
     Returns:
-        A list of :class:`klaster.catalogue.eligibility.EligibilityCriterion` records, each
+        A list or tuple of :class:`klaster.catalogue.eligibility.EligibilityCriterion` records
+        (a criterion's sector does not make the plugin one of that sector's), each
         naming its ``sector`` (provided by a loaded plugin) and reading a screening variable
         (a core one such as ``monthly_income``, or a member variable a plugin declares).
         Codes are shared by all plugins and must be new.
@@ -215,15 +224,18 @@ def klaster_eligibility_criteria() -> Sequence[EligibilityCriterion]:
 def klaster_validate_member(member: Member) -> Sequence[str]:
     """Return what is wrong with a member of one of this plugin's sectors.
 
-    The host calls it only with members whose ``sector`` this plugin provides, after its own
-    checks (the sector exists, the business type is one of the sector's).
+    The host calls it with members of the sectors this plugin provides and of those it extends
+    (declares variables, indicators or readiness criteria for), after its own checks (the
+    sector exists, the business type is one of the sector's). Check ``member.sector`` when a
+    rule is for one sector only.
 
     Args:
         member: The :class:`klaster.model.member.Member` to check.
 
     Returns:
-        Problems as short English sentences naming the field (empty when all is well). Never put
-        personal data (name, national ID, phone) in them: the host adds the member's ID.
+        Problems as short English sentences naming the field, in a list or tuple (empty, or
+        ``None``, when all is well). Never put personal data (name, national ID, phone) in
+        them: the host adds the member's ID.
 
     Example:
         >>> @hookimpl
@@ -239,12 +251,15 @@ def klaster_validate_member(member: Member) -> Sequence[str]:
 def klaster_validate_group(group: Group) -> Sequence[str]:
     """Return what is wrong with a business group of one of this plugin's sectors.
 
+    The host calls it with groups of the sectors this plugin provides or extends, as
+    :func:`klaster_validate_member`.
+
     Args:
-        group: The :class:`klaster.model.group.Group` to check (only groups of this plugin's
-        sectors).
+        group: The :class:`klaster.model.group.Group` to check.
 
     Returns:
-        Problems as short English sentences (empty when all is well), naming members by ID only.
+        Problems as short English sentences in a list or tuple (empty, or ``None``, when all is
+        well), naming members by ID only.
 
     Example:
         >>> @hookimpl
@@ -265,14 +280,18 @@ def klaster_validate_values(
     only known, well-typed values (``Decimal``, ``int``, ``bool``, ``str``, ``datetime.date``;
     unrecorded optional values are absent). This hook adds checks across variables.
 
+    The host calls it for the sectors this plugin provides or extends, as
+    :func:`klaster_validate_member`.
+
     Args:
-        sector: Code of the sector (one this plugin provides).
+        sector: Code of the sector (one this plugin provides or declares variables for).
         level: The :class:`klaster.catalogue.variable.Level` the values describe.
         values: Variable code to value.
 
     Returns:
-        Problems as short English sentences naming the variables; do not repeat the values
-        (survey answers are personal data).
+        Problems as short English sentences naming the variables, in a list or tuple (empty, or
+        ``None``, when all is well); do not repeat the values (survey answers are personal
+        data).
 
     Example:
         >>> @hookimpl

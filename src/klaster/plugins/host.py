@@ -40,6 +40,7 @@ from klaster.plugins import _pluggy as pluggy_calls
 from klaster.plugins._merge import Catalogue, raise_problems, require, select
 from klaster.plugins.hookspecs import PROJECT
 from klaster.plugins.info import PluginInfo, PluginStatus
+from klaster.plugins.missing import program_sectors, report_missing, unprovided_sectors
 from klaster.plugins.registry import Registry
 from klaster.plugins.reporting import report
 from klaster.plugins.settings import strict_from_environment
@@ -272,21 +273,21 @@ class PluginHost:
     def validate_program(self, program: Program) -> tuple[str, ...]:
         """What the loaded sectors find wrong in a whole program (empty when nothing is).
 
-        Every cluster's sectors must be provided by a loaded plugin, and every member and group
-        must pass :meth:`validate_member` / :meth:`validate_group`. Each problem is located
-        (``clusters[0].members[3]: business_type: ...``) and names records by ID only.
+        Every member and group must pass :meth:`validate_member` / :meth:`validate_group`, but
+        those of a sector no loaded plugin provides are skipped with one ``PluginWarning`` (strict:
+        ``PluginError``) saying what to install. Each problem is located and names IDs only.
         """
+        missing = unprovided_sectors(self, program_sectors(program))
+        report_missing(self, missing, source=f"program {program.id!r}")  # skipped, not refused
         problems: list[str] = []
         for c_index, cluster in enumerate(program.clusters):
             where = f"clusters[{c_index}]"
-            for s_index, item in enumerate(cluster.sectors):
-                if self._cat().sector(item.sector) is None:
-                    unknown = self._registry.unknown_sector(item.sector)
-                    problems.append(f"{where}.sectors[{s_index}].sector: {unknown}")
             for index, member in enumerate(cluster.members):
-                problems += [f"{where}.members[{index}]: {p}" for p in self.validate_member(member)]
+                found = () if member.sector in missing else self.validate_member(member)
+                problems += [f"{where}.members[{index}]: {p}" for p in found]
             for index, group in enumerate(cluster.groups):
-                problems += [f"{where}.groups[{index}]: {p}" for p in self.validate_group(group)]
+                found = () if group.sector in missing else self.validate_group(group)
+                problems += [f"{where}.groups[{index}]: {p}" for p in found]
         return tuple(problems)
 
     def check_program(self, program: Program) -> None:
@@ -355,7 +356,7 @@ class PluginHost:
         taken as already checked one by one and may be partial (a round need not record every
         variable): only the ``klaster_validate_values`` hooks run.
 
-        A plugin whose hook raises (or returns something that is not a list of texts) is
+        A plugin whose hook raises (or returns anything but a list or tuple of texts) is
         reported once per call as a :class:`PluginWarning` naming it, the first unit and how
         many units it was skipped for; the other plugins still run. In strict mode a
         :class:`~klaster.errors.PluginError` is raised instead.

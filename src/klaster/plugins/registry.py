@@ -191,7 +191,7 @@ class Registry:
             if impl is None:
                 continue
             try:
-                found = pluggy_calls.checks(impl, hook, arguments)
+                found = pluggy_calls.checks(impl, hook, arguments, self._manager)
             except HookFailure as failure:
                 warn_hook_failure(name, entry.origin, failure, subject, strict=strict)
                 continue
@@ -236,7 +236,7 @@ class Registry:
                         continue
                     arguments = {"sector": sector, "level": level, "values": view}
                     try:
-                        found = pluggy_calls.checks(impl, hook, arguments)
+                        found = pluggy_calls.checks(impl, hook, arguments, self._manager)
                     except HookFailure as failure:
                         crashed[name] = (failure, where)
                         continue

@@ -37,7 +37,7 @@ import cattrs
 from attrs import field, frozen
 
 from klaster.catalogue._recordcheck import check_records, to_tuple
-from klaster.catalogue.criterion import ReadinessCriterion, Threshold
+from klaster.catalogue.criterion import Condition, ReadinessCriterion, Threshold
 from klaster.catalogue.eligibility import (
     Comparison,
     EligibilityCriterion,
@@ -104,6 +104,11 @@ def _make_converter() -> cattrs.Converter:
 
     converter.register_structure_hook(Decimal, structure_decimal)
     converter.register_structure_hook(Threshold, lambda value, _type: value)
+    converter.register_structure_hook(Threshold | None, lambda value, _type: value)
+    # A criterion's all_of/any_of tables are read by the criterion, so that a bad part's
+    # message names the criterion: ``criteria[2].all_of[1].threshold (criterion 'x')``.
+    conditions = tuple[Condition, ...]
+    converter.register_structure_hook_func(lambda t: t == conditions, lambda value, _type: value)
     # An eligibility threshold may be a line: ``threshold = { line = "poverty_line" }``.
     converter.register_structure_hook(
         EligibilityThreshold,

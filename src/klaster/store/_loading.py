@@ -23,7 +23,7 @@ from klaster.model.member import Member
 from klaster.model.organisation import ClusterSector, Organisation, Stakeholder
 from klaster.model.program import Program
 from klaster.model.region import Region, RegionStat
-from klaster.model.sector_rules import member_checks_paused
+from klaster.model.sector_rules import member_checks_paused, report_unprovided_sectors
 from klaster.store import _area_rows, _fieldwork_loading, _intake_rows, _locations, _results
 from klaster.store._connection import chunks, placeholders
 
@@ -81,7 +81,7 @@ def load_program(conn: sqlite3.Connection, source: Path) -> Program:
     results = _results.load_results(conn, source)
     locations = _locations.load_locations(conn, source)
     intake = _built(source, "intake", lambda: _intake_rows.load_intake(conn))
-    return _built(
+    program = _built(
         source,
         f"program {program_id!r}",
         lambda: Program(
@@ -98,6 +98,8 @@ def load_program(conn: sqlite3.Connection, source: Path) -> Program:
             intake=intake,
         ),
     )
+    report_unprovided_sectors(program, str(source))
+    return program
 
 
 def program_of(conn: sqlite3.Connection, source: Path, clusters: Iterable[Cluster]) -> Program:

@@ -25,6 +25,7 @@ from klaster.errors import KlasterError, NotFoundError, StoreError
 from klaster.model.program import Program
 from klaster.observations.rounds import Round
 from klaster.observations.sector_checks import observation_problems
+from klaster.observations.set_aside import lost_on_save, report_set_aside, undeclared
 from klaster.observations.storage import RowRefused
 from klaster.observations.values import Observations
 from klaster.store import _loading
@@ -66,6 +67,10 @@ def replace_observations(conn: sqlite3.Connection, obs: Observations, source: Pa
             f"{source}: the observations are of program {obs.program.id!r}, but the store "
             f"holds program {stored[0]!r}"
         )
+    held = [code for (code,) in conn.execute("SELECT code FROM variables")]
+    lost = lost_on_save(held, obs.variables, str(source))
+    if lost is not None:
+        raise StoreError(lost)
     for table in ("observation_values", "units", "rounds", "variables"):
         conn.execute(f"DELETE FROM {table}")
     variables = VariableKeys(conn, obs.variables)
@@ -211,14 +216,18 @@ def load_observations(
     """The stored values of the ``selected`` rounds, checked as :meth:`Observations.record_many`.
 
     Raises:
-        StoreError: A stored variable is missing from ``catalogue`` or differs from it, or a
-            stored round, unit or value is refused by the model.
+        StoreError: A stored variable is missing from ``catalogue`` (though a loaded plugin
+            declares it) or differs from it, or a stored round, unit or value is refused by
+            the model.
+        PluginError: Strict plugin mode, and the store holds values of variables no loaded
+            plugin declares (otherwise they are set aside with a ``PluginWarning``).
     """
     try:
         obs = Observations(program, catalogue)
     except KlasterError as exc:
         raise StoreError(f"{source}: cannot hold observations of this program: {exc}") from None
-    variables = _stored_variables(conn, source, obs.variables)
+    variables, set_aside = _stored_variables(conn, source, obs.variables)
+    report_set_aside(program, set_aside, str(source))
     for _, rnd in selected:
         try:
             obs.add_round(rnd)
@@ -247,16 +256,20 @@ def load_observations(
 
 def _stored_variables(
     conn: sqlite3.Connection, source: Path, catalogue: Mapping[str, Variable]
-) -> dict[int, tuple[Variable, Any]]:
+) -> tuple[dict[int, tuple[Variable, Any]], tuple[str, ...]]:
+    """The stored variables by key, and those set aside (no loaded plugin declares them)."""
     found = {}
-    for key, code, level, kind, scale in conn.execute(
-        "SELECT key, code, level, type, scale FROM variables"
-    ):
+    rows = conn.execute("SELECT key, code, level, type, scale FROM variables").fetchall()
+    set_aside = undeclared(code for _, code, *_ in rows if code not in catalogue)
+    for key, code, level, kind, scale in rows:
         variable = catalogue.get(code)
+        if code in set_aside:
+            continue  # left in the store, untouched
         if variable is None:
             raise StoreError(
                 f"{source}: the store holds values of variable {code!r}, which is not in the "
-                "variable catalogue given; load the plugin that declares it"
+                "variable catalogue given, though an installed plugin declares it; pass "
+                "klaster.observations.variable_catalogue()"
             )
         if (variable.level.value, variable.type.value) != (level, kind):
             raise StoreError(
@@ -265,7 +278,7 @@ def _stored_variables(
                 "the store was written"
             )
         found[key] = (variable, decoder(ValueType(kind), scale))
-    return found
+    return found, set_aside
 
 
 def _load_round(
@@ -285,6 +298,8 @@ def _load_round(
     )
     # Rows come in key order, one variable after the other: look each variable up once.
     for variable_key, found in groupby(cursor, key=itemgetter(0)):
+        if variable_key not in variables:
+            continue  # set aside: no loaded plugin declares the variable
         variable, decode = variables[variable_key]
         code = variable.code
         codes.setdefault(variable.level, {})[code] = None

@@ -53,12 +53,15 @@ class StoreStatus:
         program_name: Its name.
         schema_version: The store's schema version.
         clusters: One :class:`ClusterStatus` per cluster, in program order.
+        sectors: Every sector code the program uses (its clusters', members' and groups'),
+            sorted: what ``klaster status`` checks the installed plugins against.
     """
 
     program_id: str
     program_name: str
     schema_version: int
     clusters: tuple[ClusterStatus, ...]
+    sectors: tuple[str, ...] = ()
 
 
 def _phase(value: str, source: Path) -> Phase:
@@ -118,4 +121,10 @@ def read_status(
                 ),
             )
         )
-    return StoreStatus(program_id, program_name, schema_version, tuple(clusters))
+    sectors = conn.execute(
+        "SELECT sector FROM cluster_sectors UNION SELECT sector FROM members "
+        "UNION SELECT sector FROM groups ORDER BY 1"
+    ).fetchall()
+    return StoreStatus(
+        program_id, program_name, schema_version, tuple(clusters), tuple(s for (s,) in sectors)
+    )

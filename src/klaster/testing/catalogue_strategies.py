@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
-from klaster.catalogue.criterion import Operator, ReadinessCriterion, Threshold
+from klaster.catalogue.criterion import Condition, Operator, ReadinessCriterion, Threshold
 from klaster.catalogue.indicator import Aggregation, Direction, Indicator
 from klaster.catalogue.sector import BusinessType, Sector
 from klaster.catalogue.variable import Category, Level, ValueType, Variable
@@ -128,8 +128,36 @@ def readiness_criteria(
     reads: Sequence[Variable | Indicator],
     code: str | None = None,
 ) -> ReadinessCriterion:
-    """Criteria of ``sector`` reading one of ``reads`` with a threshold that suits it."""
+    """Criteria of ``sector`` reading ``reads`` with thresholds that suit them.
+
+    Most make one comparison; some combine one to three (``all_of`` or ``any_of``).
+    """
     usable = [r for r in reads if not isinstance(r, Variable) or r.type not in _UNREADABLE]
+    shape = draw(st.sampled_from(["single", "single", "all_of", "any_of"]))
+    conditions = [
+        draw(_conditions(usable))
+        for _ in range(1 if shape == "single" else draw(st.integers(1, 3)))
+    ]
+    if shape == "single":
+        (one,) = conditions
+        comparison: dict[str, object] = {
+            "reads": one.reads, "operator": one.operator, "threshold": one.threshold,
+        }  # fmt: skip
+    else:
+        comparison = {shape: conditions}
+    return ReadinessCriterion(
+        code=code if code is not None else draw(codes()),
+        sector=sector,
+        level=draw(st.sampled_from(Level)),
+        label=draw(labels()),
+        essential=draw(st.booleans()),
+        weight=draw(st.decimals(min_value=0, max_value=10, places=1)),
+        **comparison,  # type: ignore[arg-type]
+    )
+
+
+@st.composite
+def _conditions(draw: st.DrawFn, usable: Sequence[Variable | Indicator]) -> Condition:
     target = draw(st.sampled_from(usable))
     threshold: Threshold
     if isinstance(target, Variable) and target.type is ValueType.BOOLEAN:
@@ -139,17 +167,7 @@ def readiness_criteria(
         compare = draw(st.sampled_from(_EQUALITY))
     else:
         threshold, compare = draw(_NUMBERS), draw(st.sampled_from(Operator))
-    return ReadinessCriterion(
-        code=code if code is not None else draw(codes()),
-        sector=sector,
-        level=draw(st.sampled_from(Level)),
-        label=draw(labels()),
-        reads=target.code,
-        operator=compare,
-        threshold=threshold,
-        essential=draw(st.booleans()),
-        weight=draw(st.decimals(min_value=0, max_value=10, places=1)),
-    )
+    return Condition(target.code, compare, threshold)
 
 
 _UNREADABLE = (ValueType.TEXT, ValueType.DATE)

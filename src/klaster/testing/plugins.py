@@ -194,10 +194,10 @@ def check_plugin(
     specified, marked with :data:`klaster.hookimpl`), return well-formed records with
     well-formed codes unique among its own and the built-ins' (and ``requires``'), and labels in
     both languages, refer only to variables and indicators that exist, and its validation hooks
-    must answer (a list of texts) for a plain member, group and survey round of each of its
-    sectors. Its activity kinds (``klaster_activity_kinds``) must have codes of their own (not a
-    core kind's, ``mentoring_visit`` or another plugin's), belong to a loaded sector, and be
-    translated.
+    must answer (a list or tuple of texts) for a plain member, group and survey round of each of
+    its sectors (those it provides and those it extends). Its activity kinds
+    (``klaster_activity_kinds``) must have codes of their own (not a core kind's,
+    ``mentoring_visit`` or another plugin's), belong to a loaded sector, and be translated.
 
     Args:
         plugin: The plugin module or object.
@@ -217,9 +217,11 @@ def check_plugin(
 
 def _review(host: PluginHost, name: str) -> list[str]:
     problems = []
-    mine = [s for s in host.sectors() if host.sector_plugins(s.code)[:1] == (name,)]
+    # Its validation hooks are asked about the sectors it provides and those it extends.
+    mine = [s for s in host.sectors() if name in host.sector_plugins(s.code)]
     for sector in mine:
-        if sector.description.id.strip() == sector.description.en.strip():
+        provided = host.sector_plugins(sector.code)[:1] == (name,)
+        if provided and sector.description.id.strip() == sector.description.en.strip():
             problems.append(
                 f"sector {sector.code!r}: the description is the same in Indonesian and English; "
                 "translate it"

@@ -20,6 +20,7 @@ from klaster.measurement.compiler import (
     Divide,
     Kind,
     Load,
+    Shift,
     compile_formula,
 )
 
@@ -51,7 +52,7 @@ class TestLowering:
         assert op == Divide(Load("x", Kind.NUMBER), Load("y", Kind.NUMBER), 18)
 
     def test_round_functions_are_lowered_to_baseline_loads(self) -> None:
-        now, before = Load("x", Kind.NUMBER), Load("x", Kind.NUMBER, baseline=True)
+        now, before = Load("x", Kind.NUMBER), Load("x", Kind.NUMBER, Shift.BASELINE)
         assert compile_formula(parse("baseline(x)"), self.kinds) == before
         assert compile_formula(parse("change(x)"), self.kinds) == Apply(
             "-", (now, before), Kind.NUMBER
@@ -63,7 +64,7 @@ class TestLowering:
         kinds = {**self.kinds, "ratio": Kind.NUMBER}
         op = compile_formula(parse("baseline(ratio)"), kinds, inline={"ratio": ratio})
         assert op == Divide(
-            Load("x", Kind.NUMBER, baseline=True), Load("y", Kind.NUMBER, baseline=True)
+            Load("x", Kind.NUMBER, Shift.BASELINE), Load("y", Kind.NUMBER, Shift.BASELINE)
         )
 
     def test_texts_compare_in_the_python_backend(self) -> None:
@@ -72,7 +73,7 @@ class TestLowering:
         class Source:
             length = 3
 
-            def load(self, code: str, kind: Kind, baseline: bool) -> Scaled:
+            def load(self, code: str, kind: Kind, at: Shift | str | None) -> Scaled:
                 if code == "crop":
                     return Scaled(["rice", "corn", None], 0, 0, kind)
                 return Scaled([15, 20, 30], 1, 30, NUMBER)
@@ -86,7 +87,7 @@ class TestLowering:
         class Source:
             length = 4
 
-            def load(self, code: str, kind: Kind, baseline: bool) -> Scaled:
+            def load(self, code: str, kind: Kind, at: Shift | str | None) -> Scaled:
                 return Scaled([125, -125, 124, None], 2, 125, NUMBER)
 
         found = Execution(Source()).run(op)

@@ -23,7 +23,8 @@ Grammar (lowest precedence first)::
 Numbers are decimals (``0.5``, ``1000``), strings are quoted category codes (``"goat"``), names
 are variable or indicator codes, and ``name(...)`` calls one of :data:`FUNCTIONS`. Parse errors
 point at the position; formulas are bounded in length, depth and size so that hostile input
-cannot exhaust the parser.
+cannot exhaust the parser. ``docs/formulas.md`` is the language's reference page (every function
+with an example; a test keeps it in step with :data:`FUNCTIONS`).
 """
 
 from klaster.catalogue.formula.limits import (

@@ -37,13 +37,21 @@ FUNCTIONS: Final[dict[str, tuple[int, int]]] = {
     "baseline": (1, 1),
     "change": (1, 1),
     "pct_change": (1, 1),
+    "previous": (1, 1),
+    "change_prev": (1, 1),
+    "pct_change_prev": (1, 1),
+    "at_round": (2, 2),
+    "change_since": (2, 2),
+    "pct_change_since": (2, 2),
 }
 """Functions a formula may call, with their number of arguments.
 
 ``baseline(x)`` is ``x`` in the baseline round of the same unit; ``change(x)`` is
-``x - baseline(x)``; ``pct_change(x)`` is ``change(x) / baseline(x) * 100``; ``missing()`` is a
-missing value and ``is_missing(x)`` tests for one; ``coalesce(a, b, ...)`` is the first
-non-missing argument.
+``x - baseline(x)``; ``pct_change(x)`` is ``change(x) / baseline(x) * 100``; ``previous(x)``,
+``change_prev(x)`` and ``pct_change_prev(x)`` the same with the unit's previous round (by date);
+``at_round(x, 'R')``, ``change_since(x, 'R')`` and ``pct_change_since(x, 'R')`` with round ``R``
+(an ID or key, quoted); ``missing()`` is a missing value and ``is_missing(x)`` tests for one;
+``coalesce(a, b, ...)`` is the first non-missing argument. ``docs/formulas.md`` describes each.
 """
 
 

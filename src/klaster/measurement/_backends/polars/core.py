@@ -22,6 +22,7 @@ from klaster.measurement._backends.polars.members import MemberTable
 from klaster.measurement._backends.python.core import default_cibest
 from klaster.measurement._backends.python.fixedpoint import NUMBER, Unsupported, literal
 from klaster.measurement._backends.python.welfare import linear_scale
+from klaster.measurement.compiler import Shift
 from klaster.measurement.core_indicators import CoreIndicator, frame_poverty_line
 from klaster.measurement.methods.cibest import OnLine
 from klaster.measurement.na import NotAvailable
@@ -58,7 +59,7 @@ def core_plan(table: MemberTable, indicator: CoreIndicator) -> Plan | None:
 
 def _income_change(table: MemberTable, indicator: CoreIndicator) -> Plan:
     income = table.value("monthly_income")
-    before = table.value("monthly_income", baseline=True)
+    before = table.value("monthly_income", Shift.BASELINE)
     scale = max(income.scale, before.scale)
     now_up, before_up = 10 ** (scale - income.scale), 10 ** (scale - before.scale)
     bound = 200 * max(income.bound * now_up, before.bound * before_up)

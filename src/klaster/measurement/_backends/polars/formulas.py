@@ -27,7 +27,7 @@ from klaster.measurement._backends.python.fixedpoint import (
     Unsupported,
     literal,
 )
-from klaster.measurement.compiler import Const, Divide, Kind, Load, Op
+from klaster.measurement.compiler import Const, Divide, Kind, Load, Op, Shift
 
 __all__ = ["INT64", "INT128", "OPERATIONS", "Formulas", "Value", "quotient"]
 
@@ -90,7 +90,8 @@ class Formulas:
     """Translates compiled formulas for one table.
 
     Args:
-        column: ``column(code, baseline)``: a variable as a :class:`Value` (raises
+        column: ``column(code, at)``: a variable (in round ``at``: see
+            :class:`~klaster.measurement.compiler.Load`) as a :class:`Value` (raises
             :class:`Unsupported` for what cannot be a scaled integer column).
         derive: ``derive(expr)``: the name of a column computed once as ``expr`` (for what is
             costly and may be read more than once: divisions).
@@ -101,7 +102,7 @@ class Formulas:
 
     def __init__(
         self,
-        column: Callable[[str, bool], Value],
+        column: Callable[[str, Shift | str | None], Value],
         derive: Callable[[pl.Expr], pl.Expr],
     ) -> None:
         self.column = column
@@ -117,7 +118,7 @@ class Formulas:
 
     def _translate(self, op: Op) -> Value:
         if isinstance(op, Load):
-            return self.column(op.code, op.baseline)
+            return self.column(op.code, op.at)
         if isinstance(op, Const):
             value = op.value
             if isinstance(value, Decimal):

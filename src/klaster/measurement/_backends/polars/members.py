@@ -24,7 +24,7 @@ from klaster.measurement._backends.polars.formulas import INT64, INT128, Formula
 from klaster.measurement._backends.polars.program import Records
 from klaster.measurement._backends.polars.read import SurveyedUnits
 from klaster.measurement._backends.python.fixedpoint import BOOLEAN, NUMBER, Unsupported
-from klaster.measurement.compiler import Divide
+from klaster.measurement.compiler import Divide, Shift
 from klaster.measurement.core_indicators import CoreIndicator
 from klaster.measurement.unit_frame import UnitFrame
 from klaster.observations.core_variables import CORE_SECTOR
@@ -73,22 +73,23 @@ class MemberTable:
         self._count = 0
 
     # -- columns --------------------------------------------------------------------------------
-    def value(self, code: str, baseline: bool = False) -> Value:
-        """Member variable ``code`` (in the baseline round, aligned, if asked) as a column."""
-        name = f"{'b' if baseline else 'v'}_{code}"
+    def value(self, code: str, at: Shift | str | None = None) -> Value:
+        """Member variable ``code`` (in round ``at``, aligned, if given) as a column."""
+        tag = "v" if at is None else at.value if isinstance(at, Shift) else f"r:{at}"
+        name = f"{tag}_{code}"
         if name not in self.meta:
-            self._load(code, name, baseline)
+            self._load(code, name, at)
         scale, bound, kind = self.meta[name]
         return Value(pl.col(name), scale, bound, kind)
 
-    def _load(self, code: str, name: str, baseline: bool) -> None:
+    def _load(self, code: str, name: str, at: Shift | str | None) -> None:
         variable = self.engine.observations.variable(code)
         if variable.level is not Level.MEMBER:
             raise Unsupported(f"{code!r} is not a member variable")
         if variable.type not in (ValueType.DECIMAL, ValueType.INTEGER, ValueType.BOOLEAN):
             raise Unsupported(f"{variable.type.value} values")
         kind = BOOLEAN if variable.type is ValueType.BOOLEAN else NUMBER
-        read = self.surveyed.column(code, baseline=baseline)
+        read = self.surveyed.column(code, at=at)
         if read is None:
             length = self.surveyed.length
             data, valid, scale = np.zeros(length, np.int64), np.zeros(length, bool), 0

@@ -17,6 +17,8 @@ import numpy as np
 
 from klaster.catalogue.variable import Level
 from klaster.measurement._backends.python.fixedpoint import Unsupported
+from klaster.measurement.operations import Shift
+from klaster.measurement.round_refs import round_at
 from klaster.measurement.unit_frame import UnitFrame
 from klaster.observations.values import Observations
 
@@ -65,8 +67,10 @@ class SurveyedUnits:
         """Values over the frames' numberings (concatenated) restricted to the surveyed units."""
         return data if self.everyone else data.take(self.index)
 
-    def column(self, code: str, *, baseline: bool = False) -> tuple[Array, Array, int] | None:
-        """A member variable of the round (or of the baseline, aligned) for the surveyed units.
+    def column(
+        self, code: str, *, at: Shift | str | None = None
+    ) -> tuple[Array, Array, int] | None:
+        """A member variable of the round (or of round ``at``, aligned) for the surveyed units.
 
         Returns:
             ``(values, valid, scale)``: integer values (of the store's narrowest type that holds
@@ -75,7 +79,7 @@ class SurveyedUnits:
         """
         parts: list[tuple[Any, int, int] | None] = []  # buffers, values used, gap after them
         for frame, length in zip(self.frames, self.lengths, strict=True):
-            rnd = frame.baseline if baseline else frame.round
+            rnd = frame.round if at is None else round_at(frame, at)
             table = None if rnd is None else self.observations.storage.table(rnd.id, Level.MEMBER)
             column = None if table is None else table.columns.get(code)
             if column is None:

@@ -19,21 +19,21 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from klaster.measurement._backends.python.fixedpoint import BOOLEAN, NUMBER, Scaled, literal
-from klaster.measurement.compiler import Const, Divide, Kind, Load, Op
+from klaster.measurement.compiler import Const, Divide, Kind, Load, Op, Shift
 from klaster.measurement.division import quotient
 
 __all__ = ["OPERATIONS", "Execution", "Source", "align"]
 
 
 class Source(Protocol):
-    """Where a formula's loads are read: one round's units (and the baseline's, aligned)."""
+    """Where a formula's loads are read: one round's units (and other rounds', aligned)."""
 
     length: int
 
-    def load(self, code: str, kind: Kind, baseline: bool) -> Scaled:
-        """Variable ``code`` (in the baseline round, if asked) as a column of ``kind``.
+    def load(self, code: str, kind: Kind, at: Shift | str | None) -> Scaled:
+        """Variable ``code`` (in round ``at``, if given) as a column of ``kind``.
 
-        Without a baseline round, a baseline load is all missing.
+        Where the unit's cluster has no such round (no baseline...), the load is all missing.
         """
         ...
 
@@ -61,7 +61,7 @@ class Execution:
     def _run(self, op: Op) -> Scaled:
         n = self.length
         if isinstance(op, Load):
-            return self.source.load(op.code, op.kind, op.baseline)
+            return self.source.load(op.code, op.kind, op.at)
         if isinstance(op, Const):
             value = op.value
             if isinstance(value, Decimal):

@@ -2,8 +2,9 @@
 
 :class:`FrameSource` gives :class:`~klaster.measurement._backends.python.formulas.Execution` a
 variable's column of one frame at one level (or of the units at some positions only), in the
-current round or the baseline round; :func:`unit_values` runs a compiled formula and gives its
-values as ``Decimal``, ``bool``, text or date.
+current round or another round of the same units (the baseline, the previous or a named round:
+:mod:`klaster.measurement.round_refs`); :func:`unit_values` runs a compiled formula and gives
+its values as ``Decimal``, ``bool``, text or date.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from klaster.errors import InvalidReferenceError, NotFoundError
 from klaster.measurement._backends.partials import pick
 from klaster.measurement._backends.python.fixedpoint import NUMBER, Scaled, unscale
 from klaster.measurement._backends.python.formulas import Execution
-from klaster.measurement.compiler import Kind, Op
+from klaster.measurement.compiler import Kind, Op, Shift
+from klaster.measurement.round_refs import round_at
 from klaster.measurement.unit_frame import UnitFrame
 
 __all__ = ["FrameSource", "run", "unit_values"]
@@ -32,13 +34,14 @@ class FrameSource:
         self.keep = keep
         self.length = len(frame.unit_ids(level)) if keep is None else len(keep)
 
-    def load(self, code: str, kind: Kind, baseline: bool) -> Scaled:
-        """Variable ``code`` as a column (all missing for a baseline without a baseline round)."""
+    def load(self, code: str, kind: Kind, at: Shift | str | None) -> Scaled:
+        """Variable ``code`` as a column (in round ``at``: all missing if the cluster has none)."""
         frame = self.frame
-        if baseline:
-            if frame.baseline is None:
+        if at is not None:
+            other = round_at(frame, at)
+            if other is None:
                 return Scaled([None] * self.length, 0, 0, kind)
-            frame = frame.for_baseline()
+            frame = frame.for_round(other)
         try:
             if kind in _SCALED:
                 data = frame.scaled(code, self.level)
