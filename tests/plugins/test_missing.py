@@ -265,3 +265,61 @@ def test_a_sector_never_installed_round_trips_through_a_document(
     assert [m.id for m in back.clusters["c"].members] == ["M-1"]
     with pytest.warns(PluginWarning):
         assert klaster.loads(klaster.dumps(back)) == program
+
+
+class TestActivityKinds:
+    """Activities of a missing plugin's kinds are kept, not the whole program refused."""
+
+    @staticmethod
+    def _with_harvest(kind: str = "harvest_day") -> klaster.Program:
+        from klaster.model.activity import Activity
+
+        program = klaster.load(PROGRAM.with_name("fieldwork.json"))  # farming in Lebak
+        program.fieldwork.add_activity(
+            Activity(
+                "ACT-HARVEST",
+                kind,
+                "Hari panen",
+                "planned",
+                cluster_id="lebak",
+                planned_on=datetime.date(2014, 3, 1),
+                sector="farming",
+            )
+        )
+        return program
+
+    def test_document_and_store_keep_them_with_the_warning(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        program = self._with_harvest()
+        text = klaster.dumps(program)
+        path = tmp_path / "harvest.klaster"
+        Store.create(path, program)
+        monkeypatch.setenv("KLASTER_DISABLE_PLUGINS", "farming")
+        _fresh_host(monkeypatch)
+        for read in (
+            lambda: klaster.loads(text, source="harvest.json"),
+            lambda: Store.open(path, readonly=True).load_program(),
+        ):
+            with pytest.warns(PluginWarning) as caught:
+                loaded = read()
+            message = " ".join(str(w.message) for w in caught)
+            assert "sector 'farming' has no loaded plugin" in message
+            assert "activities of kinds 'harvest_day' are kept" in message
+            assert loaded.fieldwork.activities["ACT-HARVEST"].kind == "harvest_day"
+
+    def test_strict_mode_refuses(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        text = klaster.dumps(self._with_harvest())
+        _without_farming = {"KLASTER_DISABLE_PLUGINS": "farming", "KLASTER_STRICT_PLUGINS": "1"}
+        for name, value in _without_farming.items():
+            monkeypatch.setenv(name, value)
+        _fresh_host(monkeypatch)
+        with pytest.raises(PluginError, match="activities of kinds 'harvest_day' are kept"):
+            klaster.loads(text, source="harvest.json")
+
+    def test_an_unknown_kind_without_a_missing_plugin_is_still_an_error(self) -> None:
+        document = klaster.dumps(self._with_harvest()).replace('"harvest_day"', '"harvst_day"')
+        with pytest.raises(DocumentError) as caught:
+            klaster.loads(document, source="harvest.json")
+        assert "unknown activity kind 'harvst_day'" in str(caught.value)
+        assert "fieldwork.activities[" in str(caught.value)

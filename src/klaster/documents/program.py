@@ -32,6 +32,7 @@ from klaster.documents.files import atomic_write
 from klaster.documents.json_text import json_problem, parse_json
 from klaster.documents.migrations import Migration, migrate
 from klaster.errors import DocumentError, KlasterError
+from klaster.model.activity_kinds import unknown_kinds_kept
 from klaster.model.program import Program
 from klaster.model.sector_rules import report_unprovided_sectors
 
@@ -147,8 +148,10 @@ def loads(text: str | bytes, *, source: str = "<string>") -> Program:
         PluginError: Strict plugin mode, and a sector of the program has no loaded plugin
             (otherwise a ``PluginWarning`` names it; its members and groups are kept).
     """
-    program = _read(text, source)
-    report_unprovided_sectors(program, source)
+    with unknown_kinds_kept() as kinds:
+        program = _read(text, source)
+    if not report_unprovided_sectors(program, source, kinds) and kinds:
+        program = _read(text, source)  # no plugin is missing: the unknown kind is an error
     return program
 
 

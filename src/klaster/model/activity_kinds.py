@@ -8,7 +8,9 @@ through :func:`check_activity_kind`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from attrs import field, frozen
@@ -24,6 +26,7 @@ __all__ = [
     "activity_kinds",
     "check_activity_kind",
     "install_kind_source",
+    "unknown_kinds_kept",
 ]
 
 
@@ -119,14 +122,38 @@ def activity_kinds() -> Mapping[str, ActivityKind]:
     return kinds
 
 
+_kept: ContextVar[list[str] | None] = ContextVar("klaster_unknown_kinds", default=None)
+
+
+@contextmanager
+def unknown_kinds_kept() -> Iterator[list[str]]:
+    """While a program is read: keep activities of kinds no loaded plugin declares.
+
+    Internal, for program documents and the store: a kind's plugin may be missing, and a missing
+    plugin must not make the whole program unreadable. The kinds kept are collected in the list
+    yielded; the reader reports them with the missing plugins, or reads again with every check
+    when no plugin is missing (then the unknown kind is an error, located as ever).
+    """
+    kept: list[str] = []
+    token = _kept.set(kept)
+    try:
+        yield kept
+    finally:
+        _kept.reset(token)
+
+
 def check_activity_kind(code: str, path: str = "kind") -> None:
-    """Raise unless ``code`` is a known kind.
+    """Raise unless ``code`` is a known kind (kept, while a program is read, for its report).
 
     Raises:
         ValidationError: At ``path``, listing the known kinds.
     """
     known = activity_kinds()
     if code not in known:
+        kept = _kept.get()
+        if kept is not None:
+            kept.append(code)
+            return
         raise ValidationError(
             f"unknown activity kind {code!r}; known kinds: {', '.join(sorted(known))} "
             "(mentoring visits go in the mentoring log; sectors add kinds through the "

@@ -23,7 +23,7 @@ validate`` reports it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Protocol
@@ -51,7 +51,7 @@ class _Members(Protocol):
     def members(self) -> Iterable[Member]: ...
 
 
-SectorReport = Callable[[object, str], None]
+SectorReport = Callable[[object, str, Sequence[str]], bool]
 """Reports a program's sectors no loaded plugin provides: ``(program, source)``; may raise."""
 
 _installed: list[MemberCheck] = []
@@ -84,17 +84,20 @@ def install_sector_report(report: SectorReport | None) -> SectorReport | None:
     return previous
 
 
-def report_unprovided_sectors(program: object, source: str) -> None:
+def report_unprovided_sectors(program: object, source: str, kinds: Sequence[str] = ()) -> bool:
     """Report the sectors of a program just read that no loaded plugin provides.
 
     Program documents and the store call this after reading a program: its members and groups
-    are kept whatever plugin is missing, and the installed report says which plugin to install.
+    are kept whatever plugin is missing (and its activities of ``kinds`` no loaded plugin
+    declares), and the installed report says which plugin to install.
+
+    Returns:
+        Whether a sector's plugin is missing (without one, unknown ``kinds`` are errors).
 
     Raises:
         PluginError: In strict plugin mode, when a sector's plugin is missing.
     """
-    if _reports:
-        _reports[0](program, source)
+    return bool(_reports) and _reports[0](program, source, kinds)
 
 
 @contextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 from klaster.errors import PluginError
@@ -56,20 +57,24 @@ def plugin_activity_kinds() -> tuple[ActivityKind, ...]:
         return ()
 
 
-def report_missing_sectors(program: object, source: str) -> None:
+def report_missing_sectors(program: object, source: str, kinds: Sequence[str] = ()) -> bool:
     """Warn (strict: raise) about a program's sectors the shared host's plugins do not provide.
+
+    Returns:
+        Whether a sector has no loaded plugin (activities of unknown ``kinds`` are then kept).
 
     Raises:
         PluginError: In strict mode, naming the sectors and what to install.
     """
     if not isinstance(program, Program):
-        return
+        return False
     try:
         host = get_host()
         missing = unprovided_sectors(host, program_sectors(program))
     except PluginError:
-        return  # a failed strict load is raised where the host is used, as above
-    report_missing(host, missing, source=source)
+        return False  # a failed strict load is raised where the host is used, as above
+    report_missing(host, missing, source=source, kinds=kinds if missing else ())
+    return bool(missing)
 
 
 # The model cannot import the plugins: it runs the check installed here on every member, asks

@@ -97,6 +97,7 @@ def report_missing(
     *,
     source: str,
     variables: Iterable[str] = (),
+    kinds: Iterable[str] = (),
 ) -> None:
     """Warn once that ``sectors`` have no plugin and ``variables`` were set aside.
 
@@ -106,6 +107,7 @@ def report_missing(
             unknown, e.g. a plugin that extends a loaded sector is missing).
         source: What was being read, for the message (a file's path).
         variables: Codes of the variables whose values were set aside.
+        kinds: Activity kinds no loaded plugin declares, whose activities were kept.
 
     Raises:
         PluginError: In strict mode, with the same sentences as problems.
@@ -129,6 +131,10 @@ def report_missing(
             f"{hint}; its members and groups are kept, the checks of its business types skipped"
             for hint in hints
         ]
+        kept = sorted(set(kinds))
+        if kept:
+            names = ", ".join(repr(code) for code in kept)
+            problems.append(f"activities of kinds {names} are kept, their kind unchecked")
     headline = f"{source}: a sector plugin is missing"
     if host.strict:
         raise PluginError(f"{headline} (strict mode)", problems=problems)

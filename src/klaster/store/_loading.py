@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from klaster.errors import KlasterError, NotFoundError, StoreError
+from klaster.model.activity_kinds import unknown_kinds_kept
 from klaster.model.cluster import Cluster
 from klaster.model.cooperative import Cooperative, LegalStatus
 from klaster.model.group import Group, Membership
@@ -72,7 +73,15 @@ def organisations(conn: sqlite3.Connection, source: Path) -> list[Organisation]:
 
 
 def load_program(conn: sqlite3.Connection, source: Path) -> Program:
-    """The whole stored program."""
+    """The whole stored program (activities of a missing plugin's kinds kept, reported)."""
+    with unknown_kinds_kept() as kinds:
+        program = _load_program(conn, source)
+    if not report_unprovided_sectors(program, str(source), kinds) and kinds:
+        program = _load_program(conn, source)  # no plugin is missing: the unknown kind is an error
+    return program
+
+
+def _load_program(conn: sqlite3.Connection, source: Path) -> Program:
     program_id, name, organisation_id, note = program_header(conn, source)
     clusters = [load_cluster(conn, source, cid) for cid in cluster_ids(conn)]
     orgs = organisations(conn, source)
@@ -98,7 +107,6 @@ def load_program(conn: sqlite3.Connection, source: Path) -> Program:
             intake=intake,
         ),
     )
-    report_unprovided_sectors(program, str(source))
     return program
 
 
