@@ -297,10 +297,15 @@ class TestActivityKinds:
         Store.create(path, program)
         monkeypatch.setenv("KLASTER_DISABLE_PLUGINS", "farming")
         _fresh_host(monkeypatch)
-        for read in (
-            lambda: klaster.loads(text, source="harvest.json"),
-            lambda: Store.open(path, readonly=True).load_program(),
-        ):
+
+        def from_store() -> klaster.Program:
+            with Store.open(path, readonly=True) as store:
+                return store.load_program()
+
+        def from_document() -> klaster.Program:
+            return klaster.loads(text, source="harvest.json")
+
+        for read in (from_document, from_store):
             with pytest.warns(PluginWarning) as caught:
                 loaded = read()
             message = " ".join(str(w.message) for w in caught)
