@@ -9,7 +9,7 @@ from klaster.importing._header import Header
 from klaster.importing._table import Table
 from klaster.importing.batch import Rejection
 
-__all__ = ["Problems", "listing"]
+__all__ = ["Problems", "listing", "seen_before"]
 
 
 class Problems:
@@ -36,8 +36,8 @@ class Problems:
         self, seen: dict[str, int], sub: str, number: int, column: str | None, reasons: list[str]
     ) -> None:
         """Note a submission ID an earlier row used too: a reason of this row and of that one."""
-        first = seen.setdefault(sub, number)
-        if sub and first != number:
+        first = seen_before(seen, sub, number)
+        if first is not None:
             duplicate = f"column {column!r}: duplicate submission {sub!r}: also in"
             reasons.append(f"{duplicate} row {first}")
             self.add(first, f"{duplicate} row {number}")
@@ -97,6 +97,15 @@ class Problems:
             for number, cells in zip(chunk.numbers, chunk.rows, strict=True):
                 if number in wanted:
                     self.keep_raw(number, table.header, cells)
+
+
+def seen_before(seen: dict[str, int], key: str, number: int) -> int | None:
+    """The earlier row that had ``key`` (``None`` for an empty key or its first row).
+
+    Remembers ``number`` as the key's row when it is the first.
+    """
+    first = seen.setdefault(key, number)
+    return first if key and first != number else None
 
 
 def _locate(source: str, row: int, reason: str) -> str:

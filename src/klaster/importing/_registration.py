@@ -22,7 +22,7 @@ import attrs
 from klaster.errors import ImportDataError, KlasterError
 from klaster.importing._cells import CellError, TextCells
 from klaster.importing._header import Header, column_index
-from klaster.importing._problems import Problems, listing
+from klaster.importing._problems import Problems, listing, seen_before
 from klaster.importing._source import Source, missing_columns
 from klaster.importing._submissions import FROM_UNIT, Known, submission_column, submission_id
 from klaster.importing.batch import ImportBatch, NewMember
@@ -100,8 +100,7 @@ class RegistrationReader:
                         reasons.append(f"column {sub_name!r}: no submission ID")
                     problems.duplicate_submission(seen, sub, number, sub_name, reasons)
                     member_id = cells[id_index].strip()
-                    first = ids.setdefault(member_id, number)
-                    if member_id and first != number:
+                    if (first := seen_before(ids, member_id, number)) is not None:
                         reasons.append(
                             f"column {id_column!r}: member {member_id!r} is also registered in "
                             f"row {first}"

@@ -22,7 +22,7 @@ from klaster.catalogue.variable import ValueType, Variable
 from klaster.errors import KlasterError
 from klaster.importing._cells import CellError, Cells, TextCells, VariableCells
 from klaster.importing._header import Header, column_index
-from klaster.importing._problems import Problems, listing
+from klaster.importing._problems import Problems, listing, seen_before
 from klaster.importing._registration import SEX_ANSWERS
 from klaster.importing._source import Source, missing_columns
 from klaster.importing._submissions import Known, submission_column, submission_id
@@ -86,8 +86,7 @@ class ScreeningReader:
                         reasons.append(f"column {sub_name!r}: no submission ID")
                     problems.duplicate_submission(seen, sub, number, sub_name, reasons)
                     applicant_id = cells[id_index].strip()
-                    first = ids.setdefault(applicant_id, number)
-                    if applicant_id and first != number:
+                    if (first := seen_before(ids, applicant_id, number)) is not None:
                         reasons.append(
                             f"column {id_column!r}: applicant {applicant_id!r} is also in row "
                             f"{first}"
