@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import klaster
+import klaster.examples
 from klaster import (
     Applicant,
     Cluster,
@@ -64,7 +65,7 @@ from klaster.targeting import (
     targeting_errors,
 )
 
-DATA = Path(__file__).parent / "data"
+DATA = klaster.examples.data_dir()  # examples/data, or the installed wheel's copy
 KOBO = DATA / "kobo"
 SEED = 2011
 # The first intake: one group per sector with two places each (SYNTHETIC).

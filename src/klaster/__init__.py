@@ -72,6 +72,7 @@ from klaster.model.sector_areas import AreaOverride, AreaRecord
 from klaster.plugins.hookspecs import hookimpl
 
 if TYPE_CHECKING:
+    from klaster.jsonable import JSONEncoder, to_jsonable
     from klaster.store import (
         STORE_SCHEMA_VERSION,
         ClusterStatus,
@@ -89,6 +90,8 @@ _LAZY = dict.fromkeys(
     ("STORE_SCHEMA_VERSION", "ClusterStatus", "ImportSummary", "Store", "StoreStatus"),
     "klaster.store",
 )
+# The JSON encoder knows the measurement's NotAvailable: loaded on first use too.
+_LAZY.update(dict.fromkeys(("JSONEncoder", "to_jsonable"), "klaster.jsonable"))
 
 # Names that left the root for their subpackage (deprecated here for one release).
 _MOVED = {
@@ -164,6 +167,7 @@ __all__ = [
     "ImportSummary",
     "Intake",
     "InvalidReferenceError",
+    "JSONEncoder",
     "KlasterError",
     "KlasterWarning",
     "Label",
@@ -218,4 +222,5 @@ __all__ = [
     "load",
     "loads",
     "save",
+    "to_jsonable",
 ]

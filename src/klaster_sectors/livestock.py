@@ -21,6 +21,7 @@ __all__ = [
     "klaster_eligibility_criteria",
     "klaster_indicators",
     "klaster_readiness_criteria",
+    "klaster_report_sections",
     "klaster_sectors",
     "klaster_validate_member",
     "klaster_validate_values",
@@ -46,6 +47,7 @@ klaster_indicators = _FILE.klaster_indicators
 klaster_readiness_criteria = _FILE.klaster_readiness_criteria
 klaster_activity_kinds = _FILE.klaster_activity_kinds
 klaster_eligibility_criteria = _FILE.klaster_eligibility_criteria
+klaster_report_sections = _FILE.klaster_report_sections
 
 
 @hookimpl

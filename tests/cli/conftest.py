@@ -32,6 +32,7 @@ def _plain_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "KLASTER_PLUGINS",
         "KLASTER_DISABLE_PLUGINS",
         "KLASTER_STRICT_PLUGINS",
+        "KLASTER_LANG",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)

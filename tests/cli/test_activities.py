@@ -181,4 +181,4 @@ class TestReportShowsMentoring:
         assert text.returncode == 0
         line = next(x for x in text.stdout.splitlines() if "groups_visited_90d" in x)
         assert "Share of groups visited" in line  # with its name in both languages
-        assert line.rstrip().endswith("0.294")
+        assert line.rstrip().endswith("29.4% (n=34)")  # a share shown as a percentage

@@ -82,13 +82,13 @@ class TestParsing:
         assert "what to do" in ran.stderr
 
     def test_usage_error_as_json(self, cli: Cli) -> None:
-        ran = cli("--json", "report", "x.json", "--format", "pdf")
+        ran = cli("--json", "report", "x.json", "--format", "docx")
         assert ran.returncode == ExitCode.USAGE
         assert ran.stdout == ""
         error = error_of(ran)
         assert error["exit_code"] == 2
         assert error["type"] == "UsageError"
-        assert "invalid choice: 'pdf'" in error["message"]
+        assert "invalid choice: 'docx'" in error["message"]
         assert "klaster report --help" in error["hint"]
 
     def test_global_options_before_or_after_the_command(self, cli: Cli) -> None:

@@ -130,7 +130,7 @@ class TestStatus:
         assert ran.returncode == 0
         assert "Pemandirian / Independence" in ran.stdout
         line = next(x for x in ran.stdout.splitlines() if x.startswith("bantaeng"))
-        assert line.split()[-7:] == ["190", "188", "34", "1", "2", "1890", "0"]
+        assert line.split()[-7:] == ["190", "188", "34", "1", "2", "1,890", "0"]
 
     def test_json(self, cli: Cli, store: Path) -> None:
         status = document(cli("status", store, "--json"))

@@ -22,7 +22,10 @@ from hypothesis import strategies as st
 
 from klaster.cli import main
 from klaster.documents.csvfile import (
+    BOM,
+    EXCEL_ID,
     FORMULA_START,
+    CsvStyle,
     csv_text,
     neutralise,
     restore,
@@ -48,6 +51,7 @@ HOSTILE = (
 # The writers tested below, by the module that calls the helper; the scan checks the list.
 WRITERS = {
     "klaster/cli/_report.py",
+    "klaster/exports/dhis2.py",
     "klaster/importing/rejects.py",
     "klaster/targeting/screen_file.py",
 }
@@ -151,7 +155,21 @@ def _decisions(tmp_path: Path) -> list[list[str]]:
     return _read_file(out)
 
 
+def _dhis2(tmp_path: Path) -> list[list[str]]:
+    from klaster.exports.dhis2 import DataValue, DataValueSet, write_data_values
+    from klaster.exports.dhis2_mapping import load_dhis2_mapping
+
+    mapping = load_dhis2_mapping(EXAMPLE.parent / "bantaeng.dhis2.toml")
+    values = [DataValue("abcdefghijk", "2014Q1", h, "-15000", comment=h) for h in HOSTILE]
+    out = tmp_path / "values.csv"
+    write_data_values(out, DataValueSet(tuple(values), 0, (), mapping))
+    rows = _read_file(out)
+    assert [row[5] for row in rows[1:]] == ["-15000"] * len(HOSTILE)  # values stay numbers
+    return [rows[0], *[[row[2], row[8]] for row in rows[1:]]]
+
+
 WRITER_CASES: dict[str, Callable[..., list[list[str]]]] = {
+    "DHIS2 data values": _dhis2,
     "write_frame": _frame_file,
     "screening decisions": _decisions,
     "csv_text": _direct_text,
@@ -218,6 +236,74 @@ class TestCells:
         assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
         with pytest.raises(DocumentError, match="cannot write the file"):
             write_csv(tmp_path / "missing" / "x.csv", ["a"], [])
+
+
+class TestStyle:
+    """``;``, a decimal comma and a BOM for Indonesian spreadsheets; the cells stay as safe."""
+
+    def _check(self, raw: bytes) -> list[list[str]]:
+        assert raw.startswith(BOM.encode("utf-8"))
+        text = raw.decode("utf-8-sig")
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+        assert rows[0] == ["desa", "skor", "n", "catatan"]
+        assert rows[1] == ["'=HYPERLINK(1)", "1,5", "-15000", "a;b"]  # ';' in a cell is quoted
+        return rows
+
+    def test_write_csv_and_csv_text(self, tmp_path: Path) -> None:
+        row = ["=HYPERLINK(1)", Decimal("1.5"), -15000, "a;b"]
+        path = tmp_path / "id.csv"
+        write_csv(path, ["desa", "skor", "n", "catatan"], [row], style=EXCEL_ID)
+        self._check(path.read_bytes())
+        text = csv_text(["desa", "skor", "n", "catatan"], [row], style=EXCEL_ID)
+        self._check(text.encode("utf-8"))
+
+    def test_write_frame(self, tmp_path: Path) -> None:
+        import polars as pl
+
+        from klaster.documents.csvfile import write_frame
+
+        frame = pl.DataFrame(
+            {"desa": ["=HYPERLINK(1)"], "skor": [1.5], "n": [-15000], "catatan": ["a;b"]}
+        )
+        write_frame(tmp_path / "id.csv", frame, style=EXCEL_ID)
+        self._check((tmp_path / "id.csv").read_bytes())
+
+    def test_default_is_unchanged(self) -> None:
+        assert csv_text(["a", "b"], [[Decimal("1.5"), "x"]]) == "a,b\r\n1.5,x\r\n"
+        assert CsvStyle() == CsvStyle(",", bom=False, decimal_comma=False)
+
+    @pytest.mark.parametrize(
+        ("kwargs", "message"),
+        [({"separator": ":"}, "separator is one of"), ({"decimal_comma": True}, "another sep"),
+         ({"bom": "yes"}, "True or False")],
+    )  # fmt: skip
+    def test_bad_styles_are_refused(self, kwargs: dict[str, object], message: str) -> None:
+        with pytest.raises(DocumentError, match=message):
+            CsvStyle(**kwargs)  # type: ignore[arg-type]
+
+    def test_a_frame_column_is_only_rewritten_when_it_must_be(self, tmp_path: Path) -> None:
+        import datetime as dt
+
+        import polars as pl
+
+        from klaster.documents.csvfile import write_frame
+
+        kinds = pl.Enum(["ok", "=bad"])
+        frame = pl.DataFrame(
+            {
+                "plain": ["a", "b"],
+                "empty": ["", "b"],
+                "kind": pl.Series(["ok", "ok"], dtype=kinds),  # a category can be hostile
+                "day": [dt.date(2024, 1, 31), None],
+            }
+        )
+        write_frame(tmp_path / "f.csv", frame)
+        assert _read_file(tmp_path / "f.csv") == [
+            ["plain", "empty", "kind", "day"], ["a", "", "ok", "2024-01-31"], ["b", "b", "ok", ""]
+        ]  # fmt: skip
+        hostile = frame.with_columns(pl.Series("kind", ["=bad", "ok"], dtype=kinds))
+        write_frame(tmp_path / "g.csv", hostile)
+        assert _read_file(tmp_path / "g.csv")[1][2] == "'=bad"
 
 
 def _modules() -> list[tuple[str, ast.Module]]:

@@ -175,7 +175,7 @@ class TestResults:
 
     def test_html(self) -> None:
         html = Results((_row(D(100), "b<x>"),))._repr_html_()
-        assert "<table>" in html
+        assert "<table" in html
         assert "b&lt;x&gt;" in html
 
 

@@ -141,7 +141,7 @@ class TestDisaggregation:
     def test_unknown_dimension(self, engine: Measurement) -> None:
         with pytest.raises(klaster.ValidationError, match="unknown dimension 'colour'") as found:
             engine.report(["members"], by=[("colour",)])
-        assert found.value.path == "by"
+        assert found.value.path == "by[0]"
         for dim in DIMENSIONS:
             assert dim in str(found.value)
         with pytest.raises(klaster.ValidationError, match="unknown dimension 'koperasi'"):

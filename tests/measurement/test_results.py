@@ -46,7 +46,7 @@ def results() -> Results:
 
 class TestBlocks:
     def test_the_same_as_its_rows(self, results: Results) -> None:
-        rows = Results(results.rows)
+        rows = Results(results.rows, displays=results.displays)
         assert rows == results
         assert len(rows) == len(results) == len(results.rows) > 100
         assert rows.dimensions == results.dimensions == ("sex", "kecamatan")
@@ -58,7 +58,7 @@ class TestBlocks:
         female = results.row("household_members", "endline", sex="female")
         assert rows.row("household_members", "endline", sex="female") == female
         assert female in results.rows
-        assert "rows of members" in repr(results)
+        assert "30 indicators (members, " in repr(results)
 
     def test_row_needs_the_exact_disaggregation(self, results: Results) -> None:
         with pytest.raises(klaster.NotFoundError, match="with no disaggregation"):

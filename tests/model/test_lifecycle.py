@@ -438,7 +438,7 @@ class TestQueries:
     def test_labels_and_iati_codes(self) -> None:
         assert P.GROWTH.label_id == "Penumbuhan"
         assert P.GROWTH.label_en == "Growth"
-        assert [p.iati_status for p in Phase] == [1, 2, 2, 3, 4, 6, 5]
+        assert [p.iati_status for p in Phase] == [1, 2, 2, 3, 3, 6, 5]
 
 
 # -- replay ---------------------------------------------------------------------------------------

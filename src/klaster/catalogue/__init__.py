@@ -6,6 +6,7 @@ criteria, eligibility criteria and scorecards.
 
 from klaster.catalogue.condition import Condition, Operator, Threshold
 from klaster.catalogue.criterion import ReadinessCriterion
+from klaster.catalogue.display import Display, DisplayKind
 from klaster.catalogue.eligibility import (
     Comparison,
     EligibilityCriterion,
@@ -39,6 +40,7 @@ from klaster.catalogue.indicator import (
     Direction,
     Indicator,
 )
+from klaster.catalogue.report_section import ReportSection
 from klaster.catalogue.scorecard import Band, Scorecard, ScoreItem, Side
 from klaster.catalogue.sector import (
     BusinessType,
@@ -67,6 +69,8 @@ __all__ = [
     "Condition",
     "Conditional",
     "Direction",
+    "Display",
+    "DisplayKind",
     "EligibilityCriterion",
     "EligibilityThreshold",
     "Expr",
@@ -80,6 +84,7 @@ __all__ = [
     "Number",
     "Operator",
     "ReadinessCriterion",
+    "ReportSection",
     "ScoreItem",
     "Scorecard",
     "Sector",

@@ -20,6 +20,14 @@ from klaster._support.validate import (
     enum_value,
 )
 from klaster.catalogue._recordcheck import check_codes, to_tuple
+from klaster.catalogue.display import (
+    Display,
+    DisplayKind,
+    check_digits,
+    check_display_kind,
+    default_display,
+    to_display_kind,
+)
 from klaster.catalogue.formula import Expr, FormulaError, parse, references
 from klaster.catalogue.variable import Level
 from klaster.label import (
@@ -32,7 +40,7 @@ from klaster.label import (
     to_optional_label,
 )
 
-__all__ = ["Aggregation", "Direction", "Indicator"]
+__all__ = ["Aggregation", "Direction", "Indicator", "shown_as"]
 
 
 class Direction(LabelledEnum):
@@ -91,6 +99,21 @@ def _check_formula(_inst: object, attribute: Any, value: Any) -> None:
         raise exc.at(attribute.name) from None
 
 
+def _check_optional_digits(_inst: object, attribute: Any, value: object) -> None:
+    if value is not None:
+        check_digits(value, attribute.name)
+
+
+def shown_as(
+    unit: str | None, aggregation: Aggregation, kind: DisplayKind | None, digits: int | None
+) -> Display:
+    """An indicator's display: the declared kind and digits, the rest from its unit."""
+    found = default_display(unit, aggregation.value)
+    if kind is not None and kind is not found.kind:
+        found = Display(kind, 1 if kind is DisplayKind.PERCENT else 0)
+    return found if digits is None else Display(found.kind, digits)
+
+
 @frozen
 class Indicator:
     """A sector indicator computed from variables (or other indicators) by a formula.
@@ -110,6 +133,10 @@ class Indicator:
         references: Codes the formula reads; by default every name in it. The host checks that
             each exists.
         description: Bilingual explanation for report readers (what it shows, its source).
+        display: How its figures are shown (:class:`~klaster.catalogue.display.DisplayKind`:
+            ``"percent"``, ``"money"``, ``"count"``, ``"number"``); by default decided from
+            ``unit`` and ``aggregation`` (:attr:`shown_as`).
+        digits: Decimals shown (0–6; for a percentage, of the percent); by default the kind's.
 
     Example:
         >>> i = Indicator("herd_growth", "livestock", Label("Pertumbuhan ternak", "Herd growth"),
@@ -117,6 +144,8 @@ class Indicator:
         ...               Aggregation.RATIO_OF_SUMS, Direction.HIGHER, unit="ratio")
         >>> i.references
         ('herd_end', 'herd_start')
+        >>> i.shown_as
+        Display(kind=<DisplayKind.PERCENT: 'percent'>, digits=1)
     """
 
     code: str = field(validator=check_code)
@@ -135,6 +164,15 @@ class Indicator:
     description: Label | None = field(
         default=None, converter=to_optional_label, validator=check_optional_label
     )
+    display: DisplayKind | None = field(
+        default=None, converter=to_display_kind, validator=check_display_kind
+    )
+    digits: int | None = field(default=None, validator=_check_optional_digits)
+
+    @property
+    def shown_as(self) -> Display:
+        """How a table shows its figures: ``display`` and ``digits``, else decided from the unit."""
+        return shown_as(self.unit, self.aggregation, self.display, self.digits)
 
     def expression(self) -> Expr:
         """The formula parsed into its tree (see :func:`klaster.catalogue.formula.parse`)."""

@@ -134,8 +134,11 @@ def _phase(text: str) -> Phase:
     try:
         return Phase(value)
     except ValueError:
+        from klaster._support.suggest import did_you_mean
+
+        close = did_you_mean(value, [*(p.value for p in Phase), *_ALIASES])
         raise CliError(
-            f"unknown phase {text!r}",
+            f"unknown phase {text!r}" + (f"; {close}" if close else ""),
             hint="Use one of: " + ", ".join(p.value for p in Phase),
             code=ExitCode.USAGE,
         ) from None

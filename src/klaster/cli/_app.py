@@ -22,6 +22,8 @@ from klaster.cli import (
     _advance,
     _budget,
     _demo,
+    _export,
+    _form,
     _import,
     _init,
     _inputs,
@@ -33,7 +35,7 @@ from klaster.cli import (
     _targeting,
     _validate,
 )
-from klaster.cli._exit import ExitCode, classify, headline, problems_of
+from klaster.cli._exit import ExitCode, classify, headline, problems_of, suggestion
 from klaster.cli._output import Output
 from klaster.cli._trace import plugin_traces
 from klaster.errors import KlasterError, KlasterWarning
@@ -41,6 +43,7 @@ from klaster.errors import KlasterError, KlasterWarning
 _COMMANDS: tuple[ModuleType, ...] = (
     _init,
     _import,
+    _form,
     _validate,
     _status,
     _advance,
@@ -49,6 +52,7 @@ _COMMANDS: tuple[ModuleType, ...] = (
     _activities,
     _targeting,
     _screen,
+    _export,
     _plugins,
     _plugin,
     _demo,
@@ -142,6 +146,13 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
         default=default(False),
         help="show the traceback of an internal error",
     )
+    group.add_argument(
+        "--lang",
+        choices=("id", "en"),
+        default=default(None),
+        help="language of figures and labels: id (282.809, 31,0%%, Rp) or en (282,809, 31.0%%, "
+        "IDR); default KLASTER_LANG, else en for text on screen and id for report documents",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -154,8 +165,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         out = _output_for(arguments)
         command = next((a for a in arguments if a in _names()), None)
         hint = f"Run 'klaster {command + ' ' if command else ''}--help' to see what it takes."
+        close = suggestion(str(exc))  # a typo: the nearest command or choice
         out.usage(exc.usage)
-        out.error(str(exc), code=ExitCode.USAGE, kind="UsageError", hint=hint)
+        message = (
+            str(exc).replace(" (choose from", f"; {close} (choose from", 1) if close else str(exc)
+        )
+        out.error(message, code=ExitCode.USAGE, kind="UsageError", hint=hint)
         return ExitCode.USAGE
     except SystemExit as exc:  # --help and --version print and stop
         return exc.code if isinstance(exc.code, int) else ExitCode.OK
@@ -167,6 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         quiet=args.quiet,
         color=args.color,
         debug=args.debug,
+        lang=args.lang,
     )
     return _dispatch(args, out)
 

@@ -237,8 +237,17 @@ def _cluster_costs(statement: BudgetStatement) -> dict[str, Decimal | None]:
 
 
 def show(out: Output, statement: BudgetStatement) -> None:
-    """The statement as tables with bilingual headings and ``Rp`` amounts."""
-    from klaster.finance.money import format_rupiah
+    """The statement as tables: bilingual headings, amounts in ``--lang`` (default ``Rp``)."""
+    from functools import partial
+
+    from klaster.finance.money import format_rupiah as rupiah
+    from klaster.formatting import format_number
+
+    lang = out.lang
+    format_rupiah = partial(rupiah, lang=lang or "id")
+
+    def percent(points: Decimal) -> str:
+        return f"{points}%" if lang is None else f"{format_number(points, lang, digits=2)}%"
 
     names = {
         "cluster": "Klaster / Cluster",
@@ -262,11 +271,11 @@ def show(out: Output, statement: BudgetStatement) -> None:
             cells.append(value if isinstance(value, str) else value.label_id)
         if grain:
             cells.append("—" if row.start is None else f"{row.start} – {row.end}")
-        rate = "—" if row.execution is None else f"{row.execution}%"
+        rate = "—" if row.execution is None else percent(row.execution)
         cells += [format_rupiah(row.budget), format_rupiah(row.actual)]
         cells += [format_rupiah(row.variance), rate]
         rows.append(cells)
-    total_rate = "—" if statement.execution is None else f"{statement.execution}%"
+    total_rate = "—" if statement.execution is None else percent(statement.execution)
     rows.append(
         [
             "Jumlah / Total",
@@ -299,7 +308,7 @@ def show(out: Output, statement: BudgetStatement) -> None:
             f"{format_rupiah(statement.cost_per_graduate)}"
         )
     shares: list[list[object]] = [
-        [s.source.label_id, format_rupiah(s.actual), f"{s.percent}%"]
+        [s.source.label_id, format_rupiah(s.actual), percent(s.percent)]
         for s in statement.source_shares
     ]
     if shares:

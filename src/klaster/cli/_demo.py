@@ -13,7 +13,6 @@ the data as ``klaster/_demo_data``; a source checkout reads ``examples/data`` di
 from __future__ import annotations
 
 import argparse
-import importlib.resources
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -81,12 +80,15 @@ def demo_data() -> Path:
     Raises:
         CliError: Neither the installed copy nor a source checkout's ``examples/data`` exists.
     """
-    shipped = importlib.resources.files("klaster") / "_demo_data"
-    if isinstance(shipped, Path) and (shipped / PROGRAM).is_file():
-        return shipped
-    checkout = Path(__file__).resolve().parents[3] / "examples" / "data"
-    if (checkout / PROGRAM).is_file():
-        return checkout
+    from klaster.errors import NotFoundError
+    from klaster.examples import data_dir
+
+    try:
+        folder = data_dir()
+    except NotFoundError:
+        folder = None
+    if folder is not None and (folder / PROGRAM).is_file():
+        return folder
     raise CliError(
         "the bundled example data is missing (neither klaster/_demo_data nor examples/data "
         "holds bantaeng.json)",
@@ -138,7 +140,15 @@ def _preference(path: Path) -> tuple[int, str]:
 
 def run(args: argparse.Namespace, out: Output) -> int:
     """Build the demo store and report on it."""
-    from klaster.cli import _activities, _import, _inputs, _report, _screen, _status
+    from klaster.cli import (
+        _activities,
+        _import,
+        _inputs,
+        _report,
+        _report_document,
+        _screen,
+        _status,
+    )
     from klaster.cli import _targeting as _targeting_cli
     from klaster.measurement import Measurement
     from klaster.store import Store
@@ -171,8 +181,14 @@ def run(args: argparse.Namespace, out: Output) -> int:
     fieldwork = _activities.summary(program)
     engine = Measurement(program, observations)
     codes = [code for code in HEADLINE if code in engine.codes()]
-    rows = list(engine.report(codes, by=[()]))
+    headline = engine.report(codes, by=[()])
+    rows = list(headline)
     ranking, screening = _targeting(data)
+    with out.working("writing the reports (html, md, xlsx, pdf; id and en)"):
+        skipped: list[str] = []
+        reports = _report_document.write_all(
+            program, observations, folder / "reports", skipped=skipped
+        )
     out.emit(
         {
             "dir": str(folder),
@@ -181,6 +197,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
             "status": _status.status_document(status, target),
             "activities": fieldwork,
             "report": _report.records(rows),
+            "reports": reports,
             "targeting": None if ranking is None else _targeting_cli.document(ranking, None),
             "screening": None
             if screening is None
@@ -191,19 +208,26 @@ def run(args: argparse.Namespace, out: Output) -> int:
     _activities.show_summary(out, fieldwork)
     out.line()
     out.line("headline indicators / indikator utama", style="bold")
-    out.show(_report.text_table(rows))
+    out.show(_report.text_table(rows, out.text_lang, displays=headline.displays))
     if ranking is not None and screening is not None:
         out.line()
         out.line("choosing where and whom / memilih lokasi dan penerima manfaat", style="bold")
         _targeting_cli.show(out, ranking)
         out.line()
         _screen.show_counts(out, screening)
+    out.line()
+    out.line(f"reports / laporan: {folder / 'reports'}", style="bold")
+    for path in reports:
+        out.line(f"  {path}")
+    for reason in skipped:
+        out.note(f"  not written: {reason}")
     out.note(
         f"\nthe demo store is {target}; try:\n"
         f"  klaster status {target} --cluster bantaeng\n"
         f"  klaster activities {target} --kind training\n"
         f"  klaster report {target} --by sex\n"
         f"  klaster report {target} --format csv --output bantaeng.csv\n"
+        f"  klaster report {target} --format html --lang en --out bantaeng.html\n"
         f"  klaster targeting {data / REGIONS} --rule {data / RANKING}\n"
         f"  klaster screen {data / INTAKE} --rules {data / ELIGIBILITY}"
     )

@@ -7,8 +7,10 @@ Scripts read the exit code; people read the hint ("what to do"). The table here 
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable
 
+from klaster._support.suggest import did_you_mean
 from klaster.errors import (
     DocumentError,
     ImportDataError,
@@ -77,6 +79,62 @@ def problems_of(error: KlasterError) -> list[str]:
     """The located problems an error carries (empty for errors about one thing)."""
     found = getattr(error, "problems", ())
     return [str(p) for p in found] if isinstance(found, tuple | list) else []
+
+
+_INVALID_CHOICE = re.compile(r"invalid choice: '(?P<given>[^']*)' \(choose from (?P<known>.*)\)")
+
+
+def suggestion(message: str) -> str:
+    """``did you mean 'status'?`` for argparse's "invalid choice" message; ``""`` otherwise.
+
+    Example:
+        >>> suggestion("argument COMMAND: invalid choice: 'stauts' (choose from 'init', 'status')")
+        "did you mean 'status'?"
+    """
+    found = _INVALID_CHOICE.search(message)
+    if found is None:
+        return ""
+    known = re.findall(r"'([^']*)'", found["known"]) or found["known"].split(", ")
+    return did_you_mean(found["given"], known)
+
+
+# Words people type for a dimension (English and Indonesian) that no spelling rule finds.
+_DIMENSION_WORDS = {
+    "gender": "sex",
+    "jenis_kelamin": "sex",
+    "kelamin": "sex",
+    "sektor": "sector",
+    "klaster": "cluster",
+    "village": "desa",
+    "kelurahan": "desa",
+    "district": "kabupaten",
+    "regency": "kabupaten",
+    "subdistrict": "kecamatan",
+    "business": "business_type",
+    "usaha": "business_type",
+    "jenis_usaha": "business_type",
+    "kelompok": "group",
+    "koperasi": "cooperative",
+}
+
+
+def check_dimensions(specs: Iterable[Iterable[str]], known: Iterable[str]) -> None:
+    """Refuse an unknown ``--by`` dimension, naming the nearest (``gender`` → ``sex``).
+
+    Raises:
+        CliError: A usage error naming the dimension, the nearest and the valid ones.
+    """
+    valid = list(known)
+    for spec in specs:
+        for dim in (d.strip() for d in spec):
+            if not dim or dim in valid:
+                continue
+            word = _DIMENSION_WORDS.get(dim.strip().lower())
+            close = f"did you mean {word!r}?" if word in valid else did_you_mean(dim, valid)
+            raise CliError(
+                f"--by: unknown dimension {dim!r}" + (f"; {close}" if close else ""),
+                hint="Use one of: " + ", ".join(valid) + " (join several with commas).",
+            )
 
 
 def classify(error: KlasterError) -> tuple[ExitCode, str]:

@@ -64,6 +64,12 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--dry-run", action="store_true", help="check everything and write nothing")
     parser.add_argument(
+        "--round",
+        metavar="ROUND",
+        help="a survey's round ID, replacing the mapping's [round] (required when the mapping "
+        "leaves it open: one mapping for every round of a form)",
+    )
+    parser.add_argument(
         "--on-conflict",
         choices=("refuse", "replace"),
         default="refuse",
@@ -88,6 +94,12 @@ def run(args: argparse.Namespace, out: Output) -> int:
             hint="Add --keep-valid, or leave out --rejects.",
             code=ExitCode.USAGE,
         )
+    from klaster.cli import _roster
+
+    if _roster.is_roster_mapping(args.mapping):  # members, groups and memberships
+        return _roster.import_into_store(
+            out, args.store, args.file, args.mapping, dry_run=args.dry_run, keep=args.keep_valid
+        )
     return import_file(
         out,
         args.store,
@@ -97,6 +109,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
         rejects=args.rejects,
         dry_run=args.dry_run,
         on_conflict=args.on_conflict,
+        round_id=args.round,
     )
 
 
@@ -137,6 +150,7 @@ def import_file(
     rejects: Path | None = None,
     dry_run: bool = False,
     on_conflict: str = "refuse",
+    round_id: str | None = None,
 ) -> int:
     """Import one file (or check it, with ``dry_run``) and show the summary."""
     show(
@@ -150,6 +164,7 @@ def import_file(
             rejects=rejects,
             dry_run=dry_run,
             on_conflict=on_conflict,
+            round_id=round_id,
         ),
     )
     return ExitCode.OK
@@ -165,6 +180,7 @@ def apply_file(
     rejects: Path | None = None,
     dry_run: bool = False,
     on_conflict: str = "refuse",
+    round_id: str | None = None,
 ) -> Imported:
     """Read, check and (unless ``dry_run``) apply one file, with a progress bar.
 
@@ -190,7 +206,15 @@ def apply_file(
         program = store.load_program()
         observations = store.load_observations(program=program)
         batch = _read(
-            store, data_path, mapping, program, observations, keep_valid, on_conflict, variables
+            store,
+            data_path,
+            mapping,
+            program,
+            observations,
+            keep_valid,
+            on_conflict,
+            variables,
+            round_id,
         )
         if dry_run:
             counts = _would_add(batch)
@@ -223,6 +247,7 @@ def _read(
     keep_valid: bool,
     on_conflict: str,
     variables: Mapping[str, Variable] | None = None,
+    round_id: str | None = None,
 ) -> ImportBatch:
     """Read the file, leaving out the submissions the store already holds.
 
@@ -240,6 +265,7 @@ def _read(
         keep_valid=keep_valid,
         on_conflict=on_conflict,
         variables=variables,
+        round=round_id,
     )
 
 

@@ -10,11 +10,11 @@ skipped, so importing the same file twice changes nothing.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from klaster._support.toml_text import peek_form
 from klaster.cli._exit import CliError, ExitCode
 
 if TYPE_CHECKING:
@@ -24,11 +24,7 @@ if TYPE_CHECKING:
 
 def screening_variables(mapping_path: Path) -> Mapping[str, Variable] | None:
     """The screening catalogue if the mapping file is a screening form's, else ``None``."""
-    try:
-        form = tomllib.loads(mapping_path.read_text(encoding="utf-8")).get("form")
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, ValueError, RecursionError):
-        return None  # load_mapping reports it
-    if form != "screening":
+    if peek_form(mapping_path) != "screening":  # unreadable: load_mapping reports it
         return None
     from klaster.targeting import screening_catalogue
 

@@ -1,4 +1,4 @@
-"""``klaster init``: a new store from a program document (and its surveys and finance books)."""
+"""``klaster init``: a new store from a program document (its surveys, finance books, roster)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from klaster.cli._exit import CliError
+from klaster.cli._exit import CliError, ExitCode
 from klaster.cli._output import Output
 
 NAME = "init"
@@ -40,12 +40,25 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--finance", type=Path, metavar="FIN.json", help="the program's finance document"
     )
+    parser.add_argument(
+        "--roster",
+        type=Path,
+        metavar="ROSTER.csv",
+        help="a roster (CSV or XLSX) of members, groups and memberships to add to the program "
+        "(needs --mapping)",
+    )
+    parser.add_argument(
+        "--mapping",
+        type=Path,
+        metavar="ROSTER.toml",
+        help='the roster\'s mapping file (form = "roster"): which column is which field',
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, out: Output) -> int:
     """Create the store and show what it holds."""
-    from klaster.cli import _inputs, _status
+    from klaster.cli import _inputs, _roster, _status
     from klaster.finance import load as load_finance
     from klaster.plugins.default import get_host
     from klaster.store import Store
@@ -57,7 +70,18 @@ def run(args: argparse.Namespace, out: Output) -> int:
             hint="Choose a new file name, or move the old store away first. To add field data "
             "to an existing store, use 'klaster import'.",
         )
+    if (args.roster is None) != (args.mapping is None):
+        raise CliError(
+            "--roster and --mapping go together: the roster and the mapping that reads it",
+            hint=f"klaster init {target} --from {args.program} --roster ROSTER.csv "
+            "--mapping ROSTER.toml",
+            code=ExitCode.USAGE,
+        )
     program = _inputs.load_program(args.program)
+    roster = None
+    if args.roster is not None:  # read first: the observations are of the program with it
+        roster = _roster.read(args.roster, args.mapping, program)
+        program = roster.program
     observations = None
     if args.observations is not None:
         observations = _inputs.load_sidecar(args.observations, program)
@@ -76,6 +100,20 @@ def run(args: argparse.Namespace, out: Output) -> int:
     ):
         status = store.status()
     out.line(f"created {target}", style="bold green")
-    _status.show(out, status, target, extra={"created": str(target)})
+    if roster is not None:
+        out.note(
+            f"{roster.source}: {roster.members_added} members, {roster.groups_added} groups and "
+            f"{roster.memberships_added} memberships added to the program"
+        )
+    extra: dict[str, Any] = {"created": str(target)}
+    if roster is not None:
+        extra["roster"] = {
+            "source": roster.source,
+            "rows": roster.rows,
+            "members_added": roster.members_added,
+            "groups_added": roster.groups_added,
+            "memberships_added": roster.memberships_added,
+        }
+    _status.show(out, status, target, extra=extra)
     out.note(f"next: klaster status {target}   or   klaster import {target} FILE --mapping MAP")
     return 0

@@ -7,10 +7,12 @@ Commands that accept either (``report``, ``validate``) tell them apart by the fi
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from klaster.cli._exit import CliError, ExitCode
+from klaster.errors import DocumentError, StoreError
 
 if TYPE_CHECKING:
     from klaster.catalogue.variable import Variable
@@ -28,6 +30,79 @@ def is_store(path: Path) -> bool:
             return handle.read(len(_SQLITE_HEADER)) == _SQLITE_HEADER
     except OSError:
         return path.suffix == ".klaster"
+
+
+_KINDS = {
+    "program": "a program document",
+    "finance": "a finance document",
+    "observations": "an observations sidecar",
+}
+_ENVELOPE = re.compile(rb'\A\s*\{\s*"klaster"\s*:\s*"(\w+)"')
+
+
+def file_kind(path: Path) -> str | None:
+    """What a file is, by its first bytes (``None``: binary, or not readable).
+
+    ``"a store"``, ``"a program document"``, ``"a finance document"``, ``"an observations
+    sidecar"``, ``"a JSON document"``, ``"an XLSX workbook ..."``, ``"a TOML file"``, ``"a CSV
+    file"``, ``"a text file"`` or ``"an empty file"``.
+    """
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return None
+    if not head:
+        return "an empty file"
+    if head.startswith(_SQLITE_HEADER):
+        return "a store"
+    if head.startswith(b"PK\x03\x04"):
+        return "an XLSX workbook (or another ZIP file)"
+    head = head.removeprefix(b"\xef\xbb\xbf")
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 3:  # not a character cut by the 4096 bytes read: binary
+            return None
+    if b"\x00" in head:
+        return None
+    found = _ENVELOPE.match(head)
+    if found is not None:
+        return _KINDS.get(found[1].decode(), "a JSON document")
+    text = head.decode("utf-8", errors="replace").lstrip()
+    if text.startswith(("{", "[")):
+        return "a JSON document"
+    first = text.split("\n", 1)[0]
+    if "mapping_version" in text or first.startswith("[") or " = " in first:
+        return "a TOML file"
+    if any(mark in first for mark in (",", ";", "\t")):
+        return "a CSV file"
+    return "a text file"
+
+
+def not_a_store(path: Path) -> StoreError:
+    """The error for a file that is not a store, saying what it is instead and what to do."""
+    kind = file_kind(path)
+    if kind is None:
+        return StoreError(f"{path} is not a klaster store (it is not an SQLite file)")
+    advice = _advice(kind) or "give the store made by 'klaster init'"
+    if kind == "a program document":
+        advice = f"create a store from it: klaster init STORE.klaster --from {path}"
+    return StoreError(f"{path} is {kind}, not a store; {advice}")
+
+
+def not_a_program(path: Path, kind: str | None, what: str = "a program document") -> DocumentError:
+    """The error for a file that is not ``what`` (a program document, or a store too)."""
+    if kind is None:
+        return DocumentError(f"{path} is not {what} (it is neither an SQLite file nor JSON text)")
+    advice = _advice(kind) or "give the program document (klaster.save)"
+    return DocumentError(f"{path} is {kind}, not {what}; {advice}")
+
+
+def _advice(kind: str) -> str | None:
+    if "CSV" in kind or "XLSX" in kind:
+        return "field data is imported through a mapping: klaster import STORE FILE --mapping MAP"
+    return None
 
 
 def existing(path: Path, what: str) -> Path:
@@ -57,7 +132,10 @@ def open_store(path: Path, *, readonly: bool = False) -> Store:
             "--from program.json",
             code=ExitCode.UNREADABLE,
         )
-    return Store.open(existing(path, "a store"), readonly=readonly, timeout=WAIT_SECONDS)
+    existing(path, "a store")
+    if not is_store(path):  # a program document, an export...: named, not "not SQLite"
+        raise not_a_store(path)
+    return Store.open(path, readonly=readonly, timeout=WAIT_SECONDS)
 
 
 def catalogue() -> dict[str, Variable]:
@@ -67,11 +145,15 @@ def catalogue() -> dict[str, Variable]:
     return variable_catalogue()
 
 
-def load_program(path: Path) -> Program:
-    """Read a program document (JSON)."""
+def load_program(path: Path, *, what: str = "a program document") -> Program:
+    """Read a program document (JSON); ``what`` the command expected, for messages."""
     import klaster
 
-    return klaster.load(existing(path, "a program document (JSON)"))
+    existing(path, "a program document (JSON)")
+    kind = file_kind(path)
+    if kind not in ("a program document", "a JSON document"):  # a store, a CSV, a binary...
+        raise not_a_program(path, kind, what)
+    return klaster.load(path)
 
 
 def sidecar_of(program_path: Path, given: Path | None) -> Path | None:
@@ -103,7 +185,7 @@ def program_and_observations(
         with open_store(source, readonly=True) as store:
             program = store.load_program()
             return program, store.load_observations(program=program)
-    program = load_program(source)
+    program = load_program(source, what="a store or a program document")
     sidecar = sidecar_of(source, observations)
     if sidecar is None:
         raise CliError(

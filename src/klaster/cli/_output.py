@@ -17,13 +17,18 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import PurePath
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Console, RenderableType
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
+
+from klaster.formatting import Lang, check_lang, format_count, format_number
+
+if TYPE_CHECKING:
+    from klaster.catalogue.display import Display
 
 Progressed = Callable[[int, int], None]
 """``progress(done, total)``: the callback long work reports to."""
@@ -42,6 +47,7 @@ class Output:
         color: ``False`` for ``--no-color``.
         debug: ``--debug``: tracebacks of internal errors.
         emits: ``False``: :meth:`emit` writes nothing (see :meth:`muted`).
+        lang: ``--lang``: the language of figures and labels (see :attr:`lang`).
     """
 
     def __init__(
@@ -54,7 +60,9 @@ class Output:
         color: bool = True,
         debug: bool = False,
         emits: bool = True,
+        lang: Lang | None = None,
     ) -> None:
+        self._lang = lang
         self.json_mode = json_mode
         self.quiet = quiet
         self.debug = debug
@@ -63,6 +71,23 @@ class Output:
         self.out = _console(stdout, no_color)
         self.err = _console(stderr, no_color)
         self._emits = emits
+
+    @property
+    def lang(self) -> Lang | None:
+        """``--lang``, else ``KLASTER_LANG``, else ``None``: each output's own default.
+
+        Raises:
+            ValidationError: ``KLASTER_LANG`` is neither ``id`` nor ``en``.
+        """
+        if self._lang is not None:
+            return self._lang
+        found = os.environ.get("KLASTER_LANG", "").strip()
+        return check_lang(found, path="KLASTER_LANG") if found else None
+
+    @property
+    def text_lang(self) -> Lang:
+        """The language of text on screen: :attr:`lang`, else English (the command's words)."""
+        return self.lang or "en"
 
     def muted(self) -> Output:
         """The same streams without :meth:`emit`.
@@ -220,17 +245,27 @@ def table(title: str | None, columns: Sequence[str], rows: Sequence[Sequence[obj
     return result
 
 
-def number(value: object) -> str:
-    """A figure for people: whole numbers with thousands separators, fractions to 3 places."""
+def number(value: object, lang: Lang = "en") -> str:
+    """A figure for people through :mod:`klaster.formatting`.
+
+    Whole numbers (and any from 100 up) with the language's thousands separators, smaller
+    fractions to 3 places (half-even).
+    """
     if isinstance(value, Decimal):
         if not value.is_finite():
             return str(value)
-        if value == value.to_integral_value() or abs(value) >= 100:
-            return f"{value:,.0f}"
-        return f"{value:.3f}"
+        whole = value == value.to_integral_value() or abs(value) >= 100
+        return format_number(value, lang, digits=0 if whole else 3)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return format_count(value, lang)
     if value is None:
         return "-"
     return str(value)
+
+
+def figure(value: Decimal | None, display: Display, lang: Lang) -> str:
+    """An indicator's figure as its display says (``31,0%``, ``Rp 282.809``, ``188``)."""
+    return "-" if value is None or not value.is_finite() else display.show(value, lang)
 
 
 def render_text(renderable: RenderableType) -> str:

@@ -19,18 +19,23 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from klaster.cli._exit import CliError, ExitCode
-from klaster.cli._output import Output, number, render_text, table, to_json
+from klaster.cli import _report_document
+from klaster.cli._exit import CliError, ExitCode, check_dimensions
+from klaster.cli._output import Output, figure, number, render_text, table, to_json
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from rich.table import Table
 
-    from klaster.measurement import Row, TargetRow
+    from klaster.catalogue.display import Display
+    from klaster.formatting import Lang
+    from klaster.measurement import Results, Row, TargetRow
     from klaster.model.program import Program
     from klaster.observations import Observations
 
 NAME = "report"
-FORMATS = ("text", "csv", "json")
+FORMATS = ("text", "csv", "json", "html", "md", "xlsx", "pdf")
 _REASONS_SHOWN = 10
 
 
@@ -63,6 +68,9 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--cluster", metavar="C", help="only this cluster")
     parser.add_argument(
+        "--sector", metavar="S", help="only this sector (the html, md, xlsx and pdf reports)"
+    )
+    parser.add_argument(
         "--by",
         action="append",
         default=[],
@@ -82,10 +90,12 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format",
         choices=FORMATS,
-        help="text (default), csv or json (the default with --json)",
+        help="text (default), csv or json (the default with --json); or a report people "
+        "read: html (one offline file), md, xlsx or pdf, written to --out FILE",
     )
     parser.add_argument(
         "--output",
+        "--out",
         type=Path,
         metavar="FILE",
         help="write the report to FILE (atomically) instead of the screen",
@@ -98,20 +108,36 @@ def run(args: argparse.Namespace, out: Output) -> int:
     from klaster.cli._inputs import program_and_observations
 
     fmt = args.format or ("json" if out.json_mode else "text")
+    if fmt in _report_document.FORMATS:
+        args.lang = out.lang or "id"  # the global --lang; documents are Indonesian by default
+        return _report_document.run(args, out)
+    if args.sector is not None:
+        raise CliError(
+            "--sector is for the html, md, xlsx and pdf reports",
+            hint=f"The tables break figures down by sector: --by sector (or --by cluster,sector); "
+            f"or write the sector's report: --format html --sector {args.sector} --out FILE.",
+            code=ExitCode.USAGE,
+        )
     if out.json_mode and fmt != "json" and args.output is None:
         raise CliError(
             f"--json prints JSON; a {fmt} report needs --output FILE",
             hint=f"Add --output report.{fmt}, or leave out --format.",
             code=ExitCode.USAGE,
         )
+    from klaster.measurement import DIMENSIONS
+
+    # A typo in --by is named with the nearest dimension before anything is read.
+    check_dimensions((spec.split(",") for spec in args.by), DIMENSIONS)
     with out.working(f"computing the indicators of {args.source}"):
         program, observations = program_and_observations(
             args.source, args.observations, command=NAME
         )
-        rows = compute(program, observations, args)
+        results = report_results(program, observations, args)
+        rows = list(results)
         targets = assess_targets(program, observations, args.cluster)
+    lang = out.text_lang
     if args.output is not None:
-        _write_file(args.output, fmt, rows, targets)
+        _write_file(args.output, fmt, rows, targets, lang=lang, displays=results.displays)
         out.emit({"output": str(args.output), "format": fmt, "rows": len(rows)})
         out.note(f"wrote {len(rows)} figure(s) to {args.output} ({fmt})")
     elif fmt == "json":
@@ -123,11 +149,11 @@ def run(args: argparse.Namespace, out: Output) -> int:
     elif fmt == "csv":
         out.write(to_csv(rows))
     else:
-        out.show(text_table(rows))
+        out.show(text_table(rows, lang, displays=results.displays))
         for note in _reasons(rows):
             out.note(note)
         if targets:
-            out.show(targets_table(targets))
+            out.show(targets_table(targets, lang))
     return ExitCode.OK
 
 
@@ -152,7 +178,7 @@ def _document(rows: Sequence[Row], targets: Sequence[TargetRow]) -> dict[str, An
     return document
 
 
-def targets_table(targets: Sequence[TargetRow]) -> Table:
+def targets_table(targets: Sequence[TargetRow], lang: Lang = "en") -> Table:
     """One line per target: result, indicator, where, period, target, actual, status and rule."""
     body = [
         (
@@ -161,8 +187,10 @@ def targets_table(targets: Sequence[TargetRow]) -> Table:
             t.cluster_id or "program",
             ", ".join(f"{k}={v}" for k, v in t.by) or "all",
             t.period,
-            number(t.target),
-            "n/a" if t.actual is None or not isinstance(t.actual, Decimal) else number(t.actual),
+            number(t.target, lang),
+            "n/a"
+            if t.actual is None or not isinstance(t.actual, Decimal)
+            else number(t.actual, lang),
             f"{t.status.label_en} / {t.status.label_id}",
             t.rule,
         )
@@ -174,8 +202,15 @@ def targets_table(targets: Sequence[TargetRow]) -> Table:
 
 def compute(program: Program, observations: Observations, args: argparse.Namespace) -> list[Row]:
     """The report's rows for the options ``--round``, ``--cluster``, ``--by``, ``--indicator``."""
+    return list(report_results(program, observations, args))
+
+
+def report_results(
+    program: Program, observations: Observations, args: argparse.Namespace
+) -> Results:
+    """:func:`compute`'s rows as a table that knows each indicator's display."""
     from klaster.errors import NotFoundError
-    from klaster.measurement import Measurement
+    from klaster.measurement import Measurement, Results
 
     specs = [tuple(d.strip() for d in spec.split(",") if d.strip()) for spec in args.by]
     if args.cluster is not None:
@@ -194,7 +229,7 @@ def compute(program: Program, observations: Observations, args: argparse.Namespa
     if args.round is not None:
         key = _round_key(observations, rows, args.round)
         rows = [r for r in rows if r.round_id == key]
-    return rows
+    return Results(rows, displays=results.displays)
 
 
 def _round_key(observations: Observations, rows: Sequence[Row], wanted: str) -> str:
@@ -236,9 +271,19 @@ def to_csv(rows: Sequence[Row]) -> str:
     return csv_text(header, ([r.get(k) for k in header] for r in found), lineterminator="\n")
 
 
-def text_table(rows: Sequence[Row]) -> Table:
-    """Rounds side by side, one line per indicator and disaggregation, names in both languages."""
-    rounds = list(dict.fromkeys(r.round_id or "-" for r in rows))
+def text_table(
+    rows: Sequence[Row], lang: Lang = "en", *, displays: Mapping[str, Display] | None = None
+) -> Table:
+    """Rounds side by side in date order, one line per indicator and disaggregation.
+
+    Names in both languages; each figure as its indicator's display says (a share as a
+    percentage, Rupiah, a count), in ``lang``, with the units it stands on (``n=188``): a
+    40-member monitoring round is not read as the 188-member endline.
+    """
+    from klaster.measurement import Results
+
+    table_ = Results(rows, displays=displays)
+    rounds = [key or "-" for key in table_.rounds]
     dims = list(dict.fromkeys(name for r in rows for name, _ in r.by))
     lines: dict[tuple[str, tuple[tuple[str, str], ...]], dict[str, Row]] = {}
     for row in rows:
@@ -248,15 +293,20 @@ def text_table(rows: Sequence[Row]) -> Table:
         first = next(iter(cells.values()))
         name = f"{first.label.en} / {first.label.id}"
         where = [dict(by).get(dim, "all") for dim in dims]
-        values = [_cell(cells.get(key)) for key in rounds]
+        shown = table_.display(code)
+        values = [_cell(cells.get(key), shown, lang) for key in rounds]
         body.append((code, name, *where, *values))
     return table(None, ["indicator", "name", *dims, *(f">{key}" for key in rounds)], body)
 
 
-def _cell(row: Row | None) -> str:
+def _cell(row: Row | None, shown: Display, lang: Lang) -> str:
     if row is None:
         return ""
-    return number(row.value) if row.available else "n/a"
+    if not isinstance(row.value, Decimal):
+        return "n/a"
+    text = figure(row.value, shown, lang)
+    # A count is its own n; any other figure says how many units it stands on.
+    return text if shown.kind.value == "count" else f"{text} (n={number(row.n, lang)})"
 
 
 def _reasons(rows: Sequence[Row]) -> list[str]:
@@ -273,7 +323,13 @@ def _reasons(rows: Sequence[Row]) -> list[str]:
 
 
 def _write_file(
-    path: Path, fmt: str, rows: Sequence[Row], targets: Sequence[TargetRow] = ()
+    path: Path,
+    fmt: str,
+    rows: Sequence[Row],
+    targets: Sequence[TargetRow] = (),
+    *,
+    lang: Lang = "en",
+    displays: Mapping[str, Display] | None = None,
 ) -> None:
     from klaster.documents.files import atomic_write
 
@@ -282,7 +338,7 @@ def _write_file(
     elif fmt == "csv":
         text = to_csv(rows)
     else:
-        text = render_text(text_table(rows))
+        text = render_text(text_table(rows, lang, displays=displays))
         if targets:
-            text += render_text(targets_table(targets))
+            text += render_text(targets_table(targets, lang))
     atomic_write(path, lambda handle: handle.write(text))

@@ -6,11 +6,12 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from klaster.cli._output import Output, table
+from klaster.cli._output import Output, number, table
 
 if TYPE_CHECKING:
     from rich.table import Table
 
+    from klaster.formatting import Lang
     from klaster.model.cluster import Cluster
     from klaster.model.lifecycle import Phase
     from klaster.observations import Round
@@ -65,7 +66,7 @@ def show(
     """Emit the status document of a store (with ``extra`` keys first) and show it as a table."""
     out.emit({**(extra or {}), **status_document(status, path)})
     _header(out, status, path)
-    out.show(_clusters_table(status.clusters))
+    out.show(_clusters_table(status.clusters, out.text_lang))
 
 
 def show_cluster(
@@ -93,7 +94,7 @@ def show_cluster(
     document["allowed_moves"] = _allowed(cluster)
     out.emit(document)
     _header(out, status, path)
-    out.show(_clusters_table((chosen,)))
+    out.show(_clusters_table((chosen,), out.text_lang))
     if rounds:
         out.show(
             table(
@@ -130,7 +131,8 @@ def _header(out: Output, status: StoreStatus, path: Path | str) -> None:
     )
 
 
-def _clusters_table(clusters: tuple[ClusterStatus, ...]) -> Table:
+def _clusters_table(clusters: tuple[ClusterStatus, ...], lang: Lang = "en") -> Table:
+    """One line per cluster, counts with the language's thousands separators."""
     columns = ["cluster", "phase / tahap", ">members", ">active", ">groups", ">cooperatives"]
     columns += [">rounds", ">values", ">ledger entries"]
     return table(
@@ -140,13 +142,18 @@ def _clusters_table(clusters: tuple[ClusterStatus, ...]) -> Table:
             (
                 c.id,
                 phase_text(c.phase),
-                c.members,
-                c.active_members,
-                c.groups,
-                c.cooperatives,
-                c.rounds,
-                c.observation_values,
-                c.ledger_entries,
+                *(
+                    number(count, lang)
+                    for count in (
+                        c.members,
+                        c.active_members,
+                        c.groups,
+                        c.cooperatives,
+                        c.rounds,
+                        c.observation_values,
+                        c.ledger_entries,
+                    )
+                ),
             )
             for c in clusters
         ],

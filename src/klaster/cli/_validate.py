@@ -51,6 +51,11 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
         metavar="STORE",
         help="the store FILE would be imported into (with --mapping)",
     )
+    parser.add_argument(
+        "--round",
+        metavar="ROUND",
+        help="the survey's round, as 'klaster import --round' gives it (with --mapping)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -88,7 +93,9 @@ def run(args: argparse.Namespace, out: Output) -> int:
                 hint=f"klaster validate {args.target} --mapping MAP.toml --store STORE",
                 code=ExitCode.USAGE,
             )
-        return _import.import_file(out, args.store, args.target, args.mapping, dry_run=True)
+        return _import.import_file(
+            out, args.store, args.target, args.mapping, dry_run=True, round_id=args.round
+        )
     if _inputs.is_store(args.target):
         if args.observations is not None:
             raise CliError(

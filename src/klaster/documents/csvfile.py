@@ -19,6 +19,11 @@ The rule, cell by cell:
   :func:`restore` (drop one leading ``'``) gives back exactly the text that was written.
 - ``None`` is an empty cell; dates and datetimes are ISO text; anything else is ``str(cell)``,
   then neutralised as text. Header names are text too.
+
+Every writer takes a :class:`CsvStyle`: the default is RFC 4180 (``,``, decimal point, no byte
+order mark); :data:`EXCEL_ID` is what a spreadsheet set to Indonesian opens by double-click
+(``;`` between cells, a decimal comma as ``id_ID`` writes ``1,5``, and a UTF-8 byte order mark
+so ``Pa'jukukang`` and ``Bontoa'`` keep their letters).
 """
 
 from __future__ import annotations
@@ -29,14 +34,21 @@ import io
 import itertools
 import math
 import os
+import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any, TextIO
 
-from klaster.documents.files import atomic_write
+from attrs import field, frozen
+
+from klaster.documents.files import atomic_write, atomic_write_stream
+from klaster.errors import DocumentError
 
 __all__ = [
+    "BOM",
+    "EXCEL_ID",
     "FORMULA_START",
+    "CsvStyle",
     "csv_text",
     "neutralise",
     "restore",
@@ -50,6 +62,57 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 _ESCAPE = "'"
 _ESCAPED_START = (*FORMULA_START, _ESCAPE)
+_SEPARATORS = (",", ";", "\t", "|")
+_NEEDS_WORK = r"^(?:[=+\-@\t\r']|$)"  # a formula start, a ' (escaped too) or empty
+BOM = "\ufeff"
+"""The UTF-8 byte order mark a :class:`CsvStyle` with ``bom`` writes first."""
+
+
+def _check_separator(_inst: object, attribute: Any, value: str) -> None:
+    if value not in _SEPARATORS:
+        raise DocumentError(
+            f"{attribute.name}: a CSV separator is one of "
+            + ", ".join(repr(s) for s in _SEPARATORS)
+            + f"; got {value!r}"
+        )
+
+
+def _check_flag(_inst: object, attribute: Any, value: object) -> None:
+    if not isinstance(value, bool):
+        raise DocumentError(f"{attribute.name}: must be True or False, got {type(value).__name__}")
+
+
+@frozen
+class CsvStyle:
+    """How a CSV file separates cells and writes numbers (the cells' safety never changes).
+
+    Args:
+        separator: Between cells: ``","`` (the default), ``";"``, a tab or ``"|"``.
+        bom: Start the file with a UTF-8 byte order mark (spreadsheets then read UTF-8).
+        decimal_comma: Write ``1,5`` for one and a half (an Indonesian spreadsheet reads
+            ``1.5`` as fifteen); only with a separator other than ``","``.
+
+    Example:
+        >>> text = csv_text(["desa", "skor"], [["Bonto", Decimal("1.5")]], style=EXCEL_ID)
+        >>> text.startswith(BOM), text.lstrip(BOM).splitlines()
+        (True, ['desa;skor', 'Bonto;1,5'])
+    """
+
+    separator: str = field(default=",", validator=_check_separator)
+    bom: bool = field(default=False, validator=_check_flag)
+    decimal_comma: bool = field(default=False, validator=_check_flag)
+
+    def __attrs_post_init__(self) -> None:
+        if self.decimal_comma and self.separator == ",":
+            raise DocumentError(
+                "decimal_comma: a decimal comma needs another separator (e.g. ';'), or every "
+                "number with decimals would be split in two cells"
+            )
+
+
+PLAIN = CsvStyle()
+EXCEL_ID = CsvStyle(separator=";", bom=True, decimal_comma=True)
+"""CSV for a spreadsheet set to Indonesian: ``;`` between cells, ``1,5``, a UTF-8 BOM."""
 
 
 def neutralise(text: str) -> str:
@@ -89,16 +152,22 @@ def safe_cell(cell: object) -> str | int | float | Decimal:
 
 
 def csv_text(
-    header: Sequence[object], rows: Iterable[Iterable[object]], *, lineterminator: str = "\r\n"
+    header: Sequence[object],
+    rows: Iterable[Iterable[object]],
+    *,
+    lineterminator: str = "\r\n",
+    style: CsvStyle = PLAIN,
 ) -> str:
     """A header line and rows as CSV text, every cell through :func:`safe_cell`.
+
+    ``style`` (:class:`CsvStyle`) sets the separator, the decimal mark and the byte order mark.
 
     Examples:
         >>> csv_text(["desa", "income"], [["=cmd|' /C calc'!A0", -15000]]).splitlines()
         ['desa,income', "'=cmd|' /C calc'!A0,-15000"]
     """
     buffer = io.StringIO()
-    _write(buffer, header, rows, lineterminator)
+    _write(buffer, header, rows, lineterminator, style)
     return buffer.getvalue()
 
 
@@ -108,6 +177,7 @@ def write_csv(
     rows: Iterable[Iterable[object]],
     *,
     lineterminator: str = "\r\n",
+    style: CsvStyle = PLAIN,
 ) -> None:
     """Write a header line and rows to ``path`` atomically, every cell through :func:`safe_cell`.
 
@@ -119,42 +189,71 @@ def write_csv(
         header: The column names.
         rows: The rows, each an iterable of cells.
         lineterminator: CR LF (RFC 4180, the default) or a bare LF.
+        style: Separator, decimal mark and byte order mark (:class:`CsvStyle`; e.g.
+            :data:`EXCEL_ID` for an Indonesian spreadsheet).
 
     Raises:
         DocumentError: The file cannot be written.
     """
-    atomic_write(path, lambda handle: _write(handle, header, rows, lineterminator))
+    atomic_write(path, lambda handle: _write(handle, header, rows, lineterminator, style))
 
 
-def write_frame(path: str | os.PathLike[str], frame: Any, *, lineterminator: str = "\r\n") -> None:
+def write_frame(
+    path: str | os.PathLike[str],
+    frame: Any,
+    *,
+    lineterminator: str = "\r\n",
+    style: CsvStyle = PLAIN,
+) -> None:
     """Write a polars frame by the same rule as :func:`write_csv`, a column at a time.
 
     For a million rows (screening decisions) a row at a time is too slow. Number columns are
     written as they are, booleans as ``true``/``false``, everything else as text neutralised as
-    :func:`neutralise` does (header names too); ``None`` is an empty cell. Atomic.
+    :func:`neutralise` does (header names too); ``None`` is an empty cell; dates are ISO text.
+    ``style`` as for :func:`write_csv`. Atomic.
 
     Raises:
         DocumentError: The file cannot be written.
     """
     import polars as pl
 
+    # Only the columns holding a cell to escape are rewritten: one vectorised scan finds them
+    # (an Enum's categories are scanned, not its rows), the others are written as they are.
+    needs = pl.col(pl.String).str.contains(_NEEDS_WORK).any()
+    flagged = frame.select(needs).row(0, named=True) if frame.height else {}
     cells = []
     for name, dtype in frame.schema.items():
         column = pl.col(name)
-        if dtype.is_numeric():
+        if dtype.is_numeric() or dtype == pl.Boolean:
             cells.append(column)
             continue
-        text = column.cast(pl.String)
-        if dtype == pl.Boolean:
-            cells.append(text.alias(name))
+        if dtype == pl.String and not flagged.get(name):
+            cells.append(column)
             continue
+        if isinstance(dtype, pl.Enum) and not any(
+            re.match(_NEEDS_WORK, c) for c in dtype.categories
+        ):
+            cells.append(column)
+            continue
+        if dtype == pl.Date and frame.height and not _early(frame[name]):
+            cells.append(column)  # ISO dates of years 0001-9999 start with a digit
+            continue
+        text = column.cast(pl.String)
         starts = text.str.contains(r"^[=+\-@\t\r']")
         # An empty text is an empty cell, as csv.writer writes it (polars would quote it).
         safe = pl.when(starts).then(_ESCAPE + text).when(text == "").then(None).otherwise(text)
         cells.append(safe.alias(name))
     safe = frame.select(cells).rename({name: neutralise(name) for name in frame.columns})
-    text = safe.write_csv(line_terminator=lineterminator)
-    atomic_write(path, lambda handle: handle.write(text))
+    atomic_write_stream(
+        path,
+        lambda handle: safe.write_csv(
+            handle,
+            include_bom=style.bom,
+            line_terminator=lineterminator,
+            separator=style.separator,
+            decimal_comma=style.decimal_comma,
+        ),
+    )
 
 
 def _write(
@@ -162,17 +261,32 @@ def _write(
     header: Sequence[object],
     rows: Iterable[Iterable[object]],
     lineterminator: str,
+    style: CsvStyle,
 ) -> None:
     # A CR LF terminator makes every Python quote a cell holding a CR or an LF (3.11 quotes only
     # the terminator's characters: a bare CR would start a new line, and a new first cell, in a
     # spreadsheet); each line then ends as asked.
     scratch = io.StringIO()
-    out = csv.writer(scratch, lineterminator="\r\n")
+    out = csv.writer(scratch, lineterminator="\r\n", delimiter=style.separator)
+    if style.bom:
+        handle.write(BOM)
+    cell_of = _comma_cell if style.decimal_comma else safe_cell
     for row in itertools.chain([header], rows):
-        out.writerow([safe_cell(cell) for cell in row])
+        out.writerow([cell_of(cell) for cell in row])
         handle.write(scratch.getvalue()[:-2] + lineterminator)
         scratch.seek(0)
         scratch.truncate()
+
+
+def _early(dates: Any) -> bool:
+    first = dates.min()
+    return first is not None and first.year < 1
+
+
+def _comma_cell(cell: object) -> str | int | float | Decimal:
+    safe = safe_cell(cell)
+    # A number with decimals as id_ID writes it (1,5); whole numbers have no mark to change.
+    return str(safe).replace(".", ",") if isinstance(safe, float | Decimal) else safe
 
 
 def _finite(number: float | Decimal) -> bool:

@@ -11,7 +11,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import Any, BinaryIO, TextIO
 
 from klaster.errors import DocumentError
 
@@ -22,6 +22,31 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[TextIO], object]
     Raises:
         DocumentError: The file cannot be written (missing folder, no permission, disk full).
     """
+    _atomic(path, "w", write)
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Put ``data`` at ``path`` atomically (XLSX, Parquet, PDF: files built in memory first).
+
+    Raises:
+        DocumentError: The file cannot be written (missing folder, no permission, disk full).
+    """
+    _atomic(path, "wb", lambda handle: handle.write(data))
+
+
+def atomic_write_stream(path: str | os.PathLike[str], write: Callable[[BinaryIO], object]) -> None:
+    """Call ``write`` with a binary handle, then put the result at ``path`` atomically.
+
+    For a writer that streams into a file itself (polars' CSV and Parquet writers), with no copy
+    of the whole file in memory.
+
+    Raises:
+        DocumentError: The file cannot be written (missing folder, no permission, disk full).
+    """
+    _atomic(path, "wb", write)
+
+
+def _atomic(path: str | os.PathLike[str], mode: str, write: Callable[[Any], object]) -> None:
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
     try:
@@ -31,7 +56,9 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[TextIO], object]
     try:
         # mkstemp creates 0600; give the file the mode an ordinary write would (or the old one's).
         os.chmod(tmp, _file_mode(target))
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        text = mode == "w"
+        encoding, newline = ("utf-8", "\n") if text else (None, None)
+        with os.fdopen(fd, mode, encoding=encoding, newline=newline) as handle:
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())

@@ -37,12 +37,13 @@ from attrs import frozen
 
 from klaster._support import dataframes as _dataframes
 from klaster.errors import NotFoundError, ValidationError
-from klaster.finance import _budget_actuals, _budget_periods, _budget_rows
+from klaster.finance import _budget_actuals, _budget_periods, _budget_rows, _render
 from klaster.finance._budget_periods import Span
 from klaster.finance._select import Books, as_books
 from klaster.finance.budget import Component
 from klaster.finance.fund import FundSource
-from klaster.finance.money import format_rupiah, round_rupiah
+from klaster.finance.money import round_rupiah
+from klaster.formatting import Lang, default_lang
 from klaster.model.program import Program
 
 __all__ = [
@@ -114,7 +115,7 @@ class SourceShare:
     percent: Decimal
 
 
-@frozen
+@frozen(repr=False)
 class BudgetStatement:
     """A budget vs actual statement (see the module doc for every rule).
 
@@ -190,6 +191,16 @@ class BudgetStatement:
             raise NotFoundError(f"no cluster {cluster!r} in the statement; clusters: {known}")
         actual = sum((row.actual for row in self.rows if row.cluster == cluster), Decimal(0))
         return round_rupiah(actual / counts[cluster]) if counts[cluster] else None
+
+    def __repr__(self) -> str:
+        by = ", ".join(self.by) or "total"
+        return (
+            f"BudgetStatement(by {by}, {len(self.rows)} rows, budget "
+            f"{_render.money(self.budget, 'en')}, actual {_render.money(self.actual, 'en')})"
+        )
+
+    def _repr_html_(self) -> str:
+        return _render.budget_html(self, default_lang(), _shown(self))
 
     def to_records(self) -> list[dict[str, Any]]:
         """One dict per row (tidy: keys, budget, actual, variance, execution in percent)."""
@@ -339,28 +350,15 @@ def statement(
     )
 
 
-def render_budget(statement: BudgetStatement) -> str:
-    """The statement as text: bilingual headings, amounts as ``Rp 1.700.000``."""
-    head = ["Klaster / Cluster", "Komponen / Component", "Sumber / Source", "Periode / Period"]
-    head += ["Anggaran / Budget", "Realisasi / Actual", "Selisih / Variance", "Serapan / Execution"]
-    body = []
-    for row in statement.rows:
-        body.append(
-            [
-                row.cluster or "",
-                "" if row.component is None else row.component.label_id,
-                "" if row.source is None else row.source.label_id,
-                "" if row.start is None else f"{row.start} – {row.end}",
-                format_rupiah(row.budget),
-                format_rupiah(row.actual),
-                format_rupiah(row.variance),
-                "–" if row.execution is None else f"{row.execution}%",
-            ]
-        )
-    grain = any(name in _budget_periods.GRAINS for name in statement.by)
-    shown = [n in statement.by for n in ("cluster", "component", "source")] + [grain]
-    shown += [True] * 4  # only the keys the statement is broken down by, then the amounts
-    table = [[cell for cell, keep in zip(r, shown, strict=True) if keep] for r in [head, *body]]
+def render_budget(statement: BudgetStatement, lang: Lang | None = None) -> str:
+    """The statement as text.
+
+    Args:
+        statement: The statement.
+        lang: ``None`` (the default) for headings in both languages and amounts as
+            ``Rp 1.700.000``; ``"id"`` or ``"en"`` for one language (``IDR 1,700,000``).
+    """
+    table = _render.budget_table(statement, lang, _shown(statement))
     widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
     lines = [
         "  ".join(
@@ -369,20 +367,11 @@ def render_budget(statement: BudgetStatement) -> str:
         ).rstrip()
         for r in table
     ]
-    lines.append(
-        f"Total anggaran / Total budget: {format_rupiah(statement.budget)}; "
-        f"realisasi / actual: {format_rupiah(statement.actual)}"
-    )
-    if statement.cost_per_member is not None:
-        lines.append(
-            f"Biaya per mitra / Cost per member: {format_rupiah(statement.cost_per_member)}"
-        )
-    if statement.cost_per_graduate is not None:
-        lines.append(
-            "Biaya per rumah tangga lulus / Cost per graduated household: "
-            f"{format_rupiah(statement.cost_per_graduate)}"
-        )
-    if statement.source_shares:
-        shares = ", ".join(f"{x.source.label_id} {x.percent}%" for x in statement.source_shares)
-        lines.append(f"Porsi sumber dana / Fund source shares: {shares}")
-    return "\n".join(lines)
+    return "\n".join(lines + _render.budget_totals(statement, lang))
+
+
+def _shown(statement: BudgetStatement) -> list[bool]:
+    # Only the keys the statement is broken down by, then the four amounts.
+    grain = any(name in _budget_periods.GRAINS for name in statement.by)
+    shown = [n in statement.by for n in ("cluster", "component", "source")] + [grain]
+    return shown + [True] * 4

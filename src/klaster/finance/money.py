@@ -25,6 +25,7 @@ from typing import Any
 from klaster._support.validate import check_decimal, to_decimal
 from klaster.errors import ValidationError
 from klaster.finance.errors import AmountError
+from klaster.formatting import Lang, format_money
 
 __all__ = [
     "MAX_RUPIAH",
@@ -171,16 +172,18 @@ def split_evenly(total: Decimal, parts: int) -> tuple[Decimal, ...]:
     return (each,) * (parts - 1) + (total - each * (parts - 1),)
 
 
-def format_rupiah(value: Decimal | int) -> str:
-    """Show an amount the Indonesian way: ``Rp 1.700.000.000`` (dots group thousands).
+def format_rupiah(value: Decimal | int, lang: Lang = "id") -> str:
+    """Show an amount as its reader expects: ``Rp 1.700.000.000`` (id) or ``IDR 1,700,000,000``.
+
+    The one formatting rule of :func:`klaster.formatting.format_money` (half-up to whole rupiah).
 
     Example:
         >>> format_rupiah(Decimal(1_700_000_000)), format_rupiah(-2500)
         ('Rp 1.700.000.000', '-Rp 2.500')
+        >>> format_rupiah(Decimal(1_700_000), "en")
+        'IDR 1,700,000'
     """
-    amount = int(value)
-    sign = "-" if amount < 0 else ""
-    return f"{sign}Rp {abs(amount):,}".replace(",", ".")
+    return format_money(value, lang)
 
 
 def to_int(value: Decimal) -> int:

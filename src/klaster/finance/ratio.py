@@ -62,6 +62,12 @@ class Ratio:
         """The value in percent, rounded half up to two decimals (for reports)."""
         return (self.value * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
+    def _repr_html_(self) -> str:
+        from klaster.finance import _render  # the statements' one rendering (imports money)
+        from klaster.formatting import default_lang
+
+        return _render.ratio_html(self, default_lang())
+
     def __add__(self, other: Ratio) -> Ratio:
         return Ratio(
             self.numerator + other.numerator,

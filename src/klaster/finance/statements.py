@@ -1,7 +1,9 @@
 """Statements a finance officer expects: fund statement, schedule vs actual, aging.
 
 Every line a report shows carries an Indonesian and an English label; the ``render`` functions
-print both (``"Angsuran pokok / Principal repaid"``) with amounts in the Indonesian format.
+print both (``"Angsuran pokok / Principal repaid"``) with amounts in the Indonesian format, or
+one language with ``lang=`` (``IDR 1,700,000`` in English), through :mod:`klaster.formatting`.
+In a notebook a statement shows as a table (``_repr_html_``, in ``KLASTER_LANG``, else English).
 """
 
 from __future__ import annotations
@@ -12,14 +14,14 @@ from decimal import Decimal
 
 from attrs import frozen
 
-from klaster.finance import _snapshot
+from klaster.finance import _render, _snapshot
 from klaster.finance._select import Books, as_books, loan_keys
 from klaster.finance.book import Finance
 from klaster.finance.entry import Account, AccountKind, Role
 from klaster.finance.errors import LedgerError
-from klaster.finance.money import format_rupiah
 from klaster.finance.party import Party
 from klaster.finance.ratio import Dimension
+from klaster.formatting import Lang, default_lang
 
 __all__ = [
     "AgingBucket",
@@ -76,7 +78,7 @@ class StatementLine:
     amount: Decimal
 
 
-@frozen
+@frozen(repr=False)
 class FundStatement:
     """A fund's cash movements over a period, with its loan portfolio at both ends.
 
@@ -110,6 +112,16 @@ class FundStatement:
     def net_assets(self) -> Decimal:
         """Cash plus loans outstanding at the end (what the fund is worth as a revolving fund)."""
         return self.closing_cash + self.loans_closing
+
+    def __repr__(self) -> str:
+        return (
+            f"FundStatement({self.fund_id!r}, {self.start} – {self.end}, "
+            f"closing cash {_render.money(self.closing_cash, 'en')}, "
+            f"net assets {_render.money(self.net_assets, 'en')})"
+        )
+
+    def _repr_html_(self) -> str:
+        return _render.fund_html(self, default_lang())
 
 
 def fund_statement(book: Finance, fund_id: str, start: _dt.date, end: _dt.date) -> FundStatement:
@@ -181,42 +193,15 @@ def _lines(flows: Mapping[int, int], roles: Iterable[Role]) -> tuple[StatementLi
     return tuple(StatementLine(*_ROLE_LABELS[role], Decimal(flows.get(role, 0))) for role in roles)
 
 
-def render_statement(statement: FundStatement) -> str:
-    """The statement as a bilingual text table."""
-    rows = [
-        (f"Laporan dana / Fund statement {statement.fund_id}", ""),
-        (f"Periode / Period {statement.start} – {statement.end}", ""),
-        (
-            f"Dikelola oleh / Held by {statement.held_by.kind.label_id} / "
-            f"{statement.held_by.kind.label_en} {statement.held_by.id}",
-            "",
-        ),
-        ("Saldo kas awal / Opening cash", format_rupiah(statement.opening_cash)),
-    ]
-    rows += [
-        (f"  + {x.label_id} / {x.label_en}", format_rupiah(x.amount)) for x in statement.receipts
-    ]
-    rows += [
-        (f"  - {x.label_id} / {x.label_en}", format_rupiah(x.amount)) for x in statement.payments
-    ]
-    rows.append(("Saldo kas akhir / Closing cash", format_rupiah(statement.closing_cash)))
-    rows.append(
-        ("Piutang awal / Loans outstanding, opening", format_rupiah(statement.loans_opening))
-    )
-    rows += [
-        (f"  {x.label_id} / {x.label_en}", format_rupiah(x.amount)) for x in statement.non_cash
-    ]
-    rows.append(
-        ("Piutang akhir / Loans outstanding, closing", format_rupiah(statement.loans_closing))
-    )
-    rows.append(("Aset bersih dana / Fund net assets", format_rupiah(statement.net_assets)))
-    return _table(rows)
+def render_statement(statement: FundStatement, lang: Lang | None = None) -> str:
+    """The statement as a text table.
 
-
-def _table(rows: list[tuple[str, str]]) -> str:
-    width = max(len(a) for a, _ in rows)
-    amounts = max(len(b) for _, b in rows)
-    return "\n".join(f"{a:<{width}}  {b:>{amounts}}".rstrip() for a, b in rows)
+    Args:
+        statement: The statement.
+        lang: ``None`` (the default) for labels in both languages and amounts as
+            ``Rp 1.700.000``; ``"id"`` or ``"en"`` for one language (``IDR 1,700,000``).
+    """
+    return _render.text_table(_render.fund_rows(statement, lang))
 
 
 @frozen
@@ -289,7 +274,7 @@ _BUCKETS: tuple[tuple[int, int | None, str, str], ...] = (
 )
 
 
-@frozen
+@frozen(repr=False)
 class AgingBucket:
     """Loans outstanding by days late (*umur tunggakan*).
 
@@ -312,6 +297,15 @@ class AgingBucket:
     outstanding: Decimal
     share: Decimal
     restructured: int
+
+    def __repr__(self) -> str:
+        return (
+            f"AgingBucket({self.label_en!r}, {self.loans} loans, "
+            f"{_render.money(self.outstanding, 'en')}, {self.share * 100:.2f}%)"
+        )
+
+    def _repr_html_(self) -> str:
+        return _render.aging_html([self], default_lang())
 
 
 def aging(
@@ -361,15 +355,6 @@ def aging(
     return result
 
 
-def render_aging(buckets: Iterable[AgingBucket]) -> str:
-    """Aging buckets as a bilingual text table."""
-    rows = [("Umur tunggakan / Days late", "Pinjaman/Loans  Pokok/Principal  %")]
-    for b in buckets:
-        pct = (b.share * 100).quantize(Decimal("0.01"))
-        rows.append(
-            (
-                f"{b.label_id} / {b.label_en}",
-                f"{b.loans:>5}  {format_rupiah(b.outstanding):>18}  {pct:>6}",
-            )
-        )
-    return _table(rows)
+def render_aging(buckets: Iterable[AgingBucket], lang: Lang | None = None) -> str:
+    """Aging buckets as a text table, in both languages (the default) or in ``lang``."""
+    return _render.text_table(_render.aging_rows(buckets, lang))

@@ -9,7 +9,8 @@ importing the same file twice changes nothing. See ``docs/importing.md``.
 Public modules: :mod:`~klaster.importing.mapping` (the mapping's records),
 :mod:`~klaster.importing.mapping_file` (reading and checking a mapping file),
 :mod:`~klaster.importing.reader` (``read_submissions``), :mod:`~klaster.importing.batch` (what a
-read gives the store) and :mod:`~klaster.importing.rejects` (the rejects CSV).
+read gives the store), :mod:`~klaster.importing.rejects` (the rejects CSV) and
+:mod:`~klaster.importing.roster` (``read_roster``: members, groups and memberships).
 
 Internal modules, in the order a read uses them: ``_toml_tables`` and ``_mapping_checks`` (the
 mapping file's values and checks); ``_source``, ``_table`` and ``_header`` (opening an export,
@@ -18,7 +19,8 @@ already); ``_plan``, ``_cells`` and ``_selects`` (which cells feed which variabl
 conversion); ``_rounds``, ``_units`` and ``_repeats`` (each row's round, unit and repeat-group
 rows); ``_answers`` (a unit answered twice in a round); ``_xlsx_limits`` (an XLSX file's size and
 rows, checked before it is opened); ``_survey`` and ``_registration`` (the two form readers) and
-``_screening`` (screening forms into applicants); ``_blocks`` (rows into the batch's observation
+``_screening`` (screening forms into applicants); ``_roster_rows`` and ``_roster_apply`` (a
+roster's rows, and adding them to a program); ``_blocks`` (rows into the batch's observation
 blocks); ``_problems`` (located problems, rows set aside); ``_screen`` (rows the sector plugins
 refuse, set aside with their submission under ``keep_valid``).
 """
@@ -38,6 +40,7 @@ from klaster.importing.mapping import (
     APPLICANT_FIELDS,
     MAPPING_VERSION,
     MEMBER_FIELDS,
+    ROSTER_FIELDS,
     Aggregate,
     ColumnRule,
     FormKind,
@@ -48,11 +51,13 @@ from klaster.importing.mapping import (
 from klaster.importing.mapping_file import load_mapping, parse_mapping
 from klaster.importing.reader import read_submissions
 from klaster.importing.rejects import write_rejects
+from klaster.importing.roster import RosterImport, read_roster
 
 __all__ = [
     "APPLICANT_FIELDS",
     "MAPPING_VERSION",
     "MEMBER_FIELDS",
+    "ROSTER_FIELDS",
     "Aggregate",
     "ColumnRule",
     "FormKind",
@@ -65,9 +70,11 @@ __all__ = [
     "ObservationBlock",
     "Rejection",
     "RepeatMapping",
+    "RosterImport",
     "RoundDeclaration",
     "load_mapping",
     "parse_mapping",
+    "read_roster",
     "read_submissions",
     "write_rejects",
 ]

@@ -16,16 +16,17 @@ from klaster.importing._toml_tables import TableReader, unknown
 from klaster.importing.mapping import (
     APPLICANT_FIELDS,
     MEMBER_FIELDS,
+    ROSTER_FIELDS,
     Aggregate,
     ColumnRule,
     FormKind,
     ImportMapping,
 )
 
-__all__ = ["check_against", "check_shape"]
+__all__ = ["check_against", "check_round_shape", "check_shape"]
 
 _REQUIRED_FIELDS = ("id", "name", "sex", "household_size", "village", "sector", "joined")
-_DATE_FIELDS = ("joined", "left", "applied_on")
+_DATE_FIELDS = ("joined", "left", "applied_on", "group_formed", "group_joined", "group_left")
 _NUMERIC = (ValueType.DECIMAL, ValueType.INTEGER)
 _AGGREGATE_TYPES = {
     Aggregate.SUM: _NUMERIC,
@@ -41,13 +42,16 @@ def check_shape(p: TableReader, mapping: ImportMapping, top: dict[str, Any]) -> 
     """What the form kind requires and refuses."""
     if mapping.cluster_id is not None and mapping.cluster_column is not None:
         p.problem("cluster", "give either id (one cluster) or column (each row's), not both")
-    if mapping.form is FormKind.REGISTRATION:
+    if mapping.form in (FormKind.REGISTRATION, FormKind.ROSTER):
         for key in ("level", "unit", "round", "variables", "repeats"):
             if key in top:
-                p.problem(key, "is for survey forms; a registration form has [fields] only")
+                p.problem(
+                    key, f"is for survey forms; a {mapping.form.value} form has [fields] only"
+                )
         if mapping.cluster_id is None and mapping.cluster_column is None:
             p.problem("cluster", "is required: id = '<cluster>' or column = '<column>'")
-        _check_fields(p, mapping.fields)
+        roster = mapping.form is FormKind.ROSTER
+        _check_fields(p, mapping.fields, ROSTER_FIELDS if roster else MEMBER_FIELDS)
         return
     if mapping.form is FormKind.SCREENING:
         for key in ("level", "unit", "round", "repeats"):
@@ -68,19 +72,7 @@ def check_shape(p: TableReader, mapping: ImportMapping, top: dict[str, Any]) -> 
         p.problem("fields", "is for registration forms; a survey maps [variables]")
     if "unit" not in top:
         p.problem("unit", f"is required: the column with the {mapping.level.value} ID")
-    if mapping.round is None:
-        p.problem("round", "is required: [round] id = '<existing round>' or a new round")
-    elif "{cluster}" in mapping.round.id:
-        if mapping.cluster_id is None and mapping.cluster_column is None:
-            p.problem("round.id", "uses {cluster}: give [cluster] id or column")
-    elif mapping.cluster_column is not None:
-        p.problem(
-            "cluster.column",
-            "a survey's rows belong to its round's cluster: put {cluster} in round.id "
-            "(one round per cluster) or give cluster.id",
-        )
-    elif mapping.round.declared and mapping.round.cluster_id is None and mapping.cluster_id is None:
-        p.problem("round.cluster", "a new round needs its cluster: round.cluster or [cluster] id")
+    check_round_shape(p, mapping)
     if not mapping.variables and not mapping.repeats:
         p.problem("variables", "map at least one variable ([variables] or [[repeats]])")
     for repeat in mapping.repeats:
@@ -103,6 +95,23 @@ def check_shape(p: TableReader, mapping: ImportMapping, top: dict[str, Any]) -> 
     for rule in mapping.variables:
         if rule.aggregate is not None:
             p.problem(f"{rule.where}.aggregate", "is for variables of a [[repeats]] group")
+
+
+def check_round_shape(p: TableReader, mapping: ImportMapping) -> None:
+    """A survey's round against its cluster; no round is the round left open (given on import)."""
+    if mapping.round is None:
+        return
+    if "{cluster}" in mapping.round.id:
+        if mapping.cluster_id is None and mapping.cluster_column is None:
+            p.problem("round.id", "uses {cluster}: give [cluster] id or column")
+    elif mapping.cluster_column is not None:
+        p.problem(
+            "cluster.column",
+            "a survey's rows belong to its round's cluster: put {cluster} in round.id "
+            "(one round per cluster) or give cluster.id",
+        )
+    elif mapping.round.declared and mapping.round.cluster_id is None and mapping.cluster_id is None:
+        p.problem("round.cluster", "a new round needs its cluster: round.cluster or [cluster] id")
 
 
 def _check_fields(

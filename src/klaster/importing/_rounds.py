@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from attrs import evolve
+
 from klaster.errors import ImportDataError, KlasterError
+from klaster.importing._mapping_checks import check_round_shape
 from klaster.importing._problems import listing
+from klaster.importing._toml_tables import TableReader
 from klaster.importing.mapping import ImportMapping, RoundDeclaration
 from klaster.model.program import Program
 from klaster.observations.rounds import Round, check_round
@@ -103,3 +107,37 @@ class Rounds:
             return f"cannot declare round {round_id!r}: {exc.message}"
         self.new[round_id] = wanted
         return wanted
+
+
+def with_round(mapping: ImportMapping, round: str | RoundDeclaration | None) -> ImportMapping:
+    """A survey mapping with the round given when importing (``klaster import --round``).
+
+    Args:
+        mapping: A survey mapping; its ``[round]`` may be left open.
+        round: A round ID the observations hold, or a declaration of a new round; ``None``
+            keeps the mapping's.
+
+    Raises:
+        ImportDataError: No round at all, or one that does not fit the mapping's cluster.
+    """
+    if round is None:
+        if mapping.round is None:
+            raise ImportDataError(
+                f"{mapping.name} round: the mapping leaves the round open; give it when "
+                "importing: read_submissions(..., round='<round ID>') or klaster import --round"
+            )
+        return mapping
+    if isinstance(round, str):
+        if not round.strip():
+            raise ImportDataError(f"{mapping.name} round: the round ID is empty")
+        round = RoundDeclaration(round.strip())
+    elif not isinstance(round, RoundDeclaration):
+        raise ImportDataError(
+            f"round must be a round ID or a RoundDeclaration, got {type(round).__name__}"
+        )
+    found = evolve(mapping, round=round)
+    p = TableReader(mapping.name)
+    check_round_shape(p, found)
+    if p.problems:
+        raise ImportDataError(f"{mapping.name}: the round does not fit", problems=p.problems)
+    return found

@@ -26,6 +26,7 @@ __all__ = [
     "MAPPING_VERSION",
     "MEMBER_FIELDS",
     "PARTICIPANT_FIELDS",
+    "ROSTER_FIELDS",
     "VISIT_FIELDS",
     "Aggregate",
     "ColumnRule",
@@ -107,6 +108,24 @@ APPLICANT_FIELDS = (
 """Targets of a screening form: the :class:`~klaster.model.applicant.Applicant` fields (its
 cluster is the mapping's ``[cluster]``; its screening answers are the form's ``[variables]``)."""
 
+ROSTER_FIELDS = (
+    *MEMBER_FIELDS[:-1],
+    "group_name",
+    "group_sector",
+    "group_village",
+    "group_formed",
+    "group_capacity",
+    "role",
+    "group_joined",
+    "group_left",
+)
+"""Targets of a roster (``form = "roster"``, :func:`~klaster.importing.read_roster`): one row
+per member or per membership. The member fields of a registration (without
+``application_id``), ``group`` (the *kelompok* ID) and the group's fields (``group_name``,
+``group_sector``, ``group_village``, ``group_formed``, ``group_capacity``: used when the group is
+new, compared when it is held), and the membership's (``role``, ``group_joined``,
+``group_left``)."""
+
 PARTICIPANT_FIELDS = ("kind", "id", "attended", "role")
 """Targets of the participants repeat of an activity form (one row per participant:
 :class:`~klaster.model.activity.Participant`); a visit form's repeat maps ``kind`` and ``id``."""
@@ -126,6 +145,9 @@ class FormKind(LabelledEnum):
     """Mentoring visits, one per submission: facilitator, day, members and groups visited."""
     SCREENING = labelled("screening", "Penyaringan calon mitra", "Screening")
     """Applicants (households asking to join) with their screening answers, one per submission."""
+    ROSTER = labelled("roster", "Daftar mitra dan kelompok", "Roster")
+    """A program's members, groups and memberships, one row per member or membership
+    (:func:`~klaster.importing.read_roster`)."""
 
 
 class Aggregate(LabelledEnum):

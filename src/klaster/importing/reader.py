@@ -13,6 +13,7 @@ from klaster.catalogue.variable import Level, Variable
 from klaster.errors import ImportDataError
 from klaster.importing._fieldwork import FieldworkReader
 from klaster.importing._registration import RegistrationReader
+from klaster.importing._rounds import with_round
 from klaster.importing._screening import ScreeningReader
 from klaster.importing._submissions import Known
 from klaster.importing._survey import SurveyReader
@@ -23,7 +24,7 @@ from klaster.importing.batch import (
     check_on_conflict,
     note_sector_check,
 )
-from klaster.importing.mapping import FormKind, ImportMapping
+from klaster.importing.mapping import FormKind, ImportMapping, RoundDeclaration
 from klaster.model.cluster import Cluster
 from klaster.model.program import Program
 from klaster.observations.core_variables import variable_catalogue
@@ -47,6 +48,7 @@ def read_submissions(
     max_rows: int | None = None,
     on_conflict: str = "refuse",
     variables: Mapping[str, Variable] | None = None,
+    round: str | RoundDeclaration | None = None,
 ) -> ImportBatch:
     """Read a KoboToolbox / ODK export (``;``/``,`` CSV or XLSX) or a plain CSV into a batch.
 
@@ -83,6 +85,9 @@ def read_submissions(
             ``"refuse"`` (the default) reports both; ``"replace"`` keeps the later one by
             ``_submission_time`` (``SubmissionDate``). An edited submission (Kobo's
             ``meta/deprecatedID``) replaces the one it edits either way.
+        round: A survey's round, replacing the mapping's ``[round]`` (required when the mapping
+            leaves it open, so that one mapping serves every round of a form): a round ID the
+            observations hold, or a :class:`~klaster.importing.RoundDeclaration` of a new one.
 
     Returns:
         The checked batch.
@@ -98,6 +103,10 @@ def read_submissions(
         )
     if not isinstance(program, Program):
         raise ImportDataError(f"program must be a Program, got {type(program).__name__}")
+    if mapping.form is FormKind.ROSTER:
+        raise ImportDataError(
+            f"{mapping.name}: a roster mapping; read it with klaster.importing.read_roster"
+        )
     fieldwork = mapping.form in (FormKind.ACTIVITY, FormKind.VISIT)
     screening = mapping.form is FormKind.SCREENING
     if observations is None and (fieldwork or screening):
@@ -121,6 +130,12 @@ def read_submissions(
             f"{type(known).__name__}"
         )
     check_on_conflict(on_conflict)
+    if mapping.form is FormKind.SURVEY:
+        mapping = with_round(mapping, round)
+    elif round is not None:
+        raise ImportDataError(
+            f"{mapping.name}: round is for survey forms, not {mapping.form.value}"
+        )
     held = Known(known)
     target = Path(path)
     # Reading allocates millions of small objects and no cycles: the collector only slows it.

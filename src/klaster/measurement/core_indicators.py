@@ -14,7 +14,8 @@ from typing import Any
 
 from attrs import frozen
 
-from klaster.catalogue.indicator import Aggregation, Direction
+from klaster.catalogue.display import Display, DisplayKind
+from klaster.catalogue.indicator import Aggregation, Direction, shown_as
 from klaster.catalogue.variable import Level
 from klaster.errors import NotFoundError
 from klaster.label import Label
@@ -62,6 +63,14 @@ class CoreIndicator:
     needs_baseline: bool = False
     description: Label | None = None
     unavailable: Callable[[UnitFrame], NotAvailable | None] | None = None
+    display: Display | None = None
+
+    @property
+    def shown_as(self) -> Display:
+        """How a table shows its figures (as :attr:`klaster.catalogue.Indicator.shown_as`)."""
+        if self.display is not None:
+            return self.display
+        return shown_as(self.unit, self.aggregation, None, None)
 
 
 def _active_members(frame: UnitFrame) -> tuple[str, ...]:
@@ -213,6 +222,10 @@ def _poverty(code: str, measure: str, id_name: str, en_name: str) -> CoreIndicat
         Kind.NUMBER,
         _poverty_inputs,
         poverty=measure,
+        # P0 is a share of people (BPS publishes it in percent); P1 and P2 are indices.
+        display=Display(DisplayKind.PERCENT, 1)
+        if measure == "p0"
+        else Display(DisplayKind.NUMBER, 3),
         description=Label(
             f"FGT {measure.upper()} pendapatan per kapita terhadap garis kemiskinan kabupaten "
             "(atau provinsi/nasional), tertimbang jumlah anggota rumah tangga.",

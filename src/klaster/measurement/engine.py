@@ -25,6 +25,7 @@ from klaster.catalogue.indicator import Aggregation, Indicator
 from klaster.catalogue.variable import Level, ValueType, Variable
 from klaster.errors import KlasterError, NotFoundError, ValidationError
 from klaster.measurement import _lookups as lookups
+from klaster.measurement import _report_args as report_args
 from klaster.measurement._backends.context import AnyIndicator
 from klaster.measurement._backends.layout import DIMENSIONS
 from klaster.measurement._backends.python import path as python_path
@@ -180,35 +181,33 @@ class Measurement:
     # -- computing -----------------------------------------------------------------------------
     def report(
         self,
-        indicators: Iterable[str] | None = None,
+        indicators: str | Iterable[str] | None = None,
         *,
-        by: Iterable[Sequence[str]] = ((), ("cluster",)),
+        by: str | Iterable[str | Sequence[str]] = ((), ("cluster",)),
     ) -> Results:
         """Compute indicators for every round, total and by each disaggregation in ``by``.
 
         Args:
-            indicators: Codes to compute (default: all).
+            indicators: Codes to compute (default: all); a single string is one code (or codes
+                joined by commas), e.g. ``report("income_per_capita", by="sector")``.
             by: Disaggregations, each a sequence of dimensions from :data:`DIMENSIONS`
-                (``()`` is the total), e.g. ``[(), ("cluster",), ("kabupaten", "sector")]``.
-                Regions are named by their names; ``kabupaten`` applies at every level (a
-                group's or cooperative's is its cluster's), ``sector`` to members and groups,
-                the others to members only. A member in two groups (``group``) or cooperatives
-                (``cooperative``) counts in both cells; a member in none is in no cell.
+                (``()`` is the total) or a string (``"cluster,sector"`` crosses two), e.g.
+                ``[(), "cluster", ("kabupaten", "sector")]``; a single string is that
+                disaggregation and the total. Regions are named by their names; ``kabupaten``
+                applies at every level (a group's or cooperative's is its cluster's), ``sector``
+                to members and groups, the others to members only. A member in two groups
+                (``group``) or cooperatives (``cooperative``) counts in both cells; a member in
+                none is in no cell.
 
         Returns:
             A tidy :class:`~klaster.measurement.results.Results` table.
 
         Raises:
+            NotFoundError: An unknown indicator (with the closest codes).
             ValidationError: An unknown dimension (the message lists the valid ones).
         """
-        codes = list(indicators) if indicators is not None else list(self._by_code)
-        specs = list(dict.fromkeys(tuple(spec) for spec in by))  # a spec asked twice, once
-        for spec in specs:
-            for dim in spec:
-                if dim not in DIMENSIONS:
-                    raise ValidationError(
-                        f"unknown dimension {dim!r}; use one of {', '.join(DIMENSIONS)}", path="by"
-                    )
+        codes = report_args.indicator_codes(indicators, self.codes())
+        specs = report_args.disaggregations(by, DIMENSIONS)
         with gc_paused():
             return self._report(codes, specs)
 
@@ -247,7 +246,8 @@ class Measurement:
                     slow = python_path.rows(self, indicator, key, on, per_cluster, slow_specs)
                     found = found.joined(slow)
                 blocks.append(self._explain(indicator, per_cluster, found))
-        return Results.of_blocks(blocks)
+        displays = {indicator.code: indicator.shown_as for indicator in indicators_}
+        return Results.of_blocks(blocks, displays=displays)
 
     def _explain(self, indicator: AnyIndicator, frames: list[UnitFrame], block: Block) -> Block:
         # Say why, rather than "0 observed": a change since the baseline has no baseline value.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from attrs import field, frozen
 
 from klaster._support.validate import check_text
+from klaster.label import Label, to_optional_label
 
 __all__ = ["NotAvailable"]
 
@@ -19,6 +20,8 @@ class NotAvailable:
     Args:
         reason: Why, in a sentence a report reader understands (``"no members observed in the
             baseline round"``); IDs only, never personal data.
+        label: The reason in Indonesian and English, when it is known in both (a report shows
+            it in its language; ``reason`` stays the English text).
 
     Example:
         >>> na = NotAvailable("denominator is zero: no land recorded")
@@ -29,6 +32,11 @@ class NotAvailable:
     """
 
     reason: str = field(validator=check_text)
+    label: Label | None = field(default=None, converter=to_optional_label, kw_only=True, repr=False)
+
+    def reason_in(self, lang: str) -> str:
+        """The reason in ``lang`` (``"id"`` or ``"en"``): the label's when there is one."""
+        return self.label.get(lang) if self.label is not None else self.reason
 
     def __bool__(self) -> bool:
         return False

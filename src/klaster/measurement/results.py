@@ -10,14 +10,16 @@ when one is asked for (:meth:`Results.row`, iterating, :attr:`Results.rows`).
 
 from __future__ import annotations
 
-import html
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
 from klaster._support import dataframes as _dataframes
 from klaster._support.gc import gc_paused
+from klaster.catalogue.display import Display
 from klaster.errors import NotFoundError
+from klaster.formatting import Lang, check_lang, default_lang
+from klaster.measurement import _results_view as view
 from klaster.measurement._result_blocks import Block, Combo, blocks_of
 from klaster.measurement.na import NotAvailable
 from klaster.measurement.rows import Comparison, Row
@@ -35,22 +37,52 @@ class Results:
 
     Args:
         rows: The rows.
+        displays: How each indicator's figures are shown (what
+            :meth:`~klaster.measurement.Measurement.report` sets from the indicators); an
+            indicator not in it is shown as its unit says.
     """
 
-    __slots__ = ("_blocks", "_rows")
+    __slots__ = ("_blocks", "_displays", "_rows")
 
-    def __init__(self, rows: Iterable[Row] = ()) -> None:
+    def __init__(
+        self, rows: Iterable[Row] = (), *, displays: Mapping[str, Display] | None = None
+    ) -> None:
         listed = tuple(rows)
         self._rows: tuple[Row, ...] | None = listed
         self._blocks: tuple[Block, ...] = tuple(blocks_of(listed))
+        self._displays = view.display_of(displays or {}, self._blocks)
 
     @classmethod
-    def of_blocks(cls, blocks: Iterable[Block]) -> Results:
+    def of_blocks(
+        cls, blocks: Iterable[Block], *, displays: Mapping[str, Display] | None = None
+    ) -> Results:
         """A table of blocks (what the engine builds; internal); rows are made on first use."""
         table = cls.__new__(cls)
         table._blocks = tuple(b for b in blocks if len(b))
         table._rows = None
+        table._displays = view.display_of(displays or {}, table._blocks)
         return table
+
+    @property
+    def displays(self) -> Mapping[str, Display]:
+        """How each indicator's figures are shown (kind and decimals), by indicator code."""
+        return dict(self._displays)
+
+    def display(self, indicator: str) -> Display:
+        """How ``indicator``'s figures are shown (a percentage, Rupiah, a count, a number).
+
+        Raises:
+            NotFoundError: The table has no such indicator (with the closest codes).
+        """
+        found = self._displays.get(indicator)
+        if found is None:
+            raise NotFoundError(_unknown(indicator, self._displays), path="indicator")
+        return found
+
+    @property
+    def rounds(self) -> tuple[str | None, ...]:
+        """The rounds, by date (the earliest first; not alphabetical)."""
+        return tuple(view.round_order(self._blocks))
 
     @property
     def rows(self) -> tuple[Row, ...]:
@@ -75,8 +107,7 @@ class Results:
         return hash(self.rows)
 
     def __repr__(self) -> str:
-        codes = dict.fromkeys(b.indicator for b in self._blocks)
-        return f"Results({len(self)} rows of {', '.join(codes) or 'no indicator'})"
+        return view.describe(self._blocks, self.dimensions, len(self))
 
     @property
     def dimensions(self) -> tuple[str, ...]:
@@ -113,7 +144,7 @@ class Results:
                     [i for i, combo in enumerate(block.by) if _matches(combo, by, excluded)]
                 )
             kept.append(block)
-        return Results.of_blocks(kept)
+        return Results.of_blocks(kept, displays=self._displays)
 
     def row(self, indicator: str, round_id: str | None = None, **by: str) -> Row:
         """The one row of ``indicator`` (in ``round_id``) with exactly the disaggregation ``by``."""
@@ -156,21 +187,36 @@ class Results:
                 records.append(block.record(index, dims))
         return records
 
-    def to_pandas(self) -> Any:
+    def wide(self) -> list[dict[str, Any]]:
+        """Rounds as columns, in date order: one dict per indicator and disaggregation.
+
+        Each has ``indicator``, ``label_id``, ``label_en``, ``unit``, one key per dimension
+        (``None`` for the total over it), then per round its value (``Decimal``, ``None`` when
+        not available) under the round's key and its ``n`` under ``n_<round>``.
+        """
+        return view.wide_records(self._blocks, self.dimensions)
+
+    def to_pandas(self, *, wide: bool = False) -> Any:
         """A ``pandas.DataFrame`` of :meth:`to_records` (numbers as ``float`` for analysis).
+
+        Args:
+            wide: Rounds as columns, in date order (:meth:`wide`).
 
         Raises:
             KlasterError: pandas is not installed (``pip install 'klaster[pandas]'``).
         """
-        return _dataframes.to_pandas(self.to_records())
+        return _dataframes.to_pandas(self.wide() if wide else self.to_records())
 
-    def to_polars(self) -> Any:
+    def to_polars(self, *, wide: bool = False) -> Any:
         """A ``polars.DataFrame`` of :meth:`to_records` (numbers as ``Float64`` for analysis).
+
+        Args:
+            wide: Rounds as columns, in date order (:meth:`wide`).
 
         Raises:
             KlasterError: polars is not installed (``pip install 'klaster[columnar]'``).
         """
-        return _dataframes.to_polars(self.to_records())
+        return _dataframes.to_polars(self.wide() if wide else self.to_records())
 
     def compare(self, before: str, after: str) -> tuple[Comparison, ...]:
         """Baseline-versus-endline lines: each indicator and disaggregation in both rounds."""
@@ -193,24 +239,35 @@ class Results:
                         lines.append(Comparison(code, label, combo, old[0], value, old[1], n))
         return tuple(lines)
 
-    def _repr_html_(self) -> str:
-        records = self._records(_HTML_ROWS)
-        if not records:
+    def to_html(self, lang: Lang | None = None, *, max_lines: int = _HTML_ROWS) -> str:
+        """The compact table a notebook shows, escaped.
+
+        Rounds are columns in date order, each figure rounded to its indicator's display with
+        its ``n``, and the totals labelled.
+
+        Args:
+            lang: ``"id"`` or ``"en"`` (default: ``KLASTER_LANG``, else English).
+            max_lines: Lines shown; the rest are counted below the table.
+        """
+        chosen = default_lang() if lang is None else check_lang(lang)
+        if not self._blocks:
             return "<p>no results</p>"
-        head = "".join(f"<th>{html.escape(str(k))}</th>" for k in records[0])
-        body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(_cell(v))}</td>" for v in r.values()) + "</tr>"
-            for r in records
+        return view.html_table(
+            self._blocks, self.dimensions, self.display, chosen, max(0, max_lines)
         )
-        more = len(self) - len(records)
-        note = f"<p>… {more} more rows</p>" if more > 0 else ""
-        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{note}"
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+
+def _unknown(code: str, known: Iterable[str]) -> str:
+    from klaster._support.suggest import did_you_mean
+
+    codes = sorted(known)
+    hint = did_you_mean(code, codes) or f"indicators here: {', '.join(codes) or 'none'}"
+    return f"no indicator {code!r} in the results; {hint}"
 
 
 def _matches(combo: Combo, by: dict[str, str], excluded: set[str]) -> bool:
     found = dict(combo)
     return all(found.get(k) == v for k, v in by.items()) and not any(k in found for k in excluded)
-
-
-def _cell(value: object) -> str:
-    return "" if value is None else str(value)

@@ -22,7 +22,9 @@ from attrs import frozen
 from klaster._support import dataframes as _dataframes
 from klaster.catalogue.variable import Level
 from klaster.errors import NotFoundError, ValidationError
+from klaster.formatting import default_lang
 from klaster.label import Label
+from klaster.measurement import _results_view as view
 from klaster.measurement._backends.layout import DIMENSIONS, MULTI_VALUED
 from klaster.measurement._backends.python.core import cibest_placement, default_cibest
 from klaster.measurement._backends.python.fixedpoint import Unsupported
@@ -69,7 +71,7 @@ class TransitionRow:
     paired: int
 
 
-@frozen
+@frozen(repr=False)
 class TransitionTable:
     """CIBEST transitions between two rounds, per cell of each disaggregation.
 
@@ -102,6 +104,17 @@ class TransitionTable:
 
     def __len__(self) -> int:
         return len(self.cells) * len(QUADRANTS) ** 2
+
+    def __repr__(self) -> str:
+        paired = sum(found.paired for combo, found in self.cells if not combo)
+        return (
+            f"TransitionTable({self.from_round} → {self.to_round}, {len(self.cells)} cells"
+            + (f", {paired} paired members in total" if any(not c for c, _ in self.cells) else "")
+            + ")"
+        )
+
+    def _repr_html_(self) -> str:
+        return view.transitions_html(self, QUADRANTS, default_lang())
 
     def transitions(self, **by: str) -> CibestTransitions:
         """The cross-tabulation of the cell ``by`` (none: the whole program).

@@ -13,6 +13,7 @@ from attrs import define, field
 
 from klaster._support.validate import check_id, check_optional_text, check_text
 from klaster.errors import DuplicateIdError, InvalidReferenceError, KlasterError, ValidationError
+from klaster.model import _summaries
 from klaster.model._cluster_fields import (
     check_region,
     check_sectors,
@@ -44,7 +45,7 @@ __all__ = ["Cluster"]
 _FIXED = attrs.setters.frozen
 
 
-@define(eq=True)
+@define(eq=True, repr=False)
 class Cluster:
     """A cluster: an area-based program in one kabupaten, in one or more sectors.
 
@@ -88,6 +89,8 @@ class Cluster:
     )
     _areas: SectorAreas = field(init=False, repr=False, eq=False)
     _book: OverrideBook = field(init=False, repr=False, eq=False)
+    __repr__ = _summaries.cluster_repr  # IDs and counts: no wall of members, no names
+    _repr_html_ = _summaries.cluster_html
 
     def __attrs_post_init__(self) -> None:
         self._book = OverrideBook(

@@ -49,7 +49,7 @@ _IATI_STATUS: Mapping[Phase, int] = {
     Phase.GROWTH: 2,
     Phase.STRENGTHENING: 2,
     Phase.INDEPENDENCE: 3,
-    Phase.MONITORING: 4,
+    Phase.MONITORING: 3,  # finalisation: open for monitoring; closed (4) is said explicitly
     Phase.CANCELLED: 5,
     Phase.SUSPENDED: 6,
 }

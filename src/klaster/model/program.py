@@ -11,6 +11,7 @@ from attrs import define, field
 
 from klaster._support.validate import check_id, check_optional_text, check_text
 from klaster.errors import DuplicateIdError, InvalidReferenceError, KlasterError, ValidationError
+from klaster.model import _summaries
 from klaster.model.cluster import Cluster
 from klaster.model.fieldwork import Fieldwork
 from klaster.model.intake import Intake
@@ -60,7 +61,7 @@ def _to_clusters(value: Iterable[Cluster]) -> Records[Cluster]:
     return value if isinstance(value, Records) else Records("clusters", value)
 
 
-@define(eq=True)
+@define(eq=True, repr=False)
 class Program:
     """A program run by an organisation: its clusters and the organisations involved.
 
@@ -118,6 +119,8 @@ class Program:
     locations: Records[LocationChoice] = field(
         factory=tuple, converter=_to_locations, on_setattr=attrs.setters.frozen
     )
+    __repr__ = _summaries.program_repr  # IDs and counts: no wall of members, no names
+    _repr_html_ = _summaries.program_html
 
     def __attrs_post_init__(self) -> None:
         self.validate()

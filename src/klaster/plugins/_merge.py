@@ -13,13 +13,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import TypeVar
 
-from attrs import frozen
+from attrs import field, frozen
 
 from klaster._support.suggest import did_you_mean
 from klaster._support.validate import enum_value
 from klaster.catalogue.criterion import Condition, ReadinessCriterion
 from klaster.catalogue.eligibility import EligibilityCriterion
 from klaster.catalogue.indicator import Indicator
+from klaster.catalogue.report_section import ReportSection
 from klaster.catalogue.sector import Sector
 from klaster.catalogue.variable import Level, ValueType, Variable
 from klaster.errors import NotFoundError, ValidationError
@@ -39,8 +40,11 @@ class Catalogue:
     criteria: tuple[ReadinessCriterion, ...]
     activity_kinds: tuple[ActivityKind, ...]
     eligibility_criteria: tuple[EligibilityCriterion, ...]
+    report_sections: tuple[ReportSection, ...]
     # sector code -> names of the plugins that provide it or declare records for it, provider first
     plugins_of: Mapping[str, tuple[str, ...]]
+    # report section code -> the name of the plugin declaring it (named when it cannot be built)
+    section_plugins: Mapping[str, str] = field(factory=dict)
 
     def sector(self, code: str) -> Sector | None:
         return next((s for s in self.sectors if s.code == code), None)
@@ -58,7 +62,7 @@ class Catalogue:
         return {v.code: v for v in self.variables if v.sector == sector and v.level is level}
 
 
-EMPTY = Catalogue((), (), (), (), (), (), {})
+EMPTY = Catalogue((), (), (), (), (), (), (), {})
 
 
 def settle(
@@ -95,6 +99,7 @@ _KINDS = {
     "criterion": "criterion",
     "activity kind": "activity kind",
     "eligibility criterion": "eligibility criterion",
+    "report section": "report section",
 }
 # Codes no plugin may take: klaster's own activity kinds, and the mentoring log's visits.
 _RESERVED_KINDS = frozenset({k.code for k in CORE_ACTIVITY_KINDS} | {MENTORING_VISIT})
@@ -111,6 +116,7 @@ def _claim(name: str, data: SectorData, owners: dict[tuple[str, str], str]) -> l
         ("criterion", data.criteria),
         ("activity kind", data.activity_kinds),
         ("eligibility criterion", data.eligibility_criteria),
+        ("report section", data.report_sections),
     ):
         for record in records:
             key = (_KINDS[kind], record.code)
@@ -148,6 +154,7 @@ def _reference_problems(
         ("variable", data.variables),
         ("indicator", data.indicators),
         ("criterion", data.criteria),
+        ("report section", data.report_sections),
     ):
         for record in records:
             if record.sector not in sectors:
@@ -310,7 +317,11 @@ def _build(accepted: Sequence[tuple[str, SectorData]]) -> Catalogue:
                 key=lambda c: (c.sector or "", c.code),
             )
         ),
+        report_sections=tuple(
+            sorted((r for _, d in accepted for r in d.report_sections), key=lambda r: r.code)
+        ),
         plugins_of={code: tuple(names) for code, names in plugins_of.items()},
+        section_plugins={r.code: name for name, d in accepted for r in d.report_sections},
     )
 
 

@@ -21,6 +21,7 @@ from klaster._support.suggest import did_you_mean
 from klaster.catalogue.criterion import ReadinessCriterion
 from klaster.catalogue.eligibility import EligibilityCriterion
 from klaster.catalogue.indicator import Indicator
+from klaster.catalogue.report_section import ReportSection
 from klaster.catalogue.sector import Sector
 from klaster.catalogue.variable import Variable
 from klaster.errors import KlasterError
@@ -36,6 +37,7 @@ DECLARING_HOOKS: dict[str, type] = {
     "klaster_readiness_criteria": ReadinessCriterion,
     "klaster_activity_kinds": ActivityKind,
     "klaster_eligibility_criteria": EligibilityCriterion,
+    "klaster_report_sections": ReportSection,
 }
 HOOK_NAMES = tuple(
     name

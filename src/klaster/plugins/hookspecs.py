@@ -33,6 +33,7 @@ import pluggy
 from klaster.catalogue.criterion import ReadinessCriterion
 from klaster.catalogue.eligibility import EligibilityCriterion
 from klaster.catalogue.indicator import Indicator
+from klaster.catalogue.report_section import ReportSection
 from klaster.catalogue.sector import Sector
 from klaster.catalogue.variable import Level, Variable
 from klaster.model.activity_kinds import ActivityKind
@@ -47,6 +48,7 @@ __all__ = [
     "klaster_eligibility_criteria",
     "klaster_indicators",
     "klaster_readiness_criteria",
+    "klaster_report_sections",
     "klaster_sectors",
     "klaster_validate_group",
     "klaster_validate_member",
@@ -216,6 +218,34 @@ def klaster_eligibility_criteria() -> Sequence[EligibilityCriterion]:
         ...                                  Label("Tinggal di pesisir", "Lives on the coast"),
         ...                                  "lives_on_coast", "==", True, essential=True,
         ...                                  sector="seaweed")]
+    """
+    raise NotImplementedError  # a specification: pluggy never calls its body
+
+
+@hookspec
+def klaster_report_sections() -> Sequence[ReportSection]:
+    """Return the report sections this plugin adds to the program report.
+
+    The report (:func:`klaster.reports.build_report`, ``klaster report --format html``) adds
+    each section after its own when the report covers the section's sector: a table of its
+    indicators per survey round with their ``n`` (and broken down by its ``by`` dimensions),
+    and, with ``chart``, a baseline → endline chart of its first indicator by sector. A section
+    whose indicators cannot be computed says "not available (why)" under its title; the rest of
+    the report is built as usual.
+
+    Returns:
+        A list or tuple of :class:`klaster.catalogue.report_section.ReportSection` records,
+        each naming its ``sector`` (provided by a loaded plugin) and indicator codes (the
+        plugin's own or klaster's core ones). Codes are shared by all plugins and must be new.
+
+    Example:
+        >>> from klaster.catalogue.report_section import ReportSection
+        >>> from klaster.label import Label
+        >>> @hookimpl
+        ... def klaster_report_sections():
+        ...     return [ReportSection("seaweed_harvest", "seaweed",
+        ...                           Label("Panen rumput laut", "Seaweed harvest"),
+        ...                           ("seaweed_yield",), chart=True)]
     """
     raise NotImplementedError  # a specification: pluggy never calls its body
 

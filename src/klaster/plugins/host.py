@@ -26,18 +26,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 
-from klaster.catalogue.criterion import ReadinessCriterion
-from klaster.catalogue.eligibility import EligibilityCriterion
-from klaster.catalogue.indicator import Indicator
 from klaster.catalogue.sector import Sector
-from klaster.catalogue.variable import Level, Variable
+from klaster.catalogue.variable import Level
 from klaster.errors import NotFoundError, PluginError
-from klaster.model.activity_kinds import ActivityKind
 from klaster.model.group import Group
 from klaster.model.member import Member
 from klaster.model.program import Program
 from klaster.plugins import _pluggy as pluggy_calls
-from klaster.plugins._merge import Catalogue, raise_problems, require, select
+from klaster.plugins._merge import Catalogue, raise_problems
+from klaster.plugins.declarations import Declarations
 from klaster.plugins.hookspecs import PROJECT
 from klaster.plugins.info import PluginInfo, PluginStatus
 from klaster.plugins.missing import program_sectors, report_missing, unprovided_sectors
@@ -51,7 +48,7 @@ RecordedValues = tuple[str, Sequence[str], Level, Mapping[str, object]]
 """One unit's values in one round: ``(where, sectors, level, values)``."""
 
 
-class PluginHost:
+class PluginHost(Declarations):
     """A typed facade over a pluggy manager: loads, checks, sorts, and calls klaster plugins.
 
     Args:
@@ -172,50 +169,6 @@ class PluginHost:
         if found is None:
             raise NotFoundError(self._registry.unknown_sector(code), path="sector")
         return found
-
-    def variables(
-        self, sector: str | None = None, level: Level | str | None = None
-    ) -> tuple[Variable, ...]:
-        """Variables of all loaded plugins, sorted by sector then code; optionally filtered."""
-        return select(self._cat().variables, sector, level)
-
-    def variable(self, code: str) -> Variable:
-        """The variable with this code.
-
-        Raises:
-            NotFoundError: No loaded plugin declares it.
-        """
-        return require(self._cat().variable(code), "variable", code, self._cat().variables)
-
-    def indicators(
-        self, sector: str | None = None, level: Level | str | None = None
-    ) -> tuple[Indicator, ...]:
-        """Indicators of all loaded plugins, sorted by sector then code; optionally filtered."""
-        return select(self._cat().indicators, sector, level)
-
-    def indicator(self, code: str) -> Indicator:
-        """The indicator with this code.
-
-        Raises:
-            NotFoundError: No loaded plugin declares it.
-        """
-        return require(self._cat().indicator(code), "indicator", code, self._cat().indicators)
-
-    def readiness_criteria(
-        self, sector: str | None = None, level: Level | str | None = None
-    ) -> tuple[ReadinessCriterion, ...]:
-        """Readiness criteria of all loaded plugins, sorted by sector then code; filtered."""
-        return select(self._cat().criteria, sector, level)
-
-    def activity_kinds(self, sector: str | None = None) -> tuple[ActivityKind, ...]:
-        """The activity kinds the plugins add (not klaster's core kinds), by code; filtered."""
-        kinds = self._cat().activity_kinds
-        return kinds if sector is None else tuple(k for k in kinds if k.sector == sector)
-
-    def eligibility_criteria(self, sector: str | None = None) -> tuple[EligibilityCriterion, ...]:
-        """The plugins' eligibility criteria for applicants, by sector then code; filtered."""
-        found = self._cat().eligibility_criteria
-        return found if sector is None else tuple(c for c in found if c.sector == sector)
 
     # -- validation ----------------------------------------------------------------------------
 

@@ -45,6 +45,7 @@ from klaster.catalogue.eligibility import (
     LineRef,
 )
 from klaster.catalogue.indicator import Indicator
+from klaster.catalogue.report_section import ReportSection
 from klaster.catalogue.sector import Sector
 from klaster.catalogue.variable import Variable
 from klaster.documents.converter import CONVERTER
@@ -71,6 +72,8 @@ class SectorData:
             (:class:`~klaster.model.activity_kinds.ActivityKind`).
         eligibility_criteria: Their eligibility criteria for applicants
             (:class:`~klaster.catalogue.eligibility.EligibilityCriterion`).
+        report_sections: The report sections they add
+            (:class:`~klaster.catalogue.report_section.ReportSection`).
     """
 
     sectors: tuple[Sector, ...] = field(
@@ -90,6 +93,9 @@ class SectorData:
     )
     eligibility_criteria: tuple[EligibilityCriterion, ...] = field(
         default=(), converter=to_tuple, validator=check_records(EligibilityCriterion)
+    )
+    report_sections: tuple[ReportSection, ...] = field(
+        default=(), converter=to_tuple, validator=check_records(ReportSection)
     )
 
 
@@ -125,6 +131,7 @@ _SECTIONS: dict[str, type] = {
     "criteria": ReadinessCriterion,
     "activity_kinds": ActivityKind,
     "eligibility_criteria": EligibilityCriterion,
+    "report_sections": ReportSection,
 }
 
 
@@ -146,7 +153,8 @@ def read_sector_toml(text: str, *, source: str = "<string>") -> SectorData:
 
     Args:
         text: TOML text with a ``[sector]`` table and ``[[variables]]``, ``[[indicators]]``,
-            ``[[criteria]]``, ``[[activity_kinds]]``, ``[[eligibility_criteria]]`` arrays.
+            ``[[criteria]]``, ``[[activity_kinds]]``, ``[[eligibility_criteria]]``,
+            ``[[report_sections]]`` arrays.
         source: Name of the file, for error messages.
 
     Returns:
@@ -165,7 +173,7 @@ def read_sector_toml(text: str, *, source: str = "<string>") -> SectorData:
     if unknown:
         problems.append(
             f"unknown table(s) {', '.join(unknown)}: use sector, variables, indicators, "
-            "criteria, activity_kinds, eligibility_criteria"
+            "criteria, activity_kinds, eligibility_criteria, report_sections"
         )
     sector_raw = raw.get("sector")
     if not isinstance(sector_raw, dict):
@@ -194,6 +202,7 @@ def read_sector_toml(text: str, *, source: str = "<string>") -> SectorData:
             found["criteria"],
             found["activity_kinds"],
             found["eligibility_criteria"],
+            found["report_sections"],
         )
     except KlasterError as exc:
         raise DocumentError("invalid sector file", path=source, problems=[str(exc)]) from None
@@ -277,6 +286,11 @@ class StaticPlugin:
         """The eligibility criteria of :attr:`data`."""
         return self.data.eligibility_criteria
 
+    @hookimpl
+    def klaster_report_sections(self) -> Sequence[ReportSection]:
+        """The report sections of :attr:`data`."""
+        return self.data.report_sections
+
 
 class SectorFile(StaticPlugin):
     """A :class:`StaticPlugin` whose records live in one TOML file shipped in a package.
@@ -291,6 +305,7 @@ class SectorFile(StaticPlugin):
         klaster_readiness_criteria = _file.klaster_readiness_criteria
         klaster_activity_kinds = _file.klaster_activity_kinds
         klaster_eligibility_criteria = _file.klaster_eligibility_criteria
+        klaster_report_sections = _file.klaster_report_sections
 
     The file is read once, on the first call (plugins load lazily).
 

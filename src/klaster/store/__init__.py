@@ -8,8 +8,16 @@ older stores are migrated on open. See ``docs/store.md``.
 """
 
 from klaster.store._schema import STORE_SCHEMA_VERSION
+from klaster.store.roster import import_roster
 from klaster.store.status import ClusterStatus, StoreStatus
 from klaster.store.store import Store
 from klaster.store.summary import ImportSummary
 
-__all__ = ["STORE_SCHEMA_VERSION", "ClusterStatus", "ImportSummary", "Store", "StoreStatus"]
+__all__ = [
+    "STORE_SCHEMA_VERSION",
+    "ClusterStatus",
+    "ImportSummary",
+    "Store",
+    "StoreStatus",
+    "import_roster",
+]

@@ -35,8 +35,13 @@ def connect(
     """
     mode = "ro" if readonly else ("rwc" if create else "rw")
     uri = f"{path.absolute().as_uri()}?mode={mode}"
+    # A reader of a WAL store creates its -wal and -shm files and cannot remove them itself.
+    tidy = readonly and not any(p.exists() for p in _wal_files(path))
     try:
-        conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
+        conn = sqlite3.connect(
+            uri, uri=True, timeout=timeout, isolation_level=None, factory=_Connection
+        )
+        conn.tidy = path if tidy else None
     except sqlite3.Error as exc:
         raise StoreError(f"{path}: cannot open the store ({_reason(exc)})") from None
     except UnicodeDecodeError:
@@ -52,6 +57,39 @@ def connect(
         conn.close()
         raise
     return conn
+
+
+class _Connection(sqlite3.Connection):
+    """A connection that, read-only, removes on closing the -wal and -shm files it created."""
+
+    tidy: Path | None = None
+
+    def close(self) -> None:
+        super().close()
+        path, self.tidy = self.tidy, None
+        if path is not None:
+            _remove_wal_files(path)
+
+
+def _wal_files(path: Path) -> tuple[Path, Path]:
+    return path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
+
+
+def _remove_wal_files(path: Path) -> None:
+    """Let SQLite remove an empty WAL: the last writable connection to close does (no change)."""
+    wal = _wal_files(path)[0]
+    try:
+        if not wal.exists() or wal.stat().st_size > 0:
+            return  # a writer came meanwhile: its connection cleans up after it
+        conn = sqlite3.connect(
+            f"{path.absolute().as_uri()}?mode=rw", uri=True, timeout=0, isolation_level=None
+        )
+        try:
+            conn.execute("PRAGMA user_version").fetchone()  # one read: the WAL is opened
+        finally:
+            conn.close()
+    except (OSError, sqlite3.Error, UnicodeDecodeError):
+        pass  # a read-only folder, another reader still open, a damaged file: they stay
 
 
 def use_wal(conn: sqlite3.Connection, path: Path) -> None:

@@ -35,12 +35,12 @@ from __future__ import annotations
 
 import difflib
 import os
-import tomllib
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from klaster._support.toml_text import parse_toml, read_short_text
 from klaster.errors import DocumentError, KlasterError
 from klaster.targeting.candidates import CandidateRegion, indicators_of, unknown_indicator
 from klaster.targeting.ranking_rule import Exclusion, RankingRule, Threshold, Weight
@@ -67,7 +67,6 @@ _TABLES: dict[str, tuple[type, tuple[str, ...], tuple[str, ...]]] = {
     "thresholds": (Threshold, ("indicator", "operator", "value"), ("note",)),
     "exclusions": (Exclusion, ("code", "reason"), ()),
 }
-_MAX_BYTES = 1 << 20
 
 
 def load_rule(
@@ -84,16 +83,7 @@ def load_rule(
         DocumentError: The file cannot be read or holds an invalid rule; every problem located.
     """
     target = Path(path)
-    try:
-        data = target.read_bytes()[: _MAX_BYTES + 1]
-    except OSError as exc:
-        raise DocumentError(f"{target}: cannot read the file ({exc.strerror})") from None
-    if len(data) > _MAX_BYTES:
-        raise DocumentError(f"{target.name}: larger than 1 MB; a ranking rule is a short file")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise DocumentError(f"{target.name}: not a UTF-8 text file") from None
+    text = read_short_text(target, "a ranking rule")
     return parse_rule(text, name=target.name, candidates=candidates)
 
 
@@ -118,12 +108,7 @@ def parse_rule(
     Raises:
         DocumentError: As :func:`load_rule`.
     """
-    try:
-        raw = tomllib.loads(text, parse_float=Decimal)
-    except tomllib.TOMLDecodeError as exc:
-        raise DocumentError(f"{name}: not a valid TOML file ({exc})") from None
-    except (RecursionError, ValueError):
-        raise DocumentError(f"{name}: nested too deeply or a number too long") from None
+    raw = parse_toml(text, name)
     problems: list[str] = []
 
     def problem(where: str, message: str) -> None:

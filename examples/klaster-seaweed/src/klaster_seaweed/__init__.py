@@ -27,6 +27,7 @@ from klaster.catalogue import (
     Level,
     Operator,
     ReadinessCriterion,
+    ReportSection,
     Sector,
     ValueType,
     Variable,
@@ -168,6 +169,25 @@ def klaster_indicators() -> Sequence[Indicator]:
             Direction.HIGHER,
             unit="IDR/year",
         ),
+    ]
+
+
+@hookimpl
+def klaster_report_sections() -> Sequence[ReportSection]:
+    """The harvest in the program report: yield and income per round, by cluster, charted."""
+    return [
+        ReportSection(
+            "seaweed_harvest",
+            SECTOR,
+            Label("Panen rumput laut", "Seaweed harvest"),
+            ("dry_yield_per_line", "seaweed_income", "annual_seaweed_income"),
+            description=Label(
+                "Hasil kering per tali dan pendapatan mitra rumput laut.",
+                "Dry yield per line and the income of the seaweed members.",
+            ),
+            by=("cluster",),
+            chart=True,
+        )
     ]
 
 

@@ -1,0 +1,253 @@
+"""Observations as polars frames, read from the column store's buffers (no Python value per cell).
+
+Each cluster numbers its units once for all rounds; a round's table has a "surveyed" mask over
+that numbering and one column per variable (:meth:`Column.buffers
+<klaster.observations.columns.base.Column.buffers>`). For one level, every round of every
+cluster (rounds in date order) is read into numpy a variable at a time and concatenated once, so
+the cost is one polars operation per variable, not per cluster and round: exact decimals as
+``Decimal(38, scale)`` (the scaled integers times ``10**-scale``, exact), integers as ``Int64``,
+booleans, categories as an ``Enum``, dates and text. The keys are ``Enum`` s too (a key repeated
+a million times is one small integer).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from klaster.catalogue.variable import Level, ValueType, Variable
+from klaster.errors import KlasterError
+from klaster.observations.rounds import Round, RoundKind, ordered
+from klaster.observations.storage import StoredTable
+from klaster.observations.values import Observations
+
+Ids = Callable[[Sequence[str], str], list[str]]
+
+_EPOCH_ORDINAL = 719_163  # datetime.date(1970, 1, 1).toordinal(): polars dates count from it
+_INT64 = 2**63 - 1
+KEYS = ("cluster_id", "round_id", "round_kind", "round_on", "level", "unit_id")
+VALUE_COLUMNS = ("number", "boolean", "text", "date")
+"""The long frame's value columns: one per kind of value, the others null on a row."""
+
+
+def key_types(pl: Any, observations: Observations) -> dict[str, Any]:
+    """The key columns' types: ``Enum`` s of clusters, rounds, kinds, levels, variables, types.
+
+    Rounds are in date order, so sorting by ``round_id`` sorts by date.
+    """
+    rounds = ordered(observations.storage.added_rounds())
+    return {
+        "cluster_id": pl.Enum(list(dict.fromkeys(r.cluster_id for r in rounds))),
+        "round_id": pl.Enum([r.id for r in rounds]),
+        "round_kind": pl.Enum([k.value for k in RoundKind]),
+        "round_on": pl.Date,
+        "level": pl.Enum([level.value for level in Level]),
+        "unit_id": pl.String,
+        "variable": pl.Enum(list(observations.variables)),
+        "type": pl.Enum([t.value for t in ValueType]),
+    }
+
+
+class _Level:
+    """Every surveyed (unit, round) of one level, all clusters, rounds in date order."""
+
+    def __init__(
+        self, pl: Any, np: Any, observations: Observations, ids: Ids, level: Level
+    ) -> None:
+        self.pl, self.np, self.level = pl, np, level
+        self.types = key_types(pl, observations)
+        storage = observations.storage
+        self.tables: list[tuple[Round, StoredTable]] = []
+        for rnd in ordered(storage.added_rounds()):
+            table = storage.table(rnd.id, level)
+            if table is not None:
+                self.tables.append((rnd, table))
+        offsets: dict[str, int] = {}
+        every: list[str] = []
+        for rnd, _ in self.tables:
+            if rnd.cluster_id not in offsets:
+                offsets[rnd.cluster_id] = len(every)
+                numbering = storage.numbering(rnd.cluster_id, level)
+                every += list(numbering.ids) if numbering is not None else []
+        if level is Level.MEMBER:
+            every = ids(every, "observations.unit_id")
+        shown = pl.Series("unit_id", every, dtype=pl.String)
+        self.indexes = [
+            np.flatnonzero(np.frombuffer(bytes(table.present), dtype=np.uint8))
+            for _, table in self.tables
+        ]
+        self.sizes = [len(i) for i in self.indexes]
+        self.rows = sum(self.sizes)
+        found = [offsets[rnd.cluster_id] + i for (rnd, _), i in self._pairs()]
+        self.unit_ids = shown.gather(np.concatenate(found) if found else np.zeros(0, np.int64))
+        codes = list(dict.fromkeys(c for _, table in self.tables for c in table.columns))
+        order = {code: i for i, code in enumerate(observations.variables)}
+        codes.sort(key=lambda c: order.get(c, len(order)))
+        self.variables = [observations.variable(c) for c in codes]
+
+    def keys(self) -> dict[str, Any]:
+        """The key columns, one row per surveyed unit and round."""
+        pl, np, types = self.pl, self.np, self.types
+        per_table = np.repeat(np.arange(len(self.tables)), self.sizes)
+
+        def each(name: str, values: list[Any]) -> Any:
+            base = pl.Series(values, dtype=pl.String).cast(types[name])
+            return base.gather(per_table).alias(name)
+
+        rounds = [rnd for rnd, _ in self.tables]
+        days = np.array([r.on.toordinal() - _EPOCH_ORDINAL for r in rounds], dtype=np.int32)
+        return {
+            "cluster_id": each("cluster_id", [r.cluster_id for r in rounds]),
+            "round_id": each("round_id", [r.id for r in rounds]),
+            "round_kind": each("round_kind", [r.kind.value for r in rounds]),
+            "round_on": pl.Series("round_on", days.take(per_table)).cast(pl.Date),
+            "level": pl.repeat(self.level.value, self.rows, dtype=types["level"], eager=True),
+            "unit_id": self.unit_ids,
+        }
+
+    def values(self, variable: Variable) -> tuple[Any, Any, int]:
+        """A variable's typed values over every row, the valid mask, and the decimal scale."""
+        np = self.np
+        parts = [self._read(table, variable, index) for (_, table), index in self._pairs()]
+        if variable.type is ValueType.TEXT:
+            pairs = zip(parts, self.sizes, strict=True)
+            texts = [t for part, size in pairs for t in (part or [None] * size)]
+            series = self.pl.Series(texts, dtype=self.pl.String)
+            return series, series.is_not_null(), 0
+        scales = [0 if p is None else p[2] for p in parts]
+        top = max(scales, default=0)
+        data, valid = [], []
+        for part, size, scale in zip(parts, self.sizes, scales, strict=True):
+            if part is None:
+                data.append(np.zeros(size, dtype=np.int64))
+                valid.append(np.zeros(size, dtype=bool))
+                continue
+            raw, ok, _ = part
+            raw = raw.astype(np.int64)
+            if scale != top:  # a round that needed fewer decimals: to the widest scale
+                if int(np.abs(raw).max(initial=0)) > _INT64 // 10 ** (top - scale):
+                    raise KlasterError(
+                        f"observations: {variable.code}: values do not fit 64 bits at "
+                        f"{top} decimals"
+                    )
+                raw = raw * 10 ** (top - scale)
+            data.append(raw)
+            valid.append(ok)
+        joined = np.concatenate(data) if data else np.zeros(0, dtype=np.int64)
+        mask = np.concatenate(valid) if valid else np.zeros(0, dtype=bool)
+        return self._typed(variable, joined, mask), self.pl.Series(mask), top
+
+    def _pairs(self) -> list[tuple[tuple[Round, StoredTable], Any]]:
+        return list(zip(self.tables, self.indexes, strict=True))
+
+    def _read(self, table: StoredTable, variable: Variable, index: Any) -> Any:
+        column = table.columns.get(variable.code)
+        if column is None:
+            return None
+        np = self.np
+        buffers = column.buffers()
+        if variable.type is ValueType.TEXT:
+            texts = list(buffers.data)
+            return [texts[i] if i < len(texts) else None for i in index.tolist()]
+        try:
+            assert isinstance(buffers.data, memoryview)
+            raw = np.frombuffer(buffers.data, dtype=np.dtype(buffers.typecode))
+            inside = index < len(raw)  # units numbered after the column's last value: missing
+            at = np.where(inside, index, 0)
+            taken = raw.take(at) if len(raw) else np.zeros(len(index), dtype=raw.dtype)
+            if buffers.valid is not None:
+                flags = np.frombuffer(buffers.valid, dtype=np.bool_)
+                ok = flags.take(at) if len(flags) else np.zeros(len(index), dtype=bool)
+                del flags
+            else:
+                ok = taken != buffers.missing_code
+            del raw
+        finally:
+            for view in (buffers.data, buffers.valid):
+                if isinstance(view, memoryview):
+                    view.release()
+        return taken, ok & inside, buffers.scale
+
+    def _typed(self, variable: Variable, data: Any, valid: Any) -> Any:
+        pl, np = self.pl, self.np
+        kind = variable.type
+        if kind is ValueType.DECIMAL or kind is ValueType.INTEGER:
+            return pl.Series(variable.code, data)  # DECIMAL: scaled, see ``decimal``
+        if kind is ValueType.BOOLEAN:
+            return pl.Series(variable.code, data == 1)
+        if kind is ValueType.DATE:
+            days = np.where(valid, data - _EPOCH_ORDINAL, 0).astype(np.int32)
+            return pl.Series(variable.code, days).cast(pl.Date)
+        categories = [c.code for c in variable.categories] or [""]
+        base = pl.Series(variable.code, categories, dtype=pl.String).cast(pl.Enum(categories))
+        return base.gather(np.where(valid, data, 0))
+
+
+def decimal(pl: Any, scaled: Any, scale: int, target: int) -> Any:
+    """Scaled integers as exact ``Decimal(38, target)`` values (``target >= scale``)."""
+    whole = scaled.cast(pl.Decimal(38, 0))
+    if scale == 0:
+        return whole.cast(pl.Decimal(38, target))
+    shifted = pl.select(pl.lit(whole) * pl.lit(Decimal(1).scaleb(-scale))).to_series()
+    return shifted.cast(pl.Decimal(38, target)).alias(scaled.name)
+
+
+def _masked(pl: Any, values: Any, valid: Any) -> Any:
+    return pl.select(pl.when(pl.lit(valid)).then(pl.lit(values))).to_series().alias(values.name)
+
+
+def wide(pl: Any, np: Any, observations: Observations, ids: Ids, level: Level) -> Any:
+    """One row per surveyed unit and round (rounds in date order), one column per variable."""
+    found = _Level(pl, np, observations, ids, level)
+    columns = found.keys()
+    for variable in found.variables:
+        values, valid, scale = found.values(variable)
+        if variable.type is ValueType.DECIMAL:
+            values = decimal(pl, values, scale, scale)
+        columns[variable.code] = _masked(pl, values, valid)
+    return pl.DataFrame(columns)
+
+
+def long(pl: Any, np: Any, observations: Observations, ids: Ids, levels: Sequence[Level]) -> Any:
+    """One row per recorded value: keys, ``variable``, ``type`` and the typed value columns."""
+    types = key_types(pl, observations)
+    read: list[tuple[Any, Variable, Any, Any, int]] = []
+    for level in levels:
+        found = _Level(pl, np, observations, ids, level)
+        if not found.tables:
+            continue
+        keys = pl.DataFrame(found.keys())
+        for variable in found.variables:
+            values, valid, scale = found.values(variable)
+            read.append((keys, variable, values, valid, scale))
+    decimals = [scale for _, v, _, _, scale in read if v.type is ValueType.DECIMAL]
+    top = max(decimals, default=0)
+    schema = {k: types[k] for k in KEYS} | {"variable": types["variable"], "type": types["type"]}
+    schema |= {"number": pl.Decimal(38, top), "boolean": pl.Boolean}
+    schema |= {"text": pl.String, "date": pl.Date}
+    frames = []
+    for keys, variable, values, valid, scale in read:
+        kind = variable.type
+        if kind is ValueType.DECIMAL:
+            values, slot = decimal(pl, values, scale, top), "number"
+        elif kind is ValueType.INTEGER:
+            values, slot = values.cast(pl.Decimal(38, top)), "number"
+        elif kind is ValueType.BOOLEAN:
+            slot = "boolean"
+        elif kind is ValueType.DATE:
+            slot = "date"
+        else:
+            values, slot = values.cast(pl.String), "text"
+        frame = keys.with_columns(
+            pl.lit(variable.code, dtype=types["variable"]).alias("variable"),
+            pl.lit(kind.value, dtype=types["type"]).alias("type"),
+            *(
+                values.alias(name) if name == slot else pl.lit(None, dtype=schema[name]).alias(name)
+                for name in VALUE_COLUMNS
+            ),
+        )
+        frames.append(frame.filter(valid))
+    if not frames:
+        return pl.DataFrame(schema=schema)
+    return pl.concat(frames, how="vertical")

@@ -1,0 +1,122 @@
+"""``klaster report --format html|md|xlsx|pdf``: the report people read, from the command line."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from tests.cli.conftest import PROGRAM, SIDECAR, Cli
+
+
+def _document(tmp_path: Path) -> Path:
+    # A program document with its sidecar beside it.
+    target = tmp_path / "bantaeng.json"
+    shutil.copy(PROGRAM, target)
+    shutil.copy(SIDECAR, tmp_path / "bantaeng.observations.jsonl")
+    return target
+
+
+class TestFormats:
+    @pytest.mark.parametrize(
+        ("fmt", "head"),
+        [("html", b"<!DOCTYPE html>"), ("md", b"# "), ("xlsx", b"PK\x03\x04"), ("pdf", b"%PDF")],
+    )
+    def test_each_format_from_a_store(
+        self, cli: Cli, store: Path, tmp_path: Path, fmt: str, head: bytes
+    ) -> None:
+        out = tmp_path / f"report.{fmt}"
+        ran = cli("report", store, "--format", fmt, "--lang", "en", "--out", out)
+        assert ran.returncode == 0, ran.stderr
+        assert out.read_bytes().startswith(head)
+        assert f"wrote the {fmt} report (en)" in ran.stdout + ran.stderr
+
+    def test_from_a_program_document_in_both_languages(self, cli: Cli, tmp_path: Path) -> None:
+        source = _document(tmp_path)
+        for lang, words in (("id", "Pendapatan per kapita"), ("en", "Income per capita")):
+            out = tmp_path / f"r.{lang}.md"
+            ran = cli("report", source, "--format", "md", "--lang", lang, "--output", out)
+            assert ran.returncode == 0, ran.stderr
+            assert words in out.read_text(encoding="utf-8")
+
+    def test_the_json_summary_names_the_sections_and_what_is_missing(
+        self, cli: Cli, store: Path, tmp_path: Path
+    ) -> None:
+        out = tmp_path / "r.html"
+        ran = cli("--json", "report", store, "--format", "html", "--out", out)
+        summary = json.loads(ran.stdout)
+        assert summary["format"] == "html"
+        assert summary["lang"] == "id"
+        assert "indicators" in summary["sections"]
+        assert "portfolio" in summary["missing"]
+
+    def test_the_text_formats_still_work(self, cli: Cli, store: Path) -> None:
+        ran = cli("report", store, "--format", "csv")
+        assert ran.returncode == 0, ran.stderr
+        assert ran.stdout.startswith("indicator,")
+
+
+class TestScope:
+    def test_a_cluster_and_a_round(self, cli: Cli, store: Path, tmp_path: Path) -> None:
+        out = tmp_path / "r.md"
+        ran = cli(
+            "report", store, "--format", "md", "--lang", "en", "--out", out,
+            "--cluster", "bantaeng", "--round", "endline",
+        )  # fmt: skip
+        assert ran.returncode == 0, ran.stderr
+        text = out.read_text(encoding="utf-8")
+        assert "round endline" in text
+        assert "baseline (June 15, 2011)" not in text
+
+    def test_a_sector(self, cli: Cli, store: Path, tmp_path: Path) -> None:
+        out = tmp_path / "r.md"
+        ran = cli("report", store, "--format", "md", "--sector", "umkm", "--out", out)
+        assert ran.returncode == 0, ran.stderr
+        assert "sektor umkm" in out.read_text(encoding="utf-8")
+
+    def test_an_unknown_cluster_is_named_and_nothing_written(
+        self, cli: Cli, store: Path, tmp_path: Path
+    ) -> None:
+        out = tmp_path / "r.html"
+        ran = cli("report", store, "--format", "html", "--cluster", "bantaneg", "--out", out)
+        assert ran.returncode != 0
+        assert "did you mean 'bantaeng'" in ran.stderr
+        assert not out.exists()
+
+
+class TestUsage:
+    def test_a_report_file_needs_out(self, cli: Cli, store: Path) -> None:
+        ran = cli("report", store, "--format", "pdf")
+        assert ran.returncode != 0
+        assert "--out FILE" in ran.stderr
+
+    def test_an_unknown_language_is_refused(self, cli: Cli, store: Path, tmp_path: Path) -> None:
+        ran = cli("report", store, "--format", "html", "--lang", "fr", "--out", tmp_path / "r")
+        assert ran.returncode != 0
+        assert "invalid choice: 'fr'" in ran.stderr
+
+    def test_sector_is_for_the_report_files(self, cli: Cli, store: Path) -> None:
+        ran = cli("report", store, "--sector", "umkm")
+        assert ran.returncode != 0
+        assert "--by sector" in ran.stderr
+
+    def test_by_is_for_the_tables(self, cli: Cli, store: Path, tmp_path: Path) -> None:
+        ran = cli("report", store, "--format", "html", "--by", "sex", "--out", tmp_path / "r")
+        assert ran.returncode != 0
+        assert "--by is for the text, csv and json tables" in ran.stderr
+
+
+class TestDemo:
+    def test_the_demo_writes_every_format_in_both_languages(self, cli: Cli, tmp_path: Path) -> None:
+        ran = cli("--json", "demo", "--dir", tmp_path)
+        assert ran.returncode == 0, ran.stderr
+        reports = json.loads(ran.stdout)["reports"]
+        names = sorted(Path(p).name for p in reports)
+        assert names == sorted(
+            f"report.{lang}.{fmt}" for lang in ("id", "en") for fmt in ("html", "md", "xlsx", "pdf")
+        )
+        assert all(Path(p).stat().st_size > 1000 for p in reports)
+        assert "Laporan Klaster Mandiri" in (tmp_path / "reports" / "report.id.md").read_text(
+            "utf-8"
+        )

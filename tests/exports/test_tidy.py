@@ -1,0 +1,351 @@
+"""Tidy exports and frames: pseudonymised by default, joins kept, CSV safe, all tables or none."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from klaster.documents.csvfile import EXCEL_ID, FORMULA_START
+from klaster.errors import DocumentError, KlasterError
+from klaster.exports import (
+    SECRET_ENV,
+    TABLES,
+    Pseudonymiser,
+    frames,
+    tidy_tables,
+    write_tidy,
+)
+from klaster.finance import Finance, Fund, Party
+from klaster.finance.testing import qard
+from klaster.model import Group, Member
+from klaster.observations import Observations, Round, variable_catalogue
+from klaster.testing.samples import sample_program
+
+SECRET = b"the program office keeps this secret"
+HOSTILE_ID = "=HYPERLINK(1)"
+HOSTILE_BUSINESS = "=cmd|' /C calc'!A0"
+NAMES = ("Siti Aminah Daeng Ngai", "Rustan Daeng Bau", "Sumarni", "Hj. Nurhayati")
+NIKS = ("7303051234560001", "7303051234560002", "7303051234560003", "7303051234560004")
+PHONES = ("+62 812 3456 7890", "+62 813 1111 2222", "+62 811 3333 4444", "+62 852 5555 6666")
+ROUNDS = (("btg-end", "endline", "2014-03-01"), ("btg-base", "baseline", "2011-06-15"),
+          ("btg-mid", "midline", "2012-09-01"))  # fmt: skip
+
+
+def _program() -> Any:
+    program = sample_program()
+    cluster = program.clusters["bantaeng"]
+    for index, old in enumerate(list(cluster.members)):
+        cluster.replace_member(
+            Member(
+                old.id,
+                NAMES[index],
+                old.sex,
+                old.household_size,
+                old.village,
+                old.sector,
+                old.joined,
+                old.business_type,
+                old.left,
+                NIKS[index],
+                PHONES[index],
+                old.birth_year,
+            )
+        )
+    cluster.add_member(
+        Member(
+            HOSTILE_ID,
+            NAMES[3],
+            "female",
+            3,
+            "Baruga",
+            "umkm",
+            dt.date(2011, 6, 1),
+            "trading",
+            national_id=NIKS[3],
+            phone=PHONES[3],
+        )
+    )
+    cluster.join_group("BTG-K01", HOSTILE_ID, dt.date(2011, 6, 1))
+    # A business group named like a formula (names are free text).
+    cluster.add_group(Group("BTG-K03", HOSTILE_BUSINESS, "umkm", dt.date(2011, 6, 1)))
+    return program
+
+
+def _observations(program: Any) -> Observations:
+    obs = Observations(program, variable_catalogue())
+    for round_id, kind, on in ROUNDS:
+        obs.add_round(Round(round_id, "bantaeng", kind, on))
+    for step, (round_id, _, _) in enumerate(ROUNDS):
+        for index, member in enumerate(("BTG-1", "BTG-2", HOSTILE_ID)):
+            if round_id == "btg-mid" and member == "BTG-2":
+                continue  # not surveyed at midline
+            values: dict[str, object] = {"monthly_income": Decimal(1_000_000 + 250_500 * step)}
+            values["workers"] = index + 1
+            if member != "BTG-1":
+                values["business_running"] = step != 1
+                if step == 1:
+                    del values["workers"]  # no business, no workers (the umkm plugin's rule)
+            obs.record(round_id, member, values)
+    return obs
+
+
+def _book() -> Finance:
+    book = Finance("bantaeng", "klaster-mandiri")
+    book.add_fund(Fund("F-1", "Dana bergulir", "zakat", Party.program("klaster-mandiri"),
+                       dt.date(2012, 1, 2)))  # fmt: skip
+    book.receive("F-1", dt.date(2012, 1, 2), 10_000_000)
+    book.disburse(qard("L-1", borrower=Party.member(HOSTILE_ID)))
+    book.add_fund(Fund("F-2", "Simpanan", "member_savings", Party.cooperative("irman"),
+                       dt.date(2013, 2, 1)))  # fmt: skip
+    book.deposit_savings("F-2", "BTG-1", "wajib", dt.date(2013, 2, 4), 50_000)
+    return book
+
+
+@pytest.fixture
+def data() -> tuple[Any, Observations, Finance]:
+    program = _program()
+    return program, _observations(program), _book()
+
+
+def _cells(folder: Path) -> list[str]:
+    found = []
+    for path in sorted(folder.glob("*.csv")):
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            found += [cell for row in csv.reader(handle) for cell in row]
+    return found
+
+
+PERSONAL = (*NAMES, *NIKS, *PHONES, "BTG-1", "BTG-2", HOSTILE_ID)
+
+
+class TestFrames:
+    def test_members_pseudonymised_without_personal_fields(self, data: Any) -> None:
+        program, _, _ = data
+        members = frames.members(program, pseudonymiser=Pseudonymiser(SECRET))
+        assert not set(frames.PERSONAL_COLUMNS) & set(members.columns)
+        assert all(v.startswith("p_") for v in members["member_id"])
+        assert not set(PERSONAL) & {str(v) for row in members.rows() for v in row}
+
+    def test_personal_asked_for_explicitly(self, data: Any) -> None:
+        program, _, book = data
+        members = frames.members(program, personal=True)
+        assert set(members["name"]) == set(NAMES)
+        assert set(members["national_id"]) == set(NIKS)
+        assert HOSTILE_ID in set(members["member_id"])
+        assert "memo" in frames.ledger_entries(book, personal=True).columns
+        with pytest.raises(KlasterError, match="not both"):
+            frames.members(program, personal=True, pseudonymiser=Pseudonymiser(SECRET))
+
+    def test_default_is_a_session_secret_or_the_environment(
+        self, data: Any, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        program, _, _ = data
+        monkeypatch.delenv(SECRET_ENV, raising=False)
+        first = frames.members(program)["member_id"].to_list()
+        assert first == frames.members(program)["member_id"].to_list()
+        assert not set(first) & {"BTG-1", "BTG-2"}
+        monkeypatch.setenv(SECRET_ENV, SECRET.decode())
+        keyed = frames.members(program, pseudonymiser=Pseudonymiser(SECRET))
+        assert frames.members(program)["member_id"].to_list() == keyed["member_id"].to_list()
+
+    @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.binary(min_size=16, max_size=80))
+    def test_joins_are_kept_for_any_secret(self, secret: bytes) -> None:
+        program = _program()
+        obs, book = _observations(program), _book()
+        tables = tidy_tables(program, obs, books=[book], pseudonymiser=Pseudonymiser(secret))
+        members = set(tables["members"]["member_id"])
+        assert len(members) == 4
+        assert set(tables["memberships"]["member_id"]) <= members
+        observed = tables["observations"]
+        assert set(observed.filter(observed["level"] == "member")["unit_id"]) == members - {
+            frames.members(program, pseudonymiser=Pseudonymiser(secret))["member_id"][2]
+        }
+        ledger = tables["ledger_entries"]
+        parties = set(ledger.filter(ledger["party_kind"] == "member")["party_id"])
+        refs = {r for r in ledger["debit_ref"].to_list() + ledger["credit_ref"].to_list() if r}
+        assert parties <= members
+        assert (refs - {"L-1"}) <= members
+        assert parties
+        assert refs
+
+    def test_long_values_are_typed_and_exact(self, data: Any) -> None:
+        _, obs, _ = data
+        long = frames.observations_long(obs, personal=True)
+        assert str(long.schema["number"]).startswith("Decimal")
+        income = long.filter((long["variable"] == "monthly_income") & (long["unit_id"] == "BTG-1"))
+        assert income["number"].to_list() == [Decimal(1_250_500), Decimal(1_501_000),
+                                              Decimal(1_000_000)]  # fmt: skip
+        assert income["round_id"].to_list() == ["btg-base", "btg-mid", "btg-end"]  # date order
+        running = long.filter(long["variable"] == "business_running")
+        assert running["boolean"].to_list() == [False, False, True, True, True]
+        assert long.filter(long["variable"] == "workers")["type"].unique().to_list() == ["integer"]
+
+    def test_wide_has_one_column_per_variable_rounds_in_date_order(self, data: Any) -> None:
+        _, obs, _ = data
+        wide = frames.observations_wide(obs, personal=True)
+        assert {"monthly_income", "workers", "business_running"} <= set(wide.columns)
+        assert wide["round_id"].unique(maintain_order=True).to_list() == [
+            "btg-base", "btg-mid", "btg-end"
+        ]  # fmt: skip
+        row = wide.filter((wide["round_id"] == "btg-end") & (wide["unit_id"] == "BTG-1"))
+        assert row["monthly_income"].to_list() == [obs.value("btg-end", "BTG-1", "monthly_income")]
+        assert row["business_running"].to_list() == [None]  # not recorded: null, not False
+        assert wide.height == 8
+        assert frames.to_pandas(wide).shape == wide.shape
+
+    def test_ledger_entries(self, data: Any) -> None:
+        _, _, book = data
+        ledger = frames.ledger_entries(book, pseudonymiser=Pseudonymiser(SECRET))
+        assert ledger["amount"].sum() == Decimal(10_000_000 + 1_200_000 + 50_000)
+        assert "memo" not in ledger.columns
+        assert HOSTILE_ID not in ledger["party_id"].to_list()
+
+
+class TestWriteTidy:
+    def test_csv_has_no_personal_cell(self, data: Any, tmp_path: Path) -> None:
+        program, obs, book = data
+        done = write_tidy(program, obs, tmp_path / "out", books=[book], secret=SECRET)
+        assert [f.table for f in done.files] == ["members", "groups", "memberships",
+                                                 "observations", "ledger_entries"]  # fmt: skip
+        cells = _cells(tmp_path / "out")
+        assert not set(PERSONAL) & set(cells)
+        assert not any(p in cell for cell in cells for p in (*NAMES, *NIKS, *PHONES))
+        assert SECRET.decode() not in "".join(cells)
+
+    def test_personal_cells_when_asked(self, data: Any, tmp_path: Path) -> None:
+        program, obs, book = data
+        done = write_tidy(program, obs, tmp_path / "out", books=[book], personal=True)
+        assert done.personal
+        cells = _cells(tmp_path / "out")
+        assert set(NAMES) <= set(cells)
+        assert set(NIKS) <= set(cells)
+
+    def test_every_cell_neutralised(self, data: Any, tmp_path: Path) -> None:
+        program, obs, book = data
+        write_tidy(program, obs, tmp_path / "out", books=[book], personal=True)
+        cells = _cells(tmp_path / "out")
+        live = [c for c in cells if c.startswith(FORMULA_START) and not _number(c)]
+        assert live == []
+        assert "'" + HOSTILE_ID in cells
+        assert "'" + HOSTILE_BUSINESS in cells
+
+    def test_excel_id_style(self, data: Any, tmp_path: Path) -> None:
+        program, obs, _ = data
+        write_tidy(program, obs, tmp_path / "out", secret=SECRET, csv_style=EXCEL_ID)
+        raw = (tmp_path / "out" / "members.csv").read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbfmember_id;cluster_id;")
+
+    def test_parquet_round_trip(self, data: Any, tmp_path: Path) -> None:
+        import polars as pl
+        from polars.testing import assert_frame_equal
+
+        program, obs, book = data
+        tables = tidy_tables(program, obs, books=[book], pseudonymiser=Pseudonymiser(SECRET))
+        write_tidy(program, obs, tmp_path / "pq", books=[book], format="parquet", secret=SECRET)
+        for name, frame in tables.items():
+            assert_frame_equal(pl.read_parquet(tmp_path / "pq" / f"{name}.parquet"), frame)
+
+    def test_nothing_written_when_a_table_fails(
+        self, data: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        import klaster.exports.tidy as tidy
+
+        program, obs, book = data
+        from klaster.documents.csvfile import write_frame as real
+
+        calls = []
+
+        def failing(path: Path, frame: Any, **kw: Any) -> None:
+            calls.append(path)
+            if len(calls) == 3:
+                raise DocumentError(f"{path}: cannot write the file (disk full)")
+            real(path, frame, **kw)
+
+        monkeypatch.setattr(tidy, "write_frame", failing)
+        with pytest.raises(DocumentError, match="disk full"):
+            write_tidy(program, obs, tmp_path / "out", books=[book], secret=SECRET)
+        assert list(tmp_path.iterdir()) == []
+        # An earlier export stays as it was.
+        (tmp_path / "out").mkdir()
+        (tmp_path / "out" / "members.csv").write_text("old")
+        calls.clear()
+        with pytest.raises(DocumentError):
+            write_tidy(program, obs, tmp_path / "out", books=[book], secret=SECRET)
+        assert [p.name for p in tmp_path.iterdir()] == ["out"]
+        assert [p.name for p in (tmp_path / "out").iterdir()] == ["members.csv"]
+        assert (tmp_path / "out" / "members.csv").read_text() == "old"
+
+    @pytest.mark.parametrize("format", ["csv", "parquet"])
+    def test_nothing_written_when_building_fails_during_a_write(
+        self, data: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, format: str
+    ) -> None:
+        # The observations table is written by the writer thread while members are built.
+        import klaster.exports.frames as frames_module
+
+        program, obs, _ = data
+
+        def failing(*args: Any, **kw: Any) -> Any:
+            raise KlasterError("members: cannot be made")
+
+        monkeypatch.setattr(frames_module, "members", failing)
+        with pytest.raises(KlasterError, match="cannot be made"):
+            write_tidy(program, obs, tmp_path / "out", format=format, secret=SECRET)
+        assert list(tmp_path.iterdir()) == []
+
+    def test_an_os_error_in_the_writer_is_a_document_error(
+        self, data: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        import klaster.exports.tidy as tidy
+
+        program, obs, _ = data
+
+        def failing(path: Path, frame: Any) -> None:
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(tidy, "atomic_write_stream", failing)
+        with pytest.raises(DocumentError, match="No space left"):
+            write_tidy(program, obs, tmp_path / "out", format="parquet", secret=SECRET)
+        assert list(tmp_path.iterdir()) == []
+
+    def test_refusals(self, data: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        program, obs, _ = data
+        monkeypatch.delenv(SECRET_ENV, raising=False)
+        with pytest.raises(KlasterError, match="none was given"):
+            write_tidy(program, obs, tmp_path / "out")
+        with pytest.raises(KlasterError, match="did you mean 'parquet'"):
+            write_tidy(program, obs, tmp_path / "out", secret=SECRET, format="parquett")
+        with pytest.raises(KlasterError, match=r"tables\[0\]: unknown table 'member'"):
+            write_tidy(program, obs, tmp_path / "out", secret=SECRET, tables=["member"])
+        (tmp_path / "file").write_text("x")
+        with pytest.raises(DocumentError, match="a file is there"):
+            write_tidy(program, obs, tmp_path / "file", secret=SECRET)
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["file"]
+
+    def test_tables_and_figures(self, data: Any, tmp_path: Path) -> None:
+        program, obs, _ = data
+        from klaster.measurement import Measurement
+
+        results = Measurement(program, obs).report(["members"])
+        done = write_tidy(program, obs, tmp_path / "out", results=results, secret=SECRET,
+                          tables=["figures", "members"])  # fmt: skip
+        assert [f.table for f in done.files] == ["members", "figures"]
+        assert set(TABLES) >= {f.table for f in done.files}
+        with (tmp_path / "out" / "figures.csv").open(encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        assert {r["indicator"] for r in rows} == {"members"}
+        assert rows[0]["value"] != ""
+
+
+def _number(cell: str) -> bool:
+    try:
+        return Decimal(cell).is_finite()
+    except ArithmeticError:
+        return False
