@@ -67,7 +67,8 @@ class TestScope:
         assert ran.returncode == 0, ran.stderr
         text = out.read_text(encoding="utf-8")
         assert "round endline" in text
-        assert "baseline (June 15, 2011)" not in text
+        assert "Endline (March 1, 2014)" in text
+        assert "Baseline (June 15, 2011)" not in text
 
     def test_a_sector(self, cli: Cli, store: Path, tmp_path: Path) -> None:
         out = tmp_path / "r.md"

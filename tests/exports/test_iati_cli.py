@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "examples" / "data"
 PROGRAM = DATA / "bantaeng.json"
 SIDECAR = DATA / "bantaeng.observations.jsonl"
-IATI = (ROOT / "../shared/iati-2.03").resolve()
+IATI = ROOT / "tests" / "data" / "iati-2.03"  # vendored official schemas (CC BY 4.0)
 ORG = ("--reporting-org", "XM-DAC-47000", "--org-type", "22")  # synthetic identifier
 WHEN = ("--generated", "2024-01-31T12:00:00+00:00")
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -44,8 +44,6 @@ def _in_tmp(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def _valid(xml: bytes) -> None:
     etree = pytest.importorskip("lxml.etree", reason="the iati extra (lxml) validates the XML")
     xsd = IATI / "iati-activities-schema.xsd"
-    if not xsd.is_file():
-        pytest.skip(f"the IATI 2.03 schemas are not at {IATI}")
     schema = etree.XMLSchema(etree.parse(str(xsd)))
     assert schema.validate(etree.fromstring(xml)), schema.error_log
 

@@ -108,7 +108,8 @@ class TestSections:
         blocks = section(report, "change").blocks
         charts = [b for b in blocks if isinstance(b, Chart)]
         income = next(c for c in charts if c.key == "chart_income_per_capita")
-        assert [s.name.en.split(" ")[0] for s in income.series] == ["baseline", "endline"]
+        assert [s.name.en.split(" ")[0] for s in income.series] == ["Baseline", "Endline"]
+        assert [s.name.id.split(" ")[0] for s in income.series] == ["Awal", "Akhir"]
         assert income.value_kind is Kind.MONEY
         assert income.alt is not None
         assert [c.en for c in income.categories] == ["umkm"]

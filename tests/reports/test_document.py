@@ -53,6 +53,10 @@ class TestChartData:
         assert cell_text(gap, column, "id") == "tidak tersedia (tidak ada data)"
         assert cell_text(gap, column, "en") == "not available (no data)"
 
+    def test_a_long_keys_data_table_still_has_a_valid_key(self) -> None:
+        chart = Chart("c" * 40, ("C", "C"), ChartKind.BAR, [("a", "a")], [])
+        assert chart.as_table().key == "c" * 35 + "_data"
+
     def test_a_series_of_the_wrong_length_is_located(self) -> None:
         with pytest.raises(ValidationError, match=r"chart 'c' series\[0\]: has 2 values for 1"):
             Chart(

@@ -229,7 +229,8 @@ class Chart:
             (category, *(_value(s.values[i]) for s in self.series))
             for i, category in enumerate(self.categories)
         ]
-        return Table(self.key + "_data", self.title, columns, rows)
+        # A code is at most 40 characters: the key shortened so "_data" always fits.
+        return Table(self.key[:35] + "_data", self.title, columns, rows)
 
 
 _NO_DATA = Label("tidak ada data", "no data")

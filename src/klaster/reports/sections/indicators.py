@@ -38,11 +38,28 @@ def no_observations(key: str, title: Label) -> Section:
     )
 
 
+_ROUND_WORDS = {
+    "baseline": ("Awal", "Baseline"),
+    "midline": ("Tengah", "Midline"),
+    "endline": ("Akhir", "Endline"),
+    "monitoring": ("Pemantauan", "Monitoring"),
+}
+
+
 def round_label(key: str, on: _dt.date | None) -> Label:
-    """A round's column heading: its key and its date in each language."""
+    """A round's column heading in each language: its kind (and number) and its date.
+
+    Example:
+        >>> round_label("midline_2", _dt.date(2013, 1, 5)).id
+        'Tengah 2 (5 Januari 2013)'
+    """
+    kind, _, number = key.partition("_")
+    words = _ROUND_WORDS.get(kind, (key, key))
+    suffix = f" {number}" if number else ""
+    id_, en = words[0] + suffix, words[1] + suffix
     if on is None:
-        return Label(key, key)
-    return Label(f"{key} ({format_date(on, 'id')})", f"{key} ({format_date(on, 'en')})")
+        return Label(id_, en)
+    return Label(f"{id_} ({format_date(on, 'id')})", f"{en} ({format_date(on, 'en')})")
 
 
 def figure_table(
