@@ -78,3 +78,37 @@ class TestReasonInLanguage:
     def test_an_english_only_reason_is_kept(self) -> None:
         na = NotAvailable("no endline")
         assert na.reason_in("id") == na.reason_in("en") == "no endline"
+
+
+class TestMeasurementReasonsInTheReportsLanguage:
+    """The reasons the measurement gives most often read in Indonesian in an Indonesian report."""
+
+    def test_too_few_units_and_a_zero_denominator(self) -> None:
+        from klaster.catalogue.indicator import Aggregation
+        from klaster.measurement.aggregate import ratio_figure, total_figure
+
+        few = total_figure(Aggregation.MEAN, Decimal(0), 0, 3).value
+        zero = ratio_figure(Decimal(1), Decimal(0), 2, 0).value
+        assert isinstance(few, NotAvailable)
+        assert isinstance(zero, NotAvailable)
+        assert few.reason == "0 observed, at least 1 unit needed (3 missing)"
+        assert few.reason_in("id") == "0 teramati, perlu paling sedikit 1 unit (3 tanpa nilai)"
+        assert zero.reason_in("id") == "jumlah penyebutnya nol"
+        assert zero.reason_in("en") == zero.reason == "the denominator sums to zero"
+
+    def test_the_label_does_not_change_equality(self) -> None:
+        assert NotAvailable("x", label=Label("y", "x")) == NotAvailable("x")
+
+    def test_a_change_at_the_baseline_reads_in_indonesian(self) -> None:
+        from klaster.examples import bantaeng
+        from klaster.measurement import Measurement
+
+        program, observations = bantaeng()
+        results = Measurement(program, observations).report(["income_change_pct"], by=[()])
+        first = results.rows[0].value
+        assert isinstance(first, NotAvailable)
+        assert "this is the baseline" in first.reason
+        assert (
+            first.reason_in("id")
+            == "income_change_pct dibandingkan dengan baseline; ini baseline-nya"
+        )

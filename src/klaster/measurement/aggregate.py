@@ -20,7 +20,7 @@ from attrs import frozen
 from klaster.catalogue.indicator import Aggregation
 from klaster.errors import ValidationError
 from klaster.measurement.methods.exactmath import exact_sum
-from klaster.measurement.na import NotAvailable
+from klaster.measurement.na import NotAvailable, bilingual
 
 __all__ = ["Figure", "aggregate", "aggregate_ratio", "ratio_figure", "total_figure"]
 
@@ -44,8 +44,12 @@ class Figure:
     missing: int = 0
 
 
-def _unavailable(reason: str, n: int = 0, missing: int = 0) -> Figure:
-    return Figure(NotAvailable(reason), n, missing=missing)
+ZERO_DENOMINATOR = bilingual("the denominator sums to zero", "jumlah penyebutnya nol")
+"""A ratio whose denominator sums to zero (both backends give this one)."""
+
+
+def _unavailable(reason: NotAvailable, n: int = 0, missing: int = 0) -> Figure:
+    return Figure(reason, n, missing=missing)
 
 
 def aggregate(values: Sequence[Any], how: Aggregation, *, minimum_n: int = 1) -> Figure:
@@ -84,12 +88,12 @@ def aggregate(values: Sequence[Any], how: Aggregation, *, minimum_n: int = 1) ->
 
 def _too_few(n: int, missing: int, minimum_n: int) -> Figure:
     noun = "unit" if minimum_n == 1 else "units"
-    return _unavailable(
-        f"{n} observed, at least {minimum_n} {noun} needed"
-        + (f" ({missing} missing)" if missing else ""),
-        n,
-        missing,
+    gone, hilang = (f" ({missing} missing)", f" ({missing} tanpa nilai)") if missing else ("", "")
+    reason = bilingual(
+        f"{n} observed, at least {minimum_n} {noun} needed{gone}",
+        f"{n} teramati, perlu paling sedikit {minimum_n} unit{hilang}",
     )
+    return _unavailable(reason, n, missing)
 
 
 def total_figure(
@@ -160,7 +164,11 @@ def ratio_figure(
         minimum_n: Fewest contributing units for a figure.
     """
     if n < minimum_n:
-        return _unavailable(f"{n} observed, at least {minimum_n} needed", n, missing)
+        reason = bilingual(
+            f"{n} observed, at least {minimum_n} needed",
+            f"{n} teramati, perlu paling sedikit {minimum_n}",
+        )
+        return _unavailable(reason, n, missing)
     if bottom == 0:
-        return Figure(NotAvailable("the denominator sums to zero"), n, top, bottom, missing)
+        return Figure(ZERO_DENOMINATOR, n, top, bottom, missing)
     return Figure(top / bottom, n, top, bottom, missing)

@@ -7,7 +7,7 @@ from attrs import field, frozen
 from klaster._support.validate import check_text
 from klaster.label import Label, to_optional_label
 
-__all__ = ["NotAvailable"]
+__all__ = ["NotAvailable", "bilingual"]
 
 
 @frozen
@@ -32,7 +32,10 @@ class NotAvailable:
     """
 
     reason: str = field(validator=check_text)
-    label: Label | None = field(default=None, converter=to_optional_label, kw_only=True, repr=False)
+    # Not part of equality: the reason is the figure's identity, the label only its translation.
+    label: Label | None = field(
+        default=None, converter=to_optional_label, kw_only=True, repr=False, eq=False
+    )
 
     def reason_in(self, lang: str) -> str:
         """The reason in ``lang`` (``"id"`` or ``"en"``): the label's when there is one."""
@@ -43,3 +46,13 @@ class NotAvailable:
 
     def __str__(self) -> str:
         return f"n/a ({self.reason})"
+
+
+def bilingual(reason: str, indonesian: str) -> NotAvailable:
+    """A :class:`NotAvailable` whose reason is known in both languages (English first).
+
+    Example:
+        >>> bilingual("no paired member", "tidak ada mitra berpasangan").reason_in("id")
+        'tidak ada mitra berpasangan'
+    """
+    return NotAvailable(reason, label=Label(indonesian, reason))

@@ -29,7 +29,7 @@ from klaster.catalogue.formula import Call, Expr, FormulaError, String, walk
 from klaster.catalogue.indicator import Indicator
 from klaster.measurement._frames import round_keys
 from klaster.measurement._result_blocks import Block
-from klaster.measurement.na import NotAvailable
+from klaster.measurement.na import NotAvailable, bilingual
 from klaster.measurement.operations import Op, Shift, round_names
 from klaster.measurement.unit_frame import UnitFrame
 from klaster.observations.rounds import Round
@@ -118,12 +118,17 @@ def explain(
     if tree is None and needs_baseline:
         reads.add(Shift.BASELINE)
     if Shift.BASELINE in reads and all(f.baseline is None for f in frames):
-        why = f"{code} compares with the baseline; this is the baseline"
+        reason = bilingual(
+            f"{code} compares with the baseline; this is the baseline",
+            f"{code} dibandingkan dengan baseline; ini baseline-nya",
+        )
     elif Shift.PREVIOUS in reads and all(round_at(f, Shift.PREVIOUS) is None for f in frames):
-        why = f"{code} compares with the previous round; this is the first round"
+        reason = bilingual(
+            f"{code} compares with the previous round; this is the first round",
+            f"{code} dibandingkan dengan putaran sebelumnya; ini putaran pertama",
+        )
     else:
         return block
-    reason = NotAvailable(why)
     block.value = [reason if isinstance(v, NotAvailable) else v for v in block.value]
     return block
 

@@ -38,7 +38,7 @@ from klaster.measurement.methods.cibest import (
     Quadrant,
     cibest_transitions,
 )
-from klaster.measurement.na import NotAvailable
+from klaster.measurement.na import NotAvailable, bilingual
 from klaster.measurement.unit_frame import UnitFrame
 from klaster.measurement.welfare_indicators import member_quadrants
 
@@ -206,7 +206,7 @@ COLUMN_LABELS = {
 
 def _share(count: int, total: int) -> Decimal | NotAvailable:
     if not total:
-        return NotAvailable("no paired member in this cell")
+        return bilingual("no paired member in this cell", "tidak ada mitra berpasangan di sel ini")
     return Decimal(count) / total
 
 

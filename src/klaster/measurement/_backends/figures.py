@@ -15,7 +15,7 @@ from itertools import repeat
 
 from klaster.catalogue.indicator import Aggregation
 from klaster.measurement._backends.python.fixedpoint import unscale
-from klaster.measurement.aggregate import Figure, ratio_figure, total_figure
+from klaster.measurement.aggregate import ZERO_DENOMINATOR, Figure, ratio_figure, total_figure
 from klaster.measurement.na import NotAvailable
 
 __all__ = ["FigureColumns", "of_figures", "ratio_columns", "sum_columns"]
@@ -103,7 +103,7 @@ def ratio_columns(
         a, b = unscale(above, above_scale), unscale(below, below_scale)
         top.append(a)
         bottom.append(b)
-        value.append(NotAvailable("the denominator sums to zero") if not below else a / b)
+        value.append(ZERO_DENOMINATOR if not below else a / b)
     return out
 
 

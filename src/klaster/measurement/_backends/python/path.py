@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from klaster.catalogue.indicator import Aggregation, Indicator
+from klaster.label import Label
 from klaster.measurement._backends.context import AnyIndicator, Engine, block_head
 from klaster.measurement._backends.figures import (
     FigureColumns,
@@ -77,8 +78,11 @@ def _say_why(indicator: AnyIndicator, frames: list[UnitFrame], done: Block) -> B
     if not reasons:
         return done
     first = next(iter(reasons.values()))
-    others = f" (and {len(reasons) - 1} other clusters)" if len(reasons) > 1 else ""
-    every = NotAvailable(first.reason + others) if len(reasons) == len(frames) else None
+    more = len(reasons) - 1
+    others = f" (and {more} other clusters)" if more else ""
+    lain = f" (dan {more} klaster lain)" if more else ""
+    said = None if first.label is None else Label(first.label.id + lain, first.reason + others)
+    every = NotAvailable(first.reason + others, label=said) if len(reasons) == len(frames) else None
     for i, (combo, value) in enumerate(zip(done.by, done.value, strict=True)):
         if isinstance(value, NotAvailable):
             cluster = dict(combo).get("cluster")
