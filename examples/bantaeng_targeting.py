@@ -242,7 +242,9 @@ def run(out: Path) -> Outcome:
     program.add_cluster(cluster(choice.chosen))
     import_applicants(program)
     rules = load_rules(DATA / "bantaeng_eligibility.toml")
-    screening = screen(rules, program.intake.applicants, areas={"bantaeng": "73.03"})
+    screening = screen(
+        rules, program.intake.applicants, areas={"bantaeng": "73.03"}, program=program
+    )
     enrol(program, screening)
     survey = surveys(program, rng)
     checked = verification(program, rng)

@@ -67,7 +67,8 @@ class TestAdvance:
         ran = cli("advance", before_exit, "bantaeng", "independence", *self.ARGS)
         assert ran.returncode == 0, ran.stderr
         assert "umkm_cluster_survival" in ran.stdout
-        assert "0.915" in ran.stdout
+        assert "91.5% (sector umkm)" in ran.stdout  # a share, shown as its indicator's display
+        assert ">= 75.0%" in ran.stdout
         assert "Penguatan / Strengthening → Pemandirian / Independence" in ran.stdout
         assert phase_of(before_exit) is Phase.INDEPENDENCE
         with Store.open(before_exit, readonly=True) as opened:
@@ -77,6 +78,16 @@ class TestAdvance:
         # A sector's criterion is judged on its members, and the evidence says so.
         assert "(sector umkm)" in ran.stdout
         assert "business_survival_rate of sector umkm = " in change.checks[0].detail
+
+    def test_values_speak_the_global_language(self, cli: Cli, before_exit: Path) -> None:
+        ran = cli("--lang", "id", "advance", before_exit, "bantaeng", "independence", *self.ARGS)
+        assert ran.returncode == 0, ran.stderr
+        assert "91,5% (sector umkm)" in ran.stdout
+        assert ">= 75,0%" in ran.stdout
+        assert "100,0%" in ran.stdout  # core_groups_active, a share
+        assert "51,6" in ran.stdout  # core_income_up: a percent change, a number
+        assert "0.915" not in ran.stdout
+        assert "51.576" not in ran.stdout
 
     def test_json_document(self, cli: Cli, before_exit: Path) -> None:
         move = document(

@@ -6,7 +6,7 @@ import io
 from decimal import Decimal
 
 from klaster import Label
-from klaster.catalogue import Condition, Level, ReadinessCriterion
+from klaster.catalogue import Condition, Display, DisplayKind, Level, ReadinessCriterion
 from klaster.cli import _advance
 from klaster.cli._output import Output
 from klaster.measurement import AllOf, Evidence, NotAvailable
@@ -44,10 +44,15 @@ def test_parts_in_json_and_text() -> None:
         },
     ]  # fmt: skip
     stream = io.StringIO()
-    _advance._show_readiness(Output(stream, stream, color=False), "c", document)
+    _advance._show_readiness(Output(stream, stream, color=False), "c", document, {})
     text = stream.getvalue()
     assert "all of:" in text
     assert "boat_owned_share" in text
-    assert ">= 0.70" in text
+    assert ">= 0.70" in text  # a threshold with no display keeps its written decimals
+    shown = io.StringIO()
+    percent = {"boat_owned_share": Display(DisplayKind.PERCENT, 1)}
+    _advance._show_readiness(Output(shown, shown, color=False, lang="id"), "c", document, percent)
+    assert "75,0%" in shown.getvalue()
+    assert ">= 70,0%" in shown.getvalue()
     assert "fuel_cost_share" in text
     assert "not ready: no criterion could be checked" in text

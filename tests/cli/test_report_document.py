@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from tests.cli.conftest import PROGRAM, SIDECAR, Cli
 
+from klaster.cli._exit import ExitCode
+
 
 def _document(tmp_path: Path) -> Path:
     # A program document with its sidecar beside it.
@@ -106,6 +108,32 @@ class TestUsage:
         ran = cli("report", store, "--format", "html", "--by", "sex", "--out", tmp_path / "r")
         assert ran.returncode != 0
         assert "--by is for the text, csv and json tables" in ran.stderr
+
+    @pytest.mark.parametrize("fmt", ["html", "md", "xlsx", "pdf"])
+    @pytest.mark.parametrize(
+        ("option", "value"),
+        [("--by", "gender"), ("--by", "cluster,sectr"), ("--indicator", "povrty_headcount")],
+    )
+    def test_a_typo_is_named_as_in_the_tables(
+        self, cli: Cli, store: Path, tmp_path: Path, fmt: str, option: str, value: str
+    ) -> None:
+        """The did-you-mean of the text table, before the document format is considered."""
+        table = cli("report", store, option, value)
+        out = tmp_path / f"r.{fmt}"
+        document = cli("report", store, "--format", fmt, option, value, "--out", out)
+        assert table.returncode != 0
+        assert "did you mean" in table.stderr
+        assert (document.returncode, document.stderr) == (table.returncode, table.stderr)
+        assert not out.exists()
+
+    def test_a_known_indicator_is_for_the_tables(
+        self, cli: Cli, store: Path, tmp_path: Path
+    ) -> None:
+        ran = cli(
+            "report", store, "--format", "md", "--indicator", "members", "--out", tmp_path / "r"
+        )
+        assert ran.returncode == ExitCode.USAGE
+        assert "--indicator is for the text, csv and json tables" in ran.stderr
 
 
 class TestDemo:

@@ -190,3 +190,48 @@ def test_usage(cli: Cli, program: Path, rules: Path, extra: list[str]) -> None:
     argv = [str(program) if a == "PROGRAM" else a for a in extra]
     result = cli("screen", "--rules", rules, *argv)
     assert result.returncode != 0
+
+
+class TestSectorArea:
+    """A program's applicant outside its sector's area fails ``sector_area`` (document, store)."""
+
+    @pytest.fixture
+    def placed(self, tmp_path: Path) -> Path:
+        # bantaeng_intake.json: UMKM works in Kecamatan Bantaeng and Bissappu; Kampala is a desa
+        # of Eremerasa. Both applicants pass the rules (100,000 per head, miskin).
+        loaded = klaster.load(PROGRAM.with_name("bantaeng_intake.json"))
+        for number, village in ((1, "Letta"), (2, "Kampala")):
+            answers = {"monthly_income": 400_000, "asnaf": "miskin"}
+            person = Applicant(
+                f"APL-{number}", "bantaeng", f"Person {number}", "female", 4, village, "umkm",
+                APPLIED, answers=answers,
+            )  # fmt: skip
+            loaded.intake.add_applicant(person)
+        path = tmp_path / "placed.json"
+        klaster.save(loaded, path)
+        return path
+
+    def test_screen_a_document(self, cli: Cli, placed: Path, rules: Path) -> None:
+        result = cli("--json", "screen", placed, "--rules", rules)
+        assert result.returncode == 0, result.stderr
+        rows = {row["applicant_id"]: row for row in json.loads(result.stdout)["decisions"]}
+        assert rows["APL-1"]["eligible"] is True
+        assert (rows["APL-2"]["eligible"], rows["APL-2"]["failed"]) == (False, "sector_area")
+        assert "village = Kampala in Bantaeng, Bissappu: not met" in rows["APL-2"]["evidence"]
+        assert "Person" not in result.stdout
+        text = cli("screen", placed, "--rules", rules)
+        assert "1 of 2 applicants eligible" in text.stdout
+        assert "sector_area 1" in text.stdout
+
+    def test_record_into_a_store(self, cli: Cli, placed: Path, rules: Path, tmp_path: Path) -> None:
+        store = tmp_path / "placed.klaster"
+        assert cli("init", store, "--from", placed).returncode == 0
+        result = cli("screen", store, "--rules", rules, "--record", "--on", "2012-03-10")
+        assert result.returncode == 0, result.stderr
+        from klaster.store import Store
+
+        with Store.open(store, readonly=True) as opened:
+            intake = opened.load_program().intake
+        assert intake.status("APL-1").value == "eligible"
+        assert intake.status("APL-2").value == "not_eligible"
+        assert intake.history("APL-2")[-1].failed == ("sector_area",)

@@ -176,6 +176,48 @@ class TestStore:
             opened.load_program()
 
 
+class TestOneWarning:
+    """``one_warning``: a load and a validation that meet the same missing plugin say it once."""
+
+    def test_store_load_and_validation_give_one_merged_warning(
+        self, monkeypatch: pytest.MonkeyPatch, store: Path
+    ) -> None:
+        from klaster.plugins.missing import one_warning
+
+        _without_umkm(monkeypatch)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with one_warning(), Store.open(store) as opened:
+                with one_warning():  # one load: its warning is given as it ends
+                    program = opened.load_program()
+                    opened.load_observations(program=program)
+                assert len(caught) == 1  # said now, not only when the outer context ends
+                get_host().validate_program(program)  # said already: nothing new
+        (warning,) = (w.message for w in caught if isinstance(w.message, PluginWarning))
+        assert str(warning).count("sector 'umkm' has no loaded plugin") == 1
+        assert "its members and groups are kept" in str(warning)
+        assert "'monthly_revenue'" in str(warning)
+        assert "set aside" in str(warning)
+        assert warning.plugin == "umkm"
+
+    def test_without_it_each_step_warns(self, monkeypatch: pytest.MonkeyPatch, store: Path) -> None:
+        _without_umkm(monkeypatch)
+        with warnings.catch_warnings(record=True) as caught, Store.open(store) as opened:
+            warnings.simplefilter("always")
+            program = opened.load_program()
+            opened.load_observations(program=program)
+        assert len(caught) == 2
+
+    def test_strict_mode_still_refuses_at_once(
+        self, monkeypatch: pytest.MonkeyPatch, store: Path
+    ) -> None:
+        from klaster.plugins.missing import one_warning
+
+        _without_umkm(monkeypatch, strict=True)
+        with one_warning(), Store.open(store) as opened, pytest.raises(PluginError, match="umkm"):
+            opened.load_program()
+
+
 class TestThirdPartyVariables:
     def test_a_plugin_that_extended_a_loaded_sector_is_asked_for(
         self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +22,8 @@ from klaster.cli._inputs import parse_date
 from klaster.cli._output import Output, number, table
 
 if TYPE_CHECKING:
+    from klaster.catalogue.display import Display
+    from klaster.formatting import Lang
     from klaster.measurement import ConditionResult, CriterionResult, Readiness, Rule
     from klaster.model.cluster import Cluster
     from klaster.model.lifecycle import Guard, Phase
@@ -93,11 +97,14 @@ def run(args: argparse.Namespace, out: Output) -> int:
         before = cluster.phase
         readiness: dict[str, Any] | None = None
         guard: Guard | None = None
+        displays: dict[str, Display] = {}
         if target is Phase.INDEPENDENCE and target in cluster.lifecycle.allowed_moves():
             program = store.load_program()
             observations = store.load_observations(program=program)
             with out.working(f"checking the readiness of {args.cluster}"):
-                guard, readiness = _readiness_guard(program, observations, cluster, args.round)
+                guard, readiness, displays = _readiness_guard(
+                    program, observations, cluster, args.round
+                )
         elif override is not None:
             out.warn("--override only matters for the move to independence; it was ignored")
             override = None
@@ -112,7 +119,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
                 override=override,
             )
         except ReadinessError:
-            _show_move(out, args.cluster, before, target, args.on, readiness, moved=False)
+            _show_move(out, args.cluster, before, target, args.on, readiness, displays, moved=False)
             raise
     _show_move(
         out,
@@ -121,6 +128,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
         target,
         change.on,
         readiness,
+        displays,
         moved=True,
         override=change.override is not None,
     )
@@ -146,19 +154,33 @@ def _phase(text: str) -> Phase:
 
 def _readiness_guard(
     program: Program, observations: Observations, cluster: Cluster, round_id: str | None
-) -> tuple[Guard, dict[str, Any]]:
-    """The guard for the move to independence, and the evaluation it will find, as JSON."""
+) -> tuple[Guard, dict[str, Any], dict[str, Display]]:
+    """The guard for the independence move, its evaluation (as JSON), the criteria's displays.
+
+    Each indicator a criterion reads is shown as its display says (a share as a percentage,
+    money as Rupiah); a variable read, as a plain number.
+    """
+    from klaster.errors import NotFoundError
     from klaster.measurement import AllOf, Measurement, cluster_exit_criteria
 
     criteria = cluster_exit_criteria(cluster)
     evidence = _evidence_round(observations, cluster.id, round_id)
     if evidence is None:
         why = f"no survey round of cluster {cluster.id!r} to judge readiness on"
-        return _failing(why), {"round": evidence, "ready": False, "reason": why, "criteria": []}
+        document: dict[str, Any] = {"round": None, "ready": False, "reason": why, "criteria": []}
+        return _failing(why), document, {}
     rule: Rule = AllOf(criteria)
     engine = Measurement(program, observations)
     (decision,) = engine.readiness(rule, evidence)
-    return engine.guard(rule, evidence), _decision_document(decision, evidence)
+    displays: dict[str, Display] = {}
+    reads = [line.reads for line in decision.results]
+    reads += [part.reads for line in decision.results for part in line.parts]
+    for code in reads:
+        try:
+            displays[code] = engine.indicator(code).shown_as
+        except NotFoundError:  # a variable, or a composite's joined codes: a plain number
+            continue
+    return engine.guard(rule, evidence), _decision_document(decision, evidence), displays
 
 
 def _evidence_round(
@@ -226,6 +248,7 @@ def _show_move(
     target: Phase,
     on: _dt.date,
     readiness: dict[str, Any] | None,
+    displays: Mapping[str, Display],
     *,
     moved: bool,
     override: bool = False,
@@ -244,7 +267,7 @@ def _show_move(
         }
     )
     if readiness is not None:
-        _show_readiness(out, cluster_id, readiness)
+        _show_readiness(out, cluster_id, readiness, displays)
     if moved:
         out.line(
             f"{cluster_id}: {phase_text(before)} → {phase_text(target)} on {on.isoformat()}"
@@ -253,15 +276,40 @@ def _show_move(
         )
 
 
-def _value_text(line: dict[str, Any]) -> str:
+def _amount(value: object, display: Display | None, lang: Lang, *, written: bool = False) -> str:
+    """A criterion's value or threshold in ``lang``: as its indicator's display says, if any.
+
+    A threshold without a display keeps the decimals it was written with (``0.80``).
+    """
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        return number(value, lang)
+    if display is not None and (not isinstance(value, Decimal) or value.is_finite()):
+        return display.show(value, lang)
+    if written and isinstance(value, Decimal) and value.is_finite():
+        from klaster.formatting import format_number
+
+        exponent = value.as_tuple().exponent
+        return format_number(value, lang, digits=-exponent if isinstance(exponent, int) else 0)
+    return number(value, lang)
+
+
+def _value_text(line: dict[str, Any], displays: Mapping[str, Display], lang: Lang) -> str:
     # A sector's criterion is judged on that sector's members: say whose figure it is.
     if line["value"] is None:
         return str(line["note"] or "n/a")
-    text = number(line["value"])
+    text = _amount(line["value"], displays.get(line["reads"]), lang)
     return f"{text} (sector {line['sector']})" if line.get("sector") else text
 
 
-def _show_readiness(out: Output, cluster_id: str, readiness: dict[str, Any]) -> None:
+def _threshold_text(line: dict[str, Any], displays: Mapping[str, Display], lang: Lang) -> str:
+    shown = _amount(line["threshold"], displays.get(line["reads"]), lang, written=True)
+    return f"{line['operator']} {shown}"
+
+
+def _show_readiness(
+    out: Output, cluster_id: str, readiness: dict[str, Any], displays: Mapping[str, Display]
+) -> None:
+    lang = out.text_lang
     outcome = {True: "met", False: "NOT met", None: "n/a"}
     rows = []
     for line in readiness["criteria"]:
@@ -272,8 +320,8 @@ def _show_readiness(out: Output, cluster_id: str, readiness: dict[str, Any]) -> 
                 line["code"],
                 f"{line['label']['en']} / {line['label']['id']}",
                 "" if parts and line["value"] is None and line["note"] is None
-                else _value_text(line),
-                combined if parts else f"{line['operator']} {line['threshold']}",
+                else _value_text(line, displays, lang),
+                combined if parts else _threshold_text(line, displays, lang),
                 outcome[line["passed"]],
             )
         )  # fmt: skip
@@ -281,8 +329,8 @@ def _show_readiness(out: Output, cluster_id: str, readiness: dict[str, Any]) -> 
             (
                 "",
                 f"  {part['reads']}",
-                _value_text(part),
-                f"{part['operator']} {part['threshold']}",
+                _value_text(part, displays, lang),
+                _threshold_text(part, displays, lang),
                 outcome[part["passed"]],
             )
             for part in parts

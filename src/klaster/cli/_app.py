@@ -193,7 +193,10 @@ def _dispatch(args: argparse.Namespace, out: Output) -> int:
         warnings.simplefilter("always", KlasterWarning)
         warnings.showwarning = lambda message, *_rest, **_kw: out.warn(str(message))
         try:
-            with plugin_traces(sys.stderr, json_mode=out.json_mode):
+            from klaster.plugins.missing import one_warning
+
+            # One warning per missing plugin for the whole command, however often it is met.
+            with plugin_traces(sys.stderr, json_mode=out.json_mode), one_warning():
                 return int(args.run(args, out))
         except KlasterError as exc:
             code, hint = classify(exc)

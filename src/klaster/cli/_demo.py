@@ -259,5 +259,7 @@ def _targeting(data: Path) -> tuple[RankingTable | None, Screening | None]:
     for new in batch.applicants:
         program.intake.add_applicant(new.applicant)
     rules = load_rules(data / ELIGIBILITY)
-    screening = screen(rules, program.intake.applicants, areas=_screen.areas_of(program))
+    screening = screen(
+        rules, program.intake.applicants, areas=_screen.areas_of(program), program=program
+    )
     return ranking, screening

@@ -174,7 +174,19 @@ def load_sidecar(path: Path, program: Program) -> Observations:
 def program_and_observations(
     source: Path, observations: Path | None, *, command: str
 ) -> tuple[Program, Observations]:
-    """Program and observations from a store, or from a document and its sidecar."""
+    """Program and observations from a store, or from a document and its sidecar.
+
+    A missing sector plugin is said once for both, as they are read.
+    """
+    from klaster.plugins.missing import one_warning
+
+    with one_warning():
+        return _program_and_observations(source, observations, command=command)
+
+
+def _program_and_observations(
+    source: Path, observations: Path | None, *, command: str
+) -> tuple[Program, Observations]:
     if is_store(source):
         if observations is not None:
             raise CliError(

@@ -106,9 +106,14 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, out: Output) -> int:
     """Compute and write the report."""
     from klaster.cli._inputs import program_and_observations
+    from klaster.measurement import DIMENSIONS
 
     fmt = args.format or ("json" if out.json_mode else "text")
+    # A typo in --by is named with the nearest dimension before anything is read, whatever the
+    # format: a report document refuses --by only once it is spelled right.
+    check_dimensions((spec.split(",") for spec in args.by), DIMENSIONS)
     if fmt in _report_document.FORMATS:
+        _check_indicators(args.indicator)
         args.lang = out.lang or "id"  # the global --lang; documents are Indonesian by default
         return _report_document.run(args, out)
     if args.sector is not None:
@@ -124,10 +129,6 @@ def run(args: argparse.Namespace, out: Output) -> int:
             hint=f"Add --output report.{fmt}, or leave out --format.",
             code=ExitCode.USAGE,
         )
-    from klaster.measurement import DIMENSIONS
-
-    # A typo in --by is named with the nearest dimension before anything is read.
-    check_dimensions((spec.split(",") for spec in args.by), DIMENSIONS)
     with out.working(f"computing the indicators of {args.source}"):
         program, observations = program_and_observations(
             args.source, args.observations, command=NAME
@@ -155,6 +156,34 @@ def run(args: argparse.Namespace, out: Output) -> int:
         if targets:
             out.show(targets_table(targets, lang))
     return ExitCode.OK
+
+
+def _check_indicators(codes: Sequence[str] | None) -> None:
+    """Refuse an unknown ``--indicator`` as the tables do (``indicators[i]``, did-you-mean).
+
+    A report document refuses ``--indicator`` anyway; a typo is named first, as in the tables,
+    against every indicator klaster and the loaded plugins know (the tables' engine knows no
+    other), without reading the program.
+
+    Raises:
+        NotFoundError: An unknown code, with the nearest known ones.
+    """
+    from klaster._support.suggest import did_you_mean
+    from klaster.errors import NotFoundError
+    from klaster.measurement import (
+        ACTIVITY_INDICATORS,
+        CORE_INDICATORS,
+        MENTORING_INDICATORS,
+        WELFARE_INDICATORS,
+    )
+    from klaster.plugins import get_host
+
+    cores = (*CORE_INDICATORS, *WELFARE_INDICATORS, *MENTORING_INDICATORS, *ACTIVITY_INDICATORS)
+    known = [i.code for i in cores] + [i.code for i in get_host().indicators()]
+    for index, code in enumerate(codes or ()):
+        if code not in known:
+            hint = did_you_mean(code, known) or f"known: {', '.join(known)}"
+            raise NotFoundError(f"no indicator {code!r}; {hint}", path=f"indicators[{index}]")
 
 
 def assess_targets(

@@ -29,7 +29,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
     fmt = args.format
     if args.output is None:
         raise CliError(
-            f"a {fmt} report is a file: give --out FILE",
+            f"the {fmt.upper()} report is a file: give --out FILE",
             hint=f"Add --out report.{fmt}.",
             code=ExitCode.USAGE,
         )

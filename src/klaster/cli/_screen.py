@@ -2,7 +2,8 @@
 
 Two inputs. ``klaster screen PROGRAM --rules rules.toml`` screens the applicants of a program
 document or store (``program.intake``; lines for each cluster's kabupaten) and shows one line per
-applicant; ``--record --on DATE`` appends the decisions to the intake (all or nothing: a document
+applicant (one living outside its sector's area fails the core check ``sector_area``);
+``--record --on DATE`` appends the decisions to the intake (all or nothing: a document
 saved atomically, a store in one transaction). ``klaster screen --applicants FILE --rules
 rules.toml --out decisions.csv`` screens a CSV or Parquet table with the columnar backend and
 writes ``applicant_id, sector, eligible, failed`` (atomically). ``--json`` gives every decision
@@ -127,8 +128,13 @@ def run(args: argparse.Namespace, out: Output) -> int:
             screening = screen_file(rules, source, out=args.out, on=args.on)
         else:
             program = _load(args.program)
+            # With the program, an applicant outside its sector's area fails sector_area.
             screening = screen(
-                rules, program.intake.applicants, on=args.on, areas=areas_of(program)
+                rules,
+                program.intake.applicants,
+                on=args.on,
+                areas=areas_of(program),
+                program=program,
             )
             if args.record:
                 recorded = _record(args, screening)

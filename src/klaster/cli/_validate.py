@@ -85,6 +85,7 @@ class _Check:
 def run(args: argparse.Namespace, out: Output) -> int:
     """Run the checks, show each, and refuse (exit 1) when one fails."""
     from klaster.cli import _import, _inputs
+    from klaster.plugins.missing import one_warning
 
     if args.mapping is not None or args.store is not None:
         if args.mapping is None or args.store is None:
@@ -103,10 +104,12 @@ def run(args: argparse.Namespace, out: Output) -> int:
                 hint=f"klaster validate {args.target}",
                 code=ExitCode.USAGE,
             )
-        checks = _check_store(args.target)
+        with one_warning():  # loading and checking meet a missing plugin: say it once
+            checks = _check_store(args.target)
         kind = "store"
     else:
-        checks = _check_document(args.target, args.observations)
+        with one_warning():
+            checks = _check_document(args.target, args.observations)
         kind = "program"
     return _conclude(out, args.target, kind, checks)
 
@@ -151,8 +154,12 @@ def _check_program(program: Program) -> list[_Check]:
         "program", f"{program.id}: {len(program.clusters)} cluster(s), {members} member(s)"
     )
     rules.run(program.validate)
+    from klaster.model.sector_rules import catalogue_problems
+
     sectors = _Check("sectors", "rules of the sector plugins")
     sectors.problems += get_host().validate_program(program)
+    # Loading only warns about them (a Measurement may register one); a check names them.
+    sectors.problems += catalogue_problems(program)
     return [rules, sectors]
 
 

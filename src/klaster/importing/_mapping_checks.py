@@ -154,7 +154,12 @@ def check_against(mapping: ImportMapping, catalogue: Mapping[str, Variable]) -> 
     for rule, level in main:
         variable = catalogue.get(rule.target)
         if variable is None:
-            p.problem(rule.where, unknown("variable code", rule.target, tuple(catalogue)))
+            message = unknown("variable code", rule.target, tuple(catalogue))
+            hint = _missing_plugin()
+            if hint is not None:  # before the long list of valid codes, where it is read
+                head, _, valid = message.partition("; valid: ")
+                message = f"{head}; {hint}; valid: {valid}"
+            p.problem(rule.where, message)
             continue
         if variable.level is not level:
             p.problem(
@@ -164,6 +169,14 @@ def check_against(mapping: ImportMapping, catalogue: Mapping[str, Variable]) -> 
             )
         _check_variable_rule(p, rule, variable)
     return p.problems
+
+
+def _missing_plugin() -> str | None:
+    """The missing-plugin hint when a plugin is installed but not loaded (else: a typo)."""
+    from klaster.plugins.default import get_host  # the plugins layer, loaded on use
+    from klaster.plugins.missing import undeclared_hint
+
+    return undeclared_hint(get_host(), typo=True)
 
 
 def _check_variable_rule(p: TableReader, rule: ColumnRule, variable: Variable) -> None:

@@ -8,7 +8,8 @@ existing *kelompok* of the same sector on the day they join (its ``capacity`` re
 ``application_id`` enrols an applicant of the program's intake: the ``enrolled`` decision must
 be allowed by the application's history (eligible or waitlisted; not enrolled before; an
 application not screened or found not eligible needs an override, given through the API), and
-one application is enrolled once in a file.
+one application is enrolled once in a file. An ``outside_area`` reason keeps a member whose
+village is outside its sector's area (:mod:`klaster.importing._outside_area`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import attrs
 from klaster.errors import ImportDataError, KlasterError
 from klaster.importing._cells import CellError, TextCells
 from klaster.importing._header import Header, column_index
+from klaster.importing._outside_area import check_member, needed
 from klaster.importing._problems import Problems, listing, seen_before
 from klaster.importing._source import Source, missing_columns
 from klaster.importing._submissions import FROM_UNIT, Known, submission_column, submission_id
@@ -31,6 +33,7 @@ from klaster.model.applicant import StatusChange
 from klaster.model.group import Membership
 from klaster.model.member import Member, Sex
 from klaster.model.program import Program
+from klaster.model.sector_areas import AreaRecord
 
 _INT_FIELDS = ("household_size", "birth_year")
 _DATE_FIELDS = ("joined", "left")
@@ -108,7 +111,7 @@ class RegistrationReader:
                     if problems.settle(number, reasons, table.header, cells, keep_valid):
                         continue
                     assert found is not None
-                    member, cluster_id, group_id = found
+                    member, cluster_id, group_id, reason = found
                     if member.application_id is not None:
                         first = self.applications.setdefault(member.application_id, number)
                         if first != number:
@@ -121,7 +124,9 @@ class RegistrationReader:
                                 problems.keep_raw(number, table.header, cells)
                             continue
                     where = f"{table.source} row {number}"
-                    members.append((number, NewMember(sub, cluster_id, member, group_id, where)))
+                    members.append(
+                        (number, NewMember(sub, cluster_id, member, group_id, where, reason))
+                    )
             bad = problems.finish(keep_valid, source.main)
         return ImportBatch(
             source=self.path.name,
@@ -162,7 +167,7 @@ class RegistrationReader:
         cluster_index: int | None,
         fields: dict[str, tuple[str, int, TextCells | None, Any]],
         reasons: list[str],
-    ) -> tuple[Member, str, str | None] | None:
+    ) -> tuple[Member, str, str | None, str | None] | None:
         cluster_id = self.mapping.cluster_id or cells[cluster_index or 0].strip()
         cluster = self.program.clusters.get(cluster_id)
         if cluster is None:
@@ -182,6 +187,7 @@ class RegistrationReader:
                 reasons.append(f"column {name!r}: {exc.reason}")
                 values[target] = None
         group_id = values.pop("group", None)
+        outside = values.pop("outside_area", None)
         if reasons or cluster is None:
             return None
         try:
@@ -193,8 +199,11 @@ class RegistrationReader:
         except TypeError:  # pragma: no cover - required fields are checked with the mapping
             reasons.append("a required member field is missing")
             return None
+        reason = needed(
+            cluster, AreaRecord.MEMBER, member.id, member.sector, member.village, outside
+        )
         try:
-            cluster.check_member(member)
+            check_member(cluster, member, reason)
         except KlasterError as exc:
             name = fields.get(exc.path or "", ("?",))[0]
             reasons.append(f"column {name!r}: {exc.message}")
@@ -211,7 +220,7 @@ class RegistrationReader:
             reason = _enrolment_problem(self.program, cluster.id, member, group_id)
             if reason:
                 reasons.append(f"column {fields['application_id'][0]!r}: {reason}")
-        return None if reasons else (member, cluster.id, group_id)
+        return None if reasons else (member, cluster.id, group_id, reason)
 
 
 def _group_problem(cluster: Any, group_id: str, member: Member) -> str | None:

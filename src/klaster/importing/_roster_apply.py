@@ -5,7 +5,9 @@ Members go through :meth:`Cluster.add_member <klaster.model.cluster.Cluster.add_
 ``add_group`` (sector, village and area) and memberships through ``join_group`` /
 ``leave_group`` (the group's checks: the member's sector, overlapping spells, capacity). What the
 program holds already is compared, never changed: the same row again changes nothing, and a row
-that differs from a held member, group or spell is a located problem.
+that differs from a held member, group or spell is a located problem. A row's ``outside_area``
+(``group_outside_area``) is recorded as the cluster's area override of a new member (group) outside
+its sector's area, and only then (:mod:`klaster.importing._outside_area`).
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ import datetime as _dt
 from typing import Any
 
 from klaster.errors import KlasterError
+from klaster.importing._outside_area import needed
 from klaster.importing._problems import Problems
 from klaster.importing._roster_rows import RosterRow
 from klaster.model.cluster import Cluster
 from klaster.model.group import Group, Membership
 from klaster.model.member import Member
 from klaster.model.program import Program
+from klaster.model.sector_areas import AreaRecord
 
 __all__ = ["RosterApply"]
 
@@ -60,13 +64,17 @@ class RosterApply:
     def add_members(self, rows: list[RosterRow]) -> None:
         """Each member once (its first row); later rows must repeat its fields."""
         first: dict[str, RosterRow] = {}
+        reasons: dict[str, str] = {}  # a member's reason for its area: on any of its rows
+        for row in rows:
+            if row.outside_area:
+                reasons.setdefault(str(row.member.get("id")), row.outside_area)
         for row in rows:
             member_id = row.member.get("id")
             earlier = first.setdefault(str(member_id), row)
             if earlier is not row:
                 self._same_member(row, earlier)
                 continue
-            self._add_member(row)
+            self._add_member(row, reasons.get(str(member_id)))
 
     def _same_member(self, row: RosterRow, earlier: RosterRow) -> None:
         for field, value in row.member.items():
@@ -86,7 +94,7 @@ class RosterApply:
                 f"{earlier.number}; a member is in one cluster",
             )
 
-    def _add_member(self, row: RosterRow) -> None:
+    def _add_member(self, row: RosterRow, reason: str | None) -> None:
         try:
             member = Member(**{k: v for k, v in row.member.items() if v is not None})
         except KlasterError as exc:
@@ -121,8 +129,10 @@ class RosterApply:
                     "change the member with Cluster.replace_member",
                 )
             return
+        kind = AreaRecord.MEMBER
+        reason = needed(cluster, kind, member.id, member.sector, member.village, reason)
         try:
-            cluster.add_member(member)
+            cluster.add_member(member, outside_area=reason)
         except KlasterError as exc:
             self.problem(row.number, _last(exc.path), exc.message)
             return
@@ -220,7 +230,9 @@ class RosterApply:
                 village=given.get("group_village"),
                 capacity=given.get("group_capacity"),
             )
-            cluster.add_group(group)
+            reason = next((r.group_outside_area for r in items if r.group_outside_area), None)
+            reason = needed(cluster, AreaRecord.GROUP, group_id, sector, group.village, reason)
+            cluster.add_group(group, outside_area=reason)
         except KlasterError as exc:
             field = {v: k for k, v in _GROUP_ATTRS.items()}.get(_last(exc.path) or "", "group")
             self.problem(first.number, field, _about(group_id, exc.message))

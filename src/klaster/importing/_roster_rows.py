@@ -47,6 +47,8 @@ class RosterRow:
         group_id: The group the row's member is in, if any.
         group: The group fields given (``group_name``...).
         spell: The membership fields given (``role``, ``group_joined``, ``group_left``).
+        outside_area: The reason for keeping the member outside its sector's area, if given.
+        group_outside_area: The same for the group, if given.
     """
 
     number: int
@@ -55,6 +57,8 @@ class RosterRow:
     group_id: str | None
     group: dict[str, Any]
     spell: dict[str, Any]
+    outside_area: str | None = None
+    group_outside_area: str | None = None
 
 
 def read_rows(
@@ -136,7 +140,8 @@ def _row(
     group_id = values.pop("group", None)
     group = {k: values.pop(k) for k in GROUP_FIELDS if k in values}
     spell = {k: values.pop(k) for k in SPELL_FIELDS if k in values}
-    return RosterRow(number, cluster_id, values, group_id, group, spell)
+    reasons_given = (values.pop("outside_area", None), values.pop("group_outside_area", None))
+    return RosterRow(number, cluster_id, values, group_id, group, spell, *reasons_given)
 
 
 def _kind(target: str) -> type:

@@ -69,6 +69,9 @@ class NewMember:
         member: The checked member record.
         group_id: The group (*kelompok*) the member joins on ``member.joined``, if given.
         where: Where it came from, for messages (``registrasi.csv row 17``).
+        outside_area: The reason for keeping the member outside its sector's area, recorded as
+            the cluster's :class:`~klaster.model.sector_areas.AreaOverride` (``None``: the
+            member is inside it, or refused if not).
     """
 
     submission: str
@@ -76,6 +79,7 @@ class NewMember:
     member: Member
     group_id: str | None = None
     where: str = ""
+    outside_area: str | None = None
 
 
 @frozen

@@ -53,11 +53,15 @@ MEMBER_FIELDS = (
     "phone",
     "birth_year",
     "group",
+    "outside_area",
     "application_id",
 )
 """Targets of a registration form: the :class:`~klaster.model.member.Member` fields, plus ``group``
 (the *kelompok* the new member joins on the day they join). ``application_id`` enrols an
-applicant of the program's intake: its ``enrolled`` decision is recorded with the member."""
+applicant of the program's intake: its ``enrolled`` decision is recorded with the member.
+``outside_area`` is the reason for keeping a member whose village is outside its sector's area:
+recorded as the cluster's :class:`~klaster.model.sector_areas.AreaOverride` (only for a member
+outside the area; empty: such a row is refused, as without the column)."""
 
 ACTIVITY_FIELDS = (
     "id",
@@ -118,13 +122,16 @@ ROSTER_FIELDS = (
     "role",
     "group_joined",
     "group_left",
+    "group_outside_area",
 )
 """Targets of a roster (``form = "roster"``, :func:`~klaster.importing.read_roster`): one row
 per member or per membership. The member fields of a registration (without
 ``application_id``), ``group`` (the *kelompok* ID) and the group's fields (``group_name``,
 ``group_sector``, ``group_village``, ``group_formed``, ``group_capacity``: used when the group is
 new, compared when it is held), and the membership's (``role``, ``group_joined``,
-``group_left``)."""
+``group_left``). ``outside_area`` and ``group_outside_area`` are the reasons for keeping a new
+member or group outside its sector's area (recorded as
+:class:`~klaster.model.sector_areas.AreaOverride`, only where needed)."""
 
 PARTICIPANT_FIELDS = ("kind", "id", "attended", "role")
 """Targets of the participants repeat of an activity form (one row per participant:

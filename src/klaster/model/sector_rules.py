@@ -13,7 +13,9 @@ reports it), and neither is a member without a business type.
 
 After reading a program, documents and the store call :func:`report_unprovided_sectors`: the
 plugins install a report that warns (strict mode: raises) when a sector of the program has no
-loaded plugin, naming what to install; the sector's members are kept either way.
+loaded plugin, naming what to install; the sector's members are kept either way. The same
+report refuses a results-framework target for an indicator neither klaster nor a loaded plugin
+has (kept unchecked when a sector's plugin is missing).
 
 Loading a store pauses the check (:func:`member_checks_paused`): what is stored was checked when
 it went in, and a plugin that dropped a business type must not make a store unreadable. Saving
@@ -33,10 +35,13 @@ from klaster.model.member import Member
 
 __all__ = [
     "MemberCheck",
+    "ProgramCheck",
     "SectorReport",
     "business_type_problems",
+    "catalogue_problems",
     "check_business_type",
     "install_member_check",
+    "install_program_check",
     "install_sector_report",
     "member_checks_paused",
     "report_unprovided_sectors",
@@ -54,7 +59,11 @@ class _Members(Protocol):
 SectorReport = Callable[[object, str, Sequence[str]], bool]
 """Reports a program's sectors no loaded plugin provides: ``(program, source)``; may raise."""
 
+ProgramCheck = Callable[[object], list[str]]
+"""Lists a program's codes the catalogue lacks: ``program.results...indicator: <problem>``."""
+
 _installed: list[MemberCheck] = []
+_program_checks: list[ProgramCheck] = []
 _reports: list[SectorReport] = []
 _paused: ContextVar[bool] = ContextVar("klaster_member_checks_paused", default=False)
 
@@ -84,12 +93,37 @@ def install_sector_report(report: SectorReport | None) -> SectorReport | None:
     return previous
 
 
+def install_program_check(check: ProgramCheck | None) -> ProgramCheck | None:
+    """Install what finds a program's codes the catalogue lacks; return the one replaced.
+
+    Internal: :mod:`klaster.plugins` installs one that lists the results framework's unknown
+    indicator codes (:mod:`klaster.plugins.result_indicators`).
+    """
+    previous = _program_checks[0] if _program_checks else None
+    _program_checks.clear()
+    if check is not None:
+        _program_checks.append(check)
+    return previous
+
+
+def catalogue_problems(program: object) -> list[str]:
+    """The program's codes the catalogue lacks (indicators of its results framework), located.
+
+    Reading a program warns about these and ``klaster validate`` lists them as problems.
+    """
+    return _program_checks[0](program) if _program_checks else []
+
+
 def report_unprovided_sectors(program: object, source: str, kinds: Sequence[str] = ()) -> bool:
     """Report the sectors of a program just read that no loaded plugin provides.
 
     Program documents and the store call this after reading a program: its members and groups
     are kept whatever plugin is missing (and its activities of ``kinds`` no loaded plugin
     declares), and the installed report says which plugin to install.
+
+    The installed report also checks the indicator codes of the program's results framework
+    (:mod:`klaster.plugins.result_indicators`): unknown ones are warned about, located, unless
+    a sector's plugin is missing (they may be its indicators: kept unchecked).
 
     Returns:
         Whether a sector's plugin is missing (without one, unknown ``kinds`` are errors).

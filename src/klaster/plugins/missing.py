@@ -17,8 +17,12 @@ machine that saved the file lists it).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Protocol
+
+from attrs import define, field
 
 from klaster.catalogue.sector import Sector
 from klaster.errors import NotFoundError, PluginError
@@ -30,8 +34,10 @@ from klaster.plugins.settings import ENV_DISABLE, ENV_ONLY
 __all__ = [
     "Host",
     "install_hint",
+    "one_warning",
     "program_sectors",
     "report_missing",
+    "undeclared_hint",
     "unprovided_sectors",
 ]
 
@@ -48,6 +54,9 @@ class Host(Protocol):
 
     def plugin(self, name: str) -> PluginInfo:
         """One plugin's info (``NotFoundError`` when unknown)."""
+
+    def plugins(self) -> tuple[PluginInfo, ...]:
+        """Every plugin the host knows, loaded or not."""
 
 
 def program_sectors(program: Program) -> tuple[str, ...]:
@@ -91,6 +100,31 @@ def install_hint(host: Host, sector: str) -> str:
     return f"plugin {sector!r} is loaded but does not provide sector {sector!r}"  # pragma: no cover
 
 
+def undeclared_hint(host: Host, sectors: Iterable[str] = (), *, typo: bool = False) -> str | None:
+    """What to do about a variable no loaded plugin declares, as one phrase.
+
+    The plugins installed but not loaded (disabled, failed) are named with what to do, as are
+    the ``sectors`` (a program's) that no loaded plugin provides; the same wording as the
+    missing-plugin warning.
+
+    Args:
+        host: The plugin host.
+        sectors: The sector codes of the program the values are for (may be empty).
+        typo: Whether a typo is as likely as a missing plugin (a mapping's code): then ``None``
+            is returned when no plugin is known to be missing.
+    """
+    idle = [
+        info.name
+        for info in host.plugins()
+        if info.status in (PluginStatus.DISABLED, PluginStatus.FAILED)
+    ]
+    unprovided = [code for code in unprovided_sectors(host, sectors) if code not in idle]
+    hints = [install_hint(host, name) for name in (*idle, *unprovided)]
+    if not hints:
+        return None if typo else "no loaded plugin declares it: install the plugin that declares it"
+    return "no loaded plugin declares it: " + "; ".join(hints)
+
+
 def report_missing(
     host: Host,
     sectors: Iterable[str],
@@ -100,6 +134,8 @@ def report_missing(
     kinds: Iterable[str] = (),
 ) -> None:
     """Warn once that ``sectors`` have no plugin and ``variables`` were set aside.
+
+    Inside :func:`one_warning`, the report is held and merged with the others of the context.
 
     Args:
         host: The host whose plugins were asked (its ``strict`` decides warning or error).
@@ -112,32 +148,133 @@ def report_missing(
     Raises:
         PluginError: In strict mode, with the same sentences as problems.
     """
-    sectors, variables = sorted(set(sectors)), sorted(set(variables))
-    if not sectors and not variables:
+    variables = set(variables)
+    facts = _Facts(source=source, value_source=source if variables else None)
+    (facts.value_sectors if variables else facts.program_sectors).update(sectors)
+    facts.variables.update(variables)
+    if not variables:
+        facts.kinds.update(kinds)
+    if not facts.program_sectors and not facts.value_sectors and not facts.variables:
         return
-    hints = [
-        f"sector {code!r} has no loaded plugin: {install_hint(host, code)}" for code in sectors
-    ]
-    if variables:
-        # Reading values: the program's own warning has said what is kept of the sectors.
-        names = ", ".join(repr(code) for code in variables)
-        problems = [
-            f"the values of variables {names} are set aside (kept in the file, not loaded): no "
-            "loaded plugin declares them",
-            *(hints or ["install the plugin that declares them"]),
-        ]
-    else:
-        problems = [
-            f"{hint}; its members and groups are kept, the checks of its business types skipped"
-            for hint in hints
-        ]
-        kept = sorted(set(kinds))
-        if kept:
-            names = ", ".join(repr(code) for code in kept)
-            problems.append(f"activities of kinds {names} are kept, their kind unchecked")
-    headline = f"{source}: a sector plugin is missing"
     if host.strict:
+        headline, problems = _compose(host, facts)
         raise PluginError(f"{headline} (strict mode)", problems=problems)
+    gathering = _gathering.get()
+    if gathering is None:
+        _warn(host, facts)
+    else:
+        gathering.held.merge(facts)
+        gathering.host = host
+
+
+@contextmanager
+def one_warning() -> Iterator[None]:
+    """Say each missing plugin once for everything read in this context.
+
+    Reading a program, then its observations, then validating it reports the same missing
+    plugin at each step. Inside this context the reports are held and merged: when a context
+    ends, one :class:`PluginWarning` says what was set aside (members and groups, values,
+    activity kinds) and what to install, leaving out what an enclosing context has already
+    said. The command line opens one around each command and one around each load.
+
+    Yields:
+        Nothing; the merged warning is given as the context ends.
+    """
+    outer = _gathering.get()
+    gathering = _Gathering(said=outer.said if outer is not None else _Facts(source=""))
+    token = _gathering.set(gathering)
+    try:
+        yield
+    finally:
+        _gathering.reset(token)
+        host = gathering.host
+        if host is not None:
+            # ``said`` is shared with the enclosing contexts: each fact is said once.
+            fresh = gathering.held.unsaid(gathering.said)
+            gathering.said.merge(gathering.held)
+            if outer is not None:
+                outer.host = host
+            _warn(host, fresh)
+
+
+@define
+class _Facts:
+    """What reports said is missing or set aside, merged."""
+
+    source: str
+    value_source: str | None = None
+    program_sectors: set[str] = field(factory=set)
+    value_sectors: set[str] = field(factory=set)
+    variables: set[str] = field(factory=set)
+    kinds: set[str] = field(factory=set)
+
+    def merge(self, other: _Facts) -> None:
+        self.source = self.source or other.source
+        self.value_source = self.value_source or other.value_source
+        self.program_sectors |= other.program_sectors
+        self.value_sectors |= other.value_sectors
+        self.variables |= other.variables
+        self.kinds |= other.kinds
+
+    def unsaid(self, said: _Facts) -> _Facts:
+        """These facts less those already ``said`` (the install hints of new values kept)."""
+        variables = self.variables - said.variables
+        return _Facts(
+            source=self.source,
+            value_source=self.value_source,
+            program_sectors=self.program_sectors - said.program_sectors,
+            value_sectors=set(self.value_sectors) if variables else set(),
+            variables=variables,
+            kinds=self.kinds - said.kinds,
+        )
+
+
+@define
+class _Gathering:
+    said: _Facts
+    held: _Facts = field(factory=lambda: _Facts(source=""))
+    host: Host | None = None
+
+
+_gathering: ContextVar[_Gathering | None] = ContextVar("klaster_missing_plugins", default=None)
+
+
+def _compose(host: Host, facts: _Facts) -> tuple[str, list[str]]:
+    """The headline and the problems of one merged report."""
+    program = sorted(facts.program_sectors)
+    values_only = sorted(facts.value_sectors - facts.program_sectors)
+    hints = {
+        code: f"sector {code!r} has no loaded plugin: {install_hint(host, code)}"
+        for code in sorted(facts.program_sectors | facts.value_sectors)
+    }
+    problems = [
+        f"{hints[code]}; its members and groups are kept, the checks of its business types skipped"
+        for code in program
+    ]
+    if facts.variables:
+        names = ", ".join(repr(code) for code in sorted(facts.variables))
+        where = (
+            "the file" if facts.value_source in (None, facts.source) else str(facts.value_source)
+        )
+        problems.append(
+            f"the values of variables {names} are set aside (kept in {where}, not loaded): no "
+            "loaded plugin declares them"
+        )
+        # Reading values alone: the program's own warning said what is kept of the sectors.
+        problems += [hints[code] for code in values_only]
+        if not hints:
+            problems.append("install the plugin that declares them")
+    if facts.kinds:
+        names = ", ".join(repr(code) for code in sorted(facts.kinds))
+        problems.append(f"activities of kinds {names} are kept, their kind unchecked")
+    return f"{facts.source}: a sector plugin is missing", problems
+
+
+def _warn(host: Host, facts: _Facts) -> None:
+    if not facts.program_sectors and not facts.variables and not facts.kinds:
+        return
+    headline, problems = _compose(host, facts)
+    sectors = sorted(facts.program_sectors | facts.value_sectors)
     warnings.warn(
         PluginWarning(
             f"{headline}; " + "; ".join(problems),

@@ -10,7 +10,7 @@ AreaOverride`), so a stored cluster is checked as a document's is.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Container
+from collections.abc import Container, Sequence
 
 from klaster.model.cluster import Cluster
 from klaster.model.organisation import ClusterSector
@@ -33,19 +33,29 @@ def insert_sectors(conn: sqlite3.Connection, cluster: Cluster) -> None:
     )
     conn.executemany(
         "INSERT INTO area_overrides VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (
-            (
-                cid,
-                i,
-                o.kind.value,
-                o.record_id,
-                o.reason,
-                o.decided_by,
-                None if o.decided_on is None else o.decided_on.isoformat(),
-            )
-            for i, o in enumerate(cluster.area_overrides)
-        ),
+        (_row(cid, i, o) for i, o in enumerate(cluster.area_overrides)),
     )
+
+
+def append_overrides(
+    conn: sqlite3.Connection, cluster_id: str, overrides: Sequence[AreaOverride]
+) -> None:
+    """Add overrides after the cluster's stored ones (an import's members outside their area)."""
+    if not overrides:
+        return
+    row = conn.execute(
+        "SELECT coalesce(max(position) + 1, 0) FROM area_overrides WHERE cluster_id = ?",
+        (cluster_id,),
+    ).fetchone()
+    conn.executemany(
+        "INSERT INTO area_overrides VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (_row(cluster_id, row[0] + i, o) for i, o in enumerate(overrides)),
+    )
+
+
+def _row(cluster_id: str, position: int, o: AreaOverride) -> tuple[object, ...]:
+    decided_on = None if o.decided_on is None else o.decided_on.isoformat()
+    return (cluster_id, position, o.kind.value, o.record_id, o.reason, o.decided_by, decided_on)
 
 
 def load_sectors(conn: sqlite3.Connection, cluster_id: str) -> list[ClusterSector]:

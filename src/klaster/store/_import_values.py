@@ -135,7 +135,7 @@ def _block_variables(run: ImportRun, block: ObservationBlock, where: str) -> dic
         if variable is None:
             problems.append(
                 f"{where}: unknown variable {code!r} (or one whose type or level differs from "
-                "the stored one); load the plugin that declares it"
+                f"the stored one); {_undeclared_hint(run)}"
             )
         else:
             found[code] = variable
@@ -148,6 +148,16 @@ def _block_variables(run: ImportRun, block: ObservationBlock, where: str) -> dic
     if problems:
         raise run.fail("a block's variables were refused", problems)
     return found
+
+
+def _undeclared_hint(run: ImportRun) -> str:
+    """What to install or enable, in the words of the missing-plugin warning."""
+    from klaster.plugins.default import get_host  # the plugins layer, loaded on use
+    from klaster.plugins.missing import undeclared_hint
+
+    query = "SELECT sector FROM cluster_sectors UNION SELECT sector FROM members"
+    sectors = [sector for (sector,) in run.conn.execute(query)]
+    return undeclared_hint(get_host(), sectors) or "install the plugin that declares it"
 
 
 def _check_duplicates(run: ImportRun, units: list[str], rows: list[int], where: str) -> None:

@@ -20,7 +20,7 @@ from klaster.errors import ImportDataError, KlasterError
 from klaster.importing.batch import ImportBatch, NewMember, check_on_conflict, sector_check
 from klaster.model.cluster import Cluster
 from klaster.model.member import Member
-from klaster.store import _answers, _intake_rows, _keys, _loading, _program
+from klaster.store import _answers, _area_rows, _intake_rows, _keys, _loading, _program
 from klaster.store._connection import chunks, insert_rows, placeholders
 from klaster.store._import_checks import check_sector_values, note_stored
 from klaster.store._import_fieldwork import add_fieldwork
@@ -167,6 +167,7 @@ def _add_members(run: ImportRun, members: list[NewMember]) -> None:
             problems.append(f"{where}: {exc.message}")
             continue
         spells: list[tuple[str, int]] = []
+        held = len(shell.area_overrides)  # the new members' overrides come after these
         for item in items:
             place = item.where or run.batch.source
             if item.member.id in taken:
@@ -176,7 +177,7 @@ def _add_members(run: ImportRun, members: list[NewMember]) -> None:
                 )
                 continue
             try:
-                shell.add_member(item.member)
+                shell.add_member(item.member, outside_area=item.outside_area)
             except KlasterError as exc:  # located in the partial cluster: keep the field only
                 problems.append(f"{place}: {_field(exc)}{exc.message}")
                 continue
@@ -190,6 +191,7 @@ def _add_members(run: ImportRun, members: list[NewMember]) -> None:
             spells.append((group.id, len(group.memberships) - 1))
         if not problems:
             _insert_members(run, shell.id, [m.member for m in items], spells, shell)
+            _area_rows.append_overrides(run.conn, shell.id, shell.area_overrides[held:])
     if problems:
         raise run.fail("new members were refused", problems)
     _intake_rows.append_decisions(run.conn, enrolled)

@@ -361,7 +361,7 @@ def check_program(program: object, source: Path) -> None:
     """Refuse what is not a valid :class:`Program` before a save.
 
     Raises:
-        StoreError: Not a program, or a member's business type is not one its sector declares
+        StoreError: Not a program, a member's business type is not one its sector declares
             (a program loaded from an older store may hold one: every such member is listed).
         KlasterError: The program is invalid (as :meth:`Program.validate`).
     """
@@ -371,8 +371,8 @@ def check_program(program: object, source: Path) -> None:
     problems = business_type_problems(program.clusters)
     if problems:
         raise StoreError(
-            f"{source}: business types the sector plugins do not declare; nothing was saved:\n"
-            + "\n".join(f"  - {p}" for p in problems)
+            f"{source}: business types the catalogue does not have; nothing was "
+            "saved:\n" + "\n".join(f"  - {p}" for p in problems)
         )
 
 

@@ -24,11 +24,12 @@ from klaster.catalogue.scorecard import Scorecard
 from klaster.catalogue.variable import ValueType
 from klaster.errors import ValidationError
 from klaster.measurement.readiness import AllOf, EssentialPlusConditional, KOfN, Weighted
-from klaster.targeting._evaluate import Plan
+from klaster.targeting._evaluate import SECTOR_AREA, Plan
 from klaster.targeting.screening_variables import HOUSEHOLD_SIZE
 
 ID, SECTOR, SIZE, AREA, ON = "applicant_id", "sector", HOUSEHOLD_SIZE, "__area", "__on"
 MONTH = "__month"
+IN_AREA = "__in_area"  # the sector_area check (null: not checked), when the program is known
 _LIMIT = 2**62  # headroom below Int64's 2**63 for sums of products
 _ROUNDING = 2 * 10**18
 _NUMERIC = (ValueType.DECIMAL, ValueType.INTEGER)
@@ -337,7 +338,14 @@ def compile_rules(
             ok = pl.all_horizontal([compiled.criterion(c, raw=True) for c in items])
         eligible = eligible & ((pl.col(SECTOR) != sector) | ok)
     everything = [*passed, *sector_passed]
+    flagged = list(everything)  # the items whose outcome a decision's evidence takes from here
     needed = [essential(i) for i in (*compiled.items, *compiled.sector_items)]
+    if IN_AREA in schema:
+        # The core sector_area check, outside the rules' form: failed, never eligible.
+        eligible = eligible & pl.col(IN_AREA).fill_null(True)
+        everything.append(pl.col(IN_AREA))
+        needed.append(pl.lit(False))
+        codes.append(SECTOR_AREA)
     failed_codes = pl.concat_str(
         [
             pl.when(p.not_().fill_null(e)).then(pl.lit(code))
@@ -349,7 +357,7 @@ def compile_rules(
     decisions = frame.select(pl.col(ID), pl.col(SECTOR), eligible.alias("eligible"))
     details = frame.select(
         failed_codes.alias("failed"),
-        *[p.alias(f"__passed_{i}") for i, p in enumerate(everything)],
+        *[p.alias(f"__passed_{i}") for i, p in enumerate(flagged)],
         *totals,
     )
     return decisions, details

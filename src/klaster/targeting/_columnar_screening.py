@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 import polars as pl
@@ -17,10 +17,22 @@ import polars as pl
 from klaster.catalogue.eligibility import EligibilityCriterion
 from klaster.catalogue.variable import ValueType, Variable
 from klaster.measurement.na import NotAvailable
-from klaster.targeting._columnar import AREA, ID, ON, SECTOR, SIZE, card_scale, decimals
+from klaster.targeting._columnar import (
+    AREA,
+    ID,
+    IN_AREA,
+    ON,
+    SECTOR,
+    SIZE,
+    card_scale,
+    decimals,
+)
 from klaster.targeting._columnar_lines import run
-from klaster.targeting._evaluate import Plan, Row, decide, read, results_of
+from klaster.targeting._evaluate import Plan, Row, area_result, decide, read, results_of
 from klaster.targeting.decisions import EligibilityDecision, Screening
+
+if TYPE_CHECKING:
+    from klaster.model.program import Program
 
 
 def read_codes(plan: Plan, *, sector: bool = True) -> list[str]:
@@ -58,8 +70,12 @@ def _dtype(plan: Plan, code: str, values: list[Any]) -> pl.DataType:
     return pl.String()
 
 
-def screen_rows(plan: Plan, rows: list[Row]) -> Screening:
-    """Screen rows built from applicant records (values checked the exact way first)."""
+def screen_rows(plan: Plan, rows: list[Row], *, program: Program | None = None) -> Screening:
+    """Screen rows built from applicant records (values checked the exact way first).
+
+    Rows that know their :class:`~klaster.targeting._evaluate.Place` (``program`` given) are
+    also checked against their sector's area.
+    """
     codes = read_codes(plan)
     columns: dict[str, list[Any]] = {
         ID: [r.id for r in rows],
@@ -88,12 +104,16 @@ def screen_rows(plan: Plan, rows: list[Row]) -> Screening:
         schema[code] = _dtype(plan, code, columns[code])
         if schema[code] == pl.Int64:
             columns[code] = [None if v is None else int(v) for v in columns[code]]
+    if any(r.place is not None for r in rows):
+        # The program is known: each row's sector_area outcome (null where not checked).
+        columns[IN_AREA] = [None if r.place is None else r.place.passed for r in rows]
+        schema[IN_AREA] = pl.Boolean()
     frame = pl.DataFrame(columns, schema=schema)
     max_size = max((r.household_size for r in rows), default=1)
     bounds[SIZE] = max_size
     nullable = frozenset(c for c in codes if any(v is None for v in columns[c]))
     result, details = run(plan, frame.lazy(), bounds, max_size, nullable)
-    return screening_of(plan, result, details, rows.__getitem__)
+    return screening_of(plan, result, details, rows.__getitem__, program=program)
 
 
 def screening_of(
@@ -101,6 +121,8 @@ def screening_of(
     result: pl.DataFrame,
     details: Callable[[], pl.DataFrame],
     row_at: Callable[[int], Row],
+    *,
+    program: Program | None = None,
 ) -> Screening:
     """A :class:`Screening` of polars' decisions, each decision's evidence built on demand."""
     ids = cast("Sequence[str]", result[ID])
@@ -128,7 +150,11 @@ def screening_of(
                     changes["value"] = Decimal(total).scaleb(-scales[result_item.code])
             merged.append(attrs.evolve(result_item, **changes))
         rules_part, sector_part = merged[: len(results)], merged[len(results) :]
-        _ok, reason = decide(plan, row.sector, rules_part, sector_part)
+        area, note = area_result(row)
+        _ok, reason = decide(plan, row.sector, rules_part, sector_part, area)
+        if area is not None:
+            merged.append(area)
+            notes.extend([note] if note else [])
         return EligibilityDecision(
             row.id, row.sector, eligible[position], reason, tuple(merged), tuple(notes)
         )
@@ -136,7 +162,7 @@ def screening_of(
     def table() -> pl.DataFrame:
         return result.select(ID, SECTOR, "eligible").with_columns(details()["failed"])
 
-    return Screening(plan.rules, ids, eligible, build, table=table)
+    return Screening(plan.rules, ids, eligible, build, table=table, program=program)
 
 
 def day(value: Any) -> _dt.date:

@@ -18,6 +18,7 @@ from klaster.catalogue.eligibility import EligibilityCriterion, Line, LineRef
 from klaster.catalogue.scorecard import Scorecard
 from klaster.catalogue.variable import ValueType, Variable
 from klaster.errors import ValidationError
+from klaster.label import Label
 from klaster.measurement.division import divide
 from klaster.measurement.methods.poverty_lines import PovertyLines
 from klaster.measurement.methods.poverty_records import NATIONAL, code_level
@@ -26,6 +27,36 @@ from klaster.measurement.readiness import CriterionResult, EssentialPlusConditio
 from klaster.targeting.eligibility_rules import EligibilityRules
 from klaster.targeting.had_kifayah import HadKifayah, KifayahBasis
 from klaster.targeting.screening_variables import HOUSEHOLD_SIZE
+
+SECTOR_AREA = "sector_area"
+"""The code of the core check that an applicant lives in its sector's area."""
+
+_AREA_LABEL = Label(
+    "Tinggal di wilayah kerja sektornya", "Lives in the area where its sector works"
+)
+
+
+@frozen
+class Place:
+    """An applicant's village against its sector's area (when the program is known).
+
+    Args:
+        village: The applicant's village (as given: a desa name or code).
+        area: The areas the sector lists (``"Bantaeng, Bissappu"``).
+        inside: Whether the village is a desa of that area.
+        override: The member whose recorded :class:`~klaster.model.sector_areas.AreaOverride`
+            keeps it there (an applicant enrolled before), else ``None``.
+    """
+
+    village: str
+    area: str
+    inside: bool
+    override: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        """Inside the area, or kept outside it by an override."""
+        return self.inside or self.override is not None
 
 
 @frozen
@@ -39,6 +70,7 @@ class Row:
     on: _dt.date
     answers: Mapping[str, Any]
     where: str
+    place: Place | None = None  # None: no program, or a sector working in the whole region
 
 
 @frozen
@@ -233,19 +265,53 @@ def results_of(
     return results, sector, notes
 
 
+def area_result(row: Row) -> tuple[CriterionResult | None, str | None]:
+    """The core check ``sector_area`` of ``row`` and its note (``None``: not checked).
+
+    Place names and a member ID only: never a person's name.
+    """
+    place = row.place
+    if place is None:
+        return None, None
+    note = None
+    if not place.inside and place.override is not None:
+        note = f"{SECTOR_AREA}: kept outside by the area override of member {place.override}"
+    result = CriterionResult(
+        code=SECTOR_AREA,
+        label=_AREA_LABEL,
+        reads="village",
+        operator="in",
+        threshold=place.area,
+        value=place.village,
+        passed=place.passed,
+        round_id=None,
+        essential=True,
+        weight=Decimal(0),
+        sector=row.sector,
+    )
+    return result, note
+
+
 def decide(
     plan: Plan,
     sector_code: str,
     results: Sequence[CriterionResult],
     sector: Sequence[CriterionResult],
+    area: CriterionResult | None = None,
 ) -> tuple[bool, str]:
-    """Combine the results with the rules' form and the sector's criteria."""
+    """Combine the results with the rules' form, the sector's criteria and its area."""
     eligible, reason = plan.rules.rule.decide(results)
     rule = plan.sector_rules.get(sector_code)
     if rule is not None and sector:
         ok, why = rule.decide(sector)
         eligible = eligible and ok
         reason = f"{reason}; sector {sector_code}: {why}"
+    if area is not None and area.passed is False:
+        eligible = False
+        reason = (
+            f"{reason}; {SECTOR_AREA}: village {area.value!r} is outside the area of sector "
+            f"{sector_code!r} ({area.threshold})"
+        )
     return eligible, reason
 
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     import polars
 
     from klaster.model.intake import Intake
+    from klaster.model.program import Program
 
 __all__ = ["EligibilityDecision", "Screening"]
 
@@ -89,6 +90,7 @@ class Screening:
         build: Builds the full decision of the applicant at a position.
         table: Gives the columnar backend's table (``applicant_id``, ``sector``, ``eligible``,
             ``failed``), when it screened.
+        program: The program whose sector areas were checked (``sector_area``), if any.
     """
 
     def __init__(
@@ -99,8 +101,10 @@ class Screening:
         build: Callable[[int], EligibilityDecision],
         *,
         table: Callable[[], polars.DataFrame] | None = None,
+        program: Program | None = None,
     ) -> None:
         self.rules = rules
+        self.program = program
         self.ids = ids
         self.eligible = eligible
         self._table = table
@@ -155,8 +159,11 @@ class Screening:
             on: The date of the decisions.
             decided_by: Who decided (a person's ID or a role).
             intake: When given, applicants not in it, or whose current status cannot move to
-                the decision's (enrolled, declined), are left out.
+                the decision's (enrolled, declined), are left out. Default: the intake of the
+                program screened for (``screen(..., program=...)``), if any.
         """
+        if intake is None and self.program is not None:
+            intake = self.program.intake
         out = []
         for decision in self:
             change = decision.change(on, decided_by)

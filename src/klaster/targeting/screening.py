@@ -6,8 +6,11 @@ sector plugins' eligibility criteria, for applicants of their sector) to applica
 its value, threshold (a BPS line or had kifayah resolved for the applicant's area and date, with
 which one was used) and outcome. Two backends give the same decisions: ``"python"`` (exact
 ``Decimal``) and ``"polars"`` (the rules compiled to one lazy query over exact integers;
-``pip install klaster[columnar]``). :meth:`Screening.changes` turns decisions into
-:class:`~klaster.model.applicant.StatusChange` records for ``program.intake``.
+``pip install klaster[columnar]``). Given the program, an applicant must also live in its
+sector's area (``ClusterSector.areas``): the core check ``sector_area``, which no rule can set
+aside, unless the cluster records an area override for the member it was enrolled as.
+:meth:`Screening.changes` turns decisions into :class:`~klaster.model.applicant.StatusChange`
+records for ``program.intake``.
 """
 
 from __future__ import annotations
@@ -20,12 +23,22 @@ from klaster.catalogue.variable import Variable
 from klaster.errors import ValidationError
 from klaster.measurement.methods.poverty_lines import PovertyLines
 from klaster.model.applicant import Applicant
-from klaster.targeting._evaluate import Plan, Row, area_of, decide, results_of
+from klaster.model.sector_areas import AreaRecord
+from klaster.targeting._evaluate import (
+    Place,
+    Plan,
+    Row,
+    area_of,
+    area_result,
+    decide,
+    results_of,
+)
 from klaster.targeting.decisions import EligibilityDecision, Screening
 from klaster.targeting.eligibility_rules import EligibilityRules, rule_problems
 from klaster.targeting.had_kifayah import HadKifayah
 
 if TYPE_CHECKING:
+    from klaster.model.program import Program
     from klaster.plugins.host import PluginHost
 
 __all__ = ["Backend", "screen"]
@@ -87,10 +100,39 @@ def make_plan(
     )
 
 
+def place_of(program: Program, applicant: Applicant) -> Place | None:
+    """Where ``applicant`` lives against its sector's area in ``program`` (internal).
+
+    ``None`` when its cluster is not the program's or its sector works in the whole region.
+    An applicant enrolled before passes outside the area when the cluster records an area
+    override for its member (the override enrolment's ``outside_area=`` records).
+    """
+    cluster = program.clusters.get(applicant.cluster_id)
+    if cluster is None:
+        return None
+    area = cluster.areas.area_of(applicant.sector)
+    if area is None:
+        return None
+    inside = cluster.areas.inside(applicant.sector, applicant.village)
+    override = None
+    if not inside and applicant.id in program.intake.applicants:
+        member = program.intake.member_of(applicant.id)
+        if member is not None and cluster.area_override(AreaRecord.MEMBER, member) is not None:
+            override = member
+    return Place(applicant.village, area, inside, override)
+
+
 def rows_of(
-    applicants: Iterable[Applicant], *, on: _dt.date | None, areas: Mapping[str, str] | None
+    applicants: Iterable[Applicant],
+    *,
+    on: _dt.date | None,
+    areas: Mapping[str, str] | None,
+    program: Program | None = None,
 ) -> list[Row]:
-    """The applicants as rows (internal): area from ``areas`` by cluster, date ``on`` or applied."""
+    """The applicants as rows (internal): area from ``areas`` by cluster, date ``on`` or applied.
+
+    With ``program``, each row knows its :class:`Place` (the ``sector_area`` check).
+    """
     rows = []
     for index, applicant in enumerate(applicants):
         if not isinstance(applicant, Applicant):
@@ -108,6 +150,7 @@ def rows_of(
                 on or applicant.applied_on,
                 applicant.answer_map,
                 f"applicants[{index}]",
+                None if program is None else place_of(program, applicant),
             )
         )
     return rows
@@ -116,9 +159,11 @@ def rows_of(
 def python_decision(plan: Plan, row: Row) -> EligibilityDecision:
     """The exact decision on one row (internal)."""
     results, sector, notes = results_of(plan, row)
-    eligible, reason = decide(plan, row.sector, results, sector)
+    area, note = area_result(row)
+    eligible, reason = decide(plan, row.sector, results, sector, area)
+    checked = (*results, *sector) if area is None else (*results, *sector, area)
     return EligibilityDecision(
-        row.id, row.sector, eligible, reason, (*results, *sector), tuple(notes)
+        row.id, row.sector, eligible, reason, checked, (*notes, *([note] if note else []))
     )
 
 
@@ -133,6 +178,7 @@ def screen(
     backend: Backend = "auto",
     host: PluginHost | None = None,
     catalogue: Mapping[str, Variable] | None = None,
+    program: Program | None = None,
 ) -> Screening:
     """Screen applicants: one :class:`EligibilityDecision` each, with its evidence.
 
@@ -147,6 +193,12 @@ def screen(
         backend: ``"python"``, ``"polars"`` or ``"auto"``.
         host: The plugin host (sector criteria, variables); default the installed plugins.
         catalogue: The screening variables (default: core and plugin member variables).
+        program: The program the applicants apply to. Given, an applicant of one of its
+            clusters whose sector lists ``areas`` must live in them: else the core check
+            ``sector_area`` fails (the village and the area in the evidence) and it is not
+            eligible, whatever the rules' form, unless the cluster records an area override
+            for the member it was enrolled as. Without it, areas are not checked (enrolment
+            still checks them).
 
     Raises:
         ValidationError: Rules that do not fit the variables (``rules.criteria[2].reads: ...``),
@@ -157,19 +209,30 @@ def screen(
         raise ValidationError(
             f"unknown backend {backend!r}: use auto, python or polars", path="backend"
         )
+    _check_program(program)
     plan = make_plan(rules, lines=lines, kifayah=kifayah, host=host, catalogue=catalogue)
-    rows = rows_of(applicants, on=on, areas=areas)
+    rows = rows_of(applicants, on=on, areas=areas, program=program)
     if backend == "polars" or (backend == "auto" and len(rows) >= _AUTO_ROWS and _has_polars()):
         from klaster.targeting._columnar_screening import screen_rows
 
-        return screen_rows(plan, rows)
+        return screen_rows(plan, rows, program=program)
     decisions = [python_decision(plan, row) for row in rows]
     return Screening(
         rules,
         tuple(d.applicant_id for d in decisions),
         tuple(d.eligible for d in decisions),
         decisions.__getitem__,
+        program=program,
     )
+
+
+def _check_program(program: object) -> None:
+    from klaster.model.program import Program
+
+    if program is not None and not isinstance(program, Program):
+        raise ValidationError(
+            f"must be a Program (or None), got {type(program).__name__}", path="program"
+        )
 
 
 def _has_polars() -> bool:
