@@ -112,3 +112,25 @@ class TestMeasurementReasonsInTheReportsLanguage:
             first.reason_in("id")
             == "income_change_pct dibandingkan dengan baseline; ini baseline-nya"
         )
+
+
+class TestUnits:
+    def test_known_unit_words_read_in_indonesian(self) -> None:
+        from klaster.reports.cells import unit_label
+
+        assert unit_label("IDR/month") == Label("Rp/bulan", "IDR/month")
+        assert unit_label("visits/month") == Label("kunjungan/bulan", "visits/month")
+        assert unit_label("kg/ha") == Label("kg/ha", "kg/ha")  # kept as written
+        assert unit_label(None) == ""
+
+    def test_the_indicator_table_shows_units_in_the_reports_language(self) -> None:
+        import datetime as dt
+
+        from klaster.examples import bantaeng
+        from klaster.reports import build_report
+
+        program, observations = bantaeng()
+        report = build_report(program, observations, made_on=dt.date(2015, 4, 1))
+        (table,) = [t for t in report.tables() if t.key == "indicators"]
+        units = {row[0]: row[2] for row in table.rows}
+        assert units["income_per_capita"] == Label("Rp/bulan", "IDR/month")

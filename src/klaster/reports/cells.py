@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Final
@@ -20,7 +21,7 @@ from klaster.label import Label
 from klaster.measurement.na import NotAvailable
 from klaster.reports.document import Column, Kind, Value
 
-__all__ = ["NUMERIC_KINDS", "WORDS", "cell_text", "text", "word"]
+__all__ = ["NUMERIC_KINDS", "WORDS", "cell_text", "text", "unit_label", "word"]
 
 WORDS: Final[dict[str, tuple[str, str]]] = {
     "contents": ("Daftar isi", "Contents"),
@@ -76,3 +77,49 @@ def cell_text(value: Value, column: Column, lang: Lang) -> str:
         return format_count(int(value), lang)
     digits = column.digits if kind in (Kind.NUMBER, Kind.COUNT) else 2
     return format_number(Decimal(value), lang, digits=digits)
+
+
+_UNIT_WORDS: Final[dict[str, str]] = {
+    "IDR": "Rp",
+    "month": "bulan",
+    "year": "tahun",
+    "season": "musim",
+    "cycle": "siklus",
+    "trip": "trip",
+    "head": "ekor",
+    "person": "orang",
+    "member": "mitra",
+    "group": "kelompok",
+    "cooperative": "koperasi",
+    "ratio": "rasio",
+    "percent": "persen",
+    "index": "indeks",
+    "line": "tali",
+    "days": "hari",
+    "day": "hari",
+    "months": "bulan",
+    "members": "mitra",
+    "groups": "kelompok",
+    "activities": "kegiatan",
+    "meetings": "pertemuan",
+    "visits": "kunjungan",
+}
+_WORD: Final = re.compile(r"[A-Za-z]+")
+
+
+def unit_label(unit: str | None) -> Label | str:
+    """An indicator's unit in both languages: ``IDR/month`` → ``Rp/bulan`` in Indonesian.
+
+    Units are free text a sector declares: the words klaster knows are translated, the rest
+    (``kg``, ``ha``, a plugin's own word) are kept as written.
+
+    Example:
+        >>> unit_label("IDR/month")
+        Label(id='Rp/bulan', en='IDR/month')
+        >>> unit_label(None)
+        ''
+    """
+    if not unit:
+        return ""
+    said = _WORD.sub(lambda m: _UNIT_WORDS.get(m.group(0), m.group(0)), unit)
+    return Label(said, unit)

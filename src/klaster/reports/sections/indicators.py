@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from klaster.formatting import format_date
 from klaster.label import Label
 from klaster.measurement.na import NotAvailable
+from klaster.reports.cells import unit_label
 from klaster.reports.context import Cell, ReportData
 from klaster.reports.display import display_of
 from klaster.reports.document import Column, Kind, Section, Table, Value
@@ -94,7 +95,7 @@ def figure_table(
             continue
         indicator = data.engine.indicator(code)
         data.define(code)
-        cells: list[Value] = [code, indicator.name, indicator.unit or ""]
+        cells: list[Value] = [code, indicator.name, unit_label(indicator.unit)]
         for round_key, _ in rounds:
             row = found.get(round_key)
             if row is None:
