@@ -12,7 +12,8 @@ from klaster.testing.samples import SAMPLE_FIELDWORK_SECRETS, sample_program_wit
 
 D = dt.date
 TODAY = dt.date.today()
-TOMORROW = TODAY + dt.timedelta(days=1)
+# Two days on, so a run that crosses midnight still finds it after today.
+TOMORROW = TODAY + dt.timedelta(days=2)
 
 
 def program() -> Program:
