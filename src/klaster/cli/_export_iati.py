@@ -19,9 +19,7 @@ from klaster.cli._output import Output
 from klaster.documents.files import atomic_write_bytes
 
 if TYPE_CHECKING:
-    from klaster.finance import Finance
-    from klaster.model.program import Program
-    from klaster.observations import Observations
+    pass
 
 NAME = "iati"
 _OPTIONS = {
@@ -129,12 +127,15 @@ def _datetime(text: str) -> _dt.datetime:
 
 def run(args: argparse.Namespace, out: Output) -> int:
     """Build the XML and write it."""
+    from klaster.cli._inputs import program_data
     from klaster.errors import ValidationError
     from klaster.exports import DEFAULT_STATUS, IatiSettings, iati_activities
     from klaster.label import Label
 
     with out.working(f"exporting {args.source} as IATI activities"):
-        program, books, observations = _inputs(args)
+        program, observations, books = program_data(
+            args.source, args.observations, args.finance, command="export iati"
+        )
         if args.org_name is not None:
             name = Label(*args.org_name)
         else:
@@ -200,35 +201,3 @@ def _check_schema(xml: bytes, schema: Path) -> None:
             "in klaster: please report it with the messages above.",
             code=ExitCode.REFUSED,
         )
-
-
-def _inputs(args: argparse.Namespace) -> tuple[Program, list[Finance], Observations | None]:
-    from klaster.cli._inputs import (
-        existing,
-        is_store,
-        load_program,
-        load_sidecar,
-        open_store,
-        sidecar_of,
-    )
-
-    if is_store(args.source):
-        if args.finance is not None or args.observations is not None:
-            raise CliError(
-                "--finance and --observations are for program documents; a store holds both",
-                hint=f"Run: klaster export iati {args.source} --reporting-org ... --out ...",
-                code=ExitCode.USAGE,
-            )
-        with open_store(args.source, readonly=True) as store:
-            program = store.load_program()
-            books = list(store.load_finance(program))
-            return program, books, store.load_observations(program=program)
-    program = load_program(args.source)
-    books = []
-    if args.finance is not None:
-        from klaster.finance import load as load_finance
-
-        books = list(load_finance(existing(args.finance, "a finance document"), program))
-    sidecar = sidecar_of(args.source, args.observations)
-    observations = None if sidecar is None else load_sidecar(sidecar, program)
-    return program, books, observations

@@ -20,8 +20,6 @@ from klaster.cli._output import Output
 
 if TYPE_CHECKING:
     from klaster.exports import Pseudonymiser
-    from klaster.finance import Finance
-    from klaster.model.program import Program
 
 NAME = "tidy"
 # The same as klaster.exports.TABLES (a test checks), not imported: `klaster --help` stays quick.
@@ -97,6 +95,7 @@ def add_parser(kinds: Any, common: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, out: Output) -> int:
     """Read the program and write the tables."""
+    from klaster.cli._inputs import program_data
     from klaster.documents.csvfile import EXCEL_ID, PLAIN
     from klaster.exports import write_tidy
 
@@ -108,7 +107,9 @@ def run(args: argparse.Namespace, out: Output) -> int:
         )
     pseudonymiser = None if args.include_personal else _pseudonymiser(args, out)
     with out.working(f"exporting the tidy tables of {args.source}"):
-        program, observations, books = _inputs(args)
+        program, observations, books = program_data(
+            args.source, args.observations, args.finance, command="export tidy"
+        )
         wanted = set(args.tables or TABLES)
         results = None
         if "figures" in wanted and observations is not None:
@@ -165,35 +166,3 @@ def _pseudonymiser(args: argparse.Namespace, out: Output) -> Pseudonymiser:
         "pseudonym.key (keep that file: the same secret gives the same pseudonyms later).",
         code=ExitCode.USAGE,
     )
-
-
-def _inputs(args: argparse.Namespace) -> tuple[Program, Any, list[Finance]]:
-    from klaster.cli._inputs import (
-        existing,
-        is_store,
-        load_program,
-        load_sidecar,
-        open_store,
-        sidecar_of,
-    )
-
-    source: Path = args.source
-    if is_store(source):
-        if args.observations is not None or args.finance is not None:
-            raise CliError(
-                "--observations and --finance are for program documents; a store holds its own",
-                hint=f"Run: klaster export tidy {source} --out {args.out}",
-                code=ExitCode.USAGE,
-            )
-        with open_store(source, readonly=True) as store:
-            program = store.load_program()
-            return program, store.load_observations(program=program), list(store.load_finance())
-    program = load_program(source)
-    sidecar = sidecar_of(source, args.observations)
-    observations = None if sidecar is None else load_sidecar(sidecar, program)
-    books: list[Finance] = []
-    if args.finance is not None:
-        from klaster.finance import load
-
-        books = list(load(existing(args.finance, "finance books (JSON)"), program))
-    return program, observations, books

@@ -16,6 +16,7 @@ from klaster.errors import DocumentError, StoreError
 
 if TYPE_CHECKING:
     from klaster.catalogue.variable import Variable
+    from klaster.finance import Finance
     from klaster.model.program import Program
     from klaster.observations import Observations
     from klaster.store import Store
@@ -219,3 +220,37 @@ def parse_date(text: str) -> _dt.date:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a date; write it as YYYY-MM-DD, e.g. 2014-03-25"
         ) from None
+
+
+def program_data(
+    source: Path, observations: Path | None, finance: Path | None, *, command: str
+) -> tuple[Program, Observations | None, list[Finance]]:
+    """Program, observations (if any) and finance books from a store or from a document.
+
+    A store holds its own observations and books, so ``--observations``/``--finance`` are for
+    a program document only; its sidecar is the one given or the one beside it, if any. A
+    missing sector plugin is said once for all three.
+    """
+    from klaster.plugins.missing import one_warning
+
+    with one_warning():
+        if is_store(source):
+            if observations is not None or finance is not None:
+                raise CliError(
+                    "--observations and --finance are for program documents; a store holds "
+                    "both its observations and its books",
+                    hint=f"Run: klaster {command} {source} (without them)",
+                    code=ExitCode.USAGE,
+                )
+            with open_store(source, readonly=True) as store:
+                program = store.load_program()
+                books = list(store.load_finance(program))
+                return program, store.load_observations(program=program), books
+        program = load_program(source)
+        sidecar = sidecar_of(source, observations)
+        read = None if sidecar is None else load_sidecar(sidecar, program)
+        if finance is None:
+            return program, read, []
+        from klaster.finance import load as load_finance
+
+        return program, read, list(load_finance(existing(finance, "a finance document"), program))

@@ -85,13 +85,7 @@ def _combo_key(key: str, where: str, problem: Any) -> tuple[tuple[str, str], ...
         if not eq or not dim or not category:
             problem(where, "write a disaggregation as 'dimension=category', e.g. 'sex=female'")
             return None
-        if dim not in BY_DIMENSIONS:
-            hint = did_you_mean(dim, BY_DIMENSIONS)
-            problem(
-                where,
-                f"unknown dimension {dim!r}{f' ({hint})' if hint else ''}; "
-                f"use {', '.join(BY_DIMENSIONS)}",
-            )
+        if not _known_dimension(dim, where, problem):
             return None
         parts.append((dim, category))
     if len({d for d, _ in parts}) != len(parts):
@@ -152,16 +146,20 @@ def _by(value: Any, where: str, problem: Any) -> tuple[str, ...] | None:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         problem(where, 'must be a list of dimensions, e.g. by = ["sex"]')
         return None
-    for dim in value:
-        if dim not in BY_DIMENSIONS:
-            hint = did_you_mean(dim, BY_DIMENSIONS)
-            problem(
-                where,
-                f"unknown dimension {dim!r}{f' ({hint})' if hint else ''}; "
-                f"use {', '.join(BY_DIMENSIONS)}",
-            )
-            return None
+    if not all(_known_dimension(dim, where, problem) for dim in value):
+        return None
     if len(set(value)) != len(value):
         problem(where, "names a dimension twice")
         return None
     return tuple(value)
+
+
+def _known_dimension(dim: str, where: str, problem: Any) -> bool:
+    if dim in BY_DIMENSIONS:
+        return True
+    hint = did_you_mean(dim, BY_DIMENSIONS)
+    problem(
+        where,
+        f"unknown dimension {dim!r}{f' ({hint})' if hint else ''}; use {', '.join(BY_DIMENSIONS)}",
+    )
+    return False
