@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from klaster.observations.core_variables import variable_catalogue
 from klaster.observations.values import Observations
 from klaster.store import Store, import_roster
 
-from .test_area_imports import umkm_in_bantaeng_bissappu
+from .test_area_imports import KOBO, PAJUKUKANG, umkm_in_bantaeng_bissappu
 from .test_registration import HEADER, MAPPING, person
 
 DATA = Path(__file__).resolve().parents[2] / "examples" / "data"
@@ -306,3 +307,120 @@ class TestSamePathsAlike:
             by_hand.clusters["bantaeng"].add_member(roster_member, outside_area=reason)
             assert overrides(read.program) == overrides(by_hand)
             assert klaster.loads(klaster.dumps(read.program)) == read.program
+
+
+ACTIVITY_REASON = "balai desa Ibu Rahasia dipinjam; pelatihan pindah"
+
+
+def trainings_with_reasons(tmp_path: Path, reason: str = ACTIVITY_REASON) -> Path:
+    """The bundled training export with UMKM's sector and an ``alasan`` column, given on every
+    training outside Bantaeng/Bissappu (as read by ``umkm_in_bantaeng_bissappu``)."""
+    for path in KOBO.glob("training_attendance*"):
+        shutil.copy(path, tmp_path / path.name)
+    export = tmp_path / "training_attendance.csv"
+    with export.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle, delimiter=";"))
+    desa = rows[0].index("pelatihan/desa")
+    rows[0].append("alasan")
+    for cells in rows[1:]:
+        cells.append(reason if cells[desa] in PAJUKUKANG else "")
+    with export.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, delimiter=";", quoting=csv.QUOTE_ALL).writerows(rows)
+    toml = tmp_path / "training_attendance.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(
+        text.replace('kind = { value = "training" }', 'kind = { value = "training" }\n'
+                     'sector = { value = "umkm" }\noutside_area = "alasan"'),
+        encoding="utf-8",
+    )  # fmt: skip
+    return toml
+
+
+def outside_trainings(tmp_path: Path) -> set[str]:
+    export = tmp_path / "training_attendance.csv"
+    with export.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter=";"))
+    return {r["pelatihan/kode"] for r in rows if r["pelatihan/desa"] in PAJUKUKANG}
+
+
+class TestActivities:
+    def test_an_activity_outside_with_a_reason_is_kept(self, tmp_path: Path) -> None:
+        toml = trainings_with_reasons(tmp_path)
+        batch = read_submissions(
+            tmp_path / "training_attendance.csv",
+            load_mapping(toml),
+            program=umkm_in_bantaeng_bissappu(),
+        )
+        reasons = {n.activity.id: n.outside_area for n in batch.activities}
+        outside = outside_trainings(tmp_path)
+        assert outside  # the bundled export has trainings in Pa'jukukang
+        assert {a for a, r in reasons.items() if r is not None} == outside
+        assert {r for r in reasons.values() if r is not None} == {ACTIVITY_REASON}
+
+    def test_without_a_reason_it_is_refused_and_the_reason_never_shown(
+        self, tmp_path: Path
+    ) -> None:
+        toml = trainings_with_reasons(tmp_path, reason="")
+        with pytest.raises(ImportDataError) as caught:
+            read_submissions(
+                tmp_path / "training_attendance.csv",
+                load_mapping(toml),
+                program=umkm_in_bantaeng_bissappu(),
+            )
+        assert all("outside the area" in p for p in caught.value.problems)
+        assert all("Rahasia" not in p for p in caught.value.problems)
+
+    def test_the_store_records_the_overrides_once(self, tmp_path: Path) -> None:
+        toml = trainings_with_reasons(tmp_path)
+        program = umkm_in_bantaeng_bissappu()
+        batch = read_submissions(
+            tmp_path / "training_attendance.csv", load_mapping(toml), program=program
+        )
+        path = tmp_path / "p.klaster"
+        with Store.create(path, program) as store:
+            store.apply_import(batch)
+            stored = store.load_program()
+        kept = {
+            o.record_id: o.reason
+            for o in stored.clusters["bantaeng"].area_overrides
+            if o.kind.value == "activity"
+        }
+        assert kept == dict.fromkeys(outside_trainings(tmp_path), ACTIVITY_REASON)
+        assert set(kept) <= set(stored.fieldwork.activities.ids())
+        text = klaster.dumps(stored)
+        assert klaster.dumps(klaster.loads(text)) == text  # the document accepts it
+        before = path.read_bytes()
+        again = read_submissions(
+            tmp_path / "training_attendance.csv", load_mapping(toml), program=stored
+        )
+        with Store.open(path) as store:  # the same export again changes nothing
+            store.apply_import(again)
+        assert path.read_bytes() == before
+
+    def test_the_store_refuses_an_outside_activity_read_without_the_override(
+        self, tmp_path: Path
+    ) -> None:
+        # Read against the whole-region program (inside everywhere), applied to the store whose
+        # UMKM has an area: refused, unless the row carried its reason.
+        toml = trainings_with_reasons(tmp_path, reason="")
+        whole = klaster.load(DATA / "bantaeng.json")
+        batch = read_submissions(
+            tmp_path / "training_attendance.csv", load_mapping(toml), program=whole
+        )
+        with Store.create(tmp_path / "p.klaster", umkm_in_bantaeng_bissappu()) as store:
+            with pytest.raises(ImportDataError) as caught:
+                store.apply_import(batch)
+            assert any("outside the area" in p for p in caught.value.problems)
+
+    def test_klaster_import_records_them(self, tmp_path: Path, capsys: Any) -> None:
+        toml = trainings_with_reasons(tmp_path)
+        path = tmp_path / "p.klaster"
+        Store.create(path, umkm_in_bantaeng_bissappu()).close()
+        export = tmp_path / "training_attendance.csv"
+        assert main(["import", str(path), str(export), "--mapping", str(toml)]) == 0
+        assert ACTIVITY_REASON not in capsys.readouterr().out
+        with Store.open(path) as store:
+            cluster = store.load_cluster("bantaeng")
+        for activity_id in outside_trainings(tmp_path):
+            found = cluster.area_override("activity", activity_id)
+            assert found is not None and found.reason == ACTIVITY_REASON

@@ -55,6 +55,18 @@ class TestScreenWithTheProgram:
         assert inside.results[-1].passed is True
         assert screening.summary()[0] == ("APL-01", "umkm", False, "sector_area")
 
+    def test_a_village_of_no_desa_says_so(self, backend: str) -> None:
+        program = _program()
+        nowhere = attrs.evolve(_people()[0], village="Atlantis")
+        screening = screen(rules(), [nowhere], areas=AREAS, program=program, backend=backend)  # type: ignore[arg-type]
+        decision = screening.decision("APL-01")
+        assert decision.failed_codes == ("sector_area",)
+        (note,) = [n for n in decision.notes if n.startswith("sector_area")]
+        assert note.startswith("sector_area: village 'Atlantis' is not a desa of cluster ")
+        # A desa outside the area is only outside: no such note.
+        outside = screen(rules(), _people(), areas=AREAS, program=program, backend=backend)  # type: ignore[arg-type]
+        assert not [n for n in outside.decision("APL-01").notes if n.startswith("sector_area")]
+
     def test_without_the_program_areas_are_not_checked(self, backend: str) -> None:
         screening = screen(rules(), _people(), areas=AREAS, backend=backend)  # type: ignore[arg-type]
         assert screening.eligible_ids() == ("APL-01", "APL-05")

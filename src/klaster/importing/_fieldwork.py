@@ -23,6 +23,7 @@ from klaster.errors import ImportDataError, KlasterError
 from klaster.importing._cells import CellError, Cells
 from klaster.importing._fieldwork_cells import BAD_ID, field_reader, fixed_value, valid_id
 from klaster.importing._header import Header, column_index
+from klaster.importing._outside_area import needed
 from klaster.importing._problems import Problems, listing
 from klaster.importing._source import Source, missing_columns
 from klaster.importing._subjects import SubjectData, read_subjects
@@ -33,6 +34,7 @@ from klaster.importing.mapping import FormKind, ImportMapping
 from klaster.model.activity import Activity, ActivityStatus, ParticipantKind
 from klaster.model.mentoring import Visit
 from klaster.model.program import Program
+from klaster.model.sector_areas import AreaRecord
 
 __all__ = ["FieldworkReader"]
 
@@ -70,6 +72,8 @@ class FieldworkReader:
         self.form = mapping.form
         self.program = program
         self.fieldwork = program.fieldwork
+        # An activity's `outside_area` reason, kept only where its cluster needs one recorded.
+        self.area_reasons: dict[str, str] = {}
         self.known = known
         self.max_rows = max_rows
         clusters = list(program.clusters)
@@ -164,7 +168,7 @@ class FieldworkReader:
 
     def _new(self, sub: str, record: Any, where: str) -> NewActivity | NewVisit:
         if isinstance(record, Activity):
-            return NewActivity(sub, record, where)
+            return NewActivity(sub, record, where, self.area_reasons.get(record.id))
         return NewVisit(sub, record, where)
 
     def _submission(self, cells: list[str], plan: _Plan) -> str:
@@ -307,8 +311,10 @@ class FieldworkReader:
                     values["status"] = (
                         ActivityStatus.HELD if values.get("held_on") else ActivityStatus.PLANNED
                     )
+                given = values.pop("outside_area", None)
                 record = Activity(**{k: v for k, v in values.items() if v is not None})
-                self.fieldwork.check_activity(record)
+                reason = self._area_reason(record, given)
+                self.fieldwork.check_activity(record, outside_area=reason)
                 stored = self.fieldwork.activities.get(record.id)
                 if stored is not None:
                     return self._held(stored, record, plan, reasons)
@@ -325,6 +331,17 @@ class FieldworkReader:
             return None
         return None if reasons else record
 
+    def _area_reason(self, record: Activity, given: object) -> str | None:
+        """The row's ``outside_area`` reason if the activity needs one recorded, else ``None``."""
+        cluster = self.program.clusters.get(record.cluster_id) if record.cluster_id else None
+        if cluster is None or record.sector is None:
+            return None
+        kind = AreaRecord.ACTIVITY
+        reason = needed(cluster, kind, record.id, record.sector, record.village, given)
+        if reason is not None:
+            self.area_reasons[record.id] = reason
+        return reason
+
     def _held(
         self, stored: Activity, record: Activity, plan: _Plan, reasons: list[str]
     ) -> Activity | None:
@@ -336,7 +353,8 @@ class FieldworkReader:
         try:
             merged = stored.held_as(record)
             if merged is not stored:
-                self.fieldwork.check_activity(merged)
+                reason = self.area_reasons.get(merged.id)
+                self.fieldwork.check_activity(merged, outside_area=reason)
         except KlasterError as exc:
             reasons.append(f"column {self._label('id', plan)!r}: {exc.message}")
             return None

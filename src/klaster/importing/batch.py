@@ -106,11 +106,14 @@ class NewActivity:
         submission: The submission's ID.
         activity: The checked activity record (checked against the program too).
         where: Where it came from, for messages (``training.csv row 17``).
+        outside_area: The reason to record for an activity held outside its sector's area
+            (only when it is, and its cluster holds no override for it yet).
     """
 
     submission: str
     activity: Activity
     where: str = ""
+    outside_area: str | None = None
 
 
 @frozen

@@ -79,9 +79,13 @@ ACTIVITY_FIELDS = (
     "headcount",
     "milestone",
     "note",
+    "outside_area",
 )
 """Targets of an activity form: the :class:`~klaster.model.activity.Activity` fields (its
-cluster is the mapping's ``[cluster]``; its participants come from a repeat group)."""
+cluster is the mapping's ``[cluster]``; its participants come from a repeat group).
+``outside_area`` is the reason for holding an activity whose village is outside its sector's area,
+recorded as the cluster's :class:`~klaster.model.sector_areas.AreaOverride` (only for an activity
+outside the area; empty: such a row is refused, as without the column)."""
 
 VISIT_FIELDS = (
     "id",

@@ -19,7 +19,7 @@ from klaster.measurement._backends.context import Engine
 from klaster.measurement._backends.python import path as python_path
 from klaster.measurement._frames import round_keys
 from klaster.measurement.core_indicators import CoreIndicator
-from klaster.measurement.na import NotAvailable
+from klaster.measurement.na import NotAvailable, bilingual
 from klaster.measurement.readiness import Evidence, Lookup, Readiness, Rule, evaluate
 from klaster.observations.core_variables import CORE_SECTOR
 from klaster.observations.rounds import Round
@@ -61,14 +61,24 @@ def lookup(engine: Engine, round_id: str, level: Level) -> Lookup:
     def find(criterion: ReadinessCriterion, unit_id: str) -> Evidence | NotAvailable:
         reads = criterion.reads
         if reads is None:  # evaluate reads a composite part by part (ReadinessCriterion.parts)
-            return NotAvailable(f"criterion {criterion.code!r} combines conditions: read its parts")
+            return bilingual(
+                f"criterion {criterion.code!r} combines conditions: read its parts",
+                f"kriteria {criterion.code!r} menggabungkan syarat: baca tiap bagiannya",
+            )
         if not engine.knows(reads):
-            return NotAvailable(f"{reads!r} is not an indicator or variable")
+            return bilingual(
+                f"{reads!r} is not an indicator or variable",
+                f"{reads!r} bukan indikator atau variabel",
+            )
         sector = _sector_of(engine, criterion, level)
         value = figures(reads, sector).get(unit_id)
         if value is None:
             of = f" for sector {sector!r}" if sector is not None else ""
-            return NotAvailable(f"no value of {reads!r}{of} in round {round_id!r}")
+            of_id = f" untuk sektor {sector!r}" if sector is not None else ""
+            return bilingual(
+                f"no value of {reads!r}{of} in round {round_id!r}",
+                f"tidak ada nilai {reads!r}{of_id} pada putaran {round_id!r}",
+            )
         if isinstance(value, NotAvailable):
             return value
         return Evidence(value, round_id, sector)

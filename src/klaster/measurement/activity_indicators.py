@@ -37,7 +37,7 @@ from klaster.catalogue.variable import Level
 from klaster.label import Label
 from klaster.measurement.compiler import Kind
 from klaster.measurement.core_indicators import CoreIndicator, Items
-from klaster.measurement.na import NotAvailable
+from klaster.measurement.na import NotAvailable, bilingual
 from klaster.measurement.unit_frame import UnitFrame
 from klaster.model.activity import ParticipantKind
 from klaster.model.program import Program
@@ -278,7 +278,11 @@ def unavailable(frame: UnitFrame) -> NotAvailable | None:
     """Why a frame has no activity figures (no activity recorded for it), else ``None``."""
     if activity_values(frame).recorded:
         return None
-    return NotAvailable(f"no activities are recorded for cluster {frame.cluster.id!r}")
+    cid = frame.cluster.id
+    return bilingual(
+        f"no activities are recorded for cluster {cid!r}",
+        f"tidak ada kegiatan yang tercatat untuk klaster {cid!r}",
+    )
 
 
 # -- the indicators' items ----------------------------------------------------------------------

@@ -18,7 +18,7 @@ from attrs import frozen
 
 from klaster.catalogue.criterion import ReadinessCriterion
 from klaster.label import Label
-from klaster.measurement.na import NotAvailable
+from klaster.measurement.na import NotAvailable, bilingual
 
 __all__ = ["ConditionResult", "CriterionResult", "Evidence", "Lookup", "check", "describe"]
 
@@ -165,7 +165,11 @@ def _part(view: ReadinessCriterion, unit_id: str, lookup: Lookup) -> ConditionRe
 
 def _why_not(parts: tuple[ConditionResult, ...]) -> NotAvailable:
     unchecked = [p.reads for p in parts if p.passed is None]
-    return NotAvailable(f"not every part could be checked: no value of {', '.join(unchecked)}")
+    missing = ", ".join(unchecked)
+    return bilingual(
+        f"not every part could be checked: no value of {missing}",
+        f"tidak semua bagian dapat diperiksa: tidak ada nilai {missing}",
+    )
 
 
 def describe(result: CriterionResult) -> str:

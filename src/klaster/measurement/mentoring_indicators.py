@@ -30,7 +30,7 @@ from klaster.catalogue.variable import Level
 from klaster.label import Label
 from klaster.measurement.compiler import Kind
 from klaster.measurement.core_indicators import CoreIndicator, Items
-from klaster.measurement.na import NotAvailable
+from klaster.measurement.na import NotAvailable, bilingual
 from klaster.measurement.unit_frame import UnitFrame
 from klaster.model.mentoring import GROUP
 from klaster.model.program import Program
@@ -212,7 +212,11 @@ def unavailable(frame: UnitFrame) -> NotAvailable | None:
     """Why a frame has no mentoring figures (no visit of its cluster logged), else ``None``."""
     if mentoring_values(frame).logged:
         return None
-    return NotAvailable(f"no mentoring visits are logged for cluster {frame.cluster.id!r}")
+    cid = frame.cluster.id
+    return bilingual(
+        f"no mentoring visits are logged for cluster {cid!r}",
+        f"tidak ada kunjungan pendampingan yang tercatat untuk klaster {cid!r}",
+    )
 
 
 def months_between(start: _dt.date, end: _dt.date) -> int:
@@ -304,8 +308,14 @@ def _caseload_na(frame: UnitFrame) -> NotAvailable | None:
     if _assignments(frame):
         if caseload_totals(frame)[1]:
             return None
-        return NotAvailable(f"no facilitator is assigned to cluster {cid!r} on {frame.round.on}")
-    return NotAvailable(f"no facilitator assignments are recorded for cluster {cid!r}")
+        return bilingual(
+            f"no facilitator is assigned to cluster {cid!r} on {frame.round.on}",
+            f"tidak ada pendamping yang ditugaskan di klaster {cid!r} pada {frame.round.on}",
+        )
+    return bilingual(
+        f"no facilitator assignments are recorded for cluster {cid!r}",
+        f"tidak ada penugasan pendamping yang tercatat untuk klaster {cid!r}",
+    )
 
 
 def _indicator(

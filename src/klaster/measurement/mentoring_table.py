@@ -20,7 +20,7 @@ from attrs import frozen
 from klaster.errors import ValidationError
 from klaster.measurement._periods import PERIODS, Totals, period_bounds, period_key
 from klaster.measurement.mentoring_indicators import cluster_logs
-from klaster.measurement.na import NotAvailable
+from klaster.measurement.na import NotAvailable, bilingual
 from klaster.model.people import Assignment
 from klaster.model.program import Program
 
@@ -152,8 +152,15 @@ def _python_totals(
     return found
 
 
+_NONE_ID = {
+    "member active at the period's end": "tidak ada mitra aktif di akhir periode",
+    "facilitator assigned at the period's end": "tidak ada pendamping bertugas di akhir periode",
+    "member visited by the period's end": "tidak ada mitra yang dikunjungi sampai akhir periode",
+}
+
+
 def _ratio(top: int, bottom: int, what: str) -> Decimal | NotAvailable:
-    return Decimal(top) / Decimal(bottom) if bottom else NotAvailable(f"no {what}")
+    return Decimal(top) / Decimal(bottom) if bottom else bilingual(f"no {what}", _NONE_ID[what])
 
 
 def mentoring_table(

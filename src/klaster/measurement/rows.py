@@ -8,7 +8,7 @@ from decimal import Decimal
 from attrs import frozen
 
 from klaster.label import Label
-from klaster.measurement.na import NotAvailable
+from klaster.measurement.na import NotAvailable, bilingual
 
 __all__ = ["Comparison", "Row"]
 
@@ -85,5 +85,5 @@ class Comparison:
             return change
         assert isinstance(self.before, Decimal)
         if self.before == 0:
-            return NotAvailable("the baseline value is zero")
+            return bilingual("the baseline value is zero", "nilai awalnya nol")
         return change / self.before * 100

@@ -7,7 +7,7 @@ for an activity must name an activity of that cluster.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
 
 from klaster.errors import InvalidReferenceError, KlasterError, ValidationError
@@ -63,3 +63,21 @@ def outside_area(
         return cluster.overriding_area(override_for(AreaRecord.ACTIVITY, activity.id, given))
     except KlasterError as exc:
         raise exc.at(where) from None
+
+
+class _Checked(Exception):
+    """Ends a check made with a pending override, so the override is taken back."""
+
+
+def checked_as_if(pending: AbstractContextManager[None], check: Callable[[], None]) -> None:
+    """Run ``check`` with a pending override (``pending``) recorded, then take it back.
+
+    Raises:
+        KlasterError: What ``check`` (or recording the override) raises.
+    """
+    try:
+        with pending:
+            check()
+            raise _Checked
+    except _Checked:
+        pass

@@ -20,7 +20,7 @@ from attrs import define, field
 from klaster.errors import DuplicateIdError, KlasterError, ValidationError
 from klaster.model import _fieldwork_checks as checks
 from klaster.model import _fieldwork_queries as queries
-from klaster.model._area_checks import check_activity_overrides, outside_area
+from klaster.model._area_checks import check_activity_overrides, checked_as_if, outside_area
 from klaster.model._fieldwork_queries import Caseload
 from klaster.model.activity import Activity, ActivityStatus, Participant
 from klaster.model.commitment import Commitment, CommitmentUpdate
@@ -163,18 +163,21 @@ class Fieldwork:
             clusters.get(cluster_id) if cluster_id else None, activity, given, where
         )
 
-    def check_activity(self, activity: Activity) -> None:
+    def check_activity(
+        self, activity: Activity, *, outside_area: AreaOverride | str | None = None
+    ) -> None:
         """Check an activity against the program as :meth:`add_activity` would, adding nothing.
 
         Imports check each row with it before anything is written. The ID is not checked (an
         update keeps it); error paths are relative to the activity (``participants[2].id``).
+        ``outside_area`` checks it as if that override were recorded (nothing is kept).
 
         Raises:
             KlasterError: As :meth:`add_activity`.
         """
-        checks.check_new_activity(
-            self._bound(), self.plans, _instance(activity, Activity, ""), _today()
-        )
+        program, record = self._bound(), _instance(activity, Activity, "")
+        check = partial(checks.check_new_activity, program, self.plans, record, _today())
+        checked_as_if(self._outside(record, outside_area, ""), check)
 
     def check_visit(self, visit: Visit) -> None:
         """Check a visit against the program as :meth:`log_visit` would, logging nothing.

@@ -27,7 +27,8 @@ from klaster.model.activity import Activity, ParticipantKind
 from klaster.model.activity_kinds import check_activity_kind
 from klaster.model.mentoring import Visit
 from klaster.model.program import Program
-from klaster.store import _fieldwork_loading, _fieldwork_rows, _loading
+from klaster.model.sector_areas import AreaOverride, AreaRecord
+from klaster.store import _area_rows, _fieldwork_loading, _fieldwork_rows, _loading
 from klaster.store._connection import chunks, placeholders
 from klaster.store._import_run import ImportRun
 
@@ -83,6 +84,17 @@ class _Context:
         if self._program is None:
             self._program = _loading.load_program(self.run.conn, self.run.source)
         return self._program
+
+    def override_needed(self, a: Activity, reason: str | None) -> AreaOverride | None:
+        """The override to record for ``a`` (outside its sector's area, none stored yet)."""
+        if reason is None or a.cluster_id is None or a.sector is None or a.village is None:
+            return None
+        cluster = self.program().clusters[a.cluster_id]
+        if cluster.area_override(AreaRecord.ACTIVITY, a.id) is not None:
+            return None
+        if cluster.areas.inside(a.sector, a.village):
+            return None
+        return AreaOverride(AreaRecord.ACTIVITY, a.id, reason)
 
     def _kind_ok(self, kind: str) -> bool:
         ok = self._kinds.get(kind)
@@ -162,7 +174,7 @@ def add_fieldwork(
         return 0, 0
     context = _Context(run, [n.activity for n in activities], [n.visit for n in visits])
     problems: list[str] = []
-    new, held = _sort_activities(run, context, activities, problems)
+    new, held, overrides = _sort_activities(run, context, activities, problems)
     fresh = _check_visits(run, context, visits, problems)
     if problems:
         raise run.fail("activities or visits were refused", problems)
@@ -188,6 +200,8 @@ def add_fieldwork(
         _fieldwork_rows.insert_activities(conn, start, new)
     if fresh:
         _fieldwork_rows.append_visits(conn, fresh)
+    for cluster_id, found in overrides.items():
+        _area_rows.append_overrides(conn, cluster_id, found)
     run.report(len(new) + len(held) + len(fresh))
     return len(new) + len(held), len(fresh)
 
@@ -202,12 +216,17 @@ def _positions(conn: sqlite3.Connection, ids: list[str]) -> list[tuple[str, int]
 
 def _sort_activities(
     run: ImportRun, context: _Context, items: list[NewActivity], problems: list[str]
-) -> tuple[list[Activity], list[Activity]]:
-    """Check each activity; split them into new ones and planned ones now held."""
+) -> tuple[list[Activity], list[Activity], dict[str, list[AreaOverride]]]:
+    """Check each activity; split them into new ones and planned ones now held.
+
+    Also returns, by cluster, the overrides to record for activities held outside their sector's
+    area with an ``outside_area`` reason (only those the stored cluster does not hold yet).
+    """
     ids = [n.activity.id for n in items]
     stored = {a.id: a for a in _stored_activities(run.conn, ids)} if ids else {}
     new: list[Activity] = []
     held: list[Activity] = []
+    overrides: dict[str, list[AreaOverride]] = {}
     seen: dict[str, str] = {}
     for item in items:
         a, place = item.activity, item.where or run.batch.source
@@ -225,12 +244,15 @@ def _sort_activities(
             if a is old:
                 continue  # stored as it is: re-importing changes nothing
         if not context.activity_ok(a):
-            problem = _model_problem(context, a, None)
+            problem = _model_problem(context, a, None, item.outside_area)
             if problem is not None:
                 problems.append(f"{place}: {problem}")
                 continue
+            override = context.override_needed(a, item.outside_area)
+            if override is not None:
+                overrides.setdefault(str(a.cluster_id), []).append(override)
         (new if old is None else held).append(a)
-    return new, held
+    return new, held, overrides
 
 
 def _stored_activities(conn: sqlite3.Connection, ids: list[str]) -> list[Activity]:
@@ -283,12 +305,17 @@ def _stored_visits(conn: sqlite3.Connection, ids: Iterable[str]) -> dict[str, Vi
     return {vid: log[vid] for vid in present}
 
 
-def _model_problem(context: _Context, activity: Activity | None, visit: Visit | None) -> str | None:
-    """The model's own refusal of a record (its path and message), or ``None`` if it passes."""
+def _model_problem(
+    context: _Context, activity: Activity | None, visit: Visit | None, reason: str | None = None
+) -> str | None:
+    """The model's own refusal of a record (its path and message), or ``None`` if it passes.
+
+    ``reason``: an activity's ``outside_area`` reason, checked as if recorded.
+    """
     fieldwork = context.program().fieldwork
     try:
         if activity is not None:
-            fieldwork.check_activity(activity)
+            fieldwork.check_activity(activity, outside_area=reason)
         elif visit is not None:
             fieldwork.check_visit(visit)
     except KlasterError as exc:

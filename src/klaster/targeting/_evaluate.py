@@ -46,12 +46,15 @@ class Place:
         inside: Whether the village is a desa of that area.
         override: The member whose recorded :class:`~klaster.model.sector_areas.AreaOverride`
             keeps it there (an applicant enrolled before), else ``None``.
+        unknown: Why the village is no desa of the cluster's region (so in no sector's area),
+            else ``None``.
     """
 
     village: str
     area: str
     inside: bool
     override: str | None = None
+    unknown: str | None = None
 
     @property
     def passed(self) -> bool:
@@ -276,6 +279,8 @@ def area_result(row: Row) -> tuple[CriterionResult | None, str | None]:
     note = None
     if not place.inside and place.override is not None:
         note = f"{SECTOR_AREA}: kept outside by the area override of member {place.override}"
+    elif place.unknown is not None:
+        note = f"{SECTOR_AREA}: {place.unknown}"
     result = CriterionResult(
         code=SECTOR_AREA,
         label=_AREA_LABEL,

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 from klaster.catalogue.variable import Variable
-from klaster.errors import ValidationError
+from klaster.errors import KlasterError, ValidationError
 from klaster.measurement.methods.poverty_lines import PovertyLines
 from klaster.model.applicant import Applicant
 from klaster.model.sector_areas import AreaRecord
@@ -114,12 +114,18 @@ def place_of(program: Program, applicant: Applicant) -> Place | None:
     if area is None:
         return None
     inside = cluster.areas.inside(applicant.sector, applicant.village)
+    unknown = None
+    if not inside:
+        try:
+            cluster.areas.desa(applicant.village)
+        except KlasterError as exc:  # no desa of the region (or several): say so, not "outside"
+            unknown = exc.message
     override = None
     if not inside and applicant.id in program.intake.applicants:
         member = program.intake.member_of(applicant.id)
         if member is not None and cluster.area_override(AreaRecord.MEMBER, member) is not None:
             override = member
-    return Place(applicant.village, area, inside, override)
+    return Place(applicant.village, area, inside, override, unknown)
 
 
 def rows_of(

@@ -28,7 +28,7 @@ from klaster.errors import ValidationError
 from klaster.label import Label
 from klaster.measurement.methods.exactmath import EXACT, check_household_size
 from klaster.measurement.methods.poverty_records import LineMatch, PovertyLine
-from klaster.measurement.na import NotAvailable
+from klaster.measurement.na import NotAvailable, bilingual
 
 __all__ = [
     "NISAB_RICE_KG",
@@ -245,7 +245,10 @@ class MaterialLine:
         if not self.per_capita:
             return self.rupiah
         if household_size is None:
-            return NotAvailable("household size unknown: the material line is per capita")
+            return bilingual(
+                "household size unknown: the material line is per capita",
+                "jumlah anggota rumah tangga tidak diketahui: garis material dihitung per kapita",
+            )
         check_household_size(household_size, "household_size")
         return EXACT.multiply(self.rupiah, Decimal(household_size))
 

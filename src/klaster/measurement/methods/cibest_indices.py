@@ -34,7 +34,7 @@ from klaster.measurement.methods.exactmath import (
     read_number,
     to_result,
 )
-from klaster.measurement.na import NotAvailable
+from klaster.measurement.na import NotAvailable, bilingual
 
 __all__ = ["CibestIndices", "CibestRound", "place_households"]
 
@@ -114,8 +114,10 @@ class CibestRound:
     def indices(self) -> CibestIndices | NotAvailable:
         """W, Pm, Ps and Pa; :class:`NotAvailable` when no household is placed."""
         if not self.placements:
-            return NotAvailable(
-                f"no household could be placed ({len(self.unplaced)} with a missing value)"
+            return bilingual(
+                f"no household could be placed ({len(self.unplaced)} with a missing value)",
+                f"tidak ada rumah tangga yang dapat ditempatkan ({len(self.unplaced)} dengan "
+                "nilai kosong)",
             )
         counts = self.counts()
         n = len(self.placements)

@@ -17,7 +17,7 @@ from klaster.errors import ValidationError
 from klaster.label import Label, LabelledEnum, labelled
 from klaster.measurement.methods.cibest_config import CibestConfig
 from klaster.measurement.methods.exactmath import EXACT, Value, is_missing, read_number, to_result
-from klaster.measurement.na import NotAvailable
+from klaster.measurement.na import NotAvailable, bilingual
 
 __all__ = ["SPIRITUAL_ITEMS", "Quadrant", "SpiritualItem", "classify", "spiritual_score"]
 
@@ -132,7 +132,11 @@ def spiritual_score(
         values = list(items)
     missing = [item.value for item, v in zip(SPIRITUAL_ITEMS, values, strict=True) if is_missing(v)]
     if missing:
-        return NotAvailable(f"spiritual score needs all five items; missing: {', '.join(missing)}")
+        absent = ", ".join(missing)
+        return bilingual(
+            f"spiritual score needs all five items; missing: {absent}",
+            f"skor spiritual memerlukan kelima butir; yang kosong: {absent}",
+        )
     total = Decimal(0)
     for item, value in zip(SPIRITUAL_ITEMS, values, strict=True):
         score = read_number(value, f"items[{item.value!r}]")
@@ -172,9 +176,9 @@ def classify(
         'Quadrant II: material poverty'
     """
     if is_missing(income):
-        return NotAvailable("household income missing")
+        return bilingual("household income missing", "pendapatan rumah tangga kosong")
     if is_missing(spiritual):
-        return NotAvailable("spiritual score missing")
+        return bilingual("spiritual score missing", "skor spiritual kosong")
     amount = read_number(income, "income")
     score = read_number(spiritual, "spiritual")
     check_score(score, "spiritual")

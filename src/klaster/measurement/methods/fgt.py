@@ -48,7 +48,7 @@ from klaster.measurement.methods.exactmath import (
     to_result,
 )
 from klaster.measurement.methods.poverty_lines import LineMatch, PovertyLine
-from klaster.measurement.na import NotAvailable
+from klaster.measurement.na import NotAvailable, bilingual
 
 __all__ = [
     "FgtMeasure",
@@ -313,12 +313,17 @@ def fgt(
         fallback_units = n if fell_back else 0
 
     if n == 0:
-        return NotAvailable(
+        return bilingual(
             f"no unit has an income, a line and a weight ({missing_income} missing an income, "
-            f"{missing_line} a line, {missing_weight} a weight)"
+            f"{missing_line} a line, {missing_weight} a weight)",
+            f"tidak ada unit yang memiliki pendapatan, garis kemiskinan dan bobot "
+            f"({missing_income} tanpa pendapatan, {missing_line} tanpa garis, "
+            f"{missing_weight} tanpa bobot)",
         )
     if total_weight == 0:
-        return NotAvailable(f"the weights of all {n} units are zero")
+        return bilingual(
+            f"the weights of all {n} units are zero", f"bobot semua {n} unit bernilai nol"
+        )
     population = Fraction(total_weight)
     depth = sum((Fraction(s[0]) / Fraction(z) for z, s in gaps.items()), Fraction(0))
     severity = sum((Fraction(s[1]) / Fraction(z) ** 2 for z, s in gaps.items()), Fraction(0))

@@ -33,7 +33,7 @@ from klaster.measurement.methods.exactmath import (
     read_number,
     to_result,
 )
-from klaster.measurement.na import NotAvailable
+from klaster.measurement.na import NotAvailable, bilingual
 
 __all__ = ["MissingItems", "QuestionnaireScale", "ScaleItem", "ScaleScore", "ScaleSummary"]
 
@@ -258,13 +258,16 @@ class QuestionnaireScale:
         if missing:
             unanswered = ", ".join(missing)
             if self.missing is MissingItems.REQUIRE_ALL:
-                return NotAvailable(
-                    f"{self.code}: every item is required; unanswered: {unanswered}"
+                return bilingual(
+                    f"{self.code}: every item is required; unanswered: {unanswered}",
+                    f"{self.code}: semua butir wajib diisi; belum dijawab: {unanswered}",
                 )
             if answered_weight < Fraction(self.min_answered) * total_weight:
-                return NotAvailable(
+                return bilingual(
                     f"{self.code}: answered items carry less than {self.min_answered} of the "
-                    f"weight; unanswered: {unanswered}"
+                    f"weight; unanswered: {unanswered}",
+                    f"{self.code}: butir yang dijawab berbobot kurang dari {self.min_answered}; "
+                    f"belum dijawab: {unanswered}",
                 )
         return ScaleScore(
             to_result(weighted / answered_weight * 100),
@@ -295,6 +298,9 @@ class QuestionnaireScale:
         average: Decimal | NotAvailable = (
             mean(list(scores.values()))
             if scores
-            else NotAvailable(f"no unit could be scored on {self.code} ({len(unscored)} tried)")
+            else bilingual(
+                f"no unit could be scored on {self.code} ({len(unscored)} tried)",
+                f"tidak ada unit yang dapat diberi skor {self.code} ({len(unscored)} dicoba)",
+            )
         )
         return ScaleSummary(self.code, scores, tuple(unscored), prorated, average)

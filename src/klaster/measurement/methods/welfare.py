@@ -51,7 +51,7 @@ from klaster.measurement.methods.scales import (
     ScaleScore,
     ScaleSummary,
 )
-from klaster.measurement.na import NotAvailable
+from klaster.measurement.na import NotAvailable, bilingual
 
 __all__ = [
     "ChangeMeasure",
@@ -89,9 +89,9 @@ def per_capita(income: Value, household_size: int | None) -> Decimal | NotAvaila
         True
     """
     if is_missing(income):
-        return NotAvailable("household income missing")
+        return bilingual("household income missing", "pendapatan rumah tangga kosong")
     if household_size is None:
-        return NotAvailable("household size missing")
+        return bilingual("household size missing", "jumlah anggota rumah tangga kosong")
     amount = read_number(income, "income")
     check_household_size(household_size, "household_size")
     return divide(amount, household_size)
@@ -246,9 +246,11 @@ def paired_change(
     pairs = [(value, after[unit]) for unit, value in before.items() if unit in after]
     n = len(pairs)
     if n == 0:
-        return NotAvailable(
+        return bilingual(
             f"no unit has a value in both rounds ({len(before)} at baseline, {len(after)} at "
-            "follow-up)"
+            "follow-up)",
+            f"tidak ada unit yang bernilai di kedua putaran ({len(before)} di survei awal, "
+            f"{len(after)} di survei lanjutan)",
         )
     with localcontext(EXACT):  # exact sums and differences
         total_before = sum(b for b, _ in pairs)
@@ -266,12 +268,18 @@ def paired_change(
             # Ratio of sums: the n in both means cancels.
             pct_of_means = divide(total_change * 100, total_before)
         else:
-            pct_of_means = NotAvailable("the baseline mean is zero or less: no percent change")
+            pct_of_means = bilingual(
+                "the baseline mean is zero or less: no percent change",
+                "rata-rata awal nol atau kurang: tidak ada persentase perubahan",
+            )
         mean_of_pct: Decimal | NotAvailable
         if pct_units:
             mean_of_pct = divide(ratio_sum * 100, pct_units)
         else:
-            mean_of_pct = NotAvailable("no paired unit has a baseline above zero")
+            mean_of_pct = bilingual(
+                "no paired unit has a baseline above zero",
+                "tidak ada unit berpasangan yang nilai awalnya di atas nol",
+            )
     return PairedChange(
         n=n,
         baseline_only=len(before) - n,

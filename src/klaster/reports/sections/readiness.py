@@ -18,7 +18,7 @@ from klaster.catalogue.variable import Level
 from klaster.errors import KlasterError
 from klaster.label import Label
 from klaster.measurement import AllOf, Evidence, cluster_exit_criteria
-from klaster.measurement.na import NotAvailable
+from klaster.measurement.na import NotAvailable, bilingual
 from klaster.measurement.readiness import Lookup, evaluate
 from klaster.observations.core_variables import CORE_SECTOR
 from klaster.reports.context import ReportData, round_key
@@ -138,7 +138,11 @@ def cluster_lookup(engine: Measurement, figures: Figures, rnd: Round, key: str) 
         value = figures.get((reads, unit_id, key, sector))
         if value is None:
             of = f" for sector {sector!r}" if sector is not None else ""
-            return NotAvailable(f"no value of {reads!r}{of} in round {rnd.id!r}")
+            of_id = f" untuk sektor {sector!r}" if sector is not None else ""
+            return bilingual(
+                f"no value of {reads!r}{of} in round {rnd.id!r}",
+                f"tidak ada nilai {reads!r}{of_id} pada putaran {rnd.id!r}",
+            )
         if isinstance(value, NotAvailable):
             return value
         return Evidence(value, rnd.id, sector)
