@@ -423,4 +423,5 @@ class TestActivities:
             cluster = store.load_cluster("bantaeng")
         for activity_id in outside_trainings(tmp_path):
             found = cluster.area_override("activity", activity_id)
-            assert found is not None and found.reason == ACTIVITY_REASON
+            assert found is not None
+            assert found.reason == ACTIVITY_REASON

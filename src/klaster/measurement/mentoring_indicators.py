@@ -6,13 +6,11 @@ groups the member belongs to on the visit's day (the groups' membership spells);
 reaches a member twice (individually and through a group) counts once for that member. Only
 visits on or before the round's date count.
 
-A cluster whose log has no visit at all has no mentoring figures: they are
-:class:`~klaster.measurement.na.NotAvailable` with the reason, never zero. A cluster with
-visits, but none yet for a member, counts that member as not visited.
+A cluster whose log has no visit has no mentoring figures (:class:`NotAvailable` with the
+reason, never zero); a member of a cluster with visits but none for it counts as not visited.
 
-Each frame's unit values (:class:`MentoringValues`) are computed once, the exact pure-Python
-way here, or by the polars backend (``_backends/polars/mentoring.py``) which puts the same
-values in the frame's cache; the figures are then made by the same code.
+Each frame's unit values (:class:`MentoringValues`) are computed once, here or by the polars
+backend (the same values, in the frame's cache); the figures are then made by the same code.
 """
 
 from __future__ import annotations
@@ -213,10 +211,8 @@ def unavailable(frame: UnitFrame) -> NotAvailable | None:
     if mentoring_values(frame).logged:
         return None
     cid = frame.cluster.id
-    return bilingual(
-        f"no mentoring visits are logged for cluster {cid!r}",
-        f"tidak ada kunjungan pendampingan yang tercatat untuk klaster {cid!r}",
-    )
+    en, id_ = "no mentoring visits are logged", "tidak ada kunjungan pendampingan yang tercatat"
+    return bilingual(f"{en} for cluster {cid!r}", f"{id_} untuk klaster {cid!r}")
 
 
 def months_between(start: _dt.date, end: _dt.date) -> int:
@@ -304,18 +300,14 @@ def _caseload(frame: UnitFrame) -> Items:
 
 
 def _caseload_na(frame: UnitFrame) -> NotAvailable | None:
-    cid = frame.cluster.id
-    if _assignments(frame):
-        if caseload_totals(frame)[1]:
-            return None
-        return bilingual(
-            f"no facilitator is assigned to cluster {cid!r} on {frame.round.on}",
-            f"tidak ada pendamping yang ditugaskan di klaster {cid!r} pada {frame.round.on}",
-        )
-    return bilingual(
-        f"no facilitator assignments are recorded for cluster {cid!r}",
-        f"tidak ada penugasan pendamping yang tercatat untuk klaster {cid!r}",
-    )
+    cid, on = frame.cluster.id, frame.round.on
+    if not _assignments(frame):
+        en, id_ = "no facilitator assignments are recorded", "tidak ada penugasan pendamping"
+        return bilingual(f"{en} for cluster {cid!r}", f"{id_} tercatat untuk klaster {cid!r}")
+    if caseload_totals(frame)[1]:
+        return None
+    en, id_ = "no facilitator is assigned to", "tidak ada pendamping yang ditugaskan di"
+    return bilingual(f"{en} cluster {cid!r} on {on}", f"{id_} klaster {cid!r} pada {on}")
 
 
 def _indicator(
