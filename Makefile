@@ -52,12 +52,14 @@ bench: $(STAMP)
 	$(BIN)/python bench/measurement.py --scaling
 	$(BIN)/python bench/import_store.py
 	$(BIN)/python bench/report.py
+	$(BIN)/python bench/build.py
 
 bench-quick: $(STAMP)
 	$(BIN)/python bench/document.py --scale 0.01
 	$(BIN)/python bench/finance.py --scale 0.01
 	$(BIN)/python bench/measurement.py --members 10000
 	$(BIN)/python bench/import_store.py --rows 10000
+	$(BIN)/python bench/build.py --members 10000 --per-record-members 10000
 
 # The fuzz campaign: 50,000 generated inputs across every public reader (docs/reliability.md).
 fuzz: $(STAMP)

@@ -15,8 +15,9 @@ with 1 decimal...; species and a herd whose flows add up); groups and cooperativ
 variables. About 3% of incomes and 2-4% of sector values are missing (``None``), 10% of household
 sizes are not recorded (the member record's size is used), a few plots have no planted area.
 
-Everything goes through the public constructors and ``Observations.record_many`` (so every value
-is checked) with a fixed seed: the same size always gives the same data.
+Everything goes through the public bulk API (``klaster.model.add_member_columns`` and its kin,
+``Observations.record_columns``: every rule of the per-record path, checked column by column)
+with a fixed seed: the same size always gives the same data.
 """
 
 from __future__ import annotations
@@ -26,19 +27,19 @@ import random
 from decimal import Decimal
 from typing import Any
 
+import polars as pl
+
 from klaster import (
     Cluster,
     ClusterSector,
     Cooperative,
-    Group,
     LegalStatus,
-    Member,
-    Membership,
     Organisation,
     Program,
     Region,
     Sex,
 )
+from klaster.model import add_group_columns, add_member_columns, join_group_columns
 from klaster.observations.core_variables import (
     CIBEST_ITEMS,
     SOCIAL_CAPITAL_ITEMS,
@@ -60,6 +61,18 @@ _BUSINESS = {
 _CROPS = ["rice", "maize", "cassava", "chili", "shallot", "vegetables"]
 _SPECIES = ["goat", "goat", "sheep", "cattle"]
 _DESA = ["Bonto Manai", "Bonto Jai", "Lamalaka", "Letta", "Baruga", "Rappoa"]
+_MEMBER_FIELDS = (
+    "id",
+    "name",
+    "sex",
+    "household_size",
+    "village",
+    "sector",
+    "joined",
+    "business_type",
+    "left",
+)
+_GROUP_FIELDS = ("id", "name", "sector", "formed", "dissolved")
 
 
 def shape(members: int) -> tuple[int, int]:
@@ -123,14 +136,15 @@ def _cluster(rng: random.Random, c: int, size: int) -> Cluster:
     region = _region(c)
     villages = [d for k in region.children[0].children for d in k.children]
     baseline, _, endline = round_dates(c)
-    members: list[Member] = []
-    groups: list[Group] = []
+    members: dict[str, list[Any]] = {name: [] for name in _MEMBER_FIELDS}
+    groups: dict[str, list[Any]] = {name: [] for name in _GROUP_FIELDS}
+    spells: dict[str, list[Any]] = {"group_id": [], "member_id": [], "joined": [], "left": []}
     for g in range(max(1, size // GROUP_SIZE)):
         sector = plan[g % len(plan)]
         business = _BUSINESS[sector][g % len(_BUSINESS[sector])]
         desa = villages[g % len(villages)]
         formed = baseline - dt.timedelta(days=60 + 3 * (g % 30))
-        spells = []
+        group_id = f"{cid}-g{g:03d}"
         for position in range(GROUP_SIZE):
             n = g * GROUP_SIZE + position
             roll = rng.random()
@@ -139,51 +153,51 @@ def _cluster(rng: random.Random, c: int, size: int) -> Cluster:
             if rng.random() < 0.04:
                 left = max(joined, baseline) + dt.timedelta(days=40 + n % 900)
             female = rng.random() < 0.6
-            member = Member(
-                id=f"{cid}-m{n:04d}",
-                name=f"Mitra {cid} {n}",
-                sex=Sex.FEMALE if female else Sex.MALE,
-                household_size=rng.choice((2, 3, 3, 4, 4, 4, 5, 5, 6, 7)),
-                village=desa.name if n % 2 else desa.code,  # type: ignore[arg-type]
-                sector=sector,
-                joined=joined,
-                business_type=business,
-                left=left,
+            member_id = f"{cid}-m{n:04d}"
+            row = (
+                member_id,
+                f"Mitra {cid} {n}",
+                Sex.FEMALE if female else Sex.MALE,
+                rng.choice((2, 3, 3, 4, 4, 4, 5, 5, 6, 7)),
+                desa.name if n % 2 else desa.code,
+                sector,
+                joined,
+                business,
+                left,
             )
-            members.append(member)
-            spells.append(Membership(member.id, joined, left=left))
+            for name, value in zip(_MEMBER_FIELDS, row, strict=True):
+                members[name].append(value)
+            for name, value in zip(spells, (group_id, member_id, joined, left), strict=True):
+                spells[name].append(value)
         dissolved = endline - dt.timedelta(days=30) if g % 47 == 46 else None
-        groups.append(
-            Group(
-                id=f"{cid}-g{g:03d}",
-                name=f"Kelompok {business} {g + 1}",
-                sector=sector,
-                formed=formed,
-                memberships=spells,
-                dissolved=dissolved,
-            )
-        )
+        group_row = (group_id, f"Kelompok {business} {g + 1}", sector, formed, dissolved)
+        for name, value in zip(_GROUP_FIELDS, group_row, strict=True):
+            groups[name].append(value)
     legal = None
     if c % 5:
         on = baseline + dt.timedelta(days=200 + (c * 37) % 800)
         legal = LegalStatus(f"518/BH/{c:04d}", on)
-    cooperative = Cooperative(
-        id=f"{cid}-kop",
-        name=f"Koperasi Mandiri {cid}",
-        sectors=sectors,
-        member_ids=[m.id for m in members],
-        founded=baseline,
-        legal=legal,
-    )
-    return Cluster(
+    cluster = Cluster(
         id=cid,
         name=f"Klaster {c:04d}",
         region=region,
         sectors=[ClusterSector(s, _PARTNERS[s]) for s in sectors],
-        members=members,
-        groups=groups,
-        cooperatives=[cooperative],
     )
+    # The bulk API: every rule of the per-record path, checked column by column.
+    add_member_columns(cluster, members)
+    add_group_columns(cluster, groups)
+    join_group_columns(cluster, spells)
+    cluster.add_cooperative(
+        Cooperative(
+            id=f"{cid}-kop",
+            name=f"Koperasi Mandiri {cid}",
+            sectors=sectors,
+            member_ids=members["id"],
+            founded=baseline,
+            legal=legal,
+        )
+    )
+    return cluster
 
 
 def _maybe(rng: random.Random, value: object, missing: float) -> object:
@@ -220,17 +234,34 @@ def _record(rng: random.Random, obs: Observations, cluster: Cluster, c: int) -> 
             # A required variable cannot be recorded as None: a gap is a value left out.
             rows.append((member.id, {k: v for k, v in values.items() if v is not None}))
         round_id = f"{cluster.id}-{kind[:2]}"
-        obs.record_many(round_id, rows)
+        _record_columns(obs, round_id, rows)
         group_rows: list[tuple[str, dict[str, object]]] = [
             (g.id, {"group_active": g.is_active(on), "group_meetings": rng.randrange(0, 25)})
             for g in cluster.groups
         ]
-        obs.record_many(round_id, group_rows)
+        _record_columns(obs, round_id, group_rows)
         coops: list[tuple[str, dict[str, object]]] = [
             (k.id, {"coop_legal": k.is_legal(on), "coop_active": True})
             for k in cluster.cooperatives
         ]
         obs.record_many(round_id, coops)
+
+
+def _record_columns(
+    obs: Observations, round_id: str, rows: list[tuple[str, dict[str, object]]]
+) -> None:
+    # The rows as columns (a value a row leaves out is a null, read as "not recorded"), typed
+    # for polars where every value is of one kind: the column-wise bulk path.
+    codes = list(dict.fromkeys(code for _, values in rows for code in values))
+    columns: dict[str, object] = {}
+    for code in codes:
+        column = [values.get(code) for _, values in rows]
+        kinds = {type(v) for v in column if v is not None}
+        dtype = {frozenset({int}): pl.Int64, frozenset({bool}): pl.Boolean}.get(frozenset(kinds))
+        if kinds == {str}:
+            dtype = pl.String
+        columns[code] = column if dtype is None else pl.Series(column, dtype=dtype)
+    obs.record_columns(round_id, [unit for unit, _ in rows], columns, skip_nulls=True)
 
 
 def _sector_values(

@@ -343,6 +343,18 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--scale must be positive and --repeat at least 1")
     results = run(args.scale, args.repeat, args.verify)
     print(json.dumps(results, indent=2) if args.json else table(results))
+    return verify_status(results)
+
+
+def verify_status(results: dict[str, Any]) -> int:
+    """The exit status: 1 when ``--verify`` found a difference (printed on stderr), else 0."""
+    found = results.get("verify")
+    if found is None:
+        return 0
+    failed = [check for check in ("equal", "roundtrip") if found.get(check) is not True]
+    if failed:
+        print(f"verify FAILED: {', '.join(failed)} ({found})", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -19,9 +19,9 @@ import pytest
 from tests.test_docs import DOCS, examples
 
 ROOT = Path(__file__).resolve().parents[1]
-EXTRAS = "columnar,fast,pandas,xlsx,test,iati,xlsform,reports"
+EXTRAS = "columnar,fast,pandas,xlsx,test,iati,xlsform,reports,sql"
 """The extras the docs' examples import (polars, msgspec, pandas, openpyxl, hypothesis for
-``klaster.testing``, lxml, pyxform, matplotlib and fpdf2); never the developer tools."""
+``klaster.testing``, lxml, pyxform, matplotlib and fpdf2, duckdb); never the developer tools."""
 
 pytestmark = pytest.mark.slow
 

@@ -277,3 +277,31 @@ class TestDamagedStore:
         result = cli(command, damaged, "--json")
         assert result.returncode == 5, result.stdout + result.stderr
         assert "damaged" in (result.stdout + result.stderr)
+
+
+class TestOneSnapshot:
+    def test_a_write_between_the_reads_does_not_split_them(
+        self, store: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # Another process adds a round after the program is read: the observations still come
+        # from the state the program was read in (one snapshot), not from the newer one.
+        from klaster.cli import _inputs
+        from klaster.observations import Round
+
+        original = Store.load_program
+        writes: list[Round] = []
+
+        def then_write(self: Store) -> Program:
+            program = original(self)
+            if not writes:
+                with Store.open(store) as writer:
+                    cluster = writer.cluster_ids()[0]
+                    writes.append(
+                        writer.add_round(Round("late", cluster, "monitoring", "2015-01-01"))
+                    )
+            return program
+
+        monkeypatch.setattr(Store, "load_program", then_write)
+        _program, observations = _inputs.program_and_observations(store, None, command="report")
+        assert writes  # the write happened, between the two reads
+        assert "late" not in [r.id for r in observations.rounds()]

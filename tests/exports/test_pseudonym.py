@@ -34,7 +34,7 @@ class TestPseudonyms:
         plain = hashlib.blake2b(b"BTG-0001", digest_size=8).hexdigest()
         assert Pseudonymiser(SECRET)("BTG-0001") != "p_" + plain
 
-    @given(st.lists(ids, unique=True, max_size=200))
+    @given(st.lists(ids, unique=True, max_size=300))
     def test_injective_on_distinct_ids(self, values: list[str]) -> None:
         shown = Pseudonymiser(SECRET).pseudonyms(values)
         assert len(set(shown)) == len(values)
@@ -67,34 +67,66 @@ class TestColumns:
         for column in columns:  # repeats, seen and new IDs mixed
             assert one.pseudonyms(column) == [Pseudonymiser(SECRET)(v) for v in column]
 
-    def test_hashed_once_per_distinct_id(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        from klaster.exports import pseudonym
-
-        hashed: list[str] = []
-        real = pseudonym._hexdigests
-
-        def counting(keyed: object, values: list[str]) -> list[str]:
-            hashed.extend(values)
-            return real(keyed, values)
-
-        monkeypatch.setattr(pseudonym, "_hexdigests", counting)
+    def test_a_column_seen_before_is_checked_again(self) -> None:
+        # The table of IDs seen is kept one-to-one across columns (and nulls stay null).
         p = Pseudonymiser(SECRET)
-        p.pseudonyms(["A", "B", "A"])
-        p.pseudonyms(["B", "C", "A", "C"])
-        assert sorted(hashed) == ["A", "B", "C"]
+        first = p.pseudonyms(["A", "B", "A"])
+        assert p.pseudonyms(["B", "C", "A", "C"]) == [first[1], p("C"), first[0], p("C")]
+        import polars as pl
+
+        shown = p.series(pl.Series(["C", None, "A"], dtype=pl.String)).to_list()
+        assert shown == [p("C"), None, first[0]]
+        again = p.series(pl.Series("unit_id", ["C", None, "A"], dtype=pl.String))
+        assert again.name == "unit_id"  # the same column again, under its own name
+        assert again.to_list() == shown
 
     def test_a_collision_in_a_column_is_refused(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import numpy as np
+        import polars as pl
+
         from klaster.exports import pseudonym
 
-        # A 64-bit collision cannot be found for a test: every ID gets one pseudonym instead.
-        monkeypatch.setattr(pseudonym, "_hexdigests", lambda _k, values: ["p_0"] * len(values))
+        # A 64-bit collision cannot be found for a test: every ID gets one hash instead.
+        def one_hash(_np: object, _keys: object, values: object) -> object:
+            return np.zeros(len(values), dtype=np.uint64)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(pseudonym, "_hashes", one_hash)
         p = Pseudonymiser(SECRET)
         with pytest.raises(KlasterError, match=r"members\[1\]: two different IDs"):
             p.pseudonyms(["A-1", "B-2"], where="members")
         q = Pseudonymiser(SECRET)
-        q.pseudonyms(["A-1"], where="members")
-        with pytest.raises(KlasterError, match=r"units\[1\]: two different IDs"):
-            q.pseudonyms(["A-1", "B-2"], where="units")  # with an ID hashed earlier
+        q.pseudonyms(["A-1", "A-1"], where="members")  # one ID twice: no collision
+        column = pl.Series(["A-1", None, "B-2"], dtype=pl.String)  # a null between
+        with pytest.raises(KlasterError, match=r"units\[2\]: two different IDs"):
+            q.series(column, where="units")  # with an ID hashed earlier
+        with pytest.raises(KlasterError, match=r"units\[0\]: two different IDs"):
+            q.pseudonyms(["B-2"], where="units")  # refused again: never entered the table
+
+
+class TestAlgorithm:
+    """SipHash-2-4 of the ID's UTF-8 bytes, keyed by BLAKE2b of the secret; pinned bytes."""
+
+    def test_pinned(self) -> None:
+        # Fails if the algorithm, the key derivation or the text of a pseudonym changes: every
+        # earlier export's pseudonyms would no longer line up.
+        p = Pseudonymiser(SECRET)
+        assert p("BTG-0001") == "p_e114811b3305b14d"
+        assert p.pseudonyms(["A", "B"]) == ["p_be8e08edc5c343fa", "p_ddf02a062c2f6563"]
+
+    @given(st.lists(ids, max_size=200))  # numpy's path from 64 IDs on, plain Python below
+    def test_equals_the_scalar_definition(self, values: list[str]) -> None:
+        import hashlib
+
+        from klaster.exports._siphash import siphash24
+
+        derived = hashlib.blake2b(
+            b"klaster pseudonyms: the SipHash-2-4 key", key=SECRET, digest_size=16
+        ).digest()
+        k0, k1 = int.from_bytes(derived[:8], "little"), int.from_bytes(derived[8:], "little")
+        expected = [
+            "p_" + siphash24(k0, k1, v.encode("utf-8")).to_bytes(8, "little").hex() for v in values
+        ]
+        assert Pseudonymiser(SECRET).pseudonyms(values) == expected
 
 
 class TestSecret:

@@ -176,6 +176,19 @@ class TestFrames:
         assert parties
         assert refs
 
+    def test_application_ids_pseudonymised_like_member_ids(self, data: Any) -> None:
+        import attrs
+
+        program, _, _ = data
+        cluster = program.clusters["bantaeng"]
+        cluster.replace_member(attrs.evolve(cluster.members["BTG-1"], application_id="APP-7"))
+        p = Pseudonymiser(SECRET)
+        shown = frames.members(program, pseudonymiser=p)
+        applications = shown["application_id"].to_list()
+        assert applications.count(None) == len(applications) - 1
+        assert p("APP-7") in applications
+        assert shown["cluster_id"].unique().to_list() == ["bantaeng"]
+
     def test_long_values_are_typed_and_exact(self, data: Any) -> None:
         _, obs, _ = data
         long = frames.observations_long(obs, personal=True)
@@ -300,20 +313,33 @@ class TestWriteTidy:
             write_tidy(program, obs, tmp_path / "out", format=format, secret=SECRET)
         assert list(tmp_path.iterdir()) == []
 
+    @pytest.mark.parametrize("format", ["csv", "parquet"])
     def test_an_os_error_in_the_writer_is_a_document_error(
-        self, data: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+        self, data: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, format: str
     ) -> None:
-        import klaster.exports.tidy as tidy
+        import os
 
         program, obs, _ = data
 
-        def failing(path: Path, frame: Any) -> None:
+        def failing(fd: int) -> None:  # every file is fsynced: a full disk shows here
             raise OSError(28, "No space left on device")
 
-        monkeypatch.setattr(tidy, "atomic_write_stream", failing)
+        monkeypatch.setattr(os, "fsync", failing)
         with pytest.raises(DocumentError, match="No space left"):
-            write_tidy(program, obs, tmp_path / "out", format="parquet", secret=SECRET)
+            write_tidy(program, obs, tmp_path / "out", format=format, secret=SECRET)
         assert list(tmp_path.iterdir()) == []
+
+    def test_written_in_scratch_the_same_bytes(self, tmp_path: Path) -> None:
+        import polars as pl
+
+        from klaster.documents.csvfile import PLAIN, write_frame
+
+        frame = pl.DataFrame({"=x": ["=cmd", "-1", "", None, "ok"], "n": [1.5, -2, 3, 4, 5]})
+        for style in (PLAIN, EXCEL_ID):
+            write_frame(tmp_path / "a.csv", frame, style=style)
+            write_frame(tmp_path / "b.csv", frame, style=style, in_scratch=True)
+            assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+        assert b"'=cmd" in (tmp_path / "b.csv").read_bytes()
 
     def test_refusals(self, data: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         program, obs, _ = data

@@ -195,7 +195,8 @@ def _program_and_observations(
                 hint=f"Run: klaster {command} {source}",
                 code=ExitCode.USAGE,
             )
-        with open_store(source, readonly=True) as store:
+        # One snapshot: a write by another process between the two reads cannot split them.
+        with open_store(source, readonly=True) as store, store.snapshot():
             program = store.load_program()
             return program, store.load_observations(program=program)
     program = load_program(source, what="a store or a program document")
@@ -242,7 +243,7 @@ def program_data(
                     hint=f"Run: klaster {command} {source} (without them)",
                     code=ExitCode.USAGE,
                 )
-            with open_store(source, readonly=True) as store:
+            with open_store(source, readonly=True) as store, store.snapshot():
                 program = store.load_program()
                 books = list(store.load_finance(program))
                 return program, store.load_observations(program=program), books

@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
 NAME = "report"
 FORMATS = ("text", "csv", "json", "html", "md", "xlsx", "pdf")
+ENGINES = ("auto", "python", "polars", "duckdb", "spark")
+"""``--engine``: ``Measurement``'s backends (see ``docs/cli.md``)."""
 _REASONS_SHOWN = 10
 
 
@@ -92,6 +94,14 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
         choices=FORMATS,
         help="text (default), csv or json (the default with --json); or a report people "
         "read: html (one offline file), md, xlsx or pdf, written to --out FILE",
+    )
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="auto",
+        help="what computes the figures (the same figures on each): auto (default: polars when "
+        "the columnar extra is installed, else python), python, polars, duckdb (the sql "
+        "extra) or spark",
     )
     parser.add_argument(
         "--output",
@@ -250,7 +260,7 @@ def report_results(
         specs = [("cluster", *(d for d in spec if d != "cluster")) for spec in [(), *specs]]
     else:
         specs = [(), *specs] if specs else [(), ("cluster",)]
-    engine = Measurement(program, observations)
+    engine = Measurement(program, observations, backend=getattr(args, "engine", "auto"))
     results = engine.report(args.indicator or None, by=list(dict.fromkeys(specs)))
     rows = list(results)
     if args.cluster is not None:

@@ -56,6 +56,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
             sector=args.sector,
             round=args.round,
             made_on=_dt.date.today(),
+            backend=getattr(args, "engine", "auto"),
         )
         write_report(report, args.output, format=fmt, lang=args.lang)
     document: dict[str, Any] = {

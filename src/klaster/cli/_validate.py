@@ -119,7 +119,7 @@ def _check_store(path: Path) -> list[_Check]:
     from klaster.cli._inputs import open_store
     from klaster.observations.sector_checks import observation_problems
 
-    with open_store(path, readonly=True) as store:
+    with open_store(path, readonly=True) as store, store.snapshot():
         store.integrity_check()
         integrity = _Check("integrity", "SQLite integrity and foreign keys")
         program = store.load_program()

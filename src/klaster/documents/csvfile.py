@@ -204,6 +204,7 @@ def write_frame(
     *,
     lineterminator: str = "\r\n",
     style: CsvStyle = PLAIN,
+    in_scratch: bool = False,
 ) -> None:
     """Write a polars frame by the same rule as :func:`write_csv`, a column at a time.
 
@@ -211,6 +212,11 @@ def write_frame(
     written as they are, booleans as ``true``/``false``, everything else as text neutralised as
     :func:`neutralise` does (header names too); ``None`` is an empty cell; dates are ISO text.
     ``style`` as for :func:`write_csv`. Atomic.
+
+    ``in_scratch=True`` is for a file inside a scratch folder its caller moves into place whole
+    (the tidy export's): polars then writes straight to ``path`` (no Python file handle, so the
+    GIL is free while it writes) and the file is fsynced, with the same bytes; the folder's move
+    is what makes it atomic.
 
     Raises:
         DocumentError: The file cannot be written.
@@ -244,16 +250,28 @@ def write_frame(
         safe = pl.when(starts).then(_ESCAPE + text).when(text == "").then(None).otherwise(text)
         cells.append(safe.alias(name))
     safe = frame.select(cells).rename({name: neutralise(name) for name in frame.columns})
-    atomic_write_stream(
-        path,
-        lambda handle: safe.write_csv(
-            handle,
+
+    def write(into: Any) -> None:
+        safe.write_csv(
+            into,
             include_bom=style.bom,
             line_terminator=lineterminator,
             separator=style.separator,
             decimal_comma=style.decimal_comma,
-        ),
-    )
+        )
+
+    if not in_scratch:
+        atomic_write_stream(path, write)
+        return
+    try:
+        write(os.fspath(path))
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise DocumentError(f"{path}: cannot write the file ({exc.strerror or exc})") from None
 
 
 def _write(

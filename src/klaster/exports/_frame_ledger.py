@@ -9,7 +9,7 @@ from klaster.finance.book import Finance
 from klaster.finance.entry import AccountKind, Entry
 from klaster.finance.party import Party, PartyKind
 
-Ids = Callable[[Sequence[str], str], list[str]]
+Ids = Callable[[Any, str], Any]
 
 # Accounts whose ref is a member ID (a member's savings); a loans account's ref is a loan ID.
 _MEMBER_REFS = frozenset(

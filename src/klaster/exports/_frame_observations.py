@@ -22,7 +22,7 @@ from klaster.observations.rounds import Round, RoundKind, ordered
 from klaster.observations.storage import StoredTable
 from klaster.observations.values import Observations
 
-Ids = Callable[[Sequence[str], str], list[str]]
+Ids = Callable[[Any, str], Any]
 
 _EPOCH_ORDINAL = 719_163  # datetime.date(1970, 1, 1).toordinal(): polars dates count from it
 _INT64 = 2**63 - 1
@@ -153,8 +153,10 @@ class _Level:
         try:
             assert isinstance(buffers.data, memoryview)
             raw = np.frombuffer(buffers.data, dtype=np.dtype(buffers.typecode))
-            inside = index < len(raw)  # units numbered after the column's last value: missing
-            at = np.where(inside, index, 0)
+            # Units numbered after the column's last value are missing; usually there are none.
+            everyone = not len(index) or int(index[-1]) < len(raw)  # index is ascending
+            inside = True if everyone else index < len(raw)
+            at = index if everyone else np.where(inside, index, 0)
             taken = raw.take(at) if len(raw) else np.zeros(len(index), dtype=raw.dtype)
             if buffers.valid is not None:
                 flags = np.frombuffer(buffers.valid, dtype=np.bool_)
@@ -162,12 +164,14 @@ class _Level:
                 del flags
             else:
                 ok = taken != buffers.missing_code
+            if not everyone:
+                ok = ok & inside
             del raw
         finally:
             for view in (buffers.data, buffers.valid):
                 if isinstance(view, memoryview):
                     view.release()
-        return taken, ok & inside, buffers.scale
+        return taken, ok, buffers.scale
 
     def _typed(self, variable: Variable, data: Any, valid: Any) -> Any:
         pl, np = self.pl, self.np

@@ -10,8 +10,9 @@ from typing import Any
 from klaster.model.member import Member
 from klaster.model.program import Program
 
-Ids = Callable[[Sequence[str], str], list[str]]
-"""Turns a column of member IDs into what the export shows (pseudonyms, or the IDs)."""
+Ids = Callable[[Any, str], Any]
+"""Turns a column of member IDs (a sequence or a polars series; ``None`` stays ``None``) into
+what the export shows (pseudonyms, or the IDs), as a sequence or series of the same length."""
 
 PERSONAL_COLUMNS = ("name", "national_id", "phone")
 """The members' columns written only when personal data is asked for."""
@@ -34,20 +35,21 @@ _EPOCH_ORDINAL = 719_163  # datetime.date(1970, 1, 1).toordinal(): polars dates 
 
 def members(pl: Any, program: Program, ids: Ids, personal: bool) -> Any:
     """One row per member: the register without its personal fields unless ``personal``."""
+    import numpy as np  # with polars (the columnar extra)
+
     people: list[Member] = []
-    clusters: list[str] = []
+    counts: list[int] = []
     for cluster in program.clusters:
         people += cluster.members
-        clusters += [cluster.id] * len(cluster.members)
+        counts.append(len(cluster.members))
     # A column per field, read by attrgetter in C (no Python call per record and field).
     field = {name: list(map(attrgetter(name), people)) for name in _FIELDS}
-    applications = field["application_id"]
-    known = [a for a in applications if a is not None]
-    mapped = dict(zip(known, ids(known, "members.application_id"), strict=True))
     sexes = {sex: sex.value for sex in set(field["sex"])}
+    clusters = pl.Series([c.id for c in program.clusters], dtype=pl.String)
+    applications = field["application_id"]
     columns: dict[str, Any] = {
         "member_id": pl.Series(ids(field["id"], "members.member_id"), dtype=pl.String),
-        "cluster_id": pl.Series(clusters, dtype=pl.String),
+        "cluster_id": clusters.gather(np.repeat(np.arange(len(counts)), counts)),
         "sex": pl.Series(list(map(sexes.__getitem__, field["sex"])), dtype=pl.String),
         "household_size": pl.Series(field["household_size"], dtype=pl.Int64),
         "village": pl.Series(field["village"], dtype=pl.String),
@@ -57,8 +59,11 @@ def members(pl: Any, program: Program, ids: Ids, personal: bool) -> Any:
         "left": _dates(pl, field["left"]),
         "birth_year": pl.Series(field["birth_year"], dtype=pl.Int64),
         "application_id": pl.Series(
-            [None if a is None else mapped[a] for a in applications], dtype=pl.String
-        ),
+            ids(pl.Series(applications, dtype=pl.String), "members.application_id"),
+            dtype=pl.String,
+        )
+        if applications.count(None) != len(applications)  # in C: most registers have none
+        else pl.repeat(None, len(applications), dtype=pl.String, eager=True),
     }
     if personal:
         for name in PERSONAL_COLUMNS:

@@ -82,7 +82,13 @@ def _ids(pseudonymiser: Pseudonymiser | None, personal: bool) -> _frame_program.
     chosen = pseudonymiser if pseudonymiser is not None else session_pseudonymiser()
     if not isinstance(chosen, Pseudonymiser):
         raise KlasterError(f"pseudonymiser: must be a Pseudonymiser, got {type(chosen).__name__}")
-    return lambda ids, where: chosen.pseudonyms(ids, where=where)
+    pl = _polars()
+
+    def shown(ids: Any, where: str) -> Any:
+        column = ids if isinstance(ids, pl.Series) else pl.Series(list(ids), dtype=pl.String)
+        return chosen.series(column, where=where)  # a column at a time, no Python call per ID
+
+    return shown
 
 
 def _polars() -> Any:

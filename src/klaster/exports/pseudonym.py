@@ -1,8 +1,9 @@
 """Pseudonymised IDs: a keyed hash of each member ID, with a secret the user keeps.
 
 An export meant for analysts carries ``p_3f9a0c4d5e6b7a81`` where the register says
-``BTG-0001``. The pseudonym is the first 8 bytes of keyed BLAKE2b (:mod:`hashlib`, the key
-being the secret) in hex behind ``p_``:
+``BTG-0001``. The pseudonym is SipHash-2-4 (a keyed pseudo-random function made for short
+inputs) of the ID's UTF-8 bytes, its 8 bytes in hex behind ``p_``; the 128-bit SipHash key is
+derived once from the secret with keyed BLAKE2b (:mod:`hashlib`, the secret being its key):
 
 - **stable**: the same ID and secret give the same pseudonym in every table and every export,
   so tables still join and a later export lines up with an earlier one;
@@ -12,8 +13,11 @@ being the secret) in hex behind ``p_``:
   event, and every export checks that its pseudonyms are distinct anyway
   (:meth:`Pseudonymiser.pseudonyms` refuses a collision rather than merge two people).
 
-Keyed BLAKE2b was measured against HMAC-SHA256 (:func:`hmac.digest`) on a million IDs: 0.41 s
-against 1.44 s (``docs/performance.md``); both are keyed pseudo-random functions.
+SipHash runs over a whole column at once in numpy (:mod:`klaster.exports._siphash`: a million
+IDs in about 0.2 s, where a keyed BLAKE2b call per ID took 0.4 s and the Python bookkeeping
+around it as much again; ``docs/performance.md``). Until issue 15's tidy export, pseudonyms
+were keyed BLAKE2b of the ID: the same secret now gives different pseudonyms than then.
+Pseudonymising needs polars and numpy (``pip install 'klaster[columnar]'``), as every frame does.
 
 The secret is at least :data:`MIN_SECRET_BYTES` bytes, from bytes, a file (:meth:`from_file`) or
 the ``KLASTER_PSEUDONYM_SECRET`` environment variable (:meth:`from_env`); it is never written
@@ -29,7 +33,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from klaster._support.dataframes import require
 from klaster.errors import KlasterError
+from klaster.exports._siphash import hex_text, siphash24, siphash24_many
 
 __all__ = [
     "MIN_SECRET_BYTES",
@@ -45,7 +51,10 @@ SECRET_ENV = "KLASTER_PSEUDONYM_SECRET"
 """The environment variable a secret may come from."""
 PREFIX = "p_"
 """What every pseudonym starts with (never a formula character, never a register ID's shape)."""
-_DIGEST_BYTES = 8
+_PREFIX = PREFIX.encode("ascii")
+_WIDTH = len(PREFIX) + 16  # the prefix and 8 bytes in hex
+_FEW = 64
+_KEY_CONTEXT = b"klaster pseudonyms: the SipHash-2-4 key"
 
 
 class Pseudonymiser:
@@ -65,14 +74,15 @@ class Pseudonymiser:
         False
     """
 
-    __slots__ = ("_hash", "_injective", "_memo", "_seen")
+    __slots__ = ("_keys", "_last", "_table")
 
     def __init__(self, secret: bytes | str) -> None:
         key = _key(secret, "secret")
-        self._hash = hashlib.blake2b(key=key, digest_size=_DIGEST_BYTES)
-        self._memo: dict[str, str] = {}
-        self._seen: set[str] = set()  # the memo's pseudonyms
-        self._injective = True
+        # The SipHash key: 128 bits derived from the secret once (any length up to 64 bytes).
+        derived = hashlib.blake2b(_KEY_CONTEXT, key=key, digest_size=16).digest()
+        self._keys = (int.from_bytes(derived[:8], "little"), int.from_bytes(derived[8:], "little"))
+        self._table: Any = None  # every ID seen: hashes (sorted numpy), their IDs (polars)
+        self._last: Any = None  # the last column and its pseudonyms
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> Pseudonymiser:
@@ -106,46 +116,79 @@ class Pseudonymiser:
 
     def __call__(self, id: str) -> str:
         """The pseudonym of one ID."""
-        found = self._memo.get(id)
-        if found is None:
-            found = self._remember([id], where="id")[0]
-        return found
+        return self.pseudonyms([id], where="id")[0]
 
     def pseudonyms(self, ids: Iterable[str], *, where: str = "ids") -> list[str]:
         """The pseudonyms of ``ids`` in order; distinct IDs must get distinct pseudonyms.
 
-        Each distinct ID is hashed once per pseudonymiser (the same pseudonym as calling it on
-        that ID alone); a column of IDs seen before is mapped without a Python call per ID.
+        The whole list is hashed at once (:meth:`series`; the same pseudonym as calling it on
+        each ID alone), and checked against every ID this pseudonymiser has seen before.
 
         Raises:
             KlasterError: Two different IDs got the same pseudonym (named by position only);
-                use a new secret.
+                use a new secret. polars or numpy is missing.
         """
-        ids = ids if isinstance(ids, Sequence) else list(ids)
-        memo = self._memo
-        found = list(map(memo.get, ids)) if memo else [None]  # no Python call per ID seen before
-        if None not in found:
-            out: list[str] = found  # type: ignore[assignment]  # no None in it
-        else:  # the others: each distinct one hashed once, then the column mapped
-            fresh = list(dict.fromkeys(ids))
-            if memo:
-                fresh = [id for id in fresh if id not in memo]
-            hashed = self._remember(fresh, where=where)
-            # All new and distinct: the hashes are the column, in order.
-            out = hashed if len(fresh) == len(ids) else list(map(memo.__getitem__, ids))
-        if not self._injective:  # a collision was seen once: locate it in every column
-            self.check_distinct(ids, out, where=where)
-        return out
+        pl, _ = _columnar()
+        column = pl.Series(ids if isinstance(ids, Sequence) else list(ids), dtype=pl.String)
+        return list(self.series(column, where=where).to_list())
 
-    def _remember(self, fresh: list[str], *, where: str) -> list[str]:
-        # The memo is kept one-to-one, so a column mapped through it needs no check of its own.
-        hashed = _hexdigests(self._hash, fresh)
-        self._memo.update(zip(fresh, hashed, strict=True))
-        self._seen.update(hashed)
-        if len(self._seen) != len(self._memo):
-            self._injective = False
-            self.check_distinct(fresh, hashed, where=where)
-        return hashed
+    def series(self, ids: Any, *, where: str = "ids") -> Any:
+        """The pseudonyms of a polars ``String`` series as one (nulls stay null); internal.
+
+        The column path of :meth:`pseudonyms` the frames use: every ID of the column hashed
+        at once (:func:`~klaster.exports._siphash.siphash24_many`; hashing again is cheaper
+        than looking up), then checked against every ID seen before: one hash, one ID.
+
+        Raises:
+            KlasterError: Two different IDs got the same pseudonym (by position only).
+        """
+        pl, np = _columnar()
+        if self._last is not None and self._last[0].equals(ids):
+            return self._last[1].alias(ids.name)  # the very column again (another table)
+        nulls = ids.null_count()
+        valid = ids.drop_nulls() if nulls else ids
+        hashes = _hashes(np, self._keys, valid)
+        if not self._injective(pl, np, valid, hashes):
+            _locate_collision(np, ids, self._keys, self._table, where)
+        text = pl.Series(hex_text(np, hashes, _PREFIX).view(f"S{_WIDTH}").ravel())
+        shown = text.cast(pl.String).alias(ids.name)
+        if nulls:  # back in the column's rows, nulls where the column has them
+            at = pl.Series(np.flatnonzero(ids.is_not_null().to_numpy()))
+            shown = pl.Series(ids.name, [None] * len(ids), dtype=pl.String).scatter(at, shown)
+        self._last = (ids, shown)
+        return shown
+
+    def _injective(self, pl: Any, np: Any, ids: Any, hashes: Any) -> bool:
+        # The table of every ID seen (sorted by hash, one row per hash) gains this column's
+        # new IDs; False when a hash would stand for two IDs (the table then unchanged).
+        # Everything in sorted order: numpy's sorts and merges, no lookup per ID.
+        order = np.argsort(hashes)
+        ordered, names = hashes[order], ids.gather(order)
+        first = np.ones(len(ordered), dtype=bool)
+        first[1:] = ordered[1:] != ordered[:-1]  # the same hash twice: the same ID, or not
+        if not first.all():
+            repeat = pl.Series(~first[1:])
+            if not (names[:-1].filter(repeat) == names[1:].filter(repeat)).all():
+                return False
+        fresh = first
+        if self._table is not None:
+            known, owners = self._table
+            at = np.minimum(np.searchsorted(known, ordered), max(len(known) - 1, 0))
+            seen = known[at] == ordered
+            mask = pl.Series(seen)
+            if seen.any() and not (owners.gather(at[seen]) == names.filter(mask)).all():
+                return False
+            fresh = first & ~seen
+        if not fresh.any():
+            return True
+        new, named = ordered[fresh], names.filter(pl.Series(fresh))
+        if self._table is not None:
+            known, owners = self._table
+            new = np.concatenate([known, new])
+            merge = np.argsort(new)
+            new, named = new[merge], pl.concat([owners, named]).gather(merge)
+        self._table = (new, named)
+        return True
 
     @staticmethod
     def check_distinct(ids: Sequence[str], pseudonyms: Sequence[str], *, where: str) -> None:
@@ -195,16 +238,38 @@ def new_secret_file(path: str | os.PathLike[str]) -> Path:
     return where
 
 
-def _hexdigests(keyed: Any, ids: Sequence[str]) -> list[str]:
-    """``p_`` and the keyed hash of each ID (the one place an ID is hashed)."""
-    copy = keyed.copy
-    out: list[str] = []
-    append = out.append
-    for id in ids:  # inline: a million IDs, so no function call per ID
-        digest = copy()
-        digest.update(id.encode("utf-8"))
-        append(PREFIX + digest.hexdigest())
-    return out
+def _columnar() -> tuple[Any, Any]:
+    polars = require("polars", "pseudonyms")
+    return polars, require("numpy", "pseudonyms")
+
+
+def _hashes(np: Any, keys: tuple[int, int], ids: Any) -> Any:
+    """SipHash-2-4 of each ID's UTF-8 bytes (the one place an ID is hashed)."""
+    if len(ids) < _FEW:  # numpy's fixed cost is more than a few scalar hashes
+        texts = ids.to_list()
+        return np.array([siphash24(*keys, t.encode("utf-8")) for t in texts], dtype=np.uint64)
+    data = np.frombuffer(ids.str.join("").item().encode("utf-8"), dtype=np.uint8)
+    offsets = np.zeros(len(ids) + 1, dtype=np.int64)
+    np.cumsum(ids.str.len_bytes().to_numpy(), out=offsets[1:])
+    return siphash24_many(np, keys[0], keys[1], data, offsets)
+
+
+def _locate_collision(np: Any, ids: Any, keys: tuple[int, int], table: Any, where: str) -> None:
+    # Rare (one in ten million per million IDs): plain Python to name the first row of this
+    # column whose pseudonym an earlier row or an earlier column's ID has already.
+    owner: dict[int, str] = {}
+    if table is not None:
+        owner.update(zip(table[0].tolist(), table[1].to_list(), strict=True))
+    column = ids.to_list()
+    valid = ids.drop_nulls()
+    hashes = iter(_hashes(np, keys, valid).tolist())
+    for index, id in enumerate(column):
+        if id is not None and owner.setdefault(next(hashes), id) != id:
+            raise KlasterError(
+                f"{where}[{index}]: two different IDs have the same pseudonym; "
+                "export again with a new secret"
+            )
+    raise KlasterError(f"{where}: two different IDs have the same pseudonym; use a new secret")
 
 
 def _key(secret: object, where: str) -> bytes:

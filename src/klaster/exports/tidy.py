@@ -31,7 +31,6 @@ from attrs import frozen
 from klaster._support.suggest import did_you_mean
 from klaster.catalogue.variable import Level
 from klaster.documents.csvfile import PLAIN, CsvStyle, write_frame
-from klaster.documents.files import atomic_write_stream
 from klaster.errors import DocumentError, KlasterError
 from klaster.exports import frames
 from klaster.exports.pseudonym import SECRET_ENV, Pseudonymiser
@@ -230,10 +229,21 @@ def _write_all(
 
 
 def _write_one(path: Path, frame: Any, format: str, style: CsvStyle) -> None:
+    # By path into the scratch folder: polars writes without the GIL (the next table is built
+    # meanwhile), each file is fsynced, and the folder's move makes the whole export atomic.
     if format == "csv":
-        write_frame(path, frame, style=style)
+        write_frame(path, frame, style=style, in_scratch=True)
     else:
-        atomic_write_stream(path, frame.write_parquet)
+        frame.write_parquet(path)
+        _fsync(path)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _move_into_place(scratch: Path, target: Path) -> None:
@@ -241,11 +251,14 @@ def _move_into_place(scratch: Path, target: Path) -> None:
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(scratch, 0o777 & ~umask)
+    _fsync(scratch)  # the files' names on disk before the folder is moved
     if not target.exists():
         os.rename(scratch, target)  # one rename: the folder appears whole
-        return
-    for path in sorted(scratch.iterdir()):
-        os.replace(path, target / path.name)  # each file replaced at once
+    else:
+        for path in sorted(scratch.iterdir()):
+            os.replace(path, target / path.name)  # each file replaced at once
+        _fsync(target)
+    _fsync(target.parent if str(target.parent) else Path("."))
 
 
 def _unknown(what: str, name: object, known: Sequence[str]) -> str:

@@ -77,8 +77,10 @@ class Measurement:
         backend: How :meth:`report` adds up member values: ``"python"`` (the default, no
             dependencies) or ``"polars"``, a columnar fast path that needs the ``columnar`` extra
             (``pip install 'klaster[columnar]'``) and gives the same figures; ``"auto"`` takes
-            polars when it can be imported. What the fast path does not cover is computed the
-            Python way (see ``docs/performance.md``).
+            polars when it can be imported; ``"duckdb"`` compiles the formulas to SQL run by
+            DuckDB in-process (the ``sql`` extra) and ``"spark"`` by Spark SQL (see
+            ``docs/scale.md``). What a fast path does not cover is computed by the next one
+            (SQL, then polars, then Python; see ``docs/performance.md``).
 
     Example:
         See ``docs/measurement.md`` for a whole program.
@@ -216,14 +218,14 @@ class Measurement:
         indicators_ = [self.indicator(code) for code in codes]
         if any(code in MENTORING_CODES for code in codes):  # the log is read once per report
             every = [f for _, _, of_key in frames for f in of_key]
-            if self.backend == "polars":
+            if self.backend != "python":
                 from klaster.measurement._backends.polars import mentoring as _mentoring
 
                 _mentoring.prime(every, self.program)
             prime_mentoring(every, self.program)
         if any(code in ACTIVITY_CODES for code in codes):  # activities read once per report
             every = [f for _, _, of_key in frames for f in of_key]
-            if self.backend == "polars":
+            if self.backend != "python":
                 from klaster.measurement._backends.polars import activities as _activities
 
                 _activities.prime(every, self.program)
@@ -236,6 +238,10 @@ class Measurement:
             )
 
             fast, slow_specs = _polars.blocks(self, indicators_, frames, specs)
+        elif self.backend != "python":  # an SQL engine, then polars for what it leaves
+            from klaster.measurement._backends.sql import path as _sql
+
+            fast, slow_specs = _sql.report_blocks(self, indicators_, frames, specs, self.backend)
         blocks = []
         for indicator in indicators_:
             for key, on, per_cluster in frames:
@@ -294,7 +300,7 @@ class Measurement:
         frames = frames_of(self.program, self.observations, self.poverty_lines)
         specs = list(dict.fromkeys(tuple(s) for s in by))
         with gc_paused():
-            if self.backend == "polars":
+            if self.backend != "python":
                 from klaster.measurement._backends.polars import (
                     transitions as _polars_transitions,  # the optional extra
                 )
@@ -360,7 +366,7 @@ class Measurement:
         return frame_of(cluster, rnd, self.observations, self.poverty_lines)
 
 
-_BACKENDS = ("python", "polars", "auto")
+_BACKENDS = ("python", "polars", "auto", "duckdb", "spark")
 
 
 def _backend(value: object) -> str:
@@ -371,13 +377,19 @@ def _backend(value: object) -> str:
         )
     if value == "python":
         return "python"
+    extra = "columnar" if value in ("polars", "auto") else "sql"
     try:
         import numpy  # noqa: F401
         import polars  # noqa: F401
+
+        if value == "duckdb":  # the SQL engines build their tables with polars, as Arrow
+            import duckdb  # noqa: F401
+            import pyarrow  # noqa: F401
     except ImportError:
         if value == "auto":
             return "python"
+        needs = "polars and numpy" if extra == "columnar" else "duckdb, pyarrow, polars and numpy"
         raise KlasterError(
-            "backend='polars' needs polars and numpy: pip install 'klaster[columnar]'"
+            f"backend={value!r} needs {needs}: pip install 'klaster[{extra}]'"
         ) from None
-    return "polars"
+    return "polars" if value == "auto" else str(value)

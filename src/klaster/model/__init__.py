@@ -22,6 +22,11 @@ from klaster.model.board import (
     BoardRole,
     BoardTerm,
 )
+from klaster.model.bulk import (
+    add_group_columns,
+    add_member_columns,
+    join_group_columns,
+)
 from klaster.model.cluster import (
     Cluster,
 )
@@ -176,4 +181,7 @@ __all__ = [
     "StatusChange",
     "Target",
     "Visit",
+    "add_group_columns",
+    "add_member_columns",
+    "join_group_columns",
 ]

@@ -47,17 +47,17 @@ class Reader:
 
     def read(self, handle: TextIO) -> Observations:
         lines = iter(handle)
-        self._header(self._next(lines, "the header"))
+        self.header(self._next(lines, "the header"))
         pending = self._next(lines, "the end line")
         while True:
-            kind, body = self._record(pending)
+            kind, body = self.record(pending)
             if kind == "units":
-                self._units(body)
+                self.units(body)
                 pending = self._next(lines, "the end line")
             elif kind == "table":
                 pending = self._table(body, lines)
             elif kind == "end":
-                self._end(body)
+                self.end(body)
                 break
             else:
                 raise self.fail(
@@ -93,7 +93,7 @@ class Reader:
                 "a number with more than 4,300 digits; the file may be corrupt"
             ) from None
 
-    def _record(self, value: Any) -> tuple[str, Any]:
+    def record(self, value: Any) -> tuple[str, Any]:
         if not isinstance(value, dict) or len(value) != 1:
             raise self.fail(
                 "expected a 'units', 'table' or 'end' line (an object with one key), got "
@@ -119,7 +119,7 @@ class Reader:
         return body
 
     # -- header -----------------------------------------------------------------------------
-    def _header(self, header: Any) -> None:
+    def header(self, header: Any) -> None:
         if not isinstance(header, dict):
             raise self.fail(
                 f"not a klaster observations file (the header is a {type(header).__name__}, "
@@ -180,7 +180,7 @@ class Reader:
         report_set_aside(self.obs.program, self.set_aside, self.source)
 
     # -- units ------------------------------------------------------------------------------
-    def _units(self, body: Any) -> None:
+    def units(self, body: Any) -> None:
         fields = self._fields(body, "a units line", {"cluster", "level", "ids"})
         cluster = (
             self.obs.program.clusters.get(fields["cluster"])
@@ -211,6 +211,26 @@ class Reader:
 
     # -- tables -----------------------------------------------------------------------------
     def _table(self, body: Any, lines: Iterator[str]) -> Any:
+        round_id, level, codes, count, kept, types = self.open_table(body)
+        start = self.line
+        chunk: list[tuple[str, dict[str, object]]] = []
+        for _ in range(count):
+            row = self._next(lines, f"row {len(chunk) + 1} of the table on line {start}")
+            if kept:  # a table of set-aside variables only is read past, not loaded
+                chunk.append(self._row(row, codes, types))
+            if len(chunk) == fmt.CHUNK:
+                self._store(round_id, level, chunk, self.line - len(chunk) + 1)
+                chunk = []
+        self._store(round_id, level, chunk, self.line - len(chunk) + 1)
+        if kept:
+            self.obs.storage.ensure_columns(round_id, level, kept)
+        self.rows += count
+        return self._next(lines, "the end line")
+
+    def open_table(
+        self, body: Any
+    ) -> tuple[str, Level, list[str], int, list[str], list[ValueType | None]]:
+        """Check a table line: its round, level, columns (those kept), rows and value types."""
         fields = self._fields(body, "a table line", {"round", "level", "columns", "rows"})
         round_id, level = fields["round"], self._level(fields["level"])
         if not isinstance(round_id, str) or not self.obs.storage.has_round(round_id):
@@ -230,20 +250,7 @@ class Reader:
         if type(count) is not int or count < 0:
             raise self.fail("'rows' must be a whole number from 0")
         types = [None if c in self.set_aside else self.obs.variables[c].type for c in codes]
-        start = self.line
-        chunk: list[tuple[str, dict[str, object]]] = []
-        for _ in range(count):
-            row = self._next(lines, f"row {len(chunk) + 1} of the table on line {start}")
-            if kept:  # a table of set-aside variables only is read past, not loaded
-                chunk.append(self._row(row, codes, types))
-            if len(chunk) == fmt.CHUNK:
-                self._store(round_id, level, chunk, self.line - len(chunk) + 1)
-                chunk = []
-        self._store(round_id, level, chunk, self.line - len(chunk) + 1)
-        if kept:
-            self.obs.storage.ensure_columns(round_id, level, kept)
-        self.rows += count
-        return self._next(lines, "the end line")
+        return round_id, level, codes, count, kept, types
 
     def _row(
         self, row: Any, codes: list[str], types: list[ValueType | None]
@@ -289,7 +296,7 @@ class Reader:
                 self.line = first + refused.row
             raise self.fail(str(refused.error)) from None
 
-    def _end(self, body: Any) -> None:
+    def end(self, body: Any) -> None:
         fields = self._fields(body, "the end line", {"tables", "rows"})
         if fields != {"tables": len(self.tables_seen), "rows": self.rows}:
             raise self.fail(

@@ -26,7 +26,10 @@ file is complete.
 Reading goes through the same checks as :meth:`Observations.record_many
 <klaster.observations.values.Observations.record_many>`, so a file can never hold what the
 API would refuse; every error names the file and line. Reading builds a new store: a bad file
-changes nothing. The header's ``schema_version`` is checked and older versions migrated by
+changes nothing. With polars and numpy installed, a file is first read column-wise
+(:mod:`klaster.observations._sidecar_bulk`); anything that reader does not recognise or would
+refuse is read again line by line by the exact reader, which locates the problem. The
+header's ``schema_version`` is checked and older versions migrated by
 :func:`klaster.documents.migrations.migrate`, as for program and finance documents.
 
 The verbs are those of program documents (``klaster.dumps/loads/save/load``): :func:`dumps` and
@@ -48,6 +51,7 @@ from klaster.catalogue.variable import Variable
 from klaster.documents.files import atomic_write
 from klaster.errors import DocumentError
 from klaster.model.program import Program
+from klaster.observations._sidecar_bulk import read_fast
 from klaster.observations._sidecar_format import SIDECAR_KIND, SIDECAR_SCHEMA_VERSION
 from klaster.observations._sidecar_reader import Reader
 from klaster.observations._sidecar_writer import write
@@ -110,6 +114,13 @@ def loads(
                 f"{source}: not UTF-8 text (byte {exc.start}); save the file as UTF-8"
             ) from None
     with _gc_paused():
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates: the exact reader locates the line
+            data = None
+        fast = None if data is None else read_fast(data, source, program, variables)
+        if fast is not None:
+            return fast
         return Reader(source, program, variables).read(io.StringIO(text, newline=""))
 
 
@@ -153,14 +164,22 @@ def load(
     """
     target = Path(path)
     try:
-        with target.open("r", encoding="utf-8", newline="") as handle, _gc_paused():
-            return _read(str(target), program, variables, handle)
+        data = target.read_bytes()
     except OSError as exc:
         raise DocumentError(f"{target}: cannot read the file ({exc.strerror})") from None
-    except UnicodeDecodeError as exc:
-        raise DocumentError(
-            f"{target}: not UTF-8 text (byte {exc.start} of a block); save the file as UTF-8"
-        ) from None
+    with _gc_paused():
+        # Columnar first; anything it does not recognise is read (and located) line by line.
+        fast = read_fast(data, str(target), program, variables)
+        if fast is not None:
+            return fast
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise DocumentError(
+                f"{target}: not UTF-8 text (byte {exc.start}); save the file as UTF-8"
+            ) from None
+        del data
+        return _read(str(target), program, variables, io.StringIO(text, newline=""))
 
 
 def save_observations(observations: Observations, path: str | os.PathLike[str]) -> None:

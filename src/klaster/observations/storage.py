@@ -273,6 +273,56 @@ class ObservationStorage:
                     column = columns[code] = empty_column(self.variables[code])
                 column.merge(map(indexes.__getitem__, batch.positions[code]), staged)
 
+    # -- the bulk path (Observations.record_columns) -------------------------------------------
+    def planned_indexes(self, cluster_id: str, level: Level, unit_ids: Sequence[str]) -> list[int]:
+        """The index each unit has, or would get from :meth:`store_columns` (nothing changes)."""
+        units = self._units.get((cluster_id, level))
+        index = {} if units is None else units._index
+        following = 0 if units is None else len(units._ids)
+        found = []
+        for unit_id in unit_ids:
+            at = index.get(unit_id)
+            if at is None:
+                at, following = following, following + 1
+            found.append(at)
+        return found
+
+    def store_columns(
+        self,
+        rnd: Round,
+        level: Level,
+        unit_ids: Sequence[str],
+        placed: Mapping[str, Column[Any]],
+        merged: Mapping[str, tuple[Sequence[int], Column[Any]]],
+    ) -> None:
+        """Store columns the bulk path checked (internal); nothing raises.
+
+        Args:
+            rnd: The round.
+            level: The units' level.
+            unit_ids: The units surveyed, numbered in this order if new
+                (:meth:`planned_indexes` gave their indexes).
+            placed: New columns laid out on the cluster's numbering, stored as they are.
+            merged: For a variable the round holds already: the indexes to write and the
+                values, merged as :meth:`store` merges a batch (checked with ``check_merge``).
+        """
+        units = self._units.get((rnd.cluster_id, level))
+        if units is None:
+            units = self._units[(rnd.cluster_id, level)] = UnitNumbering()
+        table = self._tables.get((rnd.id, level))
+        if table is None:
+            table = self._tables[(rnd.id, level)] = StoredTable()
+        add = units._add
+        indexes = [add(unit_id) for unit_id in unit_ids]
+        present = table._present
+        if len(present) < len(units._ids):
+            present.extend(bytes(len(units._ids) - len(present)))
+        for index in indexes:
+            present[index] = 1
+        table._columns.update(placed)
+        for code, (targets, staged) in merged.items():
+            table._columns[code].merge(targets, staged)
+
     # -- loading a file or a store --------------------------------------------------------------
     def number_units(self, cluster_id: str, level: Level, unit_ids: Sequence[str]) -> str | None:
         """Number units in the order a file or store lists them.

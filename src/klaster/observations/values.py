@@ -39,7 +39,13 @@ from klaster._support.gc import gc_paused as _gc_paused
 from klaster.catalogue.variable import Level, Variable
 from klaster.errors import InvalidReferenceError, KlasterError, ValidationError
 from klaster.model.program import Program
-from klaster.observations._batch import Row, RowRefused, rows_of
+from klaster.observations._batch import Row, RowRefused
+from klaster.observations._columnar_batch import (
+    columns_of,
+    ids_of,
+    rows_of_columns,
+    store_columns,
+)
 from klaster.observations._messages import listing
 from klaster.observations.columns.factory import Column
 from klaster.observations.core_variables import core_variables
@@ -235,23 +241,47 @@ class Observations:
         return len(batch)
 
     def record_columns(
-        self, round_id: str, unit_ids: Sequence[str], values: Mapping[str, Sequence[object]]
+        self,
+        round_id: str,
+        unit_ids: Sequence[str] | Any,
+        values: Mapping[str, Any] | Any,
+        *,
+        skip_nulls: bool = False,
     ) -> int:
-        """Record column-shaped data (a data frame's columns), all or nothing.
+        """Record column-shaped data (a data frame's columns), checked column-wise, all or nothing.
+
+        The bulk path: each variable's column is checked at once (type, bounds, categories,
+        ``required``, level and sector) and stored whole. Numbers as numpy/polars integers or a
+        polars ``Decimal`` column (exact), categories as text and yes/no as booleans never become
+        a Python object per value; Python sequences are read as :meth:`record_many` reads them.
+        The sector plugins' ``klaster_validate_values`` run when a plugin of the cluster
+        implements it. Other batches (cooperatives, the cluster) and refused ones go through
+        :meth:`record_many`: the error is the one recording row by row raises.
 
         Args:
             round_id: ID of a round.
-            unit_ids: The units, one per row.
-            values: Per variable code, one value per unit (``None`` = missing).
+            unit_ids: The units, one per row (a sequence, numpy array or polars Series of IDs).
+            values: Per variable code, one value per unit: a mapping of code to a sequence,
+                numpy array or polars Series, or a polars/pandas data frame whose columns are
+                variable codes. ``None`` (null) is a missing value.
+            skip_nulls: Read a null as "not recorded" instead of "recorded as missing": the
+                unit's value is left out (a stored one is kept, and a ``required`` variable does
+                not refuse it), so one frame can hold the variables of several sectors.
 
         Returns:
             The number of rows recorded.
 
         Raises:
             ValidationError: A column's length differs from ``unit_ids``; otherwise as
-                :meth:`record_many`.
+                :meth:`record_many` (the row named is the unit's position in ``unit_ids``).
+
         """
-        return self.record_many(round_id, rows_of(unit_ids, values))
+        ids, columns = ids_of(unit_ids), columns_of(values)
+        with _gc_paused():
+            stored = store_columns(self._storage, round_id, ids, columns, skip_nulls=skip_nulls)
+        if stored is not None:
+            return stored
+        return self.record_many(round_id, rows_of_columns(ids, columns, skip_nulls=skip_nulls))
 
     def validate_many(
         self, round_id: str, rows: Iterable[Row], *, limit: int = 100

@@ -53,8 +53,10 @@ def build_report(
         round: Only this round (a key such as ``"endline"``, or a round ID).
         made_on: The report's date (default: today): counts and the portfolio are as of it.
         sections: Only these section keys (default: all), in reading order.
-        backend: How the figures are computed: ``"python"`` or ``"polars"`` (the ``columnar``
-            extra; the same figures, faster on large programs).
+        backend: How the figures are computed: ``"python"``, ``"polars"`` (the ``columnar``
+            extra; the same figures, faster on large programs), ``"auto"`` (polars when it is
+            installed), ``"duckdb"`` (the ``sql`` extra) or ``"spark"`` (see
+            :class:`~klaster.measurement.Measurement`).
 
     Returns:
         The :class:`~klaster.reports.document.Report`; write it with

@@ -85,7 +85,8 @@ class ReportData:
         finance: The finance books (one per cluster), if any.
         scope: What the report covers.
         made_on: The report's date.
-        backend: The measurement backend: ``"python"`` or ``"polars"`` (same figures).
+        backend: The measurement backend (``Measurement``'s: ``"python"``, ``"polars"``,
+            ``"auto"``, ``"duckdb"``, ``"spark"``; the same figures).
     """
 
     program: Program

@@ -28,7 +28,7 @@ from klaster.observations.sector_checks import observation_problems
 from klaster.observations.set_aside import lost_on_save, report_set_aside, undeclared
 from klaster.observations.storage import RowRefused
 from klaster.observations.values import Observations
-from klaster.store import _loading
+from klaster.store import _loading, _value_columns
 from klaster.store._connection import insert_tuples
 from klaster.store._keys import VariableKeys, add_round, add_units, orphan_units, stored_rounds
 from klaster.store._values import BadValue, decoder, encode
@@ -222,12 +222,40 @@ def load_observations(
         PluginError: Strict plugin mode, and the store holds values of variables no loaded
             plugin declares (otherwise they are set aside with a ``PluginWarning``).
     """
+    if _value_columns.available():
+        obs, variables, _ = _numbered(conn, source, catalogue, program, selected, warn=True)
+        try:
+            found = {key: variable for key, (variable, _) in variables.items()}
+            _value_columns.load_rounds(conn, obs, found, selected)
+        except _value_columns.Unreadable:
+            pass  # something to judge row by row: start again on that path
+        else:
+            return obs
+        obs, variables, units = _numbered(conn, source, catalogue, program, selected, warn=False)
+    else:
+        obs, variables, units = _numbered(conn, source, catalogue, program, selected, warn=True)
+    for round_key, rnd in selected:
+        _load_round(conn, source, obs, variables, units, round_key, rnd)
+    return obs
+
+
+def _numbered(
+    conn: sqlite3.Connection,
+    source: Path,
+    catalogue: Mapping[str, Variable] | Iterable[Variable],
+    program: Program,
+    selected: list[tuple[int, Round]],
+    *,
+    warn: bool,
+) -> tuple[Observations, dict[int, tuple[Variable, Any]], dict[int, str]]:
+    """New observations with the selected rounds and their clusters' units numbered by key."""
     try:
         obs = Observations(program, catalogue)
     except KlasterError as exc:
         raise StoreError(f"{source}: cannot hold observations of this program: {exc}") from None
     variables, set_aside = _stored_variables(conn, source, obs.variables)
-    report_set_aside(program, set_aside, str(source))
+    if warn:
+        report_set_aside(program, set_aside, str(source))
     for _, rnd in selected:
         try:
             obs.add_round(rnd)
@@ -249,9 +277,7 @@ def load_observations(
                     f"{cluster_id!r}; the store was changed outside klaster"
                 )
             units.update(rows)
-    for round_key, rnd in selected:
-        _load_round(conn, source, obs, variables, units, round_key, rnd)
-    return obs
+    return obs, variables, units
 
 
 def _stored_variables(

@@ -391,8 +391,8 @@ def test_import_klaster_does_not_import_polars() -> None:
 
 def test_backend_is_checked() -> None:
     obs = Observations(PROGRAM, CATALOGUE)
-    with pytest.raises(klaster.ValidationError, match="unknown backend 'duckdb'"):
-        Measurement(PROGRAM, obs, backend="duckdb")
+    with pytest.raises(klaster.ValidationError, match="unknown backend 'sqlite'"):
+        Measurement(PROGRAM, obs, backend="sqlite")
     assert Measurement(PROGRAM, obs, backend="auto").backend == "polars"
 
 

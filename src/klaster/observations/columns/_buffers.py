@@ -10,6 +10,7 @@ from array import array
 from itertools import repeat
 
 from klaster.errors import NotFoundError, ValidationError
+from klaster.observations.columns.base import MAX_SCALE
 
 INT_CODES = ("b", "h", "i", "q")
 LIMIT = {code: 2 ** (8 * array(code).itemsize - 1) - 1 for code in INT_CODES}
@@ -60,5 +61,12 @@ def too_big(index: int | None, scale: int) -> ValidationError:
     return ValidationError(
         f"cannot be stored exactly: with {scale} decimals it needs more than 64 bits "
         "(about 18 significant digits)",
+        path=None if index is None else f"values[{index}]",
+    )
+
+
+def too_many_decimals(index: int | None) -> ValidationError:
+    return ValidationError(
+        f"has more than {MAX_SCALE} decimals; round it to the precision the survey measures",
         path=None if index is None else f"values[{index}]",
     )

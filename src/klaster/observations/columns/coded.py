@@ -96,6 +96,15 @@ class _Coded(Column[T]):
         other._codes = array(self._codes.typecode, map(self._codes.__getitem__, picked))
         return other
 
+    def with_codes(self, codes: array[int]) -> Self:
+        """An empty column of this kind holding ``codes`` as they are (internal: the bulk path).
+
+        The codes were checked column-wise by the caller; the array is taken, not copied.
+        """
+        other = self._empty()
+        other._codes = codes
+        return other
+
     def merge(self, indices: Iterable[int], batch: Self) -> None:
         """See :meth:`Column.merge` (internal)."""
         targets = list(indices)

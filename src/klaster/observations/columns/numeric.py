@@ -2,9 +2,9 @@
 
 Both keep their values in the narrowest integer ``array`` that holds them plus a ``valid`` mask
 (the layout :class:`_Masked` they share); a missing slot holds 0 so that a sum can add the whole
-buffer.
-A :class:`DecimalColumn`'s scale comes from the data and grows (one rescale) when a value with
-more decimals arrives; a value that cannot be held exactly in 64 bits is refused, never rounded.
+buffer. A :class:`DecimalColumn`'s scale comes from the data and grows (one rescale) when a value
+with more decimals arrives; a value that cannot be held exactly in 64 bits is refused, never
+rounded.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from itertools import compress
 from typing import Any, ClassVar, Self
 
 from klaster.catalogue.variable import ValueType
-from klaster.errors import ValidationError
 from klaster.observations.columns._buffers import (
     INT64,
     check_index,
@@ -24,6 +23,7 @@ from klaster.observations.columns._buffers import (
     grow,
     not_found,
     too_big,
+    too_many_decimals,
     wrong,
 )
 from klaster.observations.columns._scaling import POW10, decimals, ratio, scaled, unscale
@@ -63,6 +63,15 @@ class _Masked(Column[T]):
             grow(self._data, extra, 0)
             grow(self._valid, extra, 0)
 
+    def stored(self) -> tuple[array[int], bytearray, int]:
+        """The stored integers, valid mask and scale themselves (internal interface).
+
+        For readers joining thousands of columns end to end (the columnar fast path reads a
+        column per cluster and round): no :class:`Buffers` or view per column. The caller copies
+        them at once (``bytes.join``) and keeps no reference: a write may replace them.
+        """
+        return self._data, self._valid, 0
+
     def _buffers(self, scale: int) -> Buffers:
         return Buffers(
             type=self.type,
@@ -71,6 +80,15 @@ class _Masked(Column[T]):
             valid=memoryview(self._valid).toreadonly(),
             scale=scale,
         )
+
+    @classmethod
+    def from_buffers(cls, data: array[int], valid: bytearray, scale: int = 0) -> Self:
+        """A column of checked (scaled) ``data``, 0 where missing, and ``valid`` (internal)."""
+        column = cls()
+        column._data, column._valid = data, valid
+        if scale:  # (a DecimalColumn)
+            column._scale = scale  # type: ignore[attr-defined]
+        return column
 
     def _take_into(self, other: _Masked[Any], indices: Iterable[int]) -> None:
         picked = list(indices)
@@ -89,13 +107,10 @@ class _Masked(Column[T]):
 
     def _store(self, index: int, raw: int | None) -> None:
         self.pad(index + 1)
-        if raw is None:
-            self._data[index] = 0
-            self._valid[index] = 0
-        else:
+        if raw is not None:
             self._widen_for(raw, raw)
-            self._data[index] = raw
-            self._valid[index] = 1
+        self._data[index] = 0 if raw is None else raw
+        self._valid[index] = 0 if raw is None else 1
 
     def _merge_raw(self, indices: Iterable[int], batch: _Masked[Any], factor: int) -> None:
         targets = list(indices)
@@ -107,14 +122,10 @@ class _Masked(Column[T]):
             low, high = min(data), max(data)
             self._widen_for(low * factor, high * factor)
         mine, mine_valid = self._data, self._valid
-        if factor == 1:
-            for target, raw, ok in zip(targets, data, valid, strict=True):
-                mine[target] = raw
-                mine_valid[target] = ok
-        else:
-            for target, raw, ok in zip(targets, data, valid, strict=True):
-                mine[target] = raw * factor
-                mine_valid[target] = ok
+        raws = data if factor == 1 else [raw * factor for raw in data]
+        for target, raw, ok in zip(targets, raws, valid, strict=True):
+            mine[target] = raw
+            mine_valid[target] = ok
 
 
 class DecimalColumn(_Masked[Decimal]):
@@ -195,6 +206,10 @@ class DecimalColumn(_Masked[Decimal]):
             digits = str(-raw if raw < 0 else raw).rjust(scale + 1, "0")
             yield ("-" if raw < 0 else "") + digits[:-scale] + "." + digits[-scale:]
 
+    def stored(self) -> tuple[array[int], bytearray, int]:
+        """See :meth:`_Masked.stored`: the scaled integers, valid mask and scale (internal)."""
+        return self._data, self._valid, self._scale
+
     def scaled(self) -> array[int]:
         """A copy of the scaled integers (``value × 10**scale``; 0 where missing)."""
         return array("q", self._data)
@@ -246,9 +261,7 @@ class DecimalColumn(_Masked[Decimal]):
 
     def _rescale(self, scale: int, numerator: int, denominator: int) -> None:
         if scale > MAX_SCALE:
-            raise ValidationError(
-                f"has more than {MAX_SCALE} decimals; round it to the precision the survey measures"
-            )
+            raise too_many_decimals(None)
         if abs(scaled(numerator, denominator, scale)) > INT64:
             raise too_big(None, scale)
         probe = DecimalColumn()
@@ -279,11 +292,7 @@ class DecimalColumn(_Masked[Decimal]):
             if denominator != 1:
                 scale = max(scale, decimals(denominator))
                 if scale > MAX_SCALE:
-                    raise ValidationError(
-                        f"has more than {MAX_SCALE} decimals; round it to the precision the "
-                        "survey measures",
-                        path=f"values[{index}]",
-                    )
+                    raise too_many_decimals(index)
             ratios.append((numerator, denominator))
         factor = POW10[scale]
         raws = [0 if r is None else (r[0] * factor) // r[1] for r in ratios]

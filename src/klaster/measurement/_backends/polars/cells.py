@@ -28,7 +28,7 @@ from klaster.measurement._backends.partials import Poverty
 from klaster.measurement._result_blocks import Block, Combo
 from klaster.measurement.core_indicators import CoreIndicator
 
-__all__ = ["Naming", "Plan", "aggregate"]
+__all__ = ["Naming", "Pending", "Plan", "aggregate"]
 
 
 class Naming:
@@ -90,7 +90,7 @@ def aggregate(
     round_key: tuple[str, _dt.date | None],
     poverty: pl.DataFrame | None = None,
 ) -> dict[str, Block]:
-    """Every plan's block for one round key.
+    """Every plan's block for one round key (one :class:`Pending`, collected at once).
 
     Args:
         engine: The :class:`~klaster.measurement.engine.Measurement` (targets, ``minimum_n``).
@@ -105,68 +105,127 @@ def aggregate(
     """
     if not plans or table.is_empty():
         return {}
-    fine_keys = ["_c", *(f"_d_{d}" for d in dims)]
-    aggs: dict[str, pl.Expr] = {}
-    for plan in plans:
-        for agg in plan.aggs:
-            aggs[agg.meta.output_name()] = agg
-    fine = table.group_by(fine_keys).agg(list(aggs.values()))
-    totals = list(aggs)
-    combos: list[Combo] = []
-    columns: dict[str, list[Any]] = {name: [] for name in totals}
-    depth: list[dict[int, int]] = []
-    severity: list[dict[tuple[int, int], int]] = []
-    for spec in specs:
-        if any(d != "cluster" and d not in dims for d in spec):
-            continue  # a dimension these units do not have: no cell, as in the Python path
-        keys = ["_c" if d == "cluster" else f"_d_{d}" for d in spec]
-        sums = [pl.col(name).sum() for name in totals]
-        if keys:
-            known = fine.filter(pl.all_horizontal([pl.col(k).is_not_null() for k in keys]))
-            part = known.group_by(keys).agg(sums)
-        else:
-            part = fine.select(sums) if len(fine) else fine.clear()
-        key_lists = [part[k].to_list() for k in keys]
-        cells = [
-            tuple((d, naming.name(d, code)) for d, code in zip(spec, row, strict=True))
-            for row in zip(*key_lists, strict=True)
-        ]
-        combos += cells if keys else [()] * len(part)
-        for name in totals:
-            columns[name] += part[name].to_list()
-        if poverty is not None:
-            depth += _per_line(poverty, keys, key_lists, ["_z"], "_g", len(part))
-            severity += _per_line(poverty, keys, key_lists, ["_z", "_s"], "_g2", len(part))
-    order = sorted(range(len(combos)), key=lambda i: (len(combos[i]), combos[i]))
-    blocks = {}
-    for plan in plans:
-        units = columns[f"{plan.name}_units"]
-        kept = [i for i in order if units[i]]  # no unit of the plan's scope: no cell
-        figures = _figures(engine, plan, columns, kept, depth, severity)
-        indicator = plan.indicator
-        key, on = round_key
-        head = block_head(engine, indicator, key, on)
-        blocks[indicator.code] = Block(head, [combos[i] for i in kept], figures)
-    return blocks
+    lazy_poverty = None if poverty is None else poverty.lazy()
+    pending = Pending(engine, table.lazy(), dims, plans, specs, naming, round_key, lazy_poverty)
+    return pending.finish(pl.collect_all(pending.queries))
+
+
+class Pending:
+    """One table's aggregation as lazy queries, collected with others, then read into blocks.
+
+    The queries are one group-by by cluster and categories (the finest parts) and, per
+    disaggregation, the sums of those parts (and the poor units' sums per line): collected
+    together with :func:`polars.collect_all`, the finest parts are computed once, and the
+    scopes and round keys of a report run as one plan instead of a collect each.
+
+    Args: as :func:`aggregate`, with ``table`` and ``poverty`` lazy.
+    """
+
+    def __init__(
+        self,
+        engine: Any,
+        table: pl.LazyFrame,
+        dims: Sequence[str],
+        plans: Sequence[Plan],
+        specs: Sequence[tuple[str, ...]],
+        naming: Naming,
+        round_key: tuple[str, _dt.date | None],
+        poverty: pl.LazyFrame | None = None,
+    ) -> None:
+        self.engine, self.plans, self.naming, self.round_key = engine, plans, naming, round_key
+        fine_keys = ["_c", *(f"_d_{d}" for d in dims)]
+        aggs: dict[str, pl.Expr] = {}
+        for plan in plans:
+            for agg in plan.aggs:
+                aggs[agg.meta.output_name()] = agg
+        self.totals = list(aggs)
+        fine = table.group_by(fine_keys).agg(list(aggs.values()))
+        self.queries: list[pl.LazyFrame] = [fine.select(pl.len())] if plans else []
+        self.specs: list[tuple[tuple[str, ...], list[str]]] = []
+        self.poverty = poverty is not None
+        sums = [pl.col(name).sum() for name in self.totals]
+        for spec in specs:
+            if any(d != "cluster" and d not in dims for d in spec):
+                continue  # a dimension these units do not have: no cell, as in the Python path
+            keys = ["_c" if d == "cluster" else f"_d_{d}" for d in spec]
+            self.specs.append((spec, keys))
+            if keys:
+                self.queries.append(_known(fine, keys).group_by(keys).agg(sums))
+            else:
+                self.queries.append(fine.select(sums))
+            if poverty is not None:
+                self.queries += [
+                    _per_line_query(poverty, keys, ["_z"], "_g"),
+                    _per_line_query(poverty, keys, ["_z", "_s"], "_g2"),
+                ]
+
+    def finish(self, done: Sequence[pl.DataFrame]) -> dict[str, Block]:
+        """The plans' blocks from the collected ``queries`` (in their order)."""
+        if not self.plans or not done[0].item():
+            return {}  # no unit at all: no cell
+        results = iter(done[1:])
+        combos: list[Combo] = []
+        columns: dict[str, list[Any]] = {name: [] for name in self.totals}
+        depth: list[dict[int, int]] = []
+        severity: list[dict[tuple[int, int], int]] = []
+        for spec, keys in self.specs:
+            part = next(results)
+            key_lists = [part[k].to_list() for k in keys]
+            if keys:
+                naming = self.naming
+                combos += [
+                    tuple((d, naming.name(d, code)) for d, code in zip(spec, row, strict=True))
+                    for row in zip(*key_lists, strict=True)
+                ]
+            else:
+                combos.append(())
+            for name in self.totals:
+                columns[name] += part[name].to_list()
+            if self.poverty:
+                count = len(part)
+                depth += _per_line(next(results), keys, key_lists, ["_z"], count)
+                severity += _per_line(next(results), keys, key_lists, ["_z", "_s"], count)
+        order = sorted(range(len(combos)), key=lambda i: (len(combos[i]), combos[i]))
+        blocks = {}
+        key, on = self.round_key
+        for plan in self.plans:
+            units = columns[f"{plan.name}_units"]
+            kept = [i for i in order if units[i]]  # no unit of the plan's scope: no cell
+            figures = _figures(self.engine, plan, columns, kept, depth, severity)
+            indicator = plan.indicator
+            head = block_head(self.engine, indicator, key, on)
+            blocks[indicator.code] = Block(head, [combos[i] for i in kept], figures)
+        return blocks
+
+
+def _per_line_query(poor: pl.LazyFrame, keys: list[str], by: list[str], value: str) -> pl.LazyFrame:
+    """The sums of ``value`` of the poor units by cell and line (and size)."""
+    # Cells with an unknown category are not filtered out here (``_per_line`` finds no cell
+    # for them): the poor units stay one subplan shared by every query.
+    return poor.group_by([*keys, *by]).agg(pl.col(value).sum())
+
+
+def _known(table: pl.LazyFrame, keys: list[str]) -> pl.LazyFrame:
+    """The rows with every category of ``keys`` known (the cluster ``_c`` always is).
+
+    Not filtering on ``_c`` keeps the queries' shared part (the finest group-by, the poor
+    units) one subplan: the optimiser pushes a filter every query shares below the cache.
+    """
+    unknown = [pl.col(k).is_not_null() for k in keys if k != "_c"]
+    return table.filter(pl.all_horizontal(unknown)) if unknown else table
 
 
 def _per_line(
-    poor: pl.DataFrame,
+    grouped: pl.DataFrame,
     keys: list[str],
     key_lists: list[list[Any]],
     by: list[str],
-    value: str,
     count: int,
 ) -> list[dict[Any, int]]:
-    """Per cell (in ``key_lists`` order), the sums of ``value`` by line (and size)."""
+    """Per cell (in ``key_lists`` order), the sums by line (and size) of ``grouped``."""
     out: list[dict[Any, int]] = [{} for _ in range(count)]
     if not count:
         return out
-    if keys:
-        known = poor.filter(pl.all_horizontal([pl.col(k).is_not_null() for k in keys]))
-        grouped = known.group_by([*keys, *by]).agg(pl.col(value).sum())
-    else:
-        grouped = poor.group_by(by).agg(pl.col(value).sum())
     lists = [grouped[name].to_list() for name in grouped.columns]
     width = len(keys)
     cells = zip(*lists[:width], strict=True) if keys else [()] * len(grouped)

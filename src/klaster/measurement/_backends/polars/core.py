@@ -29,10 +29,10 @@ from klaster.measurement.na import NotAvailable
 from klaster.measurement.welfare_indicators import SOCIAL_CAPITAL_SCALE
 from klaster.observations.core_variables import CIBEST_ITEMS, SOCIAL_CAPITAL_ITEMS
 
-__all__ = ["core_plan", "poor_units", "quadrant"]
+__all__ = ["CIBEST_CODES", "POVERTY_CODES", "core_plan", "poor_units", "quadrant"]
 
-_POVERTY = ("poverty_headcount", "poverty_gap", "poverty_severity")
-_CIBEST = (
+POVERTY_CODES = ("poverty_headcount", "poverty_gap", "poverty_severity")
+CIBEST_CODES = (
     "cibest_welfare",
     "cibest_material_poverty",
     "cibest_spiritual_poverty",
@@ -48,10 +48,10 @@ def core_plan(table: MemberTable, indicator: CoreIndicator) -> Plan | None:
         return table.ratio_plan(indicator, income, sizes)
     if code == "income_change_pct":
         return _income_change(table, indicator)
-    if code in _POVERTY:
+    if code in POVERTY_CODES:
         return _poverty(table, indicator)
-    if code in _CIBEST:
-        return _cibest(table, indicator, _CIBEST.index(code))
+    if code in CIBEST_CODES:
+        return _cibest(table, indicator, CIBEST_CODES.index(code))
     if code == "social_capital_index":
         return table.sum_plan(indicator, _social_capital(table))
     return None
@@ -120,7 +120,7 @@ def _poverty(table: MemberTable, indicator: CoreIndicator) -> Plan:
     return plan
 
 
-def poor_units(table: MemberTable, members: pl.DataFrame) -> pl.DataFrame | None:
+def poor_units(table: MemberTable, members: pl.LazyFrame) -> pl.LazyFrame | None:
     """The poor members' cluster, categories, line ``_z``, size ``_s``, gap ``_g`` and ``_g2``."""
     if table.poverty is None:
         return None

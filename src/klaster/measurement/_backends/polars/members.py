@@ -131,6 +131,19 @@ class MemberTable:
                 table = table.with_columns(expr.alias(name))
             yield table, plans
 
+    def lazy_tables(self) -> Iterator[tuple[pl.LazyFrame, list[Plan]]]:
+        """As :meth:`tables`, lazily: a scope's filter and derived columns run in its query.
+
+        Only the columns a scope's plans read are then filtered (projection pushdown), and the
+        scopes' queries can be collected together.
+        """
+        frame = pl.DataFrame([s.alias(n) for n, s in self.columns.items()]).lazy()
+        for scope, plans in self.plans.items():
+            table = frame if scope is None else frame.filter(self._scope(scope))
+            for name, expr in self.derived.get(scope, ()):
+                table = table.with_columns(expr.alias(name))
+            yield table, plans
+
     def _scope(self, sector: str) -> pl.Expr:
         naming = self.records.naming
         clusters = [

@@ -3,8 +3,8 @@
 Imported only when a :class:`~klaster.measurement.engine.Measurement` is built with
 ``backend="polars"`` (the ``columnar`` extra: polars and numpy); ``import klaster`` never imports
 it. Per round key it builds a few polars tables over all clusters at once and adds them up into
-the same exact integers as the Python path (:mod:`klaster.measurement._backends.polars.cells`); the
-figures
+the same exact integers as the Python path (:mod:`klaster.measurement._backends.polars.cells`),
+every table's queries collected in one ``pl.collect_all`` (one plan per round key); the figures
 are then made by the same code, so both paths give equal rows:
 
 - Members surveyed (:mod:`klaster.measurement._backends.polars.members`): variables read from the
@@ -37,7 +37,7 @@ import polars as pl
 
 from klaster.catalogue.indicator import Indicator
 from klaster.measurement._backends.layout import MULTI_VALUED
-from klaster.measurement._backends.polars.cells import Naming, Plan, aggregate
+from klaster.measurement._backends.polars.cells import Naming, Pending, Plan
 from klaster.measurement._backends.polars.core import core_plan, poor_units
 from klaster.measurement._backends.polars.members import MemberTable
 from klaster.measurement._backends.polars.program import DIMS, Records
@@ -84,12 +84,18 @@ def blocks(
         for indicator in indicators:
             if indicator.code not in _RECORDS:
                 members.add(indicator, core_plan)
-        done: dict[str, Block] = {}
-        for table, plans in members.tables():
+        pending: list[Pending] = []
+        for table, plans in members.lazy_tables():
             poor = poor_units(members, table) if _core(plans[0].indicator) else None
-            done.update(aggregate(engine, table, dims, plans, fast_specs, naming, (key, on), poor))
-        done.update(_counted(engine, indicators, records, members, fast_specs, (key, on)))
-        found.update({(code, key): block for code, block in done.items()})
+            pending.append(Pending(engine, table, dims, plans, fast_specs, naming, (key, on), poor))
+        pending += _counted(engine, indicators, records, members, fast_specs, (key, on))
+        # Every table of the round key in one plan: the scopes' group-bys run together.
+        done = iter(pl.collect_all([q for p in pending for q in p.queries]))
+        for part in pending:
+            results = [next(done) for _ in part.queries]
+            blocks_of_key = part.finish(results)
+            found.update({(code, key): block for code, block in blocks_of_key.items()})
+        del members, pending, done  # the round key's columns, before the next one's
     return found, slow_specs
 
 
@@ -100,13 +106,13 @@ def _counted(
     members: MemberTable,
     specs: list[Any],
     round_key: tuple[str, Any],
-) -> dict[str, Block]:
+) -> list[Pending]:
     """The indicators counted from the records (members active, groups, cooperatives)."""
     wanted = {i.code: i for i in indicators if isinstance(i, CoreIndicator) and i.code in _RECORDS}
     if not wanted:
-        return {}
+        return []
     on = records.on(members.frames)
-    done: dict[str, Block] = {}
+    done: list[Pending] = []
     tables = {"members", "groups", "cooperatives"} & {_RECORDS[c] for c in wanted}
     for source in sorted(tables):
         plans = []
@@ -132,7 +138,9 @@ def _counted(
                 ]
                 plan.scales = (0,)
                 plans.append(plan)
-        done.update(aggregate(engine, table, dims, plans, specs, records.naming, round_key))
+        if plans and not table.is_empty():
+            lazy = table.lazy()
+            done.append(Pending(engine, lazy, dims, plans, specs, records.naming, round_key))
     return done
 
 

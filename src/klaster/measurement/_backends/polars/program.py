@@ -26,6 +26,7 @@ from klaster.measurement._backends.polars.read import Array
 from klaster.measurement.core_indicators import recorded_group_activity
 from klaster.measurement.unit_frame import UnitFrame, cluster_kabupaten
 from klaster.model.program import Program
+from klaster.observations.columns import BooleanColumn
 
 __all__ = ["DIMS", "NEVER", "Records"]
 
@@ -76,6 +77,7 @@ class Records:
         self._groups: dict[str, Array] | None = None
         self._coops: dict[str, Array] | None = None
         self._group_offsets: dict[str, int] = {}
+        self._places: dict[str, Array] = {}
 
     # -- members --------------------------------------------------------------------------------
     def members(self) -> dict[str, Any]:
@@ -104,6 +106,21 @@ class Records:
                 c.id: self._positions(c.id, ids[start:end], self.frames.get(c.id))
                 for c, start, end in zip(self.clusters, starts[:-1], starts[1:], strict=True)
             },
+        }
+        # Every cluster's numbering end to end, as program positions: what `surveyed` gathers.
+        numbered = self._members["position"]
+        self._members["numbered"] = np.concatenate(
+            [np.zeros(0, np.int64)]
+            + [
+                np.where(p >= 0, p + self._members["offset"][cid], -1)
+                for cid, p in numbered.items()
+            ]
+        )
+        lengths = [len(p) for p in numbered.values()]
+        firsts = np.cumsum([0, *lengths])
+        self._members["numbering"] = {
+            cid: (int(first), length)
+            for cid, first, length in zip(numbered, firsts, lengths, strict=False)
         }
         for dim in self.dims:
             names = self._names(dim, members, ids, sectors, starts)
@@ -152,6 +169,17 @@ class Records:
     def surveyed(self, frames: Sequence[UnitFrame], masks: Sequence[Array]) -> Array:
         """The program position of each surveyed unit (frame order; ``-1``: not a member)."""
         members = self.members()
+        if not frames:
+            return np.zeros(0, np.int64)
+        where = [members["numbering"][f.cluster.id] for f in frames]
+        lengths = np.array([len(m) for m in masks], dtype=np.int64)
+        if all(len(m) <= n for (_, n), m in zip(where, masks, strict=True)):
+            # One gather for all frames: each frame's slice of the numberings, then the mask.
+            firsts = np.array([first for first, _ in where], dtype=np.int64)
+            before = np.cumsum(lengths) - lengths
+            index = np.repeat(firsts - before, lengths) + np.arange(int(lengths.sum()))
+            picked: Array = members["numbered"][index][np.concatenate(masks)]
+            return picked
         parts = []
         for frame, mask in zip(frames, masks, strict=True):
             local = members["position"][frame.cluster.id]
@@ -229,6 +257,8 @@ class Records:
         covered = (g["spell_joined"] <= spell_day) & (spell_day < g["spell_left"])
         active = np.bincount(g["spell_group"][covered], minlength=len(day)) > 0
         for frame in frames:
+            if self._stored_activity(frame, active):
+                continue
             recorded = recorded_group_activity(frame)
             if recorded:  # a few values per cluster: set one by one
                 offset = self._group_offsets[frame.cluster.id]
@@ -240,6 +270,43 @@ class Records:
         columns.update(self._regions(columns["_c"]))
         columns["active"] = active[exists]
         return _frame(columns)
+
+    def _stored_activity(self, frame: UnitFrame, active: Array) -> bool:
+        """Set ``active`` from the round's stored ``group_active`` column, a frame at once.
+
+        As ``recorded_group_activity`` reads it (the groups surveyed with a value), without a
+        Python value per group. ``False``: no such boolean column (the caller reads the values).
+        """
+        storage = frame.observations.storage
+        table = storage.table(frame.round.id, Level.GROUP)
+        if table is None:
+            return True  # nothing recorded: the rosters decide every group
+        column = table.columns.get("group_active")
+        if column is None:
+            return True
+        if not isinstance(column, BooleanColumn):
+            return False
+        where = self._group_places(frame)
+        codes = _codes(column)
+        n = min(len(codes), len(table.present), len(where))
+        surveyed = np.frombuffer(bytes(table.present[:n]), dtype=np.uint8).astype(bool)
+        codes, where = codes[:n], where[:n]
+        known = surveyed & (codes != -1) & (where >= 0)
+        active[where[known]] = codes[known] == 1
+        return True
+
+    def _group_places(self, frame: UnitFrame) -> Array:
+        """For each group unit the store numbered in the frame's cluster, its program index."""
+        cluster = frame.cluster
+        found = self._places.get(cluster.id)
+        if found is None:
+            units = frame.observations.storage.numbering(cluster.id, Level.GROUP)
+            offset = self._group_offsets[cluster.id]
+            index = {gid: offset + i for i, gid in enumerate(cluster.groups.ids())}
+            ids = () if units is None else units.ids
+            found = np.fromiter((index.get(u, -1) for u in ids), np.int64, len(ids))
+            self._places[cluster.id] = found
+        return found
 
     def cooperatives(self, on: Array) -> pl.DataFrame:
         """Cooperatives of the clusters with this round: ``_c`` and ``legal`` on the date."""
@@ -269,6 +336,16 @@ class Records:
         names = [c[0] if (c := cluster_kabupaten(cluster)) else None for cluster in self.clusters]
         codes = np.array(self._codes("kabupaten", names), dtype=np.int32)
         return {"_d_kabupaten": codes[clusters]}
+
+
+def _codes(column: BooleanColumn) -> Array:
+    """A boolean column's codes (1 yes, 0 no, -1 missing), copied: no view is kept."""
+    buffers = column.buffers()
+    assert isinstance(buffers.data, memoryview)
+    try:
+        return np.frombuffer(buffers.data, dtype=np.int8).copy()
+    finally:
+        buffers.data.release()
 
 
 def _frame(columns: dict[str, Array]) -> pl.DataFrame:

@@ -10,7 +10,8 @@ surveyed units selected with one mask for the whole program.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from array import array
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ from klaster.measurement._backends.python.fixedpoint import Unsupported
 from klaster.measurement.operations import Shift
 from klaster.measurement.round_refs import round_at
 from klaster.measurement.unit_frame import UnitFrame
+from klaster.observations.columns import Column, DecimalColumn, IntegerColumn
 from klaster.observations.values import Observations
 
 __all__ = ["Array", "SurveyedUnits", "present"]
@@ -27,6 +29,7 @@ __all__ = ["Array", "SurveyedUnits", "present"]
 Array = np.ndarray[Any, Any]
 
 _INT64 = 2**63 - 1
+_MASKED = (DecimalColumn, IntegerColumn)
 
 
 def present(frame: UnitFrame, level: Level = Level.MEMBER) -> Array:
@@ -58,6 +61,7 @@ class SurveyedUnits:
         self.selected = np.concatenate(self.masks) if self.masks else np.zeros(0, bool)
         self.everyone = bool(self.selected.all())
         self.index = np.flatnonzero(self.selected)  # (taking by index beats a boolean mask)
+        self._columns: dict[Shift | str | None, list[Mapping[str, Column[Any]] | None]] = {}
 
     def frame_numbers(self) -> Array:
         """Each surveyed unit's frame, as an index into ``frames``."""
@@ -77,11 +81,11 @@ class SurveyedUnits:
             them) scaled to the largest scale of the frames (booleans as 0/1; anything where not
             valid), the valid mask; ``None`` when no frame recorded it.
         """
+        columns = [None if t is None else t.get(code) for t in self._tables(at)]
+        if all(c is None or isinstance(c, _MASKED) for c in columns):
+            return self._masked(columns)
         parts: list[tuple[Any, int, int] | None] = []  # buffers, values used, gap after them
-        for frame, length in zip(self.frames, self.lengths, strict=True):
-            rnd = frame.round if at is None else round_at(frame, at)
-            table = None if rnd is None else self.observations.storage.table(rnd.id, Level.MEMBER)
-            column = None if table is None else table.columns.get(code)
+        for column, length in zip(columns, self.lengths, strict=True):
             if column is None:
                 parts.append(None)
                 continue
@@ -101,6 +105,59 @@ class SurveyedUnits:
                     if isinstance(view, memoryview):
                         view.release()
         scales = [0 if p is None else p[0].scale for p in parts]
+        return self._scaled(data, valid, scales)
+
+    def _tables(self, at: Shift | str | None) -> list[Mapping[str, Column[Any]] | None]:
+        """Each frame's stored columns in round ``at`` (the frame's own for ``None``), once."""
+        found = self._columns.get(at)
+        if found is None:
+            storage = self.observations.storage
+            found = []
+            for frame in self.frames:
+                rnd = frame.round if at is None else round_at(frame, at)
+                table = None if rnd is None else storage.table(rnd.id, Level.MEMBER)
+                found.append(None if table is None else table.columns)
+            self._columns[at] = found
+        return found
+
+    def _masked(self, columns: list[Column[Any] | None]) -> tuple[Array, Array, int] | None:
+        """Decimal and integer columns end to end: one ``bytes.join`` of the stored arrays.
+
+        No buffer object or view per column (a round key has one column per cluster and
+        variable): the stored arrays are copied by the join and not kept.
+        """
+        stored = [None if c is None else c.stored() for c in columns]  # type: ignore[attr-defined]
+        present = [p for p in stored if p is not None]
+        if not present:
+            return None
+        typecode = present[0][0].typecode
+        # Mixed widths: every frame's values widened to 64 bits.
+        width = "q" if any(p[0].typecode != typecode for p in present) else typecode
+        itemsize = np.dtype(width).itemsize
+        data: list[Any] = []
+        valid: list[Any] = []
+        for part, length in zip(stored, self.lengths, strict=True):
+            if part is None:
+                data.append(bytes(length * itemsize))
+                valid.append(bytes(length))
+                continue
+            values, ok, _ = part
+            if values.typecode != width:
+                values = array(width, values)
+            used = len(ok)
+            if used > length:  # (never longer than the numbering in practice)
+                values, ok, used = values[:length], ok[:length], length
+            data.append(values)
+            valid.append(ok)
+            if used < length:  # units numbered after the column's end: no value
+                data.append(bytes((length - used) * itemsize))
+                valid.append(bytes(length - used))
+        joined = np.frombuffer(b"".join(data), dtype=np.dtype(width))
+        mask = np.frombuffer(b"".join(valid), dtype=np.bool_)
+        return self._scaled(joined, mask, [0 if p is None else p[2] for p in stored])
+
+    def _scaled(self, data: Array, valid: Array, scales: list[int]) -> tuple[Array, Array, int]:
+        """Every frame's values at the largest scale, selected to the surveyed units."""
         top = max(scales)
         if top and any(k != top for k in scales):
             data = data.astype(np.int64)

@@ -1,0 +1,209 @@
+"""Column-wise checks of the bulk path (internal: :mod:`klaster.model.bulk`).
+
+Each check reads one column (or two: ``left`` after ``joined``) and returns the first row it
+refuses, or ``None``; the bulk path takes the smallest of them and has the record's own
+constructor and the cluster explain that row (so the message is the per-record one). Repeated
+values (sexes, sectors, dates, villages) are checked once per distinct value.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from klaster._support.suggest import did_you_mean
+from klaster._support.validate import CODE_PATTERN, ID_MAX_LENGTH, parse_date
+from klaster.errors import ValidationError
+
+_ID_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def read_columns(
+    columns: Any, fields: Sequence[str], required: Sequence[str], kind: str
+) -> tuple[dict[str, list[Any]], int]:
+    """The columns as lists of Python values, and the number of rows.
+
+    Args:
+        columns: A polars or pandas data frame, or a mapping of column name to a sequence,
+            numpy array or polars/pandas Series.
+        fields: The column names allowed.
+        required: The column names that must be given.
+        kind: What the rows are (``"member"``), for messages.
+
+    Raises:
+        ValidationError: An unknown or missing column (did-you-mean), or columns of different
+            lengths.
+    """
+    module = type(columns).__module__.split(".", 1)[0]
+    if module in ("polars", "pandas") and hasattr(columns, "columns"):
+        names = [str(name) for name in columns.columns]
+        source: Mapping[str, Any] = {name: columns[name] for name in names}
+    elif isinstance(columns, Mapping):
+        source = columns
+    else:
+        raise ValidationError(
+            f"{kind} columns are a polars or pandas data frame or a mapping of column name to "
+            f"values, got {type(columns).__name__}",
+            path="columns",
+        )
+    for name in source:
+        if name not in fields:
+            hint = did_you_mean(str(name), fields)
+            raise ValidationError(
+                f"unknown {kind} column {name!r}"
+                + (f"; {hint}" if hint else "")
+                + "; the columns are "
+                + ", ".join(fields),
+                path=f"column {name!r}",
+            )
+    for name in required:
+        if name not in source:
+            raise ValidationError(
+                f"the {kind} column {name!r} is required (required: {', '.join(required)})",
+                path=f"column {name!r}",
+            )
+    lists = {name: as_list(values) for name, values in source.items()}
+    lengths = {len(values) for values in lists.values()}
+    if len(lengths) > 1:
+        raise ValidationError(
+            f"the {kind} columns have different lengths ("
+            + ", ".join(f"{name}: {len(values)}" for name, values in lists.items())
+            + "); give one value per row in each",
+            path="columns",
+        )
+    return lists, lengths.pop() if lengths else 0
+
+
+def as_list(values: Any) -> list[Any]:
+    """A column as Python values: nulls (``None``, pandas' NaN/NaT) as ``None``, days as dates."""
+    module = type(values).__module__.split(".", 1)[0]
+    if module == "pandas":
+        if values.dtype.kind == "M":
+            values = values.dt.date
+        return list(values.astype(object).where(values.notna(), None).tolist())
+    if module == "polars":
+        return list(values.to_list())
+    if module == "numpy":
+        return list(values.tolist())
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise ValidationError(
+            f"a column is a sequence of values, got {type(values).__name__}", path="columns"
+        )
+    return list(values)
+
+
+def first(bad: Callable[[Any], bool], values: Iterable[Any]) -> int | None:
+    """The first row whose value ``bad`` refuses."""
+    for row, value in enumerate(values):
+        if bad(value):
+            return row
+    return None
+
+
+def first_distinct(bad: Callable[[Any], bool], values: Sequence[Any]) -> int | None:
+    """As :func:`first`, each distinct (hashable) value judged once."""
+    try:
+        refused = {value for value in set(values) if bad(value)}
+    except TypeError:  # an unhashable value (a list...): judged one by one
+        return first(bad, values)
+    return None if not refused else first(lambda v: v in refused, values)
+
+
+def bad_id(value: object) -> bool:
+    """Not a well-formed ID (:func:`klaster._support.validate.require_id`)."""
+    return (
+        not isinstance(value, str)
+        or not value
+        or value != value.strip()
+        or len(value) > ID_MAX_LENGTH
+        or _ID_FORBIDDEN.search(value) is not None
+    )
+
+
+def bad_optional_id(value: object) -> bool:
+    """Neither ``None`` nor a well-formed ID."""
+    return value is not None and bad_id(value)
+
+
+def bad_text(value: object) -> bool:
+    """Not a non-empty text UTF-8 can hold (``check_text``)."""
+    return (
+        not isinstance(value, str)
+        or not value.strip()
+        or (not value.isascii() and _SURROGATE.search(value) is not None)
+    )
+
+
+def bad_optional_text(value: object) -> bool:
+    """Neither ``None`` nor a text."""
+    return value is not None and bad_text(value)
+
+
+def bad_code(value: object) -> bool:
+    """Not a code such as ``umkm``."""
+    return not isinstance(value, str) or not CODE_PATTERN.match(value)
+
+
+def int_at_least(minimum: int, *, optional: bool = False) -> Callable[[object], bool]:
+    """Refuses what is not a whole number (not a bool) of at least ``minimum``."""
+
+    def bad(value: object) -> bool:
+        if value is None:
+            return not optional
+        return isinstance(value, bool) or not isinstance(value, int) or value < minimum
+
+    return bad
+
+
+def to_dates(values: list[Any]) -> list[Any]:
+    """ISO texts read as dates (one shared object per text); anything else left as it is."""
+    read: dict[str, Any] = {}
+    for value in {v for v in values if isinstance(v, str)}:
+        try:
+            read[value] = parse_date(value)
+        except ValueError:
+            read[value] = value
+    if not read:
+        return values
+    return [read.get(v, v) if isinstance(v, str) else v for v in values]
+
+
+def bad_date(value: object) -> bool:
+    """Not a ``datetime.date`` (a ``datetime`` is refused)."""
+    return type(value) is not _dt.date and (
+        not isinstance(value, _dt.date) or isinstance(value, _dt.datetime)
+    )
+
+
+def bad_optional_date(value: object) -> bool:
+    """Neither ``None`` nor a date."""
+    return value is not None and bad_date(value)
+
+
+def first_before(starts: Sequence[Any], ends: Sequence[Any]) -> int | None:
+    """The first row whose end (not ``None``) is before its start (both dates)."""
+    for row, (start, end) in enumerate(zip(starts, ends, strict=True)):
+        if end is not None and not bad_date(start) and not bad_date(end) and end < start:
+            return row
+    return None
+
+
+def first_repeat(ids: Sequence[Any], taken: Any) -> int | None:
+    """The first row whose ID is in ``taken`` or on an earlier row."""
+    seen: set[Any] = set()
+    for row, value in enumerate(ids):
+        if not isinstance(value, str):
+            continue  # (refused as an ID)
+        if value in taken or value in seen:
+            return row
+        seen.add(value)
+    return None
+
+
+def smallest(*rows: int | None) -> int | None:
+    """The smallest of the rows found (``None`` if none)."""
+    found = [row for row in rows if row is not None]
+    return min(found) if found else None

@@ -1,0 +1,230 @@
+"""The sidecar's columnar reader, column by column: each type's JSON form checked and converted.
+
+Internal to :mod:`klaster.observations._sidecar_bulk`: a column of row cells (the text polars'
+CSV reader cut out of the row lines) becomes each table's :class:`Column`, laid out on its
+cluster's numbering, or :class:`GiveUp` is raised for anything the exact reader would refuse
+or that this path does not recognise.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from array import array
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from typing import TYPE_CHECKING, Any
+
+from klaster.catalogue.variable import ValueType, Variable
+from klaster.observations.columns.factory import (
+    BooleanColumn,
+    Column,
+    DecimalColumn,
+    IntegerColumn,
+    TextColumn,
+)
+from klaster.observations.storage import empty_column
+
+if TYPE_CHECKING:
+    import numpy as np
+    import polars as pl
+
+__all__ = ["PATTERNS", "STRING", "GiveUp", "Layout", "columns_of", "python_values"]
+
+STRING = r'"[^"\\\x00-\x1f]*"'  # a JSON string without escapes: anything else, the slow path
+PATTERNS = {
+    ValueType.DECIMAL: r'^"-?[0-9]{1,18}(\.[0-9]{1,18})?"$',
+    ValueType.INTEGER: r"^-?(0|[1-9][0-9]{0,17})$",
+    ValueType.BOOLEAN: r"^(true|false)$",
+    ValueType.CATEGORY: f"^{STRING}$",
+    ValueType.TEXT: f"^{STRING}$",
+    ValueType.DATE: r'^"[0-9]{4}-[0-9]{2}-[0-9]{2}"$',
+}
+"""The pattern of each type's cells as the writer writes them (``null`` is checked apart)."""
+
+_EPOCH_ORDINAL = 719_163  # date(1970, 1, 1).toordinal(): polars counts days from 1970
+_INT_CODES = (("b", 127), ("h", 32_767), ("i", 2_147_483_647), ("q", 9_223_372_036_854_775_807))
+
+
+class GiveUp(Exception):
+    """The fast path does not recognise something: the exact reader reads the file."""
+
+
+class Layout:
+    """Where each row's value goes in one long array of every table laid out on its numbering."""
+
+    def __init__(
+        self,
+        np: Any,
+        target: np.ndarray[Any, Any],
+        size: int,
+        table_of: np.ndarray[Any, Any],
+        offsets: np.ndarray[Any, Any],
+        tables: int,
+    ) -> None:
+        self.np, self.target, self.size, self.table_of = np, target, size, table_of
+        self.spans = list(zip(offsets[:-1].tolist(), offsets[1:].tolist(), strict=True))
+        self.tables = tables
+
+    def lay(self, values: np.ndarray[Any, Any], fill: int) -> np.ndarray[Any, Any]:
+        """``values`` (one per row) laid out, ``fill`` where a unit has no row."""
+        laid: np.ndarray[Any, Any] = self.np.full(self.size, fill, dtype=values.dtype)
+        laid[self.target] = values
+        return laid
+
+
+def columns_of(
+    pl: Any,
+    np: Any,
+    variable: Variable,
+    raw: pl.Series,
+    present: np.ndarray[Any, Any],
+    layout: Layout,
+) -> list[Column[Any]]:
+    """Each table's column, laid out on its numbering, checked against ``variable``."""
+    kind = variable.type
+    spans = layout.spans
+    if kind in (ValueType.DECIMAL, ValueType.INTEGER):
+        if kind is ValueType.DECIMAL:
+            values, scale = _decimals(pl, np, raw, present, layout)
+        else:
+            values = raw.replace("null", "0").cast(pl.Int64, strict=True).to_numpy()
+            scale = np.zeros(layout.tables, dtype=np.int64)
+        _check_bounds(np, variable, values, present, scale[layout.table_of])
+        laid = layout.lay(np.where(present, values, 0), 0)
+        valid = layout.lay(present.astype(np.uint8), 0)
+        if kind is ValueType.INTEGER:
+            return [
+                IntegerColumn.from_buffers(_narrow(laid[a:b]), bytearray(valid[a:b].tobytes()))
+                for a, b in spans
+            ]
+        return [
+            DecimalColumn.from_buffers(
+                _narrow(laid[a:b]), bytearray(valid[a:b].tobytes()), int(scale[number])
+            )
+            for number, (a, b) in enumerate(spans)
+        ]
+    if kind is ValueType.BOOLEAN:
+        codes = np.where(present, (raw == "true").to_numpy().astype(np.int8), np.int8(-1))
+        laid = layout.lay(codes, -1)
+        return [BooleanColumn().with_codes(array("b", laid[a:b].tobytes())) for a, b in spans]
+    texts = raw.str.slice(1).str.strip_suffix('"')
+    if kind is ValueType.CATEGORY or kind is ValueType.DATE:
+        empty = empty_column(variable)
+        typecode = empty.buffers().typecode
+        if kind is ValueType.CATEGORY:
+            categories = variable.category_codes()
+            found = texts.replace_strict(
+                list(categories), list(range(len(categories))), default=-1, return_dtype=pl.Int64
+            ).to_numpy()
+            if (found[present] < 0).any():
+                raise GiveUp
+            laid = layout.lay(np.where(present, found, -1), -1)
+        else:
+            days = texts.str.to_date("%Y-%m-%d", strict=False)
+            if days.filter(pl.Series(present)).null_count():
+                raise GiveUp
+            ordinals = days.cast(pl.Int64).fill_null(0).to_numpy() + _EPOCH_ORDINAL
+            if (ordinals[present] < 1).any():
+                raise GiveUp
+            laid = layout.lay(np.where(present, ordinals, 0), 0)
+        dtype = f"i{array(typecode).itemsize}"
+        return [
+            empty.with_codes(array(typecode, laid[a:b].astype(dtype).tobytes()))  # type: ignore[attr-defined]
+            for a, b in spans
+        ]
+    if not texts.filter(pl.Series(present)).str.strip_chars().str.len_chars().gt(0).all():
+        raise GiveUp  # text: a non-empty string
+    listed: list[str | None] = [None] * layout.size
+    for at, value, ok in zip(layout.target.tolist(), texts.to_list(), present, strict=True):
+        if ok:
+            listed[at] = value
+    return [TextColumn(listed[a:b]) for a, b in spans]
+
+
+def _decimals(
+    pl: Any, np: Any, raw: pl.Series, present: np.ndarray[Any, Any], layout: Layout
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Each row's decimal scaled by its table's scale (0 where missing), and those scales."""
+    parts = raw.str.extract_groups(r'^"(-?)([0-9]+)(?:\.([0-9]+))?"$').struct.unnest()
+    sign, whole, fraction = parts.get_column("1"), parts.get_column("2"), parts.get_column("3")
+    trimmed = fraction.fill_null("").str.strip_chars_end("0")
+    places = trimmed.str.len_chars().cast(pl.Int64).to_numpy()
+    whole = whole.fill_null("0")
+    digits = whole.str.strip_chars_start("0").str.len_chars().cast(pl.Int64).to_numpy()
+    # A table's column keeps the most decimals one of its values needs (as the exact path).
+    scale = np.zeros(layout.tables, dtype=np.int64)
+    np.maximum.at(scale, layout.table_of, np.where(present, places, 0))
+    row_scale = scale[layout.table_of]
+    if (np.where(present, digits + row_scale, 0) > 18).any():
+        raise GiveUp  # might not fit in 64 bits: the exact path decides
+    pow10 = 10 ** np.arange(19, dtype=np.int64)
+    whole_n = whole.cast(pl.Int64).to_numpy()
+    frac_n = trimmed.replace("", "0").cast(pl.Int64).to_numpy()
+    values = whole_n * pow10[row_scale] + frac_n * pow10[row_scale - places]
+    values = np.where(sign.to_numpy() == "-", -values, values)
+    return np.where(present, values, 0), scale
+
+
+def _check_bounds(
+    np: Any,
+    variable: Variable,
+    values: np.ndarray[Any, Any],
+    present: np.ndarray[Any, Any],
+    row_scale: np.ndarray[Any, Any],
+) -> None:
+    """Give up when a value is out of the variable's bounds (compared exactly, scaled)."""
+    limit = 9_223_372_036_854_775_807
+    for bound, rounding, below in (
+        (variable.minimum, ROUND_CEILING, True),
+        (variable.maximum, ROUND_FLOOR, False),
+    ):
+        if bound is None:
+            continue
+        edges = np.array(
+            [
+                max(-limit, min(limit, int((bound.scaleb(s)).to_integral_value(rounding))))
+                for s in range(19)
+            ],
+            dtype=np.int64,
+        )
+        edge = edges[row_scale]
+        out = values < edge if below else values > edge
+        if (out & present).any():
+            raise GiveUp
+
+
+def _narrow(values: np.ndarray[Any, Any]) -> array[int]:
+    """The values in the narrowest integer array that holds them (as the exact path keeps)."""
+    low, high = (int(values.min()), int(values.max())) if len(values) else (0, 0)
+    for code, limit in _INT_CODES:
+        if -limit <= low and high <= limit:
+            return array(code, values.astype(f"i{array(code).itemsize}").tobytes())
+    raise GiveUp
+
+
+def python_values(column: Column[Any]) -> list[Any]:
+    """The column's values as Python objects (``None`` where missing), read from its buffers.
+
+    What :meth:`Column.to_list` gives, built from the buffers in bulk rather than one value at
+    a time (the plugins' checks across a unit's values read every column of a table).
+    """
+    found = column.buffers()
+    kind = found.type
+    if kind is ValueType.TEXT:
+        return list(found.data)
+    assert isinstance(found.data, memoryview)  # every other kind keeps a buffer
+    data = found.data.tolist()
+    if found.valid is not None:  # decimal and integer: a valid mask
+        valid = found.valid.tolist()
+        if kind is ValueType.INTEGER:
+            return [d if ok else None for d, ok in zip(data, valid, strict=True)]
+        suffix = f"E-{found.scale}"
+        if found.scale == 0:
+            return [Decimal(d) if ok else None for d, ok in zip(data, valid, strict=True)]
+        return [Decimal(f"{d}{suffix}") if ok else None for d, ok in zip(data, valid, strict=True)]
+    missing = found.missing_code
+    if kind is ValueType.BOOLEAN:
+        return [None if code == missing else code == 1 for code in data]
+    if kind is ValueType.CATEGORY:
+        names = found.categories
+        return [None if code == missing else names[code] for code in data]
+    return [None if code == missing else _dt.date.fromordinal(code) for code in data]

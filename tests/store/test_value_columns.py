@@ -1,0 +1,217 @@
+"""The store's column reader: the same observations as reading row by row, without its cost."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import tempfile
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests.observations.builders import CATALOGUE, PROGRAM, new_store
+
+from klaster.catalogue.variable import Level
+from klaster.errors import StoreError
+from klaster.observations.storage import ObservationStorage
+from klaster.observations.values import Observations
+from klaster.store import Store, _value_columns
+
+pytest.importorskip("numpy")
+
+D = dt.date
+UNDECLARED = ("district_budget", "last_vaccination", "shop_note")
+
+
+def full_store() -> Observations:
+    """Every level and type, gaps, a unit surveyed with every value missing, three scales."""
+    obs = new_store()
+    obs.record_many(
+        "btg-el",
+        [
+            ("L-2", {"species": "sheep", "herd_start": 4, "last_vaccination": D(2013, 1, 5)}),
+            ("M-2", {"monthly_income": Decimal("1234567.891"), "shop_note": 'kios "baru"\n'}),
+        ],
+    )
+    obs.record_many(
+        "btg-bl",
+        [
+            ("M-1", {"monthly_income": Decimal("-0"), "household_size": None}),
+            ("M-2", {"monthly_income": Decimal("0.000001"), "cibest_prayer": 5}),
+            ("M-4", {"monthly_income": None}),
+            ("L-2", {"species": None, "herd_start": 0}),
+            ("G-1", {"group_active": False, "group_meetings": 300}),
+            ("K-1", {"coop_legal": True}),
+            ("btg", {"district_budget": Decimal("1700000000.00")}),
+        ],
+    )
+    obs.record("blr-bl", "B-1", {"monthly_income": 999_999_999})
+    return obs
+
+
+def deep(obs: Observations) -> dict[str, Any]:
+    """Everything stored, buffers included: surveyed units, each column's kind, scale, width."""
+    seen: dict[tuple[str, Level], Any] = {}
+    for rnd in obs.storage.added_rounds():
+        for level in Level:
+            table = obs.storage.table(rnd.id, level)
+            if table is None:
+                continue
+            columns = {
+                code: (
+                    type(column).__name__,
+                    column.to_list(),
+                    getattr(column, "scale", None),
+                    column.buffers().typecode,
+                )
+                for code, column in table.columns.items()
+            }
+            seen[(rnd.id, level)] = (bytes(table.present), columns)
+    numbering = {(c, lv): tuple(ids) for c, lv, ids in obs.storage.numberings()}
+    return {"tables": seen, "numbering": numbering}
+
+
+@contextmanager
+def rows_only() -> Iterator[None]:
+    """Read the store row by row (as without numpy)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_value_columns, "available", lambda: False)
+        yield
+
+
+def both(store: Store, catalogue: dict[str, Any]) -> tuple[Observations, Observations]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fast = store.load_observations(variables=catalogue)
+        with rows_only():
+            slow = store.load_observations(variables=catalogue)
+    return fast, slow
+
+
+@st.composite
+def unit_values(draw: st.DrawFn, unit: str) -> dict[str, Any]:
+    places = draw(st.integers(0, 4))
+    income = st.none() | st.decimals(min_value=0, max_value=10**9, places=places)
+    if unit.startswith("G-"):
+        return {"group_active": draw(st.none() | st.booleans()),
+                "group_meetings": draw(st.none() | st.integers(0, 366))}  # fmt: skip
+    if unit.startswith("K-"):
+        return {"coop_legal": draw(st.none() | st.booleans())}
+    if unit == "btg":
+        return {"district_budget": draw(st.none() | st.decimals(0, 10**12, places=places))}
+    values: dict[str, Any] = {"monthly_income": draw(income),
+                              "household_size": draw(st.none() | st.integers(1, 50))}  # fmt: skip
+    if unit.startswith("L-"):
+        values["species"] = draw(st.none() | st.sampled_from(["goat", "sheep"]))
+        values["herd_start"] = draw(st.integers(0, 1000))
+        values["last_vaccination"] = draw(st.none() | st.dates())
+    else:
+        text = st.text(st.characters(blacklist_categories=["Cs"]), min_size=1).filter(str.strip)
+        values["shop_note"] = draw(st.none() | text)
+    keep = draw(st.lists(st.sampled_from(sorted(values)), min_size=1, unique=True))
+    return {code: values[code] for code in keep}
+
+
+@st.composite
+def stores(draw: st.DrawFn) -> Observations:
+    obs = new_store()
+    units = ["M-1", "M-2", "M-3", "M-4", "L-1", "L-2", "G-1", "K-1", "btg"]
+    for round_id in ("btg-bl", "btg-el"):
+        chosen = draw(st.lists(st.sampled_from(units), unique=True))
+        rows = [(unit, draw(unit_values(unit))) for unit in chosen]
+        if rows:
+            obs.record_many(round_id, rows)
+    return obs
+
+
+class TestSamePaths:
+    @settings(max_examples=40, deadline=None)
+    @given(obs=stores(), aside=st.sets(st.sampled_from(UNDECLARED)))
+    def test_random_stores(self, obs: Observations, aside: set[str]) -> None:
+        catalogue = {code: v for code, v in CATALOGUE.items() if code not in aside}
+        with (
+            tempfile.TemporaryDirectory() as folder,
+            Store.create(Path(folder) / "p.klaster", PROGRAM, observations=obs) as store,
+        ):
+            fast, slow = both(store, catalogue)
+            assert deep(fast) == deep(slow)
+            if not aside:
+                assert fast == obs
+
+    def test_full_store_with_gaps_scales_and_text(self, tmp_path: Path) -> None:
+        obs = full_store()
+        with Store.create(tmp_path / "p.klaster", PROGRAM, observations=obs) as store:
+            fast, slow = both(store, CATALOGUE)
+        assert deep(fast) == deep(slow)
+        assert fast == obs
+        income = fast.storage.stored_column("btg-bl", Level.MEMBER, "monthly_income")
+        assert getattr(income, "scale", None) == 6  # 10**-6 kept exactly
+
+    def test_rescaled_variable_keeps_each_rounds_scale(self, tmp_path: Path) -> None:
+        obs = new_store()
+        obs.record("btg-bl", "M-1", {"monthly_income": Decimal("1500000")})
+        obs.record("btg-el", "M-1", {"monthly_income": Decimal("1500000.25")})
+        with Store.create(tmp_path / "p.klaster", PROGRAM, observations=obs) as store:
+            fast, slow = both(store, CATALOGUE)
+        for rnd, scale in (("btg-bl", 0), ("btg-el", 2)):
+            column = fast.storage.stored_column(rnd, Level.MEMBER, "monthly_income")
+            assert getattr(column, "scale", None) == scale
+        assert deep(fast) == deep(slow)
+
+    def test_one_round_and_one_cluster(self, tmp_path: Path) -> None:
+        obs = full_store()
+        with Store.create(tmp_path / "p.klaster", PROGRAM, observations=obs) as store:
+            for cluster_id, round_id in ((None, "btg-el"), ("blr", None)):
+                asked: dict[str, Any] = {"cluster_id": cluster_id, "round_id": round_id}
+                fast = store.load_observations(variables=CATALOGUE, **asked)
+                with rows_only():
+                    slow = store.load_observations(variables=CATALOGUE, **asked)
+                assert deep(fast) == deep(slow)
+                assert deep(fast)["tables"]
+
+
+class TestColumnsNotRows:
+    def test_no_row_by_row_load(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        obs = full_store()
+        with Store.create(tmp_path / "p.klaster", PROGRAM, observations=obs) as store:
+
+            def refuse(*args: object, **kwargs: object) -> None:
+                raise AssertionError("read row by row")
+
+            monkeypatch.setattr(ObservationStorage, "load_rows", refuse)
+            assert store.load_observations(variables=CATALOGUE) == obs
+
+    def test_changed_outside_klaster_is_judged_row_by_row(self, tmp_path: Path) -> None:
+        obs = full_store()
+        path = tmp_path / "p.klaster"
+        Store.create(path, PROGRAM, observations=obs).close()
+        with sqlite3.connect(path) as conn:  # a float where klaster writes integers
+            conn.execute(
+                "UPDATE observation_values SET value = 2.5 WHERE variable_key = "
+                "(SELECT key FROM variables WHERE code = 'household_size')"
+            )
+            conn.execute(  # and a row whose value is NULL made real: refused too
+                "INSERT INTO observation_values SELECT round_key, variable_key, unit_key, 4.5 "
+                "FROM observation_values LIMIT 0"
+            )
+        with Store.open(path, readonly=True) as store:
+            with pytest.raises(StoreError, match="changed outside klaster") as fast:
+                store.load_observations(variables=CATALOGUE)
+            with rows_only(), pytest.raises(StoreError) as slow:
+                store.load_observations(variables=CATALOGUE)
+        assert str(fast.value) == str(slow.value)
+
+    def test_text_holding_the_separator(self, tmp_path: Path) -> None:
+        obs = new_store()
+        obs.record("btg-bl", "M-1", {"shop_note": "a\x1fb, c"})
+        obs.record("btg-bl", "M-2", {"shop_note": "d"})
+        with Store.create(tmp_path / "p.klaster", PROGRAM, observations=obs) as store:
+            fast, slow = both(store, CATALOGUE)
+        assert fast == obs
+        assert deep(fast) == deep(slow)
