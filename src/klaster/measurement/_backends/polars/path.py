@@ -31,7 +31,7 @@ for them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import polars as pl
 
@@ -60,6 +60,34 @@ _RECORDS = {
 AnyIndicator = Indicator | CoreIndicator
 
 
+class Split(NamedTuple):
+    """What a columnar path shares before it computes (this path's and the SQL path's).
+
+    The disaggregations it covers and those left to the Python path (``group`` or
+    ``cooperative``), the dimensions read, the clusters' naming and the program as arrays.
+    """
+
+    fast_specs: list[Any]
+    slow_specs: list[Any]
+    dims: list[str]
+    naming: Naming
+    records: Records
+
+    @classmethod
+    def of(cls, engine: Any, frames: Frames, specs: list[Any]) -> Split | None:
+        """The split of ``specs`` (``None``: nothing for a columnar path to compute)."""
+        slow_specs = [s for s in specs if any(d in MULTI_VALUED for d in s)]
+        fast_specs = [s for s in specs if s not in slow_specs]
+        if not fast_specs:
+            return None
+        used = {d for spec in fast_specs for d in spec}
+        dims = ["sector", *(d for d in DIMS if d in used)]
+        naming = Naming([c.id for c in engine.program.clusters])
+        any_frame = {f.cluster.id: f for _, _, of_key in frames for f in of_key}
+        records = Records(engine.program, any_frame, dims, naming)
+        return cls(fast_specs, slow_specs, dims, naming, records)
+
+
 def blocks(
     engine: Any, indicators: Sequence[AnyIndicator], frames: Frames, specs: list[Any]
 ) -> tuple[dict[tuple[str, str], Block], list[tuple[str, ...]]]:
@@ -69,16 +97,11 @@ def blocks(
         The blocks done here (the engine does the others) and the specs left to the Python
         path (those with ``group`` or ``cooperative``).
     """
-    slow_specs = [s for s in specs if any(d in MULTI_VALUED for d in s)]
-    fast_specs = [s for s in specs if s not in slow_specs]
     found: dict[tuple[str, str], Block] = {}
-    if not fast_specs:
+    split = Split.of(engine, frames, specs)
+    if split is None:
         return found, specs
-    used = {d for spec in fast_specs for d in spec}
-    dims = ["sector", *(d for d in DIMS if d in used)]
-    naming = Naming([c.id for c in engine.program.clusters])
-    any_frame = {f.cluster.id: f for _, _, of_key in frames for f in of_key}
-    records = Records(engine.program, any_frame, dims, naming)
+    fast_specs, slow_specs, dims, naming, records = split
     for key, on, of_key in frames:
         members = MemberTable(engine, of_key, records)
         for indicator in indicators:

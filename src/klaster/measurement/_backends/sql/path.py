@@ -18,10 +18,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from klaster.measurement._backends.layout import MULTI_VALUED
-from klaster.measurement._backends.polars.cells import Naming
 from klaster.measurement._backends.polars.members import MemberTable
-from klaster.measurement._backends.polars.program import DIMS, Records
+from klaster.measurement._backends.polars.path import Split
 from klaster.measurement._backends.sql.cells import aggregate
 from klaster.measurement._backends.sql.core import core_plan
 from klaster.measurement._backends.sql.members import AnyIndicator, SqlMembers
@@ -75,16 +73,11 @@ def blocks(
     """
     import polars as pl
 
-    slow_specs = [s for s in specs if any(d in MULTI_VALUED for d in s)]
-    fast_specs = [s for s in specs if s not in slow_specs]
     found: dict[tuple[str, str], Block] = {}
-    if not fast_specs:
+    split = Split.of(engine, frames, specs)
+    if split is None:
         return found, specs
-    used = {d for spec in fast_specs for d in spec}
-    dims = ["sector", *(d for d in DIMS if d in used)]
-    naming = Naming([c.id for c in engine.program.clusters])
-    any_frame = {f.cluster.id: f for _, _, of_key in frames for f in of_key}
-    records = Records(engine.program, any_frame, dims, naming)
+    fast_specs, slow_specs, dims, naming, records = split
     for key, on, of_key in frames:
         table = MemberTable(engine, of_key, records)
         members = SqlMembers(engine, table, run.dialect)
