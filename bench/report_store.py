@@ -97,7 +97,9 @@ def prepare(members: int, folder: Path, store: Path | None) -> dict[str, Any]:
             kabupaten = region.at_level(RegionLevel.KABUPATEN)[0].code or "national"
             match = lines.lookup(kabupaten, rnd.on)
             out.writerow([rnd.id, "" if isinstance(match, NotAvailable) else int(match.rupiah)])
-    return {"build_s": built, "store_mb": target.stat().st_size / 2**20}
+    # The store's own count: a store given with --store may hold another number than --members.
+    count = sum(len(cluster.members) for cluster in program.clusters)
+    return {"members": count, "build_s": built, "store_mb": target.stat().st_size / 2**20}
 
 
 PEER = """

@@ -9,16 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from klaster.catalogue.variable import Level
 from klaster.plugins.hookspecs import hookimpl
 from klaster.plugins.sectorfile import SectorFile
+from klaster_sectors._columns import row_problems
+
+if TYPE_CHECKING:
+    import polars as pl
 
 __all__ = [
     "klaster_activity_kinds",
     "klaster_indicators",
     "klaster_readiness_criteria",
     "klaster_sectors",
+    "klaster_validate_columns",
     "klaster_validate_values",
     "klaster_variables",
 ]
@@ -38,7 +44,7 @@ def klaster_validate_values(
     sector: str, level: Level, values: Mapping[str, object]
 ) -> Sequence[str]:
     """A harvest needs planted land, and a sold harvest a price."""
-    problems = []
+    problems = []  # the same rules column-wise: klaster_validate_columns below
     area = values.get("planted_area_ha")
     harvest = values.get("harvest_kg")
     if isinstance(harvest, Decimal) and harvest > 0:
@@ -47,3 +53,25 @@ def klaster_validate_values(
         if "harvest_price" not in values:
             problems.append("harvest_price is needed to value the harvest (harvest_kg > 0)")
     return problems
+
+
+@hookimpl
+def klaster_validate_columns(
+    sector: str, level: Level, columns: Mapping[str, pl.Series]
+) -> Sequence[tuple[int, str]]:
+    """:func:`klaster_validate_values` on many units at once (the same problems, row-located)."""
+    import polars as pl  # the host passes polars columns only when polars is installed
+
+    if "harvest_kg" not in columns:
+        return []
+    codes = ("harvest_kg", "planted_area_ha", "harvest_price")
+    read = {code: columns[code] for code in codes if code in columns}
+    harvested = (pl.col("harvest_kg") > 0).fill_null(False)
+    rules = []
+    if "planted_area_ha" in read:
+        text = "harvest_kg is recorded but planted_area_ha is 0"
+        rules.append((harvested & (pl.col("planted_area_ha") == 0), text))
+    unpriced = pl.col("harvest_price").is_null() if "harvest_price" in read else True
+    text = "harvest_price is needed to value the harvest (harvest_kg > 0)"
+    rules.append((harvested & unpriced, text))
+    return row_problems(read, rules)

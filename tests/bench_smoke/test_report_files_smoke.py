@@ -64,3 +64,6 @@ class TestDocumentVerify:
         assert bench.verify_status({"verify": {"equal": False, "roundtrip": True}}) == 1
         assert "verify FAILED: equal" in capsys.readouterr().err
         assert bench.verify_status({"verify": {"equal": True, "roundtrip": False}}) == 1
+        same = {"equal": True, "roundtrip": True}
+        assert bench.verify_status({"verify": {**same, "converter": False}}) == 1
+        assert bench.verify_status({"verify": {**same, "converter": True}}) == 0

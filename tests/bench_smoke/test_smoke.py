@@ -27,8 +27,10 @@ def test_tiny_run() -> None:
     figures = json.loads(out.stdout)
     assert (figures["clusters"], figures["groups"], figures["members"]) == (1, 100, 1000)
     # The reference builds the same program, and the document round-trips byte for byte.
-    assert figures["verify"] == {"equal": True, "roundtrip": True}
-    for key in ("dumps_s", "loads_s", "loads_json_s", "msgspec_s", "ratio", "loads_peak_mb"):
+    # The column-wise read builds what the converter builds.
+    assert figures["verify"] == {"equal": True, "roundtrip": True, "converter": True}
+    keys = ("dumps_s", "loads_s", "loads_json_s", "loads_converter_s", "msgspec_s", "ratio")
+    for key in (*keys, "columns_speedup", "loads_peak_mb"):
         assert figures[key] >= 0, key
 
     spec = importlib.util.spec_from_file_location("bench_document", BENCH)
@@ -39,3 +41,4 @@ def test_tiny_run() -> None:
     text = bench.table(figures)
     assert "loads / msgspec:" in text
     assert "klaster.loads, json only" in text
+    assert "klaster.loads, converter" in text

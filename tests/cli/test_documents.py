@@ -176,7 +176,7 @@ class TestReportSelection:
         assert ran.returncode == ExitCode.REFUSED
         assert "no indicator 'membres'" in ran.stderr
         ran = cli("report", PROGRAM, "--by", "religion")
-        assert ran.returncode == ExitCode.REFUSED
+        assert ran.returncode == ExitCode.USAGE
         assert "unknown dimension 'religion'" in ran.stderr
 
     def test_sidecar_beside_or_given(self, cli: Cli, tmp_path: Path) -> None:

@@ -61,7 +61,7 @@ class TestTypos:
     )
     def test_dimension(self, cli: Cli, store: Path, typed: str, meant: str) -> None:
         ran = cli("report", store, "--by", typed, "--json")
-        assert ran.returncode == ExitCode.REFUSED
+        assert ran.returncode == ExitCode.USAGE
         assert f"did you mean {meant!r}?" in error_of(ran)["message"]
 
     def test_indicator(self, cli: Cli, store: Path) -> None:

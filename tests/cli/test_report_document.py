@@ -126,6 +126,16 @@ class TestUsage:
         assert (document.returncode, document.stderr) == (table.returncode, table.stderr)
         assert not out.exists()
 
+    @pytest.mark.parametrize("fmt", ["text", "html", "pdf"])
+    def test_a_dimension_typo_is_a_usage_error(
+        self, cli: Cli, store: Path, tmp_path: Path, fmt: str
+    ) -> None:
+        """Exit 2 with the nearest dimension, before a report document refuses ``--by``."""
+        ran = cli("report", store, "--format", fmt, "--by", "sx", "--out", tmp_path / "r")
+        assert ran.returncode == ExitCode.USAGE
+        assert "unknown dimension 'sx'; did you mean 'sex'?" in ran.stderr
+        assert "--by is for the text" not in ran.stderr
+
     def test_a_known_indicator_is_for_the_tables(
         self, cli: Cli, store: Path, tmp_path: Path
     ) -> None:

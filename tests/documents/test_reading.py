@@ -45,11 +45,16 @@ def outcome(read: Any, arg: Any) -> tuple[str, object]:
 
 
 def plain_loads(text: str | bytes) -> Program:
-    """loads() as it reads without msgspec and without the fast converter."""
+    """loads() as it reads without msgspec, the columns road and the fast converter."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(document, "_msgspec", None)
+        patch.setattr(document, "by_columns", _no_columns)
         patch.setattr(document, "FAST_CONVERTER", converter.CONVERTER)
         return klaster.loads(text)
+
+
+def _no_columns(_raw: Any) -> Program:
+    raise AssertionError("not read by columns")
 
 
 def damaged(doc: dict[str, Any], data: st.DataObject) -> dict[str, Any]:

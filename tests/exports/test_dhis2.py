@@ -204,6 +204,100 @@ class TestValues:
         assert any("both fall in 2011" in p for p in caught.value.problems)
 
 
+def _twins(level_code: str = "73.99") -> tuple[Program, Observations]:
+    """Bantaeng and a copy of its members in a kabupaten of the same name, coded ``level_code``."""
+    document = json.loads((DATA / "bantaeng.json").read_text(encoding="utf-8"))
+    cluster = document["program"]["clusters"][0]
+    twin = json.loads(
+        json.dumps(cluster).replace('"BTG-', '"TWN-').replace('"73.03', f'"{level_code}')
+    )
+    twin.update(id="twin", name="Twin", groups=[], cooperatives=[], stakeholders=[])
+    document["program"]["clusters"].append(twin)
+    program = klaster.loads(json.dumps(document))
+    observations = klaster.observations.load(
+        DATA / "bantaeng.observations.jsonl", program, variable_catalogue()
+    )
+    observations.add_round(
+        klaster.observations.Round("twn-baseline", "twin", "baseline", dt.date(2011, 6, 15))
+    )
+    return program, observations
+
+
+class TestPlacesByCode:
+    """Two kabupaten of one name in two clusters are two org units, matched by their codes."""
+
+    MAPPING = MAPPING.replace(
+        '"73.03" = "DiszpKrYNg8"', '"73.03" = "DiszpKrYNg8"\n"73.99" = "TwinKabUID1"'
+    )
+
+    def test_same_name_two_codes(self) -> None:
+        program, observations = _twins()
+        found = data_values(program, observations, parse_dhis2_mapping(self.MAPPING))
+        members = {
+            (v.org_unit, v.category_option_combo): v.value
+            for v in found.values
+            if v.data_element == "fbfJHSPpUQD" and v.period == "2011Q2"
+        }
+        assert members == {
+            ("DiszpKrYNg8", "Prlt0C1RF0s"): "87",
+            ("DiszpKrYNg8", "V6L425pT3A0"): members["DiszpKrYNg8", "V6L425pT3A0"],
+            ("TwinKabUID1", "Prlt0C1RF0s"): "87",
+            ("TwinKabUID1", "V6L425pT3A0"): members["DiszpKrYNg8", "V6L425pT3A0"],
+        }
+
+    def test_same_name_same_code_pooled(self) -> None:
+        program, observations = _twins("73.03")
+        found = data_values(program, observations, parse_dhis2_mapping(MAPPING))
+        members = {
+            v.category_option_combo: v.value
+            for v in found.values
+            if v.data_element == "fbfJHSPpUQD" and v.period == "2011Q2"
+        }
+        assert members["Prlt0C1RF0s"] == "174"
+
+    def test_one_name_two_codes_in_one_cluster_refused(self) -> None:
+        # Two desa of one name in two kecamatan of one cluster: the figures by name cannot
+        # split them.
+        document = json.loads((DATA / "bantaeng.json").read_text(encoding="utf-8"))
+        kecamatan = document["program"]["clusters"][0]["region"]["children"][0]["children"]
+        kecamatan[0]["children"][0]["code"] = "73.03.01.2001"
+        kecamatan[1]["children"][3].update(name="Bonto Manai", code="73.03.02.2004")
+        cluster = document["program"]["clusters"][0]
+        for record in (*cluster["members"], *cluster["groups"]):
+            if record.get("village") in ("Bonto Manai", "Karatuang"):
+                record["village"] = "73.03.01.2001"
+        program = klaster.loads(json.dumps(document))
+        observations = klaster.observations.load(
+            DATA / "bantaeng.observations.jsonl", program, variable_catalogue()
+        )
+        mapping = MAPPING.replace(
+            'org_unit_level = "kabupaten"',
+            'org_unit_level = "desa"\norg_unit_id_scheme = "CODE"',
+        )
+        with pytest.raises(DocumentError) as caught:
+            data_values(program, observations, parse_dhis2_mapping(mapping, name="map.toml"))
+        assert caught.value.problems[0] == (
+            "map.toml org_unit_level: the desa 'Bonto Manai' names the regions 73.03.01.2001, "
+            "73.03.02.2004, which the figures by name cannot tell apart in cluster 'bantaeng'; "
+            "give the regions distinct names, or choose a higher org_unit_level"
+        )
+
+
+class TestMappingRecord:
+    def test_hashable_and_equal_mappings_hash_equal(self) -> None:
+        one, two = parse_dhis2_mapping(MAPPING), parse_dhis2_mapping(MAPPING)
+        assert one == two
+        assert hash(one) == hash(two)
+        assert len({one, two, parse_dhis2_mapping(MAPPING.replace("quarterly", "yearly"))}) == 2
+
+    def test_tables_read_only_with_mapping_access(self) -> None:
+        mapping = parse_dhis2_mapping(MAPPING)
+        assert mapping.org_units == {"73.03": "DiszpKrYNg8"}
+        assert mapping.combos.get((("sex", "female"),)) == "Prlt0C1RF0s"
+        with pytest.raises(TypeError):
+            mapping.org_units["73.04"] = "TwinKabUID1"  # type: ignore[index]
+
+
 class TestMappingErrors:
     def test_unknown_indicator_with_suggestion(
         self, bantaeng: tuple[Program, Observations]

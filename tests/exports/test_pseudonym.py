@@ -102,6 +102,31 @@ class TestColumns:
         with pytest.raises(KlasterError, match=r"units\[0\]: two different IDs"):
             q.pseudonyms(["B-2"], where="units")  # refused again: never entered the table
 
+    def test_a_later_column_is_checked_against_a_first_distinct_one(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        import numpy as np
+
+        from klaster.exports import pseudonym
+
+        # "C-3" collides with "A-1"; the first column's hashes are distinct, so its table is
+        # only sorted when the second column is checked against it.
+        made_up = {"A-1": 5, "B-2": 2, "C-3": 5, "D-4": 9}
+
+        def by_id(_np: object, _keys: object, values: object) -> object:
+            return np.array([made_up[v] for v in values.to_list()], dtype=np.uint64)  # type: ignore[attr-defined]
+
+        monkeypatch.setattr(pseudonym, "_hashes", by_id)
+        p = Pseudonymiser(SECRET)
+        first = p.pseudonyms(["A-1", "B-2"], where="members")
+        assert p.pseudonyms(["D-4", "B-2", "A-1"]) == [p("D-4"), first[1], first[0]]
+        with pytest.raises(KlasterError, match=r"units\[1\]: two different IDs"):
+            p.pseudonyms(["D-4", "C-3"], where="units")
+        q = Pseudonymiser(SECRET)
+        q.pseudonyms(["A-1", "B-2"], where="members")
+        with pytest.raises(KlasterError, match=r"units\[0\]: two different IDs"):
+            q.pseudonyms(["C-3"], where="units")  # the very next column, against the first
+
 
 class TestAlgorithm:
     """SipHash-2-4 of the ID's UTF-8 bytes, keyed by BLAKE2b of the secret; pinned bytes."""

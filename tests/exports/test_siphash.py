@@ -110,3 +110,21 @@ class TestNumpyEqualsScalar:
     )
     def test_any_messages_and_key(self, messages: list[bytes], k0: int, k1: int) -> None:
         assert _many(messages, k0, k1) == [siphash24(k0, k1, m) for m in messages]
+
+    def test_many_slices_of_rows(self) -> None:
+        # More messages than one slice of rows (the state arrays are hashed a slice at a time),
+        # of mixed block counts, so slices of every count and a last partial one are checked.
+        import klaster.exports._siphash as siphash
+
+        messages = [b"ID-%d" % i * (1 + i % 3) for i in range(2 * siphash._CHUNK + 123)]
+        got = _many(messages, 7, 11)
+        picks = [0, 1, siphash._CHUNK - 1, siphash._CHUNK, siphash._CHUNK + 1, len(messages) - 1]
+        picks += list(range(0, len(messages), 997))
+        assert [got[i] for i in picks] == [siphash24(7, 11, messages[i]) for i in picks]
+
+    def test_hex_text_every_octet(self) -> None:
+        words = [int.from_bytes(bytes(range(b, b + 8)), "little") for b in range(0, 256, 8)]
+        rows = hex_text(np, np.array(words, dtype=np.uint64), b"p_")
+        assert [bytes(r).decode() for r in rows] == [
+            "p_" + bytes(range(b, b + 8)).hex() for b in range(0, 256, 8)
+        ]

@@ -222,6 +222,118 @@ class TestFrames:
         assert HOSTILE_ID not in ledger["party_id"].to_list()
 
 
+class TestMembersFrame:
+    """The members frame (built a column at a time) equals the register read record by record."""
+
+    @settings(max_examples=40, deadline=None)
+    @given(
+        st.lists(
+            st.tuples(
+                st.none() | st.integers(0, 4000),  # days after joining the member left
+                st.none() | st.integers(1930, 2010),  # birth year
+                st.none() | st.sampled_from(["APP-1", "APP-2", "=APP"]),  # application
+            ),
+            min_size=3,
+            max_size=3,
+        )
+    )
+    def test_equals_record_by_record(self, changes: list[tuple[Any, Any, Any]]) -> None:
+        import attrs
+        import polars as pl
+
+        program = sample_program()
+        cluster = program.clusters["bantaeng"]
+        for old, (days, born, application) in zip(list(cluster.members), changes, strict=True):
+            left = None if days is None else old.joined + dt.timedelta(days=days)
+            cluster.replace_member(attrs.evolve(old, left=left, birth_year=born))
+            if application is not None:  # not checked against an intake: only written out
+                object.__setattr__(cluster.members[old.id], "application_id", application)
+        frame = frames.members(program, personal=True)
+        fields = ("sex", "household_size", "village", "sector", "business_type", "joined", "left",
+                  "birth_year", "application_id", "name", "national_id", "phone")  # fmt: skip
+        expected = [
+            {"member_id": m.id, "cluster_id": c.id}
+            | {f: getattr(m, f).value if f == "sex" else getattr(m, f) for f in fields}
+            for c in program.clusters
+            for m in c.members
+        ]
+        assert frame.to_dicts() == [{k: row[k] for k in frame.columns} for row in expected]
+        assert frame.schema["left"] == pl.Date
+        assert frame.schema["joined"] == pl.Date
+        assert set(frame.columns) == {"member_id", "cluster_id", *fields}
+
+
+_CELL = st.none() | st.tuples(
+    st.none() | st.decimals(0, 10**9, places=2),  # monthly_income: scales differ by round
+    st.none() | st.integers(1, 12),  # household_size
+    st.sampled_from(["goat", "sheep", "cattle"]),  # species (required of a livestock member)
+    st.none() | st.booleans(),  # has_animal_space
+)
+
+
+class TestObservationsFrame:
+    """The frames read every table's column at once or table by table: the same frame."""
+
+    @settings(
+        max_examples=40,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
+    @given(cells=st.lists(st.lists(_CELL, min_size=3, max_size=3), min_size=3, max_size=3))
+    def test_at_once_equals_table_by_table(
+        self, cells: list[list[Any]], monkeypatch_at_once: Any
+    ) -> None:
+        program = sample_program()
+        obs = Observations(program, variable_catalogue())
+        for round_id, kind, on in ROUNDS:
+            obs.add_round(Round(round_id, "bantaeng", kind, on))
+        for (round_id, _, _), row in zip(ROUNDS, cells, strict=True):
+            for member, cell in zip(("BTG-1", "BTG-2", "BTG-3"), row, strict=True):
+                if cell is None:
+                    continue  # not surveyed in this round
+                income, size, species, space = cell
+                values: dict[str, object] = {"monthly_income": income, "household_size": size}
+                if member == "BTG-3":
+                    values |= {"species": species, "has_animal_space": space}
+                obs.record(round_id, member, values)  # None: surveyed, the value missing
+        p = Pseudonymiser(SECRET)
+        read = monkeypatch_at_once
+        read.off = False  # the switch is shared by the examples
+        fast_long = frames.observations_long(obs, pseudonymiser=p)
+        fast_wide = frames.observations_wide(obs, pseudonymiser=p)
+        read.off = True  # every table alone
+        assert frames.observations_long(obs, pseudonymiser=p).equals(fast_long)
+        assert frames.observations_wide(obs, pseudonymiser=p).equals(fast_wide)
+
+    def test_at_once_is_the_usual_path(self, data: Any, monkeypatch_at_once: Any) -> None:
+        _, obs, _ = data
+        frames.observations_long(obs, pseudonymiser=Pseudonymiser(SECRET))
+        assert monkeypatch_at_once.used > 0
+
+
+@pytest.fixture
+def monkeypatch_at_once(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Counts the reads of every table at once; ``.off = True`` makes them table by table."""
+    from klaster.exports import _frame_observations
+
+    real = _frame_observations._Level._read_at_once
+
+    class Switch:
+        off = False
+        used = 0
+
+        @staticmethod
+        def read(level: Any, variable: Any) -> Any:
+            if Switch.off:
+                return None
+            found = real(level, variable)
+            Switch.used += found is not None
+            return found
+
+    monkeypatch.setattr(_frame_observations._Level, "_read_at_once", Switch.read)
+    return Switch
+
+
 class TestWriteTidy:
     def test_csv_has_no_personal_cell(self, data: Any, tmp_path: Path) -> None:
         program, obs, book = data

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
+import attrs
 import pytest
 from openpyxl import load_workbook
 from pyxform.xls2xform import convert
 
+import klaster
 from klaster import KlasterError, Program
 from klaster.errors import DocumentError, ValidationError
 from klaster.forms import (
@@ -92,6 +95,24 @@ class TestSurvey:
             "workers": "sum",
         }
         assert build_form(["umkm"], items=()).survey[-1].type == "end_group"
+
+    def test_business_types_of_the_program(self, program: Program) -> None:
+        """With a program, the types its members run; without, or none run, the plugin's."""
+
+        def offered(form: Any) -> list[str]:
+            return [c.name for c in form.choices if c.list_name == "umkm_business_types"]
+
+        plugin = offered(build_form(["umkm"]))
+        used = {m.business_type for m in program.clusters["bantaeng"].members if m.left is None}
+        listed = offered(build_form(["umkm"], program=program))
+        assert set(listed) == used
+        assert listed == [code for code in plugin if code in used]  # the plugin's order
+        assert "batik" in plugin
+        assert "batik" not in listed
+        bare = klaster.loads(klaster.dumps(program))
+        for member in list(bare.clusters["bantaeng"].members):
+            bare.clusters["bantaeng"].replace_member(attrs.evolve(member, business_type=None))
+        assert offered(build_form(["umkm"], program=bare)) == plugin
 
     def test_own_item_groups(self) -> None:
         pen = ("herd_end", "has_animal_space")

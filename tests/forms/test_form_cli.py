@@ -87,6 +87,13 @@ class TestFormCommand:
         assert book.sheetnames == ["survey", "choices", "settings"]
         members = [r[1] for r in book["choices"].iter_rows(values_only=True) if r[0] == "members"]
         assert "BTG-0001" in members
+        kinds = {
+            r[1]
+            for r in book["choices"].iter_rows(values_only=True)
+            if r[0] == "umkm_business_types"
+        }
+        assert "trading" in kinds  # the program's business types, not the plugin's batik
+        assert "batik" not in kinds
         mapping = load_mapping(tmp_path / "endline.toml")
         assert mapping.round is not None
         assert mapping.round.id == "btg-endline"

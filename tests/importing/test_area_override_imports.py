@@ -218,6 +218,34 @@ class TestRosterStore:
             assert not import_roster(store, path, load_mapping(mapping)).changed
         assert store_path.read_bytes() == before
 
+    def test_a_group_outside_is_stored_once(self, tmp_path: Path) -> None:
+        path, mapping = group_in_baruga(tmp_path)
+        store_path = tmp_path / "b.klaster"
+        with Store.create(store_path, umkm_in_bantaeng_bissappu()) as store:
+            assert import_roster(store, path, load_mapping(mapping)).groups_added == 2
+        with Store.open(store_path) as store:
+            found = store.load_program().clusters["bantaeng"].area_overrides
+        assert [(o.record_id, o.reason) for o in found if o.kind.value == "group"] == [
+            ("BTG-K35", GROUP_REASON)
+        ]
+        before = store_path.read_bytes()
+        with Store.open(store_path) as store:
+            assert not import_roster(store, path, load_mapping(mapping)).changed
+        assert store_path.read_bytes() == before
+
+
+GROUP_REASON = "balai desa Ibu Rahasia dipinjamkan"
+
+
+def group_in_baruga(tmp_path: Path, reason: str = GROUP_REASON) -> tuple[Path, Path]:
+    """The roster with kelompok BTG-K35 (new) meeting in Baruga, outside UMKM's area."""
+    path, mapping = roster_with_reasons(tmp_path, group_reason=reason)
+    text = path.read_text(encoding="utf-8").replace(
+        "Kelompok Rumput Laut Letta,Letta,", "Kelompok Rumput Laut Letta,Baruga,"
+    )
+    path.write_text(text, encoding="utf-8")
+    return path, mapping
+
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> subprocess.CompletedProcess[str]:
     args = [str(a) for a in argv]
@@ -266,6 +294,28 @@ class TestCli:
             assert ran.returncode == 0, ran.stderr
             with Store.open(tmp_path / "b.klaster", readonly=True) as store:
                 assert overrides(store.load_program()) == [("member", "BTG-0212", REASON)]
+
+    def test_init_and_import_a_group_outside(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        path, mapping = group_in_baruga(tmp_path)
+        ran = run(
+            capsys, "init", "b.klaster", "--from", "program.json", "--roster", path, "--mapping",
+            mapping,
+        )  # fmt: skip
+        assert ran.returncode == 0, ran.stderr
+        ran = run(capsys, "import", "b.klaster", path, "--mapping", mapping)
+        assert ran.returncode == 0, ran.stderr
+        assert "Rahasia" not in ran.stdout + ran.stderr
+        with Store.open(tmp_path / "b.klaster", readonly=True) as store:
+            found = store.load_program().clusters["bantaeng"].area_overrides
+        assert [o.record_id for o in found if o.kind.value == "group"] == ["BTG-K35"]
+        refused = run(
+            capsys, "init", "c.klaster", "--from", "program.json", "--roster",
+            group_in_baruga(tmp_path, reason="")[0], "--mapping", mapping,
+        )  # fmt: skip
+        assert refused.returncode != 0
+        assert "'desa_kelompok': group 'BTG-K35'" in refused.stderr
 
     def test_import_a_registration(
         self, tmp_path: Path, kobo: Any, capsys: pytest.CaptureFixture[str]

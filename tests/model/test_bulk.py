@@ -185,21 +185,39 @@ class TestSameAsPerRecord:
                 st.sampled_from(["M-1", "M-2", "M-3", "F-1", "M-9", " M"]),
                 st.sampled_from([D(2011, 7, 1), D(2012, 1, 1), "2013-01-01", D(2011, 1, 1), None]),
                 st.sampled_from(["member", "member", "chair", Sex.MALE]),
+                # Closed on the day a later spell starts, the day it opened, before it...
+                st.sampled_from(
+                    [None, None, D(2011, 7, 1), D(2012, 1, 1), D(2013, 1, 1), D(2014, 1, 1)]
+                ),
             ),
             max_size=6,
         )
     )
-    def test_memberships(self, rows: list[tuple[Any, Any, Any, Any]]) -> None:
+    @example(  # closed before the member's later spell, but joined open: overlaps it
+        [
+            ("G-2", "F-1", D(2013, 1, 1), "member", None),
+            ("G-2", "F-1", D(2012, 1, 1), "member", D(2012, 1, 1)),
+        ]
+    )
+    @example(  # closed, it keeps the capacity of 2; open, a third member on 2013-01-01
+        [
+            ("G-1", "M-1", "2013-01-01", "member", None),
+            ("G-1", "M-2", "2013-01-01", "member", None),
+            ("G-1", "M-3", D(2011, 7, 1), "member", D(2012, 1, 1)),
+        ]
+    )
+    def test_memberships(self, rows: list[tuple[Any, Any, Any, Any, Any]]) -> None:
         mine, theirs = _grouped(), _grouped()
         columns = {
             "group_id": [r[0] for r in rows],
             "member_id": [r[1] for r in rows],
             "joined": [r[2] for r in rows],
             "role": [r[3] for r in rows],
+            "left": [r[4] for r in rows],
         }
         got = _bulk(mine, join_group_columns, columns)
         expected = None
-        for index, (gid, mid, joined, role) in enumerate(rows):
+        for index, (gid, mid, joined, role, left) in enumerate(rows):
             try:
                 theirs.join_group(gid, mid, joined, role)
             except KlasterError as exc:
@@ -210,6 +228,13 @@ class TestSameAsPerRecord:
                     else ("joined" if "memberships" in path else "group_id")
                 )
                 expected = _error(exc, index, column)
+                break
+            if left is None:
+                continue
+            try:
+                theirs.leave_group(gid, mid, left)
+            except KlasterError as exc:
+                expected = _error(exc, index, "left")
                 break
         assert got == expected
         assert list(mine.groups) == (

@@ -125,7 +125,10 @@ def _graduated(args: argparse.Namespace, program: Program) -> int | dict[str, in
     from klaster.errors import NotFoundError
     from klaster.measurement import Measurement, graduated_households
 
-    loaded, observations = program_and_observations(args.source, args.observations, command=NAME)
+    # The count reads per-capita income against P0's line: P0's variables only.
+    loaded, observations = program_and_observations(
+        args.source, args.observations, command=NAME, needs=lambda _: _GRADUATION_READS
+    )
     try:
         return graduated_households(Measurement(loaded, observations))
     except NotFoundError as err:
@@ -133,6 +136,10 @@ def _graduated(args: argparse.Namespace, program: Program) -> int | dict[str, in
             f"--graduated auto: {err}",
             hint="It needs a baseline and an endline round; or give the number: --graduated N.",
         ) from None
+
+
+_GRADUATION_READS = ("monthly_income", "household_size")
+"""What ``graduated_households`` reads of the observations (a test keeps it in step)."""
 
 
 def _dimensions(given: list[str]) -> tuple[str, ...]:

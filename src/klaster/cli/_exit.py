@@ -134,6 +134,7 @@ def check_dimensions(specs: Iterable[Iterable[str]], known: Iterable[str]) -> No
             raise CliError(
                 f"--by: unknown dimension {dim!r}" + (f"; {close}" if close else ""),
                 hint="Use one of: " + ", ".join(valid) + " (join several with commas).",
+                code=ExitCode.USAGE,  # the command line is wrong, not the data
             )
 
 

@@ -89,7 +89,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
     mapping = load_dhis2_mapping(existing(args.mapping, "a DHIS2 mapping"))
     with out.working(f"computing the DHIS2 values of {args.source}"):
         program, observations = program_and_observations(
-            args.source, args.observations, command="export dhis2"
+            args.source, args.observations, command="export dhis2", needs=lambda p: _needs(mapping)
         )
         values = data_values(program, observations, mapping, rounds=args.round)
     write_data_values(target, values, complete_date=args.complete_date)
@@ -108,3 +108,14 @@ def run(args: argparse.Namespace, out: Output) -> int:
         f"{values.not_available} figure(s) not available, left out"
     )
     return ExitCode.OK
+
+
+def _needs(mapping: Any) -> frozenset[str] | None:
+    """The variables the mapped indicators read (``None``: all, when a code is unknown)."""
+    from klaster.errors import KlasterError
+    from klaster.measurement import variables_needed
+
+    try:
+        return variables_needed([i.code for i in mapping.indicators], by=())
+    except KlasterError:  # data_values names the unknown indicator
+        return None

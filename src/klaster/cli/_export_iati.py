@@ -127,14 +127,18 @@ def _datetime(text: str) -> _dt.datetime:
 
 def run(args: argparse.Namespace, out: Output) -> int:
     """Build the XML and write it."""
-    from klaster.cli._inputs import program_data
+    from klaster.cli._inputs import framework_variables, program_data
     from klaster.errors import ValidationError
     from klaster.exports import DEFAULT_STATUS, IatiSettings, iati_activities
     from klaster.label import Label
 
     with out.working(f"exporting {args.source} as IATI activities"):
         program, observations, books = program_data(
-            args.source, args.observations, args.finance, command="export iati"
+            args.source,
+            args.observations,
+            args.finance,
+            command="export iati",
+            needs=framework_variables,  # the actuals of the framework's targets only
         )
         if args.org_name is not None:
             name = Label(*args.org_name)

@@ -15,6 +15,8 @@ from klaster.cli._exit import CliError, ExitCode
 from klaster.errors import DocumentError, StoreError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
+
     from klaster.catalogue.variable import Variable
     from klaster.finance import Finance
     from klaster.model.program import Program
@@ -165,28 +167,84 @@ def sidecar_of(program_path: Path, given: Path | None) -> Path | None:
     return beside if beside.is_file() else None
 
 
-def load_sidecar(path: Path, program: Program) -> Observations:
-    """Read an observations sidecar of ``program``."""
+def load_sidecar(
+    path: Path, program: Program, *, only: Iterable[str] | None = None
+) -> Observations:
+    """Read an observations sidecar of ``program`` (``only`` these variables' values)."""
     from klaster.observations import load
 
-    return load(existing(path, "an observations sidecar"), program, catalogue())
+    return load(existing(path, "an observations sidecar"), program, catalogue(), only=only)
+
+
+def figure_variables(
+    program: Program, indicators: Sequence[str] | None, by: Sequence[Sequence[str]]
+) -> frozenset[str] | None:
+    """The variables a table of figures reads: its indicators' and the framework's targets'.
+
+    ``None`` (read them all) when a code is unknown: the report then names it as ever.
+    """
+    from klaster.errors import KlasterError
+    from klaster.measurement import variables_needed
+
+    codes = list(indicators) if indicators else None
+    framework = program.results.current if program.results else None
+    if codes is not None and framework is not None:
+        codes += [i.indicator for r in framework.results for i in r.indicators]
+    try:
+        return variables_needed(codes, by=[tuple(spec) for spec in by])
+    except KlasterError:
+        return None
+
+
+def framework_variables(program: Program) -> frozenset[str] | None:
+    """The variables the results framework's targets read (``None``: all, a code unknown)."""
+    from klaster.errors import KlasterError
+    from klaster.measurement import variables_needed
+
+    framework = program.results.current if program.results else None
+    if framework is None:
+        return frozenset()
+    try:
+        return variables_needed([i.indicator for r in framework.results for i in r.indicators])
+    except KlasterError:  # the export names the unknown indicator
+        return None
+
+
+def report_variables(program: Program) -> frozenset[str]:
+    """The variables the program report reads: every indicator's and the readiness criteria's."""
+    from klaster.measurement import cluster_exit_criteria, variables_needed
+
+    known = catalogue()
+    criteria = [c for cluster in program.clusters for c in cluster_exit_criteria(cluster)]
+    parts = [part for c in criteria for part in (c.conditions or (c,))]
+    return variables_needed() | {p.reads for p in parts if p.reads in known}
 
 
 def program_and_observations(
-    source: Path, observations: Path | None, *, command: str
+    source: Path,
+    observations: Path | None,
+    *,
+    command: str,
+    needs: Callable[[Program], Iterable[str] | None] | None = None,
 ) -> tuple[Program, Observations]:
     """Program and observations from a store, or from a document and its sidecar.
 
-    A missing sector plugin is said once for both, as they are read.
+    ``needs(program)`` says which variables the command reads: only their values are loaded
+    (:func:`klaster.measurement.variables_needed`). A missing sector plugin is said once for
+    both, as they are read.
     """
     from klaster.plugins.missing import one_warning
 
     with one_warning():
-        return _program_and_observations(source, observations, command=command)
+        return _program_and_observations(source, observations, command=command, needs=needs)
 
 
 def _program_and_observations(
-    source: Path, observations: Path | None, *, command: str
+    source: Path,
+    observations: Path | None,
+    *,
+    command: str,
+    needs: Callable[[Program], Iterable[str] | None] | None,
 ) -> tuple[Program, Observations]:
     if is_store(source):
         if observations is not None:
@@ -198,7 +256,8 @@ def _program_and_observations(
         # One snapshot: a write by another process between the two reads cannot split them.
         with open_store(source, readonly=True) as store, store.snapshot():
             program = store.load_program()
-            return program, store.load_observations(program=program)
+            only = None if needs is None else needs(program)
+            return program, store.load_observations(program=program, only=only)
     program = load_program(source, what="a store or a program document")
     sidecar = sidecar_of(source, observations)
     if sidecar is None:
@@ -208,7 +267,7 @@ def _program_and_observations(
             "into a store (klaster init) and report on the store.",
             code=ExitCode.USAGE,
         )
-    return program, load_sidecar(sidecar, program)
+    return program, load_sidecar(sidecar, program, only=None if needs is None else needs(program))
 
 
 def parse_date(text: str) -> _dt.date:
@@ -224,13 +283,19 @@ def parse_date(text: str) -> _dt.date:
 
 
 def program_data(
-    source: Path, observations: Path | None, finance: Path | None, *, command: str
+    source: Path,
+    observations: Path | None,
+    finance: Path | None,
+    *,
+    command: str,
+    needs: Callable[[Program], Iterable[str] | None] | None = None,
 ) -> tuple[Program, Observations | None, list[Finance]]:
     """Program, observations (if any) and finance books from a store or from a document.
 
     A store holds its own observations and books, so ``--observations``/``--finance`` are for
-    a program document only; its sidecar is the one given or the one beside it, if any. A
-    missing sector plugin is said once for all three.
+    a program document only; its sidecar is the one given or the one beside it, if any;
+    ``needs`` as :func:`program_and_observations`. A missing sector plugin is said once for all
+    three.
     """
     from klaster.plugins.missing import one_warning
 
@@ -246,10 +311,12 @@ def program_data(
             with open_store(source, readonly=True) as store, store.snapshot():
                 program = store.load_program()
                 books = list(store.load_finance(program))
-                return program, store.load_observations(program=program), books
+                only = None if needs is None else needs(program)
+                return program, store.load_observations(program=program, only=only), books
         program = load_program(source)
         sidecar = sidecar_of(source, observations)
-        read = None if sidecar is None else load_sidecar(sidecar, program)
+        only = None if needs is None else needs(program)
+        read = None if sidecar is None else load_sidecar(sidecar, program, only=only)
         if finance is None:
             return program, read, []
         from klaster.finance import load as load_finance

@@ -141,7 +141,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
         )
     with out.working(f"computing the indicators of {args.source}"):
         program, observations = program_and_observations(
-            args.source, args.observations, command=NAME
+            args.source, args.observations, command=NAME, needs=lambda p: _needs(p, args)
         )
         results = report_results(program, observations, args)
         rows = list(results)
@@ -166,6 +166,12 @@ def run(args: argparse.Namespace, out: Output) -> int:
         if targets:
             out.show(targets_table(targets, lang))
     return ExitCode.OK
+
+
+def _needs(program: Program, args: argparse.Namespace) -> frozenset[str] | None:
+    from klaster.cli._inputs import figure_variables  # only these variables' values are read
+
+    return figure_variables(program, args.indicator, [s.split(",") for s in args.by])
 
 
 def _check_indicators(codes: Sequence[str] | None) -> None:

@@ -23,7 +23,12 @@ FORMATS = ("html", "md", "xlsx", "pdf")
 
 def run(args: argparse.Namespace, out: Output) -> int:
     """Build the report and write it to ``--out``."""
-    from klaster.cli._inputs import is_store, open_store, program_and_observations
+    from klaster.cli._inputs import (
+        is_store,
+        open_store,
+        program_and_observations,
+        report_variables,
+    )
     from klaster.reports import build_report, write_report
 
     fmt = args.format
@@ -42,7 +47,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
             )
     with out.working(f"building the report of {args.source}"):
         program, observations = program_and_observations(
-            args.source, args.observations, command="report"
+            args.source, args.observations, command="report", needs=report_variables
         )
         finance: list[Finance] = []
         if is_store(args.source):

@@ -5,8 +5,11 @@ ISO strings, amounts and rates are decimal strings (``"38.20"``), fields equal t
 left out. Reading is strict: unknown fields, wrong types and documents from a newer klaster are
 refused with every problem located (``clusters[0].members[3].household_size: ...``).
 
-Reading is built for large documents (a million members): the program is structured with the fast
-converter first and, only if that fails, again with the detailed one for the located messages.
+Reading is built for large documents (a million members): each cluster's members, groups and
+spells are checked a column at a time and built without re-running their validators
+(:mod:`klaster.documents._column_read`, through :mod:`klaster.model.bulk`); a document that road
+refuses or does not take is structured with the fast converter and, only if that fails, again
+with the detailed one for the located messages.
 When msgspec is installed (``pip install msgspec``; it is in the ``bench`` and ``dev`` extras),
 it parses the JSON, one cluster at a time, so the parsed text of the whole document never sits in
 memory next to the objects built from it. Anything msgspec would read differently from
@@ -27,6 +30,7 @@ import attrs
 from cattrs.errors import BaseValidationError
 
 from klaster._support.gc import gc_paused as _gc_paused
+from klaster.documents._column_read import structure_program as by_columns
 from klaster.documents.converter import CONVERTER, FAST_CONVERTER, LazyItems, problems
 from klaster.documents.files import atomic_write
 from klaster.documents.json_text import json_problem, parse_json
@@ -163,6 +167,11 @@ def _read(text: str | bytes, source: str) -> Program:
             raw = _program_by_cluster(text)
             if raw is not None:
                 try:
+                    return by_columns(raw)
+                except Exception:  # not for the columns: the converter decides
+                    pass
+                raw = _program_by_cluster(text)  # (the clusters were read: parse them again)
+                try:
                     return FAST_CONVERTER.structure(raw, Program)
                 except Exception:  # read again below, for the located messages
                     pass
@@ -287,6 +296,10 @@ def _from_document(raw: object, source: str, *, fast: bool = False) -> Program:
             f"{source}: program: must be an object, got {type(document['program']).__name__}"
         )
     if fast:
+        try:
+            return by_columns(document["program"])
+        except Exception:  # the converter decides: the same program, or the located messages
+            pass
         try:
             return FAST_CONVERTER.structure(document["program"], Program)
         except Exception:  # structured again below, for the located messages

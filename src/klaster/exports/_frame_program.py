@@ -72,6 +72,8 @@ def members(pl: Any, program: Program, ids: Ids, personal: bool) -> Any:
 
 
 def _dates(pl: Any, values: Sequence[date | None]) -> Any:
+    if values.count(None) == len(values):  # in C: most members have not left
+        return pl.repeat(None, len(values), dtype=pl.Date, eager=True)
     # A register has few distinct dates: each converted once, the column as day numbers.
     days = {d: None if d is None else d.toordinal() - _EPOCH_ORDINAL for d in set(values)}
     return pl.Series(list(map(days.__getitem__, values)), dtype=pl.Int32).cast(pl.Date)

@@ -172,15 +172,15 @@ def data_values(
                 f"unknown indicator{f' ({hint})' if hint else ''}; `klaster report` and "
                 "Measurement.codes() list the program's indicators",
             )
-    places = _places(program, mapping.org_unit_level)
+    places = _Places.of(program, mapping.org_unit_level, problem)
     for code in mapping.org_units:
-        if code not in places.values():
-            hint = did_you_mean(code, places.values())
+        if code not in places.codes:
+            hint = did_you_mean(code, places.codes)
             problem(
                 f"org_units.{code!r}",
                 f"no {mapping.org_unit_level} of the program has the code {code!r}"
                 f"{f' ({hint})' if hint else ''}; its codes are "
-                f"{', '.join(sorted(set(places.values()))) or 'none'}",
+                f"{', '.join(sorted(places.codes)) or 'none'}",
             )
     wanted = None if rounds is None else set(rounds)
     values: list[DataValue] = []
@@ -188,13 +188,19 @@ def data_values(
     seen: dict[tuple[str, str, str, str | None], str] = {}
     for indicator in indicators:
         spec = (mapping.org_unit_level, *indicator.by)
-        for row in engine.report([indicator.code], by=[spec]):
+        # A place named like another of the level (two kabupaten "Bantaeng" of two clusters) is
+        # a cell of the report by name: its figures come from the report by cluster instead.
+        specs = [spec, ("cluster", *spec)] if places.ambiguous else [spec]
+        for row in engine.report([indicator.code], by=specs):
             if wanted is not None and row.round_id not in wanted:
                 continue
+            place = places.code(row, mapping.org_unit_level)
+            if place == "":
+                continue  # the other report's cell
             if isinstance(row.value, NotAvailable):
                 missing[row.value.reason] += 1
                 continue
-            value = _value(row, row.value, indicator, mapping, places, problem)
+            value = _value(row, row.value, indicator, mapping, place, problem)
             if value is None:
                 continue
             key = (value.data_element, value.period, value.org_unit, value.category_option_combo)
@@ -266,14 +272,13 @@ def _value(
     figure: Decimal,
     indicator: Dhis2Indicator,
     mapping: Dhis2Mapping,
-    places: dict[str, str],
+    code: str | None,
     problem: Any,
 ) -> DataValue | None:
     level = mapping.org_unit_level
     name = row.dimension(level)
     if name is None or row.on is None:  # pragma: no cover - the report splits every row so
         return None
-    code = places.get(name)
     if code is None:
         problem(
             "org_unit_level",
@@ -287,7 +292,7 @@ def _value(
             problem("org_units", f'no org unit for the {level} {code!r}; add "{code}" = UID')
             return None
         unit = code
-    by = tuple(sorted((d, c) for d, c in row.by if d != level))
+    by = tuple(sorted((d, c) for d, c in row.by if d not in (level, "cluster")))
     combo = mapping.default_combo
     if by:
         combo = mapping.combos.get(by)
@@ -313,17 +318,65 @@ def _value(
     )
 
 
-def _places(program: Program, level: str) -> dict[str, str]:
-    """The region names of ``level`` in the program → their Kemendagri codes."""
-    found: dict[str, str] = {}
-    for cluster in program.clusters:
-        stack = [cluster.region]
-        while stack:
-            region = stack.pop()
-            if region.level.value == level and region.code is not None:
-                found.setdefault(region.name, region.code)
-            stack.extend(region.children)
-    return found
+@frozen(eq=False)
+class _Places:
+    """The Kemendagri code of each place of the mapping's level, by name or by cluster and name.
+
+    The report names places; a name that stands for one code is matched by name, a name of
+    several codes (two kabupaten "Bantaeng" in two clusters) by cluster and name.
+    """
+
+    codes: frozenset[str]
+    by_name: dict[str, str]
+    by_cluster: dict[tuple[str, str], str | None]
+    ambiguous: frozenset[str]
+
+    @classmethod
+    def of(cls, program: Program, level: str, problem: Any) -> _Places:
+        found: dict[str, dict[str, set[str]]] = {}  # name -> cluster ID -> codes
+        for cluster in program.clusters:
+            stack = [cluster.region]
+            while stack:
+                region = stack.pop()
+                if region.level.value == level and region.code is not None:
+                    found.setdefault(region.name, {}).setdefault(cluster.id, set()).add(region.code)
+                stack.extend(region.children)
+        by_name: dict[str, str] = {}
+        by_cluster: dict[tuple[str, str], str | None] = {}  # None: refused, already said
+        for name, clusters in found.items():
+            codes = set().union(*clusters.values())
+            if len(codes) == 1:
+                by_name[name] = codes.pop()
+                continue
+            for cluster_id, own in sorted(clusters.items()):
+                shared = [c for c, of in clusters.items() if c != cluster_id and of & own]
+                if len(own) > 1 or shared:
+                    # The report cannot split one cluster's places of one name, nor add up some
+                    # clusters' figures of a name without the others'.
+                    problem(
+                        "org_unit_level",
+                        f"the {level} {name!r} names the regions {', '.join(sorted(codes))}, "
+                        f"which the figures by name cannot tell apart in cluster {cluster_id!r}"
+                        f"; give the regions distinct names, or choose a higher org_unit_level",
+                    )
+                    by_cluster[cluster_id, name] = None
+                    continue
+                by_cluster[cluster_id, name] = next(iter(own))
+        every = {code for clusters in found.values() for own in clusters.values() for code in own}
+        return cls(frozenset(every), by_name, by_cluster, frozenset(found) - set(by_name))
+
+    def code(self, row: Row, level: str) -> str | None:
+        """The code of the row's place; ``None``: none known; ``""``: the row is not used."""
+        name = row.dimension(level) or ""
+        cluster = row.dimension("cluster")
+        if cluster is None:
+            return "" if name in self.ambiguous else self.by_name.get(name)
+        if name not in self.ambiguous:
+            return ""
+        # A cluster whose place of that name has no code: None, said as for a name.
+        return self.by_cluster.get((cluster, name)) or (
+            "" if (cluster, name) in self.by_cluster else None
+        )
 
 
 def _json_value(value: DataValue) -> dict[str, str]:

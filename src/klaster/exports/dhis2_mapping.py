@@ -39,13 +39,15 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+from collections.abc import Mapping
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from attrs import frozen
+from attrs import field, frozen
 
+from klaster._support.frozen_map import FrozenMap
 from klaster._support.suggest import did_you_mean
 from klaster._support.toml_text import parse_toml, read_short_text
 from klaster.errors import DocumentError
@@ -138,6 +140,16 @@ class Dhis2Indicator:
     factor: Decimal = Decimal(1)
 
 
+def _frozen_units(items: Mapping[str, str]) -> FrozenMap[str, str]:
+    return FrozenMap(items)
+
+
+def _frozen_combos(
+    items: Mapping[tuple[tuple[str, str], ...], str],
+) -> FrozenMap[tuple[tuple[str, str], ...], str]:
+    return FrozenMap(items)
+
+
 @frozen
 class Dhis2Mapping:
     """A DHIS2 mapping file, read and checked (:func:`load_dhis2_mapping`).
@@ -146,9 +158,12 @@ class Dhis2Mapping:
         period_type: How round dates become periods.
         org_unit_level: The region level each value is for (``kabupaten``, ``kecamatan``,
             ``desa``).
-        org_units: Kemendagri region code → org unit UID (or code, with :attr:`IdScheme.CODE`).
+        org_units: Kemendagri region code → org unit UID (or code, with :attr:`IdScheme.CODE`);
+            read-only (any mapping or pairs given are kept as a ``FrozenMap``), so a mapping
+            can be hashed.
         indicators: The indicators exported, in the file's order.
-        combos: A disaggregation (``(("sex", "female"),)``) → category option combo UID.
+        combos: A disaggregation (``(("sex", "female"),)``) → category option combo UID;
+            read-only as ``org_units``.
         default_combo: The combo of values not disaggregated (``None``: DHIS2's default).
         org_unit_id_scheme: UID or CODE.
         data_set: The data set UID, if any.
@@ -158,9 +173,9 @@ class Dhis2Mapping:
 
     period_type: PeriodType
     org_unit_level: str
-    org_units: dict[str, str]
+    org_units: FrozenMap[str, str] = field(converter=_frozen_units)
     indicators: tuple[Dhis2Indicator, ...]
-    combos: dict[tuple[tuple[str, str], ...], str]
+    combos: FrozenMap[tuple[tuple[str, str], ...], str] = field(converter=_frozen_combos)
     default_combo: str | None = None
     org_unit_id_scheme: IdScheme = IdScheme.UID
     data_set: str | None = None
@@ -191,7 +206,7 @@ def parse_dhis2_mapping(text: str, *, name: str = "mapping.toml") -> Dhis2Mappin
         ... [indicators.members]
         ... data_element = "fbfJHSPpUQD"
         ... ''')
-        >>> mapping.indicators[0].data_element, mapping.org_units
+        >>> mapping.indicators[0].data_element, dict(mapping.org_units)
         ('fbfJHSPpUQD', {'73.03': 'DiszpKrYNg8'})
 
     Raises:

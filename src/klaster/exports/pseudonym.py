@@ -74,7 +74,7 @@ class Pseudonymiser:
         False
     """
 
-    __slots__ = ("_keys", "_last", "_table")
+    __slots__ = ("_keys", "_last", "_table", "_unsorted")
 
     def __init__(self, secret: bytes | str) -> None:
         key = _key(secret, "secret")
@@ -82,6 +82,7 @@ class Pseudonymiser:
         derived = hashlib.blake2b(_KEY_CONTEXT, key=key, digest_size=16).digest()
         self._keys = (int.from_bytes(derived[:8], "little"), int.from_bytes(derived[8:], "little"))
         self._table: Any = None  # every ID seen: hashes (sorted numpy), their IDs (polars)
+        self._unsorted: Any = None  # or, after a first column of distinct hashes, that column
         self._last: Any = None  # the last column and its pseudonyms
 
     @classmethod
@@ -149,7 +150,7 @@ class Pseudonymiser:
         valid = ids.drop_nulls() if nulls else ids
         hashes = _hashes(np, self._keys, valid)
         if not self._injective(pl, np, valid, hashes):
-            _locate_collision(np, ids, self._keys, self._table, where)
+            _locate_collision(np, ids, self._keys, self._sorted_table(np), where)
         text = pl.Series(hex_text(np, hashes, _PREFIX).view(f"S{_WIDTH}").ravel())
         shown = text.cast(pl.String).alias(ids.name)
         if nulls:  # back in the column's rows, nulls where the column has them
@@ -162,6 +163,18 @@ class Pseudonymiser:
         # The table of every ID seen (sorted by hash, one row per hash) gains this column's
         # new IDs; False when a hash would stand for two IDs (the table then unchanged).
         # Everything in sorted order: numpy's sorts and merges, no lookup per ID.
+        if self._table is None and self._unsorted is None:
+            # The first column (in an export, often the only one: an equal column reuses its
+            # pseudonyms): when its hashes are distinct, its table is sorted only if a later
+            # column is checked against it (a sort of the hashes alone is a quarter of an
+            # argsort, and the IDs are not gathered).
+            if not len(hashes):
+                return True  # nothing seen yet, nothing to remember
+            alone = np.sort(hashes)
+            if bool((alone[1:] != alone[:-1]).all()):
+                self._unsorted = (hashes, ids)
+                return True
+        self._table = self._sorted_table(np)
         order = np.argsort(hashes)
         ordered, names = hashes[order], ids.gather(order)
         first = np.ones(len(ordered), dtype=bool)
@@ -189,6 +202,14 @@ class Pseudonymiser:
             new, named = new[merge], pl.concat([owners, named]).gather(merge)
         self._table = (new, named)
         return True
+
+    def _sorted_table(self, np: Any) -> Any:
+        # The table of every ID seen, sorted by hash (the first column's sorted when needed).
+        if self._unsorted is not None:
+            hashes, ids = self._unsorted
+            order = np.argsort(hashes)
+            self._table, self._unsorted = (hashes[order], ids.gather(order)), None
+        return self._table
 
     @staticmethod
     def check_distinct(ids: Sequence[str], pseudonyms: Sequence[str], *, where: str) -> None:

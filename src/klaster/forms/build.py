@@ -80,7 +80,9 @@ def build_form(
         items: The item groups (repeats) asked once per item (default:
             :data:`~klaster.forms.DEFAULT_ITEMS` of the sectors; ``()`` for none).
         program: Lists its units (members who have not left, groups, cooperatives of the
-            sectors) in the form; without one, the form reads them from a media file.
+            sectors) in the form; without one, the form reads them from a media file. The
+            business types offered are those its members (who have not left) run, else every
+            one of the sector's plugin.
         cluster: With a program: only this cluster's units, and the mapping's ``[cluster]``.
         form_id: The ``settings`` sheet's ``form_id`` (default from the sectors, level and
             round).
@@ -121,7 +123,8 @@ def build_form(
             "must start with a letter or '_' and hold only letters, digits, '_', '-' and '.'",
             path="form_id",
         )
-    survey, choices, plain, per_item, unit_column = _rows(selection, units)
+    used = _business_types_used(program, cluster, selection) if program is not None else {}
+    survey, choices, plain, per_item, unit_column = _rows(selection, units, used)
     text = mapping_text(
         form_id=name,
         level=selection.level.value,
@@ -162,8 +165,22 @@ def _title(selection: Selection) -> Label:
     )
 
 
+def _business_types_used(
+    program: Program, cluster: str | None, selection: Selection
+) -> dict[str, set[str]]:
+    """Per chosen sector, the business types of its members who have not left (of ``cluster``)."""
+    codes = {sector.code for sector in selection.sectors}
+    clusters = [program.clusters[cluster]] if cluster is not None else list(program.clusters)
+    used: dict[str, set[str]] = {}
+    for each in clusters:
+        for member in each.members:
+            if member.left is None and member.business_type and member.sector in codes:
+                used.setdefault(member.sector, set()).add(member.business_type)
+    return used
+
+
 def _rows(
-    selection: Selection, units: tuple[str, ...] | None
+    selection: Selection, units: tuple[str, ...] | None, used: dict[str, set[str]]
 ) -> tuple[
     tuple[SurveyRow, ...],
     tuple[Choice, ...],
@@ -222,7 +239,7 @@ def _rows(
         survey.append(SurveyRow("begin_repeat", group.name, group.label, relevant=relevant))
         sector = next(s for s in selection.sectors if s.code == group.sector)
         if group.business_type and sector.business_types:
-            survey.append(_business_type(sector, choices))
+            survey.append(_business_type(sector, choices, used.get(sector.code)))
         columns = []
         for code in group.variables:
             variable = next(v for v in selection.variables if v.code == code)
@@ -237,9 +254,13 @@ def _relevant(sector: str) -> str:
     return f"${{{_SECTOR_QUESTION}}} = '{sector}'"
 
 
-def _business_type(sector: Sector, choices: list[Choice]) -> SurveyRow:
+def _business_type(sector: Sector, choices: list[Choice], used: set[str] | None) -> SurveyRow:
+    # The program's own business types (in the plugin's order), else every one the plugin has.
+    types = (
+        tuple(b for b in sector.business_types if used and b.code in used) or sector.business_types
+    )
     list_name = f"{sector.code}_business_types"
-    choices += [Choice(list_name, b.code, b.name) for b in sector.business_types]
+    choices += [Choice(list_name, b.code, b.name) for b in types]
     return SurveyRow(
         f"select_one {list_name}",
         f"{sector.code}_business_type",

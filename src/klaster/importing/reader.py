@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
-from operator import is_
 from pathlib import Path
 
 from klaster._support.gc import gc_paused
@@ -33,8 +32,6 @@ from klaster.observations.sector_checks import unit_of, unit_sectors
 from klaster.observations.values import Observations
 
 __all__ = ["read_submissions", "sector_problems"]
-
-_is_none = partial(is_, None)  # in map(): no Decimal.__eq__ per value, as `None in` would call
 
 
 def read_submissions(
@@ -200,15 +197,15 @@ def _sector_problems(batch: ImportBatch, observations: Observations) -> tuple[st
             continue
         alone: list[tuple[str, ...] | None] = []
         where = block.source or batch.source
-        units = _block_units(block, where, rnd, cluster, variable.level, observations, alone)
-        problems += host.validate_recorded(units)  # a generator: one row's dict at a time
+        rows = _block_columns(block, where, rnd, cluster, variable.level, observations, alone)
+        problems += host.validate_recorded_columns(variable.level, *rows)  # the block at once
         seen[-1] = tuple(alone)
     if not problems:
         note_sector_check(batch, SectorCheck(host, host.plugins(), tuple(seen)))
     return tuple(problems)
 
 
-def _block_units(
+def _block_columns(
     block: ObservationBlock,
     where: str,
     rnd: Round,
@@ -216,28 +213,48 @@ def _block_units(
     level: Level,
     observations: Observations,
     alone: list[tuple[str, ...] | None],
-) -> Iterator[tuple[str, tuple[str, ...], Level, dict[str, object]]]:
-    """Each row's unit as the plugins see it; ``alone`` gets the sectors of those seen alone."""
+) -> tuple[dict[str, list[object]], list[tuple[str, ...]], list[str], Callable[[int], str]]:
+    """The block's units as the plugins see them, as columns (one row per known unit).
+
+    Returns the columns, each row's sectors, unit IDs and location; ``alone`` gets the sectors
+    of the units seen alone (``None``: not, or not alone) for every row of the block.
+    """
     held = observations.storage.has_round(rnd.id)
-    codes = tuple(block.values)
-    # Columns with a missing value: taken out of the rows that miss it (a row is a dict).
-    gaps = [code for code, column in block.values.items() if any(map(_is_none, column))]
     head, tail = f"{where} row ", f": round {rnd.id!r} {level.value} "
     interned: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple per sector, not per row
-    cells_of = zip(*block.values.values(), strict=True)
-    for unit_id, row, cells in zip(block.unit_ids, block.rows, cells_of, strict=True):
+    kept: list[int] = []  # the block's rows of known units
+    sectors_of: list[tuple[str, ...]] = []
+    stored_of: dict[int, dict[str, object]] = {}  # row of the batch -> values held before
+    for at, unit_id in enumerate(block.unit_ids):
         unit = unit_of(cluster, level, unit_id)
         if unit is None:
             alone.append(None)
             continue
         sectors = unit_sectors(cluster, level, unit)
-        sectors = interned.setdefault(sectors, sectors)
-        values = dict(zip(codes, cells, strict=True))
-        for code in gaps:
-            if values[code] is None:
-                del values[code]
         stored = observations.row(rnd.id, unit_id, level) if held else None
         if stored:  # the row's values over those held
-            values = {**stored, **values}
-        alone.append(None if stored else sectors)
-        yield f"{head}{row}{tail}{unit_id!r}", sectors, level, values
+            stored_of[len(kept)] = stored
+        alone.append(None if stored else interned.setdefault(sectors, sectors))
+        kept.append(at)
+        sectors_of.append(interned.setdefault(sectors, sectors))
+    every = len(kept) == len(block.unit_ids)
+    columns = {
+        code: list(column) if every else [column[at] for at in kept]
+        for code, column in block.values.items()
+    }
+    for row, stored in stored_of.items():
+        for code, value in stored.items():
+            if value is None:
+                continue
+            column = columns.get(code)
+            if column is None:
+                column = columns[code] = [None] * len(kept)
+            if column[row] is None:
+                column[row] = value
+    unit_ids = [block.unit_ids[at] for at in kept]
+    numbers = [block.rows[at] for at in kept]
+
+    def locate(row: int) -> str:
+        return f"{head}{numbers[row]}{tail}{unit_ids[row]!r}"
+
+    return columns, sectors_of, unit_ids, locate

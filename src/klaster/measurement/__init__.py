@@ -74,6 +74,7 @@ from klaster.measurement.transitions import (
     TransitionRow,
     TransitionTable,
 )
+from klaster.measurement.variables_needed import variables_needed
 from klaster.measurement.welfare_indicators import SOCIAL_CAPITAL_SCALE, WELFARE_INDICATORS
 
 __all__ = [
@@ -123,6 +124,7 @@ __all__ = [
     "mentoring_criteria",
     "mentoring_table",
     "read_targets_csv",
+    "variables_needed",
 ]
 
 _MOVED = {

@@ -49,6 +49,9 @@ class CoreIndicator:
         description: Bilingual explanation.
         unavailable: ``unavailable(frame)`` → why the indicator has no figure in a frame's
             cluster (e.g. no mentoring visit logged), or ``None``; the cluster's cells say so.
+        display: How a table shows its figures (default: from unit and aggregation).
+        reads: The observation variables its values read on any backend (in any round), for
+            :func:`klaster.measurement.variables_needed`.
     """
 
     code: str
@@ -64,6 +67,7 @@ class CoreIndicator:
     description: Label | None = None
     unavailable: Callable[[UnitFrame], NotAvailable | None] | None = None
     display: Display | None = None
+    reads: frozenset[str] = frozenset()
 
     @property
     def shown_as(self) -> Display:
@@ -211,6 +215,9 @@ def frame_poverty_line(frame: UnitFrame) -> Any:
     return found
 
 
+_INCOME_AND_SIZE = frozenset({"monthly_income", "household_size"})
+
+
 def _poverty(code: str, measure: str, id_name: str, en_name: str) -> CoreIndicator:
     return CoreIndicator(
         code,
@@ -222,6 +229,7 @@ def _poverty(code: str, measure: str, id_name: str, en_name: str) -> CoreIndicat
         Kind.NUMBER,
         _poverty_inputs,
         poverty=measure,
+        reads=_INCOME_AND_SIZE,
         # P0 is a share of people (BPS publishes it in percent); P1 and P2 are indices.
         display=Display(DisplayKind.PERCENT, 1)
         if measure == "p0"
@@ -251,6 +259,7 @@ CORE_INDICATORS: tuple[CoreIndicator, ...] = (
     CoreIndicator(
         "household_members", Label("Jiwa dalam rumah tangga mitra", "People in member households"),
         "person", Level.MEMBER, Aggregation.SUM, Direction.HIGHER, Kind.NUMBER, _household_members,
+        reads=frozenset({"household_size"}),  # recorded in the round, else the member record's
     ),
     CoreIndicator(
         "groups", Label("Jumlah kelompok", "Groups"), "group", Level.GROUP,
@@ -259,12 +268,12 @@ CORE_INDICATORS: tuple[CoreIndicator, ...] = (
     CoreIndicator(
         "active_groups", Label("Kelompok aktif", "Active groups"), "group", Level.GROUP,
         Aggregation.COUNT, Direction.HIGHER, Kind.BOOLEAN, _active_groups,
-        description=_ACTIVE,
+        description=_ACTIVE, reads=frozenset({"group_active"}),
     ),
     CoreIndicator(
         "active_group_share", Label("Bagian kelompok aktif", "Share of groups active"), "ratio",
         Level.GROUP, Aggregation.SHARE_MEETING, Direction.HIGHER, Kind.BOOLEAN, _active_groups,
-        description=_ACTIVE,
+        description=_ACTIVE, reads=frozenset({"group_active"}),
     ),
     CoreIndicator(
         "legal_cooperatives", Label("Koperasi berbadan hukum", "Cooperatives with legal status"),
@@ -274,7 +283,7 @@ CORE_INDICATORS: tuple[CoreIndicator, ...] = (
     CoreIndicator(
         "income_per_capita", Label("Pendapatan per kapita", "Income per capita"), "IDR/month",
         Level.MEMBER, Aggregation.RATIO_OF_SUMS, Direction.HIGHER, Kind.NUMBER,
-        _income_per_capita,
+        _income_per_capita, reads=_INCOME_AND_SIZE,
         description=Label(
             "Jumlah pendapatan rumah tangga dibagi jumlah anggota rumah tangga (rasio jumlah).",
             "Total household income over total household members (a ratio of sums).",
@@ -289,7 +298,7 @@ CORE_INDICATORS: tuple[CoreIndicator, ...] = (
             "Change of mean income of the members surveyed both at baseline and in this round "
             "(paired only), in percent of the baseline.",
         ),
-        needs_baseline=True,
+        needs_baseline=True, reads=frozenset({"monthly_income"}),  # this round's and baseline's
     ),
     _poverty("poverty_headcount", "p0", "Persentase penduduk miskin (P0)", "Headcount (P0)"),
     _poverty("poverty_gap", "p1", "Indeks kedalaman kemiskinan (P1)", "Poverty gap index (P1)"),

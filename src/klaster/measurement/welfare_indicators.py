@@ -103,6 +103,7 @@ def _cibest(quadrant: Quadrant, code: str, direction: Direction) -> CoreIndicato
         direction,
         Kind.BOOLEAN,
         _share_in(quadrant),
+        reads=frozenset({"monthly_income", "household_size", *CIBEST_ITEMS}),
         description=Label(
             "Bagian rumah tangga pada kuadran ini (garis material: garis kemiskinan per kapita × "
             "jumlah anggota rumah tangga; garis spiritual 3).",
@@ -126,6 +127,7 @@ WELFARE_INDICATORS: tuple[CoreIndicator, ...] = (
         Direction.HIGHER,
         Kind.NUMBER,
         _social_capital,
+        reads=frozenset(SOCIAL_CAPITAL_ITEMS),
         description=Label(
             "Rata-rata indeks 0–100 dari empat pertanyaan modal sosial (skala 1–5).",
             "Mean 0–100 index of the four social-capital questions (1–5 scale).",

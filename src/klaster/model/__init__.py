@@ -25,6 +25,7 @@ from klaster.model.board import (
 from klaster.model.bulk import (
     add_group_columns,
     add_member_columns,
+    fill_cluster_columns,
     join_group_columns,
 )
 from klaster.model.cluster import (
@@ -183,5 +184,6 @@ __all__ = [
     "Visit",
     "add_group_columns",
     "add_member_columns",
+    "fill_cluster_columns",
     "join_group_columns",
 ]

@@ -103,6 +103,13 @@ def first(bad: Callable[[Any], bool], values: Iterable[Any]) -> int | None:
     return None
 
 
+def first_given(bad: Callable[[Any], bool], values: Sequence[Any]) -> int | None:
+    """As :func:`first`, for a column of mostly nulls: an all-null column is judged at C speed."""
+    if isinstance(values, list) and values.count(None) == len(values):
+        return None
+    return first(bad, values)
+
+
 def first_distinct(bad: Callable[[Any], bool], values: Sequence[Any]) -> int | None:
     """As :func:`first`, each distinct (hashable) value judged once."""
     try:
@@ -121,6 +128,45 @@ def bad_id(value: object) -> bool:
         or len(value) > ID_MAX_LENGTH
         or _ID_FORBIDDEN.search(value) is not None
     )
+
+
+def first_bad_id(values: Sequence[Any]) -> int | None:
+    """As ``first(bad_id, values)``; a column of well-formed IDs is judged whole, at C speed."""
+    if not values or all_ids(values):
+        return None
+    return first(bad_id, values)
+
+
+def all_ids(values: Sequence[Any]) -> bool:
+    """Whether every value is a well-formed ID, judged a whole column at a time."""
+    if set(map(type, values)) != {str}:
+        return False
+    lengths = set(map(len, values))
+    return (
+        0 not in lengths
+        and max(lengths) <= ID_MAX_LENGTH
+        and list(map(str.strip, values)) == list(values)
+        and _ID_FORBIDDEN.search("a".join(values)) is None  # ("a" joins no forbidden pair)
+    )
+
+
+def first_bad_text(values: Sequence[Any]) -> int | None:
+    """As ``first(bad_text, values)``; a column of texts is judged whole, at C speed."""
+    if not values:
+        return None
+    if set(map(type, values)) == {str} and all(map(str.strip, values)):
+        joined = "".join(values)
+        if joined.isascii() or _SURROGATE.search(joined) is None:
+            return None
+    return first(bad_text, values)
+
+
+def first_int_below(values: Sequence[Any], minimum: int, *, optional: bool = False) -> int | None:
+    """As ``first(int_at_least(minimum, optional=...), values)``, judged whole when all pass."""
+    given = [v for v in values if v is not None] if optional else values
+    if not given or (set(map(type, given)) == {int} and min(given) >= minimum):
+        return None
+    return first(int_at_least(minimum, optional=optional), values)
 
 
 def bad_optional_id(value: object) -> bool:
@@ -161,14 +207,22 @@ def int_at_least(minimum: int, *, optional: bool = False) -> Callable[[object], 
 def to_dates(values: list[Any]) -> list[Any]:
     """ISO texts read as dates (one shared object per text); anything else left as it is."""
     read: dict[str, Any] = {}
-    for value in {v for v in values if isinstance(v, str)}:
-        try:
-            read[value] = parse_date(value)
-        except ValueError:
-            read[value] = value
+    try:
+        distinct = set(values)
+    except TypeError:  # an unhashable value (a list...): read one by one
+        distinct = {v for v in values if isinstance(v, str)}
+    for value in distinct:
+        if isinstance(value, str):
+            try:
+                read[value] = parse_date(value)
+            except ValueError:
+                read[value] = value
     if not read:
         return values
-    return [read.get(v, v) if isinstance(v, str) else v for v in values]
+    try:
+        return list(map(read.get, values, values))  # (each value is its own default)
+    except TypeError:
+        return [read.get(v, v) if isinstance(v, str) else v for v in values]
 
 
 def bad_date(value: object) -> bool:
@@ -185,14 +239,23 @@ def bad_optional_date(value: object) -> bool:
 
 def first_before(starts: Sequence[Any], ends: Sequence[Any]) -> int | None:
     """The first row whose end (not ``None``) is before its start (both dates)."""
-    for row, (start, end) in enumerate(zip(starts, ends, strict=True)):
-        if end is not None and not bad_date(start) and not bad_date(end) and end < start:
+    if len(starts) != len(ends):
+        raise ValueError("columns of different lengths")  # (read_columns refuses them first)
+    for row in [row for row, end in enumerate(ends) if end is not None]:
+        start, end = starts[row], ends[row]
+        if not bad_date(start) and not bad_date(end) and end < start:
             return row
     return None
 
 
 def first_repeat(ids: Sequence[Any], taken: Any) -> int | None:
     """The first row whose ID is in ``taken`` or on an earlier row."""
+    try:
+        distinct = set(ids)
+        if len(distinct) == len(ids) and distinct.isdisjoint(taken):
+            return None  # the usual case, judged a column at a time
+    except TypeError:  # an unhashable value (refused as an ID): row by row
+        pass
     seen: set[Any] = set()
     for row, value in enumerate(ids):
         if not isinstance(value, str):

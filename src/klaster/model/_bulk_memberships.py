@@ -1,12 +1,14 @@
 """Membership spells from columns, checked column-wise (internal: :mod:`klaster.model.bulk`).
 
 Each row appends one spell to its group, in row order, as :meth:`Cluster.join_group
-<klaster.model.cluster.Cluster.join_group>` does one at a time: the group is one of the cluster's,
-the spell is well formed (member ID, dates in order, role), the member belongs to the cluster and
-works in the group's sector, the spell starts on or after the group was formed, spells of one
-member do not overlap (with the group's own or earlier rows), and the group's capacity holds for
-every prefix of its rows (a subset of spells never has more members active than the whole, so
-the first row past the capacity is the one the per-record path refuses).
+<klaster.model.cluster.Cluster.join_group>` then (a row with ``left``) :meth:`Cluster.leave_group
+<klaster.model.cluster.Cluster.leave_group>` do one at a time: the group is one of the cluster's,
+the spell is well formed (member ID, role, joined; then left not before joined), the member
+belongs to the cluster and works in the group's sector, the spell starts on or after the group was
+formed, and the spell *still open* (as ``join_group`` adds it) overlaps none of the member's
+spells (the group's own, earlier rows as they were closed) and keeps the group within its
+capacity on every day; closing it then only shortens it, so nothing more can fail but the order
+of the dates.
 """
 
 from __future__ import annotations
@@ -92,7 +94,7 @@ def _problem(cluster: Cluster, data: dict[str, list[Any]], count: int) -> int | 
                 for s in group.memberships
                 if s.member_id == mids[row]
             ]
-        if any(start < e_stop and e_start < stop for e_start, e_stop in earlier):
+        if any(start < e_stop for _, e_stop in earlier):  # still open: it reaches every later day
             return row
         earlier.append((start, stop))
         rows_of.setdefault(group.id, []).append(row)
@@ -102,27 +104,35 @@ def _problem(cluster: Cluster, data: dict[str, list[Any]], count: int) -> int | 
 def _over_capacity(
     cluster: Cluster, data: dict[str, list[Any]], rows_of: dict[str, list[int]]
 ) -> int | None:
+    # Each row joins still open, beside the earlier rows as they were closed. Every row open
+    # covers every day each of those checks covers: within the capacity, no row is refused.
     first: int | None = None
+    joined, left = data["joined"], data["left"]
     for gid, rows in rows_of.items():
         group = cluster.groups[gid]
         if group.capacity is None:
             continue
-        spells = [_spell(data, row) for row in rows]
-        if _fits(group, spells):
+        spells = [(s.joined, s.left) for s in group.memberships]
+        if _most_active([*spells, *((joined[row], None) for row in rows)]) <= group.capacity:
             continue
-        for taken in range(1, len(rows) + 1):  # the first prefix past the capacity
-            if not _fits(group, spells[:taken]):
-                first = chk.smallest(first, rows[taken - 1])
+        for row in rows:
+            if _most_active([*spells, (joined[row], None)]) > group.capacity:
+                first = chk.smallest(first, row)
                 break
+            spells.append((joined[row], left[row]))
     return first
 
 
-def _fits(group: Group, spells: list[Membership]) -> bool:
-    try:
-        attrs.evolve(group, memberships=(*group.memberships, *spells))
-    except KlasterError:
-        return False
-    return True
+def _most_active(spells: list[tuple[_dt.date, _dt.date | None]]) -> int:
+    """The most spells active on one day (a ``left`` day is not in its spell), as ``Group``."""
+    events = sorted(
+        [(start, 1) for start, _ in spells] + [(end, 0) for _, end in spells if end is not None]
+    )
+    active = most = 0
+    for _, joins in events:
+        active += 1 if joins else -1
+        most = max(most, active)
+    return most
 
 
 def _spell(data: dict[str, list[Any]], row: int) -> Membership:
@@ -130,7 +140,7 @@ def _spell(data: dict[str, list[Any]], row: int) -> Membership:
 
 
 def _explain(cluster: Cluster, data: dict[str, list[Any]], row: int) -> KlasterError:
-    """What :meth:`Cluster.join_group` (and ``leave_group``) would raise for ``row``."""
+    """What :meth:`Cluster.join_group` (then ``leave_group``) would raise for ``row``."""
     gid = data["group_id"][row]
     try:
         group = cluster.groups[gid]
@@ -138,8 +148,10 @@ def _explain(cluster: Cluster, data: dict[str, list[Any]], row: int) -> KlasterE
         return _at(exc, row, "group_id")
     except TypeError:
         return _at(ValidationError("a group ID is a string"), row, "group_id")
-    try:
-        spell = _spell(data, row)
+    try:  # the spell join_group adds: still open
+        spell = Membership(
+            member_id=data["member_id"][row], joined=data["joined"][row], role=data["role"][row]
+        )
     except KlasterError as exc:
         return _at(exc, row, (exc.path or "member_id").split(".")[-1])
     earlier = [_spell(data, r) for r in range(row) if data["group_id"][r] == gid]
@@ -158,16 +170,21 @@ def _explain(cluster: Cluster, data: dict[str, list[Any]], row: int) -> KlasterE
             row,
             "member_id",
         )
-    if member.sector == group.sector:  # pragma: no cover - the checks and the records disagree
-        return _at(ValidationError("refused by the column checks"), row, "member_id")
-    return _at(
-        InvalidReferenceError(
-            f"member {member.id!r} works in sector {member.sector!r}, but the group is "
-            f"in {group.sector!r}"
-        ),
-        row,
-        "member_id",
-    )
+    if member.sector != group.sector:
+        return _at(
+            InvalidReferenceError(
+                f"member {member.id!r} works in sector {member.sector!r}, but the group is "
+                f"in {group.sector!r}"
+            ),
+            row,
+            "member_id",
+        )
+    try:  # leave_group closes it
+        attrs.evolve(spell, left=data["left"][row])
+    except KlasterError as exc:
+        return _at(exc, row, "left")
+    refused = ValidationError("refused by the column checks")  # pragma: no cover - a disagreement
+    return _at(refused, row, "member_id")  # pragma: no cover
 
 
 def _at(exc: KlasterError, row: int, column: str) -> KlasterError:

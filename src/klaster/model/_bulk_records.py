@@ -45,24 +45,22 @@ class _Passed(Exception):
 def member_problem(cluster: Cluster, data: dict[str, list[Any]]) -> int | None:
     ids = data["id"]
     year = _dt.date.today().year
+    bad_birth = chk.int_at_least(1900, optional=True)
     found = chk.smallest(
-        chk.first(chk.bad_id, ids),
-        chk.first(chk.bad_text, data["name"]),
+        chk.first_bad_id(ids),
+        chk.first_bad_text(data["name"]),
         chk.first_distinct(lambda v: not isinstance(v, Sex), data["sex"]),
-        chk.first(chk.int_at_least(1), data["household_size"]),
+        chk.first_int_below(data["household_size"], 1),
         chk.first_distinct(chk.bad_text, data["village"]),
         chk.first_distinct(chk.bad_code, data["sector"]),
         chk.first_distinct(chk.bad_date, data["joined"]),
         chk.first_distinct(chk.bad_optional_text, data["business_type"]),
         chk.first_distinct(chk.bad_optional_date, data["left"]),
         chk.first_before(data["joined"], data["left"]),
-        chk.first(_refuses(check_nik), data["national_id"]),
-        chk.first(_refuses(check_phone), data["phone"]),
-        chk.first(
-            lambda v: chk.int_at_least(1900, optional=True)(v) or (v is not None and v > year),
-            data["birth_year"],
-        ),
-        chk.first(chk.bad_optional_id, data["application_id"]),
+        chk.first_given(_refuses(check_nik), data["national_id"]),
+        chk.first_given(_refuses(check_phone), data["phone"]),
+        chk.first_given(lambda v: bad_birth(v) or (v is not None and v > year), data["birth_year"]),
+        chk.first_given(chk.bad_optional_id, data["application_id"]),
     )
     limit = len(ids) if found is None else found  # rows after a refused one do not matter
     return chk.smallest(found, _context_problem(cluster, AreaRecord.MEMBER, data, limit))
@@ -80,13 +78,13 @@ def explain_member(cluster: Cluster, data: dict[str, list[Any]], row: int) -> Kl
 # -- groups ----------------------------------------------------------------------------------
 def group_problem(cluster: Cluster, data: dict[str, list[Any]]) -> int | None:
     found = chk.smallest(
-        chk.first(chk.bad_id, data["id"]),
-        chk.first(chk.bad_text, data["name"]),
+        chk.first_bad_id(data["id"]),
+        chk.first_bad_text(data["name"]),
         chk.first_distinct(chk.bad_code, data["sector"]),
         chk.first_distinct(chk.bad_date, data["formed"]),
         chk.first_distinct(chk.bad_optional_date, data["dissolved"]),
         chk.first_before(data["formed"], data["dissolved"]),
-        chk.first(chk.int_at_least(1, optional=True), data["capacity"]),
+        chk.first_int_below(data["capacity"], 1, optional=True),
         chk.first_distinct(chk.bad_optional_text, data["village"]),
     )
     limit = len(data["id"]) if found is None else found
@@ -118,37 +116,37 @@ def _context_problem(
     )
     end = limit if found is None else found
     areas = cluster.areas
-    outside: dict[tuple[str, str], bool] = {}  # (sector, village) -> outside the area
-    for row in range(end):
-        sector, village = sectors[row], villages[row]
+    judged: dict[tuple[str, str], bool] = {}  # (sector, village) -> no desa (or else outside)
+    for key in set(zip(sectors[:end], villages[:end], strict=True)):  # each place judged once
+        sector, village = key
         if village is None:
             continue  # (a group's village is optional)
-        key = (sector, village)
-        out = outside.get(key)
-        if out is None:
-            try:
-                areas.desa(village)
-            except KlasterError:  # no desa of the region: refused (a type refused before wins)
-                found = row if found is None else min(found, row)
-                break
-            out = outside[key] = not areas.inside(sector, village)
-        if out and reasons[row] is None and cluster.area_override(kind, ids[row]) is None:
+        try:
+            areas.desa(village)
+        except KlasterError:  # no desa of the region: refused (a type refused before wins)
+            judged[key] = True
+            continue
+        if not areas.inside(sector, village):
+            judged[key] = False
+    for row in range(end) if judged else ():  # only if a place is refused or outside an area
+        unknown = judged.get((sectors[row], villages[row]))
+        if unknown or (
+            unknown is False
+            and reasons[row] is None
+            and cluster.area_override(kind, ids[row]) is None
+        ):
             found = row if found is None else min(found, row)
             break
     if kind is AreaRecord.MEMBER:
         end = limit if found is None else found
-        types = data["business_type"]
-        judged: dict[tuple[str, str], bool] = {}
-        for row in range(end):
-            business = types[row]
-            if business is None:
-                continue
-            key = (sectors[row], business)
-            if key not in judged:
-                sample = Member(**{n: data[n][row] for n in MEMBER_FIELDS})
-                judged[key] = _refuses_member(sample)
-            if judged[key]:
-                return row
+        pairs = list(zip(sectors[:end], data["business_type"][:end], strict=True))
+        refused = [
+            row
+            for row in (pairs.index(pair) for pair in set(pairs) if pair[1] is not None)
+            if _refuses_member(Member(**{n: data[n][row] for n in MEMBER_FIELDS}))
+        ]  # (each sector's business type judged once, on its first row)
+        if refused:
+            return min(refused)
     return found
 
 

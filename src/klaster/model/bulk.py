@@ -32,6 +32,9 @@ A null in an optional column is "not recorded" (the field's default).
 
 from __future__ import annotations
 
+import collections
+import itertools
+import types
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from typing import Any, TypeVar
@@ -39,6 +42,7 @@ from typing import Any, TypeVar
 import attrs
 
 from klaster._support.validate import enum_value
+from klaster.errors import ValidationError
 from klaster.model import _bulk_checks as chk
 from klaster.model._bulk_memberships import join_columns
 from klaster.model._bulk_records import (
@@ -49,11 +53,12 @@ from klaster.model._bulk_records import (
     group_problem,
     member_problem,
 )
+from klaster.model._bulk_stored import check_capacities, spells_of_groups, unknown_override
 from klaster.model.cluster import Cluster
 from klaster.model.group import Group
 from klaster.model.member import Member, Sex
-from klaster.model.records import put_record
-from klaster.model.sector_areas import AreaRecord, override_for
+from klaster.model.records import drop_record, put_record
+from klaster.model.sector_areas import AreaOverride, AreaRecord, override_for
 
 __all__ = [
     "GROUP_COLUMNS",
@@ -61,6 +66,7 @@ __all__ = [
     "MEMBER_COLUMNS",
     "add_group_columns",
     "add_member_columns",
+    "fill_cluster_columns",
     "join_group_columns",
 ]
 
@@ -177,17 +183,105 @@ def join_group_columns(cluster: Cluster, columns: Any) -> int:
     return count
 
 
+def fill_cluster_columns(
+    cluster: Cluster,
+    members: Any,
+    groups: Any,
+    memberships: Any,
+    *,
+    overrides: Sequence[AreaOverride] = (),
+) -> None:
+    """Fill an empty cluster with whole members, groups and spells columns (for loaders).
+
+    What a loader (the store, a document) holds as columns, checked as ``Cluster(...,
+    members=[Member(...)...], groups=[Group(..., memberships=[...])...], area_overrides=...)``
+    checks it: members and groups as :func:`add_member_columns` and :func:`add_group_columns`
+    do (the cluster's ``overrides`` counting for the area checks); each group's spells as the
+    ``Group`` constructor does (closed spells as closed, no overlap, on or after the group was
+    formed, the capacity on every day) and the member of the cluster and the group's sector;
+    each override naming a member or group of the cluster. Then the records are built without
+    their validators.
+
+    Args:
+        cluster: A cluster with no members, groups or overrides yet.
+        members: Member columns (:data:`MEMBER_COLUMNS` but ``outside_area``).
+        groups: Group columns (:data:`GROUP_COLUMNS` but ``outside_area``).
+        memberships: Spell columns (:data:`MEMBERSHIP_COLUMNS`); each row is a spell appended
+            to its group's, in row order.
+        overrides: The cluster's area overrides, in order.
+
+    Raises:
+        KlasterError: The first refused row (a member's, a group's or a spell's, at ``row <i>
+            column '<name>'``) or override; the cluster is unchanged.
+    """
+    if len(cluster.members) or len(cluster.groups) or cluster.area_overrides:
+        raise ValidationError("the cluster to fill holds records already", path="cluster")
+    m_data, m_count = chk.read_columns(members, MEMBER_FIELDS, MEMBER_FIELDS[:7], "member")
+    _fill(m_data, m_count, MEMBER_COLUMNS)
+    m_data["sex"] = _converted(m_data["sex"], lambda v: enum_value(Sex, v))
+    m_data["joined"] = chk.to_dates(m_data["joined"])
+    m_data["left"] = chk.to_dates(m_data["left"])
+    g_data, g_count = chk.read_columns(groups, GROUP_FIELDS, GROUP_FIELDS[:4], "group")
+    _fill(g_data, g_count, GROUP_COLUMNS)
+    g_data["formed"] = chk.to_dates(g_data["formed"])
+    g_data["dissolved"] = chk.to_dates(g_data["dissolved"])
+    s_data, s_count = chk.read_columns(
+        memberships, MEMBERSHIP_COLUMNS, MEMBERSHIP_COLUMNS[:3], "membership"
+    )
+    _fill(s_data, s_count, MEMBERSHIP_COLUMNS)
+    if "role" not in _given(memberships):
+        s_data["role"] = ["member"] * s_count
+    try:
+        with ExitStack() as held:
+            for override in overrides:
+                held.enter_context(cluster.overriding_area(override))
+            _fill_records(cluster, m_data, m_count, g_data, g_count, s_data)
+    except BaseException:
+        for key in cluster.members.ids():
+            drop_record(cluster.members, key)
+        for key in cluster.groups.ids():
+            drop_record(cluster.groups, key)
+        raise
+
+
+def _fill_records(
+    cluster: Cluster,
+    m_data: dict[str, list[Any]],
+    m_count: int,
+    g_data: dict[str, list[Any]],
+    g_count: int,
+    s_data: dict[str, list[Any]],
+) -> None:
+    row = member_problem(cluster, m_data)
+    if row is not None:
+        raise explain_member(cluster, m_data, row)
+    for member in _build(Member, m_data, m_count):
+        put_record(cluster.members, member)
+    row = group_problem(cluster, g_data)
+    if row is not None:
+        raise explain_group(cluster, g_data, row)
+    g_data["memberships"] = spells_of_groups(cluster, g_data, s_data)
+    groups = _build(Group, g_data, g_count)
+    check_capacities(groups)
+    for group in groups:
+        put_record(cluster.groups, group)
+    unknown_override(cluster)
+
+
 # -- building ---------------------------------------------------------------------------------
 def _build(cls: type[R], data: dict[str, list[Any]], count: int) -> list[R]:
     """Records of ``cls`` from checked columns, without running their validators again."""
     names = [field.name for field in attrs.fields(cls)]  # type: ignore[arg-type]
-    new, put = object.__new__, object.__setattr__
-    records = []
-    for values in zip(*(data[name] for name in names), strict=True):
-        record = new(cls)
-        for name, value in zip(names, values, strict=True):
-            put(record, name, value)
-        records.append(record)
+    if any(len(data[name]) != count for name in names):
+        raise ValueError("columns of different lengths")  # (read_columns made them equal)
+    records = list(map(object.__new__, itertools.repeat(cls, count)))
+    for name in names:
+        slot = getattr(cls, name, None)
+        if isinstance(slot, types.MemberDescriptorType):  # a slot: set a whole column in C
+            collections.deque(map(slot.__set__, records, data[name]), maxlen=0)
+        else:  # pragma: no cover - the records are slotted attrs classes
+            for record, value in zip(records, data[name], strict=True):
+                object.__setattr__(record, name, value)
     return records
 
 

@@ -20,6 +20,7 @@ from klaster._support.validate import (
     to_str_tuple,
 )
 from klaster.errors import ValidationError
+from klaster.model._bulk_checks import all_ids
 from klaster.model.board import BoardTerm, check_board, to_board
 
 __all__ = ["Cooperative", "LegalStatus"]
@@ -50,6 +51,11 @@ def _check_codes(_inst: object, attribute: Any, value: tuple[str, ...]) -> None:
 
 
 def _check_member_ids(_inst: object, attribute: Any, value: tuple[str, ...]) -> None:
+    try:  # the usual case, a column at a time: distinct well-formed IDs
+        if len(set(value)) == len(value) and all_ids(value):
+            return
+    except TypeError:  # an unhashable value: the loop says where
+        pass
     seen: set[str] = set()
     for index, member_id in enumerate(value):
         where = f"{attribute.name}[{index}]"

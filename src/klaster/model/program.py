@@ -241,6 +241,10 @@ class Program:
         # of a million-member program, so no tuple per record).
         owners: dict[str, dict[str, int]] = {"members": {}, "groups": {}, "cooperatives": {}}
         clusters = list(self.clusters)
+        # The usual case, one set of IDs a kind, needs no loop over the records in Python.
+        unique = all(isinstance(c, Cluster) for c in clusters) and all(
+            _unique_across(clusters, kind) for kind in owners
+        )
         for c_index, cluster in enumerate(self.clusters):
             where = f"clusters[{c_index}]"
             if not isinstance(cluster, Cluster):
@@ -248,7 +252,7 @@ class Program:
                     f"must be a Cluster, got {type(cluster).__name__}", path=where
                 )
             self._check_parties(cluster, where)
-            for kind, seen in owners.items():
+            for kind, seen in () if unique else owners.items():
                 records: Records[Any] = getattr(cluster, kind)
                 for record in records:
                     first = seen.setdefault(record.id, c_index)
@@ -294,3 +298,14 @@ class Program:
                     f"organisations; known: {', '.join(self.organisations.ids())}",
                     path=f"{where}.stakeholders[{index}].organisation_id",
                 )
+
+
+def _unique_across(clusters: list[Cluster], kind: str) -> bool:
+    """Whether no ID of ``kind`` (``"members"``...) is used in two of the clusters."""
+    ids: set[str] = set()
+    total = 0
+    for cluster in clusters:
+        records: Records[Any] = getattr(cluster, kind)
+        ids.update(records.as_mapping())
+        total += len(records)
+    return len(ids) == total

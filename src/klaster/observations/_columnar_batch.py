@@ -19,9 +19,10 @@ refused, only on how fast they accept).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from klaster.catalogue.variable import Level
+from klaster.catalogue.variable import Level, Variable
 from klaster.errors import KlasterError, ValidationError
 from klaster.observations._batch import LevelBatch, Row, finder, rows_of
 from klaster.observations._columnar_values import (
@@ -32,6 +33,13 @@ from klaster.observations._columnar_values import (
     from_polars_frame,
     prepare,
     python_values,
+)
+from klaster.observations._hook_columns import (
+    Piece,
+    hook_frame,
+    over,
+    piece_of_column,
+    piece_of_values,
 )
 from klaster.observations.columns.factory import Column
 from klaster.observations.core_variables import CORE_SECTOR
@@ -161,6 +169,9 @@ def _plugins_refuse(
     checked = {code for code in cluster.sector_codes if host.checks_values((code,))}
     if not checked:
         return False
+    refused = _columns_refuse(storage, rnd, level, units, batch, prepared, checked)
+    if refused is not None:
+        return refused
     table = storage.table(rnd.id, level)
     if table is not None and table.columns:  # stored values of the round count too
         batch.values = {code: staged.to_list() for code, staged in batch.staged.items()}
@@ -177,6 +188,85 @@ def _plugins_refuse(
         if unit.sector in checked
     )
     return bool(host.validate_recorded(asked))
+
+
+def _columns_refuse(
+    storage: ObservationStorage,
+    rnd: Round,
+    level: Level,
+    units: list[Any],
+    batch: LevelBatch,
+    prepared: dict[str, Prepared],
+    checked: set[str],
+) -> bool | None:
+    """The plugins' verdict on the staged columns as a batch (``klaster_validate_columns``).
+
+    ``None`` without polars (the per-unit dicts then); plugins without the column hook are
+    asked per unit by the host.
+    """
+    try:
+        import numpy as np
+        import polars as pl
+    except ImportError:
+        return None
+    picked = [slot for slot, unit in enumerate(units) if unit.sector in checked]
+    rows = None if len(picked) == len(units) else np.array(picked, dtype=np.int64)
+    unit_ids = [units[slot].id for slot in picked]
+    held = _held(np, storage, rnd, level, unit_ids)  # the values of the round held before
+    codes = list(dict.fromkeys([*batch.staged, *held]))
+    built: list[Any] = []
+
+    def column(code: str) -> Any:  # every column built in one query when a plugin first reads
+        if not built:
+            pieces: dict[str, tuple[Variable, list[Piece | int]]] = {}
+            for name in codes:
+                staged = prepared.get(name) if name in batch.staged else None
+                piece = None
+                if staged is not None:
+                    data, valid, texts = staged.data, staged.valid, staged.texts
+                    variable = staged.variable
+                    piece = piece_of_values(np, variable, data, valid, staged.scale, texts, rows)
+                pieces[name] = (storage.variables[name], [over(np, piece, held.get(name))])
+            built.append(hook_frame(pl, np, pieces))
+        return built[0][code]
+
+    columns = {code: partial(column, code) for code in codes}
+    sectors = [(units[slot].sector,) for slot in picked]
+
+    def where(row: int) -> str:
+        return unit_location(rnd.id, level, unit_ids[row])
+
+    host = storage.host
+    return bool(host.validate_recorded_columns(level, columns, sectors, unit_ids, where))
+
+
+def _held(
+    np: Any, storage: ObservationStorage, rnd: Round, level: Level, unit_ids: list[str]
+) -> dict[str, Piece]:
+    """The values the units already hold in the round, by code (none: an empty dict)."""
+    table = storage.table(rnd.id, level)
+    numbering = storage.numbering(rnd.cluster_id, level)
+    if table is None or not table.columns or numbering is None:
+        return {}
+    index = numbering.index
+    at = np.array([index.get(unit_id, -1) for unit_id in unit_ids], dtype=np.int64)
+    present = np.frombuffer(bytes(table.present), dtype=np.uint8)
+    held = (at >= 0) & (at < len(present))
+    held[held] = present[at[held]] != 0
+    found = {}
+    for code, column in table.columns.items():
+        ok = held & (at < len(column))
+        if not ok.any():
+            continue
+        piece = piece_of_column(np, column, np.where(ok, at, 0))
+        if piece.texts is not None:
+            piece.texts = [
+                text if keep else None for text, keep in zip(piece.texts, ok.tolist(), strict=True)
+            ]
+        else:
+            piece.valid = piece.valid & ok
+        found[code] = piece
+    return found
 
 
 def ids_of(unit_ids: Any) -> list[Any]:

@@ -20,19 +20,20 @@ from __future__ import annotations
 import io
 import json
 import warnings
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
-from operator import itemgetter
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from klaster.catalogue.variable import Level, Variable
 from klaster.model.program import Program
+from klaster.observations._hook_columns import Piece, hook_frame, piece_of_column
 from klaster.observations._sidecar_columns import (
     PATTERNS,
     STRING,
     GiveUp,
     Layout,
     columns_of,
-    python_values,
 )
 from klaster.observations._sidecar_reader import Reader
 from klaster.observations.columns.factory import (
@@ -55,11 +56,13 @@ def read_fast(
     source: str,
     program: Program,
     variables: Mapping[str, Variable] | Iterable[Variable] | None,
+    only: frozenset[str] | None = None,
 ) -> Observations | None:
     """Read sidecar bytes at columnar speed, or ``None`` to read them with the exact reader.
 
     Returns ``None`` without a word when polars is not installed, or the text holds anything
-    this path does not recognise or the exact reader would refuse.
+    this path does not recognise or the exact reader would refuse. With ``only``, the other
+    variables' columns are neither parsed nor checked (their rows' units are surveyed).
     """
     try:
         import numpy  # noqa: F401  (the `columnar` extra: both or neither)
@@ -71,7 +74,9 @@ def read_fast(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            observations = _Bulk(source, program, variables).read(data)
+            bulk = _Bulk(source, program, variables)
+            bulk.reader.only = only
+            observations = bulk.read(data)
         except Exception:
             return None
     for warning in caught:  # the header's warnings (set-aside variables), said once
@@ -165,46 +170,72 @@ class _Bulk:
         """Whether the sector plugins' checks across a unit's values find a problem.
 
         As the exact path: each stored table's units, once per table (a unit holds in a round
-        what its row holds). The values are read column-wise; a unit's dict has the columns of
-        the core and of its own sectors (no other variable can hold a value of it).
+        what its row holds), but all tables of a level in one batch of columns
+        (``klaster_validate_columns``; the per-unit hook for plugins without it). A unit's
+        row has a value only for the core's variables and its own sectors' (checked above).
         """
+        import numpy as np
+        import polars as pl
+
         host = self.obs.storage.host
-        variables = self.obs.variables
+        checks: dict[tuple[str, ...], bool] = {}
+        by_level: dict[Level, list[tuple[str, list[int], dict[str, Column[Any]], Any, Any]]] = {}
         for rnd, level, indexes, placed in self.stored:
             cluster = self.obs.program.clusters[rnd.cluster_id]
             if not host.checks_values(cluster.sector_codes):
                 continue
             numbering = self.obs.storage.numbering(rnd.cluster_id, level)
             assert numbering is not None  # a stored table's
-            ids = numbering.ids
-            of_unit = self._unit_sectors(cluster, level, ids)
-            lists: dict[str, list[Any]] = {}
-            by_sectors: dict[tuple[str, ...], list[int]] = {}
-            for index in indexes:
-                by_sectors.setdefault(of_unit[index], []).append(index)
-            units: list[tuple[str, tuple[str, ...], Level, dict[str, Any]]] = []
-            for sectors, picked in by_sectors.items():
-                if not host.checks_values(sectors):
-                    continue
-                codes = [
-                    c
-                    for c in placed
-                    if variables[c].sector == CORE_SECTOR or variables[c].sector in sectors
-                ]
-                for code in codes:
-                    if code not in lists:
-                        lists[code] = python_values(placed[code])
-                take = itemgetter(*picked)
-                cells = [
-                    take(lists[c]) if len(picked) > 1 else (lists[c][picked[0]],) for c in codes
-                ]
+            of_unit = self._unit_sectors(cluster, level, numbering.ids)
+            for sectors in set(of_unit):
+                if sectors not in checks:
+                    checks[sectors] = host.checks_values(sectors)
+            picked = [index for index in indexes if checks[of_unit[index]]]
+            if picked:
                 prefix = unit_location(rnd.id, level, "")[:-1]  # rounds[R].members[ + ID + ]
-                for index, row in zip(picked, zip(*cells, strict=True), strict=True):
-                    values = {c: v for c, v in zip(codes, row, strict=True) if v is not None}
-                    units.append((f"{prefix}{ids[index]}]", sectors, level, values))
-            if units and host.validate_recorded(units):
+                by_level.setdefault(level, []).append(
+                    (prefix, picked, placed, numbering.ids, of_unit)
+                )
+        for level, tables in by_level.items():
+            codes = list(dict.fromkeys(code for table in tables for code in table[2]))
+            sectors_of: list[tuple[str, ...]] = []
+            unit_ids: list[str] = []
+            ends: list[int] = []
+            rows = []
+            for _, picked, _, ids, of_unit in tables:
+                rows.append(np.array(picked, dtype=np.int64))
+                sectors_of += [of_unit[index] for index in picked]
+                unit_ids += [ids[index] for index in picked]
+                ends.append(len(unit_ids))
+
+            built: list[Any] = []  # the level's frame, made when a plugin first reads a column
+
+            def column(code: str, tables: Any = tables, at: Any = rows, built: Any = built) -> Any:
+                if not built:
+                    built.append(self._frame(np, pl, tables, at))
+                return built[0][code]
+
+            columns = {code: partial(column, code) for code in codes}
+
+            def where(row: int, tables: Any = tables, ends: Any = ends, ids: Any = unit_ids) -> str:
+                return f"{tables[bisect_right(ends, row)][0]}{ids[row]}]"
+
+            if host.validate_recorded_columns(level, columns, sectors_of, unit_ids, where):
                 return True
         return False
+
+    def _frame(self, np: Any, pl: Any, tables: list[Any], rows: list[Any]) -> Any:
+        """Every column of ``tables`` at their ``rows``, one after the other, in one frame."""
+        pieces: dict[str, tuple[Variable, list[Piece | int]]] = {}
+        for code in dict.fromkeys(code for table in tables for code in table[2]):
+            pieces[code] = (
+                self.obs.variables[code],
+                [
+                    piece_of_column(np, table[2][code], at) if code in table[2] else len(at)
+                    for table, at in zip(tables, rows, strict=True)
+                ],
+            )
+        return hook_frame(pl, np, pieces)
 
     def _unit_sectors(self, cluster: Any, level: Level, ids: Any) -> list[tuple[str, ...]]:
         key = (cluster.id, level)
@@ -222,14 +253,19 @@ class _Bulk:
 
         block = b"\n".join(lines.block(t.first, t.count) for t in tables)
         names = [f"c{i}" for i in range(len(codes) + 1)]
+        only = self.reader.only  # load(only=...): the IDs, the last column and those asked for
+        wanted = {c: i for i, c in enumerate(codes, 1) if only is None or c in only}
+        read = sorted({0, *wanted.values(), len(codes)})
         frame = pl.read_csv(
             io.BytesIO(block),
             has_header=False,
             quote_char=None,
             schema=dict.fromkeys(names, pl.String),
+            columns=read,
             comment_prefix=None,
             truncate_ragged_lines=False,
         )
+
         total = sum(t.count for t in tables)
         if frame.height != total or frame.null_count().sum_horizontal().item():
             raise GiveUp
@@ -241,7 +277,7 @@ class _Bulk:
         counts = np.array([t.count for t in tables], dtype=np.int64)
         table_of = np.repeat(np.arange(len(tables), dtype=np.int64), counts)
         starts = np.concatenate(([0], np.cumsum(counts)))
-        indexes, unit_sectors_ = self._indexes(pl, np, ids, tables, table_of, codes)
+        indexes, unit_sectors_ = self._indexes(pl, np, ids, tables, table_of, list(wanted))
         # Lay every table out on its cluster's numbering: table t's unit at index i goes to
         # offset[t] + i of one long array per column (gaps where a unit was not surveyed).
         storage = self.obs.storage
@@ -255,7 +291,7 @@ class _Bulk:
         target = offsets[:-1][table_of] + indexes
         layout = Layout(np, target, int(offsets[-1]), table_of, offsets, len(tables))
         columns: dict[str, list[Column[Any]]] = {}
-        for position, code in enumerate(codes, start=1):
+        for code, position in wanted.items():
             variable = self.obs.variables[code]
             raw = frame[names[position]]
             present = (raw != "null").to_numpy()
@@ -271,7 +307,7 @@ class _Bulk:
             rows = indexes[int(starts[number]) : int(starts[number + 1])].tolist()
             ids_of = numberings[number].ids
             unit_ids = [ids_of[i] for i in sorted(rows)]
-            placed = {code: columns[code][number] for code in codes}
+            placed = {code: columns[code][number] for code in wanted}
             storage.store_columns(rnd, level, unit_ids, placed, {})
             self.stored.append((rnd, level, sorted(rows), placed))
 

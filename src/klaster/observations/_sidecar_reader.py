@@ -40,6 +40,7 @@ class Reader:
         self.obs = Observations(program) if variables is None else Observations(program, variables)
         self.tables_seen: set[tuple[str, Level]] = set()
         self.set_aside: frozenset[str] = frozenset()  # no loaded plugin declares them
+        self.only: frozenset[str] | None = None  # load(only=...): the other values are not read
         self.rows = 0
 
     def fail(self, message: str) -> DocumentError:
@@ -223,7 +224,9 @@ class Reader:
                 chunk = []
         self._store(round_id, level, chunk, self.line - len(chunk) + 1)
         if kept:
-            self.obs.storage.ensure_columns(round_id, level, kept)
+            only = self.only
+            loaded = kept if only is None else [c for c in kept if c in only]
+            self.obs.storage.ensure_columns(round_id, level, loaded)
         self.rows += count
         return self._next(lines, "the end line")
 
@@ -249,7 +252,8 @@ class Reader:
             raise self.fail(f"{wrong[0]} is not a {level.value} variable")
         if type(count) is not int or count < 0:
             raise self.fail("'rows' must be a whole number from 0")
-        types = [None if c in self.set_aside else self.obs.variables[c].type for c in codes]
+        skip = self.set_aside if self.only is None else self.set_aside | (set(codes) - self.only)
+        types = [None if c in skip else self.obs.variables[c].type for c in codes]
         return round_id, level, codes, count, kept, types
 
     def _row(

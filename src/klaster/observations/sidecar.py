@@ -43,7 +43,6 @@ import io
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TextIO
 
 from klaster._support.aliases import warn_moved
 from klaster._support.gc import gc_paused as _gc_paused
@@ -55,6 +54,7 @@ from klaster.observations._sidecar_bulk import read_fast
 from klaster.observations._sidecar_format import SIDECAR_KIND, SIDECAR_SCHEMA_VERSION
 from klaster.observations._sidecar_reader import Reader
 from klaster.observations._sidecar_writer import write
+from klaster.observations.selection import checked_only
 from klaster.observations.set_aside import lost_on_save, undeclared_in_sidecar
 from klaster.observations.values import Observations
 
@@ -144,7 +144,11 @@ def save(observations: Observations, path: str | os.PathLike[str]) -> None:
 
 
 def load(
-    path: str | os.PathLike[str], program: Program, variables: Catalogue = None
+    path: str | os.PathLike[str],
+    program: Program,
+    variables: Catalogue = None,
+    *,
+    only: Iterable[str] | None = None,
 ) -> Observations:
     """Read a sidecar file into a new :class:`Observations` of ``program``.
 
@@ -153,6 +157,9 @@ def load(
         program: The program the observations are about (its ID must match the file's).
         variables: The variable catalogue (default: the core variables). Every variable in the
             file must be in it with the same type and level.
+        only: Only these variables' values (see :func:`klaster.measurement.variables_needed`;
+            the others are neither parsed nor checked); every round and surveyed unit still
+            comes, and the observations are marked ``selected``: :func:`save` refuses them.
 
     Returns:
         A new store holding the file's rounds and values.
@@ -163,23 +170,31 @@ def load(
         SchemaVersionError: The file's schema version is missing, malformed or newer.
     """
     target = Path(path)
+    wanted = (
+        None
+        if only is None
+        else checked_only(only, Reader(str(target), program, variables).obs.variables)
+    )
     try:
         data = target.read_bytes()
     except OSError as exc:
         raise DocumentError(f"{target}: cannot read the file ({exc.strerror})") from None
     with _gc_paused():
         # Columnar first; anything it does not recognise is read (and located) line by line.
-        fast = read_fast(data, str(target), program, variables)
-        if fast is not None:
-            return fast
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise DocumentError(
-                f"{target}: not UTF-8 text (byte {exc.start}); save the file as UTF-8"
-            ) from None
-        del data
-        return _read(str(target), program, variables, io.StringIO(text, newline=""))
+        fast = read_fast(data, str(target), program, variables, wanted)
+        if fast is None:
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise DocumentError(
+                    f"{target}: not UTF-8 text (byte {exc.start}); save the file as UTF-8"
+                ) from None
+            del data
+            reader = Reader(str(target), program, variables)
+            reader.only = wanted
+            fast = reader.read(io.StringIO(text, newline=""))
+        fast.storage.selected = wanted
+        return fast
 
 
 def save_observations(observations: Observations, path: str | os.PathLike[str]) -> None:
@@ -196,12 +211,11 @@ def load_observations(
     return load(path, program, variables)
 
 
-def _read(source: str, program: Program, variables: Catalogue, handle: TextIO) -> Observations:
-    return Reader(source, program, variables).read(handle)
-
-
 def _check(observations: object, where: str) -> None:
     if not isinstance(observations, Observations):
         raise DocumentError(
             f"can only write Observations, got {type(observations).__name__}", path=where
         )
+    partial = observations.storage.refuse_partial(where)
+    if partial is not None:
+        raise DocumentError(partial)

@@ -121,7 +121,7 @@ class ObservationStorage:
             :func:`klaster.plugins.get_host`, looked up on first use).
     """
 
-    __slots__ = ("_host", "_rounds", "_tables", "_units", "program", "variables")
+    __slots__ = ("_host", "_rounds", "_tables", "_units", "program", "selected", "variables")
 
     def __init__(
         self, program: Program, variables: Mapping[str, Variable], host: PluginHost | None = None
@@ -132,6 +132,19 @@ class ObservationStorage:
         self._rounds: dict[str, Round] = {}
         self._units: dict[tuple[str, Level], UnitNumbering] = {}
         self._tables: dict[tuple[str, Level], StoredTable] = {}
+        # The variables loaded when a reader took only some (``only=``): never saved as whole.
+        self.selected: frozenset[str] | None = None
+
+    def refuse_partial(self, where: str) -> str | None:
+        """Why the observations may not be written to ``where`` (loaded partially), or ``None``."""
+        if self.selected is None:
+            return None
+        shown = ", ".join(sorted(self.selected)) or "none"
+        return (
+            f"{where}: these observations were loaded with only some variables ({shown}); "
+            "saving them would drop every other variable's values: load them whole (without "
+            "only=) to save"
+        )
 
     @property
     def host(self) -> PluginHost:

@@ -1,15 +1,13 @@
 """Observations: the values of variables per member, group or cooperative per survey round.
 
 :class:`Observations` holds a program's survey data column-wise: for each round and level
-(member, group, cooperative, cluster) one compact
-:class:`~klaster.observations.columns.factory.Column`
-per variable, all aligned on the cluster's units. Every value is checked against its
-:class:`~klaster.catalogue.variable.Variable` (type, bounds, categories; floats are refused for
-decimals)
-and every row against the program (the round exists, the unit is a member/group/cooperative of
-the round's cluster, the variable is of the unit's level and is a core variable or one of the
-unit's sector). A batch is all or nothing: one bad row raises a located
-:class:`~klaster.errors.KlasterError` and changes nothing.
+(member, group, cooperative, cluster) one compact column per variable
+(:class:`~klaster.observations.columns.factory.Column`), all aligned on the cluster's units.
+Every value is checked against its :class:`~klaster.catalogue.variable.Variable` (type, bounds,
+categories; floats are refused for decimals) and every row against the program (the round
+exists, the unit is a member/group/cooperative of the round's cluster, the variable is of the
+unit's level and is a core variable or one of the unit's sector). A batch is all or nothing:
+one bad row raises a located :class:`~klaster.errors.KlasterError` and changes nothing.
 
 Layout (why it is small and fast):
 
@@ -40,12 +38,7 @@ from klaster.catalogue.variable import Level, Variable
 from klaster.errors import InvalidReferenceError, KlasterError, ValidationError
 from klaster.model.program import Program
 from klaster.observations._batch import Row, RowRefused
-from klaster.observations._columnar_batch import (
-    columns_of,
-    ids_of,
-    rows_of_columns,
-    store_columns,
-)
+from klaster.observations._columnar_batch import columns_of, ids_of, rows_of_columns, store_columns
 from klaster.observations._messages import listing
 from klaster.observations.columns.factory import Column
 from klaster.observations.core_variables import core_variables
@@ -141,6 +134,11 @@ class Observations:
         :mod:`klaster.observations.storage`); everyone else reads through the methods below.
         """
         return self._storage
+
+    @property
+    def selected(self) -> frozenset[str] | None:
+        """The variables loaded when a reader took only some (``only=``), else ``None``."""
+        return self._storage.selected
 
     # -- rounds ---------------------------------------------------------------------------------
     def add_round(self, round: Round) -> Round:

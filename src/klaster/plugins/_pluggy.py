@@ -150,6 +150,13 @@ def register(manager: pluggy.PluginManager, plugin: object, name: str) -> list[s
     for hook_name, impl in implementations(manager, plugin).items():
         if impl.wrapper or impl.hookwrapper:
             problems.append(f"{hook_name} is a wrapper; klaster hooks take plain functions only")
+    if {"klaster_validate_columns"} & set(implementations(manager, plugin)) and not {
+        "klaster_validate_values"
+    } & set(implementations(manager, plugin)):
+        problems.append(
+            "implements klaster_validate_columns but not klaster_validate_values: the per-unit "
+            "hook is the reference (checking one record runs it); implement both"
+        )
     problems.extend(
         f"{attr} looks like a hook but is not marked with @klaster.hookimpl" for attr in unmarked
     )

@@ -27,6 +27,7 @@ Variables and indicators share one namespace, because formulas name both by code
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import pluggy
 
@@ -40,6 +41,9 @@ from klaster.model.activity_kinds import ActivityKind
 from klaster.model.group import Group
 from klaster.model.member import Member
 
+if TYPE_CHECKING:  # polars is the `columnar` extra: imported by the hosts that use the hook
+    import polars as pl
+
 __all__ = [
     "PROJECT",
     "hookimpl",
@@ -50,6 +54,7 @@ __all__ = [
     "klaster_readiness_criteria",
     "klaster_report_sections",
     "klaster_sectors",
+    "klaster_validate_columns",
     "klaster_validate_group",
     "klaster_validate_member",
     "klaster_validate_values",
@@ -330,5 +335,49 @@ def klaster_validate_values(
         ...     if wet is not None and dry is not None and dry > wet:
         ...         return ["dry_harvest_kg is more than wet_harvest_kg"]
         ...     return []
+    """
+    raise NotImplementedError  # a specification: pluggy never calls its body
+
+
+@hookspec
+def klaster_validate_columns(
+    sector: str, level: Level, columns: Mapping[str, pl.Series], units: pl.Series
+) -> Sequence[tuple[int, str]]:
+    """Return what is wrong with many units' values of a round at once: the column-wise form.
+
+    :func:`klaster_validate_values` for a whole batch (one row per unit and round, all of one
+    level and of a sector this plugin provides or extends): the same rules on columns, so that
+    reading a sidecar, recording columns and importing check a million units in a few
+    vectorised operations instead of a million calls. The per-unit hook stays the reference:
+    a plugin implementing this one must implement :func:`klaster_validate_values` too
+    (checking one record runs that one, and so do hosts without polars), and both must find
+    the same problems (``klaster.testing.plugins`` checks that they agree on samples).
+
+    Columns are polars ``Series`` (the ``columnar`` extra), one per variable a unit of the
+    batch recorded, all of the same length and in its row order, in the types the per-unit hook
+    gets: ``Decimal`` (exact, any scale), ``Int64``, ``Boolean``, ``String`` (texts and category
+    codes) and ``Date``. A value the per-unit hook would not find (unrecorded) is null; a
+    variable no unit recorded may have no column at all (``columns.get(code)``).
+
+    Args:
+        sector: Code of the sector (one this plugin provides or declares variables for).
+        level: The :class:`klaster.catalogue.variable.Level` the values describe.
+        columns: Variable code to column.
+        units: The units' IDs, one per row (a ``String`` series).
+
+    Returns:
+        ``(row, problem)`` pairs in a list or tuple (empty, or ``None``, when all is well): the
+        row (0-based) and the same text :func:`klaster_validate_values` gives for that unit.
+        Rows may come in any order; for one row, give its problems in the per-unit hook's
+        order (the host keeps them in that order).
+
+    Example:
+        >>> @hookimpl
+        ... def klaster_validate_columns(sector, level, columns):
+        ...     wet, dry = columns.get("wet_harvest_kg"), columns.get("dry_harvest_kg")
+        ...     if wet is None or dry is None:
+        ...         return []
+        ...     rows = (dry > wet).fill_null(False).arg_true().to_list()
+        ...     return [(row, "dry_harvest_kg is more than wet_harvest_kg") for row in rows]
     """
     raise NotImplementedError  # a specification: pluggy never calls its body

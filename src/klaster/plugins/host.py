@@ -24,7 +24,8 @@ the others keep working. Environment variables:
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Union
 
 from klaster.catalogue.sector import Sector
 from klaster.catalogue.variable import Level
@@ -42,10 +43,14 @@ from klaster.plugins.registry import Registry
 from klaster.plugins.reporting import report
 from klaster.plugins.settings import strict_from_environment
 
+if TYPE_CHECKING:
+    import polars as pl
+
 __all__ = ["PluginHost", "RecordedValues"]
 
 RecordedValues = tuple[str, Sequence[str], Level, Mapping[str, object]]
 """One unit's values in one round: ``(where, sectors, level, values)``."""
+Column = Union["pl.Series", Sequence[object]]
 
 
 class PluginHost(Declarations):
@@ -324,6 +329,47 @@ class PluginHost(Declarations):
         """
         self._ensure_loaded()
         return self._registry.check_recorded(units, strict=self.strict)
+
+    def validate_recorded_columns(
+        self,
+        level: Level,
+        columns: Mapping[str, Column | Callable[[], Column]],
+        sectors: Sequence[tuple[str, ...]],
+        unit_ids: Sequence[str],
+        where: Callable[[int], str],
+    ) -> tuple[str, ...]:
+        """:meth:`validate_recorded` for many units of one level given as columns, one row each.
+
+        The data paths that check a batch (recording columns, reading a sidecar, importing, the
+        store's import checks) call this. Each sector's plugins are asked once for the batch
+        (its units' rows) through ``klaster_validate_columns`` when they implement it and polars
+        is installed (below 256 rows, only when polars is already imported: a few units cost
+        less one by one), else once per unit through ``klaster_validate_values``. The problems
+        are those :meth:`validate_recorded` gives for the same units one by one, in its order,
+        worded the same. A plugin whose hook raises or returns anything but ``(row, text)``
+        pairs is reported as there (its first unit, how many it was skipped for).
+
+        Args:
+            level: The level of every row.
+            columns: Variable code to column, one value per row: polars Series in the hook's
+                types, or sequences of canonical values with ``None`` where a unit recorded
+                nothing; or a function giving one, called when a plugin first reads it.
+            sectors: Each row's unit's sector codes.
+            unit_ids: Each row's unit ID.
+            where: A row's location for messages (e.g. ``"rounds[R1].members[BTG-0001]"``),
+                called only for rows with a problem.
+
+        Returns:
+            One message per problem, ``"<where>: <problem> (plugin '<name>')"``.
+
+        Example:
+            >>> host = PluginHost(entry_points=False)
+            >>> host.validate_recorded_columns(Level.MEMBER, {}, [], [], str)
+            ()
+        """
+        self._ensure_loaded()
+        found = self._registry.check_columns
+        return found(Level(level), columns, sectors, unit_ids, where, strict=self.strict)
 
     # -- internals -----------------------------------------------------------------------------
 

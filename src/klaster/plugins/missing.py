@@ -20,6 +20,7 @@ import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from operator import attrgetter
 from typing import Protocol
 
 from attrs import define, field
@@ -64,7 +65,7 @@ def program_sectors(program: Program) -> tuple[str, ...]:
     codes: set[str] = set()
     for cluster in program.clusters:
         codes.update(item.sector for item in cluster.sectors)
-        codes.update(member.sector for member in cluster.members)
+        codes.update(map(attrgetter("sector"), cluster.members))  # (in C: a million members)
         codes.update(group.sector for group in cluster.groups if group.sector is not None)
     return tuple(sorted(codes))
 

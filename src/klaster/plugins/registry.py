@@ -8,7 +8,7 @@ return its :class:`~klaster.plugins.info.PluginInfo` for the host to report.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
 
 import pluggy
@@ -17,8 +17,10 @@ from attrs import field, frozen
 from klaster.catalogue.variable import Level
 from klaster.errors import NotFoundError
 from klaster.model.member import Member
+from klaster.plugins import _column_checks as column_checks
 from klaster.plugins import _merge as merge
 from klaster.plugins import _pluggy as pluggy_calls
+from klaster.plugins._column_checks import VALUES_HOOK
 from klaster.plugins._merge import Catalogue, listing
 from klaster.plugins._pluggy import HookFailure, Origin
 from klaster.plugins.info import PluginInfo, PluginStatus, make_info
@@ -247,6 +249,41 @@ class Registry:
             subject = f"{where} (and {more} more unit(s))" if more else where
             warn_hook_failure(name, self._entries[name].origin, crash, subject, strict=strict)
         return tuple(problems)
+
+    def check_columns(
+        self,
+        level: Level,
+        columns: Mapping[str, object],
+        sectors: Sequence[tuple[str, ...]],
+        unit_ids: Sequence[str],
+        where: Callable[[int], str],
+        *,
+        strict: bool,
+    ) -> tuple[str, ...]:
+        """:meth:`check_recorded` on a batch of columns, through ``klaster_validate_columns``.
+
+        See :meth:`PluginHost.validate_recorded_columns <klaster.plugins.host.PluginHost>`.
+        """
+        checkers: dict[str, list[column_checks.Checker]] = {}
+
+        def of_sector(sector: str) -> list[column_checks.Checker]:
+            found = checkers.get(sector)
+            if found is None:
+                found = checkers[sector] = [
+                    (name, impl, impls.get(column_checks.COLUMNS_HOOK))
+                    for name in self._catalogue.plugins_of.get(sector, ())
+                    if (impl := (impls := self._entries[name].impls).get(VALUES_HOOK)) is not None
+                ]
+            return found
+
+        variables = self._catalogue.variable
+        run = column_checks.ColumnRun(self._manager, level, columns, sectors, unit_ids, variables)
+        found = run.run(of_sector)
+        for name, (crash, row) in run.crashed.items():
+            more = run.skipped.get(name, 0)
+            subject = f"{where(row)} (and {more} more unit(s))" if more else where(row)
+            warn_hook_failure(name, self._entries[name].origin, crash, subject, strict=strict)
+        return tuple(f"{where(row)}: {problem} (plugin {name!r})" for row, problem, name in found)
 
     def business_type_problem(self, member: Member) -> str | None:
         """See :meth:`PluginHost.business_type_problem <klaster.plugins.host.PluginHost>`."""

@@ -97,16 +97,21 @@ def check_sector_values(run: ImportRun, checked: SectorCheck | None = None) -> N
             if saw is None or len(saw) != len(has) or not has.issuperset(saw):
                 mine.append(index)  # else the reader checked these values in these sectors
         units = [*_batch_values(written, mine), *_read_back(run, written, back)]
-        problems += host.validate_recorded(
-            (
+        # One batch of columns (klaster_validate_columns), a row per unit in this order.
+        codes = dict.fromkeys(code for _, values in units for code in values)
+        columns = {code: [values.get(code) for _, values in units] for code in codes}
+        indexes = [index for index, _ in units]
+        unit_ids = [written.units[index] for index in indexes]
+        of_unit = [tuple(sorted(sectors.get(unit, NO_SECTORS))) for unit in unit_ids]
+
+        def where(row: int, written: Written = written, indexes: list[int] = indexes) -> str:
+            index = indexes[row]
+            return (
                 f"{written.where} row {written.rows[index]}: round {written.round_id!r} "
-                f"{level.value} {written.units[index]!r}",
-                tuple(sorted(sectors.get(written.units[index], NO_SECTORS))),
-                level,
-                values,
+                f"{written.level.value} {written.units[index]!r}"
             )
-            for index, values in units
-        )
+
+        problems += host.validate_recorded_columns(level, columns, of_unit, unit_ids, where)
     if problems:
         raise run.fail("the sector plugins refused values", problems)
 

@@ -1,8 +1,10 @@
 """Reading a program, or one cluster, back from the store's tables.
 
-Every record is rebuilt through the model's constructors (``Member(...)``, ``Cluster(...)``,
-``Program(...)``), so the validators run as they do for a document: a store can never hand out
-what the API would refuse. A record that fails them was written outside klaster; the error says
+Every record is checked as the model's constructors (``Member(...)``, ``Cluster(...)``,
+``Program(...)``) check it, so a store can never hand out what the API would refuse. A cluster's
+members, groups and spells are read as columns and checked column-wise
+(:mod:`klaster.store._cluster_columns`); whatever that refuses is loaded again row by row
+through the constructors. A record that fails them was written outside klaster; the error says
 which cluster, never the values.
 """
 
@@ -24,8 +26,16 @@ from klaster.model.member import Member
 from klaster.model.organisation import ClusterSector, Organisation, Stakeholder
 from klaster.model.program import Program
 from klaster.model.region import Region, RegionStat
+from klaster.model.sector_areas import AreaOverride
 from klaster.model.sector_rules import member_checks_paused, report_unprovided_sectors
-from klaster.store import _area_rows, _fieldwork_loading, _intake_rows, _locations, _results
+from klaster.store import (
+    _area_rows,
+    _cluster_columns,
+    _fieldwork_loading,
+    _intake_rows,
+    _locations,
+    _results,
+)
 from klaster.store._connection import chunks, placeholders
 
 T = TypeVar("T")
@@ -83,6 +93,8 @@ def load_program(conn: sqlite3.Connection, source: Path) -> Program:
 
 def _load_program(conn: sqlite3.Connection, source: Path) -> Program:
     program_id, name, organisation_id, note = program_header(conn, source)
+    # Each cluster's records read as columns, a query a table per cluster: reading the whole
+    # program's tables at once was no faster and held 1M members' rows at once (+380 MB).
     clusters = [load_cluster(conn, source, cid) for cid in cluster_ids(conn)]
     orgs = organisations(conn, source)
     people = _built(source, "people", lambda: _fieldwork_loading.people(conn))
@@ -145,12 +157,29 @@ def _known(ids: tuple[str, ...]) -> str:
     return f"known: {shown}{more}"
 
 
-def load_cluster(conn: sqlite3.Connection, source: Path, cluster_id: str) -> Cluster:
-    """One stored cluster with all its records."""
+def load_cluster(
+    conn: sqlite3.Connection,
+    source: Path,
+    cluster_id: str,
+    columns: _cluster_columns.ProgramColumns | None = None,
+) -> Cluster:
+    """One stored cluster with all its records.
+
+    Its members, groups and spells are read as columns (``columns``, read for the whole
+    program, or this cluster's) and checked column-wise; if that refuses anything, the cluster
+    is loaded again row by row, whose error says where and why.
+    """
     name, note = require_cluster(conn, cluster_id)
     where = f"cluster {cluster_id!r}"
     region, sectors, stakeholders = _frame(conn, source, cluster_id)
     overrides = _built(source, where, lambda: _area_rows.load_overrides(conn, cluster_id))
+    read = columns or _cluster_columns.ProgramColumns(conn, cluster_id)
+    with member_checks_paused():  # (as _built: a stored business type was checked on saving)
+        frame = (name, region, sectors, stakeholders, note)
+        fast = _by_columns(conn, cluster_id, read, overrides, frame)
+        if fast is not None:
+            return fast
+    # Row by row, in the order (and with the messages) of the load before the column path.
     members = _built(source, where, lambda: _members(conn, "cluster_id = ?", (cluster_id,)))
     groups = _built(source, where, lambda: _groups(conn, cluster_id, None))
     coops = _built(source, where, lambda: _cooperatives(conn, cluster_id))
@@ -172,6 +201,35 @@ def load_cluster(conn: sqlite3.Connection, source: Path, cluster_id: str) -> Clu
             area_overrides=overrides,
         ),
     )
+
+
+def _by_columns(
+    conn: sqlite3.Connection,
+    cluster_id: str,
+    read: _cluster_columns.ProgramColumns,
+    overrides: list[AreaOverride],
+    frame: tuple[str, Region, list[ClusterSector], list[Stakeholder], str | None],
+) -> Cluster | None:
+    """The cluster filled from its columns, or ``None`` if anything is refused."""
+    try:
+        coops = _cooperatives(conn, cluster_id)
+        history = history_of(conn, cluster_id)
+    except (KlasterError, TypeError, ValueError, KeyError):
+        return None
+    name, region, sectors, holders, note = frame
+    cluster = _cluster_columns.filled(
+        lambda: Cluster(
+            cluster_id, name, region, sectors, Lifecycle(history), stakeholders=holders, note=note
+        ),
+        read.columns(cluster_id),
+        overrides,
+    )
+    try:
+        for coop in coops if cluster is not None else ():
+            cluster.add_cooperative(coop)  # type: ignore[union-attr]
+    except KlasterError:
+        return None
+    return cluster
 
 
 def cluster_shell(
@@ -299,13 +357,13 @@ def _cooperatives(conn: sqlite3.Connection, cluster_id: str) -> list[Cooperative
         (cluster_id,),
     ):
         sectors.setdefault(coop, []).append(sector)
-    members: dict[str, list[str]] = {}
-    for coop, member in conn.execute(
-        "SELECT cooperative_id, member_id FROM cooperative_members WHERE cluster_id = ? "
-        "ORDER BY cooperative_id, position",
-        (cluster_id,),
-    ):
-        members.setdefault(coop, []).append(member)
+    members = _cluster_columns.runs_of(
+        conn.execute(
+            "SELECT cooperative_id, member_id FROM cooperative_members WHERE cluster_id = ? "
+            "ORDER BY cooperative_id, position",
+            (cluster_id,),
+        ).fetchall()
+    )
     boards = _fieldwork_loading.boards(conn, cluster_id)
     found = []
     for cid, name, founded, number, registered, form in conn.execute(

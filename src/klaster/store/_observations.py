@@ -25,6 +25,7 @@ from klaster.errors import KlasterError, NotFoundError, StoreError
 from klaster.model.program import Program
 from klaster.observations.rounds import Round
 from klaster.observations.sector_checks import observation_problems
+from klaster.observations.selection import checked_only
 from klaster.observations.set_aside import lost_on_save, report_set_aside, undeclared
 from klaster.observations.storage import RowRefused
 from klaster.observations.values import Observations
@@ -43,12 +44,15 @@ def check_observations(observations: object, source: Path) -> None:
     """Refuse what is not :class:`Observations`, or what the sector plugins refuse, before a save.
 
     Raises:
-        StoreError: Not observations, or a unit's values of a round that a plugin's
-            ``klaster_validate_values`` refuses (every problem listed, located by round and
-            unit).
+        StoreError: Not observations, observations loaded with only some variables (``only=``),
+            or a unit's values of a round that a plugin's ``klaster_validate_values`` refuses
+            (every problem listed, located by round and unit).
     """
     if not isinstance(observations, Observations):
         raise StoreError(f"{source}: can only save Observations, got {type(observations).__name__}")
+    partial = observations.storage.refuse_partial(str(source))
+    if partial is not None:
+        raise StoreError(partial)
     from klaster.plugins.default import get_host  # the installed plugins, as apply_import
 
     problems = observation_problems(observations, get_host())
@@ -164,10 +168,13 @@ def load_selected(
     program: Program | None,
     cluster_id: str | None,
     round_id: str | None,
+    *,
+    only: Iterable[str] | None = None,
 ) -> Observations:
     """The stored rounds asked for (all, one cluster's or one round) of ``program``.
 
-    ``program`` defaults to the stored one, or to only the clusters asked for.
+    ``program`` defaults to the stored one, or to only the clusters asked for; ``only`` keeps
+    these variables' values (every round and surveyed unit is loaded all the same).
 
     Raises:
         NotFoundError: No such cluster or round.
@@ -185,7 +192,7 @@ def load_selected(
         wanted = {cluster_id} if cluster_id else {r.cluster_id for _, r in selected}
         clusters = [_loading.load_cluster(conn, source, c) for c in wanted]
         program = _loading.program_of(conn, source, clusters)
-    return load_observations(conn, source, catalogue, program, selected)
+    return load_observations(conn, source, catalogue, program, selected, only=only)
 
 
 def _selected(
@@ -212,10 +219,16 @@ def load_observations(
     catalogue: Mapping[str, Variable] | Iterable[Variable],
     program: Program,
     selected: list[tuple[int, Round]],
+    *,
+    only: Iterable[str] | None = None,
 ) -> Observations:
     """The stored values of the ``selected`` rounds, checked as :meth:`Observations.record_many`.
 
+    With ``only``, the other variables' values are not read (the units they survey are) and
+    the observations are marked :attr:`~Observations.selected`, so that no save takes them.
+
     Raises:
+        NotFoundError: A code in ``only`` is not in the catalogue (with the closest ones).
         StoreError: A stored variable is missing from ``catalogue`` (though a loaded plugin
             declares it) or differs from it, or a stored round, unit or value is refused by
             the model.
@@ -224,18 +237,23 @@ def load_observations(
     """
     if _value_columns.available():
         obs, variables, _ = _numbered(conn, source, catalogue, program, selected, warn=True)
+        wanted = checked_only(only, obs.variables)
         try:
-            found = {key: variable for key, (variable, _) in variables.items()}
-            _value_columns.load_rounds(conn, obs, found, selected)
+            found = {k: v for k, (v, _) in variables.items() if wanted is None or v.code in wanted}
+            skipped = {k: v for k, (v, _) in variables.items() if k not in found}
+            _value_columns.load_rounds(conn, obs, found, selected, skipped)
         except _value_columns.Unreadable:
             pass  # something to judge row by row: start again on that path
         else:
+            obs.storage.selected = wanted
             return obs
         obs, variables, units = _numbered(conn, source, catalogue, program, selected, warn=False)
     else:
         obs, variables, units = _numbered(conn, source, catalogue, program, selected, warn=True)
+    wanted = checked_only(only, obs.variables)
     for round_key, rnd in selected:
-        _load_round(conn, source, obs, variables, units, round_key, rnd)
+        _load_round(conn, source, obs, variables, units, round_key, rnd, wanted)
+    obs.storage.selected = wanted
     return obs
 
 
@@ -315,6 +333,7 @@ def _load_round(
     units: dict[int, str],
     round_key: int,
     rnd: Round,
+    only: frozenset[str] | None = None,
 ) -> None:
     tables: dict[Level, dict[int, dict[str, Any]]] = {}
     codes: dict[Level, dict[str, None]] = {}
@@ -328,8 +347,12 @@ def _load_round(
             continue  # set aside: no loaded plugin declares the variable
         variable, decode = variables[variable_key]
         code = variable.code
-        codes.setdefault(variable.level, {})[code] = None
         table = tables.setdefault(variable.level, {})
+        if only is not None and code not in only:  # its units are surveyed; its values unread
+            for _, unit_key, _ in found:
+                table.setdefault(unit_key, {})
+            continue
+        codes.setdefault(variable.level, {})[code] = None
         for _, unit_key, raw in found:
             row = table.get(unit_key)
             if row is None:
@@ -354,4 +377,4 @@ def _load_round(
                     f"{source}: a stored value of round {rnd.id!r} is refused ({refused.error}); "
                     "the store was changed outside klaster"
                 ) from None
-        obs.storage.ensure_columns(rnd.id, level, codes[level])
+        obs.storage.ensure_columns(rnd.id, level, codes.get(level, {}))

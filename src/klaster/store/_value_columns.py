@@ -63,6 +63,16 @@ GROUP BY variable_key
 """
 
 
+# The units of one round among ``candidates`` with a row of one of the variables left out by
+# ``only=``: a unit surveyed only through them is surveyed all the same (its missing values
+# count). Probing the few units not seen yet costs far less than reading the others' rows.
+_SURVEYED_QUERY = """
+SELECT DISTINCT unit_key FROM observation_values
+WHERE round_key = ? AND variable_key IN ({keys}) AND unit_key IN ({units})
+"""
+_PROBED = 10_000  # candidate units per probe query
+
+
 class Unreadable(Exception):
     """A stored value or unit the column reader does not take: read row by row instead."""
 
@@ -81,14 +91,17 @@ def load_rounds(
     obs: Observations,
     variables: Mapping[int, Variable],
     selected: list[tuple[int, Round]],
+    skipped: Mapping[int, Variable] | None = None,
 ) -> None:
     """Load the ``selected`` rounds' values into ``obs`` (its units numbered already).
 
     Args:
         conn: The store, inside the caller's read transaction.
         obs: The observations being loaded; units numbered by key order.
-        variables: The stored variables by key (those set aside left out).
+        variables: The stored variables to load, by key (those set aside left out).
         selected: ``(round key, round)`` pairs.
+        skipped: Stored variables not loaded (``only=``): their values are not read, but the
+            units they survey are.
 
     Raises:
         Unreadable: Something only the row-by-row path can judge; ``obs`` is then unusable.
@@ -108,7 +121,7 @@ def load_rounds(
     with warnings.catch_warnings():
         warnings.simplefilter("error", DeprecationWarning)  # text numpy could not parse
         for round_key, rnd in selected:
-            _load_round(conn, obs, variables, scales, keys, round_key, rnd)
+            _load_round(conn, obs, variables, scales, keys, round_key, rnd, skipped or {})
 
 
 def _load_round(
@@ -119,6 +132,7 @@ def _load_round(
     keys: Mapping[tuple[str, Level], np.ndarray[Any, Any]],
     round_key: int,
     rnd: Round,
+    skipped: Mapping[int, Variable],
 ) -> None:
     import numpy as np
 
@@ -153,6 +167,8 @@ def _load_round(
                 at = _indexes(known, valued, count)
                 column = _text_column(variable, at, joined, count)
             columns.setdefault(level, {})[variable.code] = column
+    if skipped:
+        _add_surveyed(conn, present, keys, skipped, round_key, rnd)
     storage = obs.storage
     for level, mask in present.items():
         numbering = storage.numbering(rnd.cluster_id, level)
@@ -161,6 +177,36 @@ def _load_round(
         ids = numbering.ids
         units = [ids[i] for i in np.flatnonzero(mask).tolist()]
         storage.store_columns(rnd, level, units, columns.get(level, {}), {})
+
+
+def _add_surveyed(
+    conn: sqlite3.Connection,
+    present: dict[Level, np.ndarray[Any, Any]],
+    keys: Mapping[tuple[str, Level], np.ndarray[Any, Any]],
+    skipped: Mapping[int, Variable],
+    round_key: int,
+    rnd: Round,
+) -> None:
+    """Mark the units surveyed in the round through the ``skipped`` variables only."""
+    import numpy as np
+
+    by_level: dict[Level, list[int]] = {}
+    for key, variable in skipped.items():
+        by_level.setdefault(variable.level, []).append(key)
+    for level, wanted in by_level.items():
+        known = keys[(rnd.cluster_id, level)]
+        mask = present.get(level)
+        unseen = known if mask is None else known[~mask]
+        variable_keys = ", ".join(str(int(k)) for k in wanted)
+        found: list[int] = []
+        for start in range(0, len(unseen), _PROBED):
+            units = ", ".join(map(str, unseen[start : start + _PROBED].tolist()))
+            sql = _SURVEYED_QUERY.format(keys=variable_keys, units=units)
+            found += [k for (k,) in conn.execute(sql, (round_key,))]
+        if found:
+            if mask is None:
+                mask = present[level] = np.zeros(len(known), dtype=np.bool_)
+            mask[np.searchsorted(known, np.array(found, dtype=np.int64))] = True
 
 
 def _indexes(known: np.ndarray[Any, Any], joined: str | None, count: int) -> np.ndarray[Any, Any]:

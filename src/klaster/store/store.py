@@ -296,6 +296,7 @@ class Store:
         *,
         cluster_id: str | None = None,
         round_id: str | None = None,
+        only: Iterable[str] | None = None,
     ) -> Observations:
         """The stored observations (of one cluster or one round), rebuilt through their checks.
 
@@ -306,11 +307,12 @@ class Store:
                 plugins' variables); every stored variable must be in it, unchanged.
             cluster_id: Only this cluster's rounds.
             round_id: Only this round.
+            only: Only these variables' values (see :func:`klaster.measurement.variables_needed`);
+                every round and surveyed unit still comes; marked ``selected``, never saved.
 
         Raises:
-            NotFoundError: No such cluster or round.
-            StoreError: ``program`` is another program, or a stored variable is not in
-                ``variables`` or differs from it.
+            NotFoundError: No such cluster or round, or an unknown code in ``only``.
+            StoreError: Another ``program``; a stored variable not in ``variables`` or unlike it.
         """
         if program is not None and not isinstance(program, Program) and variables is None:
             warn_moved("Store.load_observations(variables)", "load_observations(variables=...)")
@@ -318,7 +320,7 @@ class Store:
         catalogue = _keys.default_catalogue() if variables is None else variables
         with self._read("load the observations") as conn, gc_paused():
             return _observations.load_selected(
-                conn, self._path, catalogue, program, cluster_id, round_id
+                conn, self._path, catalogue, program, cluster_id, round_id, only=only
             )
 
     def save_observations(self, observations: Observations) -> None:

@@ -244,7 +244,64 @@ def _review(host: PluginHost, name: str) -> list[str]:
             sample = {v.code: _sample(v) for v in host.variables(sector.code, level)}
             if sample:
                 host.validate_values(sector.code, level, sample)
+        if "klaster_validate_columns" in host.plugin(name).hooks:
+            problems += _columns_agree(host, sector.code)
     return problems
+
+
+def _columns_agree(host: PluginHost, sector: str) -> list[str]:
+    """Whether the column hook finds what the per-unit hook finds, on edge samples."""
+    try:
+        import polars  # noqa: F401  (the column hook runs only where polars is installed)
+    except ImportError:
+        return []
+    problems = []
+    for level in Level:
+        variables = [v for v in host.variables(sector, level) if v.type is not ValueType.TEXT]
+        if not variables:
+            continue
+        rows = _edge_rows(variables)
+        units = [(f"sample[{i}]", (sector,), level, row) for i, row in enumerate(rows)]
+        one_by_one = host.validate_recorded(units)
+        columns = {v.code: [row.get(v.code) for row in rows] for v in variables}
+        ids = [f"CONFORMANCE-{i}" for i in range(len(rows))]
+        batch = host.validate_recorded_columns(
+            level, columns, [(sector,)] * len(rows), ids, lambda i: f"sample[{i}]"
+        )
+        if batch != one_by_one:
+            problems.append(
+                f"sector {sector!r} {level.value} values: klaster_validate_columns finds "
+                f"{list(batch)} where klaster_validate_values finds {list(one_by_one)}; "
+                "the two hooks must find the same problems"
+            )
+    return problems
+
+
+def _edge_rows(variables: list[Variable]) -> list[dict[str, object]]:
+    """Samples at the variables' edges: zero, minimum, maximum, and every other one missing."""
+    edges = [[_sample(v), _edge(v, v.minimum), _edge(v, v.maximum)] for v in variables]
+    rows: list[dict[str, object]] = [{}]
+    for pick in range(3):
+        for skip in (None, 0, 1):
+            rows.append(
+                {
+                    v.code: edge[pick]
+                    for n, (v, edge) in enumerate(zip(variables, edges, strict=True))
+                    if skip is None or n % 2 != skip
+                }
+            )
+    for n, variable in enumerate(variables):  # each one at its edges, the others at zero
+        for value in edges[n][1:]:
+            rows.append({**rows[1], variable.code: value})
+    return rows
+
+
+def _edge(variable: Variable, bound: Decimal | None) -> object:
+    if variable.type is ValueType.BOOLEAN:
+        return bound is variable.maximum
+    if bound is None or variable.type not in (ValueType.DECIMAL, ValueType.INTEGER):
+        return _sample(variable)
+    return int(bound) if variable.type is ValueType.INTEGER else bound
 
 
 def _review_kinds(host: PluginHost, before: set[str]) -> list[str]:

@@ -5,7 +5,9 @@ Imported only when a :class:`~klaster.measurement.engine.Measurement` is built w
 it. Per round key it builds a few polars tables over all clusters at once and adds them up into
 the same exact integers as the Python path (:mod:`klaster.measurement._backends.polars.cells`),
 every table's queries collected in one ``pl.collect_all`` (one plan per round key); the figures
-are then made by the same code, so both paths give equal rows:
+are then made by the same code, so both paths give equal rows. A round key's plan is collected
+in a worker thread (polars releases the GIL) while this thread reads the next round key's
+columns and makes the previous one's figures:
 
 - Members surveyed (:mod:`klaster.measurement._backends.polars.members`): variables read from the
 store's
@@ -31,6 +33,7 @@ for them.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, NamedTuple
 
 import polars as pl
@@ -101,25 +104,58 @@ def blocks(
     split = Split.of(engine, frames, specs)
     if split is None:
         return found, specs
-    fast_specs, slow_specs, dims, naming, records = split
-    for key, on, of_key in frames:
-        members = MemberTable(engine, of_key, records)
-        for indicator in indicators:
-            if indicator.code not in _RECORDS:
-                members.add(indicator, core_plan)
-        pending: list[Pending] = []
-        for table, plans in members.lazy_tables():
-            poor = poor_units(members, table) if _core(plans[0].indicator) else None
-            pending.append(Pending(engine, table, dims, plans, fast_specs, naming, (key, on), poor))
-        pending += _counted(engine, indicators, records, members, fast_specs, (key, on))
-        # Every table of the round key in one plan: the scopes' group-bys run together.
-        done = iter(pl.collect_all([q for p in pending for q in p.queries]))
-        for part in pending:
-            results = [next(done) for _ in part.queries]
-            blocks_of_key = part.finish(results)
-            found.update({(code, key): block for code, block in blocks_of_key.items()})
-        del members, pending, done  # the round key's columns, before the next one's
+    fast_specs, slow_specs, records = split.fast_specs, split.slow_specs, split.records
+    # Polars collects one round key's plan in its own threads with the GIL released; this
+    # thread meanwhile reads the next round key's columns and reads the last one's results
+    # into figures. At most two round keys' tables are alive at once.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        running: tuple[str, list[Pending], Future[list[pl.DataFrame]]] | None = None
+        for key, on, of_key in frames:
+            pending = _pending(engine, indicators, records, of_key, fast_specs, (key, on))
+            queries = [q for p in pending for q in p.queries]
+            # Every table of the round key in one plan: the scopes' group-bys run together.
+            started = (key, pending, pool.submit(pl.collect_all, queries))
+            del pending, queries
+            if running is not None:
+                found.update(_finished(*running))
+            running = started
+        if running is not None:
+            found.update(_finished(*running))
     return found, slow_specs
+
+
+def _pending(
+    engine: Any,
+    indicators: Sequence[AnyIndicator],
+    records: Records,
+    frames: list[Any],
+    specs: list[Any],
+    round_key: tuple[str, Any],
+) -> list[Pending]:
+    """The round key's tables and plans, as lazy queries."""
+    members = MemberTable(engine, frames, records)
+    for indicator in indicators:
+        if indicator.code not in _RECORDS:
+            members.add(indicator, core_plan)
+    pending: list[Pending] = []
+    dims, naming = records.dims, records.naming
+    for table, plans in members.lazy_tables():
+        poor = poor_units(members, table) if _core(plans[0].indicator) else None
+        pending.append(Pending(engine, table, dims, plans, specs, naming, round_key, poor))
+    pending += _counted(engine, indicators, records, members, specs, round_key)
+    return pending
+
+
+def _finished(
+    key: str, pending: list[Pending], running: Future[list[pl.DataFrame]]
+) -> dict[tuple[str, str], Block]:
+    """The blocks of a round key once its plan is collected."""
+    done = iter(running.result())
+    found: dict[tuple[str, str], Block] = {}
+    for part in pending:
+        results = [next(done) for _ in part.queries]
+        found.update({(code, key): block for code, block in part.finish(results).items()})
+    return found
 
 
 def _counted(

@@ -2,10 +2,11 @@
 
 Members active on a round's date and their households, groups that exist and are active, and
 cooperatives with legal status are counted from the records, not the survey. Each record is read
-once per report into arrays (dates as day numbers); each round key then selects with a few numpy
-operations over all clusters at once. A member's categories are the Python path's
-(``UnitFrame.member_categories``), read only for the dimensions a report asks for; a group's
-or cooperative's kabupaten is its cluster's
+once per report into arrays (dates as day numbers), a field of every record at a time; each
+round key then selects with a few numpy operations over all clusters at once. The groups'
+membership spells are read only when some group has no ``group_active`` value recorded. A
+member's categories are the Python path's (``UnitFrame.member_categories``), read only for the
+dimensions a report asks for; a group's or cooperative's kabupaten is its cluster's
 (:func:`~klaster.measurement.unit_frame.cluster_kabupaten`).
 """
 
@@ -13,8 +14,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Sequence
-from itertools import chain
-from operator import attrgetter
+from itertools import chain, repeat
 from typing import Any
 
 import numpy as np
@@ -35,10 +35,6 @@ DIMS = ("sex", "business_type", "kabupaten", "kecamatan", "desa")
 
 NEVER = 10**7
 """A day number later than any date's (``date.max`` is 3,652,059): "not left", "not dissolved"."""
-
-_MEMBER = attrgetter("id", "joined", "left", "household_size", "sector")
-_GROUP = attrgetter("formed", "dissolved", "sector")
-_SPELL = attrgetter("joined", "left")
 
 
 class _Days(dict[_dt.date | None, int]):
@@ -75,6 +71,8 @@ class Records:
         self.days = _Days()
         self._members: dict[str, Any] | None = None
         self._groups: dict[str, Array] | None = None
+        self._group_list: list[Any] = []
+        self._group_spells: dict[str, Array] | None = None
         self._coops: dict[str, Array] | None = None
         self._group_offsets: dict[str, int] = {}
         self._places: dict[str, Array] = {}
@@ -89,22 +87,23 @@ class Records:
         if self._members is not None:
             return self._members
         days = self.days
-        # Each field of every member in one C-level pass, then transposed: no loop per member.
-        everyone = [list(c.members) for c in self.clusters]
-        counts = [len(m) for m in everyone]
-        members = list(chain.from_iterable(everyone))
-        fields = list(zip(*map(_MEMBER, members), strict=True)) or [()] * 5
-        ids, joined, left, sizes, sectors = fields
+        # A field of every member at a time (a comprehension reads a slot fastest), then into
+        # an array: no tuple per member, and no transposing of a million of them.
+        counts = [len(c.members) for c in self.clusters]
+        members = list(chain.from_iterable(c.members for c in self.clusters))
+        total = len(members)
         starts = np.cumsum([0, *counts])
+        joined = [m.joined for m in members]
+        left = [m.left for m in members]
         self._members = {
             "_c": np.repeat(np.arange(len(counts), dtype=np.int32), counts),
-            "joined": np.fromiter(map(days.__getitem__, joined), np.int64, len(ids)),
-            "left": np.fromiter(map(days.__getitem__, left), np.int64, len(ids)),
-            "size": np.fromiter(sizes, np.int64, len(ids)),
+            "joined": np.fromiter(map(days.__getitem__, joined), np.int64, total),
+            "left": np.fromiter(map(days.__getitem__, left), np.int64, total),
+            "size": np.fromiter([m.household_size for m in members], np.int64, total),
             "offset": {c.id: int(start) for c, start in zip(self.clusters, starts, strict=False)},
             "position": {
-                c.id: self._positions(c.id, ids[start:end], self.frames.get(c.id))
-                for c, start, end in zip(self.clusters, starts[:-1], starts[1:], strict=True)
+                c.id: self._positions(c.id, c.members.ids(), self.frames.get(c.id))
+                for c in self.clusters
             },
         }
         # Every cluster's numbering end to end, as program positions: what `surveyed` gathers.
@@ -123,15 +122,13 @@ class Records:
             for cid, first, length in zip(numbered, firsts, lengths, strict=False)
         }
         for dim in self.dims:
-            names = self._names(dim, members, ids, sectors, starts)
-            self._members[f"_d_{dim}"] = np.array(self._codes(dim, names), dtype=np.int32)
+            names = self._names(dim, members, starts)
+            self._members[f"_d_{dim}"] = self._codes(dim, names)
         return self._members
 
-    def _names(
-        self, dim: str, members: list[Any], ids: Sequence[str], sectors: Sequence[str], starts: Any
-    ) -> list[str | None]:
+    def _names(self, dim: str, members: list[Any], starts: Any) -> list[str | None]:
         if dim == "sector":
-            return list(sectors)
+            return [m.sector for m in members]
         if dim == "sex":
             return [m.sex.value for m in members]
         if dim == "business_type":
@@ -143,16 +140,16 @@ class Records:
                 names += [None] * (end - start)
                 continue
             found = frame.member_categories(dim)
-            names += [c[0] if (c := found[u]) else None for u in ids[start:end]]
+            names += [c[0] if (c := found[u]) else None for u in cluster.members.ids()]
         return names
 
-    def _codes(self, dim: str, names: list[str | None]) -> list[int]:
+    def _codes(self, dim: str, names: list[str | None]) -> Array:
         # One lookup per member, in C; a name seen for the first time gets its code first.
         for name in set(names):
             self.naming.code(dim, name)
         codes: dict[str | None, int] = {None: -1}
         codes.update(self.naming.codes(dim))
-        return list(map(codes.__getitem__, names))
+        return np.fromiter(map(codes.__getitem__, names), np.int32, len(names))
 
     def _positions(self, cluster_id: str, ids: Sequence[str], frame: UnitFrame | None) -> Array:
         """For each unit the store numbered in the cluster, its member's index (or -1)."""
@@ -160,7 +157,7 @@ class Records:
         units = None if storage is None else storage.numbering(cluster_id, Level.MEMBER)
         if units is None:
             return np.zeros(0, dtype=np.int64)
-        number = np.array(list(map(units.index.get, ids, [-1] * len(ids))), dtype=np.int64)
+        number = np.fromiter(map(units.index.get, ids, repeat(-1)), np.int64, len(ids))
         found = np.full(len(units.ids), -1, dtype=np.int64)
         numbered = number >= 0
         found[number[numbered]] = np.nonzero(numbered)[0]
@@ -223,23 +220,38 @@ class Records:
     # -- groups and cooperatives ----------------------------------------------------------------
     def _read_groups(self) -> dict[str, Array]:
         days = self.days
-        groups = [g for cluster in self.clusters for g in cluster.groups]
+        groups = self._group_list = [g for cluster in self.clusters for g in cluster.groups]
         numbers = [len(c.groups) for c in self.clusters]
-        formed, dissolved, sectors = list(zip(*map(_GROUP, groups), strict=True)) or [()] * 3
-        spells = chain.from_iterable(g.memberships for g in groups)
-        joined, left = list(zip(*map(_SPELL, spells), strict=True)) or [(), ()]
-        counts = [len(g.memberships) for g in groups]
         starts = np.cumsum([0, *numbers])
         self._group_offsets = {c.id: int(n) for c, n in zip(self.clusters, starts, strict=False)}
+        total = len(groups)
         return {
             "_c": np.repeat(np.arange(len(numbers), dtype=np.int32), numbers),
-            "formed": np.fromiter(map(days.__getitem__, formed), np.int64, len(formed)),
-            "dissolved": np.fromiter(map(days.__getitem__, dissolved), np.int64, len(formed)),
-            "_d_sector": np.array(self._codes("sector", list(sectors)), dtype=np.int32),
-            "spell_group": np.repeat(np.arange(len(groups), dtype=np.int64), counts),
-            "spell_joined": np.fromiter(map(days.__getitem__, joined), np.int64, len(joined)),
-            "spell_left": np.fromiter(map(days.__getitem__, left), np.int64, len(joined)),
+            "formed": np.fromiter(
+                map(days.__getitem__, [g.formed for g in groups]), np.int64, total
+            ),
+            "dissolved": np.fromiter(
+                map(days.__getitem__, [g.dissolved for g in groups]), np.int64, total
+            ),
+            "_d_sector": self._codes("sector", [g.sector for g in groups]),
         }
+
+    def _spells(self) -> dict[str, Array]:
+        """The groups' membership spells (``group``, ``joined``, ``left``), read on first need."""
+        if self._group_spells is None:
+            days, groups = self.days, self._group_list
+            spells = list(chain.from_iterable(g.memberships for g in groups))
+            counts = [len(g.memberships) for g in groups]
+            self._group_spells = {
+                "group": np.repeat(np.arange(len(groups), dtype=np.int64), counts),
+                "joined": np.fromiter(
+                    map(days.__getitem__, [s.joined for s in spells]), np.int64, len(spells)
+                ),
+                "left": np.fromiter(
+                    map(days.__getitem__, [s.left for s in spells]), np.int64, len(spells)
+                ),
+            }
+        return self._group_spells
 
     def groups(self, on: Array, frames: Sequence[UnitFrame] = ()) -> pl.DataFrame:
         """Groups existing on their cluster's date: ``_c``, ``_d_sector``, ``active``.
@@ -247,32 +259,39 @@ class Records:
         A group is active as its ``group_active`` value recorded in the round (one of
         ``frames``) says; without one, when one of its membership spells covers the date
         (``Group.is_active``): the Python path's rule (``core_indicators._active_groups``).
+        The spells are read only when some existing group has no recorded value.
         """
         if self._groups is None:
             self._groups = self._read_groups()
         g = self._groups
         day = on[g["_c"]]
         exists = (g["formed"] <= day) & (day < g["dissolved"])
-        spell_day = day[g["spell_group"]]
-        covered = (g["spell_joined"] <= spell_day) & (spell_day < g["spell_left"])
-        active = np.bincount(g["spell_group"][covered], minlength=len(day)) > 0
+        recorded = np.full(len(day), -1, dtype=np.int8)  # 1 active, 0 not, -1 no value
         for frame in frames:
-            if self._stored_activity(frame, active):
+            if self._stored_activity(frame, recorded):
                 continue
-            recorded = recorded_group_activity(frame)
-            if recorded:  # a few values per cluster: set one by one
+            values = recorded_group_activity(frame)
+            if values:  # a few values per cluster: set one by one
                 offset = self._group_offsets[frame.cluster.id]
                 place = {gid: i for i, gid in enumerate(frame.cluster.groups.ids())}
-                for group_id, value in recorded.items():
+                for group_id, value in values.items():
                     if group_id in place:
-                        active[offset + place[group_id]] = value
+                        recorded[offset + place[group_id]] = value
+        active = recorded == 1
+        unknown = exists & (recorded < 0)
+        if unknown.any():  # the rosters decide: a membership spell covers the date
+            spells = self._spells()
+            spell_day = day[spells["group"]]
+            covered = (spells["joined"] <= spell_day) & (spell_day < spells["left"])
+            rostered = np.bincount(spells["group"][covered], minlength=len(day)) > 0
+            active[unknown] = rostered[unknown]
         columns = {"_c": g["_c"][exists], "_d_sector": g["_d_sector"][exists]}
         columns.update(self._regions(columns["_c"]))
         columns["active"] = active[exists]
         return _frame(columns)
 
-    def _stored_activity(self, frame: UnitFrame, active: Array) -> bool:
-        """Set ``active`` from the round's stored ``group_active`` column, a frame at once.
+    def _stored_activity(self, frame: UnitFrame, recorded: Array) -> bool:
+        """Set ``recorded`` from the round's stored ``group_active`` column, a frame at once.
 
         As ``recorded_group_activity`` reads it (the groups surveyed with a value), without a
         Python value per group. ``False``: no such boolean column (the caller reads the values).
@@ -292,7 +311,7 @@ class Records:
         surveyed = np.frombuffer(bytes(table.present[:n]), dtype=np.uint8).astype(bool)
         codes, where = codes[:n], where[:n]
         known = surveyed & (codes != -1) & (where >= 0)
-        active[where[known]] = codes[known] == 1
+        recorded[where[known]] = codes[known] == 1
         return True
 
     def _group_places(self, frame: UnitFrame) -> Array:
@@ -304,7 +323,7 @@ class Records:
             offset = self._group_offsets[cluster.id]
             index = {gid: offset + i for i, gid in enumerate(cluster.groups.ids())}
             ids = () if units is None else units.ids
-            found = np.fromiter((index.get(u, -1) for u in ids), np.int64, len(ids))
+            found = np.fromiter(map(index.get, ids, repeat(-1)), np.int64, len(ids))
             self._places[cluster.id] = found
         return found
 
@@ -334,7 +353,7 @@ class Records:
         if not self.regional:
             return {}
         names = [c[0] if (c := cluster_kabupaten(cluster)) else None for cluster in self.clusters]
-        codes = np.array(self._codes("kabupaten", names), dtype=np.int32)
+        codes = self._codes("kabupaten", names)
         return {"_d_kabupaten": codes[clusters]}
 
 

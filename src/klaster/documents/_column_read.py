@@ -1,0 +1,210 @@
+"""Program documents read through column-wise checks (internal: :mod:`klaster.documents.program`).
+
+The members, groups and membership spells of each cluster (nearly all of a large document) are
+gathered into columns and built through the bulk path (:mod:`klaster.model.bulk`): each rule is
+checked once per column, or once per distinct value, and the records are built without running
+their validators again. Everything else (region, sectors, lifecycle, overrides, cooperatives and
+the program's own fields) goes through the fast converter, as before.
+
+This road only says "yes" or gives up: a refusal, a value of an unexpected JSON type or anything
+it does not take raises, and the caller reads the document again through the converter, which
+accepts the same documents (building equal programs) and words the error with its path
+(``clusters[2].members[5].sex: ...``). Repeated values are shared as the converter shares them:
+one string per village, sector or business type in a cluster, and a member's own ID string in
+the group spells and cooperatives that list it.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import operator
+from typing import Any
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn
+
+from klaster.documents.converter import FAST_CONVERTER, make_converter
+from klaster.model.bulk import fill_cluster_columns
+from klaster.model.cluster import Cluster
+from klaster.model.cooperative import Cooperative
+from klaster.model.group import Group, Membership, Role
+from klaster.model.member import Member, Sex
+from klaster.model.program import Program
+from klaster.model.sector_areas import AreaOverride
+
+__all__ = ["ColumnsRefused", "structure_program"]
+
+# More overrides than this in one cluster: recording them one at a time costs O(n²), so the
+# converter reads the document instead (a program records a few dozen at most).
+MAX_OVERRIDES = 2_000
+
+
+class ColumnsRefused(Exception):
+    """This road does not take the document (the converter then reads it and decides)."""
+
+
+def _keys(cls: type) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The document keys of ``cls`` and those without a default (required)."""
+    fields = [a for a in attrs.fields(cls) if a.init]
+    required = tuple(a.name for a in fields if a.default is attrs.NOTHING)
+    return frozenset(a.name for a in fields), required
+
+
+_MEMBER_KEYS, _MEMBER_REQUIRED = _keys(Member)
+_MEMBER_OPTIONAL = tuple(sorted(_MEMBER_KEYS - set(_MEMBER_REQUIRED)))
+_GROUP_KEYS, _GROUP_REQUIRED = _keys(Group)
+_GROUP_OPTIONAL = tuple(sorted(_GROUP_KEYS - set(_GROUP_REQUIRED) - {"memberships"}))
+_SPELL_KEYS = _keys(Membership)[0]
+_CLUSTER_KEYS = _keys(Cluster)[0]
+# Taken from the cluster's object by this road; the rest is the converter's.
+_RECORDS = ("members", "groups", "cooperatives", "area_overrides")
+_OVERRIDES = tuple[AreaOverride, ...]
+_COOPERATIVES = tuple[Cooperative, ...]
+_SEXES = frozenset(sex.value for sex in Sex)
+_SPELLS_OF = operator.methodcaller("get", "memberships", [])
+_ROLE_OF = operator.methodcaller("get", "role", Role.MEMBER.value)
+_ROLES = frozenset(role.value for role in Role)
+
+
+def structure_program(raw: Any) -> Program:
+    """The program of a (current-version) document's ``"program"`` object.
+
+    Raises:
+        Exception: Anything: the document is refused or not for this road; read it with the
+            converter for the verdict and the located message.
+    """
+    program: Program = _converter().structure(raw, Program)
+    return program
+
+
+@functools.cache
+def _converter() -> cattrs.Converter:
+    # The fast converter's configuration, with clusters built here; built on first use.
+    conv = make_converter(detailed=False)
+    # Cooperatives without the converter's shared-value table: their member IDs are made the
+    # members' own strings here, before structuring (see _cooperatives).
+    conv.register_structure_hook(Cooperative, make_dict_structure_fn(Cooperative, conv))
+    conv.register_structure_hook(Cluster, _structure_cluster)
+    conv.register_structure_hook(Program, make_dict_structure_fn(Program, conv))
+    return conv
+
+
+def _structure_cluster(value: Any, _type: Any) -> Cluster:
+    if type(value) is not dict or not value.keys() <= _CLUSTER_KEYS:
+        raise ColumnsRefused
+    shell = {key: item for key, item in value.items() if key not in _RECORDS}
+    cluster: Cluster = FAST_CONVERTER.structure(shell, Cluster)
+    overrides = FAST_CONVERTER.structure(value.get("area_overrides", []), _OVERRIDES)
+    if len(overrides) > MAX_OVERRIDES:
+        raise ColumnsRefused
+    shared: dict[object, object] = {}
+    members, ids = _member_columns(value.get("members", []), shared)
+    groups, spells = _group_columns(value.get("groups", []), ids, shared)
+    # Every check Cluster(..., members=..., groups=..., area_overrides=...) runs on them.
+    fill_cluster_columns(cluster, members, groups, spells, overrides=overrides)
+    for cooperative in _converter().structure(
+        _cooperatives(value.get("cooperatives", []), ids, shared), _COOPERATIVES
+    ):
+        cluster.add_cooperative(cooperative)
+    return cluster
+
+
+def _member_columns(
+    rows: Any, shared: dict[object, object]
+) -> tuple[dict[str, list[Any]], dict[str, str]]:
+    """The member objects ``rows`` as columns, and their IDs (each its own string) by ID."""
+    _check_objects(rows, _MEMBER_KEYS)
+    columns = _columns(rows, _MEMBER_REQUIRED, _MEMBER_OPTIONAL)
+    if not _SEXES.issuperset(_distinct(columns["sex"])):
+        raise ColumnsRefused  # (the converter reads an enum by its value alone)
+    for name in ("village", "sector", "business_type"):
+        columns[name] = _shared(columns[name], shared, str)
+    columns["birth_year"] = _shared(columns["birth_year"], shared, int)
+    ids = columns["id"]
+    return columns, dict(zip(ids, ids, strict=True))
+
+
+def _group_columns(
+    rows: Any, ids: dict[str, str], shared: dict[object, object]
+) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
+    """The group objects ``rows`` as columns, and their spells as columns (by group, in order)."""
+    _check_objects(rows, _GROUP_KEYS)
+    columns = _columns(rows, _GROUP_REQUIRED, _GROUP_OPTIONAL)
+    columns["sector"] = _shared(columns["sector"], shared, str)
+    listed: list[Any] = []
+    group_ids: list[Any] = []
+    for group_id, spells in zip(columns["id"], map(_SPELLS_OF, rows), strict=True):
+        if type(spells) is not list:
+            raise ColumnsRefused
+        listed += spells
+        group_ids += itertools.repeat(group_id, len(spells))
+    _check_objects(listed, _SPELL_KEYS)
+    spells = _columns(listed, ("member_id", "joined"), ("left",))
+    # A member's own ID string (an ID no member has stays as it is, for the checks to refuse).
+    member_ids = spells["member_id"]
+    spells["member_id"] = list(map(ids.get, member_ids, member_ids))
+    spells["group_id"] = group_ids
+    spells["role"] = list(map(_ROLE_OF, listed))
+    if not _ROLES.issuperset(_distinct(spells["role"])):
+        raise ColumnsRefused
+    return columns, spells
+
+
+def _cooperatives(rows: Any, ids: dict[str, str], shared: dict[object, object]) -> Any:
+    """The cooperative objects with listed member IDs and sectors made the shared strings."""
+    if type(rows) is not list:
+        return rows  # (the converter refuses it)
+    out = []
+    for row in rows:
+        if type(row) is dict:
+            row = dict(row)
+            if type(row.get("member_ids")) is list:
+                listed = row["member_ids"]
+                row["member_ids"] = [ids.get(m, m) if type(m) is str else m for m in listed]
+            if type(row.get("sectors")) is list:
+                row["sectors"] = _shared(row["sectors"], shared, str)
+        out.append(row)
+    return out
+
+
+# -- gathering columns -------------------------------------------------------------------------
+def _check_objects(rows: Any, keys: frozenset[str]) -> None:
+    """``rows`` is a list of JSON objects with no key but ``keys`` (``forbid_extra_keys``)."""
+    if type(rows) is not list or not {dict}.issuperset(map(type, rows)):
+        raise ColumnsRefused
+    if not keys.issuperset(set().union(*rows)):
+        raise ColumnsRefused  # an unknown key
+
+
+def _columns(
+    rows: list[dict[str, Any]], required: tuple[str, ...], optional: tuple[str, ...]
+) -> dict[str, list[Any]]:
+    """The rows' values by key; a missing optional key is ``None`` (its default: not recorded)."""
+    try:
+        columns = {name: list(map(operator.itemgetter(name), rows)) for name in required}
+    except KeyError:
+        raise ColumnsRefused from None  # a required field is missing
+    for name in optional:
+        columns[name] = list(map(operator.methodcaller("get", name), rows))
+    return columns
+
+
+def _distinct(values: list[Any]) -> set[Any]:
+    # The distinct values; an unhashable one (a list) is not for this road.
+    try:
+        return set(values)
+    except TypeError:
+        raise ColumnsRefused from None
+
+
+def _shared(values: list[Any], shared: dict[object, object], kind: type) -> list[Any]:
+    """``values`` with each ``kind`` value the one object of ``shared`` equal to it."""
+    # Only when every value is of ``kind`` or null: 1 == True == 1.0 must not turn one JSON
+    # type into another (the checks refuse the other types; nothing to share then).
+    if not {kind, type(None)}.issuperset(map(type, values)):
+        return values
+    for value in set(values):
+        shared.setdefault(value, value)
+    return list(map(shared.__getitem__, values))

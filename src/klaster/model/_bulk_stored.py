@@ -1,0 +1,163 @@
+"""A whole cluster's members, groups and spells from columns (internal: :mod:`klaster.model.bulk`).
+
+For loaders (the store, documents) that hold a cluster's records as columns: the members and
+groups are checked as :func:`~klaster.model.bulk.add_member_columns` and
+:func:`~klaster.model.bulk.add_group_columns` check them, and each group's spells as the
+``Group`` constructor and the cluster check a group that is built with them: closed spells are
+closed (not joined open and then left, as :func:`~klaster.model.bulk.join_group_columns` does),
+a spell starts on or after the group was formed, spells of one member in a group do not overlap,
+the member is of the cluster and of the group's sector, and the capacity holds on every day.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as _dt
+import itertools
+from collections.abc import Sequence
+from operator import attrgetter, lt
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from klaster._support.validate import enum_value
+from klaster.errors import InvalidReferenceError, KlasterError, ValidationError
+from klaster.model import _bulk_checks as chk
+from klaster.model.group import Group, Membership, Role
+
+if TYPE_CHECKING:
+    from klaster.model.cluster import Cluster
+    from klaster.model.records import Records
+
+SPELL_COLUMNS = ("group_id", "member_id", "joined", "left", "role")
+_SPELL_FIELDS = SPELL_COLUMNS[1:]
+
+
+def spells_of_groups(
+    cluster: Cluster, groups: dict[str, list[Any]], data: dict[str, list[Any]]
+) -> list[tuple[Membership, ...]]:
+    """Each group's spells (in the order of ``groups``' rows), checked; rows in group order.
+
+    Args:
+        cluster: The cluster, holding its members already.
+        groups: The groups' checked columns (``id``, ``sector``, ``formed``...).
+        data: The spells' columns (:data:`SPELL_COLUMNS`), each group's spells together or not.
+
+    Raises:
+        KlasterError: At ``row <i> column '<name>'`` of the spells: the first refused row.
+    """
+    data["joined"] = chk.to_dates(data["joined"])
+    data["left"] = chk.to_dates(data["left"])
+    roles = data["role"]
+    try:
+        done = {value: enum_value(Role, value) for value in set(roles)}
+    except KlasterError as exc:
+        raise exc.at("column 'role'") from None
+    data["role"] = [done[value] for value in roles]
+    row = _problem(cluster, groups, data)
+    if row is not None:
+        raise ValidationError(
+            "refused as a group's spell (the group, the member, the dates or the capacity)",
+            path=f"row {row}",
+        )
+    spells = list(map(object.__new__, itertools.repeat(Membership, len(data["group_id"]))))
+    for name in _SPELL_FIELDS:  # a whole column at a time, through the slot (in C)
+        collections.deque(map(getattr(Membership, name).__set__, spells, data[name]), maxlen=0)
+    by_group: dict[str, tuple[Membership, ...]] = {}
+    start = 0
+    for gid, run in itertools.groupby(data["group_id"]):  # runs of one group's rows
+        stop = start + len(list(run))
+        by_group[gid] = (*by_group.get(gid, ()), *spells[start:stop])
+        start = stop
+    return [by_group.get(gid, ()) for gid in groups["id"]]
+
+
+def check_capacities(groups: Sequence[Group]) -> None:
+    """Run the ``Group`` checks of every group that has a capacity (the day-by-day count).
+
+    Raises:
+        KlasterError: At ``groups[<i>]...``: the group's own error.
+    """
+    for index, group in enumerate(groups):
+        if group.capacity is not None:
+            try:
+                attrs.validate(group)
+            except KlasterError as exc:
+                raise exc.at(f"groups[{index}]") from None
+
+
+def _problem(
+    cluster: Cluster, groups: dict[str, list[Any]], data: dict[str, list[Any]]
+) -> int | None:
+    gids, mids, joined, left = data["group_id"], data["member_id"], data["joined"], data["left"]
+    index = {gid: row for row, gid in enumerate(groups["id"])}
+    found = chk.smallest(
+        chk.first_distinct(lambda v: not isinstance(v, str) or v not in index, gids),
+        chk.first_bad_id(mids),
+        chk.first_distinct(chk.bad_date, joined),
+        chk.first_distinct(chk.bad_optional_date, left),
+        chk.first_before(joined, left),
+        chk.first_distinct(lambda v: not isinstance(v, Role), data["role"]),
+    )
+    end = len(gids) if found is None else found
+    return chk.smallest(
+        found, _first_misplaced(cluster, groups, data, end), _first_overlap(data, end)
+    )
+
+
+def _first_misplaced(
+    cluster: Cluster, groups: dict[str, list[Any]], data: dict[str, list[Any]], end: int
+) -> int | None:
+    """The first row (before ``end``) joined before its group was formed, or misplaced.
+
+    Misplaced: the member is not of the cluster, or not of the group's sector. Judged a column
+    at a time; row by row only to find the refused row.
+    """
+    gids, mids, joined = data["group_id"][:end], data["member_id"][:end], data["joined"][:end]
+    formed = list(map(dict(zip(groups["id"], groups["formed"], strict=True)).get, gids))
+    wanted = list(map(dict(zip(groups["id"], groups["sector"], strict=True)).get, gids))
+    members = list(map(cluster.members.as_mapping().get, mids))
+    if None not in members:
+        sectors = list(map(attrgetter("sector"), members))
+        if sectors == wanted and not any(map(lt, joined, formed)):  # type: ignore[arg-type]
+            return None
+    for row in range(end):
+        member = members[row]
+        if joined[row] < formed[row] or member is None or member.sector != wanted[row]:
+            return row
+    return None  # pragma: no cover - the column test above refused a row
+
+
+def _first_overlap(data: dict[str, list[Any]], end: int) -> int | None:
+    """The first row (before ``end``) whose spell overlaps an earlier one of the member there."""
+    if len(set(zip(data["group_id"][:end], data["member_id"][:end], strict=True))) == end:
+        return None  # one spell per member and group: nothing can overlap
+    pairs = list(zip(data["group_id"][:end], data["member_id"][:end], strict=True))
+    rows_of: dict[tuple[str, str], list[int]] = {}
+    for row, pair in enumerate(pairs):
+        rows_of.setdefault(pair, []).append(row)
+    joined, left, top = data["joined"], data["left"], _dt.date.max
+    found: int | None = None
+    for rows in rows_of.values():
+        for k, row in enumerate(rows[1:], 1):
+            start, stop = joined[row], left[row] or top
+            if any(start < (left[r] or top) and joined[r] < stop for r in rows[:k]):
+                found = chk.smallest(found, row)
+                break
+    return found
+
+
+def unknown_override(cluster: Cluster) -> None:
+    """Raise if a member's or group's override names no record of the filled cluster.
+
+    Raises:
+        InvalidReferenceError: At ``area_overrides[i].record_id``.
+    """
+    pools: dict[str, Records[Any]] = {"member": cluster.members, "group": cluster.groups}
+    for index, item in enumerate(cluster.area_overrides):
+        pool = pools.get(item.kind.value)
+        if pool is not None and item.record_id not in pool:
+            raise InvalidReferenceError(
+                f"{item.kind.value} {item.record_id!r} is not in cluster {cluster.id!r}",
+                path=f"area_overrides[{index}].record_id",
+            )

@@ -1,0 +1,116 @@
+"""Members, groups and spells read as columns and checked column-wise (the loads' fast path).
+
+One query per table (for the whole program, or one cluster), the rows transposed into columns,
+then :func:`klaster.model.bulk.fill_cluster_columns` checks every rule the row-by-row load runs
+(the records' own checks and the cluster's) a column at a time and builds the records without
+their validators. Whatever it refuses, :mod:`klaster.store._loading` loads again row by row, so
+the user gets the row-by-row load's located message.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sqlite3
+from collections.abc import Callable, Sequence
+from operator import itemgetter
+from typing import Any
+
+from klaster.errors import KlasterError
+from klaster.model.bulk import fill_cluster_columns
+from klaster.model.cluster import Cluster
+from klaster.model.sector_areas import AreaOverride
+
+MEMBER_FIELDS = (
+    "id", "name", "sex", "household_size", "village", "sector", "joined", "business_type",
+    "left", "national_id", "phone", "birth_year", "application_id",
+)  # fmt: skip
+GROUP_FIELDS = ("id", "name", "sector", "formed", "dissolved", "capacity", "village")
+SPELL_FIELDS = ("group_id", "member_id", "joined", "left", "role")
+
+Columns = dict[str, tuple[Any, ...]]
+
+
+class ProgramColumns:
+    """Every cluster's members, groups and spells, each table read in one query.
+
+    Args:
+        conn: The store (inside the load's read transaction).
+        cluster_id: Only this cluster's rows, if given.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, cluster_id: str | None = None) -> None:
+        self._members = _read(conn, "members", MEMBER_FIELDS, "position", cluster_id)
+        self._groups = _read(conn, "groups", GROUP_FIELDS, "position", cluster_id)
+        self._spells = _read(conn, "memberships", SPELL_FIELDS, "group_id, position", cluster_id)
+
+    def columns(self, cluster_id: str) -> tuple[Columns, Columns, Columns]:
+        """The cluster's members, groups and spells columns (empty if it has none), once.
+
+        Each cluster's columns are handed over and dropped here, so a million members' columns
+        are not held beside the records built from them.
+        """
+        return (
+            _of(self._members, cluster_id, MEMBER_FIELDS),
+            _of(self._groups, cluster_id, GROUP_FIELDS),
+            _of(self._spells, cluster_id, SPELL_FIELDS),
+        )
+
+
+_Table = dict[str, list[tuple[Any, ...]]]  # cluster ID -> its columns (after cluster_id)
+
+
+def _read(
+    conn: sqlite3.Connection,
+    table: str,
+    fields: Sequence[str],
+    order: str,
+    cluster_id: str | None,
+) -> _Table:
+    """A table's rows as each cluster's columns (the rows sorted by cluster, then ``order``)."""
+    query = f"SELECT cluster_id, {', '.join(fields)} FROM {table}"
+    if cluster_id is None:
+        cursor = conn.execute(f"{query} ORDER BY cluster_id, {order}")
+    else:
+        cursor = conn.execute(f"{query} WHERE cluster_id = ? ORDER BY {order}", (cluster_id,))
+    rows = cursor.fetchall()
+    found: _Table = {}
+    start = 0
+    for key, run in itertools.groupby(map(itemgetter(0), rows)):  # each cluster's run of rows
+        stop = start + len(list(run))
+        found[key] = list(zip(*rows[start:stop], strict=True))[1:]
+        start = stop
+    return found
+
+
+def _of(table: _Table, cluster_id: str, fields: Sequence[str]) -> Columns:
+    columns = table.pop(cluster_id, None) or [() for _ in fields]
+    return dict(zip(fields, columns, strict=True))
+
+
+def runs_of(rows: list[tuple[Any, Any]]) -> dict[Any, tuple[Any, ...]]:
+    """Key to its values, from ``(key, value)`` rows sorted by key (a column sliced per key)."""
+    if not rows:
+        return {}
+    keys, values = zip(*rows, strict=True)
+    found: dict[Any, tuple[Any, ...]] = {}
+    start = 0
+    for key, run in itertools.groupby(keys):
+        stop = start + len(list(run))
+        found[key] = values[start:stop]
+        start = stop
+    return found
+
+
+def filled(
+    shell: Callable[[], Cluster],
+    columns: tuple[Columns, Columns, Columns],
+    overrides: Sequence[AreaOverride],
+) -> Cluster | None:
+    """The cluster ``shell()`` makes, filled from ``columns``; ``None`` if anything is refused."""
+    members, groups, spells = columns
+    try:
+        cluster = shell()
+        fill_cluster_columns(cluster, members, groups, spells, overrides=overrides)
+    except (KlasterError, TypeError, ValueError, KeyError, AttributeError):
+        return None  # the row-by-row load says where and why
+    return cluster
