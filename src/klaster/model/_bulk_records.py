@@ -11,6 +11,8 @@ import datetime as _dt
 from collections.abc import Callable
 from typing import Any
 
+import attrs
+
 from klaster.errors import DuplicateIdError, InvalidReferenceError, KlasterError, ValidationError
 from klaster.model import _bulk_checks as chk
 from klaster.model.cluster import Cluster
@@ -19,21 +21,9 @@ from klaster.model.member import Member, Sex, check_nik, check_phone
 from klaster.model.sector_areas import AreaRecord, override_for
 from klaster.model.sector_rules import check_business_type
 
-MEMBER_FIELDS = (
-    "id",
-    "name",
-    "sex",
-    "household_size",
-    "village",
-    "sector",
-    "joined",
-    "business_type",
-    "left",
-    "national_id",
-    "phone",
-    "birth_year",
-    "application_id",
-)
+# A member's columns are its record's fields, in the constructor's order.
+MEMBER_FIELDS = tuple(field.name for field in attrs.fields(Member))
+# A group's, without its spells (added through ``join_group_columns``).
 GROUP_FIELDS = ("id", "name", "sector", "formed", "dissolved", "capacity", "village")
 
 
