@@ -40,7 +40,7 @@ def test_tiny_run() -> None:
     assert (figures["clusters"], figures["members"]) == (1, 1000)
     assert figures["agree"] is True
     assert figures["checked_rows"] == figures["rows"] > 100
-    for key in ("reference_s", "fast_s", "python_s", "fast_ratio", "python_ratio"):
+    for key in ("reference_s", "fast_s", "fast_first_s", "python_s", "fast_ratio", "python_ratio"):
         assert figures[key] > 0, key
 
 

@@ -612,3 +612,37 @@ class TestEntryPoints:
             [sys.executable, "-c", code], capture_output=True, text=True, check=True
         )
         assert ran.stdout.strip() == "[]"
+
+
+class TestCollectorAtExit:
+    """A process's own command line leaves its objects frozen: the exit does not walk them."""
+
+    def test_the_process_command_line_freezes(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import gc
+
+        monkeypatch.setattr(sys, "argv", ["klaster", "--version"])
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                assert main() == ExitCode.OK
+            assert gc.get_freeze_count() > 0
+        finally:
+            gc.unfreeze()
+
+    def test_a_python_callers_command_line_does_not(self) -> None:
+        import gc
+
+        with contextlib.redirect_stdout(io.StringIO()):
+            assert main(["--version"]) == ExitCode.OK
+        assert gc.get_freeze_count() == 0
+
+    def test_loaded_inputs_leave_the_young_generations(self) -> None:
+        import gc
+
+        from tests.cli.conftest import PROGRAM, SIDECAR
+
+        from klaster.cli import _inputs
+
+        program, observations = _inputs.program_and_observations(PROGRAM, SIDECAR, command="report")
+        young = {id(found) for generation in (0, 1) for found in gc.get_objects(generation)}
+        kept = [observations, *program.clusters, *(m for c in program.clusters for m in c.members)]
+        assert not any(id(found) in young for found in kept)

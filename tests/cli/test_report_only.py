@@ -97,6 +97,16 @@ class TestFigures:
         assert partial == full
         assert "poverty_headcount" in partial
 
+    @pytest.mark.parametrize("kind", ["store", "document"])
+    def test_an_unknown_indicator_is_named_before_anything_is_read(
+        self, cli: Cli, sources: dict[str, Path], loads: list[Any], kind: str
+    ) -> None:
+        ran = cli("report", sources[kind], "--indicator", "members", "poverty_p0",
+                  "--format", "csv")  # fmt: skip
+        assert ran.returncode == ExitCode.REFUSED, ran.stderr
+        assert "indicators[1]: no indicator 'poverty_p0'; did you mean" in ran.stderr
+        assert loads == []  # not a whole load of every variable before the typo is named
+
     def test_every_indicator_when_none_is_named(
         self, cli: Cli, sources: dict[str, Path], loads: list[Any], tmp_path: Path
     ) -> None:

@@ -394,3 +394,53 @@ class TestCommandLine:
         assert run("validate", path) != 0
         assert "clusters[0].members[2].sex" in capsys.readouterr().err
         assert road.taken[0] != "built"
+
+
+class TestParsedIntoFields:
+    """``loads`` parses each cluster straight into its records' fields (no dict per record)."""
+
+    @staticmethod
+    def parsed(text: str | bytes) -> dict[str, Any]:
+        data = text.encode() if isinstance(text, str) else text
+        raw = document._program_by_cluster(data, column_read.cluster_decoder())
+        assert raw is not None
+        return raw
+
+    def test_the_valid_document_never_becomes_dicts(
+        self, monkeypatch: pytest.MonkeyPatch, road: Road
+    ) -> None:
+        def no_dicts(*_args: object) -> None:
+            raise AssertionError("the records were parsed as dicts")
+
+        monkeypatch.setattr(column_read, "_check_objects", no_dicts)
+        assert klaster.loads(BANTAENG.read_bytes()) == exact_loads(BANTAENG.read_bytes())
+        assert road.taken == ["built"]
+
+    def test_same_program_as_from_dicts(self) -> None:
+        data = BANTAENG.read_bytes()
+        from_dicts = document._program_by_cluster(data)
+        assert column_read.structure_program(self.parsed(data)) == (
+            column_read.structure_program(from_dicts)
+        )
+
+    @pytest.mark.parametrize("damage", BAD, ids=lambda f: f.__name__)
+    def test_refused_when_parsed_into_fields(self, damage: Callable[[Any], str]) -> None:
+        doc = _bantaeng()
+        damage(doc)
+        with pytest.raises(Exception):  # noqa: B017, PT011 - any refusal: the converter words it
+            column_read.structure_program(self.parsed(json.dumps(doc)))
+
+    @pytest.mark.parametrize(
+        ("spell", "role"), [({}, "member"), ({"role": "chair"}, "chair"), ({"left": None}, None)]
+    )
+    def test_absent_and_null_as_the_dicts_read_them(self, spell: dict[str, Any], role: Any) -> None:
+        doc = _bantaeng()
+        spells = _cluster(doc)["groups"][0]["memberships"]
+        first = {"member_id": spells[0]["member_id"], "joined": spells[0]["joined"], **spell}
+        spells[0] = first
+        text = json.dumps(doc)
+        program = column_read.structure_program(self.parsed(text))
+        assert program == exact_loads(text)
+        group = next(iter(program.clusters)).groups[_cluster(doc)["groups"][0]["id"]]
+        if role is not None:
+            assert group.memberships[0].role.value == role

@@ -271,6 +271,13 @@ class TestGarbageCollector:
         finally:
             gc.enable()
 
+    def test_the_records_read_are_in_the_oldest_generation(self) -> None:
+        program = klaster.loads(klaster.dumps(small_program()))
+        young = {id(found) for generation in (0, 1) for found in gc.get_objects(generation)}
+        records = [*program.clusters, *(m for c in program.clusters for m in c.members)]
+        assert records
+        assert not any(id(record) in young for record in records)
+
 
 class TestFastPathIsTaken:
     def test_valid_document_is_parsed_one_cluster_at_a_time(

@@ -301,6 +301,9 @@ class TestObservationsFrame:
         read.off = False  # the switch is shared by the examples
         fast_long = frames.observations_long(obs, pseudonymiser=p)
         fast_wide = frames.observations_wide(obs, pseudonymiser=p)
+        query, rows = frames.observations_long_query(obs, pseudonymiser=p)
+        assert query.collect().equals(fast_long)
+        assert rows == fast_long.height
         read.off = True  # every table alone
         assert frames.observations_long(obs, pseudonymiser=p).equals(fast_long)
         assert frames.observations_wide(obs, pseudonymiser=p).equals(fast_wide)
@@ -377,6 +380,32 @@ class TestWriteTidy:
         write_tidy(program, obs, tmp_path / "pq", books=[book], format="parquet", secret=SECRET)
         for name, frame in tables.items():
             assert_frame_equal(pl.read_parquet(tmp_path / "pq" / f"{name}.parquet"), frame)
+
+    def test_observations_streamed_into_parquet_as_write_parquet_writes(
+        self, data: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # The long frame is never built whole: its query is sunk into the file, with the
+        # settings of write_parquet (itself a sink of the frame), so the same bytes.
+        import polars as pl
+
+        program, obs, book = data
+        written: list[str] = []
+        real = pl.DataFrame.write_parquet
+
+        def spy(frame: Any, file: Any, **kw: Any) -> None:
+            written.append(Path(file).name)
+            real(frame, file, **kw)
+
+        monkeypatch.setattr(pl.DataFrame, "write_parquet", spy)
+        done = write_tidy(program, obs, tmp_path / "pq", books=[book], format="parquet",
+                          secret=SECRET)  # fmt: skip
+        assert "observations.parquet" not in written
+        assert "members.parquet" in written
+        tables = tidy_tables(program, obs, books=[book], pseudonymiser=Pseudonymiser(SECRET))
+        assert {f.table: f.rows for f in done.files} == {n: t.height for n, t in tables.items()}
+        real(tables["observations"], tmp_path / "reference.parquet")
+        ours = (tmp_path / "pq" / "observations.parquet").read_bytes()
+        assert ours == (tmp_path / "reference.parquet").read_bytes()
 
     def test_nothing_written_when_a_table_fails(
         self, data: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

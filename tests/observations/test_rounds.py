@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.observations.builders import CATALOGUE, JOINED, PROGRAM, D, new_store, rounds
 
-from klaster import DuplicateIdError, InvalidReferenceError, NotFoundError, ValidationError
+from klaster import (
+    DuplicateIdError,
+    InvalidReferenceError,
+    KlasterError,
+    NotFoundError,
+    ValidationError,
+)
 from klaster.observations.rounds import Round, RoundKind, check_round, ordered
 from klaster.observations.values import Observations
 
@@ -105,3 +115,62 @@ class TestRounds:
     def test_unknown_round_lists_known(self) -> None:
         with pytest.raises(NotFoundError, match="'btg-bl'"):
             new_store().round("nope")
+
+
+_KINDS = st.sampled_from(list(RoundKind))
+_DAYS = st.integers(min_value=0, max_value=40).map(lambda n: D(2011, 1, 1) + dt.timedelta(n))
+_ROUNDS = st.lists(
+    st.builds(
+        Round,
+        st.sampled_from(["r1", "r2", "r3", "r4", "r5"]),
+        st.sampled_from(["btg", "blr"]),
+        _KINDS,
+        _DAYS,
+    ),
+    max_size=8,
+)
+
+
+def _refusal(existing: list[Round], new: Round) -> KlasterError | None:
+    try:
+        check_round(existing, new)
+    except KlasterError as exc:
+        return exc
+    return None
+
+
+class TestAddRoundChecksItsCluster:
+    """``add_round`` checks a round against its cluster's rounds only: the same outcome."""
+
+    @settings(max_examples=200, deadline=None)
+    @given(candidates=_ROUNDS)
+    def test_same_outcome_as_checking_every_round(self, candidates: list[Round]) -> None:
+        obs = Observations(PROGRAM, CATALOGUE)
+        accepted: list[Round] = []
+        for index, rnd in enumerate(candidates):
+            expected = _refusal(accepted, rnd)
+            if expected is None:
+                obs.add_round(rnd)
+                accepted.append(rnd)
+            else:
+                with pytest.raises(type(expected)) as caught:
+                    obs.add_round(rnd)
+                assert str(caught.value) == str(expected.at(f"rounds[{len(accepted)}]"))
+            assert obs.storage.added_rounds() == tuple(accepted), index
+
+    def test_other_clusters_rounds_are_not_read(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        obs = Observations(PROGRAM, CATALOGUE)
+        obs.add_round(Round("btg-bl", "btg", "baseline", D(2011, 1, 1)))
+        obs.add_round(Round("blr-bl", "blr", "baseline", D(2011, 1, 1)))
+        seen: list[tuple[str, ...]] = []
+
+        def check(existing: Iterable[Round], new: Round) -> None:
+            seen.append(tuple(r.id for r in existing))
+            check_round(existing, new)
+
+        monkeypatch.setattr("klaster.observations.values.check_round", check)
+        obs.add_round(Round("btg-el", "btg", "endline", D(2012, 1, 1)))
+        assert seen == [("btg-bl",)]
+        with pytest.raises(DuplicateIdError, match="duplicate ID 'blr-bl'"):
+            obs.add_round(Round("blr-bl", "btg", "midline", D(2011, 6, 1)))
+        assert seen[-1] == ("btg-bl", "blr-bl", "btg-el")  # a taken ID: named as ever

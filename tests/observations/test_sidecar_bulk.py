@@ -16,7 +16,7 @@ from tests.observations.builders import CATALOGUE, PROGRAM, D, good_rows, new_st
 import klaster.observations
 from klaster import DocumentError
 from klaster.catalogue.variable import Level
-from klaster.observations import variable_catalogue
+from klaster.observations import _sidecar_bulk, variable_catalogue
 from klaster.observations._sidecar_bulk import read_fast
 from klaster.observations._sidecar_columns import python_values
 from klaster.observations._sidecar_reader import Reader
@@ -199,3 +199,65 @@ class TestBulkSidecar:
                     assert python_values(column) == column.to_list()
                     seen += 1
         assert seen > 10
+
+    @pytest.mark.parametrize("step", [1, 7, 64, 1 << 24])
+    def test_lines_found_a_slice_at_a_time(
+        self, monkeypatch: pytest.MonkeyPatch, step: int
+    ) -> None:
+        obs = plain_store()
+        text = klaster.observations.dumps(obs)
+        monkeypatch.setattr(_sidecar_bulk._Lines, "STEP", step)  # slices end anywhere in a line
+        fast = read_fast(text.encode(), "<fast>", PROGRAM, WIDE)
+        assert fast is not None
+        assert fast == obs
+        assert klaster.observations.dumps(fast) == text
+
+    @pytest.mark.parametrize("unit", ["B-1", "M-9"])  # another cluster's member; nobody's ID
+    def test_a_unit_the_units_lines_do_not_number(self, unit: str) -> None:
+        lines = klaster.observations.dumps(plain_store()).splitlines()
+        row = max(i for i, line in enumerate(lines) if line.startswith('["M-2"'))  # btg-el
+        lines[row] = lines[row].replace('["M-2"', f'["{unit}"', 1)
+        text = "\n".join(lines) + "\n"
+        assert read_fast(text.encode(), "<fast>", PROGRAM, WIDE) is None
+        with pytest.raises(DocumentError, match=f"line {row + 1}: .*{unit}"):
+            klaster.observations.loads(text, PROGRAM, WIDE)
+
+    def test_the_plugins_check_only_the_units_of_their_sectors(self) -> None:
+        # The UMKM plugin refuses revenue without a running business; a livestock unit next to
+        # it in the same table is not asked (its sectors are looked up by its index).
+        obs = plain_store()
+        obs.record("btg-el", "L-1", {"herd_start": 3})
+        obs.record("btg-el", "M-2", {"business_running": False})
+        obs.record("btg-el", "M-3", {"business_running": True, "monthly_revenue": Decimal(5)})
+        text, line = edited(
+            klaster.observations.dumps(obs), "btg-el", "M-2", "monthly_revenue", "10"
+        )
+        assert read_fast(text.encode(), "<fast>", PROGRAM, WIDE) is None
+        with pytest.raises(DocumentError, match=f"line {line}: .*business_running is false"):
+            klaster.observations.loads(text, PROGRAM, WIDE)
+        ok, _ = edited(text, "btg-el", "M-2", "business_running", True)
+        fast = read_fast(ok.encode(), "<fast>", PROGRAM, WIDE)
+        assert fast is not None
+        assert fast == exact(ok)
+
+    @pytest.mark.parametrize("cell", ["fals", "1.5e3", "01", "[]", '"a\\"b"', "9" * 19])
+    def test_cells_left_unread_are_still_json(self, tmp_path: Path, cell: str) -> None:
+        # load(only=...) leaves the other columns' cells unread; a row the exact reader cannot
+        # parse as JSON must still be refused there, on its line (or read by it when it can).
+        lines = klaster.observations.dumps(plain_store()).splitlines()
+        row = next(i for i, line in enumerate(lines) if line.startswith('["M-2"'))
+        assert ",false," in lines[row]  # business_running, not asked for
+        lines[row] = lines[row].replace(",false,", f",{cell},", 1)
+        text = "\n".join(lines) + "\n"
+        only = frozenset({"monthly_income"})
+        assert read_fast(text.encode(), "<fast>", PROGRAM, WIDE, only) is None
+        path = tmp_path / "obs.jsonl"
+        path.write_text(text, encoding="utf-8")
+        try:
+            json.loads(lines[row])
+        except ValueError:
+            with pytest.raises(DocumentError, match=f"{path} line {row + 1}: malformed JSON"):
+                klaster.observations.load(path, PROGRAM, WIDE, only=only)
+        else:  # JSON the columnar reader does not take: the exact reader reads the file
+            part = klaster.observations.load(path, PROGRAM, WIDE, only=only)
+            assert part.value("btg-bl", "M-2", "monthly_income") == Decimal("-0")

@@ -215,3 +215,82 @@ class TestColumnsNotRows:
             fast, slow = both(store, CATALOGUE)
         assert fast == obs
         assert deep(fast) == deep(slow)
+
+
+_CODES = sorted(
+    {"monthly_income", "household_size", "species", "herd_start", "shop_note", "group_active"}
+    | {"group_meetings", "coop_legal", "district_budget", "last_vaccination"}
+)
+
+
+class TestOnlySamePaths:
+    """``only=``: the column reader gives what the row-by-row path gives, surveyed units too."""
+
+    @settings(max_examples=40, deadline=None)
+    @given(obs=stores(), only=st.sets(st.sampled_from(_CODES)))
+    def test_random_stores_and_variables(self, obs: Observations, only: set[str]) -> None:
+        with (
+            tempfile.TemporaryDirectory() as folder,
+            Store.create(Path(folder) / "p.klaster", PROGRAM, observations=obs) as store,
+        ):
+            fast = store.load_observations(variables=CATALOGUE, only=only)
+            with rows_only():
+                slow = store.load_observations(variables=CATALOGUE, only=only)
+        assert deep(fast) == deep(slow)
+        for rnd in obs.storage.added_rounds():
+            for level in Level:
+                assert fast.units(rnd.id, level) == obs.units(rnd.id, level)
+
+    def test_a_unit_surveyed_only_through_a_variable_left_out(self, tmp_path: Path) -> None:
+        obs = new_store()
+        obs.record_many("btg-bl", [("M-1", {"monthly_income": 5}), ("M-2", {"shop_note": "x"})])
+        obs.record("btg-bl", "G-1", {"group_meetings": 3})
+        obs.record("btg-el", "M-3", {"monthly_income": None})
+        with Store.create(tmp_path / "p.klaster", PROGRAM, observations=obs) as store:
+            fast = store.load_observations(variables=CATALOGUE, only={"monthly_income"})
+            with rows_only():
+                slow = store.load_observations(variables=CATALOGUE, only={"monthly_income"})
+        assert deep(fast) == deep(slow)
+        assert fast.units("btg-bl", Level.MEMBER) == ("M-1", "M-2")
+        assert fast.units("btg-bl", Level.GROUP) == ("G-1",)
+        assert fast.units("btg-el", Level.MEMBER) == ("M-3",)
+
+    def test_probes_in_chunks(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        obs = full_store()
+        obs.record_many("btg-el", [("M-1", {"shop_note": "x"}), ("M-3", {"cibest_prayer": 2})])
+        with Store.create(tmp_path / "p.klaster", PROGRAM, observations=obs) as store:
+            whole = store.load_observations(variables=CATALOGUE, only={"monthly_income"})
+            monkeypatch.setattr(_value_columns, "_PROBED", 1)  # a query per unit probed
+            chunked = store.load_observations(variables=CATALOGUE, only={"monthly_income"})
+        assert deep(chunked) == deep(whole)
+        assert chunked.units("btg-el", Level.MEMBER) == obs.units("btg-el", Level.MEMBER)
+
+
+class TestStoredUnits:
+    """A cluster's units read joined give what their rows give, or the rows are read."""
+
+    @pytest.mark.parametrize(
+        ("ids", "keys", "joined"),
+        [
+            ([], [], False),
+            (["M-1", "M-2", "M-10"], [1, 2, 3], True),
+            (["M-1", "M-2", "M-10"], [3, 1, 2], True),  # key order is not the IDs' order
+            (["M-1", "a\x1fb", "M-3"], [3, 2, 1], False),  # an ID holding the separator
+            (["M-1", 7, "M-3"], [3, 2, 1], False),  # an ID that is not text
+            (["M-1", "M-2", "M-3"], [1, "2", 3], False),  # a key that is not an integer
+            (["M-1", "M-2", "M-3"], [2, 1, 2], False),  # a key repeated
+        ],
+    )
+    def test_same_as_rows(self, ids: list[Any], keys: list[Any], joined: bool) -> None:
+        conn = sqlite3.connect(":memory:")
+        conn.execute("CREATE TABLE units (cluster_id, level, id, key)")
+        rows = [("btg", "member", unit, key) for unit, key in zip(ids, keys, strict=True)]
+        conn.executemany("INSERT INTO units VALUES (?, ?, ?, ?)", rows)
+        conn.execute("INSERT INTO units VALUES ('blr', 'member', 'B-1', 1)")
+        found_keys, found = _value_columns.stored_units(conn, "btg", Level.MEMBER)
+        with rows_only():
+            row_keys, row_ids = _value_columns.stored_units(conn, "btg", Level.MEMBER)
+        assert (list(found_keys), list(found)) == (list(row_keys), list(row_ids))
+        assert isinstance(found_keys, tuple) is not joined  # rows only when needed
+        if joined:
+            assert list(found) == [u for _, u in sorted(zip(keys, ids, strict=True))]

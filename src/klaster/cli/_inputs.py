@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from klaster._support.gc import settle_long_lived
 from klaster.cli._exit import CliError, ExitCode
 from klaster.errors import DocumentError, StoreError
 
@@ -257,7 +258,9 @@ def _program_and_observations(
         with open_store(source, readonly=True) as store, store.snapshot():
             program = store.load_program()
             only = None if needs is None else needs(program)
-            return program, store.load_observations(program=program, only=only)
+            loaded = store.load_observations(program=program, only=only)
+        settle_long_lived()  # the observations' objects too (the program's are settled)
+        return program, loaded
     program = load_program(source, what="a store or a program document")
     sidecar = sidecar_of(source, observations)
     if sidecar is None:
@@ -267,7 +270,9 @@ def _program_and_observations(
             "into a store (klaster init) and report on the store.",
             code=ExitCode.USAGE,
         )
-    return program, load_sidecar(sidecar, program, only=None if needs is None else needs(program))
+    loaded = load_sidecar(sidecar, program, only=None if needs is None else needs(program))
+    settle_long_lived()
+    return program, loaded
 
 
 def parse_date(text: str) -> _dt.date:

@@ -122,8 +122,9 @@ def run(args: argparse.Namespace, out: Output) -> int:
     # A typo in --by is named with the nearest dimension before anything is read, whatever the
     # format: a report document refuses --by only once it is spelled right.
     check_dimensions((spec.split(",") for spec in args.by), DIMENSIONS)
+    # Likewise a typo in --indicator, before a million members are read for nothing.
+    _check_indicators(args.indicator)
     if fmt in _report_document.FORMATS:
-        _check_indicators(args.indicator)
         args.lang = out.lang or "id"  # the global --lang; documents are Indonesian by default
         return _report_document.run(args, out)
     if args.sector is not None:

@@ -19,6 +19,8 @@ from __future__ import annotations
 import functools
 import itertools
 import operator
+from collections.abc import Callable
+from types import GenericAlias
 from typing import Any
 
 import attrs
@@ -34,7 +36,7 @@ from klaster.model.member import Member, Sex
 from klaster.model.program import Program
 from klaster.model.sector_areas import AreaOverride
 
-__all__ = ["ColumnsRefused", "structure_program"]
+__all__ = ["ColumnsRefused", "cluster_decoder", "structure_program"]
 
 # More overrides than this in one cluster: recording them one at a time costs O(n²), so the
 # converter reads the document instead (a program records a few dozen at most).
@@ -65,6 +67,9 @@ _COOPERATIVES = tuple[Cooperative, ...]
 _SEXES = frozenset(sex.value for sex in Sex)
 _SPELLS_OF = operator.methodcaller("get", "memberships", [])
 _ROLE_OF = operator.methodcaller("get", "role", Role.MEMBER.value)
+_SPELLS_PARSED = operator.attrgetter("memberships")
+_ROLE_PARSED = operator.attrgetter("role")
+_MEMBER_ROLE = Role.MEMBER.value
 _ROLES = frozenset(role.value for role in Role)
 
 
@@ -91,17 +96,71 @@ def _converter() -> cattrs.Converter:
     return conv
 
 
+@functools.cache
+def cluster_decoder() -> Callable[[bytes], Any] | None:
+    """The parser of one cluster's JSON object for this road (msgspec's), or ``None``.
+
+    The cluster, its members, groups and spells are parsed straight into msgspec structs
+    (attributes, not a dict per record) with every field's value as :func:`json.loads` gives
+    it; a key the record does not have, a missing required key or records that are not a list
+    of objects make the parser raise (the document is then read as plain JSON by the
+    converter). An absent optional key is ``None``, as ``dict.get`` gives it here, except
+    where absent and null differ (a spell's role, a group's spells): :data:`msgspec.UNSET`.
+    ``None`` when msgspec is not installed.
+    """
+    try:
+        import msgspec
+    except ImportError:  # pragma: no cover - depends on the environment
+        return None
+    unset = msgspec.UNSET
+
+    def struct(cls: type, typed: dict[str, Any], absent: Any = None) -> Any:
+        fields: list[tuple[Any, ...]] = []
+        for field in attrs.fields(cls):
+            if not field.init:
+                continue
+            if field.name in typed:
+                fields.append((field.name, typed[field.name], unset))
+            elif field.default is attrs.NOTHING and absent is None:
+                fields.append((field.name, Any))
+            else:
+                fields.append((field.name, Any, absent))
+        name = f"{cls.__name__}Fields"
+        return msgspec.defstruct(name, fields, kw_only=True, forbid_unknown_fields=True)
+
+    spells = GenericAlias(list, (struct(Membership, {"role": Any}),))
+    rows = {
+        "members": GenericAlias(list, (struct(Member, {}),)),
+        "groups": GenericAlias(list, (struct(Group, {"memberships": spells}),)),
+    }
+    cluster = struct(Cluster, rows, absent=unset)  # the converter words a missing field
+    return msgspec.json.Decoder(cluster).decode
+
+
+def _unset() -> Any:
+    import msgspec  # (only for what cluster_decoder() parsed: it is installed)
+
+    return msgspec.UNSET
+
+
 def _structure_cluster(value: Any, _type: Any) -> Cluster:
-    if type(value) is not dict or not value.keys() <= _CLUSTER_KEYS:
-        raise ColumnsRefused
-    shell = {key: item for key, item in value.items() if key not in _RECORDS}
+    if type(value) is dict:
+        if not value.keys() <= _CLUSTER_KEYS:
+            raise ColumnsRefused
+        shell = {key: item for key, item in value.items() if key not in _RECORDS}
+        parsed = False
+    else:  # parsed by cluster_decoder(): the same fields as attributes, UNSET where absent
+        present = {key: getattr(value, key) for key in value.__struct_fields__}
+        value = {key: item for key, item in present.items() if item is not _unset()}
+        shell = {key: item for key, item in value.items() if key not in _RECORDS}
+        parsed = True
     cluster: Cluster = FAST_CONVERTER.structure(shell, Cluster)
     overrides = FAST_CONVERTER.structure(value.get("area_overrides", []), _OVERRIDES)
     if len(overrides) > MAX_OVERRIDES:
         raise ColumnsRefused
     shared: dict[object, object] = {}
-    members, ids = _member_columns(value.get("members", []), shared)
-    groups, spells = _group_columns(value.get("groups", []), ids, shared)
+    members, ids = _member_columns(value.get("members", []), shared, parsed)
+    groups, spells = _group_columns(value.get("groups", []), ids, shared, parsed)
     # Every check Cluster(..., members=..., groups=..., area_overrides=...) runs on them.
     fill_cluster_columns(cluster, members, groups, spells, overrides=overrides)
     for cooperative in _converter().structure(
@@ -112,11 +171,14 @@ def _structure_cluster(value: Any, _type: Any) -> Cluster:
 
 
 def _member_columns(
-    rows: Any, shared: dict[object, object]
+    rows: Any, shared: dict[object, object], parsed: bool
 ) -> tuple[dict[str, list[Any]], dict[str, str]]:
     """The member objects ``rows`` as columns, and their IDs (each its own string) by ID."""
-    _check_objects(rows, _MEMBER_KEYS)
-    columns = _columns(rows, _MEMBER_REQUIRED, _MEMBER_OPTIONAL)
+    if parsed:
+        columns = _attributes(rows, _MEMBER_REQUIRED + _MEMBER_OPTIONAL)
+    else:
+        _check_objects(rows, _MEMBER_KEYS)
+        columns = _columns(rows, _MEMBER_REQUIRED, _MEMBER_OPTIONAL)
     if not _SEXES.issuperset(_distinct(columns["sex"])):
         raise ColumnsRefused  # (the converter reads an enum by its value alone)
     for name in ("village", "sector", "business_type"):
@@ -127,26 +189,38 @@ def _member_columns(
 
 
 def _group_columns(
-    rows: Any, ids: dict[str, str], shared: dict[object, object]
+    rows: Any, ids: dict[str, str], shared: dict[object, object], parsed: bool
 ) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
     """The group objects ``rows`` as columns, and their spells as columns (by group, in order)."""
-    _check_objects(rows, _GROUP_KEYS)
-    columns = _columns(rows, _GROUP_REQUIRED, _GROUP_OPTIONAL)
+    if parsed:
+        columns = _attributes(rows, _GROUP_REQUIRED + _GROUP_OPTIONAL)
+        unset = _unset()
+        of_group = [[] if spells is unset else spells for spells in map(_SPELLS_PARSED, rows)]
+    else:
+        _check_objects(rows, _GROUP_KEYS)
+        columns = _columns(rows, _GROUP_REQUIRED, _GROUP_OPTIONAL)
+        of_group = list(map(_SPELLS_OF, rows))
     columns["sector"] = _shared(columns["sector"], shared, str)
     listed: list[Any] = []
     group_ids: list[Any] = []
-    for group_id, spells in zip(columns["id"], map(_SPELLS_OF, rows), strict=True):
+    for group_id, spells in zip(columns["id"], of_group, strict=True):
         if type(spells) is not list:
             raise ColumnsRefused
         listed += spells
         group_ids += itertools.repeat(group_id, len(spells))
-    _check_objects(listed, _SPELL_KEYS)
-    spells = _columns(listed, ("member_id", "joined"), ("left",))
+    if parsed:  # (msgspec parsed each spell: an object with known keys, the required present)
+        spells = _attributes(listed, ("member_id", "joined", "left"))
+        unset = _unset()
+        roles = [_MEMBER_ROLE if role is unset else role for role in map(_ROLE_PARSED, listed)]
+    else:
+        _check_objects(listed, _SPELL_KEYS)
+        spells = _columns(listed, ("member_id", "joined"), ("left",))
+        roles = list(map(_ROLE_OF, listed))
     # A member's own ID string (an ID no member has stays as it is, for the checks to refuse).
     member_ids = spells["member_id"]
     spells["member_id"] = list(map(ids.get, member_ids, member_ids))
     spells["group_id"] = group_ids
-    spells["role"] = list(map(_ROLE_OF, listed))
+    spells["role"] = roles
     if not _ROLES.issuperset(_distinct(spells["role"])):
         raise ColumnsRefused
     return columns, spells
@@ -189,6 +263,11 @@ def _columns(
     for name in optional:
         columns[name] = list(map(operator.methodcaller("get", name), rows))
     return columns
+
+
+def _attributes(rows: list[Any], names: tuple[str, ...]) -> dict[str, list[Any]]:
+    """The parsed records' attributes by name (see :func:`cluster_decoder`)."""
+    return {name: list(map(operator.attrgetter(name), rows)) for name in names}
 
 
 def _distinct(values: list[Any]) -> set[Any]:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import codecs
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,8 @@ import attrs
 from cattrs.errors import BaseValidationError
 
 from klaster._support.gc import gc_paused as _gc_paused
+from klaster._support.gc import settle_long_lived as _settle_long_lived
+from klaster.documents._column_read import cluster_decoder
 from klaster.documents._column_read import structure_program as by_columns
 from klaster.documents.converter import CONVERTER, FAST_CONVERTER, LazyItems, problems
 from klaster.documents.files import atomic_write
@@ -156,6 +158,7 @@ def loads(text: str | bytes, *, source: str = "<string>") -> Program:
         program = _read(text, source)
     if not report_unprovided_sectors(program, source, kinds) and kinds:
         program = _read(text, source)  # no plugin is missing: the unknown kind is an error
+    _settle_long_lived()  # the records out of the young generations' passes (as a store load)
     return program
 
 
@@ -164,13 +167,14 @@ def _read(text: str | bytes, source: str) -> Program:
         if _msgspec is not None and type(text) in (str, bytes):
             if (problem := json_problem(text)) is not None:  # msgspec's own limit is deeper
                 raise DocumentError(f"{source}: {problem}")
-            raw = _program_by_cluster(text)
+            # Clusters parsed straight into records' fields for the columns (no dict each).
+            raw = _program_by_cluster(text, cluster_decoder())
             if raw is not None:
                 try:
                     return by_columns(raw)
                 except Exception:  # not for the columns: the converter decides
                     pass
-                raw = _program_by_cluster(text)  # (the clusters were read: parse them again)
+                raw = _program_by_cluster(text)  # (as plain JSON values, for the converter)
                 try:
                     return FAST_CONVERTER.structure(raw, Program)
                 except Exception:  # read again below, for the located messages
@@ -184,10 +188,13 @@ def _loads_json(text: str | bytes, source: str, *, fast: bool) -> Program:
     return _from_document(raw, source, fast=fast)
 
 
-def _program_by_cluster(text: str | bytes) -> dict[str, Any] | None:
+def _program_by_cluster(
+    text: str | bytes, decode: Callable[[bytes], Any] | None = None
+) -> dict[str, Any] | None:
     """The ``"program"`` of a current-version document, parsed by msgspec; else ``None``.
 
-    Its ``"clusters"`` is an iterator that parses each cluster only when the converter gets to it.
+    Its ``"clusters"`` is an iterator that parses each cluster only when the converter gets to it
+    (with ``decode``: the columns' parser; by default as plain JSON values).
     ``None`` means "read it with :func:`json.loads`": the document is malformed, needs a migration,
     or holds something msgspec reads differently or refuses (NaN, lone surrogates, UTF-16...).
     """
@@ -204,14 +211,14 @@ def _program_by_cluster(text: str | bytes) -> dict[str, Any] | None:
     raw = {name: getattr(program, name) for name in program.__struct_fields__}
     raw = {name: value for name, value in raw.items() if value is not _msgspec.UNSET}
     if "clusters" in raw:
-        raw["clusters"] = LazyItems(_each_decoded(raw["clusters"]))
+        raw["clusters"] = LazyItems(_each_decoded(raw["clusters"], decode))
     return raw
 
 
-def _each_decoded(raws: list[Any]) -> Iterator[Any]:
+def _each_decoded(raws: list[Any], decode: Callable[[bytes], Any] | None) -> Iterator[Any]:
     # Parse each cluster only when the converter gets to it, and let go of its text then.
     assert _msgspec is not None
-    decode = _msgspec.json.decode
+    decode = decode or _msgspec.json.decode
     for index in range(len(raws)):
         raw, raws[index] = raws[index], None
         yield decode(raw)

@@ -78,6 +78,9 @@ class _Level:
             for _, table in self.tables
         ]
         self.sizes = [len(i) for i in self.indexes]
+        # Every table surveying every unit of its numbering (the usual census of a round):
+        # a column holding one value per unit is then read whole, with no gather.
+        self.whole = all(len(i) == len(table.present) for (_, table), i in self._pairs())
         self.rows = sum(self.sizes)
         self.local = np.concatenate(self.indexes) if self.indexes else np.zeros(0, np.int64)
         found = [offsets[rnd.cluster_id] + i for (rnd, _), i in self._pairs()]
@@ -175,6 +178,10 @@ class _Level:
             ):
                 return None
             lengths = np.fromiter(map(len, raws), dtype=np.int64, count=len(raws))
+            if self.whole and bool((lengths == np.array(self.sizes, dtype=np.int64)).all()):
+                taken = np.concatenate(raws).astype(np.int64, copy=False)
+                ok = np.concatenate(flags) if flags else taken != first.missing_code
+                return taken, ok, first.scale
             if not bool((self.local < np.repeat(lengths, self.sizes)).all()):
                 return None
             starts = np.zeros(len(raws), dtype=np.int64)
@@ -243,11 +250,16 @@ class _Level:
 
 def decimal(pl: Any, scaled: Any, scale: int, target: int) -> Any:
     """Scaled integers as exact ``Decimal(38, target)`` values (``target >= scale``)."""
+    exact = decimal_expr(pl, pl.lit(scaled), scale, target)
+    return pl.select(exact).to_series().alias(scaled.name)
+
+
+def decimal_expr(pl: Any, scaled: Any, scale: int, target: int) -> Any:
+    """The expression of :func:`decimal` over an expression of scaled integers."""
     whole = scaled.cast(pl.Decimal(38, 0))
     if scale == 0:
         return whole.cast(pl.Decimal(38, target))
-    shifted = pl.select(pl.lit(whole) * pl.lit(Decimal(1).scaleb(-scale))).to_series()
-    return shifted.cast(pl.Decimal(38, target)).alias(scaled.name)
+    return (whole * pl.lit(Decimal(1).scaleb(-scale))).cast(pl.Decimal(38, target))
 
 
 def _masked(pl: Any, values: Any, valid: Any) -> Any:
@@ -266,8 +278,18 @@ def wide(pl: Any, np: Any, observations: Observations, ids: Ids, level: Level) -
     return pl.DataFrame(columns)
 
 
-def long(pl: Any, np: Any, observations: Observations, ids: Ids, levels: Sequence[Level]) -> Any:
-    """One row per recorded value: keys, ``variable``, ``type`` and the typed value columns."""
+def long_query(
+    pl: Any, np: Any, observations: Observations, ids: Ids, levels: Sequence[Level]
+) -> tuple[Any, int]:
+    """The long frame as a lazy query over the columns already read, and its number of rows.
+
+    One row per recorded value: keys, ``variable``, ``type`` and the typed value columns.
+
+    The values are read (and the unit IDs pseudonymised) now; what is left to the query is
+    polars' own work (the decimals' casts, leaving out missing values, one part per variable
+    after another), so a sink streams it into a file as it is computed, on polars' threads
+    without the GIL, instead of first building the whole long frame in memory.
+    """
     types = key_types(pl, observations)
     read: list[tuple[Any, Variable, Any, Any, int]] = []
     for level in levels:
@@ -283,28 +305,37 @@ def long(pl: Any, np: Any, observations: Observations, ids: Ids, levels: Sequenc
     schema = {k: types[k] for k in KEYS} | {"variable": types["variable"], "type": types["type"]}
     schema |= {"number": pl.Decimal(38, top), "boolean": pl.Boolean}
     schema |= {"text": pl.String, "date": pl.Date}
-    frames = []
+    parts, rows = [], 0
     for keys, variable, values, valid, scale in read:
-        kind = variable.type
+        kind, value = variable.type, pl.col("_value")
         if kind is ValueType.DECIMAL:
-            values, slot = decimal(pl, values, scale, top), "number"
+            value, slot = decimal_expr(pl, value, scale, top), "number"
         elif kind is ValueType.INTEGER:
-            values, slot = values.cast(pl.Decimal(38, top)), "number"
+            value, slot = value.cast(pl.Decimal(38, top)), "number"
         elif kind is ValueType.BOOLEAN:
             slot = "boolean"
         elif kind is ValueType.DATE:
             slot = "date"
         else:
-            values, slot = values.cast(pl.String), "text"
-        frame = keys.with_columns(
-            pl.lit(variable.code, dtype=types["variable"]).alias("variable"),
-            pl.lit(kind.value, dtype=types["type"]).alias("type"),
-            *(
-                values.alias(name) if name == slot else pl.lit(None, dtype=schema[name]).alias(name)
-                for name in VALUE_COLUMNS
-            ),
+            value, slot = value.cast(pl.String), "text"
+        # The value and its mask join the keys as columns (no copy), so the query reads them
+        # as it reads the keys; a column with no missing value is not filtered.
+        count = int(valid.sum())
+        part = keys.with_columns(values.alias("_value"), valid.alias("_valid")).lazy()
+        if count != len(valid):
+            part = part.filter(pl.col("_valid"))
+        parts.append(
+            part.select(
+                *KEYS,
+                pl.lit(variable.code, dtype=types["variable"]).alias("variable"),
+                pl.lit(kind.value, dtype=types["type"]).alias("type"),
+                *(
+                    value.alias(name) if name == slot else pl.lit(None, schema[name]).alias(name)
+                    for name in VALUE_COLUMNS
+                ),
+            )
         )
-        frames.append(frame.filter(valid))
-    if not frames:
-        return pl.DataFrame(schema=schema)
-    return pl.concat(frames, how="vertical")
+        rows += count
+    if not parts:
+        return pl.LazyFrame(schema=schema), 0
+    return pl.concat(parts, how="vertical"), rows

@@ -138,11 +138,30 @@ def observations_long(
     (exact ``Decimal``; integers too), ``boolean``, ``text`` (categories and text), ``date``.
     Missing values have no row.
     """
+    query, _ = observations_long_query(
+        observations, levels=levels, pseudonymiser=pseudonymiser, personal=personal
+    )
+    return query.collect()
+
+
+def observations_long_query(
+    observations: Observations,
+    *,
+    levels: Iterable[Level | str] = tuple(Level),
+    pseudonymiser: Pseudonymiser | None = None,
+    personal: bool = False,
+) -> tuple[Any, int]:
+    """:func:`observations_long` as a polars ``LazyFrame`` and its number of rows; internal.
+
+    The values are read and the IDs pseudonymised now; the query holds what is left, polars'
+    own work, so :func:`klaster.exports.write_tidy` streams it into its file
+    (``sink_parquet``) or collects it while the next table is built.
+    """
     np = require("numpy", "klaster.exports.frames")
     chosen = [parse_level(level) for level in levels]
     ids = _ids(pseudonymiser, personal)
     with gc_paused():
-        return _frame_observations.long(_polars(), np, observations, ids, chosen)
+        return _frame_observations.long_query(_polars(), np, observations, ids, chosen)
 
 
 def observations_wide(

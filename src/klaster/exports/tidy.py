@@ -10,7 +10,8 @@ observations in long form, figures, ledger entries) from the frames of
   says so in the result.
 - **All tables or none.** Every file is written into a new hidden folder beside the target,
   then moved into place: a table that fails leaves nothing (and any earlier export untouched).
-  One writer thread writes a table while the next is built from the records.
+  One writer thread writes a table while the next is built from the records; the long
+  observations table is a lazy query polars streams into its Parquet file (never built whole).
 - **Safe to open.** CSV goes through the one formula-injection-safe writer
   (:func:`klaster.documents.csvfile.write_frame`; ``csv_style=EXCEL_ID`` for a spreadsheet set to
   Indonesian); Parquet keeps the types (exact decimals, dates).
@@ -23,6 +24,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -121,7 +123,7 @@ def tidy_tables(
     Pseudonyms as in :mod:`klaster.exports.frames`.
     """
     makers = _makers(program, observations, books, results, pseudonymiser, personal, tables)
-    return {name: make() for name, make in makers.items()}
+    return {name: _collected(make()[0]) for name, make in makers.items()}
 
 
 def _makers(
@@ -133,19 +135,35 @@ def _makers(
     personal: bool,
     tables: Iterable[str] | None,
 ) -> dict[str, Callable[[], Any]]:
-    # What makes each chosen table (those with no source left out), in TABLES order.
+    # What makes each chosen table (those with no source left out), in TABLES order: a frame,
+    # or for the observations a lazy query (the writer streams it into its file), and its rows.
     kw: dict[str, Any] = {"pseudonymiser": pseudonymiser, "personal": personal}
-    makers = {
+    makers: dict[str, Callable[[], Any] | None] = {
         "members": lambda: frames.members(program, **kw),
         "groups": lambda: frames.groups(program),
         "memberships": lambda: frames.memberships(program, **kw),
         "observations": None
         if observations is None
-        else lambda: frames.observations_long(observations, levels=tuple(Level), **kw),
+        else lambda: frames.observations_long_query(observations, levels=tuple(Level), **kw),
         "figures": None if results is None else lambda: frames.figures(results),
         "ledger_entries": None if _no_books(books) else lambda: frames.ledger_entries(books, **kw),
     }
-    return {name: make for name in _chosen(tables) if (make := makers[name]) is not None}
+    return {
+        name: partial(_with_rows, make)
+        for name in _chosen(tables)
+        if (make := makers[name]) is not None
+    }
+
+
+def _with_rows(make: Callable[[], Any]) -> tuple[Any, int]:
+    made = make()
+    return made if isinstance(made, tuple) else (made, made.height)
+
+
+def _collected(frame: Any) -> Any:
+    import polars as pl  # a frame was made, so polars is there
+
+    return frame.collect() if isinstance(frame, pl.LazyFrame) else frame
 
 
 def _no_books(books: Finance | Iterable[Finance]) -> bool:
@@ -213,8 +231,11 @@ def _write_all(
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tidy-write") as writer:
             pending = []
             for name in sorted(makers, key=lambda n: n != "observations"):
-                frame = makers[name]()
-                rows[name] = frame.height
+                frame, rows[name] = makers[name]()
+                if format == "csv":
+                    # The CSV writer scans whole columns; collected here, before the next
+                    # table's records are read (measured faster than in the writer thread).
+                    frame = _collected(frame)
                 path = scratch / f"{name}.{format}"
                 pending.append(writer.submit(_write_one, path, frame, format, style))
                 del frame
@@ -231,11 +252,18 @@ def _write_all(
 def _write_one(path: Path, frame: Any, format: str, style: CsvStyle) -> None:
     # By path into the scratch folder: polars writes without the GIL (the next table is built
     # meanwhile), each file is fsynced, and the folder's move makes the whole export atomic.
+    # A lazy query is streamed into its Parquet file with write_parquet's own settings
+    # (write_parquet is this very sink of the frame).
     if format == "csv":
         write_frame(path, frame, style=style, in_scratch=True)
+        return
+    import polars as pl
+
+    if isinstance(frame, pl.LazyFrame):
+        frame.sink_parquet(path)
     else:
         frame.write_parquet(path)
-        _fsync(path)
+    _fsync(path)
 
 
 def _fsync(path: Path) -> None:

@@ -9,7 +9,7 @@ importable from here).
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from attrs import frozen
@@ -208,11 +208,36 @@ def frame_poverty_line(frame: UnitFrame) -> Any:
     """
     found = frame.cache.get("line")
     if found is None:
-        kabupaten = frame.cluster.region.at_level(RegionLevel.KABUPATEN)
-        area = kabupaten[0].code if kabupaten and kabupaten[0].code else "national"
-        match = frame.lines.lookup(area, frame.round.on)
+        match = frame.lines.lookup(_line_area(frame), frame.round.on)
         found = frame.cache["line"] = match if isinstance(match, NotAvailable) else match.rupiah
     return found
+
+
+def frame_poverty_lines(frames: Sequence[UnitFrame]) -> list[Any]:
+    """:func:`frame_poverty_line` of each frame, looked up once per area and date (internal).
+
+    A round key's thousand frames share a few kabupaten and survey months, and a line found
+    depends on the month only (a missing one's reason names the date: looked up per frame).
+    """
+    found: dict[tuple[int, str, int, int], Any] = {}
+    out = []
+    for frame in frames:
+        line = frame.cache.get("line")
+        if line is None:
+            on = frame.round.on
+            key = (id(frame.lines), _line_area(frame), on.year, on.month)
+            line = found.get(key)
+            if line is None or isinstance(line, NotAvailable):
+                line = found[key] = frame_poverty_line(frame)
+            frame.cache["line"] = line
+        out.append(line)
+    return out
+
+
+def _line_area(frame: UnitFrame) -> str:
+    """The area whose line a frame is measured against: its kabupaten (else the nation)."""
+    kabupaten = frame.cluster.region.at_level(RegionLevel.KABUPATEN)
+    return kabupaten[0].code if kabupaten and kabupaten[0].code else "national"
 
 
 _INCOME_AND_SIZE = frozenset({"monthly_income", "household_size"})

@@ -133,11 +133,19 @@ def _context_problem(
         refused = [
             row
             for row in (pairs.index(pair) for pair in set(pairs) if pair[1] is not None)
-            if _refuses_member(Member(**{n: data[n][row] for n in MEMBER_FIELDS}))
+            if _refuses_member(_checked_member(data, row))
         ]  # (each sector's business type judged once, on its first row)
         if refused:
             return min(refused)
     return found
+
+
+def _checked_member(data: dict[str, list[Any]], row: int) -> Member:
+    """A row the column checks passed, as a member built without its validators (as ``_build``)."""
+    member = object.__new__(Member)
+    for name in MEMBER_FIELDS:
+        object.__setattr__(member, name, data[name][row])
+    return member
 
 
 def _refuses_member(member: Member) -> bool:

@@ -23,13 +23,16 @@ import attrs
 from klaster._support.validate import enum_value
 from klaster.errors import InvalidReferenceError, KlasterError, ValidationError
 from klaster.model import _bulk_checks as chk
+from klaster.model.cooperative import Cooperative
 from klaster.model.group import Group, Membership, Role
+from klaster.model.records import put_record
 
 if TYPE_CHECKING:
     from klaster.model.cluster import Cluster
     from klaster.model.records import Records
 
 SPELL_COLUMNS = ("group_id", "member_id", "joined", "left", "role")
+_SECTOR = attrgetter("sector")
 _SPELL_FIELDS = SPELL_COLUMNS[1:]
 
 
@@ -53,7 +56,7 @@ def spells_of_groups(
         done = {value: enum_value(Role, value) for value in set(roles)}
     except KlasterError as exc:
         raise exc.at("column 'role'") from None
-    data["role"] = [done[value] for value in roles]
+    data["role"] = list(map(done.__getitem__, roles))
     row = _problem(cluster, groups, data)
     if row is not None:
         raise ValidationError(
@@ -116,11 +119,15 @@ def _first_misplaced(
     gids, mids, joined = data["group_id"][:end], data["member_id"][:end], data["joined"][:end]
     formed = list(map(dict(zip(groups["id"], groups["formed"], strict=True)).get, gids))
     wanted = list(map(dict(zip(groups["id"], groups["sector"], strict=True)).get, gids))
-    members = list(map(cluster.members.as_mapping().get, mids))
-    if None not in members:
-        sectors = list(map(attrgetter("sector"), members))
-        if sectors == wanted and not any(map(lt, joined, formed)):  # type: ignore[arg-type]
+    mapping = cluster.members.as_mapping()
+    try:  # (a member not of the cluster raises: found row by row below)
+        if list(map(_SECTOR, map(mapping.__getitem__, mids))) == wanted and not any(
+            map(lt, joined, formed)  # type: ignore[arg-type]
+        ):
             return None
+    except KeyError:
+        pass
+    members = list(map(mapping.get, mids))
     for row in range(end):
         member = members[row]
         if joined[row] < formed[row] or member is None or member.sector != wanted[row]:
@@ -145,6 +152,32 @@ def _first_overlap(data: dict[str, list[Any]], end: int) -> int | None:
                 found = chk.smallest(found, row)
                 break
     return found
+
+
+def add_cooperatives(cluster: Cluster, cooperatives: Sequence[Cooperative]) -> None:
+    """Add built cooperatives to the filled cluster, each checked as ``Cluster(...)`` does.
+
+    Their sectors and members (of the cluster, of a sector the cooperative serves) are judged a
+    whole list at a time; a cooperative refused (or doubtful) goes through
+    :meth:`Cluster.add_cooperative <klaster.model.cluster.Cluster.add_cooperative>`, which
+    raises the per-record error.
+    """
+    members = cluster.members.as_mapping()
+    codes = set(cluster.sector_codes)
+    for coop in cooperatives:
+        try:
+            sectors = set(map(_SECTOR, map(members.__getitem__, coop.member_ids)))
+        except (KeyError, TypeError):  # a member not of the cluster (or not an ID)
+            sectors = None
+        if (
+            sectors is None
+            or not sectors.issubset(coop.sectors)
+            or not codes.issuperset(coop.sectors)
+            or coop.id in cluster.cooperatives
+        ):
+            cluster.add_cooperative(coop)  # says why
+        else:
+            put_record(cluster.cooperatives, coop)
 
 
 def unknown_override(cluster: Cluster) -> None:

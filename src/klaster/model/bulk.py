@@ -53,8 +53,14 @@ from klaster.model._bulk_records import (
     group_problem,
     member_problem,
 )
-from klaster.model._bulk_stored import check_capacities, spells_of_groups, unknown_override
+from klaster.model._bulk_stored import (
+    add_cooperatives,
+    check_capacities,
+    spells_of_groups,
+    unknown_override,
+)
 from klaster.model.cluster import Cluster
+from klaster.model.cooperative import Cooperative
 from klaster.model.group import Group
 from klaster.model.member import Member, Sex
 from klaster.model.records import drop_record, put_record
@@ -190,6 +196,7 @@ def fill_cluster_columns(
     memberships: Any,
     *,
     overrides: Sequence[AreaOverride] = (),
+    cooperatives: Sequence[Cooperative] = (),
 ) -> None:
     """Fill an empty cluster with whole members, groups and spells columns (for loaders).
 
@@ -199,22 +206,29 @@ def fill_cluster_columns(
     do (the cluster's ``overrides`` counting for the area checks); each group's spells as the
     ``Group`` constructor does (closed spells as closed, no overlap, on or after the group was
     formed, the capacity on every day) and the member of the cluster and the group's sector;
-    each override naming a member or group of the cluster. Then the records are built without
-    their validators.
+    each override naming a member or group of the cluster; each of the (built) ``cooperatives``
+    serving the cluster's sectors, its members of the cluster and of those sectors. Then the
+    records are built without their validators.
 
     Args:
-        cluster: A cluster with no members, groups or overrides yet.
+        cluster: A cluster with no members, groups, cooperatives or overrides yet.
         members: Member columns (:data:`MEMBER_COLUMNS` but ``outside_area``).
         groups: Group columns (:data:`GROUP_COLUMNS` but ``outside_area``).
         memberships: Spell columns (:data:`MEMBERSHIP_COLUMNS`); each row is a spell appended
             to its group's, in row order.
         overrides: The cluster's area overrides, in order.
+        cooperatives: The cluster's cooperatives, in order.
 
     Raises:
         KlasterError: The first refused row (a member's, a group's or a spell's, at ``row <i>
-            column '<name>'``) or override; the cluster is unchanged.
+            column '<name>'``), override or cooperative; the cluster is unchanged.
     """
-    if len(cluster.members) or len(cluster.groups) or cluster.area_overrides:
+    if (
+        len(cluster.members)
+        or len(cluster.groups)
+        or len(cluster.cooperatives)
+        or cluster.area_overrides
+    ):
         raise ValidationError("the cluster to fill holds records already", path="cluster")
     m_data, m_count = chk.read_columns(members, MEMBER_FIELDS, MEMBER_FIELDS[:7], "member")
     _fill(m_data, m_count, MEMBER_COLUMNS)
@@ -236,11 +250,14 @@ def fill_cluster_columns(
             for override in overrides:
                 held.enter_context(cluster.overriding_area(override))
             _fill_records(cluster, m_data, m_count, g_data, g_count, s_data)
+            add_cooperatives(cluster, cooperatives)
     except BaseException:
         for key in cluster.members.ids():
             drop_record(cluster.members, key)
         for key in cluster.groups.ids():
             drop_record(cluster.groups, key)
+        for key in cluster.cooperatives.ids():
+            drop_record(cluster.cooperatives, key)
         raise
 
 
@@ -255,16 +272,14 @@ def _fill_records(
     row = member_problem(cluster, m_data)
     if row is not None:
         raise explain_member(cluster, m_data, row)
-    for member in _build(Member, m_data, m_count):
-        put_record(cluster.members, member)
+    _put_all(cluster.members, _build(Member, m_data, m_count))
     row = group_problem(cluster, g_data)
     if row is not None:
         raise explain_group(cluster, g_data, row)
     g_data["memberships"] = spells_of_groups(cluster, g_data, s_data)
     groups = _build(Group, g_data, g_count)
     check_capacities(groups)
-    for group in groups:
-        put_record(cluster.groups, group)
+    _put_all(cluster.groups, groups)
     unknown_override(cluster)
 
 
@@ -296,6 +311,11 @@ def _add(
             put_record(into, record)
 
 
+def _put_all(into: Any, records: list[Any]) -> None:
+    """Put every checked record (a loop in C: a million members)."""
+    collections.deque(map(put_record, itertools.repeat(into), records), maxlen=0)
+
+
 def _fill(data: dict[str, list[Any]], count: int, names: Sequence[str]) -> None:
     for name in names:
         if name not in data:
@@ -311,4 +331,4 @@ def _converted(values: list[Any], convert: Callable[[Any], Any]) -> list[Any]:
         done = {value: convert(value) for value in set(values)}
     except TypeError:
         return [convert(value) for value in values]
-    return [done[value] for value in values]
+    return list(map(done.__getitem__, values))

@@ -18,6 +18,7 @@ two paths accept the same files and build equal observations (a test compares th
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import warnings
 from bisect import bisect_right
@@ -27,9 +28,11 @@ from typing import TYPE_CHECKING, Any
 
 from klaster.catalogue.variable import Level, Variable
 from klaster.model.program import Program
+from klaster.observations._batch import finder
 from klaster.observations._hook_columns import Piece, hook_frame, piece_of_column
 from klaster.observations._sidecar_columns import (
     PATTERNS,
+    ROW,
     STRING,
     GiveUp,
     Layout,
@@ -41,7 +44,7 @@ from klaster.observations.columns.factory import (
 )
 from klaster.observations.core_variables import CORE_SECTOR
 from klaster.observations.rounds import Round
-from klaster.observations.sector_checks import unit_location, unit_of, unit_sectors
+from klaster.observations.sector_checks import unit_location, unit_sectors
 from klaster.observations.values import Observations
 
 if TYPE_CHECKING:
@@ -85,28 +88,38 @@ def read_fast(
 
 
 class _Lines:
-    """The lines of the text (without their newlines), found once; slices copied on demand.
+    """The lines of the text (without their newlines), found once; slices taken on demand.
 
-    Not a list of every line: the row lines of a table are taken as one slice of the text.
+    Not a list of every line: the newlines' offsets are one numpy array, found a slice of the
+    text at a time (one comparison of the whole text would allocate as much again, and fresh
+    memory is slow to touch), and a table's row lines are taken as one slice of the text.
     """
+
+    STEP = 1 << 24  # bytes compared at a time
 
     def __init__(self, data: bytes) -> None:
         import numpy as np
 
-        ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)  # the text ends in \n
-        self.data = data
-        self.ends = ends.tolist()
-        self.starts = [0, *(ends[:-1] + 1).tolist()]
+        found = [
+            np.flatnonzero(np.frombuffer(data, np.uint8, min(self.STEP, len(data) - at), at) == 10)
+            + at
+            for at in range(0, len(data), self.STEP)
+        ]
+        self.data = memoryview(data)
+        self.ends = np.concatenate(found) if found else np.zeros(0, np.int64)  # ends in \n
 
     def __len__(self) -> int:
         return len(self.ends)
 
-    def __getitem__(self, index: int) -> bytes:
-        return self.data[self.starts[index] : self.ends[index]]
+    def _start(self, index: int) -> int:
+        return int(self.ends[index - 1]) + 1 if index else 0
 
-    def block(self, first: int, count: int) -> bytes:
-        """Lines ``first`` to ``first + count - 1``, separated by newlines."""
-        return self.data[self.starts[first] : self.ends[first + count - 1]]
+    def __getitem__(self, index: int) -> bytes:
+        return bytes(self.data[self._start(index) : int(self.ends[index])])
+
+    def block(self, first: int, count: int) -> memoryview:
+        """Lines ``first`` to ``first + count - 1``, separated by newlines (not copied)."""
+        return self.data[self._start(first) : int(self.ends[first + count - 1])]
 
 
 class _Table:
@@ -125,15 +138,18 @@ class _Bulk:
     ) -> None:
         self.reader = Reader(source, program, variables)
         self.obs = self.reader.obs
-        self.stored: list[tuple[Round, Level, list[int], dict[str, Column[Any]]]] = []
-        self.unit_sectors: dict[tuple[str, Level], list[tuple[str, ...]]] = {}
+        self.stored: list[tuple[Round, Level, Any, dict[str, Column[Any]]]] = []  # rows: sorted
+        self.unit_sectors: dict[tuple[str, Level], tuple[Any, list[tuple[str, ...]]]] = {}
 
     def read(self, data: bytes) -> Observations:
         reader = self.reader
         lines = _Lines(data)
         reader.line = 1
         reader.header(json.loads(lines[0]))
-        groups: dict[tuple[Level, tuple[str, ...]], list[_Table]] = {}
+        # Tables parsed together: the same level, number of columns and columns read where
+        # (with only=, tables whose other columns differ are one group: far fewer calls).
+        groups: dict[tuple[Level, int, tuple[tuple[str, int], ...]], list[_Table]] = {}
+        only = reader.only
         at = 1
         while True:
             if at >= len(lines):
@@ -148,7 +164,12 @@ class _Bulk:
                 if kept != codes:  # set-aside columns: rare, read by the exact reader
                     raise GiveUp
                 if count:
-                    groups.setdefault((level, tuple(codes)), []).append(
+                    read = tuple(
+                        (code, cell)
+                        for cell, code in enumerate(codes, 1)
+                        if only is None or code in only
+                    )
+                    groups.setdefault((level, len(codes), read), []).append(
                         _Table(round_id, level, at, count)
                     )
                 reader.rows += count
@@ -160,8 +181,8 @@ class _Bulk:
                 raise GiveUp
         if at != len(lines):
             raise GiveUp
-        for (level, group_codes), tables in groups.items():
-            self._group(lines, level, list(group_codes), tables)
+        for (level, width, read), tables in groups.items():
+            self._group(lines, level, width, dict(read), tables)
         if self._sector_problems():
             raise GiveUp
         return self.obs
@@ -179,22 +200,23 @@ class _Bulk:
 
         host = self.obs.storage.host
         checks: dict[tuple[str, ...], bool] = {}
-        by_level: dict[Level, list[tuple[str, list[int], dict[str, Column[Any]], Any, Any]]] = {}
+        by_level: dict[Level, list[tuple[str, Any, dict[str, Column[Any]], Any, Any]]] = {}
         for rnd, level, indexes, placed in self.stored:
             cluster = self.obs.program.clusters[rnd.cluster_id]
             if not host.checks_values(cluster.sector_codes):
                 continue
             numbering = self.obs.storage.numbering(rnd.cluster_id, level)
             assert numbering is not None  # a stored table's
-            of_unit = self._unit_sectors(cluster, level, numbering.ids)
-            for sectors in set(of_unit):
+            kinds, distinct = self._unit_sectors(cluster, level, numbering.ids)
+            for sectors in distinct:
                 if sectors not in checks:
                     checks[sectors] = host.checks_values(sectors)
-            picked = [index for index in indexes if checks[of_unit[index]]]
-            if picked:
+            checked = np.array([checks[sectors] for sectors in distinct], dtype=bool)
+            picked = indexes[checked[kinds[indexes]]]  # the units a plugin checks, in order
+            if len(picked):
                 prefix = unit_location(rnd.id, level, "")[:-1]  # rounds[R].members[ + ID + ]
                 by_level.setdefault(level, []).append(
-                    (prefix, picked, placed, numbering.ids, of_unit)
+                    (prefix, picked, placed, numbering.ids, (kinds, distinct))
                 )
         for level, tables in by_level.items():
             codes = list(dict.fromkeys(code for table in tables for code in table[2]))
@@ -202,10 +224,10 @@ class _Bulk:
             unit_ids: list[str] = []
             ends: list[int] = []
             rows = []
-            for _, picked, _, ids, of_unit in tables:
-                rows.append(np.array(picked, dtype=np.int64))
-                sectors_of += [of_unit[index] for index in picked]
-                unit_ids += [ids[index] for index in picked]
+            for _, picked, _, ids, (kinds, distinct) in tables:
+                rows.append(picked)
+                sectors_of += map(distinct.__getitem__, kinds[picked].tolist())
+                unit_ids += map(ids.__getitem__, picked.tolist())
                 ends.append(len(unit_ids))
 
             built: list[Any] = []  # the level's frame, made when a plugin first reads a column
@@ -237,25 +259,38 @@ class _Bulk:
             )
         return hook_frame(pl, np, pieces)
 
-    def _unit_sectors(self, cluster: Any, level: Level, ids: Any) -> list[tuple[str, ...]]:
+    def _unit_sectors(
+        self, cluster: Any, level: Level, ids: Any
+    ) -> tuple[np.ndarray[Any, Any], list[tuple[str, ...]]]:
+        """Each unit's sectors (by index) as a number into the distinct sectors, and those."""
+        import numpy as np
+
         key = (cluster.id, level)
         found = self.unit_sectors.get(key)
         if found is None:
-            found = self.unit_sectors[key] = [
-                unit_sectors(cluster, level, unit_of(cluster, level, u)) for u in ids
-            ]
+            of_unit = list(
+                map(partial(unit_sectors, cluster, level), map(finder(cluster, level), ids))
+            )
+            number: dict[tuple[str, ...], int] = {}
+            for sectors in set(of_unit):
+                number[sectors] = len(number)
+            kinds = np.array(list(map(number.__getitem__, of_unit)), dtype=np.int64)
+            found = self.unit_sectors[key] = (kinds, list(number))
         return found
 
     # -- one group of tables: the same level and columns -----------------------------------------
-    def _group(self, lines: _Lines, level: Level, codes: list[str], tables: list[_Table]) -> None:
+    def _group(
+        self, lines: _Lines, level: Level, width: int, wanted: dict[str, int], tables: list[_Table]
+    ) -> None:
+        """Tables of ``width`` columns, each with the ``wanted`` codes' values in those cells."""
         import numpy as np
         import polars as pl
 
         block = b"\n".join(lines.block(t.first, t.count) for t in tables)
-        names = [f"c{i}" for i in range(len(codes) + 1)]
-        only = self.reader.only  # load(only=...): the IDs, the last column and those asked for
-        wanted = {c: i for i, c in enumerate(codes, 1) if only is None or c in only}
-        read = sorted({0, *wanted.values(), len(codes)})
+        names = [f"c{i}" for i in range(width + 1)]
+        # load(only=...): the IDs, the last column (checked for the closing bracket) and those
+        # asked for; the other cells are neither converted nor checked.
+        read = sorted({0, *wanted.values(), width})
         frame = pl.read_csv(
             io.BytesIO(block),
             has_header=False,
@@ -269,6 +304,18 @@ class _Bulk:
         total = sum(t.count for t in tables)
         if frame.height != total or frame.null_count().sum_horizontal().item():
             raise GiveUp
+        if len(read) <= width:  # cells left unread (only=): each row must still be JSON
+            whole = pl.read_csv(
+                io.BytesIO(block),
+                has_header=False,
+                separator="\x01",  # (never in JSON text: a control character is escaped)
+                quote_char=None,
+                schema={"row": pl.String},
+                comment_prefix=None,
+                truncate_ragged_lines=False,
+            )["row"]
+            if len(whole) != total or not whole.str.contains(ROW).fill_null(False).all():
+                raise GiveUp
         first, last = frame[names[0]], frame[names[-1]]
         if not (first.str.contains(f"^\\[{STRING}$").all() and last.str.ends_with("]").all()):
             raise GiveUp
@@ -277,7 +324,7 @@ class _Bulk:
         counts = np.array([t.count for t in tables], dtype=np.int64)
         table_of = np.repeat(np.arange(len(tables), dtype=np.int64), counts)
         starts = np.concatenate(([0], np.cumsum(counts)))
-        indexes, unit_sectors_ = self._indexes(pl, np, ids, tables, table_of, list(wanted))
+        indexes, unit_sectors_ = self._indexes(pl, np, ids, tables, list(wanted))
         # Lay every table out on its cluster's numbering: table t's unit at index i goes to
         # offset[t] + i of one long array per column (gaps where a unit was not surveyed).
         storage = self.obs.storage
@@ -289,6 +336,8 @@ class _Bulk:
         sizes = np.array([len(n.ids) for n in numberings], dtype=np.int64)
         offsets = np.concatenate(([0], np.cumsum(sizes)))
         target = offsets[:-1][table_of] + indexes
+        if np.bincount(target).max() > 1:
+            raise GiveUp  # a unit twice in a table: the exact reader locates the row
         layout = Layout(np, target, int(offsets[-1]), table_of, offsets, len(tables))
         columns: dict[str, list[Column[Any]]] = {}
         for code, position in wanted.items():
@@ -304,12 +353,11 @@ class _Bulk:
             columns[code] = columns_of(pl, np, variable, raw, present, layout)
         for number, table in enumerate(tables):
             rnd = storage.round(table.round_id)
-            rows = indexes[int(starts[number]) : int(starts[number + 1])].tolist()
-            ids_of = numberings[number].ids
-            unit_ids = [ids_of[i] for i in sorted(rows)]
+            rows = np.sort(indexes[int(starts[number]) : int(starts[number + 1])])
+            unit_ids = list(map(numberings[number].ids.__getitem__, rows.tolist()))
             placed = {code: columns[code][number] for code in wanted}
             storage.store_columns(rnd, level, unit_ids, placed, {})
-            self.stored.append((rnd, level, sorted(rows), placed))
+            self.stored.append((rnd, level, rows, placed))
 
     def _indexes(
         self,
@@ -317,43 +365,34 @@ class _Bulk:
         np: Any,
         ids: pl.Series,
         tables: list[_Table],
-        table_of: np.ndarray[Any, Any],
         codes: list[str],
     ) -> tuple[np.ndarray[Any, Any], pl.Series]:
         """Each row's index in its cluster's numbering, and its unit's sectors (``|a|b|``)."""
         storage = self.obs.storage
-        clusters = [storage.round(t.round_id).cluster_id for t in tables]
-        keys: list[str] = []
-        index_of: list[int] = []
-        sector_of: list[str] = []
-        wanted = any(self.obs.variables[c].sector != CORE_SECTOR for c in codes)
         level = tables[0].level
-        for cluster_id in dict.fromkeys(clusters):
+        wanted = any(self.obs.variables[c].sector != CORE_SECTOR for c in codes)
+        listed = ids.to_list()
+        starts = [0, *itertools.accumulate(t.count for t in tables)]
+        found: list[int | None] = []
+        sectors: list[str] = []
+        for number, table in enumerate(tables):
+            cluster_id = storage.round(table.round_id).cluster_id
             numbering = storage.numbering(cluster_id, level)
             if numbering is None:
                 raise GiveUp
-            keys += [f"{cluster_id}\x00{unit_id}" for unit_id in numbering.ids]
-            index_of += range(len(numbering.ids))
-            if wanted:
-                sector_of += self._sectors(cluster_id, level, numbering.ids)
-        row_cluster = pl.Series(clusters, dtype=pl.String).gather(pl.Series(table_of))
-        key = row_cluster + "\x00" + ids
-        found = key.replace_strict(keys, index_of, default=None, return_dtype=pl.Int64)
-        if found.null_count():
+            rows = listed[starts[number] : starts[number + 1]]
+            at = list(map(numbering.index.get, rows))
+            found += at
+            if wanted and None not in at:
+                of_unit = self._sectors(cluster_id, level, numbering.ids)
+                sectors += map(of_unit.__getitem__, at)  # type: ignore[arg-type]
+        if None in found:
             raise GiveUp  # a unit the units lines do not number: the exact reader decides
-        indexes = found.to_numpy()
-        if len(np.unique(table_of * (1 << 32) + indexes)) != len(indexes):
-            raise GiveUp  # a unit twice in a table
-        sectors = (
-            key.replace_strict(keys, sector_of, return_dtype=pl.String)
-            if wanted
-            else pl.Series([], dtype=pl.String)
-        )
-        return indexes, sectors
+        indexes = np.array(found, dtype=np.int64)
+        return indexes, pl.Series(sectors, dtype=pl.String)
 
     def _sectors(self, cluster_id: str, level: Level, unit_ids: Iterable[str]) -> list[str]:
-        cluster = self.obs.program.clusters[cluster_id]
-        return [
-            "|" + "|".join(unit_sectors(cluster, level, unit_of(cluster, level, u))) + "|"
-            for u in unit_ids
-        ]
+        """Each unit's sectors as ``|a|b|``, by index (found once per cluster and level)."""
+        kinds, distinct = self._unit_sectors(self.obs.program.clusters[cluster_id], level, unit_ids)
+        texts = ["|" + "|".join(sectors) + "|" for sectors in distinct]
+        return list(map(texts.__getitem__, kinds.tolist()))

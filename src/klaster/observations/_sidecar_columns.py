@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     import numpy as np
     import polars as pl
 
-__all__ = ["PATTERNS", "STRING", "GiveUp", "Layout", "columns_of", "python_values"]
+__all__ = ["PATTERNS", "ROW", "STRING", "GiveUp", "Layout", "columns_of", "python_values"]
 
 STRING = r'"[^"\\\x00-\x1f]*"'  # a JSON string without escapes: anything else, the slow path
 PATTERNS = {
@@ -39,6 +39,12 @@ PATTERNS = {
     ValueType.DATE: r'^"[0-9]{4}-[0-9]{2}-[0-9]{2}"$',
 }
 """The pattern of each type's cells as the writer writes them (``null`` is checked apart)."""
+
+ROW = rf"^\[{STRING}(,(null|true|false|-?(0|[1-9][0-9]{{0,17}})|{STRING}))*\]$"
+"""A row line of JSON scalars as the writer writes them (not parsed cell by cell: ``only=``).
+
+What the exact reader parses (``json.loads``) but does not check, it still refuses when the row
+is not JSON: the cells the columnar reader leaves unread must be JSON, or it gives up."""
 
 _EPOCH_ORDINAL = 719_163  # date(1970, 1, 1).toordinal(): polars counts days from 1970
 _INT_CODES = (("b", 127), ("h", 32_767), ("i", 2_147_483_647), ("q", 9_223_372_036_854_775_807))

@@ -16,10 +16,12 @@ Reading (engines, sidecar, store): :meth:`ObservationStorage.table`,
 :meth:`~ObservationStorage.codes`, :meth:`~ObservationStorage.added_rounds`. What they hand out
 is the stored buffers themselves, not copies: callers must not change them.
 
-Loading (sidecar, store): :meth:`~ObservationStorage.number_units` (units in a file's order),
-:meth:`~ObservationStorage.load_rows` (rows of units surveyed at one level, checked as
-:meth:`Observations.record_many <klaster.observations.values.Observations.record_many>` checks
-them; raises :class:`RowRefused`) and :meth:`~ObservationStorage.ensure_columns`.
+Loading (sidecar, store): :meth:`~ObservationStorage.number_units` (units in a file's order,
+a list at once), :meth:`~ObservationStorage.load_rows` (rows checked as :meth:`Observations.
+record_many <klaster.observations.values.Observations.record_many>` checks them; raises
+:class:`RowRefused`), :meth:`~ObservationStorage.ensure_columns`; columns a reader checked
+itself through :meth:`~ObservationStorage.store_columns` and :meth:`~ObservationStorage.
+store_surveyed` (the surveyed units as a mask).
 
 Storing a prepared batch cannot fail, so the storage changes all at once or not at all.
 """
@@ -35,6 +37,7 @@ from klaster.errors import NotFoundError, ValidationError
 from klaster.model.program import Program
 from klaster.observations._batch import LevelBatch, Row, RowRefused, finder, prepare_batch
 from klaster.observations._messages import listing
+from klaster.observations._numbering import UnitNumbering, own_ids
 from klaster.observations.columns.factory import Column, column_for
 from klaster.observations.rounds import Round
 from klaster.observations.sector_checks import batch_problems
@@ -53,37 +56,6 @@ __all__ = [
 
 PreparedBatch = tuple[Round, dict[Level, LevelBatch]]
 """A batch checked by :meth:`ObservationStorage.prepare`, ready to store."""
-
-
-class UnitNumbering:
-    """The units of one cluster and level, numbered in the order they were first recorded.
-
-    Read-only for callers: ``ids[i]`` is the unit at index ``i`` of every column of the
-    cluster's rounds, ``index[unit_id]`` its index.
-    """
-
-    __slots__ = ("_ids", "_index")
-
-    def __init__(self) -> None:
-        self._ids: list[str] = []
-        self._index: dict[str, int] = {}
-
-    @property
-    def ids(self) -> Sequence[str]:
-        """The unit IDs, by index (the stored list itself: do not change it)."""
-        return self._ids
-
-    @property
-    def index(self) -> Mapping[str, int]:
-        """Each unit's index (the stored dict itself: do not change it)."""
-        return self._index
-
-    def _add(self, unit_id: str) -> int:
-        found = self._index.get(unit_id)
-        if found is None:
-            found = self._index[unit_id] = len(self._ids)
-            self._ids.append(unit_id)
-        return found
 
 
 class StoredTable:
@@ -111,6 +83,9 @@ class StoredTable:
         return MappingProxyType(self._columns)
 
 
+_PUBLIC = ("program", "selected", "variables")
+
+
 class ObservationStorage:
     """The rounds, unit numberings and tables of one :class:`Observations` (internal interface).
 
@@ -121,7 +96,7 @@ class ObservationStorage:
             :func:`klaster.plugins.get_host`, looked up on first use).
     """
 
-    __slots__ = ("_host", "_rounds", "_tables", "_units", "program", "selected", "variables")
+    __slots__ = ("_by_cluster", "_host", "_rounds", "_tables", "_units", *_PUBLIC)
 
     def __init__(
         self, program: Program, variables: Mapping[str, Variable], host: PluginHost | None = None
@@ -130,6 +105,7 @@ class ObservationStorage:
         self.variables = variables
         self._host = host
         self._rounds: dict[str, Round] = {}
+        self._by_cluster: dict[str, list[Round]] = {}  # each cluster's rounds, in added order
         self._units: dict[tuple[str, Level], UnitNumbering] = {}
         self._tables: dict[tuple[str, Level], StoredTable] = {}
         # The variables loaded when a reader took only some (``only=``): never saved as whole.
@@ -164,6 +140,20 @@ class ObservationStorage:
         """Whether a round with this ID was added."""
         return round_id in self._rounds
 
+    def round_count(self) -> int:
+        """How many rounds were added."""
+        return len(self._rounds)
+
+    def rounds_to_check(self, new: Round) -> tuple[Round, ...]:
+        """What :func:`~klaster.observations.rounds.check_round` needs to check ``new``.
+
+        The order rules concern its cluster's rounds only; every round if its ID is taken (so
+        the duplicate is named as ever) or it is no round.
+        """
+        if isinstance(new, Round) and new.id not in self._rounds:
+            return tuple(self._by_cluster.get(new.cluster_id, ()))
+        return self.added_rounds()
+
     def round(self, round_id: str) -> Round:
         """The round with ID ``round_id``.
 
@@ -179,6 +169,7 @@ class ObservationStorage:
     def add_round(self, round: Round) -> None:
         """Add a round checked by the caller (:meth:`Observations.add_round` checks it)."""
         self._rounds[round.id] = round
+        self._by_cluster.setdefault(round.cluster_id, []).append(round)
 
     def variable(self, code: str) -> Variable:
         """The catalogue's variable with this code.
@@ -219,7 +210,7 @@ class ObservationStorage:
     def numberings(self) -> Iterator[tuple[str, Level, Sequence[str]]]:
         """``(cluster ID, level, unit IDs in index order)`` of every numbering."""
         for (cluster_id, level), units in self._units.items():
-            yield cluster_id, level, units._ids
+            yield cluster_id, level, units.ids
 
     # -- recording ------------------------------------------------------------------------------
     def prepare(
@@ -267,16 +258,10 @@ class ObservationStorage:
         """Store a batch from :meth:`prepare`; nothing raises, so it is stored all at once."""
         rnd, batches = prepared
         for level, batch in batches.items():
-            units = self._units.get((rnd.cluster_id, level))
-            if units is None:
-                units = self._units[(rnd.cluster_id, level)] = UnitNumbering()
-            table = self._tables.get((rnd.id, level))
-            if table is None:
-                table = self._tables[(rnd.id, level)] = StoredTable()
-            indexes = [units._add(unit_id) for unit_id in batch.unit_ids]
+            units = self._numbering_of(rnd.cluster_id, level)
+            indexes = [units.number(unit_id) for unit_id in batch.unit_ids]
+            table = self._table_of(rnd, level, len(units.ids))
             present = table._present
-            if len(present) < len(units._ids):
-                present.extend(bytes(len(units._ids) - len(present)))
             for index in indexes:
                 present[index] = 1
             columns = table._columns
@@ -290,8 +275,8 @@ class ObservationStorage:
     def planned_indexes(self, cluster_id: str, level: Level, unit_ids: Sequence[str]) -> list[int]:
         """The index each unit has, or would get from :meth:`store_columns` (nothing changes)."""
         units = self._units.get((cluster_id, level))
-        index = {} if units is None else units._index
-        following = 0 if units is None else len(units._ids)
+        index = {} if units is None else units.index
+        following = 0 if units is None else len(units.ids)
         found = []
         for unit_id in unit_ids:
             at = index.get(unit_id)
@@ -319,22 +304,33 @@ class ObservationStorage:
             merged: For a variable the round holds already: the indexes to write and the
                 values, merged as :meth:`store` merges a batch (checked with ``check_merge``).
         """
-        units = self._units.get((rnd.cluster_id, level))
-        if units is None:
-            units = self._units[(rnd.cluster_id, level)] = UnitNumbering()
-        table = self._tables.get((rnd.id, level))
-        if table is None:
-            table = self._tables[(rnd.id, level)] = StoredTable()
-        add = units._add
-        indexes = [add(unit_id) for unit_id in unit_ids]
+        units = self._numbering_of(rnd.cluster_id, level)
+        units.number_all(unit_ids)
+        table = self._table_of(rnd, level, len(units.ids))
         present = table._present
-        if len(present) < len(units._ids):
-            present.extend(bytes(len(units._ids) - len(present)))
-        for index in indexes:
+        for index in map(units.index.__getitem__, unit_ids):
             present[index] = 1
         table._columns.update(placed)
         for code, (targets, staged) in merged.items():
             table._columns[code].merge(targets, staged)
+
+    def store_surveyed(
+        self, rnd: Round, level: Level, surveyed: bytes, placed: Mapping[str, Column[Any]]
+    ) -> None:
+        """As :meth:`store_columns` for the units ``i`` with ``surveyed[i] == 1`` (internal).
+
+        The store's column reader: ``surveyed`` holds 0 or 1 per unit of the cluster's numbering
+        (:meth:`number_units` numbered them all; it may be shorter). Nothing raises.
+        """
+        table = self._table_of(rnd, level, len(self._units[(rnd.cluster_id, level)].ids))
+        present = table._present
+        if present.find(1) < 0:  # nothing surveyed yet: the mask as it is
+            present[: len(surveyed)] = surveyed
+        else:
+            for index, flag in enumerate(surveyed):
+                if flag:
+                    present[index] = 1
+        table._columns.update(placed)
 
     # -- loading a file or a store --------------------------------------------------------------
     def number_units(self, cluster_id: str, level: Level, unit_ids: Sequence[str]) -> str | None:
@@ -344,19 +340,33 @@ class ObservationStorage:
             ``None``; or the first ID that is not a unit of ``level`` in the cluster, and then
             nothing is numbered.
         """
-        find = finder(self.program.clusters[cluster_id], level)
-        found = []
-        for unit_id in unit_ids:
-            unit = find(unit_id)
-            if unit is None:
-                return unit_id
-            found.append(unit.id)  # the program's own string: no second copy
+        cluster = self.program.clusters[cluster_id]
+        found = own_ids(cluster, level, unit_ids)
+        if found is None:  # find the first stranger one unit at a time
+            find = finder(cluster, level)
+            found = []
+            for unit_id in unit_ids:
+                unit = find(unit_id)
+                if unit is None:
+                    return unit_id
+                found.append(unit.id)  # the program's own string: no second copy
+        self._numbering_of(cluster_id, level).number_all(found)
+        return None
+
+    def _numbering_of(self, cluster_id: str, level: Level) -> UnitNumbering:
         units = self._units.get((cluster_id, level))
         if units is None:
             units = self._units[(cluster_id, level)] = UnitNumbering()
-        for unit_id in found:
-            units._add(unit_id)
-        return None
+        return units
+
+    def _table_of(self, rnd: Round, level: Level, size: int) -> StoredTable:
+        """The round's table at ``level``, its mask as long as the numbering's ``size``."""
+        table = self._tables.get((rnd.id, level))
+        if table is None:
+            table = self._tables[(rnd.id, level)] = StoredTable()
+        if len(table._present) < size:
+            table._present.extend(bytes(size - len(table._present)))
+        return table
 
     def load_rows(
         self, round_id: str, level: Level, rows: Sequence[Row], *, sector_checks: bool = True

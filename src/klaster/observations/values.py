@@ -150,9 +150,9 @@ class Observations:
             ValidationError: A second baseline or endline, or a date out of order (see
                 :mod:`klaster.observations.rounds`).
         """
-        where = f"rounds[{len(self._storage.added_rounds())}]"
+        where = f"rounds[{self._storage.round_count()}]"
         try:
-            check_round(self._storage.added_rounds(), round)
+            check_round(self._storage.rounds_to_check(round), round)
         except KlasterError as exc:
             raise exc.at(where) from None
         if round.cluster_id not in self.program.clusters:

@@ -10,7 +10,8 @@ AreaOverride`), so a stored cluster is checked as a document's is.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Container, Sequence
+from collections.abc import Container, Iterable, Sequence
+from typing import Any
 
 from klaster.model.cluster import Cluster
 from klaster.model.organisation import ClusterSector
@@ -58,19 +59,14 @@ def _row(cluster_id: str, position: int, o: AreaOverride) -> tuple[object, ...]:
     return (cluster_id, position, o.kind.value, o.record_id, o.reason, o.decided_by, decided_on)
 
 
-def load_sectors(conn: sqlite3.Connection, cluster_id: str) -> list[ClusterSector]:
-    """The cluster's sectors with their areas, in order."""
-    areas: dict[str, list[str]] = {}
-    for sector, area in conn.execute(
-        "SELECT sector, area FROM sector_areas WHERE cluster_id = ? ORDER BY sector, position",
-        (cluster_id,),
-    ):
-        areas.setdefault(sector, []).append(area)
-    rows = conn.execute(
-        "SELECT sector, partner_id FROM cluster_sectors WHERE cluster_id = ? ORDER BY position",
-        (cluster_id,),
-    ).fetchall()
-    return [ClusterSector(sector, partner, areas.get(sector, ())) for sector, partner in rows]
+def sectors_of(
+    rows: Iterable[tuple[Any, ...]], areas: Iterable[tuple[Any, ...]]
+) -> list[ClusterSector]:
+    """Sectors from their ``(sector, partner_id)`` rows and ``(sector, area)`` rows, in order."""
+    listed: dict[str, list[str]] = {}
+    for sector, area in areas:
+        listed.setdefault(sector, []).append(area)
+    return [ClusterSector(sector, partner, listed.get(sector, ())) for sector, partner in rows]
 
 
 def load_overrides(
@@ -87,12 +83,28 @@ def load_overrides(
         members: Only the overrides of these members (a partial cluster), if given.
         groups: Likewise for groups.
     """
-    found = []
-    for kind, record_id, reason, decided_by, decided_on in conn.execute(
+    rows = conn.execute(
         "SELECT kind, record_id, reason, decided_by, decided_on FROM area_overrides "
         "WHERE cluster_id = ? ORDER BY position",
         (cluster_id,),
-    ):
+    )
+    return overrides_of(rows, members, groups)
+
+
+def overrides_of(
+    rows: Iterable[tuple[Any, ...]],
+    members: Container[str] | None = None,
+    groups: Container[str] | None = None,
+) -> list[AreaOverride]:
+    """Overrides from their ``(kind, record_id, reason, decided_by, decided_on)`` rows.
+
+    Args:
+        rows: The rows, in order.
+        members: Only the overrides of these members (a partial cluster), if given.
+        groups: Likewise for groups.
+    """
+    found = []
+    for kind, record_id, reason, decided_by, decided_on in rows:
         only = {AreaRecord.MEMBER.value: members, AreaRecord.GROUP.value: groups}.get(kind)
         if only is None or record_id in only:
             found.append(AreaOverride(kind, record_id, reason, decided_by, decided_on))

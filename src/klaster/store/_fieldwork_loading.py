@@ -1,4 +1,4 @@
-"""Reading a program's people, fieldwork and cooperative boards back from the store's tables.
+"""Reading a program's people and fieldwork back from the store's tables.
 
 Every record goes back through the model's constructors (``Person(...)``, ``Activity(...)``,
 ``Commitment(...)``), so their validators run; the mentoring log, which can hold millions of
@@ -17,7 +17,6 @@ from array import array
 
 from klaster.errors import ValidationError
 from klaster.model.activity import Activity, Participant
-from klaster.model.board import BoardTerm
 from klaster.model.commitment import Commitment, CommitmentUpdate
 from klaster.model.fieldwork import Fieldwork
 from klaster.model.mentoring import MentoringLog, VisitColumns
@@ -48,18 +47,6 @@ def people(conn: sqlite3.Connection) -> list[Person]:
             "SELECT id, name, phone, note FROM people ORDER BY position"
         )
     ]
-
-
-def boards(conn: sqlite3.Connection, cluster_id: str) -> dict[str, list[BoardTerm]]:
-    """The board terms of the cluster's cooperatives, by cooperative ID."""
-    found: dict[str, list[BoardTerm]] = {}
-    for coop, *term in conn.execute(
-        "SELECT cooperative_id, member_id, role, start, end FROM board_terms "
-        "WHERE cluster_id = ? ORDER BY cooperative_id, position",
-        (cluster_id,),
-    ):
-        found.setdefault(coop, []).append(BoardTerm(*term))
-    return found
 
 
 def fieldwork(conn: sqlite3.Connection) -> Fieldwork:

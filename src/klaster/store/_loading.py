@@ -4,33 +4,36 @@ Every record is checked as the model's constructors (``Member(...)``, ``Cluster(
 ``Program(...)``) check it, so a store can never hand out what the API would refuse. A cluster's
 members, groups and spells are read as columns and checked column-wise
 (:mod:`klaster.store._cluster_columns`); whatever that refuses is loaded again row by row
-through the constructors. A record that fails them was written outside klaster; the error says
-which cluster, never the values.
+through the constructors. The small tables (regions, sectors, cooperatives...) are read once for
+the whole program (:mod:`klaster.store._cluster_frames`). A record that fails them was written
+outside klaster; the error says which cluster, never the values.
 """
 
 from __future__ import annotations
 
-import json
+import itertools
 import sqlite3
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from klaster._support.gc import settle_long_lived
 from klaster.errors import KlasterError, NotFoundError, StoreError
 from klaster.model.activity_kinds import unknown_kinds_kept
 from klaster.model.cluster import Cluster
-from klaster.model.cooperative import Cooperative, LegalStatus
+from klaster.model.cooperative import Cooperative
 from klaster.model.group import Group, Membership
-from klaster.model.lifecycle import CheckResult, Lifecycle, Override, PhaseChange
+from klaster.model.lifecycle import Lifecycle
 from klaster.model.member import Member
 from klaster.model.organisation import ClusterSector, Organisation, Stakeholder
 from klaster.model.program import Program
-from klaster.model.region import Region, RegionStat
+from klaster.model.region import Region
 from klaster.model.sector_areas import AreaOverride
 from klaster.model.sector_rules import member_checks_paused, report_unprovided_sectors
 from klaster.store import (
     _area_rows,
     _cluster_columns,
+    _cluster_frames,
     _fieldwork_loading,
     _intake_rows,
     _locations,
@@ -88,14 +91,17 @@ def load_program(conn: sqlite3.Connection, source: Path) -> Program:
         program = _load_program(conn, source)
     if not report_unprovided_sectors(program, str(source), kinds) and kinds:
         program = _load_program(conn, source)  # no plugin is missing: the unknown kind is an error
+    settle_long_lived()
     return program
 
 
 def _load_program(conn: sqlite3.Connection, source: Path) -> Program:
     program_id, name, organisation_id, note = program_header(conn, source)
     # Each cluster's records read as columns, a query a table per cluster: reading the whole
-    # program's tables at once was no faster and held 1M members' rows at once (+380 MB).
-    clusters = [load_cluster(conn, source, cid) for cid in cluster_ids(conn)]
+    # program's tables at once was no faster and held 1M members' rows at once (+380 MB). The
+    # small tables (regions, sectors, cooperatives...) are read once for the whole program.
+    frames = _cluster_frames.ClusterFrames(conn)
+    clusters = [load_cluster(conn, source, cid, frames=frames) for cid in cluster_ids(conn)]
     orgs = organisations(conn, source)
     people = _built(source, "people", lambda: _fieldwork_loading.people(conn))
     fieldwork = _built(source, "fieldwork", lambda: _fieldwork_loading.fieldwork(conn))
@@ -134,13 +140,18 @@ def program_of(conn: sqlite3.Connection, source: Path, clusters: Iterable[Cluste
     )
 
 
-def require_cluster(conn: sqlite3.Connection, cluster_id: str) -> tuple[str, str | None]:
-    """The stored cluster's name and note.
+def require_cluster(
+    conn: sqlite3.Connection, cluster_id: str, frames: _cluster_frames.ClusterFrames | None = None
+) -> tuple[str, str | None]:
+    """The stored cluster's name and note (from ``frames`` if given).
 
     Raises:
         NotFoundError: No such cluster; the message lists some that exist.
     """
-    row = conn.execute("SELECT name, note FROM clusters WHERE id = ?", (cluster_id,)).fetchone()
+    if frames is not None:
+        row = frames.header(cluster_id)
+    else:
+        row = conn.execute("SELECT name, note FROM clusters WHERE id = ?", (cluster_id,)).fetchone()
     if row is None:
         raise NotFoundError(
             f"no cluster with ID {cluster_id!r} in the store; {_known(cluster_ids(conn))}",
@@ -162,28 +173,33 @@ def load_cluster(
     source: Path,
     cluster_id: str,
     columns: _cluster_columns.ProgramColumns | None = None,
+    frames: _cluster_frames.ClusterFrames | None = None,
 ) -> Cluster:
     """One stored cluster with all its records.
 
     Its members, groups and spells are read as columns (``columns``, read for the whole
     program, or this cluster's) and checked column-wise; if that refuses anything, the cluster
-    is loaded again row by row, whose error says where and why.
+    is loaded again row by row, whose error says where and why. Its small tables' rows are
+    ``frames``' (read for the whole program), or this cluster's.
     """
-    name, note = require_cluster(conn, cluster_id)
+    small = frames or _cluster_frames.ClusterFrames(conn, cluster_id)
+    name, note = require_cluster(conn, cluster_id, small)
     where = f"cluster {cluster_id!r}"
-    region, sectors, stakeholders = _frame(conn, source, cluster_id)
-    overrides = _built(source, where, lambda: _area_rows.load_overrides(conn, cluster_id))
+    region, sectors, stakeholders = _frame(small, source, cluster_id)
+    overrides = _built(
+        source, where, lambda: _area_rows.overrides_of(small.rows("overrides", cluster_id))
+    )
     read = columns or _cluster_columns.ProgramColumns(conn, cluster_id)
     with member_checks_paused():  # (as _built: a stored business type was checked on saving)
         frame = (name, region, sectors, stakeholders, note)
-        fast = _by_columns(conn, cluster_id, read, overrides, frame)
+        fast = _by_columns(conn, cluster_id, read, overrides, frame, small)
         if fast is not None:
             return fast
     # Row by row, in the order (and with the messages) of the load before the column path.
     members = _built(source, where, lambda: _members(conn, "cluster_id = ?", (cluster_id,)))
     groups = _built(source, where, lambda: _groups(conn, cluster_id, None))
-    coops = _built(source, where, lambda: _cooperatives(conn, cluster_id))
-    history = _built(source, where, lambda: history_of(conn, cluster_id))
+    coops = _built(source, where, lambda: _cooperatives(conn, cluster_id, small))
+    history = _built(source, where, lambda: _cluster_frames.history(small, cluster_id))
     return _built(
         source,
         where,
@@ -209,27 +225,23 @@ def _by_columns(
     read: _cluster_columns.ProgramColumns,
     overrides: list[AreaOverride],
     frame: tuple[str, Region, list[ClusterSector], list[Stakeholder], str | None],
+    frames: _cluster_frames.ClusterFrames,
 ) -> Cluster | None:
     """The cluster filled from its columns, or ``None`` if anything is refused."""
     try:
-        coops = _cooperatives(conn, cluster_id)
-        history = history_of(conn, cluster_id)
+        coops = _cooperatives(conn, cluster_id, frames)
+        history = _cluster_frames.history(frames, cluster_id)
     except (KlasterError, TypeError, ValueError, KeyError):
         return None
     name, region, sectors, holders, note = frame
-    cluster = _cluster_columns.filled(
+    return _cluster_columns.filled(
         lambda: Cluster(
             cluster_id, name, region, sectors, Lifecycle(history), stakeholders=holders, note=note
         ),
         read.columns(cluster_id),
         overrides,
+        coops,
     )
-    try:
-        for coop in coops if cluster is not None else ():
-            cluster.add_cooperative(coop)  # type: ignore[union-attr]
-    except KlasterError:
-        return None
-    return cluster
 
 
 def cluster_shell(
@@ -240,9 +252,10 @@ def cluster_shell(
     Its region, sectors and those groups are the stored ones, so adding a member or a group
     spell to it runs every check the whole cluster would, at the cost of a few rows.
     """
-    name, note = require_cluster(conn, cluster_id)
+    small = _cluster_frames.ClusterFrames(conn, cluster_id)
+    name, note = require_cluster(conn, cluster_id, small)
     where = f"cluster {cluster_id!r}"
-    region, sectors, _ = _frame(conn, source, cluster_id)
+    region, sectors, _ = _frame(small, source, cluster_id)
     wanted = sorted(set(group_ids))
     groups = _built(source, where, lambda: _groups(conn, cluster_id, wanted))
     member_ids = sorted({spell.member_id for g in groups for spell in g.memberships})
@@ -261,47 +274,21 @@ def cluster_shell(
 
 
 def _frame(
-    conn: sqlite3.Connection, source: Path, cluster_id: str
+    frames: _cluster_frames.ClusterFrames, source: Path, cluster_id: str
 ) -> tuple[Region, list[ClusterSector], list[Stakeholder]]:
     where = f"cluster {cluster_id!r}"
-    holders = conn.execute(
-        "SELECT organisation_id, role FROM stakeholders WHERE cluster_id = ? ORDER BY position",
-        (cluster_id,),
-    ).fetchall()
+    holders = frames.rows("stakeholders", cluster_id)
     return (
-        _built(source, f"region of {where}", lambda: _region(conn, cluster_id)),
-        _built(source, where, lambda: _area_rows.load_sectors(conn, cluster_id)),
+        _built(source, f"region of {where}", lambda: _cluster_frames.region(frames, cluster_id)),
+        _built(
+            source,
+            where,
+            lambda: _area_rows.sectors_of(
+                frames.rows("sectors", cluster_id), frames.rows("areas", cluster_id)
+            ),
+        ),
         _built(source, where, lambda: [Stakeholder(*row) for row in holders]),
     )
-
-
-def _region(conn: sqlite3.Connection, cluster_id: str) -> Region:
-    rows = conn.execute(
-        "SELECT key, parent_key, level, name, code, bps_code FROM regions WHERE cluster_id = ? "
-        "ORDER BY parent_key, position",
-        (cluster_id,),
-    ).fetchall()
-    stats: dict[int, list[RegionStat]] = {}
-    for row in conn.execute(
-        "SELECT region_key, year, source, kind, population, poor, poverty_rate, note "
-        "FROM region_stats WHERE region_key IN (SELECT key FROM regions WHERE cluster_id = ?) "
-        "ORDER BY region_key, position",
-        (cluster_id,),
-    ):
-        stats.setdefault(row[0], []).append(RegionStat(*row[1:]))
-    children: dict[int | None, list[tuple[Any, ...]]] = {}
-    for row in rows:
-        children.setdefault(row[1], []).append(row)
-
-    def build(row: tuple[Any, ...]) -> Region:
-        key, _, level, name, code, bps_code = row
-        kids = [build(child) for child in children.get(key, ())]
-        return Region(level, name, code, bps_code, kids, stats.get(key, ()))
-
-    roots = children.get(None, [])
-    if len(roots) != 1:
-        raise StoreError(f"cluster {cluster_id!r} has {len(roots)} region trees, not one")
-    return build(roots[0])
 
 
 def _members(conn: sqlite3.Connection, condition: str, params: Iterable[Any]) -> list[Member]:
@@ -349,52 +336,21 @@ def _groups(conn: sqlite3.Connection, cluster_id: str, only: list[str] | None) -
     ]
 
 
-def _cooperatives(conn: sqlite3.Connection, cluster_id: str) -> list[Cooperative]:
-    sectors: dict[str, list[str]] = {}
-    for coop, sector in conn.execute(
-        "SELECT cooperative_id, sector FROM cooperative_sectors WHERE cluster_id = ? "
-        "ORDER BY cooperative_id, position",
-        (cluster_id,),
-    ):
-        sectors.setdefault(coop, []).append(sector)
-    members = _cluster_columns.runs_of(
-        conn.execute(
-            "SELECT cooperative_id, member_id FROM cooperative_members WHERE cluster_id = ? "
-            "ORDER BY cooperative_id, position",
-            (cluster_id,),
-        ).fetchall()
-    )
-    boards = _fieldwork_loading.boards(conn, cluster_id)
-    found = []
-    for cid, name, founded, number, registered, form in conn.execute(
-        "SELECT id, name, founded, legal_number, legal_registered_on, legal_form "
-        "FROM cooperatives WHERE cluster_id = ? ORDER BY position",
-        (cluster_id,),
-    ):
-        legal = None if number is None else LegalStatus(number, registered, form)
-        found.append(
-            Cooperative(
-                cid,
-                name,
-                sectors.get(cid, ()),
-                members.get(cid, ()),
-                founded,
-                legal,
-                board=boards.get(cid, ()),
+def _cooperatives(
+    conn: sqlite3.Connection, cluster_id: str, frames: _cluster_frames.ClusterFrames
+) -> list[Cooperative]:
+    # Each cooperative's members along the primary key (no look-up per row through the index by
+    # cluster): the rows of the cluster's cooperatives, as a query by cluster finds them.
+    members = {
+        row[0]: tuple(
+            itertools.chain.from_iterable(
+                conn.execute(
+                    "SELECT member_id FROM cooperative_members WHERE cooperative_id = ? "
+                    "AND +cluster_id = ? ORDER BY position",
+                    (row[0], cluster_id),
+                ).fetchall()
             )
         )
-    return found
-
-
-def history_of(conn: sqlite3.Connection, cluster_id: str) -> list[PhaseChange]:
-    """The cluster's stored lifecycle events, oldest first."""
-    found = []
-    for on, phase, reason, decided_by, checks, o_reason, o_by in conn.execute(
-        "SELECT on_date, phase, reason, decided_by, checks, override_reason, "
-        "override_approved_by FROM phase_changes WHERE cluster_id = ? ORDER BY seq",
-        (cluster_id,),
-    ):
-        results = [CheckResult(c["name"], c["passed"], c["detail"]) for c in json.loads(checks)]
-        override = None if o_reason is None else Override(o_reason, o_by)
-        found.append(PhaseChange(on, phase, reason, decided_by, results, override))
-    return found
+        for row in frames.rows("cooperatives", cluster_id)
+    }
+    return _cluster_frames.cooperatives(frames, cluster_id, members)

@@ -236,12 +236,12 @@ def load_observations(
             plugin declares (otherwise they are set aside with a ``PluginWarning``).
     """
     if _value_columns.available():
-        obs, variables, _ = _numbered(conn, source, catalogue, program, selected, warn=True)
+        obs, variables, units = _numbered(conn, source, catalogue, program, selected, warn=True)
         wanted = checked_only(only, obs.variables)
         try:
             found = {k: v for k, (v, _) in variables.items() if wanted is None or v.code in wanted}
             skipped = {k: v for k, (v, _) in variables.items() if k not in found}
-            _value_columns.load_rounds(conn, obs, found, selected, skipped)
+            _value_columns.load_rounds(conn, obs, found, selected, units, skipped)
         except _value_columns.Unreadable:
             pass  # something to judge row by row: start again on that path
         else:
@@ -251,8 +251,13 @@ def load_observations(
     else:
         obs, variables, units = _numbered(conn, source, catalogue, program, selected, warn=True)
     wanted = checked_only(only, obs.variables)
+    ids = {
+        int(key): unit_id
+        for keys, found in units.values()
+        for key, unit_id in zip(keys, found, strict=True)
+    }
     for round_key, rnd in selected:
-        _load_round(conn, source, obs, variables, units, round_key, rnd, wanted)
+        _load_round(conn, source, obs, variables, ids, round_key, rnd, wanted)
     obs.storage.selected = wanted
     return obs
 
@@ -265,8 +270,11 @@ def _numbered(
     selected: list[tuple[int, Round]],
     *,
     warn: bool,
-) -> tuple[Observations, dict[int, tuple[Variable, Any]], dict[int, str]]:
-    """New observations with the selected rounds and their clusters' units numbered by key."""
+) -> tuple[Observations, dict[int, tuple[Variable, Any]], _value_columns.Units]:
+    """New observations with the selected rounds and their clusters' units numbered by key.
+
+    Also the stored units of each of these clusters and levels: their keys in order, and IDs.
+    """
     try:
         obs = Observations(program, catalogue)
     except KlasterError as exc:
@@ -279,22 +287,17 @@ def _numbered(
             obs.add_round(rnd)
         except KlasterError as exc:
             raise StoreError(f"{source}: round {rnd.id!r}: {exc}") from None
-    units: dict[int, str] = {}
+    units: _value_columns.Units = {}
     for cluster_id in dict.fromkeys(rnd.cluster_id for _, rnd in selected):
         for level in Level:
-            rows = sorted(
-                conn.execute(
-                    "SELECT key, id FROM units WHERE cluster_id = ? AND level = ?",
-                    (cluster_id, level.value),
-                ).fetchall()
-            )
-            unknown = obs.storage.number_units(cluster_id, level, [u for _, u in rows])
+            keys, ids = _value_columns.stored_units(conn, cluster_id, level)
+            unknown = obs.storage.number_units(cluster_id, level, ids)
             if unknown is not None:
                 raise StoreError(
                     f"{source}: stored unit {unknown!r} is not a {level.value} of cluster "
                     f"{cluster_id!r}; the store was changed outside klaster"
                 )
-            units.update(rows)
+            units[(cluster_id, level)] = (keys, ids)
     return obs, variables, units
 
 

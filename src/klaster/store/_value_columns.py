@@ -16,11 +16,12 @@ extra; without it :func:`available` is false and the row-by-row path is the only
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import sqlite3
 import warnings
 from array import array
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -72,6 +73,20 @@ WHERE round_key = ? AND variable_key IN ({keys}) AND unit_key IN ({units})
 """
 _PROBED = 10_000  # candidate units per probe query
 
+# A cluster's units of one level, joined (no tuple per unit), in the primary key's order: the
+# caller puts them in key order (numpy sorts faster than SQLite's sorter here).
+_UNITS_QUERY = f"""
+SELECT count(*), group_concat(key), group_concat(id, '{_SEP}'),
+       sum(typeof(key) = 'integer' AND typeof(id) = 'text')
+FROM units WHERE cluster_id = ? AND level = ?
+"""
+_UNITS_ROWS = "SELECT key, id FROM units WHERE cluster_id = ? AND level = ? ORDER BY key"
+
+
+Units = dict[tuple[str, Level], tuple[Any, Sequence[str]]]
+"""The stored units of each cluster and level: their keys in order (ints, or an int64 array),
+and their IDs."""
+
 
 class Unreadable(Exception):
     """A stored value or unit the column reader does not take: read row by row instead."""
@@ -86,11 +101,46 @@ def available() -> bool:
     return True
 
 
+def stored_units(
+    conn: sqlite3.Connection, cluster_id: str, level: Level
+) -> tuple[Any, Sequence[str]]:
+    """A cluster's stored units of ``level``: their keys in order, and their IDs.
+
+    With numpy, SQLite joins each into one text, parsed at once; rows otherwise, or when the
+    joined texts are not what a klaster write leaves (an ID holding the separator...).
+    """
+    if available():
+        import numpy as np
+
+        count, keys, ids, typed = conn.execute(_UNITS_QUERY, (cluster_id, level.value)).fetchone()
+        if count == 0:
+            return (), ()
+        found = split = None
+        if typed == count:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", DeprecationWarning)
+                with contextlib.suppress(Unreadable):
+                    found = _integers(keys, count)
+            split = ids.split(_SEP)
+        if found is not None and split is not None and len(split) == count:
+            if not bool((np.diff(found) > 0).all()):
+                order = np.argsort(found, kind="stable")
+                found, split = found[order], [split[i] for i in order.tolist()]
+            if bool((np.diff(found) > 0).all()):  # a key repeated: read the rows
+                return found, split
+    rows = conn.execute(_UNITS_ROWS, (cluster_id, level.value)).fetchall()
+    if not rows:
+        return (), ()
+    keys, ids = zip(*rows, strict=True)
+    return keys, ids
+
+
 def load_rounds(
     conn: sqlite3.Connection,
     obs: Observations,
     variables: Mapping[int, Variable],
     selected: list[tuple[int, Round]],
+    units: Units,
     skipped: Mapping[int, Variable] | None = None,
 ) -> None:
     """Load the ``selected`` rounds' values into ``obs`` (its units numbered already).
@@ -100,6 +150,8 @@ def load_rounds(
         obs: The observations being loaded; units numbered by key order.
         variables: The stored variables to load, by key (those set aside left out).
         selected: ``(round key, round)`` pairs.
+        units: The stored units of the rounds' clusters by cluster and level: their keys in
+            order and their IDs (as ``obs`` numbers them).
         skipped: Stored variables not loaded (``only=``): their values are not read, but the
             units they survey are.
 
@@ -109,15 +161,7 @@ def load_rounds(
     import numpy as np
 
     scales = dict(conn.execute("SELECT key, scale FROM variables").fetchall())
-    keys: dict[tuple[str, Level], np.ndarray[Any, Any]] = {}
-    for _, rnd in selected:
-        for level in Level:
-            if (rnd.cluster_id, level) not in keys:
-                found = conn.execute(
-                    "SELECT key FROM units WHERE cluster_id = ? AND level = ? ORDER BY key",
-                    (rnd.cluster_id, level.value),
-                ).fetchall()
-                keys[(rnd.cluster_id, level)] = np.array([k for (k,) in found], dtype=np.int64)
+    keys = {at: np.asarray(found, dtype=np.int64) for at, (found, _) in units.items()}
     with warnings.catch_warnings():
         warnings.simplefilter("error", DeprecationWarning)  # text numpy could not parse
         for round_key, rnd in selected:
@@ -172,11 +216,9 @@ def _load_round(
     storage = obs.storage
     for level, mask in present.items():
         numbering = storage.numbering(rnd.cluster_id, level)
-        if numbering is None:  # pragma: no cover - numbered by the caller
-            raise Unreadable(rnd.id)
-        ids = numbering.ids
-        units = [ids[i] for i in np.flatnonzero(mask).tolist()]
-        storage.store_columns(rnd, level, units, columns.get(level, {}), {})
+        if numbering is None or len(numbering.ids) != len(mask):  # pragma: no cover
+            raise Unreadable(rnd.id)  # the caller numbers every unit of the cluster by key
+        storage.store_surveyed(rnd, level, mask.view(np.uint8).tobytes(), columns.get(level, {}))
 
 
 def _add_surveyed(

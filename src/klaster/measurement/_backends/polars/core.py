@@ -23,7 +23,7 @@ from klaster.measurement._backends.python.core import default_cibest
 from klaster.measurement._backends.python.fixedpoint import NUMBER, Unsupported, literal
 from klaster.measurement._backends.python.welfare import linear_scale
 from klaster.measurement.compiler import Shift
-from klaster.measurement.core_indicators import CoreIndicator, frame_poverty_line
+from klaster.measurement.core_indicators import CoreIndicator, frame_poverty_lines
 from klaster.measurement.methods.cibest import OnLine
 from klaster.measurement.na import NotAvailable
 from klaster.measurement.welfare_indicators import SOCIAL_CAPITAL_SCALE
@@ -77,7 +77,7 @@ def _lines(table: MemberTable, income: Value) -> tuple[pl.Expr, int, int]:
 
     The scale is the incomes' or the lines' decimals, whichever is larger.
     """
-    lines = [frame_poverty_line(f) for f in table.frames]
+    lines = frame_poverty_lines(table.frames)  # one look-up per area and date
     scale = max([income.scale, *(literal(z)[1] for z in lines if not isinstance(z, NotAvailable))])
     index = table.records.naming.cluster_index
     by_cluster: list[int | None] = [None] * len(index)

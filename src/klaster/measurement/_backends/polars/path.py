@@ -43,6 +43,7 @@ from klaster.measurement._backends.layout import MULTI_VALUED
 from klaster.measurement._backends.polars.cells import Naming, Pending, Plan
 from klaster.measurement._backends.polars.core import core_plan, poor_units
 from klaster.measurement._backends.polars.members import MemberTable
+from klaster.measurement._backends.polars.pages import huge_pages_paused
 from klaster.measurement._backends.polars.program import DIMS, Records
 from klaster.measurement._frames import Frames
 from klaster.measurement._result_blocks import Block
@@ -100,6 +101,14 @@ def blocks(
         The blocks done here (the engine does the others) and the specs left to the Python
         path (those with ``group`` or ``cooperative``).
     """
+    # Big arrays without numpy's huge pages: far cheaper to get in a fresh process (pages.py).
+    with huge_pages_paused():
+        return _blocks(engine, indicators, frames, specs)
+
+
+def _blocks(
+    engine: Any, indicators: Sequence[AnyIndicator], frames: Frames, specs: list[Any]
+) -> tuple[dict[tuple[str, str], Block], list[tuple[str, ...]]]:
     found: dict[tuple[str, str], Block] = {}
     split = Split.of(engine, frames, specs)
     if split is None:

@@ -19,6 +19,7 @@ import polars as pl
 from klaster.measurement._backends.polars.cells import Naming
 from klaster.measurement._backends.polars.core import quadrant
 from klaster.measurement._backends.polars.members import MemberTable
+from klaster.measurement._backends.polars.pages import huge_pages_paused
 from klaster.measurement._backends.polars.program import DIMS, Records
 from klaster.measurement._frames import Frames
 from klaster.measurement.methods.cibest import CibestTransitions
@@ -33,6 +34,13 @@ def transition_table(
     engine: Any, frames: Frames, from_round: str, to_round: str, specs: list[tuple[str, ...]]
 ) -> TransitionTable:
     """The :class:`TransitionTable` of two round keys (raises ``Unsupported`` as placement does)."""
+    with huge_pages_paused():  # big arrays: see pages.py
+        return _table(engine, frames, from_round, to_round, specs)
+
+
+def _table(
+    engine: Any, frames: Frames, from_round: str, to_round: str, specs: list[tuple[str, ...]]
+) -> TransitionTable:
     by_key = check(frames, from_round, to_round, specs)
     used = {d for spec in specs for d in spec}
     dims = ["sector", *(d for d in DIMS if d in used)]

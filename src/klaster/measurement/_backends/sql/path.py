@@ -109,10 +109,12 @@ def report_blocks(
         it left, and the specs left to the Python path.
     """
     from klaster.measurement._backends.polars import path as polars_path
+    from klaster.measurement._backends.polars.pages import huge_pages_paused
 
     run = runner(name)
     try:
-        found, slow_specs = blocks(engine, indicators, frames, specs, run)
+        with huge_pages_paused():  # the tables' arrays, as the polars path's (pages.py)
+            found, slow_specs = blocks(engine, indicators, frames, specs, run)
     finally:
         run.close()
     keys = [key for key, _, _ in frames]
