@@ -110,6 +110,10 @@ def best(repeat: int, run: Callable[[], object]) -> float:
     """The fastest of ``repeat`` runs, in seconds."""
     times = []
     for _ in range(repeat):
+        # The files the previous runs wrote reach the disk first (not timed): otherwise their
+        # writeback lands on whichever run fsyncs next (the export and durable polars), and
+        # grew from run to run (klaster csv 4.5, 8.2, 12.3 s in one run at 1M).
+        os.sync()
         start = time.perf_counter()
         run()
         times.append(time.perf_counter() - start)

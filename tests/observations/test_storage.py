@@ -153,6 +153,17 @@ class TestNumberingAListAtOnce:
         assert [i for i, flag in enumerate(table.present) if flag] == sorted(set(planned))
         assert len(table.present) == len(units.ids)
 
+    @settings(max_examples=100, deadline=None)
+    @given(first=_UNITS, then=st.lists(st.sampled_from(["BTG-1", "BTG-2", "BTG-3"])))
+    def test_planned_indexes_of_repeated_ids(self, first: list[str], then: list[str]) -> None:
+        storage = Observations(sample_program()).storage
+        storage.number_units("bantaeng", Level.MEMBER, first)
+        planned = storage.planned_indexes("bantaeng", Level.MEMBER, then)
+        storage.number_units("bantaeng", Level.MEMBER, then)
+        units = storage.numbering("bantaeng", Level.MEMBER)
+        index = {} if units is None else units.index
+        assert [index[u] for u in then] == planned  # one index for an ID given twice
+
     def test_no_unit_is_numbered_one_at_a_time(self, monkeypatch: pytest.MonkeyPatch) -> None:
         def one_at_a_time(self: UnitNumbering, unit_id: str) -> int:
             raise AssertionError("numbered one at a time")

@@ -277,11 +277,15 @@ class ObservationStorage:
         units = self._units.get((cluster_id, level))
         index = {} if units is None else units.index
         following = 0 if units is None else len(units.ids)
+        new: dict[str, int] = {}  # a new ID given twice gets one index, as store_columns gives it
         found = []
         for unit_id in unit_ids:
             at = index.get(unit_id)
             if at is None:
-                at, following = following, following + 1
+                at = new.get(unit_id)
+                if at is None:
+                    at = new[unit_id] = following
+                    following += 1
             found.append(at)
         return found
 
