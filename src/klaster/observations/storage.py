@@ -278,16 +278,10 @@ class ObservationStorage:
         index = {} if units is None else units.index
         following = 0 if units is None else len(units.ids)
         new: dict[str, int] = {}  # a new ID given twice gets one index, as store_columns gives it
-        found = []
         for unit_id in unit_ids:
-            at = index.get(unit_id)
-            if at is None:
-                at = new.get(unit_id)
-                if at is None:
-                    at = new[unit_id] = following
-                    following += 1
-            found.append(at)
-        return found
+            if unit_id not in index and unit_id not in new:
+                new[unit_id] = following + len(new)
+        return [index[u] if u in index else new[u] for u in unit_ids]
 
     def store_columns(
         self,
