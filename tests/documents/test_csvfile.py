@@ -25,6 +25,7 @@ from klaster.documents.csvfile import (
     BOM,
     EXCEL_ID,
     FORMULA_START,
+    PLAIN,
     CsvStyle,
     csv_text,
     neutralise,
@@ -346,3 +347,38 @@ def test_every_module_writing_csv_is_in_the_injection_test() -> None:
             ):
                 callers.add(relative)
     assert callers == WRITERS
+
+
+_RISKY = st.text(alphabet="=+-@\t\r'a1 ,\"\n", max_size=6)
+
+
+class TestStreamedFrame:
+    """A query streamed into its file gives the bytes of the frame written whole."""
+
+    @given(
+        texts=st.lists(st.one_of(st.none(), _RISKY), min_size=0, max_size=8),
+        days=st.lists(st.one_of(st.none(), st.integers(-800_000, 3_000_000)), max_size=8),
+        comma=st.booleans(),
+    )
+    def test_same_bytes_as_the_frame(
+        self, tmp_path_factory: pytest.TempPathFactory, texts: list[str | None],
+        days: list[int | None], comma: bool,
+    ) -> None:  # fmt: skip
+        pl = pytest.importorskip("polars")
+        from klaster.documents.csvfile import write_frame
+
+        rows = max(len(texts), len(days))
+        frame = pl.DataFrame({
+            "text": texts + [None] * (rows - len(texts)),
+            "on": pl.Series(days + [None] * (rows - len(days)), dtype=pl.Int32).cast(pl.Date),
+            "kind": pl.Series(["=a", "b"] * rows, dtype=pl.Enum(["=a", "b"]))[:rows],
+            "n": list(range(rows)),
+        }, schema_overrides={"text": pl.String})  # fmt: skip
+        style = EXCEL_ID if comma else PLAIN
+        folder = tmp_path_factory.mktemp("streamed")
+        write_frame(folder / "whole.csv", frame, style=style, in_scratch=True)
+        write_frame(folder / "streamed.csv", frame.lazy(), style=style, in_scratch=True)
+        write_frame(folder / "atomic.csv", frame.lazy(), style=style)  # collected, then written
+        whole = (folder / "whole.csv").read_bytes()
+        assert (folder / "streamed.csv").read_bytes() == whole
+        assert (folder / "atomic.csv").read_bytes() == whole

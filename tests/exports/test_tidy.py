@@ -407,6 +407,32 @@ class TestWriteTidy:
         ours = (tmp_path / "pq" / "observations.parquet").read_bytes()
         assert ours == (tmp_path / "reference.parquet").read_bytes()
 
+    def test_observations_streamed_into_csv_with_the_frames_bytes(
+        self, data: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # The CSV's long table is a query streamed through the safe writer (never collected
+        # whole: 1.1 GB of fresh pages at 1M members), with the bytes of the collected frame.
+        import polars as pl
+
+        import klaster.exports.tidy as tidy
+        from klaster.documents.csvfile import write_frame
+
+        program, obs, book = data
+        kinds: dict[str, str] = {}
+        real = write_frame
+
+        def spy(path: Any, frame: Any, **kw: Any) -> None:
+            kinds[Path(path).stem] = type(frame).__name__
+            real(path, frame, **kw)
+
+        monkeypatch.setattr(tidy, "write_frame", spy)
+        write_tidy(program, obs, tmp_path / "csv", books=[book], secret=SECRET)
+        assert kinds["observations"] == pl.LazyFrame.__name__
+        tables = tidy_tables(program, obs, books=[book], pseudonymiser=Pseudonymiser(SECRET))
+        real(tmp_path / "reference.csv", tables["observations"])
+        ours = (tmp_path / "csv" / "observations.csv").read_bytes()
+        assert ours == (tmp_path / "reference.csv").read_bytes()
+
     def test_nothing_written_when_a_table_fails(
         self, data: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:

@@ -216,24 +216,31 @@ def write_frame(
     ``in_scratch=True`` is for a file inside a scratch folder its caller moves into place whole
     (the tidy export's): polars then writes straight to ``path`` (no Python file handle, so the
     GIL is free while it writes) and the file is fsynced, with the same bytes; the folder's move
-    is what makes it atomic.
+    is what makes it atomic. There ``frame`` may be a polars ``LazyFrame``: its rows are streamed
+    into the file (never held whole), with the same bytes.
 
     Raises:
         DocumentError: The file cannot be written.
     """
     import polars as pl
 
+    streamed = isinstance(frame, pl.LazyFrame) and in_scratch
+    if isinstance(frame, pl.LazyFrame) and not in_scratch:
+        frame = frame.collect()
     # Only the columns holding a cell to escape are rewritten: one vectorised scan finds them
-    # (an Enum's categories are scanned, not its rows), the others are written as they are.
+    # (an Enum's categories are scanned, not its rows), the others are written as they are. A
+    # query streamed into its file is read once: every text column takes the rewrite, which
+    # leaves a cell needing none as it is (the same bytes).
+    schema = frame.collect_schema() if streamed else frame.schema
     needs = pl.col(pl.String).str.contains(_NEEDS_WORK).any()
-    flagged = frame.select(needs).row(0, named=True) if frame.height else {}
+    flagged = {} if streamed or not frame.height else frame.select(needs).row(0, named=True)
     cells = []
-    for name, dtype in frame.schema.items():
+    for name, dtype in schema.items():
         column = pl.col(name)
         if dtype.is_numeric() or dtype == pl.Boolean:
             cells.append(column)
             continue
-        if dtype == pl.String and not flagged.get(name):
+        if dtype == pl.String and not streamed and not flagged.get(name):
             cells.append(column)
             continue
         if isinstance(dtype, pl.Enum) and not any(
@@ -241,15 +248,23 @@ def write_frame(
         ):
             cells.append(column)
             continue
-        if dtype == pl.Date and frame.height and not _early(frame[name]):
+        if dtype == pl.Date and not streamed and frame.height and not _early(frame[name]):
             cells.append(column)  # ISO dates of years 0001-9999 start with a digit
+            continue
+        if dtype == pl.Date:  # streamed: only a date before year 1 starts with a '-'
+            text = column.cast(pl.String)
+            early = pl.when(column.dt.year() < 1).then(_ESCAPE + text).otherwise(text)
+            cells.append(early.alias(name))
             continue
         text = column.cast(pl.String)
         starts = text.str.contains(r"^[=+\-@\t\r']")
         # An empty text is an empty cell, as csv.writer writes it (polars would quote it).
         safe = pl.when(starts).then(_ESCAPE + text).when(text == "").then(None).otherwise(text)
         cells.append(safe.alias(name))
-    safe = frame.select(cells).rename({name: neutralise(name) for name in frame.columns})
+    safe = frame.select(cells).rename({name: neutralise(name) for name in schema.names()})
+    if streamed:
+        _sink(path, safe, lineterminator, style)
+        return
 
     def write(into: Any) -> None:
         safe.write_csv(
@@ -270,6 +285,21 @@ def write_frame(
             os.fsync(fd)
         finally:
             os.close(fd)
+    except OSError as exc:
+        raise DocumentError(f"{path}: cannot write the file ({exc.strerror or exc})") from None
+
+
+def _sink(path: str | os.PathLike[str], safe: Any, lineterminator: str, style: CsvStyle) -> None:
+    """Stream a query's rows into ``path`` (in a scratch folder) as ``write_frame`` writes them."""
+    try:
+        safe.sink_csv(
+            os.fspath(path),
+            include_bom=style.bom,
+            line_terminator=lineterminator,
+            separator=style.separator,
+            decimal_comma=style.decimal_comma,
+            sync_on_close="data",
+        )
     except OSError as exc:
         raise DocumentError(f"{path}: cannot write the file ({exc.strerror or exc})") from None
 
@@ -297,8 +327,8 @@ def _write(
 
 
 def _early(dates: Any) -> bool:
-    first = dates.min()
-    return first is not None and first.year < 1
+    first = dates.dt.year().min()  # (not a Python date: year 0 and before have none)
+    return first is not None and first < 1
 
 
 def _comma_cell(cell: object) -> str | int | float | Decimal:

@@ -232,10 +232,6 @@ def _write_all(
             pending = []
             for name in sorted(makers, key=lambda n: n != "observations"):
                 frame, rows[name] = makers[name]()
-                if format == "csv":
-                    # The CSV writer scans whole columns; collected here, before the next
-                    # table's records are read (measured faster than in the writer thread).
-                    frame = _collected(frame)
                 path = scratch / f"{name}.{format}"
                 pending.append(writer.submit(_write_one, path, frame, format, style))
                 del frame
