@@ -11,7 +11,7 @@ observations in long form, figures, ledger entries) from the frames of
 - **All tables or none.** Every file is written into a new hidden folder beside the target,
   then moved into place: a table that fails leaves nothing (and any earlier export untouched).
   One writer thread writes a table while the next is built from the records; the long
-  observations table is a lazy query polars streams into its Parquet file (never built whole).
+  observations table is a lazy query polars streams into its file (never built whole).
 - **Safe to open.** CSV goes through the one formula-injection-safe writer
   (:func:`klaster.documents.csvfile.write_frame`; ``csv_style=EXCEL_ID`` for a spreadsheet set to
   Indonesian); Parquet keeps the types (exact decimals, dates).
@@ -248,8 +248,8 @@ def _write_all(
 def _write_one(path: Path, frame: Any, format: str, style: CsvStyle) -> None:
     # By path into the scratch folder: polars writes without the GIL (the next table is built
     # meanwhile), each file is fsynced, and the folder's move makes the whole export atomic.
-    # A lazy query is streamed into its Parquet file with write_parquet's own settings
-    # (write_parquet is this very sink of the frame).
+    # A lazy query is streamed into its file: CSV through the safe writer (same bytes), Parquet
+    # with write_parquet's own settings (write_parquet is this very sink of the frame).
     if format == "csv":
         write_frame(path, frame, style=style, in_scratch=True)
         return

@@ -74,30 +74,19 @@ def _seen_in(method: str) -> tuple[list[bool], Callable[..., Any]]:
 
 
 class TestHugePagesPaused:
+    @pytest.mark.parametrize("backend", ["polars", "duckdb"])
     @BEFORE
     @SETTINGS
     @given(obs=surveys())
-    def test_a_fast_report_reads_its_records_without_them_and_restores_them(
-        self, setting: bool, obs: Observations
+    def test_a_report_reads_its_records_without_them_and_restores_them(
+        self, backend: str, setting: bool, obs: Observations
     ) -> None:
+        if backend == "duckdb":
+            pytest.importorskip("duckdb")
         seen, spy = _seen_in("members")
         with numpy_set(setting), pytest.MonkeyPatch.context() as patch:
             patch.setattr(Records, "members", spy)
-            fast = _report(obs, "polars")
-            assert seen
-            assert not any(seen)
-            assert huge_pages() is setting
-        assert fast == _report(obs, "python")
-
-    @BEFORE
-    @SETTINGS
-    @given(obs=surveys())
-    def test_the_duckdb_engine_too(self, setting: bool, obs: Observations) -> None:
-        pytest.importorskip("duckdb")
-        seen, spy = _seen_in("members")
-        with numpy_set(setting), pytest.MonkeyPatch.context() as patch:
-            patch.setattr(Records, "members", spy)
-            found = _report(obs, "duckdb")
+            found = _report(obs, backend)
             assert seen
             assert not any(seen)
             assert huge_pages() is setting
