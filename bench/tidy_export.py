@@ -14,8 +14,10 @@ machine; the repeats interleaved, each path once per repeat):
   neutralised, written by polars by path into a scratch folder (each file and the folder
   fsynced) while the next table is built, and moved into place. The long observations table
   is a lazy query over the columns read (decimal casts, missing values left out, one part per
-  variable), streamed into its Parquet file by ``sink_parquet`` with ``write_parquet``'s own
-  defaults, or collected in the writer thread for CSV.
+  variable, the keys gathered from one value per table or unit), streamed into its file:
+  ``sink_parquet`` with ``write_parquet``'s own defaults, or for CSV through the safe writer
+  (which scans the text and date columns first and rewrites only those with a cell to escape).
+  Each repeat also prints the CPU time (user / kernel) and minor page faults (fresh pages).
 - **polars csv / parquet**: ``DataFrame.write_csv`` / ``write_parquet`` of the very frames
   the export writes (already built and pseudonymised, so the same rows and the same bytes: CSV
   with the export's ``\r\n`` line ends, Parquet with polars' default compression and
@@ -41,6 +43,7 @@ import argparse
 import datetime as dt
 import os
 import random
+import resource
 import shutil
 import tempfile
 import time
@@ -188,6 +191,7 @@ def main() -> None:
 
     results: dict[str, float] = {}
     every: dict[str, list[float]] = {}  # each repeat's time, in order
+    used: dict[str, list[str]] = {}  # each repeat's CPU time and fresh pages (minor faults)
     for fmt in ("csv", "parquet"):
         # Interleaved: each repeat runs every path once, so a busy spell of the (shared)
         # machine slows all of them alike rather than one path's every run.
@@ -199,9 +203,12 @@ def main() -> None:
         }
         for _ in range(args.repeat):
             for name, run in runs.items():
+                before = resource.getrusage(resource.RUSAGE_SELF)
                 seconds = best(1, run)
+                after = resource.getrusage(resource.RUSAGE_SELF)
                 results[name] = min(results.get(name, seconds), seconds)
                 every.setdefault(name, []).append(seconds)
+                used.setdefault(name, []).append(_used(before, after))
         _check_same(scratch, plain, fmt)
     phases = _phases(program, obs, args.repeat)
     user = {} if args.no_user_path else _user_path(program, obs, scratch)
@@ -215,11 +222,18 @@ def main() -> None:
             print(f"{who + ' ' + fmt:<16}{seconds:>9.2f}{vs_polars:>10.2f}×{vs_arrow:>11.2f}×")
     for name, times in every.items():
         print(f"  {name}, every repeat: {', '.join(f'{t:.2f}' for t in times)} s")
+        print(f"    user / kernel CPU, minor faults: {'; '.join(used[name])}")
     for name, seconds in phases.items():
         print(f"  {name}: {seconds:.2f} s")
     for name, seconds in user.items():
         print(f"user path, {name}: {seconds:.2f} s")
     shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _used(before: Any, after: Any) -> str:
+    user, kernel = after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime
+    faults = after.ru_minflt - before.ru_minflt
+    return f"{user:.2f} / {kernel:.2f} s, {faults / 1000:.0f}k"
 
 
 def _fsync(path: Path) -> None:

@@ -156,7 +156,9 @@ class TestImportRoster:
                 other.apply_import(batch)
             return result
 
-        monkeypatch.setattr("klaster.store.roster.read_roster", read_while_another_import_writes)
+        # (patched where import_roster looks it up when it runs: the reader loads on first use)
+        patched = read_while_another_import_writes
+        monkeypatch.setattr("klaster.importing.roster.read_roster", patched)
         ran = cli("import", "b.klaster", ROSTER, "--mapping", MAPPING)
         assert ran.returncode == ExitCode.BUSY
         assert "changed while the roster bantaeng_roster.csv was read" in ran.stderr

@@ -162,7 +162,7 @@ def test_the_api_and_the_document_decide_alike(
     )
     cluster = document["program"]["clusters"][0]
     cluster["members"] = [
-        json.loads(json.dumps(klaster.documents.converter.CONVERTER.unstructure(person)))
+        json.loads(json.dumps(klaster.documents.converter.detailed_converter().unstructure(person)))
     ]
     if reason is not None:
         cluster["area_overrides"] = [{"kind": "member", "record_id": "M-1", "reason": reason}]

@@ -15,6 +15,7 @@ import shutil
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -382,3 +383,33 @@ class TestStreamedFrame:
         whole = (folder / "whole.csv").read_bytes()
         assert (folder / "streamed.csv").read_bytes() == whole
         assert (folder / "atomic.csv").read_bytes() == whole
+
+    def test_columns_needing_no_rewrite_are_streamed_as_they_are(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # A column of pseudonyms, of numbers or of dates after year 0 cannot hold a formula: the
+        # streamed query writes it as it is (no text copy of 12 million IDs or dates), and
+        # only a column with a cell to escape is rewritten.
+        import datetime as dt
+
+        pl = pytest.importorskip("polars")
+        from klaster.documents import csvfile
+
+        given: list[Any] = []
+        monkeypatch.setattr(csvfile, "_sink", lambda path, safe, *rest: given.append(safe))
+        frame = pl.DataFrame({
+            "unit_id": ["p_0123456789abcdef", "p_fedcba9876543210"],
+            "on": [dt.date(2011, 6, 15), None],
+            "early": pl.Series([-800_000, 1], dtype=pl.Int32).cast(pl.Date),
+            "note": ["=HYPERLINK(1)", "ok"],
+            "amount": [-15000, 3],
+        })  # fmt: skip
+        csvfile.write_frame(tmp_path / "f.csv", frame.lazy(), in_scratch=True)
+        (query,) = given
+        plan = query.explain()
+        assert 'col("unit_id"), col("on"), when' in plan  # the first two as they are
+        assert query.collect_schema()["on"] == pl.Date
+        written = query.collect()
+        assert written["note"].to_list() == ["'=HYPERLINK(1)", "ok"]
+        assert written["early"][0].startswith("'-")
+        assert written["unit_id"].equals(frame["unit_id"])

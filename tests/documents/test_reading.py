@@ -49,7 +49,7 @@ def plain_loads(text: str | bytes) -> Program:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(document, "_msgspec", None)
         patch.setattr(document, "by_columns", _no_columns)
-        patch.setattr(document, "FAST_CONVERTER", converter.CONVERTER)
+        patch.setattr(document, "fast_converter", converter.detailed_converter)
         return klaster.loads(text)
 
 
@@ -113,10 +113,10 @@ class TestSameOutcome:
         raw = damaged(json.loads(klaster.dumps(program)), data)["program"]
 
         def fast(value: Any) -> object:
-            return converter.FAST_CONVERTER.structure(value, Program)
+            return converter.fast_converter().structure(value, Program)
 
         def detailed(value: Any) -> object:
-            return converter.CONVERTER.structure(value, Program)
+            return converter.detailed_converter().structure(value, Program)
 
         results = []
         for structure in (fast, detailed):
@@ -220,7 +220,7 @@ class TestSharedValues:
         text = klaster.dumps(small_program())
         read = {"default": klaster.loads, "json": plain_loads}.get(road)
         if read is None:  # the detailed converter alone shares the same way
-            program = converter.CONVERTER.structure(json.loads(text)["program"], Program)
+            program = converter.detailed_converter().structure(json.loads(text)["program"], Program)
         else:
             program = read(text)
         assert program == small_program()

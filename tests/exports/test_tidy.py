@@ -308,6 +308,31 @@ class TestObservationsFrame:
         assert frames.observations_long(obs, pseudonymiser=p).equals(fast_long)
         assert frames.observations_wide(obs, pseudonymiser=p).equals(fast_wide)
 
+    @pytest.mark.parametrize("whole", [True, False])
+    def test_read_in_the_stored_integer_type(self, whole: bool) -> None:
+        # The values are read in the type they are stored in (household_size: int8), not
+        # copied to int64 first: polars widens them in the query; the wide frame says Int64.
+        import numpy as np
+        import polars as pl
+
+        from klaster.catalogue.variable import Level
+        from klaster.exports import _frame_observations
+
+        obs = Observations(sample_program(), variable_catalogue())
+        for step, (round_id, kind, on) in enumerate(ROUNDS):
+            obs.add_round(Round(round_id, "bantaeng", kind, on))
+            for member in ("BTG-1", "BTG-2") if step != 1 or whole else ("BTG-1",):
+                values = {"monthly_income": Decimal(1_000_000), "household_size": 4}
+                obs.record(round_id, member, values)
+        found = _frame_observations._Level(pl, np, obs, lambda ids, _: list(ids), Level.MEMBER)
+        assert found.whole is whole
+        read = {v.code: found.values(v)[0].dtype for v in found.variables}
+        assert read["household_size"] == pl.Int8
+        assert read["monthly_income"] in (pl.Int8, pl.Int16, pl.Int32)
+        wide = frames.observations_wide(obs, pseudonymiser=Pseudonymiser(SECRET))
+        assert wide.schema["household_size"] == pl.Int64
+        assert wide["household_size"].to_list() == [4] * wide.height
+
     def test_at_once_is_the_usual_path(self, data: Any, monkeypatch_at_once: Any) -> None:
         _, obs, _ = data
         frames.observations_long(obs, pseudonymiser=Pseudonymiser(SECRET))
@@ -462,6 +487,37 @@ class TestWriteTidy:
         assert [p.name for p in tmp_path.iterdir()] == ["out"]
         assert [p.name for p in (tmp_path / "out").iterdir()] == ["members.csv"]
         assert (tmp_path / "out" / "members.csv").read_text() == "old"
+
+    @pytest.mark.parametrize("format", ["csv", "parquet"])
+    def test_the_next_table_is_written_beside_the_long_one(
+        self, data: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, format: str
+    ) -> None:
+        # The members' file is written (and fsynced) while the observations' is still being
+        # written, not after it: the long table's write waits here until the members' starts.
+        import threading
+
+        import klaster.exports.tidy as tidy
+
+        program, obs, _ = data
+        real = tidy._write_one
+        members_started = threading.Event()
+
+        def write(path: Path, frame: Any, format: str, style: Any) -> None:
+            if path.stem == "members":
+                members_started.set()
+            elif path.stem == "observations":
+                assert members_started.wait(timeout=10), "members written after observations"
+            real(path, frame, format, style)
+
+        monkeypatch.setattr(tidy, "_write_one", write)
+        done = write_tidy(
+            program, obs, tmp_path / "out", format=format, secret=SECRET,
+            tables=("members", "observations"),
+        )  # fmt: skip
+        assert [f.table for f in done.files] == ["members", "observations"]
+        assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+            f"members.{format}", f"observations.{format}"
+        ]  # fmt: skip
 
     @pytest.mark.parametrize("format", ["csv", "parquet"])
     def test_nothing_written_when_building_fails_during_a_write(

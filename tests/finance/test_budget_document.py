@@ -106,13 +106,13 @@ class TestRoundTrip:
     @settings(max_examples=60, deadline=None)
     @given(budget=budgets())
     def test_any_budget_round_trips(self, budget: Budget) -> None:
-        conv = finance_document._CONVERTER
+        conv = finance_document._converter(detailed=True)
         assert conv.structure(conv.unstructure(budget, Budget), Budget) == budget
 
     @settings(max_examples=60, deadline=None)
     @given(spending=spendings())
     def test_any_spending_round_trips(self, spending: Spending) -> None:
-        conv = finance_document._CONVERTER
+        conv = finance_document._converter(detailed=True)
         assert conv.structure(conv.unstructure(spending, Spending), Spending) == spending
 
 

@@ -194,7 +194,7 @@ class TestMigration:
         assert meta(store_path)["schema_version"] == "1"
 
         with Store.open(store_path) as store:
-            assert store.schema_version == 2
+            assert store.schema_version == _schema.STORE_SCHEMA_VERSION
             assert store.load_finance(program())["lebak"] == book
             book.policy = SpendingPolicy(over_budget="allow")
             book.spend(Spending("S-1", "grant", D(2012, 7, 1), "F-1", 750_000, "education_support",

@@ -184,11 +184,11 @@ class TestMigration:
             Store.create(store_path, before).close()
         assert meta(store_path)["schema_version"] == "1"
         with Store.open(store_path) as store:
-            assert store.schema_version == 2
+            assert store.schema_version == _schema.STORE_SCHEMA_VERSION
             assert store.load_program() == before
             store.save_program(plain)  # the version-2 tables take the fieldwork
             assert store.load_program() == plain
-        assert meta(store_path)["schema_version"] == "2"
+        assert meta(store_path)["schema_version"] == str(_schema.STORE_SCHEMA_VERSION)
 
 
 class TestProperty:

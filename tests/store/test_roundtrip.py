@@ -198,7 +198,7 @@ class TestQueries:
         with Store.create(store_path, program, observations=observations) as store:
             status = store.status(on=D(2013, 1, 1))
         assert status.program_id == "klaster-mandiri"
-        assert status.schema_version == 2
+        assert status.schema_version == 3
         assert status.clusters == (
             ClusterStatus(
                 id="bantaeng",

@@ -12,11 +12,13 @@ import pytest
 import klaster
 from klaster import Program, SchemaVersionError, StoreError
 from klaster.observations import Observations
-from klaster.store import STORE_SCHEMA_VERSION, Store, _schema
+from klaster.store import STORE_SCHEMA_VERSION, Store, _round_units, _schema
 
-# The schema of version 2. If this test fails, the tables changed: bump STORE_SCHEMA_VERSION,
+# The schema of version 3. If this test fails, the tables changed: bump STORE_SCHEMA_VERSION,
 # add the migration from the previous version to _schema.MIGRATIONS, then update the digest.
-# (Issue 12 added the budget, spending and policy tables, widened the finance tables for
+# (Issue 18 added each round's surveyed units, round_units, and the triggers keeping them.)
+SCHEMA_V3_SHA256 = "aaab026ac20d3af4613b4df6ba1fb152c780c77bc0366e420dbc8454f1636ea2"
+# Version 2. (Issue 12 added the budget, spending and policy tables, widened the finance tables for
 # spending, and added the results-framework tables; issue 13 the intake, location-choice and
 # sector-area tables and a group's village: version 2 was not released yet.)
 SCHEMA_V2_SHA256 = "5b3c7dcfad8836c4ba97da704e159c64f85d5347a92eba2013ae311a7819caa2"
@@ -38,18 +40,20 @@ class TestVersion:
     def test_meta_records_versions(self, store_path: Path, program: Program) -> None:
         Store.create(store_path, program).close()
         found = meta(store_path)
-        assert found["schema_version"] == str(STORE_SCHEMA_VERSION) == "2"
+        assert found["schema_version"] == str(STORE_SCHEMA_VERSION) == "3"
         assert found["klaster_version"] == klaster.__version__
         assert found["kind"] == "klaster-program-store"
         with contextlib.closing(sqlite3.connect(store_path)) as conn, conn:
             assert conn.execute("PRAGMA application_id").fetchone()[0] == _schema.APPLICATION_ID
             assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         with Store.open(store_path) as store:
-            assert store.schema_version == 2
+            assert store.schema_version == 3
 
     def test_schema_is_versioned(self) -> None:
+        v2 = _schema.SCHEMA.removesuffix(_round_units.ddl())
+        assert hashlib.sha256(v2.encode("utf-8")).hexdigest() == SCHEMA_V2_SHA256
         digest = hashlib.sha256(_schema.SCHEMA.encode("utf-8")).hexdigest()
-        assert digest == SCHEMA_V2_SHA256, (
+        assert digest == SCHEMA_V3_SHA256, (
             "the store's tables changed: bump STORE_SCHEMA_VERSION, add a migration, and "
             f"record the new digest {digest}"
         )
@@ -61,7 +65,7 @@ class TestVersion:
             Store.open(store_path)
         message = str(exc.value)
         assert "schema version 7" in message
-        assert "supports (2)" in message
+        assert "supports (3)" in message
         assert "upgrade klaster" in message
 
     def test_no_migration_path(self, store_path: Path, program: Program) -> None:
@@ -73,9 +77,9 @@ class TestVersion:
 
 class TestMigration:
     def future(self, monkeypatch: pytest.MonkeyPatch, step: _schema.Migration) -> None:
-        """Pretend this klaster writes version 3, reached from version 2 by ``step``."""
-        monkeypatch.setattr(_schema, "STORE_SCHEMA_VERSION", 3)
-        monkeypatch.setattr(_schema, "MIGRATIONS", {**_schema.MIGRATIONS, 2: step})
+        """Pretend this klaster writes version 4, reached from version 3 by ``step``."""
+        monkeypatch.setattr(_schema, "STORE_SCHEMA_VERSION", 4)
+        monkeypatch.setattr(_schema, "MIGRATIONS", {**_schema.MIGRATIONS, 3: step})
 
     def test_older_store_is_migrated_on_open(
         self, store_path: Path, program: Program, monkeypatch: pytest.MonkeyPatch
@@ -88,13 +92,13 @@ class TestMigration:
 
         self.future(monkeypatch, add_notes)
         with Store.open(store_path) as store:
-            assert store.schema_version == 3
+            assert store.schema_version == 4
             assert store.load_program() == program
-        assert meta(store_path)["schema_version"] == "3"
+        assert meta(store_path)["schema_version"] == "4"
         with contextlib.closing(sqlite3.connect(store_path)) as conn, conn:
             assert conn.execute("SELECT * FROM notes").fetchall() == [("bantaeng",)]
         with Store.open(store_path) as store:  # already migrated: opens as is
-            assert store.schema_version == 3
+            assert store.schema_version == 4
 
     def test_failed_migration_changes_nothing(
         self, store_path: Path, program: Program, monkeypatch: pytest.MonkeyPatch
@@ -107,10 +111,10 @@ class TestMigration:
             raise RuntimeError("a step that does not fit the data")
 
         self.future(monkeypatch, broken)
-        with pytest.raises(StoreError, match=r"from schema version 2 to 3.*nothing was changed"):
+        with pytest.raises(StoreError, match=r"from schema version 3 to 4.*nothing was changed"):
             Store.open(store_path)
         monkeypatch.undo()
-        assert meta(store_path)["schema_version"] == "2"
+        assert meta(store_path)["schema_version"] == "3"
         with contextlib.closing(sqlite3.connect(store_path)) as conn, conn:
             tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
         assert "half_done" not in tables  # the DDL was rolled back with the rest
@@ -139,7 +143,7 @@ class TestMigration:
         self.future(monkeypatch, lambda conn: None)
         with pytest.raises(StoreError, match="without readonly=True"):
             Store.open(store_path, readonly=True)
-        assert meta(store_path)["schema_version"] == "2"
+        assert meta(store_path)["schema_version"] == "3"
 
 
 class TestNotAStore:

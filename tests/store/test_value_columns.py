@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.observations.builders import CATALOGUE, PROGRAM, new_store
+from tests.store.test_round_units import apply, check_after, writes
 
 from klaster.catalogue.variable import Level
 from klaster.errors import StoreError
@@ -227,19 +228,53 @@ class TestOnlySamePaths:
     """``only=``: the column reader gives what the row-by-row path gives, surveyed units too."""
 
     @settings(max_examples=40, deadline=None)
-    @given(obs=stores(), only=st.sets(st.sampled_from(_CODES)))
-    def test_random_stores_and_variables(self, obs: Observations, only: set[str]) -> None:
+    @given(
+        obs=stores(),
+        only=st.sets(st.sampled_from(_CODES)),
+        aside=st.sets(st.sampled_from(UNDECLARED)),
+    )
+    def test_random_stores_and_variables(
+        self, obs: Observations, only: set[str], aside: set[str]
+    ) -> None:
+        catalogue = {code: v for code, v in CATALOGUE.items() if code not in aside}
+        only -= aside
         with (
             tempfile.TemporaryDirectory() as folder,
             Store.create(Path(folder) / "p.klaster", PROGRAM, observations=obs) as store,
+            warnings.catch_warnings(),
         ):
-            fast = store.load_observations(variables=CATALOGUE, only=only)
+            warnings.simplefilter("ignore")  # the variables set aside
+            fast = store.load_observations(variables=catalogue, only=only)
             with rows_only():
-                slow = store.load_observations(variables=CATALOGUE, only=only)
+                slow = store.load_observations(variables=catalogue, only=only)
         assert deep(fast) == deep(slow)
+        if aside:  # a unit surveyed only through variables set aside is not surveyed
+            return
         for rnd in obs.storage.added_rounds():
             for level in Level:
                 assert fast.units(rnd.id, level) == obs.units(rnd.id, level)
+
+    @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(obs=stores(), steps=writes(), only=st.sets(st.sampled_from(_CODES)))
+    def test_after_random_writes(
+        self, obs: Observations, steps: list[tuple[Any, ...]], only: set[str]
+    ) -> None:
+        """Imports, answers replaced, saves, rescaling, and edits made outside klaster."""
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "p.klaster"
+            Store.create(path, PROGRAM, observations=obs).close()
+            with Store.open(path) as store:
+                for step in steps:
+                    apply(store, path, step)
+                check_after(path)
+                whole = store.load_observations(variables=CATALOGUE)
+                fast = store.load_observations(variables=CATALOGUE, only=only)
+                with rows_only():
+                    slow = store.load_observations(variables=CATALOGUE, only=only)
+        assert deep(fast) == deep(slow)
+        for rnd in whole.storage.added_rounds():
+            for level in Level:
+                assert fast.units(rnd.id, level) == whole.units(rnd.id, level)
 
     def test_a_unit_surveyed_only_through_a_variable_left_out(self, tmp_path: Path) -> None:
         obs = new_store()
@@ -255,15 +290,48 @@ class TestOnlySamePaths:
         assert fast.units("btg-bl", Level.GROUP) == ("G-1",)
         assert fast.units("btg-el", Level.MEMBER) == ("M-3",)
 
-    def test_probes_in_chunks(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_no_probe_without_variables_set_aside(self, tmp_path: Path) -> None:
         obs = full_store()
         obs.record_many("btg-el", [("M-1", {"shop_note": "x"}), ("M-3", {"cibest_prayer": 2})])
         with Store.create(tmp_path / "p.klaster", PROGRAM, observations=obs) as store:
-            whole = store.load_observations(variables=CATALOGUE, only={"monthly_income"})
+            with counted(store) as statements:
+                only = store.load_observations(variables=CATALOGUE, only={"monthly_income"})
+            assert only.units("btg-el", Level.MEMBER) == obs.units("btg-el", Level.MEMBER)
+            assert not [s for s in statements if "AND unit_key IN (" in s]  # no probe
+            assert [s for s in statements if "FROM round_units" in s]
+
+    def test_probes_in_chunks(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        obs = full_store()  # with variables set aside, the units round_units adds are probed
+        obs.record_many("btg-el", [("M-1", {"shop_note": "x"}), ("M-3", {"cibest_prayer": 2})])
+        obs.record("btg-el", "L-1", {"last_vaccination": D(2013, 1, 1)})  # set aside below
+        catalogue = {c: v for c, v in CATALOGUE.items() if c != "last_vaccination"}
+        with (
+            Store.create(tmp_path / "p.klaster", PROGRAM, observations=obs) as store,
+            warnings.catch_warnings(),
+        ):
+            warnings.simplefilter("ignore")
+            whole = store.load_observations(variables=catalogue, only={"monthly_income"})
             monkeypatch.setattr(_value_columns, "_PROBED", 1)  # a query per unit probed
-            chunked = store.load_observations(variables=CATALOGUE, only={"monthly_income"})
-        assert deep(chunked) == deep(whole)
-        assert chunked.units("btg-el", Level.MEMBER) == obs.units("btg-el", Level.MEMBER)
+            chunked = store.load_observations(variables=catalogue, only={"monthly_income"})
+            with rows_only():
+                slow = store.load_observations(variables=catalogue, only={"monthly_income"})
+        assert deep(chunked) == deep(whole) == deep(slow)
+        surveyed = chunked.units("btg-el", Level.MEMBER)
+        assert "L-2" in surveyed
+        assert "M-3" in surveyed
+        assert "L-1" not in surveyed
+
+
+@contextmanager
+def counted(store: Store) -> Iterator[list[str]]:
+    """The statements the store runs inside (traced on its connection)."""
+    statements: list[str] = []
+    conn = store._live()
+    conn.set_trace_callback(statements.append)
+    try:
+        yield statements
+    finally:
+        conn.set_trace_callback(None)
 
 
 class TestStoredUnits:

@@ -27,7 +27,7 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn
 
-from klaster.documents.converter import FAST_CONVERTER, make_converter
+from klaster.documents.converter import fast_converter, make_converter
 from klaster.model.bulk import fill_cluster_columns
 from klaster.model.cluster import Cluster
 from klaster.model.cooperative import Cooperative
@@ -154,8 +154,8 @@ def _structure_cluster(value: Any, _type: Any) -> Cluster:
         value = {key: item for key, item in present.items() if item is not _unset()}
         shell = {key: item for key, item in value.items() if key not in _RECORDS}
         parsed = True
-    cluster: Cluster = FAST_CONVERTER.structure(shell, Cluster)
-    overrides = FAST_CONVERTER.structure(value.get("area_overrides", []), _OVERRIDES)
+    cluster: Cluster = fast_converter().structure(shell, Cluster)
+    overrides = fast_converter().structure(value.get("area_overrides", []), _OVERRIDES)
     if len(overrides) > MAX_OVERRIDES:
         raise ColumnsRefused
     shared: dict[object, object] = {}

@@ -211,13 +211,15 @@ def write_frame(
     For a million rows (screening decisions) a row at a time is too slow. Number columns are
     written as they are, booleans as ``true``/``false``, everything else as text neutralised as
     :func:`neutralise` does (header names too); ``None`` is an empty cell; dates are ISO text.
-    ``style`` as for :func:`write_csv`. Atomic.
+    ``style`` as for :func:`write_csv`. Atomic. A text or date column with no cell to escape
+    (IDs, pseudonyms, dates after year 0) is written as it is, not copied: one scan finds them.
 
     ``in_scratch=True`` is for a file inside a scratch folder its caller moves into place whole
     (the tidy export's): polars then writes straight to ``path`` (no Python file handle, so the
     GIL is free while it writes) and the file is fsynced, with the same bytes; the folder's move
     is what makes it atomic. There ``frame`` may be a polars ``LazyFrame``: its rows are streamed
-    into the file (never held whole), with the same bytes.
+    into the file (never held whole), with the same bytes; its text and date columns are
+    scanned first by a query of their own (so the query runs twice, the scan only in part).
 
     Raises:
         DocumentError: The file cannot be written.
@@ -228,30 +230,26 @@ def write_frame(
     if isinstance(frame, pl.LazyFrame) and not in_scratch:
         frame = frame.collect()
     # Only the columns holding a cell to escape are rewritten: one vectorised scan finds them
-    # (an Enum's categories are scanned, not its rows), the others are written as they are. A
-    # query streamed into its file is read once: every text column takes the rewrite, which
-    # leaves a cell needing none as it is (the same bytes).
+    # (an Enum's categories are scanned, not its rows), the others are written as they are
+    # (no copy of a column of IDs, numbers or dates). A query streamed into its file is
+    # scanned by a query of its own first: polars computes only the scanned columns.
     schema = frame.collect_schema() if streamed else frame.schema
-    needs = pl.col(pl.String).str.contains(_NEEDS_WORK).any()
-    flagged = {} if streamed or not frame.height else frame.select(needs).row(0, named=True)
+    flagged = _flagged(pl, frame, schema)
     cells = []
     for name, dtype in schema.items():
         column = pl.col(name)
         if dtype.is_numeric() or dtype == pl.Boolean:
             cells.append(column)
             continue
-        if dtype == pl.String and not streamed and not flagged.get(name):
-            cells.append(column)
+        if dtype in (pl.String, pl.Date) and not flagged[name]:
+            cells.append(column)  # ISO dates of years 0001-9999 start with a digit
             continue
         if isinstance(dtype, pl.Enum) and not any(
             re.match(_NEEDS_WORK, c) for c in dtype.categories
         ):
             cells.append(column)
             continue
-        if dtype == pl.Date and not streamed and frame.height and not _early(frame[name]):
-            cells.append(column)  # ISO dates of years 0001-9999 start with a digit
-            continue
-        if dtype == pl.Date:  # streamed: only a date before year 1 starts with a '-'
+        if dtype == pl.Date:  # only a date before year 1 starts with a '-'
             text = column.cast(pl.String)
             early = pl.when(column.dt.year() < 1).then(_ESCAPE + text).otherwise(text)
             cells.append(early.alias(name))
@@ -326,9 +324,23 @@ def _write(
         scratch.truncate()
 
 
-def _early(dates: Any) -> bool:
-    first = dates.dt.year().min()  # (not a Python date: year 0 and before have none)
-    return first is not None and first < 1
+def _flagged(pl: Any, frame: Any, schema: Any) -> dict[str, bool]:
+    # For each text and date column, whether a cell needs the rewrite: a text starting as a
+    # formula, with a ' or empty; a date before year 1 (its ISO text starts with a '-'; not
+    # read as a Python date: year 0 and before have none). One query over all of them.
+    scans = [
+        pl.col(name).str.contains(_NEEDS_WORK).any()
+        if dtype == pl.String
+        else (pl.col(name).dt.year() < 1).any()
+        for name, dtype in schema.items()
+        if dtype in (pl.String, pl.Date)
+    ]
+    if not scans:
+        return {}
+    found = frame.select(scans)
+    if isinstance(found, pl.LazyFrame):
+        found = found.collect()
+    return {name: bool(value) for name, value in found.row(0, named=True).items()}
 
 
 def _comma_cell(cell: object) -> str | int | float | Decimal:

@@ -33,7 +33,8 @@ from klaster._support.gc import gc_paused as _gc_paused
 from klaster._support.gc import settle_long_lived as _settle_long_lived
 from klaster.documents._column_read import cluster_decoder
 from klaster.documents._column_read import structure_program as by_columns
-from klaster.documents.converter import CONVERTER, FAST_CONVERTER, LazyItems, problems
+from klaster.documents._scalars import LazyItems
+from klaster.documents.converter import detailed_converter, fast_converter, problems
 from klaster.documents.files import atomic_write
 from klaster.documents.json_text import json_problem, parse_json
 from klaster.documents.migrations import Migration, migrate
@@ -176,7 +177,7 @@ def _read(text: str | bytes, source: str) -> Program:
                     pass
                 raw = _program_by_cluster(text)  # (as plain JSON values, for the converter)
                 try:
-                    return FAST_CONVERTER.structure(raw, Program)
+                    return fast_converter().structure(raw, Program)
                 except Exception:  # read again below, for the located messages
                     pass
                 return _loads_json(text, source, fast=False)
@@ -280,7 +281,7 @@ def _to_document(program: Program) -> dict[str, Any]:
     return {
         "klaster": DOCUMENT_KIND,
         "schema_version": SCHEMA_VERSION,
-        "program": CONVERTER.unstructure(program, Program),
+        "program": detailed_converter().unstructure(program, Program),
     }
 
 
@@ -308,11 +309,11 @@ def _from_document(raw: object, source: str, *, fast: bool = False) -> Program:
         except Exception:  # the converter decides: the same program, or the located messages
             pass
         try:
-            return FAST_CONVERTER.structure(document["program"], Program)
+            return fast_converter().structure(document["program"], Program)
         except Exception:  # structured again below, for the located messages
             pass
     try:
-        return CONVERTER.structure(document["program"], Program)
+        return detailed_converter().structure(document["program"], Program)
     except BaseValidationError as exc:
         found = [_under_program(p) for p in problems(exc)]
         raise DocumentError(f"{source}: invalid program document", problems=found) from None

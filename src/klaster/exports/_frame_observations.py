@@ -82,33 +82,46 @@ class _Level:
         # a column holding one value per unit is then read whole, with no gather.
         self.whole = all(len(i) == len(table.present) for (_, table), i in self._pairs())
         self.rows = sum(self.sizes)
-        self.local = np.concatenate(self.indexes) if self.indexes else np.zeros(0, np.int64)
-        found = [offsets[rnd.cluster_id] + i for (rnd, _), i in self._pairs()]
-        self.unit_ids = shown.gather(np.concatenate(found) if found else np.zeros(0, np.int64))
+        # Each row's table and unit as uint32 (polars' own index type): the keys are gathered
+        # by the query from one value per table or unit (:meth:`key_columns`), a batch at a
+        # time, rather than built as whole columns first.
+        self.shown = shown
+        found = [(offsets[rnd.cluster_id] + i).astype(np.uint32) for (rnd, _), i in self._pairs()]
+        self.index = pl.DataFrame(
+            {
+                "_table": np.repeat(np.arange(len(self.tables), dtype=np.uint32), self.sizes),
+                "_unit": np.concatenate(found) if found else np.zeros(0, np.uint32),
+            }
+        )
         codes = list(dict.fromkeys(c for _, table in self.tables for c in table.columns))
         order = {code: i for i, code in enumerate(observations.variables)}
         codes.sort(key=lambda c: order.get(c, len(order)))
         self.variables = [observations.variable(c) for c in codes]
 
-    def keys(self) -> dict[str, Any]:
-        """The key columns, one row per surveyed unit and round."""
+    def key_columns(self) -> list[Any]:
+        """The key columns as expressions over :attr:`index` (``_table`` and ``_unit``)."""
         pl, np, types = self.pl, self.np, self.types
-        per_table = np.repeat(np.arange(len(self.tables)), self.sizes)
+        by_table = pl.col("_table")
 
         def each(name: str, values: list[Any]) -> Any:
             base = pl.Series(values, dtype=pl.String).cast(types[name])
-            return base.gather(per_table).alias(name)
+            return pl.lit(base).gather(by_table).alias(name)
 
         rounds = [rnd for rnd, _ in self.tables]
         days = np.array([r.on.toordinal() - _EPOCH_ORDINAL for r in rounds], dtype=np.int32)
-        return {
-            "cluster_id": each("cluster_id", [r.cluster_id for r in rounds]),
-            "round_id": each("round_id", [r.id for r in rounds]),
-            "round_kind": each("round_kind", [r.kind.value for r in rounds]),
-            "round_on": pl.Series("round_on", days.take(per_table)).cast(pl.Date),
-            "level": pl.repeat(self.level.value, self.rows, dtype=types["level"], eager=True),
-            "unit_id": self.unit_ids,
-        }
+        return [
+            each("cluster_id", [r.cluster_id for r in rounds]),
+            each("round_id", [r.id for r in rounds]),
+            each("round_kind", [r.kind.value for r in rounds]),
+            pl.lit(pl.Series(days).cast(pl.Date)).gather(by_table).alias("round_on"),
+            pl.lit(self.level.value, dtype=types["level"]).alias("level"),
+            pl.lit(self.shown).gather(pl.col("_unit")).alias("unit_id"),
+        ]
+
+    def keys(self) -> dict[str, Any]:
+        """The key columns, one row per surveyed unit and round."""
+        frame = self.index.select(self.key_columns())
+        return {name: frame[name] for name in KEYS}
 
     def values(self, variable: Variable) -> tuple[Any, Any, int]:
         """A variable's typed values over every row, the valid mask, and the decimal scale."""
@@ -178,16 +191,19 @@ class _Level:
             ):
                 return None
             lengths = np.fromiter(map(len, raws), dtype=np.int64, count=len(raws))
+            # The stored integer type is kept (int8 or int32 mostly): polars widens it in the
+            # query, a batch at a time, rather than numpy making a fresh int64 copy of all.
             if self.whole and bool((lengths == np.array(self.sizes, dtype=np.int64)).all()):
-                taken = np.concatenate(raws).astype(np.int64, copy=False)
+                taken = np.concatenate(raws)
                 ok = np.concatenate(flags) if flags else taken != first.missing_code
                 return taken, ok, first.scale
-            if not bool((self.local < np.repeat(lengths, self.sizes)).all()):
+            local = np.concatenate(self.indexes)
+            if not bool((local < np.repeat(lengths, self.sizes)).all()):
                 return None
             starts = np.zeros(len(raws), dtype=np.int64)
             np.cumsum(lengths[:-1], out=starts[1:])
-            at = self.local + np.repeat(starts, self.sizes)
-            taken = np.concatenate(raws).astype(np.int64, copy=False).take(at)
+            at = local + np.repeat(starts, self.sizes)
+            taken = np.concatenate(raws).take(at)
             ok = np.concatenate(flags).take(at) if flags else taken != first.missing_code
             return taken, ok, first.scale
         finally:
@@ -237,7 +253,8 @@ class _Level:
         pl, np = self.pl, self.np
         kind = variable.type
         if kind is ValueType.DECIMAL or kind is ValueType.INTEGER:
-            return pl.Series(variable.code, data)  # DECIMAL: scaled, see ``decimal``
+            # In the stored integer type; DECIMAL: scaled, see ``decimal``.
+            return pl.Series(variable.code, data)
         if kind is ValueType.BOOLEAN:
             return pl.Series(variable.code, data == 1)
         if kind is ValueType.DATE:
@@ -274,6 +291,8 @@ def wide(pl: Any, np: Any, observations: Observations, ids: Ids, level: Level) -
         values, valid, scale = found.values(variable)
         if variable.type is ValueType.DECIMAL:
             values = decimal(pl, values, scale, scale)
+        elif variable.type is ValueType.INTEGER:
+            values = values.cast(pl.Int64)  # read in the stored type (int8, int32...)
         columns[variable.code] = _masked(pl, values, valid)
     return pl.DataFrame(columns)
 
@@ -296,7 +315,7 @@ def long_query(
         found = _Level(pl, np, observations, ids, level)
         if not found.tables:
             continue
-        keys = pl.DataFrame(found.keys())
+        keys = (found.index, found.key_columns())
         for variable in found.variables:
             values, valid, scale = found.values(variable)
             read.append((keys, variable, values, valid, scale))
@@ -318,15 +337,16 @@ def long_query(
             slot = "date"
         else:
             value, slot = value.cast(pl.String), "text"
-        # The value and its mask join the keys as columns (no copy), so the query reads them
-        # as it reads the keys; a column with no missing value is not filtered.
+        # The value and its mask join the rows' indexes as columns (no copy), so the query
+        # reads them as it gathers the keys; a column with no missing value is not filtered.
         count = int(valid.sum())
-        part = keys.with_columns(values.alias("_value"), valid.alias("_valid")).lazy()
+        index, key_columns = keys
+        part = index.with_columns(values.alias("_value"), valid.alias("_valid")).lazy()
         if count != len(valid):
             part = part.filter(pl.col("_valid"))
         parts.append(
             part.select(
-                *KEYS,
+                *key_columns,
                 pl.lit(variable.code, dtype=types["variable"]).alias("variable"),
                 pl.lit(kind.value, dtype=types["type"]).alias("type"),
                 *(

@@ -10,7 +10,7 @@ observations in long form, figures, ledger entries) from the frames of
   says so in the result.
 - **All tables or none.** Every file is written into a new hidden folder beside the target,
   then moved into place: a table that fails leaves nothing (and any earlier export untouched).
-  One writer thread writes a table while the next is built from the records; the long
+  Writer threads write a table while the next is built from the records; the long
   observations table is a lazy query polars streams into its file (never built whole).
 - **Safe to open.** CSV goes through the one formula-injection-safe writer
   (:func:`klaster.documents.csvfile.write_frame`; ``csv_style=EXCEL_ID`` for a spreadsheet set to
@@ -47,6 +47,7 @@ TABLES = ("members", "groups", "memberships", "observations", "figures", "ledger
 """The tables of a tidy export, each one file (``members.csv``...), in this order."""
 FORMATS = ("csv", "parquet")
 """The file formats :func:`write_tidy` writes."""
+_WRITERS = 2  # the long table's write and the next table's, at once
 
 
 @frozen
@@ -225,10 +226,12 @@ def _write_all(
         raise DocumentError(f"{target}: cannot write the folder ({_reason(exc)})") from None
     try:
         rows: dict[str, int] = {}
-        # One writer thread: polars writes a table (without the GIL) while the next is built
-        # from the records; the biggest table first, so its write overlaps the most building.
-        # A table that fails stops the export after the writes under way, before the move.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tidy-write") as writer:
+        # Writer threads: polars writes a table (without the GIL) while the next is built
+        # from the records; the biggest table first, so its write overlaps the most building,
+        # and the next table's write (and fsync) starts as soon as it is built, beside the
+        # first's rather than after it. A table that fails stops the export after the writes
+        # under way, before the move.
+        with ThreadPoolExecutor(max_workers=_WRITERS, thread_name_prefix="tidy-write") as writer:
             pending = []
             for name in sorted(makers, key=lambda n: n != "observations"):
                 frame, rows[name] = makers[name]()

@@ -30,12 +30,14 @@ one of the cluster's cooperatives. Reading builds new books: a bad file changes 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import cattrs
 from cattrs.errors import BaseValidationError
 
 from klaster._support.aliases import moved_names
@@ -76,8 +78,12 @@ FINANCE_DOCUMENT_KIND = "finance"
 # one entry and bumps FINANCE_SCHEMA_VERSION; old documents then load through the chain.
 _MIGRATIONS: dict[int, Migration] = {}
 
-_CONVERTER = make_finance_converter(detailed=True)
-_FAST_CONVERTER = make_finance_converter(detailed=False)
+
+# The finance document's own converters, built on first use (not at import: ~45 ms that every
+# command line start paid, finance or not).
+@functools.cache
+def _converter(*, detailed: bool) -> cattrs.Converter:
+    return make_finance_converter(detailed=detailed)
 
 
 # -- writing ------------------------------------------------------------------------------------
@@ -167,7 +173,7 @@ def _to_document(books: Finance | Iterable[Finance], program: Program | None) ->
         "klaster": FINANCE_DOCUMENT_KIND,
         "schema_version": FINANCE_SCHEMA_VERSION,
         "program_id": program_id,
-        "books": [_CONVERTER.unstructure(book, Finance) for book in listed],
+        "books": [_converter(detailed=True).unstructure(book, Finance) for book in listed],
     }
 
 
@@ -243,10 +249,10 @@ def _from_document(raw: object, program: Program, source: str) -> Records[Financ
         raise DocumentError(f"{source}: a klaster document is a JSON object, not {_json_name(raw)}")
     document = _migrate(dict(raw), source)
     try:
-        parsed = _FAST_CONVERTER.structure(document, DocumentFields)
+        parsed = _converter(detailed=False).structure(document, DocumentFields)
     except Exception:  # structured again, for the located messages
         try:
-            parsed = _CONVERTER.structure(document, DocumentFields)
+            parsed = _converter(detailed=True).structure(document, DocumentFields)
         except BaseValidationError as exc:
             raise DocumentError(
                 f"{source}: invalid finance document", problems=problems(exc)

@@ -12,7 +12,7 @@ import datetime as _dt
 import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from operator import is_not
+from operator import is_not, lt
 from typing import Any
 
 from klaster._support.suggest import did_you_mean
@@ -156,10 +156,12 @@ def first_bad_text(values: Sequence[Any]) -> int | None:
     """As ``first(bad_text, values)``; a column of texts is judged whole, at C speed."""
     if not values:
         return None
-    if set(map(type, values)) == {str} and all(map(str.strip, values)):
-        joined = "".join(values)
-        if joined.isascii() or _SURROGATE.search(joined) is None:
-            return None
+    try:
+        joined = "".join(values)  # (a value no text refuses the join: row by row)
+    except TypeError:
+        return first(bad_text, values)
+    if all(map(str.strip, values)) and (joined.isascii() or _SURROGATE.search(joined) is None):
+        return None
     return first(bad_text, values)
 
 
@@ -258,6 +260,14 @@ def first_before(starts: Sequence[Any], ends: Sequence[Any]) -> int | None:
         raise ValueError("columns of different lengths")  # (read_columns refuses them first)
     if isinstance(ends, list) and ends.count(None) == len(ends):
         return None  # no end recorded (the usual case), judged at C speed
+    try:  # each end recorded against its start, at C speed (the ends recorded are all true)
+        given = list(itertools.compress(ends, ends))
+        if len(given) == len(ends) - ends.count(None) and not any(
+            map(lt, given, itertools.compress(starts, ends))
+        ):
+            return None
+    except (TypeError, ValueError):  # (a value no date: row by row)
+        pass
     for row in itertools.compress(range(len(ends)), map(is_not, ends, itertools.repeat(None))):
         start, end = starts[row], ends[row]
         if not bad_date(start) and not bad_date(end) and end < start:

@@ -18,13 +18,16 @@ from klaster.model import _bulk_checks as chk
 from klaster.model.cluster import Cluster
 from klaster.model.group import Group
 from klaster.model.member import Member, Sex, check_nik, check_phone
-from klaster.model.sector_areas import AreaRecord, override_for
-from klaster.model.sector_rules import check_business_type
+from klaster.model.sector_areas import AreaRecord, SectorAreas, override_for
+from klaster.model.sector_rules import business_types_checked, check_business_type
 
 # A member's columns are its record's fields, in the constructor's order.
 MEMBER_FIELDS = tuple(field.name for field in attrs.fields(Member))
 # A group's, without its spells (added through ``join_group_columns``).
 GROUP_FIELDS = ("id", "name", "sector", "formed", "dissolved", "capacity", "village")
+
+
+_PLACES = 200  # distinct sectors x villages judged as a product before pair by pair
 
 
 class _Passed(Exception):
@@ -106,18 +109,11 @@ def _context_problem(
     )
     end = limit if found is None else found
     areas = cluster.areas
-    judged: dict[tuple[str, str], bool] = {}  # (sector, village) -> no desa (or else outside)
-    for key in set(zip(sectors[:end], villages[:end], strict=True)):  # each place judged once
-        sector, village = key
-        if village is None:
-            continue  # (a group's village is optional)
-        try:
-            areas.desa(village)
-        except KlasterError:  # no desa of the region: refused (a type refused before wins)
-            judged[key] = True
-            continue
-        if not areas.inside(sector, village):
-            judged[key] = False
+    judged = (
+        {}  # (the usual case: every village inside every sector's area, judged a few at a time)
+        if _all_inside(areas, sectors[:end], villages[:end])
+        else judged_places(areas, sectors[:end], villages[:end])
+    )
     for row in range(end) if judged else ():  # only if a place is refused or outside an area
         unknown = judged.get((sectors[row], villages[row]))
         if unknown or (
@@ -127,7 +123,7 @@ def _context_problem(
         ):
             found = row if found is None else min(found, row)
             break
-    if kind is AreaRecord.MEMBER:
+    if kind is AreaRecord.MEMBER and business_types_checked():  # (a store's load pauses it)
         end = limit if found is None else found
         pairs = list(zip(sectors[:end], data["business_type"][:end], strict=True))
         refused = [
@@ -138,6 +134,48 @@ def _context_problem(
         if refused:
             return min(refused)
     return found
+
+
+def judged_places(
+    areas: SectorAreas, sectors: list[Any], villages: list[Any]
+) -> dict[tuple[str, str], bool]:
+    """Each distinct (sector, village) refused: ``True`` no desa, ``False`` outside the area."""
+    judged: dict[tuple[str, str], bool] = {}
+    for key in set(zip(sectors, villages, strict=True)):  # each place judged once
+        sector, village = key
+        if village is None:
+            continue  # (a group's village is optional)
+        try:
+            areas.desa(village)
+        except KlasterError:  # no desa of the region: refused (a type refused before wins)
+            judged[key] = True
+            continue
+        if not areas.inside(sector, village):
+            judged[key] = False
+    return judged
+
+
+def _all_inside(areas: SectorAreas, sectors: list[Any], villages: list[Any]) -> bool:
+    """Whether every village is a desa inside every sector's area (then every row's is).
+
+    Judged on the distinct sectors and villages (a few of each), not on each row's pair;
+    ``False`` if unsure (many of them, a village not a desa or outside an area...).
+    """
+    try:
+        codes, places = set(sectors), set(villages)
+    except TypeError:  # (an unhashable value: judged pair by pair)
+        return False
+    if len(codes) * len(places) > _PLACES:
+        return False
+    try:
+        for village in places:
+            if village is not None:  # (a group's village is optional)
+                areas.desa(village)
+                if not all(areas.inside(sector, village) for sector in codes):
+                    return False
+    except (KlasterError, TypeError, AttributeError):  # judged pair by pair
+        return False
+    return True
 
 
 def _checked_member(data: dict[str, list[Any]], row: int) -> Member:

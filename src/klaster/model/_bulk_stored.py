@@ -57,7 +57,8 @@ def spells_of_groups(
     except KlasterError as exc:
         raise exc.at("column 'role'") from None
     data["role"] = list(map(done.__getitem__, roles))
-    row = _problem(cluster, groups, data)
+    runs = _runs(data["group_id"])
+    row = _problem(cluster, groups, data, runs)
     if row is not None:
         raise ValidationError(
             "refused as a group's spell (the group, the member, the dates or the capacity)",
@@ -67,12 +68,20 @@ def spells_of_groups(
     for name in _SPELL_FIELDS:  # a whole column at a time, through the slot (in C)
         collections.deque(map(getattr(Membership, name).__set__, spells, data[name]), maxlen=0)
     by_group: dict[str, tuple[Membership, ...]] = {}
-    start = 0
-    for gid, run in itertools.groupby(data["group_id"]):  # runs of one group's rows
-        stop = start + len(list(run))
+    for gid, start, stop in runs:
         by_group[gid] = (*by_group.get(gid, ()), *spells[start:stop])
-        start = stop
     return [by_group.get(gid, ()) for gid in groups["id"]]
+
+
+def _runs(values: list[Any]) -> list[tuple[Any, int, int]]:
+    """The runs of equal values: ``(value, start, stop)``, in order."""
+    found: list[tuple[Any, int, int]] = []
+    start = 0
+    for value, run in itertools.groupby(values):
+        stop = start + len(list(run))
+        found.append((value, start, stop))
+        start = stop
+    return found
 
 
 def check_capacities(groups: Sequence[Group]) -> None:
@@ -90,22 +99,60 @@ def check_capacities(groups: Sequence[Group]) -> None:
 
 
 def _problem(
-    cluster: Cluster, groups: dict[str, list[Any]], data: dict[str, list[Any]]
+    cluster: Cluster,
+    groups: dict[str, list[Any]],
+    data: dict[str, list[Any]],
+    runs: list[tuple[Any, int, int]],
 ) -> int | None:
     gids, mids, joined, left = data["group_id"], data["member_id"], data["joined"], data["left"]
     index = {gid: row for row, gid in enumerate(groups["id"])}
     found = chk.smallest(
         chk.first_distinct(lambda v: not isinstance(v, str) or v not in index, gids),
-        chk.first_bad_id(mids),
         chk.first_distinct(chk.bad_date, joined),
         chk.first_distinct(chk.bad_optional_date, left),
         chk.first_before(joined, left),
         chk.first_distinct(lambda v: not isinstance(v, Role), data["role"]),
     )
+    if found is None and _all_placed(cluster, groups, data, runs):
+        # Every member ID is one of the cluster's members', so well formed: no ID check.
+        return _first_overlap(data, len(gids), runs)
+    found = chk.smallest(found, chk.first_bad_id(mids))
     end = len(gids) if found is None else found
     return chk.smallest(
         found, _first_misplaced(cluster, groups, data, end), _first_overlap(data, end)
     )
+
+
+def _all_placed(
+    cluster: Cluster,
+    groups: dict[str, list[Any]],
+    data: dict[str, list[Any]],
+    runs: list[tuple[Any, int, int]],
+) -> bool:
+    """Whether every spell is placed (member of the cluster and sector, on or after formed).
+
+    Judged a run of one group's rows at a time (a store gives each group's spells together),
+    the groups and the spells' dates checked before; ``False`` when unsure (rows not in runs,
+    a member not of the cluster...), for the row-wise check to find the row.
+    """
+    gids, mids, joined = data["group_id"], data["member_id"], data["joined"]
+    formed = dict(zip(groups["id"], groups["formed"], strict=True))
+    wanted = dict(zip(groups["id"], groups["sector"], strict=True))
+    try:
+        sectors = list(map(_SECTOR, map(cluster.members.as_mapping().__getitem__, mids)))
+    except (KeyError, TypeError):  # a member not of the cluster, or no ID
+        return False
+    if len(runs) * 4 > len(gids):  # short runs: row by row, at C speed
+        return list(map(wanted.__getitem__, gids)) == sectors and not any(
+            map(lt, joined, map(formed.__getitem__, gids))
+        )
+    for gid, start, stop in runs:
+        if (
+            sectors[start:stop].count(wanted[gid]) != stop - start
+            or min(joined[start:stop]) < formed[gid]
+        ):
+            return False
+    return True
 
 
 def _first_misplaced(
@@ -135,9 +182,19 @@ def _first_misplaced(
     return None  # pragma: no cover - the column test above refused a row
 
 
-def _first_overlap(data: dict[str, list[Any]], end: int) -> int | None:
-    """The first row (before ``end``) whose spell overlaps an earlier one of the member there."""
-    if len(set(zip(data["group_id"][:end], data["member_id"][:end], strict=True))) == end:
+def _first_overlap(
+    data: dict[str, list[Any]], end: int, runs: list[tuple[Any, int, int]] | None = None
+) -> int | None:
+    """The first row (before ``end``) whose spell overlaps an earlier one of the member there.
+
+    ``runs``: the group IDs' runs over all rows, if known (then ``end`` is the number of rows).
+    """
+    mids = data["member_id"]
+    if runs is not None and len({gid for gid, _, _ in runs}) == len(runs):
+        # Each group's rows together: one spell per member and group if each run's are distinct.
+        if all(len(set(mids[start:stop])) == stop - start for _, start, stop in runs):
+            return None
+    elif len(set(zip(data["group_id"][:end], mids[:end], strict=True))) == end:
         return None  # one spell per member and group: nothing can overlap
     pairs = list(zip(data["group_id"][:end], data["member_id"][:end], strict=True))
     rows_of: dict[tuple[str, str], list[int]] = {}

@@ -13,6 +13,7 @@ cluster, is where the area rule applies).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from operator import attrgetter
 from typing import Protocol
 
 import attrs
@@ -137,6 +138,9 @@ def check_enrolment(program: ProgramView, applicant: Applicant, change: StatusCh
 def member_links(program: ProgramView) -> Iterator[tuple[str, Member]]:
     """Every member that names an application, with its absolute path."""
     for c_index, cluster in enumerate(program.clusters):
+        links = list(map(attrgetter("application_id"), cluster.members))
+        if links.count(None) == len(links):  # in C: most clusters' members name none
+            continue
         for m_index, member in enumerate(cluster.members):
             if member.application_id is not None:
                 yield f"clusters[{c_index}].members[{m_index}].application_id", member

@@ -63,7 +63,7 @@ from klaster.model.cluster import Cluster
 from klaster.model.cooperative import Cooperative
 from klaster.model.group import Group
 from klaster.model.member import Member, Sex
-from klaster.model.records import drop_record, put_record
+from klaster.model.records import drop_record, put_record, put_records
 from klaster.model.sector_areas import AreaOverride, AreaRecord, override_for
 
 __all__ = [
@@ -272,14 +272,14 @@ def _fill_records(
     row = member_problem(cluster, m_data)
     if row is not None:
         raise explain_member(cluster, m_data, row)
-    _put_all(cluster.members, _build(Member, m_data, m_count))
+    put_records(cluster.members, m_data["id"], _build(Member, m_data, m_count))
     row = group_problem(cluster, g_data)
     if row is not None:
         raise explain_group(cluster, g_data, row)
     g_data["memberships"] = spells_of_groups(cluster, g_data, s_data)
     groups = _build(Group, g_data, g_count)
     check_capacities(groups)
-    _put_all(cluster.groups, groups)
+    put_records(cluster.groups, g_data["id"], groups)
     unknown_override(cluster)
 
 
@@ -309,11 +309,6 @@ def _add(
                 stack.enter_context(cluster.overriding_area(override_for(kind, record.id, reason)))
         for record in records:
             put_record(into, record)
-
-
-def _put_all(into: Any, records: list[Any]) -> None:
-    """Put every checked record (a loop in C: a million members)."""
-    collections.deque(map(put_record, itertools.repeat(into), records), maxlen=0)
 
 
 def _fill(data: dict[str, list[Any]], count: int, names: Sequence[str]) -> None:

@@ -137,6 +137,11 @@ def put_record(records: Records[R], record: R) -> None:
     records._by_id[record.id] = record
 
 
+def put_records(records: Records[R], ids: Iterable[str], items: Iterable[R]) -> None:
+    """Add or replace ``items`` under ``ids``, their IDs in order (internal: the bulk paths)."""
+    records._by_id.update(zip(ids, items, strict=True))
+
+
 def drop_record(records: Records[R], key: str) -> None:
     """Remove the record with ID ``key`` (internal: only the owner, to undo a refused add)."""
     del records._by_id[key]

@@ -38,6 +38,7 @@ __all__ = [
     "ProgramCheck",
     "SectorReport",
     "business_type_problems",
+    "business_types_checked",
     "catalogue_problems",
     "check_business_type",
     "install_member_check",
@@ -142,6 +143,11 @@ def member_checks_paused() -> Iterator[None]:
         yield
     finally:
         _paused.reset(token)
+
+
+def business_types_checked() -> bool:
+    """Whether :func:`check_business_type` checks anything now (a check installed, not paused)."""
+    return bool(_installed) and not _paused.get()
 
 
 def check_business_type(member: Member) -> None:

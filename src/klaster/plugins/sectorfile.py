@@ -29,7 +29,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Sequence
 from decimal import Decimal
-from functools import cached_property
+from functools import cache, cached_property
 from importlib import resources
 from typing import Any, TypeVar
 
@@ -48,7 +48,7 @@ from klaster.catalogue.indicator import Indicator
 from klaster.catalogue.report_section import ReportSection
 from klaster.catalogue.sector import Sector
 from klaster.catalogue.variable import Variable
-from klaster.documents.converter import CONVERTER
+from klaster.documents.converter import make_base_converter
 from klaster.documents.converter import problems as converter_problems
 from klaster.errors import DocumentError, KlasterError
 from klaster.model.activity_kinds import ActivityKind
@@ -99,10 +99,13 @@ class SectorData:
     )
 
 
-def _make_converter() -> cattrs.Converter:
-    # klaster's document converter, plus what TOML needs: TOML floats arrive as exact Decimal
-    # (read with parse_float=Decimal), and a threshold may be a number, a boolean or a code.
-    converter = CONVERTER.copy()
+@cache
+def _converter() -> cattrs.Converter:
+    # klaster's strict base converter (not the program document's: a sector file holds none of
+    # its records, and building that one took ~30 ms of every start), plus what TOML needs: TOML
+    # floats arrive as exact Decimal (read with parse_float=Decimal), and a threshold may be a
+    # number, a boolean or a code. Built on first use (a sector file read), not at import.
+    converter = make_base_converter(detailed=True)
     decimal_hook = converter.get_structure_hook(Decimal)
 
     def structure_decimal(value: Any, type_: Any) -> Any:
@@ -124,7 +127,6 @@ def _make_converter() -> cattrs.Converter:
     return converter
 
 
-_CONVERTER = _make_converter()
 _SECTIONS: dict[str, type] = {
     "variables": Variable,
     "indicators": Indicator,
@@ -137,7 +139,7 @@ _SECTIONS: dict[str, type] = {
 
 def _structure(raw: object, cls: type[T], path: str, problems: list[str]) -> T | None:
     try:
-        return _CONVERTER.structure(raw, cls)
+        return _converter().structure(raw, cls)
     except KlasterError as exc:
         problems.append(f"{path}.{exc.path}: {exc.message}" if exc.path else f"{path}: {exc}")
     except cattrs.BaseValidationError as exc:

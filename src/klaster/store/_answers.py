@@ -41,10 +41,12 @@ def replace_edited(run: ImportRun, edits: Sequence[str | None], variable_keys: l
         return
     conn = run.conn
     marks = placeholders(len(variable_keys))
+    emptied: list[tuple[int, int]] = []
     for part in chunks(targets):
         marked = placeholders(len(part))
         query = f"SELECT round_key, unit_key FROM answers WHERE submission IN ({marked})"
         for round_key, unit_key in conn.execute(query, part).fetchall():
+            run.round_units.take()  # before the first delete: no trigger per row
             conn.execute(
                 "DELETE FROM observation_values WHERE round_key = ? AND unit_key = ? AND "
                 f"variable_key IN ({marks})",
@@ -53,7 +55,10 @@ def replace_edited(run: ImportRun, edits: Sequence[str | None], variable_keys: l
             conn.execute(
                 "DELETE FROM answers WHERE round_key = ? AND unit_key = ?", (round_key, unit_key)
             )
+            emptied.append((round_key, unit_key))
             run.replaced += 1
+    if emptied:  # a unit may keep rows of variables the edit does not answer
+        run.round_units.recheck(emptied)
 
 
 def settle(

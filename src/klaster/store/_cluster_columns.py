@@ -26,6 +26,9 @@ MEMBER_FIELDS = (
     "id", "name", "sex", "household_size", "village", "sector", "joined", "business_type",
     "left", "national_id", "phone", "birth_year", "application_id",
 )  # fmt: skip
+# Optional member columns most programs leave empty: not read at all (nulls) if no stored member
+# has a value in any of them (SQLite stepping a null column costs as much as a short text).
+OPTIONAL_FIELDS = ("national_id", "phone", "birth_year", "application_id")
 GROUP_FIELDS = ("id", "name", "sector", "formed", "dissolved", "capacity", "village")
 SPELL_FIELDS = ("group_id", "member_id", "joined", "left", "role")
 
@@ -38,10 +41,14 @@ class ProgramColumns:
     Args:
         conn: The store (inside the load's read transaction).
         cluster_id: Only this cluster's rows, if given.
+        unread: Member columns not read (:func:`unrecorded`: null in every stored row).
     """
 
-    def __init__(self, conn: sqlite3.Connection, cluster_id: str | None = None) -> None:
-        self._members = _read(conn, "members", MEMBER_FIELDS, "position", cluster_id)
+    def __init__(
+        self, conn: sqlite3.Connection, cluster_id: str | None = None, unread: Sequence[str] = ()
+    ) -> None:
+        self._fields = tuple(name for name in MEMBER_FIELDS if name not in unread)
+        self._members = _read(conn, "members", self._fields, "position", cluster_id)
         self._groups = _read(conn, "groups", GROUP_FIELDS, "position", cluster_id)
         self._spells = _read(conn, "memberships", SPELL_FIELDS, "group_id, position", cluster_id)
 
@@ -52,13 +59,28 @@ class ProgramColumns:
         are not held beside the records built from them.
         """
         return (
-            _of(self._members, cluster_id, MEMBER_FIELDS),
+            _of(self._members, cluster_id, self._fields),
             _of(self._groups, cluster_id, GROUP_FIELDS),
             _of(self._spells, cluster_id, SPELL_FIELDS),
         )
 
 
 _Table = dict[str, list[tuple[Any, ...]]]  # cluster ID -> its columns (after cluster_id)
+
+_RECORDED = (
+    "SELECT 1 FROM members WHERE "
+    + " OR ".join(f"{name} IS NOT NULL" for name in OPTIONAL_FIELDS)
+    + " LIMIT 1"
+)
+
+
+def unrecorded(conn: sqlite3.Connection) -> tuple[str, ...]:
+    """The optional member columns not to read: all of :data:`OPTIONAL_FIELDS` or none.
+
+    All if no stored member has a value in any of them (one pass over the table, stopping at
+    the first value found).
+    """
+    return OPTIONAL_FIELDS if conn.execute(_RECORDED).fetchone() is None else ()
 
 
 def _read(

@@ -6,15 +6,15 @@ import os
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from klaster._support.gc import gc_paused
 from klaster.errors import StoreError
-from klaster.finance.book import Finance
 from klaster.model.program import Program
 from klaster.observations.values import Observations
 from klaster.store import (
+    _books,
     _fieldwork_rows,
-    _finance,
     _intake_rows,
     _locations,
     _observations,
@@ -23,6 +23,9 @@ from klaster.store import (
     _schema,
 )
 from klaster.store._connection import connect, use_wal, writing
+
+if TYPE_CHECKING:  # the finance package loads only for a store made with books (_books.py)
+    from klaster.finance.book import Finance
 
 
 def create_file(
@@ -45,7 +48,7 @@ def create_file(
         raise StoreError(
             f"{target}: observations must be Observations, got {type(observations).__name__}"
         )
-    books = [] if finance is None else _finance.as_books(finance)
+    books = [] if finance is None else _books.as_books(finance)
     if os.path.lexists(target):
         raise StoreError(
             f"{target}: a file is already there; Store.create makes a new store (open an "
@@ -69,7 +72,7 @@ def create_file(
                 if observations is not None:
                     _observations.replace_observations(conn, observations, target)
                 if books:
-                    _finance.save_finance(conn, target, books)
+                    _books.save_finance(conn, target, books)
         finally:
             conn.close()  # the last connection: SQLite folds the WAL into the file
         _put_in_place(tmp, target)

@@ -3,46 +3,40 @@
 The ledger and the asset events refuse ``UPDATE`` and ``DELETE`` through triggers: a book's
 history only grows. The DDL is versioned: version 1's enumerated columns are ``CHECK``ed against
 the values of its time (:data:`_V1_VALUES`), so that its text never changes; version 2 checks the
-current enums and gives a ledger entry its spending (the 1 → 2 step widens a version-1 store's
-tables to this, see :mod:`klaster.store._upgrade`).
+current enums' codes (copied in :mod:`klaster.store._ddl_codes`: no finance import) and gives a
+ledger entry its spending (the 1 → 2 step widens a version-1 store's tables to this, see
+:mod:`klaster.store._upgrade`).
 """
 
 from __future__ import annotations
 
-import enum
-
-from klaster.finance.assets import AssetEventKind, AssetKind
-from klaster.finance.entry import AccountKind, EntryKind
-from klaster.finance.fund import FundSource
-from klaster.finance.handover import HandoverItemKind
-from klaster.finance.loan import Product
-from klaster.finance.party import PartyKind
-from klaster.finance.schedule import Frequency, Method
 from klaster.store._ddl import append_only
+from klaster.store._ddl_codes import FINANCE_CODES
 
-# The values of each enumerated column in store schema version 1 (before issue 12's spending).
-_V1_VALUES: dict[type[enum.Enum], tuple[str, ...]] = {
-    AccountKind: ("cash", "loans", "capital", "margin_income", "recoveries", "write_offs",
-                  "zakat_distributed", "savings_pokok", "savings_wajib", "savings_sukarela"),
-    AssetEventKind: ("born", "died", "sold", "transferred", "revalued", "handed_over"),
-    AssetKind: ("livestock", "equipment", "building", "stock", "cash", "receivable"),
-    EntryKind: ("funding", "disbursement", "repayment", "profit_share", "write_off",
-                "zakat_conversion", "recovery", "savings_deposit", "savings_withdrawal"),
-    Frequency: ("weekly", "monthly"),
-    FundSource: ("zakat", "infaq_sadaqah", "grant", "government", "member_savings", "other"),
-    HandoverItemKind: ("cash", "loans", "asset"),
-    Method: ("equal_instalments", "equal_principal"),
-    PartyKind: ("program", "cooperative", "group", "member"),
-    Product: ("qard_hasan", "murabahah", "profit_sharing"),
+# The values of each enumerated column in store schema version 1 (before issue 12's spending);
+# the current ones are the finance enums', copied in FINANCE_CODES (no finance import here).
+_V1_VALUES: dict[str, tuple[str, ...]] = {
+    "AccountKind": ("cash", "loans", "capital", "margin_income", "recoveries", "write_offs",
+                    "zakat_distributed", "savings_pokok", "savings_wajib", "savings_sukarela"),
+    "AssetEventKind": ("born", "died", "sold", "transferred", "revalued", "handed_over"),
+    "AssetKind": ("livestock", "equipment", "building", "stock", "cash", "receivable"),
+    "EntryKind": ("funding", "disbursement", "repayment", "profit_share", "write_off",
+                  "zakat_conversion", "recovery", "savings_deposit", "savings_withdrawal"),
+    "Frequency": ("weekly", "monthly"),
+    "FundSource": ("zakat", "infaq_sadaqah", "grant", "government", "member_savings", "other"),
+    "HandoverItemKind": ("cash", "loans", "asset"),
+    "Method": ("equal_instalments", "equal_principal"),
+    "PartyKind": ("program", "cooperative", "group", "member"),
+    "Product": ("qard_hasan", "murabahah", "profit_sharing"),
 }  # fmt: skip
 
 
 def finance_ddl(version: int = 2) -> str:
     """The DDL of the finance tables in store schema ``version`` (1 or the current 2)."""
 
-    def c(column: str, kind: type[enum.Enum]) -> str:
+    def c(column: str, kind: str) -> str:
         # As _ddl.one_of: an OR chain (an IN list made inserts three times slower).
-        values = _V1_VALUES[kind] if version == 1 else tuple(m.value for m in kind)
+        values = (_V1_VALUES if version == 1 else FINANCE_CODES)[kind]
         return f"CHECK ({' OR '.join(f'{column} = {value!r}' for value in values)})"
 
     spending = "" if version == 1 else ",\n    spending_id TEXT"
@@ -61,7 +55,7 @@ CREATE TABLE funds (
     id TEXT NOT NULL,
     position INTEGER NOT NULL,
     name TEXT NOT NULL,
-    source TEXT NOT NULL {c("source", FundSource)},
+    source TEXT NOT NULL {c("source", "FundSource")},
     held_by_kind TEXT NOT NULL CHECK (held_by_kind = 'program' OR held_by_kind = 'cooperative'),
     held_by_id TEXT NOT NULL,
     opened TEXT NOT NULL,
@@ -76,12 +70,12 @@ CREATE TABLE loans (
     fund_id TEXT NOT NULL,
     borrower_kind TEXT NOT NULL CHECK (borrower_kind = 'member' OR borrower_kind = 'group'),
     borrower_id TEXT NOT NULL,
-    product TEXT NOT NULL {c("product", Product)},
+    product TEXT NOT NULL {c("product", "Product")},
     principal INTEGER NOT NULL CHECK (principal > 0),
     disbursed_on TEXT NOT NULL,
     instalments INTEGER NOT NULL CHECK (instalments >= 1),
-    frequency TEXT NOT NULL {c("frequency", Frequency)},
-    method TEXT NOT NULL {c("method", Method)},
+    frequency TEXT NOT NULL {c("frequency", "Frequency")},
+    method TEXT NOT NULL {c("method", "Method")},
     margin INTEGER NOT NULL CHECK (margin >= 0),
     profit_share TEXT,
     group_id TEXT,
@@ -97,7 +91,7 @@ CREATE TABLE ledger_entries (
     cluster_id TEXT NOT NULL REFERENCES finance_books (cluster_id),
     seq INTEGER NOT NULL CHECK (seq >= 0),
     on_date TEXT NOT NULL,
-    kind TEXT NOT NULL {c("kind", EntryKind)},
+    kind TEXT NOT NULL {c("kind", "EntryKind")},
     fund_id TEXT NOT NULL,
     loan_id TEXT,
     memo TEXT{spending},
@@ -112,9 +106,9 @@ CREATE TABLE ledger_postings (
     cluster_id TEXT NOT NULL,
     entry_seq INTEGER NOT NULL,
     seq INTEGER NOT NULL CHECK (seq >= 0),
-    debit_kind TEXT NOT NULL {c("debit_kind", AccountKind)},
+    debit_kind TEXT NOT NULL {c("debit_kind", "AccountKind")},
     debit_ref TEXT,
-    credit_kind TEXT NOT NULL {c("credit_kind", AccountKind)},
+    credit_kind TEXT NOT NULL {c("credit_kind", "AccountKind")},
     credit_ref TEXT,
     amount INTEGER NOT NULL CHECK (amount > 0),
     PRIMARY KEY (cluster_id, entry_seq, seq),
@@ -139,8 +133,8 @@ CREATE TABLE restructurings (
     loan_id TEXT NOT NULL,
     on_date TEXT NOT NULL,
     instalments INTEGER NOT NULL CHECK (instalments >= 1),
-    frequency TEXT NOT NULL {c("frequency", Frequency)},
-    method TEXT NOT NULL {c("method", Method)},
+    frequency TEXT NOT NULL {c("frequency", "Frequency")},
+    method TEXT NOT NULL {c("method", "Method")},
     first_due TEXT NOT NULL,
     margin INTEGER NOT NULL CHECK (margin >= 0),
     reason TEXT NOT NULL,
@@ -154,12 +148,12 @@ CREATE TABLE assets (
     cluster_id TEXT NOT NULL REFERENCES finance_books (cluster_id),
     id TEXT NOT NULL,
     position INTEGER NOT NULL,
-    kind TEXT NOT NULL {c("kind", AssetKind)},
+    kind TEXT NOT NULL {c("kind", "AssetKind")},
     description TEXT NOT NULL,
     quantity INTEGER NOT NULL CHECK (quantity >= 1),
     value INTEGER NOT NULL CHECK (value >= 0),
     acquired_on TEXT NOT NULL,
-    custodian_kind TEXT NOT NULL {c("custodian_kind", PartyKind)},
+    custodian_kind TEXT NOT NULL {c("custodian_kind", "PartyKind")},
     custodian_id TEXT NOT NULL,
     owner_kind TEXT NOT NULL CHECK (owner_kind = 'program' OR owner_kind = 'cooperative'),
     owner_id TEXT NOT NULL,
@@ -174,10 +168,10 @@ CREATE TABLE asset_events (
     seq INTEGER NOT NULL CHECK (seq >= 0),
     asset_id TEXT NOT NULL,
     on_date TEXT NOT NULL,
-    kind TEXT NOT NULL {c("kind", AssetEventKind)},
+    kind TEXT NOT NULL {c("kind", "AssetEventKind")},
     value INTEGER NOT NULL CHECK (value >= 0),
     quantity_change INTEGER NOT NULL,
-    custodian_kind TEXT {c("custodian_kind", PartyKind)},
+    custodian_kind TEXT {c("custodian_kind", "PartyKind")},
     custodian_id TEXT,
     owner_kind TEXT CHECK (owner_kind = 'program' OR owner_kind = 'cooperative'),
     owner_id TEXT,
@@ -201,7 +195,7 @@ CREATE TABLE handovers (
 CREATE TABLE handover_items (
     cluster_id TEXT NOT NULL REFERENCES handovers (cluster_id),
     position INTEGER NOT NULL,
-    kind TEXT NOT NULL {c("kind", HandoverItemKind)},
+    kind TEXT NOT NULL {c("kind", "HandoverItemKind")},
     ref TEXT NOT NULL,
     to_cooperative TEXT NOT NULL,
     amount INTEGER NOT NULL CHECK (amount >= 0),

@@ -16,7 +16,7 @@ from attrs import frozen
 from klaster.catalogue.variable import Level, Variable
 from klaster.errors import ImportDataError
 from klaster.importing.batch import ImportBatch
-from klaster.store import _keys
+from klaster.store import _keys, _round_units
 
 Progress = Callable[[int, int], None]
 
@@ -76,6 +76,7 @@ class ImportRun:
         # Per round key the batch writes: the unit keys holding values before it wrote any.
         self.before: dict[int, set[int]] = {}
         self.sectors: dict[tuple[str, Level], dict[str, frozenset[str]]] = {}  # units' sectors
+        self.round_units = _round_units.Kept(conn)  # restored by apply_import before COMMIT
 
     def fail(self, message: str, problems: Sequence[str]) -> ImportDataError:
         """The error refusing the whole batch, listing ``problems``."""

@@ -242,6 +242,7 @@ def _write_values(
         order = sorted(range(size), key=keys.__getitem__)
         keys = ordered
         encoded = {k: [column[i] for i in order] for k, column in encoded.items()}
+    run.round_units.add(round_key, keys)  # (the triggers dropped first: one pair per unit)
     for variable_key, column in encoded.items():
         head, row = _insert_for(run.conn, round_key, variable_key)
         for start in range(0, size, _CHUNK):

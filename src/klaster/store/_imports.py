@@ -107,6 +107,7 @@ def apply_import(
         if extra:
             extra -= known_submissions(conn, extra)
         _log(run, summary, (submissions - known if known else submissions) | extra)
+    run.round_units.restore()  # the triggers back before COMMIT (a failure rolls back instead)
     return summary
 
 

@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 
 from klaster.errors import StoreError
-from klaster.store import _keys
+from klaster.store import _keys, _round_units
 
 
 def check_integrity(conn: sqlite3.Connection, path: Path) -> None:
@@ -33,4 +33,25 @@ def check_integrity(conn: sqlite3.Connection, path: Path) -> None:
         raise StoreError(
             f"{path}: the foreign-key check failed: rows refer to missing records "
             f"({'; '.join(problems)}); the store was changed outside klaster"
+        )
+    _check_round_units(conn, path)
+
+
+def _check_round_units(conn: sqlite3.Connection, path: Path) -> None:
+    """The surveyed units of each round: as the values say, and the triggers keeping them."""
+    extra, missing = _round_units.differences(conn)
+    problems = []
+    if extra or missing:
+        problems.append(
+            f"round_units differs from the observation values ({extra} (round, unit) pair(s) "
+            f"without a value, {missing} missing)"
+        )
+    gone = _round_units.missing_triggers(conn)
+    if gone:
+        problems.append(f"the triggers keeping round_units are missing ({', '.join(gone)})")
+    if problems:
+        raise StoreError(
+            f"{path}: the surveyed units of the rounds are out of date ({'; '.join(problems)}); "
+            "the store was changed outside klaster. Loading all the observations and saving "
+            "them again (Store.save_observations) rebuilds them"
         )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -101,7 +101,10 @@ def _load_program(conn: sqlite3.Connection, source: Path) -> Program:
     # program's tables at once was no faster and held 1M members' rows at once (+380 MB). The
     # small tables (regions, sectors, cooperatives...) are read once for the whole program.
     frames = _cluster_frames.ClusterFrames(conn)
-    clusters = [load_cluster(conn, source, cid, frames=frames) for cid in cluster_ids(conn)]
+    unread = _cluster_columns.unrecorded(conn)  # (optional columns no member has a value in)
+    clusters = [
+        load_cluster(conn, source, cid, frames=frames, unread=unread) for cid in cluster_ids(conn)
+    ]
     orgs = organisations(conn, source)
     people = _built(source, "people", lambda: _fieldwork_loading.people(conn))
     fieldwork = _built(source, "fieldwork", lambda: _fieldwork_loading.fieldwork(conn))
@@ -174,13 +177,15 @@ def load_cluster(
     cluster_id: str,
     columns: _cluster_columns.ProgramColumns | None = None,
     frames: _cluster_frames.ClusterFrames | None = None,
+    unread: Sequence[str] = (),
 ) -> Cluster:
     """One stored cluster with all its records.
 
     Its members, groups and spells are read as columns (``columns``, read for the whole
-    program, or this cluster's) and checked column-wise; if that refuses anything, the cluster
-    is loaded again row by row, whose error says where and why. Its small tables' rows are
-    ``frames``' (read for the whole program), or this cluster's.
+    program, or this cluster's, without the member columns ``unread``: null in every stored
+    row) and checked column-wise; if that refuses anything, the cluster is loaded again row by
+    row, whose error says where and why. Its small tables' rows are ``frames``' (read for the
+    whole program), or this cluster's.
     """
     small = frames or _cluster_frames.ClusterFrames(conn, cluster_id)
     name, note = require_cluster(conn, cluster_id, small)
@@ -189,7 +194,7 @@ def load_cluster(
     overrides = _built(
         source, where, lambda: _area_rows.overrides_of(small.rows("overrides", cluster_id))
     )
-    read = columns or _cluster_columns.ProgramColumns(conn, cluster_id)
+    read = columns or _cluster_columns.ProgramColumns(conn, cluster_id, unread)
     with member_checks_paused():  # (as _built: a stored business type was checked on saving)
         frame = (name, region, sectors, stakeholders, note)
         fast = _by_columns(conn, cluster_id, read, overrides, frame, small)

@@ -8,7 +8,8 @@ each cluster and level in the order they were first recorded, as
 
 A unit is surveyed in a round when it has a row there (``NULL`` for a value recorded as
 missing), and a variable is recorded in a round when it has a row there; saving writes one
-``NULL`` row where nothing else would say so.
+``NULL`` row where nothing else would say so. ``round_units`` lists each round's surveyed units
+(:mod:`klaster.store._round_units`: saving rewrites it with the values).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from klaster.observations.selection import checked_only
 from klaster.observations.set_aside import lost_on_save, report_set_aside, undeclared
 from klaster.observations.storage import RowRefused
 from klaster.observations.values import Observations
-from klaster.store import _loading, _value_columns
+from klaster.store import _loading, _round_units, _value_columns
 from klaster.store._connection import insert_tuples
 from klaster.store._keys import VariableKeys, add_round, add_units, orphan_units, stored_rounds
 from klaster.store._values import BadValue, decoder, encode
@@ -75,6 +76,8 @@ def replace_observations(conn: sqlite3.Connection, obs: Observations, source: Pa
     lost = lost_on_save(held, obs.variables, str(source))
     if lost is not None:
         raise StoreError(lost)
+    kept = _round_units.Kept(conn)  # one pair per surveyed unit, not a trigger per value
+    kept.clear()
     for table in ("observation_values", "units", "rounds", "variables"):
         conn.execute(f"DELETE FROM {table}")
     variables = VariableKeys(conn, obs.variables)
@@ -108,6 +111,8 @@ def replace_observations(conn: sqlite3.Connection, obs: Observations, source: Pa
             columns = obs.columns(rnd.id, level)
             rows = _table_rows(conn, variables, scales, round_keys[rnd.id], present, columns)
             insert_tuples(conn, "observation_values", 4, rows)
+            kept.add(round_keys[rnd.id], present)  # every unit present got a row
+    kept.restore()
 
 
 def _ids(obs: Observations, cluster_id: str, level: Level) -> Sequence[str]:

@@ -6,7 +6,8 @@ cooperative boards: version 2), :mod:`klaster.store._ddl_budget` (budgets, spend
 spending policy: version 2) and :mod:`klaster.store._ddl_results` (every version of the results
 framework: version 2) and :mod:`klaster.store._ddl_intake` (applicants, their answers and the
 decisions on them: version 2); :mod:`klaster.store._locations` has the choices of locations
-(version 2).
+(version 2); :mod:`klaster.store._round_units` has each round's surveyed units and the triggers
+keeping them (version 3).
 
 The ``meta`` table records the schema version and the klaster version that wrote it. A store of
 an older version is migrated on open, one step at a time (``MIGRATIONS[n]`` turns version *n*
@@ -31,9 +32,11 @@ from klaster.store._ddl_finance import finance_ddl
 from klaster.store._ddl_intake import intake_ddl
 from klaster.store._ddl_results import results_ddl
 from klaster.store._locations import locations_ddl
+from klaster.store._round_units import ddl as round_units_ddl
+from klaster.store._round_units import migrate as add_round_units
 from klaster.store._upgrade import upgrade
 
-STORE_SCHEMA_VERSION = 2
+STORE_SCHEMA_VERSION = 3
 """The store schema version this klaster writes; older stores are migrated when opened."""
 
 APPLICATION_ID = 0x4B4C5354  # "KLST" in the SQLite header: tells a klaster store at a glance
@@ -60,13 +63,20 @@ def _add_fieldwork(conn: sqlite3.Connection) -> None:
     upgrade(conn, finance_ddl(1), finance_ddl() + budget_ddl())
 
 
-MIGRATIONS: dict[int, Migration] = {1: _add_fieldwork}
+def _add_round_units(conn: sqlite3.Connection) -> None:
+    # Version 2 → 3 (issue 18): each round's surveyed units, filled from the stored values, and
+    # the triggers keeping them under writes made outside klaster.
+    add_round_units(conn)
+
+
+MIGRATIONS: dict[int, Migration] = {1: _add_fieldwork, 2: _add_round_units}
 
 
 SCHEMA = (
     program_ddl() + finance_ddl() + fieldwork_ddl() + results_ddl() + budget_ddl() + intake_ddl()
 )
 SCHEMA += locations_ddl()
+SCHEMA += round_units_ddl()  # version 3
 """The DDL of the current schema version."""
 
 

@@ -64,10 +64,12 @@ GROUP BY variable_key
 """
 
 
-# The units of one round among ``candidates`` with a row of one of the variables left out by
-# ``only=``: a unit surveyed only through them is surveyed all the same (its missing values
-# count). Probing the few units not seen yet costs far less than reading the others' rows.
-_SURVEYED_QUERY = """
+# The units surveyed in one round (a row of any variable there): one range of ``round_units``,
+# kept exact by klaster's writes and by triggers under any other (:mod:`._round_units`).
+_SURVEYED_QUERY = "SELECT count(*), group_concat(unit_key) FROM round_units WHERE round_key = ?"
+# Stored variables no loaded plugin declares survey no unit: with such variables, the units
+# round_units adds are probed against the variables left out by ``only=`` (a few per round).
+_PROBE_QUERY = """
 SELECT DISTINCT unit_key FROM observation_values
 WHERE round_key = ? AND variable_key IN ({keys}) AND unit_key IN ({units})
 """
@@ -162,10 +164,13 @@ def load_rounds(
 
     scales = dict(conn.execute("SELECT key, scale FROM variables").fetchall())
     keys = {at: np.asarray(found, dtype=np.int64) for at, (found, _) in units.items()}
+    skipped = skipped or {}
+    # Stored variables neither loaded nor left out: set aside (no loaded plugin declares them).
+    aside = len(scales) > len(variables) + len(skipped)
     with warnings.catch_warnings():
         warnings.simplefilter("error", DeprecationWarning)  # text numpy could not parse
         for round_key, rnd in selected:
-            _load_round(conn, obs, variables, scales, keys, round_key, rnd, skipped or {})
+            _load_round(conn, obs, variables, scales, keys, (round_key, rnd), skipped, aside)
 
 
 def _load_round(
@@ -174,12 +179,13 @@ def _load_round(
     variables: Mapping[int, Variable],
     scales: Mapping[int, int],
     keys: Mapping[tuple[str, Level], np.ndarray[Any, Any]],
-    round_key: int,
-    rnd: Round,
+    place: tuple[int, Round],
     skipped: Mapping[int, Variable],
+    aside: bool,
 ) -> None:
     import numpy as np
 
+    round_key, rnd = place
     present: dict[Level, np.ndarray[Any, Any]] = {}
     columns: dict[Level, dict[str, Column[Any]]] = {}
     for query, numbers in ((_NUMBERS_QUERY, True), (_TEXTS_QUERY, False)):
@@ -212,7 +218,7 @@ def _load_round(
                 column = _text_column(variable, at, joined, count)
             columns.setdefault(level, {})[variable.code] = column
     if skipped:
-        _add_surveyed(conn, present, keys, skipped, round_key, rnd)
+        _add_surveyed(conn, present, keys, (skipped, aside), round_key, rnd)
     storage = obs.storage
     for level, mask in present.items():
         numbering = storage.numbering(rnd.cluster_id, level)
@@ -225,30 +231,64 @@ def _add_surveyed(
     conn: sqlite3.Connection,
     present: dict[Level, np.ndarray[Any, Any]],
     keys: Mapping[tuple[str, Level], np.ndarray[Any, Any]],
-    skipped: Mapping[int, Variable],
+    left_out: tuple[Mapping[int, Variable], bool],
     round_key: int,
     rnd: Round,
 ) -> None:
-    """Mark the units surveyed in the round through the ``skipped`` variables only."""
+    """Mark the units surveyed in the round through the variables left out only.
+
+    ``left_out`` is those variables, and whether others are set aside.
+    """
     import numpy as np
 
-    by_level: dict[Level, list[int]] = {}
-    for key, variable in skipped.items():
-        by_level.setdefault(variable.level, []).append(key)
-    for level, wanted in by_level.items():
-        known = keys[(rnd.cluster_id, level)]
+    count, joined = conn.execute(_SURVEYED_QUERY, (round_key,)).fetchone()
+    if not count:
+        return
+    surveyed = _integers(joined, count)
+    placed = 0
+    for level in Level:
+        known = keys.get((rnd.cluster_id, level))
+        if known is None or not known.size:
+            continue
+        at = np.searchsorted(known, surveyed)
+        hit = at < known.size
+        hit[hit] = known[at[hit]] == surveyed[hit]
+        found = at[hit]
+        placed += found.size
         mask = present.get(level)
-        unseen = known if mask is None else known[~mask]
-        variable_keys = ", ".join(str(int(k)) for k in wanted)
-        found: list[int] = []
-        for start in range(0, len(unseen), _PROBED):
-            units = ", ".join(map(str, unseen[start : start + _PROBED].tolist()))
-            sql = _SURVEYED_QUERY.format(keys=variable_keys, units=units)
-            found += [k for (k,) in conn.execute(sql, (round_key,))]
-        if found:
+        if mask is not None:
+            found = found[~mask[found]]
+        if found.size and left_out[1]:
+            found = _probed(conn, left_out[0], level, known, found, round_key)
+        if found.size:
             if mask is None:
                 mask = present[level] = np.zeros(len(known), dtype=np.bool_)
-            mask[np.searchsorted(known, np.array(found, dtype=np.int64))] = True
+            mask[found] = True
+    if placed != surveyed.size:
+        raise Unreadable("a unit of another cluster")
+
+
+def _probed(
+    conn: sqlite3.Connection,
+    skipped: Mapping[int, Variable],
+    level: Level,
+    known: np.ndarray[Any, Any],
+    found: np.ndarray[Any, Any],
+    round_key: int,
+) -> np.ndarray[Any, Any]:
+    """Which of the units at ``found`` have a row of a variable in ``skipped`` (of ``level``)."""
+    import numpy as np
+
+    wanted = ", ".join(str(int(k)) for k, v in skipped.items() if v.level is level)
+    if not wanted:
+        return found[:0]
+    units = known[found]
+    seen: list[int] = []
+    for start in range(0, len(units), _PROBED):
+        listed = ", ".join(map(str, units[start : start + _PROBED].tolist()))
+        sql = _PROBE_QUERY.format(keys=wanted, units=listed)
+        seen += [k for (k,) in conn.execute(sql, (round_key,))]
+    return np.searchsorted(known, np.array(sorted(seen), dtype=np.int64))
 
 
 def _indexes(known: np.ndarray[Any, Any], joined: str | None, count: int) -> np.ndarray[Any, Any]:

@@ -10,11 +10,14 @@ first, and the roster refused if they changed.
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 from klaster.errors import StoreBusyError
-from klaster.importing.mapping import ImportMapping
-from klaster.importing.roster import RosterImport, read_roster
 from klaster.store.store import Store
+
+if TYPE_CHECKING:  # the roster reader loads when a roster is imported, not with the store
+    from klaster.importing.mapping import ImportMapping
+    from klaster.importing.roster import RosterImport
 
 __all__ = ["import_roster"]
 
@@ -43,6 +46,8 @@ def import_roster(
         StoreBusyError: Another process wrote to the store while the roster was read; nothing
             was written: import it again.
     """
+    from klaster.importing.roster import read_roster
+
     with store.snapshot():
         program = store.load_program()
         before = store.status()

@@ -11,13 +11,12 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from types import TracebackType
+from typing import TYPE_CHECKING
 
 from klaster._support.aliases import warn_moved
 from klaster._support.gc import gc_paused
 from klaster.catalogue.variable import Variable
 from klaster.errors import StoreError, ValidationError
-from klaster.finance.book import Finance
 from klaster.importing.batch import ImportBatch
 from klaster.model.cluster import Cluster
 from klaster.model.lifecycle import Guard, Override, Phase, PhaseChange
@@ -25,13 +24,16 @@ from klaster.model.program import Program
 from klaster.model.records import Records
 from klaster.observations.rounds import Round
 from klaster.observations.values import Observations
-from klaster.store import _finance, _imports, _keys, _loading, _observations, _program, _schema
+from klaster.store import _books, _imports, _keys, _loading, _observations, _program, _schema
 from klaster.store._connection import connect, reading, translate, use_wal, writing
 from klaster.store._creation import create_file
 from klaster.store._import_run import Progress
 from klaster.store._integrity import check_integrity
 from klaster.store.status import StoreStatus, read_status
 from klaster.store.summary import ImportSummary
+
+if TYPE_CHECKING:  # the finance package loads when books are read or written (_books.py)
+    from klaster.finance.book import Finance
 
 __all__ = ["Store"]
 
@@ -141,12 +143,7 @@ class Store:
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *_exc: object) -> None:
         self.close()
 
     def __repr__(self) -> str:
@@ -338,8 +335,8 @@ class Store:
                 :mod:`klaster.finance.program_fit`).
         """
         with self._read("load the finance books") as conn, gc_paused():
-            books = _finance.load_books(conn, self._path)
-        return books if program is None else _finance.check_fit(books, program, self._path)
+            books = _books.load_books(conn, self._path)
+        return books if program is None else _books.check_fit(books, program, self._path)
 
     def save_finance(self, books: Finance | Iterable[Finance]) -> None:
         """Make the stored books those of ``books``, all or nothing.
@@ -351,7 +348,7 @@ class Store:
                 :mod:`klaster.finance.program_fit`), or a stored record the book changed.
         """
         with self._write("save the finance books") as conn:
-            _finance.save_finance(conn, self._path, _finance.as_books(books))
+            _books.save_finance(conn, self._path, _books.as_books(books))
 
     # -- imports --------------------------------------------------------------------------------
     def apply_import(
