@@ -16,6 +16,7 @@ import pytest
 from tests.cli.conftest import PROGRAM, SIDECAR, Cli
 from tests.cli.test_budget import _surveys, documents  # noqa: F401 - a fixture
 from tests.measurement.test_variables_needed import enriched
+from tests.store.test_round_units import version_2
 
 import klaster
 import klaster.observations
@@ -96,6 +97,24 @@ class TestFigures:
         assert loads == [{"monthly_income", "household_size"}, None]
         assert partial == full
         assert "poverty_headcount" in partial
+
+    def test_a_store_of_schema_version_2_read_as_it_is(
+        self, cli: Cli, sources: dict[str, Path], tmp_path: Path
+    ) -> None:
+        # A store written before round_units: reported without migrating it (read-only).
+        old = tmp_path / "old.klaster"
+        shutil.copy(sources["store"], old)
+        version_2(old)
+        written = []
+        for store in (sources["store"], old):
+            out = tmp_path / f"{store.stem}.csv"
+            ran = cli("report", store, "--indicator", *INDICATORS, "--by", "cluster,sector",
+                      "--format", "csv", "--output", out)  # fmt: skip
+            assert ran.returncode == ExitCode.OK, ran.stderr
+            written.append(out.read_text(encoding="utf-8"))
+        assert written[0] == written[1]
+        with Store.open(old, readonly=True) as opened:
+            assert opened.schema_version == 2
 
     @pytest.mark.parametrize("kind", ["store", "document"])
     def test_an_unknown_indicator_is_named_before_anything_is_read(

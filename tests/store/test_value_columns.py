@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.observations.builders import CATALOGUE, PROGRAM, new_store
-from tests.store.test_round_units import apply, check_after, writes
+from tests.store.test_round_units import apply, check_after, pairs, raw, sample, version_2, writes
 
 from klaster.catalogue.variable import Level
 from klaster.errors import StoreError
@@ -332,6 +332,45 @@ def counted(store: Store) -> Iterator[list[str]]:
         yield statements
     finally:
         conn.set_trace_callback(None)
+
+
+ONLY = [{"monthly_income"}, {"herd_start", "shop_note"}, {"group_meetings"}, None]
+
+
+def read_only(path: Path) -> tuple[int, list[dict[str, Any]]]:
+    """The schema version read-only, and the observations loaded ``only=`` each of ONLY."""
+    with Store.open(path, readonly=True) as store:
+        store.integrity_check()
+        found = [deep(store.load_observations(variables=CATALOGUE, only=o)) for o in ONLY]
+        return store.schema_version, found
+
+
+class TestVersion2ReadOnly:
+    """A store of the last schema version is read as it is when opened read-only."""
+
+    def test_a_version_2_store_is_read_as_it_is_read_only(self, tmp_path: Path) -> None:
+        # Archived or shared stores of the last version read without being migrated: the
+        # units surveyed through the variables left out are probed in their rows instead.
+        path = tmp_path / "p.klaster"
+        Store.create(path, PROGRAM, observations=sample()).close()
+        version, current = read_only(path)
+        version_2(path)
+        before = path.read_bytes()
+        old, found = read_only(path)
+        assert (version, old) == (3, 2)
+        assert found == current  # M-2 and L-1 surveyed only through variables left out
+        assert path.read_bytes() == before  # nothing written: still version 2
+        with Store.open(path) as store:  # opened to write: migrated
+            assert store.schema_version == 3
+        assert pairs(path)[0] == pairs(path)[1]
+
+    def test_a_version_1_store_still_needs_migrating(self, tmp_path: Path) -> None:
+        path = tmp_path / "p.klaster"
+        Store.create(path, PROGRAM).close()
+        with raw(path) as conn:
+            conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+        with pytest.raises(StoreError, match="version 1 and needs migrating to 3"):
+            Store.open(path, readonly=True)
 
 
 class TestStoredUnits:

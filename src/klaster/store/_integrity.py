@@ -9,8 +9,10 @@ from klaster.errors import StoreError
 from klaster.store import _keys, _round_units
 
 
-def check_integrity(conn: sqlite3.Connection, path: Path) -> None:
+def check_integrity(conn: sqlite3.Connection, path: Path, version: int) -> None:
     """Run SQLite's integrity and foreign-key checks and look for orphan units and values.
+
+    ``round_units`` is checked from schema version 3 (a version-2 store read as it is has none).
 
     Raises:
         StoreError: Naming what failed.
@@ -34,7 +36,8 @@ def check_integrity(conn: sqlite3.Connection, path: Path) -> None:
             f"{path}: the foreign-key check failed: rows refer to missing records "
             f"({'; '.join(problems)}); the store was changed outside klaster"
         )
-    _check_round_units(conn, path)
+    if version >= 3:
+        _check_round_units(conn, path)
 
 
 def _check_round_units(conn: sqlite3.Connection, path: Path) -> None:

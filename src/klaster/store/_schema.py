@@ -39,6 +39,10 @@ from klaster.store._upgrade import upgrade
 STORE_SCHEMA_VERSION = 3
 """The store schema version this klaster writes; older stores are migrated when opened."""
 
+READ_AS_IS = frozenset({2})
+"""Older versions read as they are when opened read-only (version 3 only added ``round_units``,
+which a reader does without: it probes the values' rows instead); others need migrating."""
+
 APPLICATION_ID = 0x4B4C5354  # "KLST" in the SQLite header: tells a klaster store at a glance
 STORE_KIND = "klaster-program-store"
 
@@ -168,6 +172,8 @@ def _chain() -> Migrations[sqlite3.Connection]:
 def open_version(conn: sqlite3.Connection, target: Path, readonly: bool) -> int:
     """The version of a store being opened, migrated to the current one unless ``readonly``.
 
+    Read-only, a version in :data:`READ_AS_IS` is read as it is (and stays that version).
+
     Raises:
         StoreError: Not a klaster store, or one that needs a migration opened read-only.
         SchemaVersionError: A newer store, or one no migration leads from.
@@ -176,7 +182,7 @@ def open_version(conn: sqlite3.Connection, target: Path, readonly: bool) -> int:
         version = stored_version(conn, str(target))
     check_version(version, str(target))
     current = STORE_SCHEMA_VERSION
-    if version == current:
+    if version == current or (readonly and version in READ_AS_IS):
         return version
     if readonly:
         raise StoreError(

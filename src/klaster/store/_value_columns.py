@@ -67,6 +67,7 @@ GROUP BY variable_key
 # The units surveyed in one round (a row of any variable there): one range of ``round_units``,
 # kept exact by klaster's writes and by triggers under any other (:mod:`._round_units`).
 _SURVEYED_QUERY = "SELECT count(*), group_concat(unit_key) FROM round_units WHERE round_key = ?"
+_KEPT_QUERY = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'round_units'"
 # Stored variables no loaded plugin declares survey no unit: with such variables, the units
 # round_units adds are probed against the variables left out by ``only=`` (a few per round).
 _PROBE_QUERY = """
@@ -167,10 +168,13 @@ def load_rounds(
     skipped = skipped or {}
     # Stored variables neither loaded nor left out: set aside (no loaded plugin declares them).
     aside = len(scales) > len(variables) + len(skipped)
+    # A version-2 store read as it is (read-only) has no round_units: its units are probed.
+    probe = bool(skipped) and conn.execute(_KEPT_QUERY).fetchone() is None
     with warnings.catch_warnings():
         warnings.simplefilter("error", DeprecationWarning)  # text numpy could not parse
         for round_key, rnd in selected:
-            _load_round(conn, obs, variables, scales, keys, (round_key, rnd), skipped, aside)
+            at = (round_key, rnd)
+            _load_round(conn, obs, variables, scales, keys, at, skipped, (aside, probe))
 
 
 def _load_round(
@@ -181,11 +185,12 @@ def _load_round(
     keys: Mapping[tuple[str, Level], np.ndarray[Any, Any]],
     place: tuple[int, Round],
     skipped: Mapping[int, Variable],
-    aside: bool,
+    how: tuple[bool, bool],
 ) -> None:
     import numpy as np
 
     round_key, rnd = place
+    aside, probe = how  # other stored variables set aside; no round_units (version 2)
     present: dict[Level, np.ndarray[Any, Any]] = {}
     columns: dict[Level, dict[str, Column[Any]]] = {}
     for query, numbers in ((_NUMBERS_QUERY, True), (_TEXTS_QUERY, False)):
@@ -218,7 +223,7 @@ def _load_round(
                 column = _text_column(variable, at, joined, count)
             columns.setdefault(level, {})[variable.code] = column
     if skipped:
-        _add_surveyed(conn, present, keys, (skipped, aside), round_key, rnd)
+        _add_surveyed(conn, present, keys, (skipped, aside, probe), round_key, rnd)
     storage = obs.storage
     for level, mask in present.items():
         numbering = storage.numbering(rnd.cluster_id, level)
@@ -231,40 +236,48 @@ def _add_surveyed(
     conn: sqlite3.Connection,
     present: dict[Level, np.ndarray[Any, Any]],
     keys: Mapping[tuple[str, Level], np.ndarray[Any, Any]],
-    left_out: tuple[Mapping[int, Variable], bool],
+    left_out: tuple[Mapping[int, Variable], bool, bool],
     round_key: int,
     rnd: Round,
 ) -> None:
     """Mark the units surveyed in the round through the variables left out only.
 
-    ``left_out`` is those variables, and whether others are set aside.
+    ``left_out`` is those variables, whether others are set aside (the units ``round_units``
+    adds are then probed in the left-out variables' rows) and whether the store has no
+    ``round_units`` (version 2 read as it is: every unit not seen yet is probed).
     """
     import numpy as np
 
-    count, joined = conn.execute(_SURVEYED_QUERY, (round_key,)).fetchone()
-    if not count:
-        return
-    surveyed = _integers(joined, count)
+    skipped, aside, probe = left_out
+    surveyed = None
+    if not probe:
+        count, joined = conn.execute(_SURVEYED_QUERY, (round_key,)).fetchone()
+        if not count:
+            return
+        surveyed = _integers(joined, count)
     placed = 0
     for level in Level:
         known = keys.get((rnd.cluster_id, level))
         if known is None or not known.size:
             continue
-        at = np.searchsorted(known, surveyed)
-        hit = at < known.size
-        hit[hit] = known[at[hit]] == surveyed[hit]
-        found = at[hit]
-        placed += found.size
+        if surveyed is None:
+            found = np.arange(known.size)
+        else:
+            at = np.searchsorted(known, surveyed)
+            hit = at < known.size
+            hit[hit] = known[at[hit]] == surveyed[hit]
+            found = at[hit]
+            placed += found.size
         mask = present.get(level)
         if mask is not None:
             found = found[~mask[found]]
-        if found.size and left_out[1]:
-            found = _probed(conn, left_out[0], level, known, found, round_key)
+        if found.size and (aside or probe):
+            found = _probed(conn, skipped, level, known, found, round_key)
         if found.size:
             if mask is None:
                 mask = present[level] = np.zeros(len(known), dtype=np.bool_)
             mask[found] = True
-    if placed != surveyed.size:
+    if surveyed is not None and placed != surveyed.size:
         raise Unreadable("a unit of another cluster")
 
 

@@ -394,4 +394,4 @@ class Store:
             StoreError: Naming what failed (pages, indexes, tables); restore from a backup.
         """
         with self._read("check the store") as conn:
-            check_integrity(conn, self._path)
+            check_integrity(conn, self._path, self._schema_version)
