@@ -131,7 +131,7 @@ def _makers(
     program: Program,
     observations: Observations | None,
     books: Finance | Iterable[Finance],
-    results: Results | None,
+    results: Results | Callable[[], Results] | None,
     pseudonymiser: Pseudonymiser | None,
     personal: bool,
     tables: Iterable[str] | None,
@@ -146,7 +146,7 @@ def _makers(
         "observations": None
         if observations is None
         else lambda: frames.observations_long_query(observations, levels=tuple(Level), **kw),
-        "figures": None if results is None else lambda: frames.figures(results),
+        "figures": None if results is None else lambda: frames.figures(_made(results)),
         "ledger_entries": None if _no_books(books) else lambda: frames.ledger_entries(books, **kw),
     }
     return {
@@ -154,6 +154,10 @@ def _makers(
         for name in _chosen(tables)
         if (make := makers[name]) is not None
     }
+
+
+def _made(results: Results | Callable[[], Results]) -> Results:
+    return results if isinstance(results, Results) else results()
 
 
 def _with_rows(make: Callable[[], Any]) -> tuple[Any, int]:
@@ -177,7 +181,7 @@ def write_tidy(
     folder: str | os.PathLike[str],
     *,
     books: Finance | Iterable[Finance] = (),
-    results: Results | None = None,
+    results: Results | Callable[[], Results] | None = None,
     format: str = "csv",
     secret: Pseudonymiser | bytes | str | None = None,
     personal: bool = False,
@@ -191,7 +195,9 @@ def write_tidy(
         observations: Its observations (the ``observations`` table), if any.
         folder: Where the files go (created if missing; files of the same names replaced).
         books: Finance books (the ``ledger_entries`` table).
-        results: Indicator figures (:meth:`Measurement.report`; the ``figures`` table).
+        results: Indicator figures (:meth:`Measurement.report`; the ``figures`` table), or
+            a function that makes them, called once, after the observations and members
+            tables are made: the report's memory is then not held beside theirs.
         format: ``"csv"`` or ``"parquet"``.
         secret: The pseudonym secret (bytes, text or a :class:`Pseudonymiser`); default: the
             ``KLASTER_PSEUDONYM_SECRET`` environment variable. Required unless ``personal``.
