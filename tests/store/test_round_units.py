@@ -151,6 +151,19 @@ class TestTriggers:
             store.save_observations(store.load_observations(variables=CATALOGUE))
             store.integrity_check()  # rebuilt, the trigger too
 
+    def test_integrity_check_names_a_dropped_table(self, tmp_path: Path) -> None:
+        path = tmp_path / "p.klaster"
+        Store.create(path, PROGRAM, observations=sample()).close()
+        with raw(path) as conn:
+            for name in _round_units.TRIGGERS:
+                conn.execute(f"DROP TRIGGER {name}")
+            conn.execute("DROP TABLE round_units")
+        with (
+            Store.open(path, readonly=True) as store,
+            pytest.raises(StoreError, match=r"version 3 but no round_units table .*backup"),
+        ):
+            store.integrity_check()
+
     def test_integrity_check_counts_the_pairs_missing(self, tmp_path: Path) -> None:
         path = tmp_path / "p.klaster"
         Store.create(path, PROGRAM, observations=sample()).close()

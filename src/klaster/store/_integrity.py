@@ -42,6 +42,11 @@ def check_integrity(conn: sqlite3.Connection, path: Path, version: int) -> None:
 
 def _check_round_units(conn: sqlite3.Connection, path: Path) -> None:
     """The surveyed units of each round: as the values say, and the triggers keeping them."""
+    if not _round_units.exists(conn):
+        raise StoreError(
+            f"{path}: the store has schema version 3 but no round_units table (dropped outside "
+            "klaster); restore the store from a backup"
+        )
     extra, missing = _round_units.differences(conn)
     problems = []
     if extra or missing:

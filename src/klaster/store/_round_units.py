@@ -94,6 +94,12 @@ def migrate(conn: sqlite3.Connection) -> None:
     _create_triggers(conn)
 
 
+def exists(conn: sqlite3.Connection) -> bool:
+    """Whether the store has ``round_units`` (a version-2 store read as it is has none)."""
+    found = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'round_units'"
+    return conn.execute(found).fetchone() is not None
+
+
 def missing_triggers(conn: sqlite3.Connection) -> list[str]:
     """The triggers keeping ``round_units`` that the store lacks."""
     found = {

@@ -32,6 +32,7 @@ from klaster.observations.columns.factory import Column, column_of
 from klaster.observations.columns.numeric import DecimalColumn, IntegerColumn
 from klaster.observations.rounds import Round
 from klaster.observations.values import Observations
+from klaster.store import _round_units
 
 if TYPE_CHECKING:
     import numpy as np
@@ -67,7 +68,6 @@ GROUP BY variable_key
 # The units surveyed in one round (a row of any variable there): one range of ``round_units``,
 # kept exact by klaster's writes and by triggers under any other (:mod:`._round_units`).
 _SURVEYED_QUERY = "SELECT count(*), group_concat(unit_key) FROM round_units WHERE round_key = ?"
-_KEPT_QUERY = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'round_units'"
 # Stored variables no loaded plugin declares survey no unit: with such variables, the units
 # round_units adds are probed against the variables left out by ``only=`` (a few per round).
 _PROBE_QUERY = """
@@ -169,7 +169,7 @@ def load_rounds(
     # Stored variables neither loaded nor left out: set aside (no loaded plugin declares them).
     aside = len(scales) > len(variables) + len(skipped)
     # A version-2 store read as it is (read-only) has no round_units: its units are probed.
-    probe = bool(skipped) and conn.execute(_KEPT_QUERY).fetchone() is None
+    probe = bool(skipped) and not _round_units.exists(conn)
     with warnings.catch_warnings():
         warnings.simplefilter("error", DeprecationWarning)  # text numpy could not parse
         for round_key, rnd in selected:
