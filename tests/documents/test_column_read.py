@@ -444,3 +444,56 @@ class TestParsedIntoFields:
         group = next(iter(program.clusters)).groups[_cluster(doc)["groups"][0]["id"]]
         if role is not None:
             assert group.memberships[0].role.value == role
+
+
+class TestCooperativesJudgedWhole:
+    def test_no_member_by_member_check_of_a_cooperative(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from klaster.model.cluster import Cluster
+
+        checked: list[str] = []
+        check = Cluster._check_cooperative
+
+        def spy(cluster: Cluster, coop: Any) -> None:
+            checked.append(coop.id)
+            check(cluster, coop)
+
+        monkeypatch.setattr(Cluster, "_check_cooperative", spy)
+        data = BANTAENG.read_bytes()
+        expected = exact_loads(data)
+        assert checked  # (the converter's road checks each member of each cooperative)
+        checked.clear()
+        program, taken = by_columns(data)
+        assert taken == ["built"]
+        assert checked == []
+        assert program == expected
+        assert any(c.cooperatives for c in program.clusters)
+
+    def test_a_list_of_texts_is_structured_whole(self) -> None:
+        import sys
+
+        from klaster.documents.converter import fast_converter
+
+        conv = column_read._converter()
+        ids = [f"M-{i}" for i in range(1000)]
+        conv.structure(ids[:1], tuple[str, ...])  # (its hook found and kept)
+        calls = 0
+
+        def count(_frame: Any, event: str, _arg: Any) -> None:
+            nonlocal calls
+            calls += event == "call"
+
+        sys.setprofile(count)
+        try:
+            found = conv.structure(ids, tuple[str, ...])
+        finally:
+            sys.setprofile(None)
+        assert found == tuple(ids)
+        assert calls < 5  # (not a call per text)
+        for bad in ([*ids[:3], 4], "M-1", [None], {"a": 1}):
+            with pytest.raises(Exception) as ours:  # noqa: PT011 - compared below
+                conv.structure(bad, tuple[str, ...])
+            with pytest.raises(Exception) as theirs:  # noqa: PT011
+                fast_converter().structure(bad, tuple[str, ...])
+            assert (type(ours.value), str(ours.value)) == (type(theirs.value), str(theirs.value))

@@ -225,6 +225,36 @@ class TestCells:
         assert restore(written) == text
         assert not written.startswith(FORMULA_START)
 
+    @given(
+        rows=st.lists(
+            st.lists(
+                st.one_of(
+                    st.none(),
+                    st.booleans(),
+                    st.integers(),
+                    st.decimals(allow_nan=True, allow_infinity=True),
+                    st.text(alphabet="ab=+-'@\t\r\n,\" ;"),
+                ),
+                min_size=3,
+                max_size=3,
+            ),
+            max_size=12,
+        ),
+        terminator=st.sampled_from(["\n", "\r\n"]),
+        style=st.sampled_from([PLAIN, EXCEL_ID]),
+    )
+    def test_rows_written_in_chunks_as_one_at_a_time(
+        self, rows: list[list[object]], terminator: str, style: CsvStyle
+    ) -> None:
+        # Rows go to the csv module a chunk at a time and their terminators are changed in one
+        # replace unless a cell holds a CR LF: the text is what writing each row alone gives.
+        import klaster.documents.csvfile as csvfile
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(csvfile, "_CHUNK", 4)
+            text = csv_text(["a", "b", "c"], rows, lineterminator=terminator, style=style)
+        assert text == _one_row_at_a_time(["a", "b", "c"], rows, terminator, style)
+
     def test_failed_write_leaves_the_old_file(self, tmp_path: Path) -> None:
         path = tmp_path / "out.csv"
         path.write_text("old", encoding="utf-8")
@@ -413,3 +443,23 @@ class TestStreamedFrame:
         assert written["note"].to_list() == ["'=HYPERLINK(1)", "ok"]
         assert written["early"][0].startswith("'-")
         assert written["unit_id"].equals(frame["unit_id"])
+
+
+def _one_row_at_a_time(
+    header: list[str], rows: list[list[object]], terminator: str, style: CsvStyle
+) -> str:
+    """The CSV text as the writer made it before chunks: each row written alone."""
+    out = io.StringIO()
+    if style.bom:
+        out.write(BOM)
+    every: list[list[object]] = [list(header), *rows]
+    for row in every:
+        line = io.StringIO()
+        cells = [safe_cell(cell) for cell in row]
+        if style.decimal_comma:
+            cells = [
+                str(c).replace(".", ",") if isinstance(c, float | Decimal) else c for c in cells
+            ]
+        csv.writer(line, lineterminator="\r\n", delimiter=style.separator).writerow(cells)
+        out.write(line.getvalue()[:-2] + terminator)
+    return out.getvalue()

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import klaster
 import klaster.finance
@@ -76,3 +78,43 @@ def test_a_current_document_still_reads_on_both_paths() -> None:
     text = klaster.dumps(PROGRAM)
     assert klaster.loads(text) == PROGRAM
     assert klaster.loads(text.encode()) == PROGRAM
+
+
+class TestDepthCheckInChunks:
+    def test_each_chunk_drops_its_own_empty_strings(self) -> None:
+        # The pairs of quotes go while a chunk is small, not in one pass over the joined text.
+        from klaster.documents import json_text
+
+        assert json_text._structure(b'{"a": "b", "c": ["d", 1]}') == b"[[]]"
+        assert json_text._structure(b'["x", "[y"]') == b'["["]'
+
+    def test_objects_and_arrays_alternating_count_one_level_each(self) -> None:
+        # (Removing "[]" then "{}" in one pass took two levels of "{[...]}" at once: 66 passed.)
+        assert json_problem('{"a": [' * 32 + "1" + "]}" * 32) is None
+        assert json_problem('{"a": [' * 33 + "1" + "]}" * 33) is not None
+        with pytest.raises(DocumentError, match="nested more than 64 levels"):
+            klaster.loads(_envelope("program", '{"a": [' * 33 + "1" + "]}" * 33))
+
+    @given(
+        depth=st.integers(MAX_JSON_DEPTH - 3, MAX_JSON_DEPTH + 3),
+        texts=st.lists(st.text(alphabet='[]{}"\\ a\u00e9', max_size=6), max_size=8),
+        chunk=st.integers(1, 23),
+        indent=st.sampled_from([None, 0, 2]),
+    )
+    @settings(max_examples=150, deadline=None)
+    def test_the_verdict_is_the_depth_whatever_the_chunks(
+        self, depth: int, texts: list[str], chunk: int, indent: int | None
+    ) -> None:
+        import json
+
+        from klaster.documents import json_text
+
+        value: Any = texts
+        for level in range(depth - 1):  # (texts itself is one level)
+            value = {"k": value, "s": texts[:1]} if level % 2 else ["s", value, *texts[1:2]]
+        text = json.dumps(value, indent=indent, ensure_ascii=False)
+        expected = depth > MAX_JSON_DEPTH
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(json_text, "_CHUNK", chunk)
+            assert (json_problem(text) is not None) is expected
+            assert (json_problem(text.encode()) is not None) is expected

@@ -278,6 +278,29 @@ class TestGarbageCollector:
         assert records
         assert not any(id(record) in young for record in records)
 
+    def test_no_collection_walks_the_records_read(self) -> None:
+        # The records are settled before the collector is back on: its count of new objects
+        # starts at zero, so no pass (a million records' walk at scale) runs at the end.
+        text = klaster.dumps(small_program())
+        klaster.loads(text)  # (converters and plugins made first)
+        started: list[dict[str, int]] = []
+
+        def spy(phase: str, info: dict[str, int]) -> None:
+            if phase == "start":
+                started.append(info)
+
+        threshold = gc.get_threshold()
+        gc.collect()
+        gc.callbacks.append(spy)
+        gc.set_threshold(50)  # (so that this small document's objects would start a pass)
+        try:
+            klaster.loads(text)
+            assert gc.get_count()[0] < 50
+        finally:
+            gc.set_threshold(*threshold)
+            gc.callbacks.remove(spy)
+        assert started == []
+
 
 class TestFastPathIsTaken:
     def test_valid_document_is_parsed_one_cluster_at_a_time(

@@ -204,7 +204,9 @@ class TestValues:
         assert any("both fall in 2011" in p for p in caught.value.problems)
 
 
-def _twins(level_code: str = "73.99") -> tuple[Program, Observations]:
+def _twins(
+    level_code: str = "73.99", baseline: dt.date = dt.date(2011, 6, 15)
+) -> tuple[Program, Observations]:
     """Bantaeng and a copy of its members in a kabupaten of the same name, coded ``level_code``."""
     document = json.loads((DATA / "bantaeng.json").read_text(encoding="utf-8"))
     cluster = document["program"]["clusters"][0]
@@ -217,9 +219,7 @@ def _twins(level_code: str = "73.99") -> tuple[Program, Observations]:
     observations = klaster.observations.load(
         DATA / "bantaeng.observations.jsonl", program, variable_catalogue()
     )
-    observations.add_round(
-        klaster.observations.Round("twn-baseline", "twin", "baseline", dt.date(2011, 6, 15))
-    )
+    observations.add_round(klaster.observations.Round("twn-baseline", "twin", "baseline", baseline))
     return program, observations
 
 
@@ -254,6 +254,47 @@ class TestPlacesByCode:
             if v.data_element == "fbfJHSPpUQD" and v.period == "2011Q2"
         }
         assert members["Prlt0C1RF0s"] == "174"
+
+    def _members(self, found: DataValueSet) -> dict[tuple[str, str], str]:
+        female = "Prlt0C1RF0s"
+        return {
+            (v.org_unit, v.period): v.value
+            for v in found.values
+            if v.data_element == "fbfJHSPpUQD" and v.category_option_combo == female
+        }
+
+    def test_clusters_surveyed_on_different_days(self) -> None:
+        # The baseline row has no one date (Row.on is None): each place's period comes from
+        # its own cluster's round (members active on its day). Before, every such value was
+        # dropped without a word.
+        program, observations = _twins(baseline=dt.date(2011, 6, 20))
+        found = data_values(program, observations, parse_dhis2_mapping(self.MAPPING))
+        assert self._members(found) == {
+            ("DiszpKrYNg8", "2011Q2"): "87",
+            ("TwinKabUID1", "2011Q2"): "96",
+            ("DiszpKrYNg8", "2014Q1"): "133",
+        }
+        program, observations = _twins(baseline=dt.date(2011, 12, 20))
+        found = data_values(program, observations, parse_dhis2_mapping(self.MAPPING))
+        assert self._members(found) == {
+            ("DiszpKrYNg8", "2011Q2"): "87",
+            ("TwinKabUID1", "2011Q4"): "135",
+            ("DiszpKrYNg8", "2014Q1"): "133",
+        }
+
+    def test_one_place_pooled_over_two_periods_refused(self) -> None:
+        program, observations = _twins("73.03", baseline=dt.date(2011, 12, 20))
+        with pytest.raises(DocumentError) as caught:
+            data_values(program, observations, parse_dhis2_mapping(MAPPING, name="map.toml"))
+        assert (
+            "map.toml period_type: the baseline rounds of the kabupaten 'Bantaeng' (73.03) fall "
+            "in 2011Q2, 2011Q4 for indicator 'members'; choose a coarser period_type or a finer "
+            "org_unit_level"
+        ) in caught.value.problems
+        # A coarser period takes both days.
+        yearly = MAPPING.replace('"quarterly"', '"yearly"')
+        found = data_values(program, observations, parse_dhis2_mapping(yearly))
+        assert self._members(found)[("DiszpKrYNg8", "2011")] == str(87 + 135)
 
     def test_one_name_two_codes_in_one_cluster_refused(self) -> None:
         # Two desa of one name in two kecamatan of one cluster: the figures by name cannot

@@ -69,6 +69,36 @@ class TestExportDhis2:
                    if r["dataelement"] == "KlsMembers1"}  # fmt: skip
         assert members == {"KlsSexFem01": "133", "KlsSexMal01": "55"}
 
+    def test_measured_by_the_fast_path_with_the_reference_figures(
+        self,
+        capsys: pytest.CaptureFixture[str],
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        # One report per mapped indicator: a national program takes the columnar fast path
+        # ("auto"), and the file is the one the exact Python backend gives.
+        from klaster.measurement import Measurement
+
+        backends: list[str] = []
+        original = Measurement.__attrs_post_init__
+
+        def spy(self: Measurement) -> None:
+            original(self)
+            backends.append(self.backend)
+
+        target = tmp_path / "values.json"
+        argv = ("export", "dhis2", PROGRAM, "--mapping", MAPPING, "--out", target,
+                "--complete-date", "2014-03-31")  # fmt: skip
+        with monkeypatch.context() as patch:
+            patch.setattr(Measurement, "__attrs_post_init__", spy)
+            assert _run(capsys, *argv).returncode == ExitCode.OK
+        assert backends == ["polars"]
+        fast = target.read_bytes()
+        with monkeypatch.context() as patch:
+            patch.setattr("klaster.measurement.engine._backend", lambda value: "python")
+            assert _run(capsys, *argv).returncode == ExitCode.OK
+        assert target.read_bytes() == fast
+
     def test_bad_mapping_writes_nothing(
         self, capsys: pytest.CaptureFixture[str], tmp_path: Path
     ) -> None:

@@ -103,6 +103,25 @@ class TestExportIati:
         assert actual is not None
         assert int(actual.get("value", "0")) > 0
         assert "Dompet Dhuafa (DD)" in [n.text for n in root.iterfind(".//reporting-org/narrative")]
+        # Measured by the columnar fast path; the exact Python backend writes the same file.
+        from klaster.measurement import Measurement
+
+        backends: list[str] = []
+        original = Measurement.__attrs_post_init__
+
+        def spy(self: Measurement) -> None:
+            original(self)
+            backends.append(self.backend)
+
+        argv = ("export", "iati", tmp_path / "km.json", *ORG, "--out", target, *WHEN, *name)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(Measurement, "__attrs_post_init__", spy)
+            assert _run(capsys, *argv).returncode == ExitCode.OK
+            fast = target.read_bytes()
+            patch.setattr("klaster.measurement.engine._backend", lambda value: "python")
+            assert _run(capsys, *argv).returncode == ExitCode.OK
+        assert backends == ["polars", "python"]
+        assert target.read_bytes() == fast
 
     def test_store(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
         store = tmp_path / "bantaeng.klaster"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import klaster
 import klaster.plugins
@@ -187,3 +190,85 @@ class TestRepr:
         assert len(text) < 200
         assert "rounds baseline, monitoring, endline" in text
         assert "by cluster" in text
+
+
+def _twins(days: dict[str, str]) -> Measurement:
+    """Bantaeng and a copy of it (other member IDs) surveying each round on its own day."""
+    import json
+
+    document = json.loads(DATA.read_text(encoding="utf-8"))
+    cluster = document["program"]["clusters"][0]
+    twin = json.loads(json.dumps(cluster).replace('"BTG-', '"TWN-'))
+    twin.update(id="twin", name="Twin", groups=[], cooperatives=[], stakeholders=[])
+    document["program"]["clusters"].append(twin)
+    program = klaster.loads(json.dumps(document))
+    obs = Observations(program, variable_catalogue(klaster.plugins.get_host()))
+    for kind, on in (
+        ("baseline", "2011-06-15"),
+        ("midline", "2012-09-01"),
+        ("endline", "2014-03-01"),
+    ):
+        obs.add_round(Round(f"b-{kind}", "bantaeng", kind, on))
+        obs.add_round(Round(f"t-{kind}", "twin", kind, days.get(kind, on)))
+    return Measurement(program, obs)
+
+
+class TestRoundsOfSeveralDays:
+    """A round key whose clusters surveyed it on different days has no date but keeps its place."""
+
+    def test_undated_round_between_dated_ones(self) -> None:
+        results = _twins({"midline": "2012-10-20"}).report("members", by=[(), ("cluster",)])
+        assert {r.round_id: r.on for r in results.filter(total_over=["cluster"])} == {
+            "baseline": dt.date(2011, 6, 15),
+            "midline": None,
+            "endline": dt.date(2014, 3, 1),
+        }
+        assert results.rounds == ("baseline", "midline", "endline")
+        assert list(results.wide()[0])[-6::2] == ["baseline", "midline", "endline"]
+        assert "rounds baseline, midline, endline" in repr(results)
+        html = results.to_html("en")
+        assert html.index(">baseline<") < html.index(">midline<") < html.index(">endline<")
+
+    def test_undated_baseline_before_dated_endline(self) -> None:
+        results = _twins({"baseline": "2011-07-01"}).report("members", by=[()])
+        assert results.rounds == ("baseline", "midline", "endline")
+
+    def test_every_round_undated_as_listed(self) -> None:
+        days = {"baseline": "2011-07-01", "midline": "2012-10-20", "endline": "2014-04-01"}
+        results = _twins(days).report("members", by=[()])
+        assert results.rounds == ("baseline", "midline", "endline")
+
+    def test_figures_not_tied_to_a_round_last(self) -> None:
+        from klaster.label import Label
+        from klaster.measurement import Row
+
+        def row(key: str | None, on: dt.date | None) -> Row:
+            return Row("x", Label("x", "x"), None, key, on, (), D(1))
+
+        rows = [row(None, None), row("b", None), row("a", dt.date(2012, 1, 1)), row("c", None)]
+        assert Results(rows).rounds == ("b", "a", "c", None)
+
+
+class TestRoundOrderProperty:
+    @given(
+        st.lists(
+            st.tuples(st.dates(dt.date(2010, 1, 1), dt.date(2020, 1, 1)), st.booleans()),
+            min_size=1,
+            max_size=8,
+            unique_by=lambda item: item[0],
+        )
+    )
+    def test_rounds_listed_by_earliest_day_keep_that_order(
+        self, rounds: list[tuple[dt.date, bool]]
+    ) -> None:
+        # The engine lists round keys by their earliest day; a key without one date (its
+        # clusters surveyed on different days) carries no date but keeps its place.
+        from klaster.label import Label
+        from klaster.measurement import Row
+
+        ordered = sorted(rounds)
+        rows = [
+            Row("x", Label("x", "x"), None, f"r{index}", day if dated else None, (), D(1))
+            for index, (day, dated) in enumerate(ordered)
+        ]
+        assert Results(rows).rounds == tuple(f"r{index}" for index in range(len(ordered)))

@@ -244,3 +244,22 @@ class TestColumnChecks:
     )
     def test_first_bad_text_as_row_by_row(self, values: list[Any]) -> None:
         assert chk.first_bad_text(values) == chk.first(chk.bad_text, values)
+
+
+class TestColumnsReadAsTheyAre:
+    def test_a_list_is_not_copied(self) -> None:
+        ids = ["M-1", "M-2"]
+        assert chk.as_list(ids) is ids
+        assert chk.as_list(("M-1", "M-2")) == ids  # (other sequences become lists)
+
+    def test_the_callers_columns_are_left_as_they_were(self) -> None:
+        members = {name: list(values) for name, values in _MEMBERS.items()}
+        groups = {name: list(values) for name, values in _GROUPS.items()}
+        spells = _spells(
+            [("G-1", "M-1", "2011-07-01", None, "chair"), ("G-2", "F-1", D(2011, 9, 1), None, None)]
+        )
+        spells["role"][1] = "member"
+        given = [{name: list(col) for name, col in c.items()} for c in (members, groups, spells)]
+        with member_checks_paused():
+            fill_cluster_columns(area_cluster(), members, groups, spells)
+        assert [members, groups, spells] == given

@@ -168,6 +168,17 @@ class TestReadinessEvidence:
         assert lines == self.engine_lines(program, observations)
 
 
+class TestRoundOrder:
+    def test_rounds_in_date_order_when_clusters_survey_on_their_own_days(self) -> None:
+        # Three clusters, each with its own baseline, midline and endline days: no key has one
+        # date, so the columns were ordered by name (baseline, endline, midline) and the
+        # transitions ran from the baseline to the midline.
+        program, observations = national(3000)
+        found = build_report(program, observations, made_on=DAY, backend="polars")
+        keys = [c.key for c in table(section(found, "indicators"), "indicators").columns]
+        assert [k for k in keys if k.startswith("v_")] == ["v_baseline", "v_midline", "v_endline"]
+
+
 class TestScope:
     def test_a_round_keeps_only_that_round(self, bantaeng: tuple[Program, Observations]) -> None:
         found = build_report(*bantaeng, round="endline", made_on=DAY)

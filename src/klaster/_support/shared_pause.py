@@ -1,7 +1,7 @@
 """A process-wide setting switched off while any of several nested or threaded pauses runs.
 
 The collector (:mod:`klaster._support.gc`) and numpy's huge pages
-(:mod:`klaster.measurement._backends.polars.pages`) are process-wide, so a pause of either is
+(:mod:`klaster._support.huge_pages`) are process-wide, so a pause of either is
 shared: a count of the pauses under way behind a lock. The first one to start switches the
 setting off and remembers what it was; the last one to end restores that, so a pause never
 re-enables what someone else turned off and never restores it while another thread's pause is

@@ -172,7 +172,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
         if observations is not None and program.results.current is not None:
             from klaster.measurement import Measurement
 
-            measurement = Measurement(program, observations)
+            measurement = Measurement(program, observations, backend="auto")
         xml = iati_activities(program, settings, books=books, measurement=measurement)
         if args.schema is not None:
             _check_schema(xml, args.schema)

@@ -64,6 +64,7 @@ _CLUSTER_KEYS = _keys(Cluster)[0]
 _RECORDS = ("members", "groups", "cooperatives", "area_overrides")
 _OVERRIDES = tuple[AreaOverride, ...]
 _COOPERATIVES = tuple[Cooperative, ...]
+_TEXTS = tuple[str, ...]
 _SEXES = frozenset(sex.value for sex in Sex)
 _SPELLS_OF = operator.methodcaller("get", "memberships", [])
 _ROLE_OF = operator.methodcaller("get", "role", Role.MEMBER.value)
@@ -88,6 +89,16 @@ def structure_program(raw: Any) -> Program:
 def _converter() -> cattrs.Converter:
     # The fast converter's configuration, with clusters built here; built on first use.
     conv = make_converter(detailed=False)
+    # A list of texts judged whole, at C speed (a cooperative lists its cluster's members);
+    # anything else goes to the converter's own hook, for its verdict.
+    as_tuple = conv.get_structure_hook(_TEXTS)
+
+    def texts(value: Any, type_: Any) -> tuple[Any, ...]:
+        if type(value) is list and {str}.issuperset(map(type, value)):
+            return tuple(value)
+        return as_tuple(value, type_)  # type: ignore[no-any-return]
+
+    conv.register_structure_hook_func(lambda type_: type_ == _TEXTS, texts)
     # Cooperatives without the converter's shared-value table: their member IDs are made the
     # members' own strings here, before structuring (see _cooperatives).
     conv.register_structure_hook(Cooperative, make_dict_structure_fn(Cooperative, conv))
@@ -161,12 +172,14 @@ def _structure_cluster(value: Any, _type: Any) -> Cluster:
     shared: dict[object, object] = {}
     members, ids = _member_columns(value.get("members", []), shared, parsed)
     groups, spells = _group_columns(value.get("groups", []), ids, shared, parsed)
-    # Every check Cluster(..., members=..., groups=..., area_overrides=...) runs on them.
-    fill_cluster_columns(cluster, members, groups, spells, overrides=overrides)
-    for cooperative in _converter().structure(
+    cooperatives = _converter().structure(
         _cooperatives(value.get("cooperatives", []), ids, shared), _COOPERATIVES
-    ):
-        cluster.add_cooperative(cooperative)
+    )
+    # Every check Cluster(..., members=..., groups=..., area_overrides=..., cooperatives=...)
+    # runs on them (a cooperative's members judged a whole list at a time).
+    fill_cluster_columns(
+        cluster, members, groups, spells, overrides=overrides, cooperatives=cooperatives
+    )
     return cluster
 
 
@@ -234,8 +247,10 @@ def _cooperatives(rows: Any, ids: dict[str, str], shared: dict[object, object]) 
     for row in rows:
         if type(row) is dict:
             row = dict(row)
-            if type(row.get("member_ids")) is list:
-                listed = row["member_ids"]
+            listed = row.get("member_ids")
+            if type(listed) is list and {str}.issuperset(map(type, listed)):
+                row["member_ids"] = list(map(ids.get, listed, listed))  # (at C speed)
+            elif type(listed) is list:
                 row["member_ids"] = [ids.get(m, m) if type(m) is str else m for m in listed]
             if type(row.get("sectors")) is list:
                 row["sectors"] = _shared(row["sectors"], shared, str)
@@ -284,6 +299,4 @@ def _shared(values: list[Any], shared: dict[object, object], kind: type) -> list
     # type into another (the checks refuse the other types; nothing to share then).
     if not {kind, type(None)}.issuperset(map(type, values)):
         return values
-    for value in set(values):
-        shared.setdefault(value, value)
-    return list(map(shared.__getitem__, values))
+    return list(map(shared.setdefault, values, values))  # (one pass, at C speed)

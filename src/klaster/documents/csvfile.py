@@ -64,6 +64,7 @@ _ESCAPE = "'"
 _ESCAPED_START = (*FORMULA_START, _ESCAPE)
 _SEPARATORS = (",", ";", "\t", "|")
 _NEEDS_WORK = r"^(?:[=+\-@\t\r']|$)"  # a formula start, a ' (escaped too) or empty
+_CHUNK = 4096  # rows written at once: their terminators changed in one replace
 BOM = "\ufeff"
 """The UTF-8 byte order mark a :class:`CsvStyle` with ``bom`` writes first."""
 
@@ -316,12 +317,38 @@ def _write(
     out = csv.writer(scratch, lineterminator="\r\n", delimiter=style.separator)
     if style.bom:
         handle.write(BOM)
-    cell_of = _comma_cell if style.decimal_comma else safe_cell
-    for row in itertools.chain([header], rows):
-        out.writerow([cell_of(cell) for cell in row])
-        handle.write(scratch.getvalue()[:-2] + lineterminator)
+    cell_of = _comma_cell if style.decimal_comma else _plain_cell
+    pending = itertools.chain([header], rows)
+    while chunk := [[cell_of(cell) for cell in row] for row in itertools.islice(pending, _CHUNK)]:
+        out.writerows(chunk)
+        text = scratch.getvalue()
         scratch.seek(0)
         scratch.truncate()
+        if lineterminator != "\r\n":
+            if text.count("\r\n") != len(chunk):  # a cell holds a CR LF: line by line
+                text = "".join(_line(out, scratch, row, lineterminator) for row in chunk)
+            else:
+                text = text.replace("\r\n", lineterminator)
+        handle.write(text)
+
+
+def _line(out: Any, scratch: io.StringIO, row: Sequence[object], lineterminator: str) -> str:
+    out.writerow(row)
+    text = scratch.getvalue()[:-2] + lineterminator
+    scratch.seek(0)
+    scratch.truncate()
+    return text
+
+
+def _plain_cell(cell: object) -> str | int | float | Decimal:
+    # safe_cell with a report's usual cells first (28k rows x 15 cells): same results
+    if isinstance(cell, str):
+        return _ESCAPE + cell if cell.startswith(_ESCAPED_START) else cell
+    if cell is None:
+        return ""
+    if type(cell) is int or (type(cell) is Decimal and cell.is_finite()):  # an int, not a bool
+        return cell
+    return safe_cell(cell)
 
 
 def _flagged(pl: Any, frame: Any, schema: Any) -> dict[str, bool]:

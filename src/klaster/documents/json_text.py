@@ -23,7 +23,10 @@ stack (a ``RecursionError``) in the parser or in anything that walks the parsed 
 _STRUCTURE = b'[]{}"'
 _NOT_STRUCTURE = bytes(c for c in range(256) if c not in _STRUCTURE)
 _STRING = re.compile(rb'"[^"]*"')
-_WEIGHTS = bytes.maketrans(b"[]{}", b"\x02\x00\x02\x00")
+# Braces counted as brackets: a pass then removes exactly one level (removing "[]" and then
+# "{}" in one pass took two levels of "{[...]}" at once, and let such nesting past the bound).
+_AS_BRACKETS = bytes.maketrans(b"{}", b"[]")
+_WEIGHTS = bytes.maketrans(b"[]", b"\x02\x00")
 _CHUNK = 1 << 22
 _BACKSLASHES = ("\\", 0x5C)  # in a str chunk and in a bytes chunk
 
@@ -73,8 +76,8 @@ def json_problem(text: str | bytes | bytearray) -> str | None:
         text: JSON text.
     """
     data = b"".join(map(_structure, _chunks(text)))
-    # Most strings are now ``""``; dropping those pairs first keeps the regex's work (and the
-    # list of pieces it builds) small. Adjacent strings merge, which changes no depth.
+    # The strings left ``""`` across chunks; dropping those pairs first keeps the regex's work
+    # (and the list of pieces it builds) small. Adjacent strings merge, which changes no depth.
     data = data.replace(b'""', b"")
     if b'"' in data:
         data = _STRING.sub(b"", data)
@@ -82,7 +85,7 @@ def json_problem(text: str | bytes | bytearray) -> str | None:
     # runs of openers make each pass slow and remove little: then finish in one steady pass.
     budget, spent = 8 * len(data), 0
     for passes in range(1, MAX_JSON_DEPTH + 2):
-        shorter = data.replace(b"[]", b"").replace(b"{}", b"")
+        shorter = data.replace(b"[]", b"")
         if len(shorter) == len(data):
             return None  # empty, or unbalanced: the parser says where
         data = shorter
@@ -111,7 +114,9 @@ def _structure(chunk: bytes) -> bytes:
     if b"\\" in chunk:
         # An escaped backslash or quote is no string boundary; other escapes hold no quote.
         chunk = chunk.replace(b"\\\\", b"").replace(b'\\"', b"")
-    return chunk.translate(None, _NOT_STRUCTURE)
+    # Most strings are now ``""``: dropped while the chunk is small (a pair across two chunks
+    # goes after the join). Dropping adjacent quotes keeps every bracket in or out of a string.
+    return chunk.translate(_AS_BRACKETS, _NOT_STRUCTURE).replace(b'""', b"")
 
 
 def _depth(brackets: bytes) -> int:

@@ -155,11 +155,14 @@ def loads(text: str | bytes, *, source: str = "<string>") -> Program:
         PluginError: Strict plugin mode, and a sector of the program has no loaded plugin
             (otherwise a ``PluginWarning`` names it; its members and groups are kept).
     """
-    with unknown_kinds_kept() as kinds:
-        program = _read(text, source)
-    if not report_unprovided_sectors(program, source, kinds) and kinds:
-        program = _read(text, source)  # no plugin is missing: the unknown kind is an error
-    _settle_long_lived()  # the records out of the young generations' passes (as a store load)
+    with _gc_paused():
+        with unknown_kinds_kept() as kinds:
+            program = _read(text, source)
+        if not report_unprovided_sectors(program, source, kinds) and kinds:
+            program = _read(text, source)  # no plugin is missing: the unknown kind is an error
+        # The records out of the young generations' passes (as a store load), settled before
+        # the collector runs again: else its first pass walks every object the read made.
+        _settle_long_lived()
     return program
 
 

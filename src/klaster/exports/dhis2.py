@@ -32,7 +32,8 @@ from klaster._support.suggest import did_you_mean
 from klaster.documents.csvfile import write_csv
 from klaster.documents.files import atomic_write
 from klaster.errors import DocumentError
-from klaster.exports.dhis2_mapping import Dhis2Indicator, Dhis2Mapping, IdScheme, period_string
+from klaster.exports._dhis2_places import Periods, Places
+from klaster.exports.dhis2_mapping import Dhis2Indicator, Dhis2Mapping, IdScheme
 from klaster.measurement import Measurement, NotAvailable
 
 if TYPE_CHECKING:
@@ -139,6 +140,7 @@ def data_values(
     mapping: Dhis2Mapping,
     *,
     rounds: Iterable[str] | None = None,
+    measurement: Measurement | None = None,
 ) -> DataValueSet:
     """The program's values of the mapped indicators as DHIS2 data values.
 
@@ -147,6 +149,10 @@ def data_values(
         observations: Its survey rounds.
         mapping: The DHIS2 mapping (:func:`~klaster.exports.load_dhis2_mapping`).
         rounds: Only these rounds (as the report names them: ``baseline``, ``endline``...).
+        measurement: The engine that computes the figures (default: a
+            :class:`~klaster.measurement.Measurement` of ``program`` and ``observations`` with
+            its default, exact Python backend); e.g. ``Measurement(..., backend="auto")`` for a
+            large program (``klaster export dhis2`` does so; the figures are the same).
 
     Raises:
         DocumentError: The mapping does not fit the program: an unknown indicator (with "did
@@ -154,7 +160,7 @@ def data_values(
             with figures but no org unit or combo, two rounds in one period; every problem
             located in the mapping.
     """
-    engine = Measurement(program, observations)
+    engine = measurement or Measurement(program, observations)
     problems: list[str] = []
 
     def problem(where: str, message: str) -> None:
@@ -172,7 +178,8 @@ def data_values(
                 f"unknown indicator{f' ({hint})' if hint else ''}; `klaster report` and "
                 "Measurement.codes() list the program's indicators",
             )
-    places = _Places.of(program, mapping.org_unit_level, problem)
+    places = Places.of(program, mapping.org_unit_level, problem)
+    periods = Periods.of(program, observations, mapping.org_unit_level, mapping.period_type)
     for code in mapping.org_units:
         if code not in places.codes:
             hint = did_you_mean(code, places.codes)
@@ -200,7 +207,7 @@ def data_values(
             if isinstance(row.value, NotAvailable):
                 missing[row.value.reason] += 1
                 continue
-            value = _value(row, row.value, indicator, mapping, place, problem)
+            value = _value(row, row.value, indicator, mapping, (place, periods), problem)
             if value is None:
                 continue
             key = (value.data_element, value.period, value.org_unit, value.category_option_combo)
@@ -272,18 +279,29 @@ def _value(
     figure: Decimal,
     indicator: Dhis2Indicator,
     mapping: Dhis2Mapping,
-    code: str | None,
+    where: tuple[str | None, Periods],
     problem: Any,
 ) -> DataValue | None:
     level = mapping.org_unit_level
     name = row.dimension(level)
-    if name is None or row.on is None:  # pragma: no cover - the report splits every row so
+    code, periods = where
+    if name is None:  # pragma: no cover - the report splits every row by the level
         return None
     if code is None:
         problem(
             "org_unit_level",
             f"the {level} {name!r} has no Kemendagri code in the program's region tree; give "
             "it its code there, or choose a higher org_unit_level",
+        )
+        return None
+    period = periods.period(row, code)
+    if isinstance(period, list):
+        # Clusters survey on their own days: one place's figure must stand on one period.
+        problem(
+            "period_type",
+            f"the {row.round_id} rounds of the {level} {name!r} ({code}) fall in "
+            f"{', '.join(period)} for indicator {indicator.code!r}; choose a coarser "
+            "period_type or a finer org_unit_level",
         )
         return None
     unit = mapping.org_units.get(code)
@@ -310,73 +328,12 @@ def _value(
         return None
     return DataValue(
         indicator.data_element,
-        period_string(row.on, mapping.period_type),
+        period,
         unit,
         value,
         combo,
         f"klaster {indicator.code}, round {row.round_id}, n={row.n}",
     )
-
-
-@frozen(eq=False)
-class _Places:
-    """The Kemendagri code of each place of the mapping's level, by name or by cluster and name.
-
-    The report names places; a name that stands for one code is matched by name, a name of
-    several codes (two kabupaten "Bantaeng" in two clusters) by cluster and name.
-    """
-
-    codes: frozenset[str]
-    by_name: dict[str, str]
-    by_cluster: dict[tuple[str, str], str | None]
-    ambiguous: frozenset[str]
-
-    @classmethod
-    def of(cls, program: Program, level: str, problem: Any) -> _Places:
-        found: dict[str, dict[str, set[str]]] = {}  # name -> cluster ID -> codes
-        for cluster in program.clusters:
-            stack = [cluster.region]
-            while stack:
-                region = stack.pop()
-                if region.level.value == level and region.code is not None:
-                    found.setdefault(region.name, {}).setdefault(cluster.id, set()).add(region.code)
-                stack.extend(region.children)
-        by_name: dict[str, str] = {}
-        by_cluster: dict[tuple[str, str], str | None] = {}  # None: refused, already said
-        for name, clusters in found.items():
-            codes = set().union(*clusters.values())
-            if len(codes) == 1:
-                by_name[name] = codes.pop()
-                continue
-            for cluster_id, own in sorted(clusters.items()):
-                shared = [c for c, of in clusters.items() if c != cluster_id and of & own]
-                if len(own) > 1 or shared:
-                    # The report cannot split one cluster's places of one name, nor add up some
-                    # clusters' figures of a name without the others'.
-                    problem(
-                        "org_unit_level",
-                        f"the {level} {name!r} names the regions {', '.join(sorted(codes))}, "
-                        f"which the figures by name cannot tell apart in cluster {cluster_id!r}"
-                        f"; give the regions distinct names, or choose a higher org_unit_level",
-                    )
-                    by_cluster[cluster_id, name] = None
-                    continue
-                by_cluster[cluster_id, name] = next(iter(own))
-        every = {code for clusters in found.values() for own in clusters.values() for code in own}
-        return cls(frozenset(every), by_name, by_cluster, frozenset(found) - set(by_name))
-
-    def code(self, row: Row, level: str) -> str | None:
-        """The code of the row's place; ``None``: none known; ``""``: the row is not used."""
-        name = row.dimension(level) or ""
-        cluster = row.dimension("cluster")
-        if cluster is None:
-            return "" if name in self.ambiguous else self.by_name.get(name)
-        if name not in self.ambiguous:
-            return ""
-        # A cluster whose place of that name has no code: None, said as for a name.
-        return self.by_cluster.get((cluster, name)) or (
-            "" if (cluster, name) in self.by_cluster else None
-        )
 
 
 def _json_value(value: DataValue) -> dict[str, str]:

@@ -68,6 +68,7 @@ from klaster.measurement.results import (
     Row,
 )
 from klaster.measurement.results_assessment import assess
+from klaster.measurement.round_dates import round_dates
 from klaster.measurement.target_rows import TargetRow, TargetStatus, TargetTable
 from klaster.measurement.targets_csv import read_targets_csv
 from klaster.measurement.transitions import (
@@ -124,6 +125,7 @@ __all__ = [
     "mentoring_criteria",
     "mentoring_table",
     "read_targets_csv",
+    "round_dates",
     "variables_needed",
 ]
 

@@ -46,16 +46,32 @@ Line = tuple[Block, Combo, dict[str | None, Cell]]
 
 
 def round_order(blocks: Sequence[Block]) -> list[str | None]:
-    """The rounds of ``blocks`` by date (the earliest first), undated last, ties as they come."""
-    first: dict[str | None, tuple[int, _dt.date, int]] = {}
+    """The rounds of ``blocks`` by date (the earliest first), ties as they come.
+
+    A round key whose clusters surveyed it on different days has no date (``on`` is ``None``):
+    it keeps its place after the round the blocks list before it (the engine lists rounds by
+    their earliest day), rather than going last (a midline after the endline). Figures not tied
+    to a round come last.
+    """
+    first: dict[str | None, tuple[_dt.date, int]] = {}
+    listed: list[str] = []  # the round keys in the order the blocks first list them
     for index, block in enumerate(blocks):
+        key = block.round_id
+        if key is None:
+            first.setdefault(None, (_dt.date.max, index))
+            continue
+        if key not in first:
+            listed.append(key)
+        seen = first.get(key)
         day = block.on or _dt.date.max
-        undated = 1 if block.round_id is None or block.on is None else 0
-        seen = first.get(block.round_id)
-        key = (undated, day, seen[2] if seen else index)
-        if seen is None or key < seen:
-            first[block.round_id] = key
-    return sorted(first, key=first.__getitem__)
+        found = (day, seen[1] if seen else index)
+        if seen is None or found < seen:
+            first[key] = found
+    order = sorted((k for k in listed if first[k][0] != _dt.date.max), key=first.__getitem__)
+    for at, key in enumerate(listed):
+        if first[key][0] == _dt.date.max:
+            order.insert(order.index(listed[at - 1]) + 1 if at else 0, key)
+    return [*order, *([None] if None in first else [])]
 
 
 def round_dates(blocks: Sequence[Block]) -> dict[str | None, _dt.date | None]:

@@ -90,6 +90,8 @@ def as_list(values: Any) -> list[Any]:
         return list(values.to_list())
     if module == "numpy":
         return list(values.tolist())
+    if type(values) is list:
+        return values  # (read as it is, not copied: the bulk path changes no column in place)
     if isinstance(values, str | bytes) or not isinstance(values, Iterable):
         raise ValidationError(
             f"a column is a sequence of values, got {type(values).__name__}", path="columns"

@@ -10,13 +10,25 @@ tables without a Python object per value (texts excepted).
 
 from __future__ import annotations
 
+import itertools
+from bisect import bisect_right
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, overload
 
 from klaster.catalogue.variable import ValueType, Variable
 from klaster.observations.columns.factory import Column
 
-__all__ = ["Piece", "hook_frame", "hook_series", "over", "piece_of_column", "piece_of_values"]
+__all__ = [
+    "Piece",
+    "RowIds",
+    "RowSectors",
+    "hook_frame",
+    "hook_series",
+    "over",
+    "piece_of_column",
+    "piece_of_values",
+]
 
 _EPOCH_ORDINAL = 719_163  # date(1970, 1, 1).toordinal(): polars counts days from 1970
 _INT64 = 9_223_372_036_854_775_807
@@ -40,6 +52,75 @@ class Piece:
     ) -> None:
         self.data, self.valid, self.scale = data, valid, scale
         self.categories, self.texts = categories, texts
+
+
+class RowSectors(Sequence[tuple[str, ...]]):
+    """Each row's sectors, kept as one number per row into the distinct sectors (numpy).
+
+    What the bulk paths give :meth:`~klaster.plugins.host.PluginHost.validate_recorded_columns`
+    for a batch of a million units: no tuple per row, and :meth:`rows_of_each` groups the rows
+    without a Python step per row (the checks look for it; any sequence of tuples still works).
+    """
+
+    __slots__ = ("distinct", "kinds", "np")
+
+    def __init__(self, np: Any, kinds: Any, distinct: Sequence[tuple[str, ...]]) -> None:
+        self.np, self.kinds, self.distinct = np, kinds, distinct
+
+    def __len__(self) -> int:
+        return len(self.kinds)
+
+    @overload
+    def __getitem__(self, row: int) -> tuple[str, ...]: ...
+    @overload
+    def __getitem__(self, row: slice) -> Sequence[tuple[str, ...]]: ...
+    def __getitem__(self, row: int | slice) -> Any:
+        if isinstance(row, slice):
+            return [self.distinct[kind] for kind in self.kinds[row].tolist()]
+        return self.distinct[int(self.kinds[row])]
+
+    def rows_of_each(self) -> dict[tuple[str, ...], list[int]]:
+        """The rows of each sectors present, ascending, in the order they first appear."""
+        np = self.np
+        rows = {
+            kind: np.flatnonzero(self.kinds == kind)
+            for kind in np.flatnonzero(np.bincount(self.kinds, minlength=len(self.distinct)))
+        }
+        return {
+            self.distinct[int(kind)]: rows[kind].tolist()
+            for kind in sorted(rows, key=lambda kind: rows[kind][0])
+        }
+
+
+class RowIds(Sequence[str]):
+    """Each row's unit ID, read from its table's numbering only when asked (no list of them).
+
+    Rows are tables' picked indexes one table after the other: ``parts`` holds each table's
+    unit IDs (its numbering) and the indexes (numpy) of its rows.
+    """
+
+    __slots__ = ("ends", "parts")
+
+    def __init__(self, parts: list[tuple[Sequence[str], Any]]) -> None:
+        self.parts = parts
+        self.ends = list(itertools.accumulate(len(picked) for _, picked in parts))
+
+    def __len__(self) -> int:
+        return self.ends[-1] if self.ends else 0
+
+    @overload
+    def __getitem__(self, row: int) -> str: ...
+    @overload
+    def __getitem__(self, row: slice) -> Sequence[str]: ...
+    def __getitem__(self, row: int | slice) -> Any:
+        if isinstance(row, slice):
+            return [self[at] for at in range(*row.indices(len(self)))]
+        at = row + len(self) if row < 0 else row
+        if not 0 <= at < len(self):
+            raise IndexError(row)
+        part = bisect_right(self.ends, at)
+        ids, picked = self.parts[part]
+        return ids[int(picked[at - (self.ends[part - 1] if part else 0)])]
 
 
 def piece_of_column(np: Any, column: Column[Any], rows: Any) -> Piece:

@@ -2,7 +2,7 @@
 
 The fast path of :func:`klaster.observations.sidecar.load`. The structure lines (header, units,
 tables, end) go through the exact reader's own checks (:class:`Reader`); the row lines of all
-tables with the same level and columns are parsed at once by polars' CSV reader (a row line
+tables with the same level and set of columns are parsed at once by polars' CSV reader (a row line
 ``["BTG-0001","1250000.50",4,true,null]`` is comma-separated JSON scalars between brackets),
 each column is checked against the pattern of the JSON form its type is written in (so a
 decimal written as a JSON number, a boolean as ``1``, an escaped string... are not recognised),
@@ -17,26 +17,33 @@ two paths accept the same files and build equal observations (a test compares th
 
 from __future__ import annotations
 
-import io
 import itertools
 import json
 import warnings
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from functools import partial
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
+from klaster._support.huge_pages import huge_pages_paused
 from klaster.catalogue.variable import Level, Variable
 from klaster.model.program import Program
 from klaster.observations._batch import finder
-from klaster.observations._hook_columns import Piece, hook_frame, piece_of_column
+from klaster.observations._hook_columns import (
+    Piece,
+    RowIds,
+    RowSectors,
+    hook_frame,
+    piece_of_column,
+)
 from klaster.observations._sidecar_columns import (
     PATTERNS,
-    ROW,
-    STRING,
     GiveUp,
     Layout,
+    cells_at,
     columns_of,
+    row_cells,
 )
 from klaster.observations._sidecar_reader import Reader
 from klaster.observations.columns.factory import (
@@ -52,6 +59,8 @@ if TYPE_CHECKING:
     import polars as pl
 
 __all__ = ["read_fast"]
+
+_SECTOR = attrgetter("sector")
 
 
 def read_fast(
@@ -74,7 +83,9 @@ def read_fast(
         return None
     if b"\r" in data or not data.endswith(b"\n"):
         return None
-    with warnings.catch_warnings(record=True) as caught:
+    # numpy's huge pages off while the reader's arrays are made (fresh 2 MB pages cost more
+    # than these short-lived arrays gain: the first read of a process 5.8 -> 4.6 s at 1M).
+    with warnings.catch_warnings(record=True) as caught, huge_pages_paused():
         warnings.simplefilter("always")
         try:
             bulk = _Bulk(source, program, variables)
@@ -123,10 +134,13 @@ class _Lines:
 
 
 class _Table:
-    __slots__ = ("count", "first", "level", "round_id")
+    __slots__ = ("cells", "count", "first", "level", "round_id")
 
-    def __init__(self, round_id: str, level: Level, first: int, count: int) -> None:
+    def __init__(
+        self, round_id: str, level: Level, first: int, count: int, cells: dict[str, int]
+    ) -> None:
         self.round_id, self.level, self.first, self.count = round_id, level, first, count
+        self.cells = cells  # the cell (1 to width) of each code read
 
 
 class _Bulk:
@@ -146,9 +160,10 @@ class _Bulk:
         lines = _Lines(data)
         reader.line = 1
         reader.header(json.loads(lines[0]))
-        # Tables parsed together: the same level, number of columns and columns read where
-        # (with only=, tables whose other columns differ are one group: far fewer calls).
-        groups: dict[tuple[Level, int, tuple[tuple[str, int], ...]], list[_Table]] = {}
+        # Tables parsed together: the same level, number of columns and columns read, in any
+        # order (a cell then holds different variables' values in different tables); with
+        # only=, tables whose other columns differ are one group: far fewer calls.
+        groups: dict[tuple[Level, int, tuple[str, ...]], list[_Table]] = {}
         only = reader.only
         at = 1
         while True:
@@ -164,13 +179,13 @@ class _Bulk:
                 if kept != codes:  # set-aside columns: rare, read by the exact reader
                     raise GiveUp
                 if count:
-                    read = tuple(
-                        (code, cell)
+                    cells = {
+                        code: cell
                         for cell, code in enumerate(codes, 1)
                         if only is None or code in only
-                    )
-                    groups.setdefault((level, len(codes), read), []).append(
-                        _Table(round_id, level, at, count)
+                    }
+                    groups.setdefault((level, len(codes), tuple(sorted(cells))), []).append(
+                        _Table(round_id, level, at, count, cells)
                     )
                 reader.rows += count
                 at += count
@@ -182,7 +197,7 @@ class _Bulk:
         if at != len(lines):
             raise GiveUp
         for (level, width, read), tables in groups.items():
-            self._group(lines, level, width, dict(read), tables)
+            self._group(lines, level, width, read, tables)
         if self._sector_problems():
             raise GiveUp
         return self.obs
@@ -220,22 +235,20 @@ class _Bulk:
                 )
         for level, tables in by_level.items():
             codes = list(dict.fromkeys(code for table in tables for code in table[2]))
-            sectors_of: list[tuple[str, ...]] = []
-            unit_ids: list[str] = []
-            ends: list[int] = []
+            numbers: dict[tuple[str, ...], int] = {}  # the level's distinct sectors, numbered
+            kinds_of = []
             rows = []
-            for _, picked, _, ids, (kinds, distinct) in tables:
+            for _, picked, _, _, (kinds, distinct) in tables:
                 rows.append(picked)
-                sectors_of += map(distinct.__getitem__, kinds[picked].tolist())
-                unit_ids += map(ids.__getitem__, picked.tolist())
-                ends.append(len(unit_ids))
+                renumber = [numbers.setdefault(sectors, len(numbers)) for sectors in distinct]
+                kinds_of.append(np.array(renumber, dtype=np.int64)[kinds[picked]])
+            sectors_of = RowSectors(np, np.concatenate(kinds_of), list(numbers))
+            unit_ids = RowIds([(table[3], table[1]) for table in tables])  # read when asked
+            ends = unit_ids.ends
 
-            built: list[Any] = []  # the level's frame, made when a plugin first reads a column
-
-            def column(code: str, tables: Any = tables, at: Any = rows, built: Any = built) -> Any:
-                if not built:
-                    built.append(self._frame(np, pl, tables, at))
-                return built[0][code]
+            def column(code: str, tables: Any = tables, at: Any = rows) -> Any:
+                # Made when a plugin first reads it (the checks keep it): only those read.
+                return self._column(np, pl, tables, at, code)
 
             columns = {code: partial(column, code) for code in codes}
 
@@ -246,18 +259,13 @@ class _Bulk:
                 return True
         return False
 
-    def _frame(self, np: Any, pl: Any, tables: list[Any], rows: list[Any]) -> Any:
-        """Every column of ``tables`` at their ``rows``, one after the other, in one frame."""
-        pieces: dict[str, tuple[Variable, list[Piece | int]]] = {}
-        for code in dict.fromkeys(code for table in tables for code in table[2]):
-            pieces[code] = (
-                self.obs.variables[code],
-                [
-                    piece_of_column(np, table[2][code], at) if code in table[2] else len(at)
-                    for table, at in zip(tables, rows, strict=True)
-                ],
-            )
-        return hook_frame(pl, np, pieces)
+    def _column(self, np: Any, pl: Any, tables: list[Any], rows: list[Any], code: str) -> Any:
+        """The Series of ``code`` over ``tables`` at their ``rows``, one after the other."""
+        pieces: list[Piece | int] = [
+            piece_of_column(np, table[2][code], at) if code in table[2] else len(at)
+            for table, at in zip(tables, rows, strict=True)
+        ]
+        return hook_frame(pl, np, {code: (self.obs.variables[code], pieces)})[code]
 
     def _unit_sectors(
         self, cluster: Any, level: Level, ids: Any
@@ -268,59 +276,40 @@ class _Bulk:
         key = (cluster.id, level)
         found = self.unit_sectors.get(key)
         if found is None:
-            of_unit = list(
-                map(partial(unit_sectors, cluster, level), map(finder(cluster, level), ids))
-            )
-            number: dict[tuple[str, ...], int] = {}
-            for sectors in set(of_unit):
-                number[sectors] = len(number)
-            kinds = np.array(list(map(number.__getitem__, of_unit)), dtype=np.int64)
-            found = self.unit_sectors[key] = (kinds, list(number))
+            if level is Level.MEMBER or level is Level.GROUP:
+                # A member's or group's sectors are its own one (``unit_sectors``), read for
+                # every unit in C: no Python call per unit. A unit the cluster does not hold is
+                # None, whose missing ``sector`` gives up as ``unit_sectors`` would.
+                records = cluster.members if level is Level.MEMBER else cluster.groups
+                own = list(map(_SECTOR, map(records.as_mapping().get, ids)))
+                number = {sector: at for at, sector in enumerate(dict.fromkeys(own))}
+                kinds = np.fromiter(map(number.__getitem__, own), np.int64, len(own))
+                found = (kinds, [(sector,) for sector in number])
+            else:
+                of_unit = list(
+                    map(partial(unit_sectors, cluster, level), map(finder(cluster, level), ids))
+                )
+                numbers = {sectors: at for at, sectors in enumerate(dict.fromkeys(of_unit))}
+                kinds = np.fromiter(map(numbers.__getitem__, of_unit), np.int64, len(of_unit))
+                found = (kinds, list(numbers))
+            self.unit_sectors[key] = found
         return found
 
     # -- one group of tables: the same level and columns -----------------------------------------
     def _group(
-        self, lines: _Lines, level: Level, width: int, wanted: dict[str, int], tables: list[_Table]
+        self, lines: _Lines, level: Level, width: int, wanted: tuple[str, ...], tables: list[_Table]
     ) -> None:
-        """Tables of ``width`` columns, each with the ``wanted`` codes' values in those cells."""
+        """Tables of ``width`` columns, each with the ``wanted`` codes' values (in any cells)."""
         import numpy as np
         import polars as pl
 
         block = b"\n".join(lines.block(t.first, t.count) for t in tables)
-        names = [f"c{i}" for i in range(width + 1)]
-        # load(only=...): the IDs, the last column (checked for the closing bracket) and those
-        # asked for; the other cells are neither converted nor checked.
-        read = sorted({0, *wanted.values(), width})
-        frame = pl.read_csv(
-            io.BytesIO(block),
-            has_header=False,
-            quote_char=None,
-            schema=dict.fromkeys(names, pl.String),
-            columns=read,
-            comment_prefix=None,
-            truncate_ragged_lines=False,
-        )
-
-        total = sum(t.count for t in tables)
-        if frame.height != total or frame.null_count().sum_horizontal().item():
-            raise GiveUp
-        if len(read) <= width:  # cells left unread (only=): each row must still be JSON
-            whole = pl.read_csv(
-                io.BytesIO(block),
-                has_header=False,
-                separator="\x01",  # (never in JSON text: a control character is escaped)
-                quote_char=None,
-                schema={"row": pl.String},
-                comment_prefix=None,
-                truncate_ragged_lines=False,
-            )["row"]
-            if len(whole) != total or not whole.str.contains(ROW).fill_null(False).all():
-                raise GiveUp
-        first, last = frame[names[0]], frame[names[-1]]
-        if not (first.str.contains(f"^\\[{STRING}$").all() and last.str.ends_with("]").all()):
-            raise GiveUp
-        ids = first.str.slice(2).str.strip_suffix('"')
-        frame = frame.with_columns(pl.col(names[-1]).str.strip_suffix("]"))
+        # load(only=...): the IDs and the cells asked for; the others are neither converted
+        # nor checked against their variable (but checked to be JSON).
+        read = {t.cells[code] for t in tables for code in wanted}
+        quoted, cells = row_cells(pl, block, width, read, sum(t.count for t in tables))
+        del block
+        ids = quoted.str.slice(1).str.strip_suffix('"')
         counts = np.array([t.count for t in tables], dtype=np.int64)
         table_of = np.repeat(np.arange(len(tables), dtype=np.int64), counts)
         starts = np.concatenate(([0], np.cumsum(counts)))
@@ -340,23 +329,30 @@ class _Bulk:
             raise GiveUp  # a unit twice in a table: the exact reader locates the row
         layout = Layout(np, target, int(offsets[-1]), table_of, offsets, len(tables))
         columns: dict[str, list[Column[Any]]] = {}
-        for code, position in wanted.items():
+        allowed: dict[str, Any] = {}  # each sector's rows (units of that sector), found once
+        for code in wanted:
             variable = self.obs.variables[code]
-            raw = frame[names[position]]
+            raw = cells_at(pl, np, cells, [t.cells[code] for t in tables], counts)
             present = (raw != "null").to_numpy()
             if not (raw.filter(pl.Series(present)).str.contains(PATTERNS[variable.type]).all()):
                 raise GiveUp
-            if variable.sector != CORE_SECTOR and present.any():
-                allowed = unit_sectors_.str.contains(f"|{variable.sector}|", literal=True)
-                if not allowed.filter(pl.Series(present)).all():
+            sector = variable.sector
+            if sector != CORE_SECTOR and present.any():
+                if sector not in allowed:
+                    found = unit_sectors_.str.contains(f"|{sector}|", literal=True)
+                    allowed[sector] = found.to_numpy()
+                if (present & ~allowed[sector]).any():
                     raise GiveUp
             columns[code] = columns_of(pl, np, variable, raw, present, layout)
         for number, table in enumerate(tables):
             rnd = storage.round(table.round_id)
             rows = np.sort(indexes[int(starts[number]) : int(starts[number + 1])])
-            unit_ids = list(map(numberings[number].ids.__getitem__, rows.tolist()))
-            placed = {code: columns[code][number] for code in wanted}
-            storage.store_columns(rnd, level, unit_ids, placed, {})
+            # Every row's unit is numbered (the units lines): the surveyed ones as a mask, no ID
+            # looked up again.
+            surveyed = np.zeros(int(sizes[number]), dtype=np.uint8)
+            surveyed[rows] = 1
+            placed = {code: columns[code][number] for code in table.cells}  # the file's order
+            storage.store_surveyed(rnd, level, surveyed.tobytes(), placed)
             self.stored.append((rnd, level, rows, placed))
 
     def _indexes(
@@ -373,26 +369,30 @@ class _Bulk:
         wanted = any(self.obs.variables[c].sector != CORE_SECTOR for c in codes)
         listed = ids.to_list()
         starts = [0, *itertools.accumulate(t.count for t in tables)]
-        found: list[int | None] = []
-        sectors: list[str] = []
+        indexes = np.empty(len(listed), dtype=np.int64)
+        texts: dict[str, int] = {}  # each distinct sectors' text (``|a|b|``), numbered
+        sectors = []
         for number, table in enumerate(tables):
             cluster_id = storage.round(table.round_id).cluster_id
             numbering = storage.numbering(cluster_id, level)
             if numbering is None:
                 raise GiveUp
-            rows = listed[starts[number] : starts[number + 1]]
-            at = list(map(numbering.index.get, rows))
-            found += at
-            if wanted and None not in at:
-                of_unit = self._sectors(cluster_id, level, numbering.ids)
-                sectors += map(of_unit.__getitem__, at)  # type: ignore[arg-type]
-        if None in found:
-            raise GiveUp  # a unit the units lines do not number: the exact reader decides
-        indexes = np.array(found, dtype=np.int64)
-        return indexes, pl.Series(sectors, dtype=pl.String)
-
-    def _sectors(self, cluster_id: str, level: Level, unit_ids: Iterable[str]) -> list[str]:
-        """Each unit's sectors as ``|a|b|``, by index (found once per cluster and level)."""
-        kinds, distinct = self._unit_sectors(self.obs.program.clusters[cluster_id], level, unit_ids)
-        texts = ["|" + "|".join(sectors) + "|" for sectors in distinct]
-        return list(map(texts.__getitem__, kinds.tolist()))
+            first, end = starts[number], starts[number + 1]
+            try:  # looked up in C, straight into the array
+                found = np.fromiter(
+                    map(numbering.index.__getitem__, listed[first:end]), np.int64, end - first
+                )
+            except KeyError:  # a unit the units lines do not number: the exact reader decides
+                raise GiveUp from None
+            indexes[first:end] = found
+            if wanted:
+                cluster = self.obs.program.clusters[cluster_id]
+                kinds, distinct = self._unit_sectors(cluster, level, numbering.ids)
+                text_of = np.array(
+                    [texts.setdefault("|" + "|".join(d) + "|", len(texts)) for d in distinct],
+                    dtype=np.int64,
+                )
+                sectors.append(text_of[kinds[found]])
+        if not wanted:
+            return indexes, pl.Series([], dtype=pl.String)
+        return indexes, pl.Series(list(texts), dtype=pl.String).gather(np.concatenate(sectors))

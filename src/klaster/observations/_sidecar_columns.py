@@ -9,7 +9,9 @@ or that this path does not recognise.
 from __future__ import annotations
 
 import datetime as _dt
+import io
 from array import array
+from collections.abc import Iterable
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +29,17 @@ if TYPE_CHECKING:
     import numpy as np
     import polars as pl
 
-__all__ = ["PATTERNS", "ROW", "STRING", "GiveUp", "Layout", "columns_of", "python_values"]
+__all__ = [
+    "PATTERNS",
+    "ROW",
+    "STRING",
+    "GiveUp",
+    "Layout",
+    "cells_at",
+    "columns_of",
+    "python_values",
+    "row_cells",
+]
 
 STRING = r'"[^"\\\x00-\x1f]*"'  # a JSON string without escapes: anything else, the slow path
 PATTERNS = {
@@ -40,11 +52,14 @@ PATTERNS = {
 }
 """The pattern of each type's cells as the writer writes them (``null`` is checked apart)."""
 
-ROW = rf"^\[{STRING}(,(null|true|false|-?(0|[1-9][0-9]{{0,17}})|{STRING}))*\]$"
+_CUT = r'"[^",\\\x00-\x1f]*"'  # a string the CSV reader does not cut: no comma in it
+ROW = rf"^\[{_CUT}(,(null|true|false|-?(0|[1-9][0-9]{{0,17}})|{_CUT}))*\]$"
 """A row line of JSON scalars as the writer writes them (not parsed cell by cell: ``only=``).
 
 What the exact reader parses (``json.loads``) but does not check, it still refuses when the row
-is not JSON: the cells the columnar reader leaves unread must be JSON, or it gives up."""
+is not JSON: the cells the columnar reader leaves unread must be JSON, or it gives up. Their
+strings hold no comma, so the row's cells are the cells the CSV reader cut (a row a cell short
+with a comma in a string would otherwise pass for a whole row)."""
 
 _EPOCH_ORDINAL = 719_163  # date(1970, 1, 1).toordinal(): polars counts days from 1970
 _INT_CODES = (("b", 127), ("h", 32_767), ("i", 2_147_483_647), ("q", 9_223_372_036_854_775_807))
@@ -77,6 +92,72 @@ class Layout:
         return laid
 
 
+def row_cells(
+    pl: Any, block: bytes, width: int, wanted: Iterable[int], total: int
+) -> tuple[pl.Series, dict[int, pl.Series]]:
+    """The unit IDs (quoted) and the ``wanted`` cells' text (1 to ``width``) of the row lines.
+
+    polars' CSV reader cuts the ``total`` lines at the commas, keeping the IDs, the last cell
+    (checked for the closing bracket) and those wanted. Cells left unread
+    (``load(only=...)``) are neither converted nor checked against their variable, but each
+    line must still match :data:`ROW`: read whole and matched in one query, split between the
+    cores (the match costs as much as cutting the cells).
+    """
+    read = sorted({0, *wanted, width})
+    names = [f"c{i}" for i in range(width + 1)]
+    options = {
+        "has_header": False,
+        "quote_char": None,
+        "comment_prefix": None,
+        "truncate_ragged_lines": False,
+    }
+    frame = pl.read_csv(
+        io.BytesIO(block), schema=dict.fromkeys(names, pl.String), columns=read, **options
+    )
+    if frame.height != total or frame.null_count().sum_horizontal().item():
+        raise GiveUp
+    if len(read) <= width:  # cells left unread: each row must still be JSON
+        lines, matched = (
+            pl.scan_csv(
+                io.BytesIO(block),
+                separator="\x01",  # (never in JSON text: a control character is escaped)
+                schema={"row": pl.String},
+                **options,
+            )
+            .select(pl.len(), pl.col("row").str.contains(ROW).fill_null(False).all())
+            .collect()
+            .row(0)
+        )
+        if lines != total or not matched:
+            raise GiveUp
+    first, last = frame[names[0]], frame[names[-1]]
+    if not (first.str.contains(f"^\\[{STRING}$").all() and last.str.ends_with("]").all()):
+        raise GiveUp
+    frame = frame.with_columns(pl.col(names[-1]).str.strip_suffix("]"))
+    return first.str.slice(1), {i: frame[names[i]] for i in read[1:]}
+
+
+def cells_at(
+    pl: Any, np: Any, cells: dict[int, pl.Series], at: list[int], counts: np.ndarray[Any, Any]
+) -> Any:
+    """One variable's cells of a group of tables: table ``t``'s ``counts[t]`` rows, cell ``at[t]``.
+
+    Tables whose columns are in different orders are cut together; each row's value is taken
+    from its table's cell (one query, not a slice per table).
+    """
+    found = sorted(set(at))
+    if len(found) == 1:
+        return cells[found[0]]
+    frame = pl.DataFrame(
+        {"at": np.repeat(np.array(at, dtype=np.int64), counts)}
+        | {f"c{cell}": cells[cell] for cell in found}
+    )
+    chosen: Any = pl
+    for cell in found:
+        chosen = chosen.when(pl.col("at") == cell).then(pl.col(f"c{cell}"))
+    return frame.select(chosen.alias("cell"))["cell"]
+
+
 def columns_of(
     pl: Any,
     np: Any,
@@ -92,7 +173,8 @@ def columns_of(
         if kind is ValueType.DECIMAL:
             values, scale = _decimals(pl, np, raw, present, layout)
         else:
-            values = raw.replace("null", "0").cast(pl.Int64, strict=True).to_numpy()
+            # (every present cell matched PATTERNS: at most 18 digits, so none is lost)
+            values = raw.cast(pl.Int64, strict=False).fill_null(0).to_numpy()
             scale = np.zeros(layout.tables, dtype=np.int64)
         _check_bounds(np, variable, values, present, scale[layout.table_of])
         laid = layout.lay(np.where(present, values, 0), 0)
@@ -149,24 +231,46 @@ def columns_of(
 def _decimals(
     pl: Any, np: Any, raw: pl.Series, present: np.ndarray[Any, Any], layout: Layout
 ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """Each row's decimal scaled by its table's scale (0 where missing), and those scales."""
-    parts = raw.str.extract_groups(r'^"(-?)([0-9]+)(?:\.([0-9]+))?"$').struct.unnest()
-    sign, whole, fraction = parts.get_column("1"), parts.get_column("2"), parts.get_column("3")
-    trimmed = fraction.fill_null("").str.strip_chars_end("0")
-    places = trimmed.str.len_chars().cast(pl.Int64).to_numpy()
-    whole = whole.fill_null("0")
-    digits = whole.str.strip_chars_start("0").str.len_chars().cast(pl.Int64).to_numpy()
+    """Each row's decimal scaled by its table's scale (0 where missing), and those scales.
+
+    The cells match ``PATTERNS[DECIMAL]`` (at most 18 digits either side of the point), so
+    polars' decimal of scale 18 holds each exactly: its whole and fraction parts are then
+    whole numbers, and the decimals a value needs are its fraction's without trailing zeros.
+    """
+    text = (
+        pl.when(pl.col("present")).then(pl.col("raw").str.strip_chars('"')).otherwise(pl.lit("0"))
+    )
+    exact = text.cast(pl.Decimal(38, 18), strict=False).to_physical()  # value * 10**18
+    size = pl.lit(10**18, pl.Int128)
+    point = text.str.find(".", literal=True)
+    found = (
+        pl.DataFrame({"raw": raw, "present": present})
+        .lazy()
+        .select(
+            exact.is_null().any().alias("unread"),
+            (exact < 0).alias("negative"),
+            (exact.abs() // size).cast(pl.Int64).alias("whole"),
+            (exact.abs() % size).cast(pl.Int64).alias("fraction"),
+            (text.str.strip_chars_end("0").str.len_bytes().cast(pl.Int64) - point - 1)
+            .fill_null(0)
+            .alias("places"),
+        )
+        .collect()
+    )
+    if found["unread"].any():
+        raise GiveUp
+    whole, places = found["whole"].to_numpy(), found["places"].to_numpy()
     # A table's column keeps the most decimals one of its values needs (as the exact path).
     scale = np.zeros(layout.tables, dtype=np.int64)
     np.maximum.at(scale, layout.table_of, np.where(present, places, 0))
     row_scale = scale[layout.table_of]
+    pow10 = 10 ** np.arange(19, dtype=np.int64)
+    digits = np.searchsorted(pow10, whole, side="right")  # the whole part's, 0 for 0
     if (np.where(present, digits + row_scale, 0) > 18).any():
         raise GiveUp  # might not fit in 64 bits: the exact path decides
-    pow10 = 10 ** np.arange(19, dtype=np.int64)
-    whole_n = whole.cast(pl.Int64).to_numpy()
-    frac_n = trimmed.replace("", "0").cast(pl.Int64).to_numpy()
-    values = whole_n * pow10[row_scale] + frac_n * pow10[row_scale - places]
-    values = np.where(sign.to_numpy() == "-", -values, values)
+    # Exact: the fraction (in 10**-18) ends in at least 18 - row_scale zeros.
+    values = whole * pow10[row_scale] + found["fraction"].to_numpy() // pow10[18 - row_scale]
+    values = np.where(found["negative"].to_numpy(), -values, values)
     return np.where(present, values, 0), scale
 
 

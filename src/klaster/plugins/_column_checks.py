@@ -110,12 +110,9 @@ class ColumnRun:
     def run(self, checkers: Callable[[str], Sequence[Checker]]) -> list[tuple[int, str, str]]:
         """Ask every plugin of every sector; ``(row, problem, plugin)`` in the per-unit order."""
         rows_of: dict[str, list[int]] = {}
-        by_sectors: dict[tuple[str, ...], list[int]] = {}
-        for row, codes in enumerate(self.sectors):
-            found = by_sectors.get(codes)
-            if found is None:
-                found = by_sectors[codes] = []
-            found.append(row)
+        # Sectors kept as one number per row (the bulk paths' RowSectors): grouped at once.
+        grouped = getattr(self.sectors, "rows_of_each", None)
+        by_sectors = grouped() if grouped is not None else _rows_of_each(self.sectors)
         for codes, rows in by_sectors.items():
             for code in codes:
                 rows_of.setdefault(code, []).extend(rows)
@@ -217,6 +214,17 @@ class ColumnRun:
         return self._lists
 
 
+def _rows_of_each(sectors: Sequence[tuple[str, ...]]) -> dict[tuple[str, ...], list[int]]:
+    """The rows of each sectors, ascending, in the order they first appear."""
+    by_sectors: dict[tuple[str, ...], list[int]] = {}
+    for row, codes in enumerate(sectors):
+        found = by_sectors.get(codes)
+        if found is None:
+            found = by_sectors[codes] = []
+        found.append(row)
+    return by_sectors
+
+
 class Unconvertible(Exception):
     """A column the conversion to polars does not take: the per-unit hook judges the batch."""
 
@@ -235,11 +243,8 @@ class _Columns(Mapping[str, Any]):
                 raise KeyError(code)
             if self._picked is None:
                 found = self._cache[code] = run.series(code)
-            else:  # the sector's rows of every column, gathered in one query
-                pl = run.polars
-                frame = pl.DataFrame([run.series(name) for name in run.columns])
-                self._cache.update(frame.gather(self._picked).to_dict())
-                found = self._cache[code]
+            else:  # the sector's rows of this column only (the others may never be read)
+                found = self._cache[code] = run.series(code).gather(self._picked)
         return found
 
     def __iter__(self) -> Iterator[str]:

@@ -186,7 +186,16 @@ class ReportData:
         raise NotFoundError(f"no round {wanted!r} in the observations; {hint}")
 
     def rounds(self) -> list[tuple[str, _dt.date | None]]:
-        """The round keys of the figures in date order (earliest date of each key)."""
+        """The round keys of the figures in date order (earliest date of each key).
+
+        A key's date is shown when every cluster surveyed it on one day; its place in the
+        order is its earliest day in any cluster (clusters survey on their own days: ordered by
+        name, a program's ``midline`` came after its ``endline``).
+        """
+        from klaster.measurement import round_dates
+
+        dates = {} if self.observations is None else round_dates(self.observations)
+        earliest = {key: min(days.values()) for key, days in dates.items()}
         first: dict[str, _dt.date | None] = {}
         for row in self.rows:
             if row.round_id is None:
@@ -196,7 +205,31 @@ class ReportData:
                 row.on is not None and (seen is None or row.on < seen)
             ):
                 first[row.round_id] = row.on
-        return sorted(first.items(), key=lambda item: (item[1] or _dt.date.max, item[0]))
+        return sorted(
+            first.items(),
+            key=lambda item: (earliest.get(item[0]) or item[1] or _dt.date.max, item[0]),
+        )
+
+    def round_days(self, key: str) -> tuple[_dt.date, _dt.date] | None:
+        """The first and last day the clusters in scope surveyed round ``key`` (``None``: none).
+
+        A row's date is the key's only when every cluster of the program surveyed it on one day;
+        a heading shows these days instead: the cluster's own in a cluster's report, the span
+        of the clusters' days in the program's.
+        """
+        from klaster.measurement import round_dates
+
+        if self.observations is None:
+            return None
+        wanted = set(self.clusters())
+        if self.scope.sector is not None:
+            wanted &= {
+                c.id
+                for c in self.program.clusters
+                if any(s.sector == self.scope.sector for s in c.sectors)
+            }
+        days = [d for c, d in round_dates(self.observations).get(key, {}).items() if c in wanted]
+        return (min(days), max(days)) if days else None
 
     def headline(
         self, code: str, cell: Cell | None = None, rows: Iterable[Row] | None = None

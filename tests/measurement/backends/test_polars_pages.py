@@ -19,7 +19,7 @@ pytest.importorskip("numpy")
 
 from tests.measurement.backends.test_polars_records import SPECS, surveys
 
-from klaster.measurement._backends.polars import pages
+from klaster._support import huge_pages as pages
 from klaster.measurement._backends.polars.program import Records
 from klaster.measurement.engine import Measurement
 from klaster.observations.values import Observations

@@ -11,7 +11,7 @@ from klaster.reports.cells import cell_text
 from klaster.reports.context import ReportData
 from klaster.reports.display import display_of
 from klaster.reports.document import Block, Chart, ChartKind, Column, Paragraph, Section, Series
-from klaster.reports.sections.indicators import no_observations, round_label
+from klaster.reports.sections.indicators import heading_of, no_observations
 
 __all__ = ["CHARTED", "build", "chart_n", "sector_chart"]
 
@@ -65,7 +65,7 @@ def sector_chart(data: ReportData, code: str, key: str | None = None) -> Chart |
             row = figures.get((sector, round_key))
             value = None if row is None else row.value
             values.append(value if isinstance(value, Decimal) else None)
-        series.append(Series(round_label(round_key, on), values))
+        series.append(Series(heading_of(data, round_key, on), values))
     if all(v is None for s in series for v in s.values):
         return None
     indicator = data.engine.indicator(code)

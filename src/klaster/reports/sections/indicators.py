@@ -18,7 +18,14 @@ from klaster.reports.document import Column, Kind, Section, Table, Value
 if TYPE_CHECKING:
     from klaster.measurement import Row
 
-__all__ = ["build", "build_targets", "figure_table", "no_observations", "round_label"]
+__all__ = [
+    "build",
+    "build_targets",
+    "figure_table",
+    "heading_of",
+    "no_observations",
+    "round_label",
+]
 
 TITLE = Label("Indikator", "Indicators")
 TARGETS = Label("Target dan capaian", "Targets and actuals")
@@ -47,12 +54,17 @@ _ROUND_WORDS = {
 }
 
 
-def round_label(key: str, on: _dt.date | None) -> Label:
+def round_label(key: str, on: _dt.date | None, until: _dt.date | None = None) -> Label:
     """A round's column heading in each language: its kind (and number) and its date.
+
+    ``until``: the last day of a round its clusters surveyed on different days (``on`` the
+    first); the heading then shows the span.
 
     Example:
         >>> round_label("midline_2", _dt.date(2013, 1, 5)).id
         'Tengah 2 (5 Januari 2013)'
+        >>> round_label("baseline", _dt.date(2011, 6, 15), _dt.date(2011, 7, 1)).en
+        'Baseline (June 15, 2011 – July 1, 2011)'
     """
     kind, _, number = key.partition("_")
     words = _ROUND_WORDS.get(kind, (key, key))
@@ -60,7 +72,21 @@ def round_label(key: str, on: _dt.date | None) -> Label:
     id_, en = words[0] + suffix, words[1] + suffix
     if on is None:
         return Label(id_, en)
-    return Label(f"{id_} ({format_date(on, 'id')})", f"{en} ({format_date(on, 'en')})")
+    if until is None or until == on:
+        return Label(f"{id_} ({format_date(on, 'id')})", f"{en} ({format_date(on, 'en')})")
+    return Label(
+        f"{id_} ({format_date(on, 'id')} – {format_date(until, 'id')})",
+        f"{en} ({format_date(on, 'en')} – {format_date(until, 'en')})",
+    )
+
+
+def heading_of(data: ReportData, key: str, on: _dt.date | None) -> Label:
+    """Round ``key``'s heading in ``data``'s report: the days its clusters in scope surveyed it.
+
+    ``on`` (the figures' date) is used when the observations do not name the key's days.
+    """
+    days = data.round_days(key)
+    return round_label(key, on) if days is None else round_label(key, *days)
 
 
 def figure_table(
@@ -85,7 +111,7 @@ def figure_table(
         Column("unit", Label("Satuan", "Unit")),
     ]
     for round_key, on in rounds:
-        columns.append(Column(f"v_{round_key}", round_label(round_key, on), Kind.NUMBER, 2))
+        columns.append(Column(f"v_{round_key}", heading_of(data, round_key, on), Kind.NUMBER, 2))
         columns.append(Column(f"n_{round_key}", Label("n", "n"), Kind.COUNT))
     body: list[tuple[Value, ...]] = []
     formats: list[tuple[Kind, int] | None] = []

@@ -38,12 +38,12 @@ from typing import Any, NamedTuple
 
 import polars as pl
 
+from klaster._support.huge_pages import huge_pages_paused
 from klaster.catalogue.indicator import Indicator
 from klaster.measurement._backends.layout import MULTI_VALUED
 from klaster.measurement._backends.polars.cells import Naming, Pending, Plan
 from klaster.measurement._backends.polars.core import core_plan, poor_units
 from klaster.measurement._backends.polars.members import MemberTable
-from klaster.measurement._backends.polars.pages import huge_pages_paused
 from klaster.measurement._backends.polars.program import DIMS, Records
 from klaster.measurement._frames import Frames
 from klaster.measurement._result_blocks import Block

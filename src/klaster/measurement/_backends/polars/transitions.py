@@ -16,10 +16,10 @@ from typing import Any
 
 import polars as pl
 
+from klaster._support.huge_pages import huge_pages_paused
 from klaster.measurement._backends.polars.cells import Naming
 from klaster.measurement._backends.polars.core import quadrant
 from klaster.measurement._backends.polars.members import MemberTable
-from klaster.measurement._backends.polars.pages import huge_pages_paused
 from klaster.measurement._backends.polars.program import DIMS, Records
 from klaster.measurement._frames import Frames
 from klaster.measurement.methods.cibest import CibestTransitions

@@ -108,8 +108,8 @@ def report_blocks(
         The blocks of the SQL path, with the polars path's for the indicators (and round keys)
         it left, and the specs left to the Python path.
     """
+    from klaster._support.huge_pages import huge_pages_paused
     from klaster.measurement._backends.polars import path as polars_path
-    from klaster.measurement._backends.polars.pages import huge_pages_paused
 
     run = runner(name)
     try:

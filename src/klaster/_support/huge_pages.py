@@ -1,18 +1,17 @@
-"""numpy's transparent huge pages switched off while the fast path builds its arrays.
+"""numpy's transparent huge pages switched off while bulk readers build their arrays.
 
 numpy asks the kernel for transparent huge pages (``madvise(MADV_HUGEPAGE)``) for every array
 of 4 MB or more. Where the kernel's THP mode is ``madvise`` (a common default), each such
-allocation then takes fresh 2 MB pages, zeroed at once, and where free memory is fragmented (in
-a process that has just loaded a program, or after other work freed memory) getting them costs
-far more than the arrays' use: measured at 1M members, the first report of a process spent
-1.1-2.5 s in the kernel in the fast path's main thread against 0.2 s in a repeat, and with huge
-pages off the first report costs what a repeat does (``docs/performance.md``). Arrays of the fast
-path live for one round key and are read once or twice, so huge pages buy them nothing.
+allocation then takes fresh 2 MB pages, zeroed at once, and in a process that has just loaded
+a program (free memory fragmented) getting them costs far more than the arrays' use: the first
+sidecar read of a 1M-member program's process took 5.8 s against 4.6 s with huge pages off, a
+repeat in the same process 4.4 s either way (``docs/performance.md``). The readers' arrays are
+read once or twice, so huge pages buy them nothing.
 
 The switch is numpy's and process-wide, so a pause is shared like the collector's
-(:func:`klaster._support.gc.gc_paused`): a count of the pauses under way behind a lock; the
-first one switches huge pages off and remembers the setting, the last one restores it. Without
-numpy's switch (another numpy), nothing changes.
+(:func:`klaster._support.gc.gc_paused`, :class:`~klaster._support.shared_pause.SharedPause`):
+the first pause switches huge pages off and remembers the setting, the last one restores it.
+Without numpy's switch (another numpy), or without numpy, nothing changes.
 """
 
 from __future__ import annotations
