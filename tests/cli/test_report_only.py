@@ -58,8 +58,15 @@ def loads(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
         seen.append(kwargs.get("only"))
         return from_sidecar(*args, **kwargs)
 
+    ahead = klaster.observations.ReadAhead.load
+
+    def ahead_spy(self: klaster.observations.ReadAhead, *args: Any, **kwargs: Any) -> Any:
+        seen.append(kwargs.get("only"))  # a sidecar read ahead while the program was read
+        return ahead(self, *args, **kwargs)
+
     monkeypatch.setattr(Store, "load_observations", store_spy)
     monkeypatch.setattr(klaster.observations, "load", sidecar_spy)
+    monkeypatch.setattr(klaster.observations.ReadAhead, "load", ahead_spy)
     return seen
 
 

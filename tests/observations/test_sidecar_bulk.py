@@ -16,7 +16,7 @@ from tests.observations.builders import CATALOGUE, PROGRAM, D, good_rows, new_st
 import klaster.observations
 from klaster import DocumentError
 from klaster.catalogue.variable import Level
-from klaster.observations import _sidecar_bulk, variable_catalogue
+from klaster.observations import _sidecar_prefetch, variable_catalogue
 from klaster.observations._sidecar_bulk import read_fast
 from klaster.observations._sidecar_columns import python_values
 from klaster.observations._sidecar_reader import Reader
@@ -206,7 +206,7 @@ class TestBulkSidecar:
     ) -> None:
         obs = plain_store()
         text = klaster.observations.dumps(obs)
-        monkeypatch.setattr(_sidecar_bulk._Lines, "STEP", step)  # slices end anywhere in a line
+        monkeypatch.setattr(_sidecar_prefetch.Lines, "STEP", step)  # slices end anywhere in a line
         fast = read_fast(text.encode(), "<fast>", PROGRAM, WIDE)
         assert fast is not None
         assert fast == obs

@@ -378,7 +378,7 @@ class TestColumnsInAnotherOrder:
         self, monkeypatch: pytest.MonkeyPatch, only: frozenset[str] | None
     ) -> None:
         text = self.sidecar()
-        cuts = counting(monkeypatch, _sidecar_bulk, "row_cells")
+        cuts = counting(monkeypatch, _sidecar_bulk, "cut_rows")
         fast = read_fast(text.encode(), "<fast>", PROGRAM, CATALOGUE, only)
         assert fast is not None
         slow = Reader("<exact>", PROGRAM, CATALOGUE)

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from klaster.catalogue.variable import Variable
     from klaster.finance import Finance
     from klaster.model.program import Program
-    from klaster.observations import Observations
+    from klaster.observations import Observations, ReadAhead
     from klaster.store import Store
 
 _SQLITE_HEADER = b"SQLite format 3\x00"
@@ -178,17 +178,18 @@ def load_sidecar(
 
 
 def figure_variables(
-    program: Program, indicators: Sequence[str] | None, by: Sequence[Sequence[str]]
+    program: Program | None, indicators: Sequence[str] | None, by: Sequence[Sequence[str]]
 ) -> frozenset[str] | None:
     """The variables a table of figures reads: its indicators' and the framework's targets'.
 
-    ``None`` (read them all) when a code is unknown: the report then names it as ever.
+    ``None`` (read them all) when a code is unknown: the report then names it as ever. Without
+    a program (not read yet), the indicators' only.
     """
     from klaster.errors import KlasterError
     from klaster.measurement import variables_needed
 
     codes = list(indicators) if indicators else None
-    framework = program.results.current if program.results else None
+    framework = program.results.current if program is not None and program.results else None
     if codes is not None and framework is not None:
         codes += [i.indicator for r in framework.results for i in r.indicators]
     try:
@@ -227,17 +228,22 @@ def program_and_observations(
     *,
     command: str,
     needs: Callable[[Program], Iterable[str] | None] | None = None,
+    expects: Callable[[], Iterable[str] | None] | None = None,
 ) -> tuple[Program, Observations]:
     """Program and observations from a store, or from a document and its sidecar.
 
     ``needs(program)`` says which variables the command reads: only their values are loaded
-    (:func:`klaster.measurement.variables_needed`). A missing sector plugin is said once for
-    both, as they are read.
+    (:func:`klaster.measurement.variables_needed`). ``expects()``, the variables ``needs`` will
+    most likely name, known before the program is read: a sidecar is then read ahead for them
+    while the program document is read (:class:`klaster.observations.ReadAhead`). A missing
+    sector plugin is said once for both, as they are read.
     """
     from klaster.plugins.missing import one_warning
 
     with one_warning():
-        return _program_and_observations(source, observations, command=command, needs=needs)
+        return _program_and_observations(
+            source, observations, command=command, needs=needs, expects=expects
+        )
 
 
 def _program_and_observations(
@@ -246,6 +252,7 @@ def _program_and_observations(
     *,
     command: str,
     needs: Callable[[Program], Iterable[str] | None] | None,
+    expects: Callable[[], Iterable[str] | None] | None = None,
 ) -> tuple[Program, Observations]:
     if is_store(source):
         if observations is not None:
@@ -261,8 +268,9 @@ def _program_and_observations(
             loaded = store.load_observations(program=program, only=only)
         settle_long_lived()  # the observations' objects too (the program's are settled)
         return program, loaded
-    program = load_program(source, what="a store or a program document")
     sidecar = sidecar_of(source, observations)
+    ahead = _read_ahead(sidecar, expects)
+    program = load_program(source, what="a store or a program document")
     if sidecar is None:
         raise CliError(
             f"{source} is a program document and no observations were given",
@@ -270,9 +278,28 @@ def _program_and_observations(
             "into a store (klaster init) and report on the store.",
             code=ExitCode.USAGE,
         )
-    loaded = load_sidecar(sidecar, program, only=None if needs is None else needs(program))
+    only = None if needs is None else needs(program)
+    if ahead is not None:
+        loaded = ahead.load(program, only=only)
+    else:
+        loaded = load_sidecar(sidecar, program, only=only)
     settle_long_lived()
     return program, loaded
+
+
+def _read_ahead(
+    sidecar: Path | None, expects: Callable[[], Iterable[str] | None] | None
+) -> ReadAhead | None:
+    """A sidecar read ahead while its program document is read (``None``: read after it)."""
+    from klaster.errors import KlasterError
+    from klaster.observations import ReadAhead
+
+    if sidecar is None or expects is None or not sidecar.is_file():
+        return None  # no file: load_sidecar says so once the program is read
+    try:
+        return ReadAhead(sidecar, catalogue(), only=expects())
+    except KlasterError:  # an unknown code: the command names it as ever
+        return None
 
 
 def parse_date(text: str) -> _dt.date:

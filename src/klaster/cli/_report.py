@@ -142,7 +142,11 @@ def run(args: argparse.Namespace, out: Output) -> int:
         )
     with out.working(f"computing the indicators of {args.source}"):
         program, observations = program_and_observations(
-            args.source, args.observations, command=NAME, needs=lambda p: _needs(p, args)
+            args.source,
+            args.observations,
+            command=NAME,
+            needs=lambda p: _needs(p, args),
+            expects=lambda: _needs(None, args),  # a sidecar read meanwhile for these
         )
         results = report_results(program, observations, args)
         rows = list(results)
@@ -169,7 +173,7 @@ def run(args: argparse.Namespace, out: Output) -> int:
     return ExitCode.OK
 
 
-def _needs(program: Program, args: argparse.Namespace) -> frozenset[str] | None:
+def _needs(program: Program | None, args: argparse.Namespace) -> frozenset[str] | None:
     from klaster.cli._inputs import figure_variables  # only these variables' values are read
 
     return figure_variables(program, args.indicator, [s.split(",") for s in args.by])

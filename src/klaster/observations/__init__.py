@@ -26,6 +26,7 @@ from klaster.observations.rounds import (
 from klaster.observations.sidecar import (
     SIDECAR_KIND,
     SIDECAR_SCHEMA_VERSION,
+    ReadAhead,
     dumps,
     load,
     load_observations,
@@ -47,6 +48,7 @@ __all__ = [
     "SOCIAL_CAPITAL_ITEMS",
     "Observations",
     "Paired",
+    "ReadAhead",
     "Round",
     "RoundKind",
     "Row",

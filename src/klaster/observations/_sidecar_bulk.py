@@ -43,8 +43,8 @@ from klaster.observations._sidecar_columns import (
     Layout,
     cells_at,
     columns_of,
-    row_cells,
 )
+from klaster.observations._sidecar_prefetch import Lines, Prefetched, cut_rows, table_cells
 from klaster.observations._sidecar_reader import Reader
 from klaster.observations.columns.factory import (
     Column,
@@ -69,12 +69,14 @@ def read_fast(
     program: Program,
     variables: Mapping[str, Variable] | Iterable[Variable] | None,
     only: frozenset[str] | None = None,
+    ahead: Prefetched | None = None,
 ) -> Observations | None:
     """Read sidecar bytes at columnar speed, or ``None`` to read them with the exact reader.
 
     Returns ``None`` without a word when polars is not installed, or the text holds anything
     this path does not recognise or the exact reader would refuse. With ``only``, the other
     variables' columns are neither parsed nor checked (their rows' units are surveyed).
+    ``ahead``: what a read-ahead of these bytes (for the same ``only``) has cut already.
     """
     try:
         import numpy  # noqa: F401  (the `columnar` extra: both or neither)
@@ -90,47 +92,13 @@ def read_fast(
         try:
             bulk = _Bulk(source, program, variables)
             bulk.reader.only = only
+            bulk.ahead = ahead
             observations = bulk.read(data)
         except Exception:
             return None
     for warning in caught:  # the header's warnings (set-aside variables), said once
         warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
     return observations
-
-
-class _Lines:
-    """The lines of the text (without their newlines), found once; slices taken on demand.
-
-    Not a list of every line: the newlines' offsets are one numpy array, found a slice of the
-    text at a time (one comparison of the whole text would allocate as much again, and fresh
-    memory is slow to touch), and a table's row lines are taken as one slice of the text.
-    """
-
-    STEP = 1 << 24  # bytes compared at a time
-
-    def __init__(self, data: bytes) -> None:
-        import numpy as np
-
-        found = [
-            np.flatnonzero(np.frombuffer(data, np.uint8, min(self.STEP, len(data) - at), at) == 10)
-            + at
-            for at in range(0, len(data), self.STEP)
-        ]
-        self.data = memoryview(data)
-        self.ends = np.concatenate(found) if found else np.zeros(0, np.int64)  # ends in \n
-
-    def __len__(self) -> int:
-        return len(self.ends)
-
-    def _start(self, index: int) -> int:
-        return int(self.ends[index - 1]) + 1 if index else 0
-
-    def __getitem__(self, index: int) -> bytes:
-        return bytes(self.data[self._start(index) : int(self.ends[index])])
-
-    def block(self, first: int, count: int) -> memoryview:
-        """Lines ``first`` to ``first + count - 1``, separated by newlines (not copied)."""
-        return self.data[self._start(first) : int(self.ends[first + count - 1])]
 
 
 class _Table:
@@ -154,10 +122,11 @@ class _Bulk:
         self.obs = self.reader.obs
         self.stored: list[tuple[Round, Level, Any, dict[str, Column[Any]]]] = []  # rows: sorted
         self.unit_sectors: dict[tuple[str, Level], tuple[Any, list[tuple[str, ...]]]] = {}
+        self.ahead: Prefetched | None = None
 
     def read(self, data: bytes) -> Observations:
         reader = self.reader
-        lines = _Lines(data)
+        lines = Lines(data)
         reader.line = 1
         reader.header(json.loads(lines[0]))
         # Tables parsed together: the same level, number of columns and columns read, in any
@@ -179,11 +148,7 @@ class _Bulk:
                 if kept != codes:  # set-aside columns: rare, read by the exact reader
                     raise GiveUp
                 if count:
-                    cells = {
-                        code: cell
-                        for cell, code in enumerate(codes, 1)
-                        if only is None or code in only
-                    }
+                    cells = table_cells(codes, only)
                     groups.setdefault((level, len(codes), tuple(sorted(cells))), []).append(
                         _Table(round_id, level, at, count, cells)
                     )
@@ -297,18 +262,17 @@ class _Bulk:
 
     # -- one group of tables: the same level and columns -----------------------------------------
     def _group(
-        self, lines: _Lines, level: Level, width: int, wanted: tuple[str, ...], tables: list[_Table]
+        self, lines: Lines, level: Level, width: int, wanted: tuple[str, ...], tables: list[_Table]
     ) -> None:
         """Tables of ``width`` columns, each with the ``wanted`` codes' values (in any cells)."""
         import numpy as np
         import polars as pl
 
-        block = b"\n".join(lines.block(t.first, t.count) for t in tables)
         # load(only=...): the IDs and the cells asked for; the others are neither converted
         # nor checked against their variable (but checked to be JSON).
         read = {t.cells[code] for t in tables for code in wanted}
-        quoted, cells = row_cells(pl, block, width, read, sum(t.count for t in tables))
-        del block
+        cut = cut_rows if self.ahead is None else self.ahead.cut
+        quoted, cells = cut(lines, tables, width, read)
         ids = quoted.str.slice(1).str.strip_suffix('"')
         counts = np.array([t.count for t in tables], dtype=np.int64)
         table_of = np.repeat(np.arange(len(tables), dtype=np.int64), counts)

@@ -43,6 +43,7 @@ import io
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from types import EllipsisType
 
 from klaster._support.aliases import warn_moved
 from klaster._support.gc import gc_paused as _gc_paused
@@ -52,6 +53,7 @@ from klaster.errors import DocumentError
 from klaster.model.program import Program
 from klaster.observations._sidecar_bulk import read_fast
 from klaster.observations._sidecar_format import SIDECAR_KIND, SIDECAR_SCHEMA_VERSION
+from klaster.observations._sidecar_prefetch import Prefetched, read_and_cut, read_stamped
 from klaster.observations._sidecar_reader import Reader
 from klaster.observations._sidecar_writer import write
 from klaster.observations.selection import checked_only
@@ -61,6 +63,7 @@ from klaster.observations.values import Observations
 __all__ = [
     "SIDECAR_KIND",
     "SIDECAR_SCHEMA_VERSION",
+    "ReadAhead",
     "dumps",
     "load",
     "load_observations",
@@ -169,19 +172,30 @@ def load(
             unit or round the API would refuse; the message names the file and line.
         SchemaVersionError: The file's schema version is missing, malformed or newer.
     """
-    target = Path(path)
+    return _load(Path(path), program, variables, only, None)
+
+
+def _load(
+    target: Path,
+    program: Program,
+    variables: Catalogue,
+    only: Iterable[str] | None,
+    ahead: Prefetched | None,
+) -> Observations:
     wanted = (
         None
         if only is None
         else checked_only(only, Reader(str(target), program, variables).obs.variables)
     )
     try:
-        data = target.read_bytes()
+        data, stamp = read_stamped(target)
     except OSError as exc:
         raise DocumentError(f"{target}: cannot read the file ({exc.strerror})") from None
+    if ahead is not None and (ahead.only != wanted or ahead.stamp != stamp):
+        ahead = None  # cut for other variables, or from another file: the reader cuts its own
     with _gc_paused():
         # Columnar first; anything it does not recognise is read (and located) line by line.
-        fast = read_fast(data, str(target), program, variables, wanted)
+        fast = read_fast(data, str(target), program, variables, wanted, ahead)
         if fast is None:
             try:
                 text = data.decode("utf-8")
@@ -195,6 +209,89 @@ def load(
             fast = reader.read(io.StringIO(text, newline=""))
         fast.storage.selected = wanted
         return fast
+
+
+class ReadAhead:
+    """A sidecar read ahead in a thread while its program is still being read.
+
+    Reading a large program document keeps one core busy; meanwhile a read-ahead reads the
+    sidecar and cuts its row lines into cells (polars, on the other core), for ``only`` these
+    variables. :meth:`load` then reads the sidecar as :func:`load` does, checking everything,
+    with the cuts made ahead taken instead of made again. It keeps the cuts, not the file's
+    bytes: :meth:`load` reads the file again and takes them only if it is the file that was
+    cut (the same inode, size and times). The result is the one :func:`load` gives; so are
+    the errors, raised by :meth:`load`, never by the thread.
+
+    Args:
+        path: The sidecar file.
+        variables: The variable catalogue, as for :func:`load`.
+        only: The variables :meth:`load` will be asked for (as for :func:`load`).
+
+    Example:
+        >>> import klaster
+        >>> from klaster.examples import path
+        >>> from klaster.observations import ReadAhead, variable_catalogue
+        >>> ahead = ReadAhead(
+        ...     path("bantaeng.observations.jsonl"), variable_catalogue(), only=["monthly_income"]
+        ... )
+        >>> observations = ahead.load(klaster.load(path("bantaeng.json")))
+        >>> [r.id for r in observations.rounds()]
+        ['btg-baseline', 'btg-endline']
+
+    Raises:
+        NotFoundError: ``only`` names an unknown variable.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        variables: Catalogue = None,
+        *,
+        only: Iterable[str] | None = None,
+    ) -> None:
+        import threading
+
+        from klaster.observations.core_variables import variable_catalogue
+
+        self.path = Path(path)
+        self.variables = variables
+        self.only = None if only is None else frozenset(only)
+        known = variable_catalogue() if variables is None else _catalogue(variables)
+        checked = checked_only(self.only, known)
+        self._found: list[Prefetched] = []
+        # A daemon: a command that fails before load() does not wait for it to end.
+        self._thread = threading.Thread(
+            target=lambda: self._found.append(read_and_cut(self.path, checked)),
+            name="klaster-sidecar-read-ahead",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def load(
+        self, program: Program, *, only: Iterable[str] | EllipsisType | None = ...
+    ) -> Observations:
+        """The observations of ``program`` in the file, as :func:`load` reads them.
+
+        Args:
+            program: The program (read meanwhile).
+            only: The variables to read, ``None`` for all (default ``...``: those given when
+                the read-ahead started; others are read as well, only without the work done
+                ahead).
+
+        Raises:
+            DocumentError: As :func:`load`.
+            SchemaVersionError: As :func:`load`.
+        """
+        self._thread.join()
+        wanted = self.only if only is ... else only
+        ahead = self._found[0] if self._found else None
+        return _load(self.path, program, self.variables, wanted, ahead)
+
+
+def _catalogue(variables: Mapping[str, Variable] | Iterable[Variable]) -> dict[str, Variable]:
+    if isinstance(variables, Mapping):
+        return dict(variables)
+    return {v.code: v for v in variables}
 
 
 def save_observations(observations: Observations, path: str | os.PathLike[str]) -> None:
