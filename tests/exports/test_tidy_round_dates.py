@@ -14,7 +14,7 @@ import klaster
 from klaster.cli import main
 from klaster.exports import tidy_tables, write_tidy
 from klaster.exports.frames import figures
-from klaster.measurement import Measurement, round_dates
+from klaster.measurement import Measurement
 from klaster.observations import variable_catalogue
 
 DATA = Path(__file__).resolve().parents[2] / "examples" / "data"
@@ -75,7 +75,7 @@ class TestFiguresDates:
         results = Measurement(program, obs).report(["members"], by=[()])
         only_baseline = results.filter(round_id="baseline")
         assert figures(only_baseline).schema["date"] == pl.Date
-        assert figures(only_baseline, round_dates(obs))["date"].to_list() == [None]
+        assert figures(only_baseline)["date"].to_list() == [None]
 
     def test_parquet_keeps_the_date_type(self, tmp_path: Path) -> None:
         program, obs = _load(_twins(tmp_path))

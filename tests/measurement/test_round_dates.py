@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pytest
+
 import klaster
 from klaster.examples import path
-from klaster.measurement import Measurement, round_dates
+from klaster.measurement import Measurement, Results, round_dates
 from klaster.observations import Observations, Round
 
 
@@ -43,6 +45,32 @@ class TestRoundDates:
             "monitoring": dt.date(2012, 1, 10),
             "monitoring_2": dt.date(2012, 7, 10),
         }
+
+    @pytest.mark.parametrize("backend", ["python", "polars"])
+    def test_a_clusters_rows_carry_its_own_day(self, backend: str) -> None:
+        # The baseline key has no one day; a row of one cluster is its cluster's round, so it
+        # carries that day (in rows, records and every backend); a row over both, none.
+        observations = _two_clusters()
+        observations.add_round(Round("b", "bantaeng", "baseline", dt.date(2011, 6, 15)))
+        observations.add_round(Round("tb", "twin", "baseline", dt.date(2011, 5, 2)))
+        engine = Measurement(observations.program, observations, backend=backend)
+        results = engine.report(["members"], by=[(), ("cluster",), ("cluster", "sex")])
+        days = {row.by: row.on for row in results}
+        assert days[()] is None
+        assert days[(("cluster", "bantaeng"),)] == dt.date(2011, 6, 15)
+        assert days[(("cluster", "twin"),)] == dt.date(2011, 5, 2)
+        assert days[(("cluster", "twin"), ("sex", "female"))] == dt.date(2011, 5, 2)
+        records = {r["cluster"]: r["date"] for r in results.to_records() if r["sex"] is None}
+        assert records == {
+            None: None,
+            "bantaeng": dt.date(2011, 6, 15),
+            "twin": dt.date(2011, 5, 2),
+        }
+        twin = results.filter(cluster="twin", total_over=["sex"])  # a row taken keeps its day
+        assert [row.on for row in twin] == [dt.date(2011, 5, 2)]
+        again = Results(results.rows)  # blocks made from the rows: runs of one date each
+        assert again == results
+        assert again.to_records() == results.to_records()
 
     def test_no_rounds(self) -> None:
         assert round_dates(_two_clusters()) == {}

@@ -18,10 +18,9 @@ Polars is imported when a frame is made (``pip install 'klaster[columnar]'``).
 
 from __future__ import annotations
 
-import datetime as _dt
 import os
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -202,26 +201,19 @@ def ledger_entries(
         return _frame_ledger.ledger(_polars(), chosen, ids, personal)
 
 
-def figures(
-    results: Results, round_dates: Mapping[str, Mapping[str, _dt.date]] | None = None
-) -> Any:
+def figures(results: Results) -> Any:
     """The indicator figures (:meth:`Results.to_records`), exact values as ``Decimal``.
 
     Figures are counts, sums and shares of groups of units, never one member's value: there is
     no member ID to pseudonymise.
 
-    ``date`` is always a date column. A round's figures carry its date when every cluster
-    surveyed it on one day; otherwise a row of one cluster gets that cluster's day from
-    ``round_dates`` (:func:`klaster.measurement.round_dates`) and a row over several clusters
-    is left empty (their days are the ``round_on`` of the observations table).
+    ``date`` is always a date column: a row's round date (:attr:`Row.on
+    <klaster.measurement.Row.on>`: a row of one cluster its cluster's day; a row over clusters
+    that surveyed the round on different days none, their days are the ``round_on`` of the
+    observations table).
     """
     pl = _polars()
     records = results.to_records()
-    if round_dates:
-        for record in records:
-            if record["date"] is None and record["round"] is not None:
-                found = round_dates.get(record["round"], {}).get(record.get("cluster") or "")
-                record["date"] = found
     exact = ("value", "numerator", "denominator", "target")
     scale = _scale(r.get(k) for r in records for k in exact)
     schema = {k: pl.Decimal(38, scale) for k in exact}

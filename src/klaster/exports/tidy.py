@@ -146,9 +146,7 @@ def _makers(
         "observations": None
         if observations is None
         else lambda: frames.observations_long_query(observations, levels=tuple(Level), **kw),
-        "figures": None
-        if results is None
-        else lambda: frames.figures(_made(results), _round_dates(observations)),
+        "figures": None if results is None else lambda: frames.figures(_made(results)),
         "ledger_entries": None if _no_books(books) else lambda: frames.ledger_entries(books, **kw),
     }
     return {
@@ -156,13 +154,6 @@ def _makers(
         for name in _chosen(tables)
         if (make := makers[name]) is not None
     }
-
-
-def _round_dates(observations: Observations | None) -> dict[str, dict[str, Any]] | None:
-    # Each cluster's day of each round key: a figure of one cluster is dated by its own round.
-    from klaster.measurement import round_dates
-
-    return None if observations is None else round_dates(observations)
 
 
 def _made(results: Results | Callable[[], Results]) -> Results:

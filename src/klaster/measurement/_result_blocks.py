@@ -28,6 +28,7 @@ class Block:
 
     __slots__ = (
         "by",
+        "days",
         "denominator",
         "indicator",
         "label",
@@ -54,6 +55,9 @@ class Block:
         self.denominator: list[Decimal | None] = figures.denominator
         self.n: list[int] = figures.n
         self.missing: list[int] = figures.missing
+        # Each row's date where they differ (a round key of several days: a cluster's rows carry
+        # its own day), else None: every row's is ``on``.
+        self.days: list[_dt.date | None] | None = None
 
     @property
     def head(self) -> tuple[str, Label, str | None, str | None, _dt.date | None, Decimal | None]:
@@ -63,6 +67,10 @@ class Block:
     def __len__(self) -> int:
         return len(self.by)
 
+    def day(self, index: int) -> _dt.date | None:
+        """The date of row ``index``."""
+        return self.on if self.days is None else self.days[index]
+
     def row(self, index: int) -> Row:
         """Row ``index`` as a :class:`Row`."""
         return Row(
@@ -70,7 +78,7 @@ class Block:
             self.label,
             self.unit,
             self.round_id,
-            self.on,
+            self.day(index),
             self.by[index],
             self.value[index],
             self.numerator[index],
@@ -83,10 +91,11 @@ class Block:
     def rows(self) -> list[Row]:
         """Every row, in order."""
         code, label, unit, key, on, target = self.head
-        columns = (self.by, self.value, self.numerator, self.denominator, self.n, self.missing)
+        days = [on] * len(self.by) if self.days is None else self.days
+        columns = (days, self.by, self.value, self.numerator, self.denominator, self.n)
         return [
-            Row(code, label, unit, key, on, by, value, top, bottom, n, missing, target)
-            for by, value, top, bottom, n, missing in zip(*columns, strict=True)
+            Row(code, label, unit, key, day, by, value, top, bottom, n, missing, target)
+            for day, by, value, top, bottom, n, missing in zip(*columns, self.missing, strict=True)
         ]
 
     def take(self, index: Sequence[int]) -> Block:
@@ -95,7 +104,9 @@ class Block:
         figures.value = [self.value[i] for i in index]
         figures.numerator = [self.numerator[i] for i in index]
         figures.denominator = [self.denominator[i] for i in index]
-        return Block(self.head, [self.by[i] for i in index], figures)
+        taken = Block(self.head, [self.by[i] for i in index], figures)
+        taken.days = None if self.days is None else [self.days[i] for i in index]
+        return taken
 
     def joined(self, other: Block) -> Block:
         """This block's rows and ``other``'s (same head) in the order of their disaggregation."""
@@ -105,7 +116,25 @@ class Block:
         both.value = self.value + other.value
         both.numerator = self.numerator + other.numerator
         both.denominator = self.denominator + other.denominator
-        return Block(self.head, by, both).take(order)
+        joined = Block(self.head, by, both)
+        if self.days is not None or other.days is not None:
+            joined.days = [self.day(i) for i in range(len(self))]
+            joined.days += [other.day(i) for i in range(len(other))]
+        return joined.take(order)
+
+    def dated(self, frames: Sequence[Any]) -> Block:
+        """This block, its rows of one cluster dated by that cluster's round (``frames``).
+
+        Only when the round key has no one date (``on`` is ``None``: its clusters surveyed it
+        on different days); a row over several clusters keeps none.
+        """
+        if self.on is not None or self.round_id is None:
+            return self
+        day_of = {frame.cluster.id: frame.round.on for frame in frames}
+        days = [day_of.get(dict(by).get("cluster", "")) for by in self.by]
+        if any(day is not None for day in days):
+            self.days = days
+        return self
 
     def record(self, index: int, dims: Sequence[str]) -> dict[str, Any]:
         """Row ``index`` as a plain dict (see :meth:`Results.to_records`)."""
@@ -117,7 +146,7 @@ class Block:
             "label_en": self.label.en,
             "unit": self.unit,
             "round": self.round_id,
-            "date": self.on,
+            "date": self.day(index),
         }
         record.update({dim: found.get(dim) for dim in dims})
         record.update(

@@ -251,7 +251,7 @@ class Measurement:
                 elif slow_specs:
                     slow = python_path.rows(self, indicator, key, on, per_cluster, slow_specs)
                     found = found.joined(slow)
-                blocks.append(self._explain(indicator, per_cluster, found))
+                blocks.append(self._explain(indicator, per_cluster, found).dated(per_cluster))
         displays = {indicator.code: indicator.shown_as for indicator in indicators_}
         return Results.of_blocks(blocks, displays=displays)
 

@@ -22,7 +22,10 @@ class Row:
         label: Bilingual indicator name.
         unit: Unit of the value.
         round_id: Survey round, or ``None`` for figures not tied to a round.
-        on: Date of the round (or of the figure).
+        on: Date of the round (or of the figure): the round key's day when every cluster
+            surveyed it on one day; else a row of one cluster (``by`` names it) its cluster's
+            day, and a row over clusters of different days ``None`` (their days:
+            :func:`klaster.measurement.round_dates`).
         by: Disaggregation as ``(dimension, category)`` pairs, e.g.
             ``(("cluster", "bantaeng"), ("sex", "female"))``; ``()`` for the total.
         value: The figure, or :class:`NotAvailable` with the reason.
