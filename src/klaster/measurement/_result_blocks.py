@@ -162,7 +162,11 @@ class Block:
 
 
 def blocks_of(rows: Sequence[Row]) -> list[Block]:
-    """Rows made into blocks: each run of rows sharing indicator, round, date and target."""
+    """Rows made into blocks: each run of rows sharing indicator, round and target.
+
+    Rows of one run with different dates (a round its clusters surveyed on different days,
+    each cluster's rows dated by its own) are one block with a date per row, not a block each.
+    """
     blocks: list[Block] = []
     start = 0
     for end in range(1, len(rows) + 1):
@@ -173,10 +177,15 @@ def blocks_of(rows: Sequence[Row]) -> list[Block]:
         figures.value = [r.value for r in part]
         figures.numerator = [r.numerator for r in part]
         figures.denominator = [r.denominator for r in part]
-        blocks.append(Block(_head(rows[start]), [r.by for r in part], figures))
+        days = [r.on for r in part]
+        one = days[0] if days.count(days[0]) == len(days) else None
+        code, label, unit, key, target = _head(rows[start])
+        block = Block((code, label, unit, key, one, target), [r.by for r in part], figures)
+        block.days = None if one is not None or not any(days) else days
+        blocks.append(block)
         start = end
     return blocks
 
 
-def _head(row: Row) -> tuple[str, Label, str | None, str | None, _dt.date | None, Decimal | None]:
-    return row.indicator, row.label, row.unit, row.round_id, row.on, row.target
+def _head(row: Row) -> tuple[str, Label, str | None, str | None, Decimal | None]:
+    return row.indicator, row.label, row.unit, row.round_id, row.target

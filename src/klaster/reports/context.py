@@ -99,6 +99,7 @@ class ReportData:
     rows: tuple[Row, ...] = field(init=False, default=())
     definitions: dict[str, Definition] = field(init=False, factory=dict)
     _index: dict[int, tuple[tuple[Row, ...], Index]] = field(init=False, factory=dict)
+    _days: dict[str, dict[str, _dt.date]] | None = field(init=False, default=None)
 
     def __attrs_post_init__(self) -> None:
         self._check_scope()
@@ -192,9 +193,7 @@ class ReportData:
         order is its earliest day in any cluster (clusters survey on their own days: ordered by
         name, a program's ``midline`` came after its ``endline``).
         """
-        from klaster.measurement import round_dates
-
-        dates = {} if self.observations is None else round_dates(self.observations)
+        dates = self._round_dates()
         earliest = {key: min(days.values()) for key, days in dates.items()}
         first: dict[str, _dt.date | None] = {}
         for row in self.rows:
@@ -217,8 +216,6 @@ class ReportData:
         a heading shows these days instead: the cluster's own in a cluster's report, the span
         of the clusters' days in the program's.
         """
-        from klaster.measurement import round_dates
-
         if self.observations is None:
             return None
         wanted = set(self.clusters())
@@ -228,8 +225,16 @@ class ReportData:
                 for c in self.program.clusters
                 if any(s.sector == self.scope.sector for s in c.sectors)
             }
-        days = [d for c, d in round_dates(self.observations).get(key, {}).items() if c in wanted]
+        days = [d for c, d in self._round_dates().get(key, {}).items() if c in wanted]
         return (min(days), max(days)) if days else None
+
+    def _round_dates(self) -> dict[str, dict[str, _dt.date]]:
+        # Each round key's day per cluster, found once: every heading and section asks.
+        if self._days is None:
+            from klaster.measurement import round_dates
+
+            self._days = {} if self.observations is None else round_dates(self.observations)
+        return self._days
 
     def headline(
         self, code: str, cell: Cell | None = None, rows: Iterable[Row] | None = None
