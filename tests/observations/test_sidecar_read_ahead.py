@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import klaster
-from klaster.errors import DocumentError, NotFoundError
+from klaster.errors import DocumentError, NotFoundError, ValidationError
 from klaster.examples import path
 from klaster.observations import ReadAhead, load, variable_catalogue
 from klaster.observations import _sidecar_prefetch as prefetch
@@ -119,6 +119,24 @@ class TestErrors:
             ReadAhead(bad, CATALOGUE).load(PROGRAM)
         assert str(ahead.value) == str(direct.value)
 
-    def test_an_unknown_variable_is_named_at_once(self) -> None:
-        with pytest.raises(NotFoundError, match="monthly_incme"):
-            ReadAhead(SIDECAR, CATALOGUE, only={"monthly_incme"})
+    def test_an_unknown_variable_is_named_by_load_as_load_names_it(self) -> None:
+        ahead = ReadAhead(SIDECAR, CATALOGUE, only={"monthly_incme"})
+        with pytest.raises(NotFoundError) as direct:
+            load(SIDECAR, PROGRAM, CATALOGUE, only={"monthly_incme"})
+        with pytest.raises(NotFoundError) as later:
+            ahead.load(PROGRAM)
+        assert str(later.value) == str(direct.value)
+        assert "monthly_income" in str(later.value)  # did you mean
+
+    @pytest.mark.parametrize("only", [5, [["monthly_income"]]])
+    def test_not_a_list_of_codes_is_a_located_error(self, only: Any) -> None:
+        # Before, load(only=5) let a raw TypeError out of the public API.
+        with pytest.raises(ValidationError, match=r"only"):
+            load(SIDECAR, PROGRAM, CATALOGUE, only=only)
+        with pytest.raises(ValidationError, match=r"only"):
+            ReadAhead(SIDECAR, CATALOGUE, only=only).load(PROGRAM)
+
+    def test_one_code_as_a_string(self) -> None:
+        found = ReadAhead(SIDECAR, CATALOGUE, only="monthly_income").load(PROGRAM)
+        assert found == load(SIDECAR, PROGRAM, CATALOGUE, only="monthly_income")
+        assert found.selected == frozenset({"monthly_income"})

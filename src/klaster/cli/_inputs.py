@@ -291,15 +291,11 @@ def _read_ahead(
     sidecar: Path | None, expects: Callable[[], Iterable[str] | None] | None
 ) -> ReadAhead | None:
     """A sidecar read ahead while its program document is read (``None``: read after it)."""
-    from klaster.errors import KlasterError
     from klaster.observations import ReadAhead
 
     if sidecar is None or expects is None or not sidecar.is_file():
         return None  # no file: load_sidecar says so once the program is read
-    try:
-        return ReadAhead(sidecar, catalogue(), only=expects())
-    except KlasterError:  # an unknown code: the command names it as ever
-        return None
+    return ReadAhead(sidecar, catalogue(), only=expects())
 
 
 def parse_date(text: str) -> _dt.date:

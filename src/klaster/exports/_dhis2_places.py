@@ -10,6 +10,7 @@ refused when they fall in different periods.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
@@ -19,10 +20,11 @@ from klaster.measurement import round_dates
 
 if TYPE_CHECKING:
     from klaster.measurement import Row
+    from klaster.model.cluster import Cluster
     from klaster.model.program import Program
     from klaster.observations import Observations
 
-__all__ = ["Periods", "Places"]
+__all__ = ["Periods", "Places", "coded_places"]
 
 
 @frozen(eq=False)
@@ -42,12 +44,8 @@ class Places:
     def of(cls, program: Program, level: str, problem: Any) -> Places:
         found: dict[str, dict[str, set[str]]] = {}  # name -> cluster ID -> codes
         for cluster in program.clusters:
-            stack = [cluster.region]
-            while stack:
-                region = stack.pop()
-                if region.level.value == level and region.code is not None:
-                    found.setdefault(region.name, {}).setdefault(cluster.id, set()).add(region.code)
-                stack.extend(region.children)
+            for name, code in coded_places(cluster, level):
+                found.setdefault(name, {}).setdefault(cluster.id, set()).add(code)
         by_name: dict[str, str] = {}
         by_cluster: dict[tuple[str, str], str | None] = {}  # None: refused, already said
         for name, clusters in found.items():
@@ -88,46 +86,42 @@ class Places:
 
 @frozen(eq=False)
 class Periods:
-    """The dates of each round key in each place of the mapping's level and in each cluster."""
+    """The days of each round key in each place of the mapping's level (its clusters' days)."""
 
     period_type: PeriodType
-    in_place: dict[tuple[str, str], set[_dt.date]]  # (round key, place code) -> dates
-    in_cluster: dict[tuple[str, str], _dt.date]  # (round key, cluster ID) -> date
+    in_place: dict[tuple[str, str], set[_dt.date]]  # (round key, place code) -> days
 
     @classmethod
     def of(
         cls, program: Program, observations: Observations, level: str, period_type: PeriodType
     ) -> Periods:
-        in_cluster = {
-            (key, cluster_id): on
-            for key, dates in round_dates(observations).items()
-            for cluster_id, on in dates.items()
-        }
+        codes = {c.id: [code for _, code in coded_places(c, level)] for c in program.clusters}
         in_place: dict[tuple[str, str], set[_dt.date]] = {}
-        for cluster in program.clusters:
-            codes = set()
-            stack = [cluster.region]
-            while stack:
-                region = stack.pop()
-                if region.level.value == level and region.code is not None:
-                    codes.add(region.code)
-                stack.extend(region.children)
-            for (key, cluster_id), on in in_cluster.items():
-                if cluster_id == cluster.id:
-                    for code in codes:
-                        in_place.setdefault((key, code), set()).add(on)
-        return cls(period_type, in_place, in_cluster)
+        for key, days in round_dates(observations).items():
+            for cluster_id, on in days.items():
+                for code in codes.get(cluster_id, ()):
+                    in_place.setdefault((key, code), set()).add(on)
+        return cls(period_type, in_place)
 
     def period(self, row: Row, code: str) -> str | list[str]:
-        """The row's period; the several periods its clusters' dates fall in, if they differ."""
+        """The row's period; the several periods its clusters' days fall in, if they differ.
+
+        A row of one cluster, or of a round every cluster surveyed on one day, has its date
+        (``Row.on``); a row over clusters of different days takes the days of the clusters
+        that hold its place.
+        """
         if row.on is not None:
             return period_string(row.on, self.period_type)
-        key = str(row.round_id)
-        cluster = row.dimension("cluster")
-        dates = (
-            {self.in_cluster[key, cluster]}
-            if cluster is not None and (key, cluster) in self.in_cluster
-            else self.in_place.get((key, code), set())
-        )
-        periods = sorted({period_string(on, self.period_type) for on in dates})
+        days = self.in_place.get((str(row.round_id), code), set())
+        periods = sorted({period_string(on, self.period_type) for on in days})
         return periods[0] if len(periods) == 1 else periods
+
+
+def coded_places(cluster: Cluster, level: str) -> Iterator[tuple[str, str]]:
+    """The name and code of each place of ``level`` in the cluster's region tree (with a code)."""
+    stack = [cluster.region]
+    while stack:
+        region = stack.pop()
+        if region.level.value == level and region.code is not None:
+            yield region.name, region.code
+        stack.extend(region.children)

@@ -31,7 +31,13 @@ def checked_only(
     """
     if only is None:
         return None
-    codes = (only,) if isinstance(only, str) else tuple(only)
+    try:
+        codes = (only,) if isinstance(only, str) else tuple(only)
+    except TypeError:
+        raise ValidationError(
+            f"only names variables by their codes (a list of strings), got {type(only).__name__}",
+            path="only",
+        ) from None
     for index, code in enumerate(codes):
         if not isinstance(code, str):
             raise ValidationError(

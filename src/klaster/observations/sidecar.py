@@ -238,8 +238,6 @@ class ReadAhead:
         >>> [r.id for r in observations.rounds()]
         ['btg-baseline', 'btg-endline']
 
-    Raises:
-        NotFoundError: ``only`` names an unknown variable.
     """
 
     def __init__(
@@ -251,13 +249,16 @@ class ReadAhead:
     ) -> None:
         import threading
 
-        from klaster.observations.core_variables import variable_catalogue
-
         self.path = Path(path)
         self.variables = variables
-        self.only = None if only is None else frozenset(only)
-        known = variable_catalogue() if variables is None else _catalogue(variables)
-        checked = checked_only(self.only, known)
+        # As given (load() checks it as load does and names what is wrong); the codes to cut.
+        self.only: Iterable[str] | None = only
+        try:
+            only = None if only is None else tuple((only,) if isinstance(only, str) else only)
+            self.only = only
+            checked = None if only is None else frozenset(only)
+        except TypeError:  # not a list of codes: nothing cut, load() says why
+            checked = frozenset()
         self._found: list[Prefetched] = []
         # A daemon: a command that fails before load() does not wait for it to end.
         self._thread = threading.Thread(
@@ -281,17 +282,12 @@ class ReadAhead:
         Raises:
             DocumentError: As :func:`load`.
             SchemaVersionError: As :func:`load`.
+            NotFoundError: ``only`` names an unknown variable.
         """
         self._thread.join()
         wanted = self.only if only is ... else only
         ahead = self._found[0] if self._found else None
         return _load(self.path, program, self.variables, wanted, ahead)
-
-
-def _catalogue(variables: Mapping[str, Variable] | Iterable[Variable]) -> dict[str, Variable]:
-    if isinstance(variables, Mapping):
-        return dict(variables)
-    return {v.code: v for v in variables}
 
 
 def save_observations(observations: Observations, path: str | os.PathLike[str]) -> None:
