@@ -44,7 +44,13 @@ from klaster.observations._sidecar_columns import (
     cells_at,
     columns_of,
 )
-from klaster.observations._sidecar_prefetch import Lines, Prefetched, cut_rows, table_cells
+from klaster.observations._sidecar_prefetch import (
+    Lines,
+    Prefetched,
+    cut_rows,
+    group_key,
+    table_cells,
+)
 from klaster.observations._sidecar_reader import Reader
 from klaster.observations.columns.factory import (
     Column,
@@ -149,7 +155,7 @@ class _Bulk:
                     raise GiveUp
                 if count:
                     cells = table_cells(codes, only)
-                    groups.setdefault((level, len(codes), tuple(sorted(cells))), []).append(
+                    groups.setdefault(group_key(level, codes, cells), []).append(
                         _Table(round_id, level, at, count, cells)
                     )
                 reader.rows += count

@@ -28,7 +28,16 @@ from klaster.observations._sidecar_columns import row_cells
 if TYPE_CHECKING:
     import polars as pl
 
-__all__ = ["Lines", "Prefetched", "Span", "cut_rows", "read_and_cut", "read_stamped", "table_cells"]
+__all__ = [
+    "Lines",
+    "Prefetched",
+    "Span",
+    "cut_rows",
+    "group_key",
+    "read_and_cut",
+    "read_stamped",
+    "table_cells",
+]
 
 Cut = tuple["pl.Series", dict[int, "pl.Series"]]
 
@@ -90,6 +99,14 @@ class Lines:
 def table_cells(codes: Sequence[str], only: frozenset[str] | None) -> dict[str, int]:
     """The cell (1 to width) of each of a table's codes that is read (``only``: those)."""
     return {code: cell for cell, code in enumerate(codes, 1) if only is None or code in only}
+
+
+def group_key(level: Any, codes: Sequence[str], cells: dict[str, int]) -> tuple[Any, ...]:
+    """The row group a table's rows are cut in: its level, width and the codes read (any order).
+
+    The reader and the read-ahead both group by this, so a cut made ahead is the one asked for.
+    """
+    return level, len(codes), tuple(sorted(cells))
 
 
 def cut_rows(lines: Lines, tables: Sequence[Span], width: int, read: set[int]) -> Cut:
@@ -177,7 +194,7 @@ def _groups(
         codes, count = list(body["columns"]), int(body["rows"])
         if count:
             cells = table_cells(codes, only)
-            key = (str(body["level"]), len(codes), tuple(sorted(cells)))
+            key = group_key(str(body["level"]), codes, cells)
             groups.setdefault(key, []).append((_Rows(at, count), cells))
         at += count
     return groups
