@@ -47,13 +47,7 @@ if __package__ in (None, ""):  # run as `python bench/report_store.py`: make `be
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from bench.report_files import DUCKDB_SQL, FIGURES, GOAL, differences, read_figures
-
-# Each process starts as after `pip install` (bytecode compiled once, then reused): this machine
-# sets PYTHONDONTWRITEBYTECODE, which would add compiling klaster's ~800 modules to every run.
-# The bytecode goes to a folder of its own, never into the source tree.
-_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-_ENV["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / "klaster-bench-pycache")
+from bench.report_files import DUCKDB_SQL, ENV, FIGURES, GOAL, differences, read_figures
 
 
 def timed(command: list[str], out: Path) -> float:
@@ -61,7 +55,7 @@ def timed(command: list[str], out: Path) -> float:
     out.unlink(missing_ok=True)
     line = [part.replace("{out}", str(out)) for part in command]
     start = time.perf_counter()
-    done = subprocess.run(line, capture_output=True, text=True, check=False, env=_ENV)
+    done = subprocess.run(line, capture_output=True, text=True, check=False, env=ENV)
     seconds = time.perf_counter() - start
     if done.returncode or not out.exists():
         raise SystemExit(f"{' '.join(line[:3])} failed ({done.returncode}):\n{done.stderr}")

@@ -42,8 +42,13 @@ class TestReportFiles:
         assert figures["members"] == 1000
         assert figures["klaster_s"] > 0
         assert figures["figures"] > 0
-        assert figures["problems"] == {"duckdb": [], "polars": []}  # every figure agrees
+        assert figures["klaster_parquet_s"] > 0
+        # Every figure agrees, the Parquet form's with the JSON form's too.
+        assert figures["problems"] == {"duckdb": [], "polars": [], "klaster_parquet": []}
         assert figures["vs_duckdb"] > 0
+        assert figures["vs_duckdb"] == min(
+            figures["klaster_vs_duckdb"], figures["klaster_parquet_vs_duckdb"]
+        )
         assert "DuckDB SQL" in _module("report_files").text(figures)
 
     def test_a_difference_is_found(self) -> None:

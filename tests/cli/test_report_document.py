@@ -159,3 +159,22 @@ class TestDemo:
         assert "Laporan Klaster Mandiri" in (tmp_path / "reports" / "report.id.md").read_text(
             "utf-8"
         )
+
+
+class TestParquetBeside:
+    def test_a_parquet_program_finds_its_parquet_sidecar_beside_it(
+        self, cli: Cli, tmp_path: Path
+    ) -> None:
+        import klaster
+        import klaster.observations
+
+        pytest.importorskip("polars")
+        program = klaster.load(PROGRAM)
+        obs = klaster.observations.load(SIDECAR, program, klaster.observations.variable_catalogue())
+        klaster.save(program, tmp_path / "bantaeng.parquet")
+        klaster.observations.save(obs, tmp_path / "bantaeng.observations.parquet")
+        from_json = cli("report", _document(tmp_path), "--format", "csv")
+        from_parquet = cli("report", tmp_path / "bantaeng.parquet", "--format", "csv")
+        assert from_parquet.returncode == 0, from_parquet.stderr
+        assert "income_per_capita" in from_parquet.stdout  # read the values beside it
+        assert from_parquet.stdout == from_json.stdout

@@ -74,6 +74,11 @@ class TestToDates:
         assert first is second
         assert other == D(2031, 5, 8)
 
+    def test_a_column_of_dates_is_taken_as_it_is(self) -> None:
+        # A columnar file's or a frame's dates need no reading: not even a look-up per row.
+        dates = [D(2011, 6, 1), None, D(2012, 1, 2)]
+        assert _bulk_checks.to_dates(dates) is dates
+
     def test_an_unhashable_value_is_left_as_it_is(self) -> None:
         listed: list[Any] = ["2011-06-01", ["2011-06-01"], None]
         assert _bulk_checks.to_dates(listed) == [D(2011, 6, 1), ["2011-06-01"], None]

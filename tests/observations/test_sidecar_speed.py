@@ -66,7 +66,7 @@ class TestUnitSectors:
 
     def test_each_unit_gets_its_own_sectors(self) -> None:
         # Per cluster and level, the kinds index into the distinct sectors in the units' order.
-        bulk = _sidecar_bulk._Bulk("<fast>", PROGRAM, WIDE)
+        bulk = _sidecar_bulk.BulkReader("<fast>", PROGRAM, WIDE)
         btg = PROGRAM.clusters["btg"]
         ids = ["L-2", "M-1", "L-1", "M-4"]
         kinds, distinct = bulk._unit_sectors(btg, Level.MEMBER, ids)
@@ -82,8 +82,8 @@ class TestUnitSectors:
     def test_a_unit_the_cluster_does_not_hold_gives_up(self) -> None:
         # Not reachable from a file (the units lines are checked first), but the shortcut must
         # still give up rather than guess: B-1 is another cluster's member.
-        bulk = _sidecar_bulk._Bulk("<fast>", PROGRAM, WIDE)
-        with pytest.raises(AttributeError):
+        bulk = _sidecar_bulk.BulkReader("<fast>", PROGRAM, WIDE)
+        with pytest.raises(KeyError):
             bulk._unit_sectors(PROGRAM.clusters["btg"], Level.MEMBER, ["M-1", "B-1"])
 
     def test_a_sector_variable_of_another_sectors_member_is_read_exactly(self) -> None:
@@ -457,7 +457,7 @@ class TestHugePages:
         if setter is None:
             pytest.skip("this numpy has no madvise switch")
         seen: list[bool] = []
-        real = _sidecar_bulk._Bulk.read
+        real = _sidecar_bulk.BulkReader.read
 
         def probing(self: Any, data: bytes) -> Any:
             was = setter(False)
@@ -465,7 +465,7 @@ class TestHugePages:
             seen.append(was)
             return real(self, data)
 
-        monkeypatch.setattr(_sidecar_bulk._Bulk, "read", probing)
+        monkeypatch.setattr(_sidecar_bulk.BulkReader, "read", probing)
         old = setter(before)
         try:
             text = mixed_text()

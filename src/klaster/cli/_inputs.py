@@ -47,9 +47,9 @@ _ENVELOPE = re.compile(rb'\A\s*\{\s*"klaster"\s*:\s*"(\w+)"')
 def file_kind(path: Path) -> str | None:
     """What a file is, by its first bytes (``None``: binary, or not readable).
 
-    ``"a store"``, ``"a program document"``, ``"a finance document"``, ``"an observations
-    sidecar"``, ``"a JSON document"``, ``"an XLSX workbook ..."``, ``"a TOML file"``, ``"a CSV
-    file"``, ``"a text file"`` or ``"an empty file"``.
+    ``"a store"``, ``"a program document"`` (JSON or Parquet), ``"a finance document"``, ``"an
+    observations sidecar"``, ``"a JSON document"``, ``"a Parquet file"``, ``"an XLSX workbook
+    ..."``, ``"a TOML file"``, ``"a CSV file"``, ``"a text file"`` or ``"an empty file"``.
     """
     try:
         with path.open("rb") as handle:
@@ -62,6 +62,8 @@ def file_kind(path: Path) -> str | None:
         return "a store"
     if head.startswith(b"PK\x03\x04"):
         return "an XLSX workbook (or another ZIP file)"
+    if head.startswith(_PARQUET):
+        return _parquet_kind(path)
     head = head.removeprefix(b"\xef\xbb\xbf")
     try:
         head.decode("utf-8")
@@ -82,6 +84,28 @@ def file_kind(path: Path) -> str | None:
     if any(mark in first for mark in (",", ";", "\t")):
         return "a CSV file"
     return "a text file"
+
+
+_PARQUET = b"PAR1"
+# The Parquet form's metadata (klaster.save(program, "x.parquet")) starts the document as so.
+_PARQUET_PROGRAM = re.compile(rb'\{\s*"klaster"\s*:\s*"program"')
+
+
+def _parquet_kind(path: Path) -> str:
+    """A Parquet file's kind, by its footer (where the key-value metadata is), without polars."""
+    try:
+        with path.open("rb") as handle:
+            size = handle.seek(0, 2)
+            handle.seek(max(size - 8, 0))
+            tail = handle.read(8)
+            footer = int.from_bytes(tail[:4], "little")
+            if tail[4:] != _PARQUET or footer + 8 > size:
+                return "a Parquet file"
+            handle.seek(size - 8 - footer)
+            found = _PARQUET_PROGRAM.search(handle.read(footer)) is not None
+    except OSError:
+        return "a Parquet file"
+    return "a program document" if found else "a Parquet file"
 
 
 def not_a_store(path: Path) -> StoreError:
@@ -150,10 +174,10 @@ def catalogue() -> dict[str, Variable]:
 
 
 def load_program(path: Path, *, what: str = "a program document") -> Program:
-    """Read a program document (JSON); ``what`` the command expected, for messages."""
+    """Read a program document (JSON or Parquet); ``what`` the command expected, for messages."""
     import klaster
 
-    existing(path, "a program document (JSON)")
+    existing(path, "a program document (JSON or Parquet)")
     kind = file_kind(path)
     if kind not in ("a program document", "a JSON document"):  # a store, a CSV, a binary...
         raise not_a_program(path, kind, what)
@@ -161,11 +185,21 @@ def load_program(path: Path, *, what: str = "a program document") -> Program:
 
 
 def sidecar_of(program_path: Path, given: Path | None) -> Path | None:
-    """The observations sidecar: the one given, or ``<name>.observations.jsonl`` beside."""
+    """The observations sidecar: the one given, or ``<name>.observations.jsonl`` beside.
+
+    Beside a Parquet program (``<name>.parquet``), ``<name>.observations.parquet`` is looked for
+    first; beside a JSON one, the JSON Lines file first; each then the other form.
+    """
     if given is not None:
         return given
-    beside = program_path.with_name(program_path.stem + ".observations.jsonl")
-    return beside if beside.is_file() else None
+    forms = [".observations.jsonl", ".observations.parquet"]
+    if program_path.suffix.lower() == ".parquet":
+        forms.reverse()
+    for form in forms:
+        beside = program_path.with_name(program_path.stem + form)
+        if beside.is_file():
+            return beside
+    return None
 
 
 def load_sidecar(

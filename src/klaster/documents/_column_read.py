@@ -12,6 +12,10 @@ accepts the same documents (building equal programs) and words the error with it
 (``clusters[2].members[5].sex: ...``). Repeated values are shared as the converter shares them:
 one string per village, sector or business type in a cluster, and a member's own ID string in
 the group spells and cooperatives that list it.
+
+A cluster may also arrive with its members and spells already in columns
+(:class:`ClusterColumns`: the Parquet form, :mod:`klaster.documents._program_parquet`): they
+take the same road from the same point, with the same checks.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from klaster.model.member import Member, Sex
 from klaster.model.program import Program
 from klaster.model.sector_areas import AreaOverride
 
-__all__ = ["ColumnsRefused", "cluster_decoder", "structure_program"]
+__all__ = ["ClusterColumns", "ColumnsRefused", "cluster_decoder", "structure_program"]
 
 # More overrides than this in one cluster: recording them one at a time costs O(n²), so the
 # converter reads the document instead (a program records a few dozen at most).
@@ -45,6 +49,26 @@ MAX_OVERRIDES = 2_000
 
 class ColumnsRefused(Exception):
     """This road does not take the document (the converter then reads it and decides)."""
+
+
+@attrs.frozen
+class ClusterColumns:
+    """A cluster's object whose members and group spells are given as columns (internal).
+
+    Handed to :func:`structure_program` in place of a cluster's JSON object (the Parquet form).
+
+    Attributes:
+        shell: The cluster's object as in a JSON document, but without ``members`` and with
+            its groups without ``memberships`` (its cooperatives list their ``member_ids``).
+        members: A column (list) per :class:`~klaster.model.member.Member` field, each value as
+            a JSON document holds it (the sex as its value), dates as ISO text or dates.
+        spells: ``member_id``, ``group_id``, ``joined``, ``left``, ``role`` columns: the spells
+            of each group in the group's order, its groups in the cluster's order.
+    """
+
+    shell: dict[str, Any]
+    members: dict[str, list[Any]]
+    spells: dict[str, list[Any]]
 
 
 def _keys(cls: type) -> tuple[frozenset[str], tuple[str, ...]]:
@@ -155,6 +179,9 @@ def _unset() -> Any:
 
 
 def _structure_cluster(value: Any, _type: Any) -> Cluster:
+    given = None
+    if type(value) is ClusterColumns:
+        given, value = value, value.shell
     if type(value) is dict:
         if not value.keys() <= _CLUSTER_KEYS:
             raise ColumnsRefused
@@ -170,8 +197,14 @@ def _structure_cluster(value: Any, _type: Any) -> Cluster:
     if len(overrides) > MAX_OVERRIDES:
         raise ColumnsRefused
     shared: dict[object, object] = {}
-    members, ids = _member_columns(value.get("members", []), shared, parsed)
-    groups, spells = _group_columns(value.get("groups", []), ids, shared, parsed)
+    if given is None:
+        members, ids = _member_columns(value.get("members", []), shared, parsed)
+        groups, spells = _group_columns(value.get("groups", []), ids, shared, parsed)
+    else:  # (the shell holds no members nor spells: the columns do)
+        if "members" in value:
+            raise ColumnsRefused
+        members, ids = _prepared_members(dict(given.members), shared)
+        groups, spells = _group_columns(value.get("groups", []), ids, shared, False, given.spells)
     cooperatives = _converter().structure(
         _cooperatives(value.get("cooperatives", []), ids, shared), _COOPERATIVES
     )
@@ -192,6 +225,13 @@ def _member_columns(
     else:
         _check_objects(rows, _MEMBER_KEYS)
         columns = _columns(rows, _MEMBER_REQUIRED, _MEMBER_OPTIONAL)
+    return _prepared_members(columns, shared)
+
+
+def _prepared_members(
+    columns: dict[str, list[Any]], shared: dict[object, object]
+) -> tuple[dict[str, list[Any]], dict[str, str]]:
+    """Members' columns with repeated values shared, and their IDs (each its own string) by ID."""
     if not _SEXES.issuperset(_distinct(columns["sex"])):
         raise ColumnsRefused  # (the converter reads an enum by its value alone)
     for name in ("village", "sector", "business_type"):
@@ -202,9 +242,27 @@ def _member_columns(
 
 
 def _group_columns(
-    rows: Any, ids: dict[str, str], shared: dict[object, object], parsed: bool
+    rows: Any,
+    ids: dict[str, str],
+    shared: dict[object, object],
+    parsed: bool,
+    given: dict[str, list[Any]] | None = None,
 ) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
-    """The group objects ``rows`` as columns, and their spells as columns (by group, in order)."""
+    """The group objects ``rows`` as columns, and their spells as columns (by group, in order).
+
+    ``given``: the spells as columns already (the groups then list none).
+    """
+    if given is not None:
+        _check_objects(rows, _GROUP_KEYS - {"memberships"})
+        columns = _columns(rows, _GROUP_REQUIRED, _GROUP_OPTIONAL)
+        columns["sector"] = _shared(columns["sector"], shared, str)
+        spells = {name: given[name] for name in ("member_id", "joined", "left")}
+        spells["member_id"] = list(map(ids.get, spells["member_id"], spells["member_id"]))
+        spells["group_id"] = list(given["group_id"])
+        spells["role"] = list(given["role"])
+        if not _ROLES.issuperset(_distinct(spells["role"])):
+            raise ColumnsRefused
+        return columns, spells
     if parsed:
         columns = _attributes(rows, _GROUP_REQUIRED + _GROUP_OPTIONAL)
         unset = _unset()

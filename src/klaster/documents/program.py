@@ -31,6 +31,7 @@ from cattrs.errors import BaseValidationError
 
 from klaster._support.gc import gc_paused as _gc_paused
 from klaster._support.gc import settle_long_lived as _settle_long_lived
+from klaster.documents import _program_parquet as parquet_form
 from klaster.documents._column_read import cluster_decoder
 from klaster.documents._column_read import structure_program as by_columns
 from klaster.documents._scalars import LazyItems
@@ -155,11 +156,15 @@ def loads(text: str | bytes, *, source: str = "<string>") -> Program:
         PluginError: Strict plugin mode, and a sector of the program has no loaded plugin
             (otherwise a ``PluginWarning`` names it; its members and groups are kept).
     """
+    return _finished(lambda: _read(text, source), source)
+
+
+def _finished(read: Callable[[], Program], source: str) -> Program:
     with _gc_paused():
         with unknown_kinds_kept() as kinds:
-            program = _read(text, source)
+            program = read()
         if not report_unprovided_sectors(program, source, kinds) and kinds:
-            program = _read(text, source)  # no plugin is missing: the unknown kind is an error
+            program = read()  # no plugin is missing: the unknown kind is an error
         # The records out of the young generations' passes (as a store load), settled before
         # the collector runs again: else its first pass walks every object the read made.
         _settle_long_lived()
@@ -246,66 +251,81 @@ def _is_utf8(data: bytes) -> bool:
 
 
 def save(program: Program, path: str | os.PathLike[str], *, indent: int | None = 2) -> None:
-    """Write a program to a JSON file, atomically.
+    """Write a program to a JSON file, or a Parquet file if its name ends in ``.parquet``.
 
     The document is written to a temporary file beside ``path``, flushed to disk and then renamed
-    over ``path``: a failure at any point leaves the old file as it was.
+    over ``path``: a failure at any point leaves the old file as it was. The Parquet form (any
+    case of ``.parquet``; needs polars, the ``columnar`` extra) holds the same document: a row
+    per member, the rest in its metadata (see docs/documents.md).
 
     Args:
         program: The program.
         path: Destination file.
-        indent: JSON indentation; ``None`` for the most compact form.
+        indent: JSON indentation; ``None`` for the most compact form (JSON only).
 
     Raises:
         DocumentError: The file cannot be written.
+        KlasterError: A ``.parquet`` name, and polars is not installed.
     """
+    if parquet_form.is_parquet_name(path):
+        with _gc_paused():  # (millions of short-lived objects: no collector pass over them)
+            document = _to_document(program, view=parquet_form.without_members)
+            parquet_form.write(path, program, document)
+        return
     text = dumps(program, indent=indent)
     atomic_write(path, lambda handle: handle.write(text))
 
 
 def load(path: str | os.PathLike[str]) -> Program:
-    """Read a program from a JSON file written by :func:`save` (or by hand).
+    """Read a program from a JSON or Parquet file written by :func:`save` (or by hand).
+
+    A file that starts as a Parquet file (``PAR1``) is read as one, whatever its name.
 
     Raises:
-        DocumentError: The file cannot be read or holds an invalid document (see :func:`loads`).
+        DocumentError: The file cannot be read or holds an invalid document (see :func:`loads`),
+            or is named ``.parquet`` but is no Parquet file.
+        KlasterError: A Parquet file, and polars is not installed.
     """
     target = Path(path)
     try:
-        data = target.read_bytes()
+        with target.open("rb") as handle:
+            head = handle.read(len(parquet_form.MAGIC))
+            data = head if head == parquet_form.MAGIC else head + handle.read()
     except OSError as exc:
         raise DocumentError(f"{target}: cannot read the file ({exc.strerror})") from None
+    if head == parquet_form.MAGIC:
+        return _finished(lambda: _read_parquet(target), str(target))
+    parquet_form.refuse_misnamed(target, data[:64])
     return loads(data, source=str(target))
 
 
-def _to_document(program: Program) -> dict[str, Any]:
+def _read_parquet(target: Path) -> Program:
+    source = str(target)
+    return parquet_form.read(
+        target,
+        source,
+        program_document=_program_document,
+        exact=lambda document: _from_document(document, source),
+    )
+
+
+def _to_document(
+    program: Program, *, view: Callable[[Program], Any] | None = None
+) -> dict[str, Any]:
+    # ``view``: what the converter unstructures instead (the Parquet form's shell).
     if not isinstance(program, Program):
         raise DocumentError(f"can only write a Program, got {type(program).__name__}")
     program.validate()
+    seen = program if view is None else view(program)
     return {
         "klaster": DOCUMENT_KIND,
         "schema_version": SCHEMA_VERSION,
-        "program": detailed_converter().unstructure(program, Program),
+        "program": detailed_converter().unstructure(seen, Program),
     }
 
 
 def _from_document(raw: object, source: str, *, fast: bool = False) -> Program:
-    if not isinstance(raw, Mapping):
-        raise DocumentError(
-            f"{source}: a klaster document is a JSON object, not {type(raw).__name__}"
-        )
-    document = _migrate(dict(raw), source)
-    extra = sorted(set(document) - {"klaster", "schema_version", "program"})
-    if extra:
-        raise DocumentError(
-            f"{source}: unknown top-level field {', '.join(map(repr, extra))}; valid fields are "
-            "'klaster', 'schema_version', 'program'"
-        )
-    if "program" not in document:
-        raise DocumentError(f"{source}: the document has no 'program' field")
-    if not isinstance(document["program"], Mapping):
-        raise DocumentError(
-            f"{source}: program: must be an object, got {type(document['program']).__name__}"
-        )
+    document = _program_document(raw, source)
     if fast:
         try:
             return by_columns(document["program"])
@@ -326,6 +346,28 @@ def _from_document(raw: object, source: str, *, fast: bool = False) -> Program:
         raise DocumentError(
             f"{source}: invalid program document", problems=[f"{where}: {exc.message}"]
         ) from None
+
+
+def _program_document(raw: object, source: str) -> dict[str, Any]:
+    """The current-version document of a parsed one, its envelope checked (located errors)."""
+    if not isinstance(raw, Mapping):
+        raise DocumentError(
+            f"{source}: a klaster document is a JSON object, not {type(raw).__name__}"
+        )
+    document = _migrate(dict(raw), source)
+    extra = sorted(set(document) - {"klaster", "schema_version", "program"})
+    if extra:
+        raise DocumentError(
+            f"{source}: unknown top-level field {', '.join(map(repr, extra))}; valid fields are "
+            "'klaster', 'schema_version', 'program'"
+        )
+    if "program" not in document:
+        raise DocumentError(f"{source}: the document has no 'program' field")
+    if not isinstance(document["program"], Mapping):
+        raise DocumentError(
+            f"{source}: program: must be an object, got {type(document['program']).__name__}"
+        )
+    return document
 
 
 def _under_program(problem: str) -> str:

@@ -216,16 +216,22 @@ def frame_poverty_line(frame: UnitFrame) -> Any:
 def frame_poverty_lines(frames: Sequence[UnitFrame]) -> list[Any]:
     """:func:`frame_poverty_line` of each frame, looked up once per area and date (internal).
 
-    A round key's thousand frames share a few kabupaten and survey months, and a line found
-    depends on the month only (a missing one's reason names the date: looked up per frame).
+    A round key's thousand frames share a few areas with lines (a kabupaten without one is
+    measured against its province's or the nation's: :meth:`PovertyLines.searched_from`) and
+    survey months, and a line found depends on that area and the month only (a missing one's
+    reason names the date: looked up per frame).
     """
-    found: dict[tuple[int, str, int, int], Any] = {}
+    found: dict[tuple[int, str | None, int, int], Any] = {}
+    searched: dict[tuple[int, str], str | None] = {}
     out = []
     for frame in frames:
         line = frame.cache.get("line")
         if line is None:
             on = frame.round.on
-            key = (id(frame.lines), _line_area(frame), on.year, on.month)
+            where = (id(frame.lines), _line_area(frame))
+            if where not in searched:
+                searched[where] = frame.lines.searched_from(where[1])
+            key = (id(frame.lines), searched[where], on.year, on.month)
             line = found.get(key)
             if line is None or isinstance(line, NotAvailable):
                 line = found[key] = frame_poverty_line(frame)
@@ -236,8 +242,12 @@ def frame_poverty_lines(frames: Sequence[UnitFrame]) -> list[Any]:
 
 def _line_area(frame: UnitFrame) -> str:
     """The area whose line a frame is measured against: its kabupaten (else the nation)."""
-    kabupaten = frame.cluster.region.at_level(RegionLevel.KABUPATEN)
-    return kabupaten[0].code if kabupaten and kabupaten[0].code else "national"
+    found = frame.shared.get("line_area")  # (one region walk per cluster, not per round)
+    if found is None:
+        kabupaten = frame.cluster.region.at_level(RegionLevel.KABUPATEN)
+        found = kabupaten[0].code if kabupaten and kabupaten[0].code else "national"
+        frame.shared["line_area"] = found
+    return found
 
 
 _INCOME_AND_SIZE = frozenset({"monthly_income", "household_size"})

@@ -216,6 +216,8 @@ def to_dates(values: list[Any]) -> list[Any]:
         distinct = set(values)
     except TypeError:  # an unhashable value (a list...): read one by one
         return _read_dates(values, {v for v in values if isinstance(v, str)})
+    if not any(isinstance(value, str) for value in distinct):
+        return values  # no text (a columnar file's dates, a frame's): nothing to read
     # The usual case: every text is a date read before (the shared cache), placed at C speed.
     for value in distinct.difference(DATE_CACHE):
         if isinstance(value, str):

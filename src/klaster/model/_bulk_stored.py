@@ -14,8 +14,8 @@ from __future__ import annotations
 import collections
 import datetime as _dt
 import itertools
-from collections.abc import Sequence
-from operator import attrgetter, lt
+from collections.abc import Mapping, Sequence
+from operator import lt
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -32,19 +32,25 @@ if TYPE_CHECKING:
     from klaster.model.records import Records
 
 SPELL_COLUMNS = ("group_id", "member_id", "joined", "left", "role")
-_SECTOR = attrgetter("sector")
 _SPELL_FIELDS = SPELL_COLUMNS[1:]
 
 
-def spells_of_groups(
-    cluster: Cluster, groups: dict[str, list[Any]], data: dict[str, list[Any]]
-) -> list[tuple[Membership, ...]]:
-    """Each group's spells (in the order of ``groups``' rows), checked; rows in group order.
+def check_spells(
+    cluster: Cluster,
+    sectors: Mapping[str, str],
+    groups: dict[str, list[Any]],
+    data: dict[str, list[Any]],
+) -> list[tuple[Any, int, int]]:
+    """Check the groups' spells; their dates and roles converted in ``data``.
 
     Args:
         cluster: The cluster, holding its members already.
+        sectors: Each member's sector, by member ID (the cluster's members).
         groups: The groups' checked columns (``id``, ``sector``, ``formed``...).
         data: The spells' columns (:data:`SPELL_COLUMNS`), each group's spells together or not.
+
+    Returns:
+        The runs of the spells' group IDs (``(group, start, stop)``), for :func:`build_spells`.
 
     Raises:
         KlasterError: At ``row <i> column '<name>'`` of the spells: the first refused row.
@@ -58,12 +64,25 @@ def spells_of_groups(
         raise exc.at("column 'role'") from None
     data["role"] = list(map(done.__getitem__, roles))
     runs = _runs(data["group_id"])
-    row = _problem(cluster, groups, data, runs)
+    row = _problem(cluster, sectors, groups, data, runs)
     if row is not None:
         raise ValidationError(
             "refused as a group's spell (the group, the member, the dates or the capacity)",
             path=f"row {row}",
         )
+    return runs
+
+
+def build_spells(
+    groups: dict[str, list[Any]], data: dict[str, list[Any]], runs: list[tuple[Any, int, int]]
+) -> list[tuple[Membership, ...]]:
+    """Each group's spells (in the order of ``groups``' rows) from checked columns.
+
+    Args:
+        groups: The groups' checked columns.
+        data: The spells' columns, checked by :func:`check_spells`.
+        runs: What :func:`check_spells` returned.
+    """
     spells = list(map(object.__new__, itertools.repeat(Membership, len(data["group_id"]))))
     for name in _SPELL_FIELDS:  # a whole column at a time, through the slot (in C)
         collections.deque(map(getattr(Membership, name).__set__, spells, data[name]), maxlen=0)
@@ -100,6 +119,7 @@ def check_capacities(groups: Sequence[Group]) -> None:
 
 def _problem(
     cluster: Cluster,
+    sectors: Mapping[str, str],
     groups: dict[str, list[Any]],
     data: dict[str, list[Any]],
     runs: list[tuple[Any, int, int]],
@@ -113,18 +133,18 @@ def _problem(
         chk.first_before(joined, left),
         chk.first_distinct(lambda v: not isinstance(v, Role), data["role"]),
     )
-    if found is None and _all_placed(cluster, groups, data, runs):
+    if found is None and _all_placed(sectors, groups, data, runs):
         # Every member ID is one of the cluster's members', so well formed: no ID check.
         return _first_overlap(data, len(gids), runs)
     found = chk.smallest(found, chk.first_bad_id(mids))
     end = len(gids) if found is None else found
     return chk.smallest(
-        found, _first_misplaced(cluster, groups, data, end), _first_overlap(data, end)
+        found, _first_misplaced(sectors, groups, data, end), _first_overlap(data, end)
     )
 
 
 def _all_placed(
-    cluster: Cluster,
+    member_sectors: Mapping[str, str],
     groups: dict[str, list[Any]],
     data: dict[str, list[Any]],
     runs: list[tuple[Any, int, int]],
@@ -139,7 +159,7 @@ def _all_placed(
     formed = dict(zip(groups["id"], groups["formed"], strict=True))
     wanted = dict(zip(groups["id"], groups["sector"], strict=True))
     try:
-        sectors = list(map(_SECTOR, map(cluster.members.as_mapping().__getitem__, mids)))
+        sectors = list(map(member_sectors.__getitem__, mids))
     except (KeyError, TypeError):  # a member not of the cluster, or no ID
         return False
     if len(runs) * 4 > len(gids):  # short runs: row by row, at C speed
@@ -156,7 +176,7 @@ def _all_placed(
 
 
 def _first_misplaced(
-    cluster: Cluster, groups: dict[str, list[Any]], data: dict[str, list[Any]], end: int
+    sectors: Mapping[str, str], groups: dict[str, list[Any]], data: dict[str, list[Any]], end: int
 ) -> int | None:
     """The first row (before ``end``) joined before its group was formed, or misplaced.
 
@@ -166,18 +186,17 @@ def _first_misplaced(
     gids, mids, joined = data["group_id"][:end], data["member_id"][:end], data["joined"][:end]
     formed = list(map(dict(zip(groups["id"], groups["formed"], strict=True)).get, gids))
     wanted = list(map(dict(zip(groups["id"], groups["sector"], strict=True)).get, gids))
-    mapping = cluster.members.as_mapping()
     try:  # (a member not of the cluster raises: found row by row below)
-        if list(map(_SECTOR, map(mapping.__getitem__, mids))) == wanted and not any(
+        if list(map(sectors.__getitem__, mids)) == wanted and not any(
             map(lt, joined, formed)  # type: ignore[arg-type]
         ):
             return None
-    except KeyError:
+    except (KeyError, TypeError):
         pass
-    members = list(map(mapping.get, mids))
+    found = list(map(sectors.get, mids))
     for row in range(end):
-        member = members[row]
-        if joined[row] < formed[row] or member is None or member.sector != wanted[row]:
+        sector = found[row]
+        if joined[row] < formed[row] or sector is None or sector != wanted[row]:
             return row
     return None  # pragma: no cover - the column test above refused a row
 
@@ -211,24 +230,26 @@ def _first_overlap(
     return found
 
 
-def add_cooperatives(cluster: Cluster, cooperatives: Sequence[Cooperative]) -> None:
+def add_cooperatives(
+    cluster: Cluster, sectors: Mapping[str, str], cooperatives: Sequence[Cooperative]
+) -> None:
     """Add built cooperatives to the filled cluster, each checked as ``Cluster(...)`` does.
 
     Their sectors and members (of the cluster, of a sector the cooperative serves) are judged a
-    whole list at a time; a cooperative refused (or doubtful) goes through
+    whole list at a time, ``sectors`` giving each member's sector by ID; a cooperative refused
+    (or doubtful) goes through
     :meth:`Cluster.add_cooperative <klaster.model.cluster.Cluster.add_cooperative>`, which
     raises the per-record error.
     """
-    members = cluster.members.as_mapping()
     codes = set(cluster.sector_codes)
     for coop in cooperatives:
         try:
-            sectors = set(map(_SECTOR, map(members.__getitem__, coop.member_ids)))
+            served = set(map(sectors.__getitem__, coop.member_ids))
         except (KeyError, TypeError):  # a member not of the cluster (or not an ID)
-            sectors = None
+            served = None
         if (
-            sectors is None
-            or not sectors.issubset(coop.sectors)
+            served is None
+            or not served.issubset(coop.sectors)
             or not codes.issuperset(coop.sectors)
             or coop.id in cluster.cooperatives
         ):

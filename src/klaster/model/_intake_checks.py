@@ -13,7 +13,6 @@ cluster, is where the area rule applies).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from operator import attrgetter
 from typing import Protocol
 
 import attrs
@@ -23,7 +22,7 @@ from klaster.model.applicant import Applicant, StatusChange
 from klaster.model.cluster import Cluster
 from klaster.model.group import Group, Membership, Role
 from klaster.model.member import Member
-from klaster.model.records import Records, drop_record
+from klaster.model.records import Records, drop_record, field_of
 from klaster.model.region import Region
 
 __all__ = ["ProgramView", "Villages", "admit", "check_applicant", "check_enrolment"]
@@ -138,8 +137,8 @@ def check_enrolment(program: ProgramView, applicant: Applicant, change: StatusCh
 def member_links(program: ProgramView) -> Iterator[tuple[str, Member]]:
     """Every member that names an application, with its absolute path."""
     for c_index, cluster in enumerate(program.clusters):
-        links = list(map(attrgetter("application_id"), cluster.members))
-        if links.count(None) == len(links):  # in C: most clusters' members name none
+        links = field_of(cluster.members, "application_id")  # (the records not built)
+        if list(links).count(None) == len(links):  # in C: most clusters' members name none
             continue
         for m_index, member in enumerate(cluster.members):
             if member.application_id is not None:

@@ -55,15 +55,16 @@ from klaster.model._bulk_records import (
 )
 from klaster.model._bulk_stored import (
     add_cooperatives,
+    build_spells,
     check_capacities,
-    spells_of_groups,
+    check_spells,
     unknown_override,
 )
 from klaster.model.cluster import Cluster
 from klaster.model.cooperative import Cooperative
 from klaster.model.group import Group
 from klaster.model.member import Member, Sex
-from klaster.model.records import drop_record, put_record, put_records
+from klaster.model.records import clear_records, put_columns, put_record, put_records
 from klaster.model.sector_areas import AreaOverride, AreaRecord, override_for
 
 __all__ = [
@@ -249,15 +250,12 @@ def fill_cluster_columns(
         with ExitStack() as held:
             for override in overrides:
                 held.enter_context(cluster.overriding_area(override))
-            _fill_records(cluster, m_data, m_count, g_data, g_count, s_data)
-            add_cooperatives(cluster, cooperatives)
+            sectors = _fill_records(cluster, m_data, m_count, g_data, g_count, s_data)
+            add_cooperatives(cluster, sectors, cooperatives)
     except BaseException:
-        for key in cluster.members.ids():
-            drop_record(cluster.members, key)
-        for key in cluster.groups.ids():
-            drop_record(cluster.groups, key)
-        for key in cluster.cooperatives.ids():
-            drop_record(cluster.cooperatives, key)
+        clear_records(cluster.members)
+        clear_records(cluster.groups)
+        clear_records(cluster.cooperatives)
         raise
 
 
@@ -268,19 +266,31 @@ def _fill_records(
     g_data: dict[str, list[Any]],
     g_count: int,
     s_data: dict[str, list[Any]],
-) -> None:
+) -> dict[str, str]:
+    """Check and put the members and groups (built on first need); each member's sector."""
     row = member_problem(cluster, m_data)
     if row is not None:
         raise explain_member(cluster, m_data, row)
-    put_records(cluster.members, m_data["id"], _build(Member, m_data, m_count))
+    # Checked whole: a report that reads the members' columns never builds the records.
+    put_columns(cluster.members, m_data["id"], m_data, lambda: _build(Member, m_data, m_count))
+    sectors = dict(zip(m_data["id"], m_data["sector"], strict=True))
     row = group_problem(cluster, g_data)
     if row is not None:
         raise explain_group(cluster, g_data, row)
-    g_data["memberships"] = spells_of_groups(cluster, g_data, s_data)
-    groups = _build(Group, g_data, g_count)
-    check_capacities(groups)
-    put_records(cluster.groups, g_data["id"], groups)
+    runs = check_spells(cluster, sectors, g_data, s_data)
+
+    def groups() -> list[Group]:
+        g_data["memberships"] = build_spells(g_data, s_data, runs)
+        return _build(Group, g_data, g_count)
+
+    if any(capacity is not None for capacity in g_data["capacity"]):
+        built = groups()  # a capacity is checked on the built group, day by day
+        check_capacities(built)
+        put_records(cluster.groups, g_data["id"], built)
+    else:
+        put_columns(cluster.groups, g_data["id"], g_data, groups)
     unknown_override(cluster)
+    return sectors
 
 
 # -- building ---------------------------------------------------------------------------------

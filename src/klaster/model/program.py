@@ -306,6 +306,6 @@ def _unique_across(clusters: list[Cluster], kind: str) -> bool:
     total = 0
     for cluster in clusters:
         records: Records[Any] = getattr(cluster, kind)
-        ids.update(records.as_mapping())
+        ids.update(records.ids())
         total += len(records)
     return len(ids) == total

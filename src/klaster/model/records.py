@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from klaster.errors import DuplicateIdError, NotFoundError, ValidationError
 
@@ -12,7 +12,9 @@ __all__ = ["Records"]
 
 # Internal interface for the owner of a Records (Cluster, Program): ``put_record`` and
 # ``drop_record`` below. Records is read-only to everyone else; the owner validates in context
-# first, then calls these.
+# first, then calls these. A loader that checked whole columns may leave the records to be built
+# on first need (``put_columns``): a report that reads the columns (``columns_of``) then never
+# builds a million records.
 
 
 class _HasId(Protocol):
@@ -41,7 +43,7 @@ class Records(Generic[R]):
         ['dd']
     """
 
-    __slots__ = ("_by_id", "_kind", "_positions")
+    __slots__ = ("_by_id", "_columns", "_kind", "_pending", "_positions")
 
     def __init__(self, kind: str, records: Iterable[R] = ()) -> None:
         if not isinstance(kind, str):  # Records([a, b]) would otherwise be silently empty
@@ -52,6 +54,10 @@ class Records(Generic[R]):
             )
         self._kind = kind
         self._positions: dict[str, int] | None = None  # index_of's map, built on first use
+        # Records checked as columns and not built yet: the IDs are the keys (values None)
+        # until ``_ready`` builds them; the columns stay until then.
+        self._pending: Callable[[], Sequence[R]] | None = None
+        self._columns: Mapping[str, Sequence[Any]] | None = None
         items = records if isinstance(records, list | tuple) else list(records)
         try:  # the usual case, in one pass: every record has an ID and no ID repeats
             by_id = {record.id: record for record in items}
@@ -69,8 +75,18 @@ class Records(Generic[R]):
                 )
             self._by_id[record.id] = record
 
+    def _ready(self) -> dict[str, R]:
+        """The records by ID, built first if a loader left them as columns."""
+        build = self._pending
+        if build is not None:
+            built = build()
+            self._by_id = dict(zip(self._by_id, built, strict=True))
+            # Built: the records hold the values, so the columns' lists go (no second copy).
+            self._pending = self._columns = None
+        return self._by_id
+
     def __iter__(self) -> Iterator[R]:
-        return iter(self._by_id.values())
+        return iter(self._ready().values())
 
     def __len__(self) -> int:
         return len(self._by_id)
@@ -80,23 +96,32 @@ class Records(Generic[R]):
 
     def __getitem__(self, key: str) -> R:
         try:
-            return self._by_id[key]
+            return self._ready()[key]
         except KeyError:
             raise NotFoundError(f"no {self._kind} with ID {key!r}; {self._known()}") from None
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Records):
             return NotImplemented
-        return list(self._by_id.items()) == list(other._by_id.items())
+        return list(self._ready().items()) == list(other._ready().items())
 
     __hash__ = None  # type: ignore[assignment]
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Pickled and copied built: the pending builder is a closure over the loader's columns.
+        self._ready()
+        return {name: getattr(self, name) for name in self.__slots__}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
 
     def __repr__(self) -> str:
         return f"<Records of {len(self)} {self._kind}>"
 
     def get(self, key: str) -> R | None:
         """The record with ID ``key``, or ``None``."""
-        return self._by_id.get(key)
+        return self._ready().get(key)
 
     def as_mapping(self) -> Mapping[str, R]:
         """A read-only live view, ID to record: a plain mapping for code that looks up millions.
@@ -107,7 +132,7 @@ class Records(Generic[R]):
             >>> klaster.Records("organisations", [org]).as_mapping().get("dd") is org
             True
         """
-        return MappingProxyType(self._by_id)
+        return MappingProxyType(self._ready())
 
     def ids(self) -> tuple[str, ...]:
         """All IDs, in insertion order."""
@@ -134,15 +159,70 @@ class Records(Generic[R]):
 
 def put_record(records: Records[R], record: R) -> None:
     """Add or replace ``record`` under its ID (internal: only the owner, after validating)."""
-    records._by_id[record.id] = record
+    records._ready()[record.id] = record
+    records._columns = None
 
 
 def put_records(records: Records[R], ids: Iterable[str], items: Iterable[R]) -> None:
     """Add or replace ``items`` under ``ids``, their IDs in order (internal: the bulk paths)."""
-    records._by_id.update(zip(ids, items, strict=True))
+    records._ready().update(zip(ids, items, strict=True))
+    records._columns = None
+
+
+def put_columns(
+    records: Records[R],
+    ids: Sequence[str],
+    columns: Mapping[str, Sequence[Any]],
+    build: Callable[[], Sequence[R]],
+) -> None:
+    """Fill empty ``records`` with records checked as columns, built on first need (internal).
+
+    Args:
+        records: Empty records (a loader's new cluster).
+        ids: The records' IDs, in order, distinct.
+        columns: The checked columns of the records (a field name to one value per record,
+            in order), readable through :func:`columns_of` until the records are built.
+        build: Builds the records, in order, when something first reads one.
+    """
+    if len(records._by_id) or records._pending is not None:
+        raise ValueError("put_columns fills empty records only")
+    records._by_id = dict.fromkeys(ids)  # type: ignore[assignment]
+    records._columns = columns
+    records._pending = build
+    records._positions = None
+
+
+def columns_of(records: Records[R]) -> Mapping[str, Sequence[Any]] | None:
+    """The loader's columns of ``records`` (internal: the fast paths), if they still hold.
+
+    ``None`` once the records were built (something read one, or a record was added, replaced
+    or removed), or when they were never given as columns: then read the records.
+    """
+    return records._columns
+
+
+def clear_records(records: Records[R]) -> None:
+    """Remove every record, built or not (internal: a loader undoing a refused fill)."""
+    records._by_id = {}
+    records._pending = None
+    records._columns = None
+    records._positions = None
+
+
+def field_of(records: Records[Any], name: str) -> Sequence[Any]:
+    """Field ``name`` of every record, in order: the loader's column when it still holds.
+
+    Internal: for checks and fast paths that read one field of a million records without
+    building them (``name`` must be a field of the records).
+    """
+    columns = records._columns
+    if columns is not None:
+        return columns[name]
+    return [getattr(record, name) for record in records]
 
 
 def drop_record(records: Records[R], key: str) -> None:
     """Remove the record with ID ``key`` (internal: only the owner, to undo a refused add)."""
-    del records._by_id[key]
+    del records._ready()[key]
     records._positions = None
+    records._columns = None

@@ -9,14 +9,11 @@ its first index, a unit numbered already keeps its index.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from operator import attrgetter
-from typing import Any
+from typing import Any, cast
 
 from klaster.catalogue.variable import Level
 from klaster.model.cluster import Cluster
-from klaster.model.records import Records
-
-_ID = attrgetter("id")
+from klaster.model.records import Records, field_of
 
 
 class UnitNumbering:
@@ -77,7 +74,12 @@ def own_ids(cluster: Cluster, level: Level, unit_ids: Sequence[str]) -> list[str
         records = cluster.cooperatives
     else:
         return None
+    ids = field_of(records, "id")  # (members a loader left as columns are not built)
+    if len(ids) == len(unit_ids) and list(ids) == list(unit_ids):
+        return list(ids)  # (the usual file: the units in the order the cluster holds them)
+    own: dict[str, str] = dict(zip(ids, ids, strict=True))
     try:
-        return list(map(_ID, map(records.as_mapping().get, unit_ids)))
-    except AttributeError:  # None, a stranger, has no id
+        found = list(map(own.get, unit_ids))
+    except TypeError:  # an unhashable unit ID
         return None
+    return None if None in found else cast(list[str], found)

@@ -21,14 +21,14 @@ import itertools
 import json
 import warnings
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
-from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from klaster._support.huge_pages import huge_pages_paused
 from klaster.catalogue.variable import Level, Variable
 from klaster.model.program import Program
+from klaster.model.records import field_of
 from klaster.observations._batch import finder
 from klaster.observations._hook_columns import (
     Piece,
@@ -52,6 +52,7 @@ from klaster.observations._sidecar_prefetch import (
     table_cells,
 )
 from klaster.observations._sidecar_reader import Reader
+from klaster.observations._sidecar_table import Table
 from klaster.observations.columns.factory import (
     Column,
 )
@@ -64,9 +65,7 @@ if TYPE_CHECKING:
     import numpy as np
     import polars as pl
 
-__all__ = ["read_fast"]
-
-_SECTOR = attrgetter("sector")
+__all__ = ["BulkReader", "Convert", "read_fast"]
 
 
 def read_fast(
@@ -96,7 +95,7 @@ def read_fast(
     with warnings.catch_warnings(record=True) as caught, huge_pages_paused():
         warnings.simplefilter("always")
         try:
-            bulk = _Bulk(source, program, variables)
+            bulk = BulkReader(source, program, variables)
             bulk.reader.only = only
             bulk.ahead = ahead
             observations = bulk.read(data)
@@ -107,17 +106,11 @@ def read_fast(
     return observations
 
 
-class _Table:
-    __slots__ = ("cells", "count", "first", "level", "round_id")
-
-    def __init__(
-        self, round_id: str, level: Level, first: int, count: int, cells: dict[str, int]
-    ) -> None:
-        self.round_id, self.level, self.first, self.count = round_id, level, first, count
-        self.cells = cells  # the cell (1 to width) of each code read
+Convert = Callable[[str, Variable, Layout], tuple["np.ndarray[Any, Any]", Callable[[], Any]]]
+"""A code's values over a group's rows (:meth:`BulkReader.place`): present, and their columns."""
 
 
-class _Bulk:
+class BulkReader:
     def __init__(
         self,
         source: str,
@@ -138,7 +131,7 @@ class _Bulk:
         # Tables parsed together: the same level, number of columns and columns read, in any
         # order (a cell then holds different variables' values in different tables); with
         # only=, tables whose other columns differ are one group: far fewer calls.
-        groups: dict[tuple[Level, int, tuple[str, ...]], list[_Table]] = {}
+        groups: dict[tuple[Level, int, tuple[str, ...]], list[Table]] = {}
         only = reader.only
         at = 1
         while True:
@@ -156,7 +149,7 @@ class _Bulk:
                 if count:
                     cells = table_cells(codes, only)
                     groups.setdefault(group_key(level, codes, cells), []).append(
-                        _Table(round_id, level, at, count, cells)
+                        Table(round_id, level, at, count, cells)
                     )
                 reader.rows += count
                 at += count
@@ -169,11 +162,11 @@ class _Bulk:
             raise GiveUp
         for (level, width, read), tables in groups.items():
             self._group(lines, level, width, read, tables)
-        if self._sector_problems():
+        if self.sector_problems():
             raise GiveUp
         return self.obs
 
-    def _sector_problems(self) -> bool:
+    def sector_problems(self) -> bool:
         """Whether the sector plugins' checks across a unit's values find a problem.
 
         As the exact path: each stored table's units, once per table (a unit holds in a round
@@ -248,11 +241,12 @@ class _Bulk:
         found = self.unit_sectors.get(key)
         if found is None:
             if level is Level.MEMBER or level is Level.GROUP:
-                # A member's or group's sectors are its own one (``unit_sectors``), read for
-                # every unit in C: no Python call per unit. A unit the cluster does not hold is
-                # None, whose missing ``sector`` gives up as ``unit_sectors`` would.
+                # A member's or group's sector (``unit_sectors``), in C and no record built; a
+                # unit the cluster does not hold raises KeyError: this reader gives up.
                 records = cluster.members if level is Level.MEMBER else cluster.groups
-                own = list(map(_SECTOR, map(records.as_mapping().get, ids)))
+                held, own = field_of(records, "id"), list(field_of(records, "sector"))
+                if len(held) != len(ids) or list(held) != list(ids):  # (usually numbered as held)
+                    own = list(map(dict(zip(held, own, strict=True)).__getitem__, ids))
                 number = {sector: at for at, sector in enumerate(dict.fromkeys(own))}
                 kinds = np.fromiter(map(number.__getitem__, own), np.int64, len(own))
                 found = (kinds, [(sector,) for sector in number])
@@ -268,7 +262,7 @@ class _Bulk:
 
     # -- one group of tables: the same level and columns -----------------------------------------
     def _group(
-        self, lines: Lines, level: Level, width: int, wanted: tuple[str, ...], tables: list[_Table]
+        self, lines: Lines, level: Level, width: int, wanted: tuple[str, ...], tables: list[Table]
     ) -> None:
         """Tables of ``width`` columns, each with the ``wanted`` codes' values (in any cells)."""
         import numpy as np
@@ -281,9 +275,36 @@ class _Bulk:
         quoted, cells = cut(lines, tables, width, read)
         ids = quoted.str.slice(1).str.strip_suffix('"')
         counts = np.array([t.count for t in tables], dtype=np.int64)
+
+        def convert(code: str, variable: Variable, layout: Layout) -> tuple[Any, Any]:
+            raw = cells_at(pl, np, cells, [t.cells[code] for t in tables], counts)
+            present = (raw != "null").to_numpy()
+            if not (raw.filter(pl.Series(present)).str.contains(PATTERNS[variable.type]).all()):
+                raise GiveUp
+            return present, lambda: columns_of(pl, np, variable, raw, present, layout)
+
+        self.place(level, tables, ids, wanted, convert)
+
+    def place(
+        self,
+        level: Level,
+        tables: Sequence[Any],
+        ids: pl.Series,
+        wanted: tuple[str, ...],
+        convert: Convert,
+        known: Sequence[np.ndarray[Any, Any]] | None = None,
+    ) -> None:
+        """Check and store a group of tables' rows (``ids``, then ``known`` indexes, if found).
+
+        The tables have a ``round_id``, a ``count`` and the ``cells`` read; see :data:`Convert`.
+        """
+        import numpy as np
+        import polars as pl
+
+        counts = np.array([t.count for t in tables], dtype=np.int64)
         table_of = np.repeat(np.arange(len(tables), dtype=np.int64), counts)
         starts = np.concatenate(([0], np.cumsum(counts)))
-        indexes, unit_sectors_ = self._indexes(pl, np, ids, tables, list(wanted))
+        indexes, unit_sectors_ = self._indexes(pl, np, ids, tables, list(wanted), known)
         # Lay every table out on its cluster's numbering: table t's unit at index i goes to
         # offset[t] + i of one long array per column (gaps where a unit was not surveyed).
         storage = self.obs.storage
@@ -295,17 +316,14 @@ class _Bulk:
         sizes = np.array([len(n.ids) for n in numberings], dtype=np.int64)
         offsets = np.concatenate(([0], np.cumsum(sizes)))
         target = offsets[:-1][table_of] + indexes
-        if np.bincount(target).max() > 1:
+        if len(target) and np.bincount(target).max() > 1:
             raise GiveUp  # a unit twice in a table: the exact reader locates the row
         layout = Layout(np, target, int(offsets[-1]), table_of, offsets, len(tables))
         columns: dict[str, list[Column[Any]]] = {}
         allowed: dict[str, Any] = {}  # each sector's rows (units of that sector), found once
         for code in wanted:
             variable = self.obs.variables[code]
-            raw = cells_at(pl, np, cells, [t.cells[code] for t in tables], counts)
-            present = (raw != "null").to_numpy()
-            if not (raw.filter(pl.Series(present)).str.contains(PATTERNS[variable.type]).all()):
-                raise GiveUp
+            present, build = convert(code, variable, layout)
             sector = variable.sector
             if sector != CORE_SECTOR and present.any():
                 if sector not in allowed:
@@ -313,7 +331,7 @@ class _Bulk:
                     allowed[sector] = found.to_numpy()
                 if (present & ~allowed[sector]).any():
                     raise GiveUp
-            columns[code] = columns_of(pl, np, variable, raw, present, layout)
+            columns[code] = build()
         for number, table in enumerate(tables):
             rnd = storage.round(table.round_id)
             rows = np.sort(indexes[int(starts[number]) : int(starts[number + 1])])
@@ -330,16 +348,17 @@ class _Bulk:
         pl: Any,
         np: Any,
         ids: pl.Series,
-        tables: list[_Table],
+        tables: Sequence[Any],
         codes: list[str],
+        known: Sequence[np.ndarray[Any, Any]] | None = None,
     ) -> tuple[np.ndarray[Any, Any], pl.Series]:
         """Each row's index in its cluster's numbering, and its unit's sectors (``|a|b|``)."""
         storage = self.obs.storage
         level = tables[0].level
         wanted = any(self.obs.variables[c].sector != CORE_SECTOR for c in codes)
-        listed = ids.to_list()
+        listed = ids.to_list() if known is None else []
         starts = [0, *itertools.accumulate(t.count for t in tables)]
-        indexes = np.empty(len(listed), dtype=np.int64)
+        indexes = np.empty(starts[-1], dtype=np.int64)
         texts: dict[str, int] = {}  # each distinct sectors' text (``|a|b|``), numbered
         sectors = []
         for number, table in enumerate(tables):
@@ -348,12 +367,15 @@ class _Bulk:
             if numbering is None:
                 raise GiveUp
             first, end = starts[number], starts[number + 1]
-            try:  # looked up in C, straight into the array
-                found = np.fromiter(
-                    map(numbering.index.__getitem__, listed[first:end]), np.int64, end - first
-                )
-            except KeyError:  # a unit the units lines do not number: the exact reader decides
-                raise GiveUp from None
+            if known is not None:
+                found = known[number]
+            else:
+                try:  # looked up in C, straight into the array
+                    found = np.fromiter(
+                        map(numbering.index.__getitem__, listed[first:end]), np.int64, end - first
+                    )
+                except KeyError:  # a unit the units lines do not number: the exact reader decides
+                    raise GiveUp from None
             indexes[first:end] = found
             if wanted:
                 cluster = self.obs.program.clusters[cluster_id]

@@ -39,6 +39,7 @@ __all__ = [
     "columns_of",
     "python_values",
     "row_cells",
+    "typed_columns",
 ]
 
 STRING = r'"[^"\\\x00-\x1f]*"'  # a JSON string without escapes: anything else, the slow path
@@ -166,51 +167,85 @@ def columns_of(
     present: np.ndarray[Any, Any],
     layout: Layout,
 ) -> list[Column[Any]]:
-    """Each table's column, laid out on its numbering, checked against ``variable``."""
+    """Each table's column, laid out on its numbering, checked against ``variable``.
+
+    ``raw`` holds the cells' JSON text (each matched :data:`PATTERNS`), turned into the typed
+    values :func:`typed_columns` checks and lays out.
+    """
+    kind = variable.type
+    if kind is ValueType.DECIMAL:
+        values, scale = _decimals(pl, np, raw, present, layout)
+        return typed_columns(pl, np, variable, values, present, layout, scale)
+    if kind is ValueType.INTEGER:
+        # (every present cell matched PATTERNS: at most 18 digits, so none is lost)
+        values = raw.cast(pl.Int64, strict=False).fill_null(0).to_numpy()
+        return typed_columns(pl, np, variable, values, present, layout)
+    if kind is ValueType.BOOLEAN:
+        return typed_columns(pl, np, variable, (raw == "true").to_numpy(), present, layout)
+    texts = raw.str.slice(1).str.strip_suffix('"')
+    if kind is not ValueType.DATE:
+        return typed_columns(pl, np, variable, texts, present, layout)
+    days = texts.str.to_date("%Y-%m-%d", strict=False)
+    if days.filter(pl.Series(present)).null_count():
+        raise GiveUp
+    return typed_columns(
+        pl, np, variable, days.cast(pl.Int64).fill_null(0).to_numpy(), present, layout
+    )
+
+
+def typed_columns(
+    pl: Any,
+    np: Any,
+    variable: Variable,
+    values: Any,
+    present: np.ndarray[Any, Any],
+    layout: Layout,
+    scale: np.ndarray[Any, Any] | None = None,
+) -> list[Column[Any]]:
+    """Each table's column of typed ``values`` (one per row), checked against ``variable``.
+
+    The columnar readers' one check and build of a variable's values (the JSON cells of
+    :func:`columns_of`, a Parquet sidecar's typed columns): ``values`` are, by type, decimals
+    scaled by their table's ``scale`` (int64, one scale per table), integers (int64), booleans
+    (true where true), dates (days from 1970, int64), categories' codes and texts (a polars
+    String Series); anything but ``present`` rows is ignored. Raises :class:`GiveUp` on a value
+    the exact readers would refuse (out of bounds, not a category, an empty text...).
+    """
     kind = variable.type
     spans = layout.spans
     if kind in (ValueType.DECIMAL, ValueType.INTEGER):
-        if kind is ValueType.DECIMAL:
-            values, scale = _decimals(pl, np, raw, present, layout)
-        else:
-            # (every present cell matched PATTERNS: at most 18 digits, so none is lost)
-            values = raw.cast(pl.Int64, strict=False).fill_null(0).to_numpy()
+        if scale is None:
             scale = np.zeros(layout.tables, dtype=np.int64)
         _check_bounds(np, variable, values, present, scale[layout.table_of])
         laid = layout.lay(np.where(present, values, 0), 0)
         valid = layout.lay(present.astype(np.uint8), 0)
+        narrowed = _narrow_spans(np, laid, spans)
         if kind is ValueType.INTEGER:
             return [
-                IntegerColumn.from_buffers(_narrow(laid[a:b]), bytearray(valid[a:b].tobytes()))
-                for a, b in spans
+                IntegerColumn.from_buffers(data, bytearray(valid[a:b].tobytes()))
+                for data, (a, b) in zip(narrowed, spans, strict=True)
             ]
         return [
-            DecimalColumn.from_buffers(
-                _narrow(laid[a:b]), bytearray(valid[a:b].tobytes()), int(scale[number])
-            )
-            for number, (a, b) in enumerate(spans)
+            DecimalColumn.from_buffers(data, bytearray(valid[a:b].tobytes()), int(scale[number]))
+            for number, (data, (a, b)) in enumerate(zip(narrowed, spans, strict=True))
         ]
     if kind is ValueType.BOOLEAN:
-        codes = np.where(present, (raw == "true").to_numpy().astype(np.int8), np.int8(-1))
+        codes = np.where(present, values.astype(np.int8), np.int8(-1))
         laid = layout.lay(codes, -1)
         return [BooleanColumn().with_codes(array("b", laid[a:b].tobytes())) for a, b in spans]
-    texts = raw.str.slice(1).str.strip_suffix('"')
     if kind is ValueType.CATEGORY or kind is ValueType.DATE:
         empty = empty_column(variable)
         typecode = empty.buffers().typecode
         if kind is ValueType.CATEGORY:
             categories = variable.category_codes()
-            found = texts.replace_strict(
+            found = values.replace_strict(
                 list(categories), list(range(len(categories))), default=-1, return_dtype=pl.Int64
             ).to_numpy()
             if (found[present] < 0).any():
                 raise GiveUp
             laid = layout.lay(np.where(present, found, -1), -1)
         else:
-            days = texts.str.to_date("%Y-%m-%d", strict=False)
-            if days.filter(pl.Series(present)).null_count():
-                raise GiveUp
-            ordinals = days.cast(pl.Int64).fill_null(0).to_numpy() + _EPOCH_ORDINAL
+            ordinals = values + _EPOCH_ORDINAL
             if (ordinals[present] < 1).any():
                 raise GiveUp
             laid = layout.lay(np.where(present, ordinals, 0), 0)
@@ -219,10 +254,10 @@ def columns_of(
             empty.with_codes(array(typecode, laid[a:b].astype(dtype).tobytes()))  # type: ignore[attr-defined]
             for a, b in spans
         ]
-    if not texts.filter(pl.Series(present)).str.strip_chars().str.len_chars().gt(0).all():
+    if not values.filter(pl.Series(present)).str.strip_chars().str.len_chars().gt(0).all():
         raise GiveUp  # text: a non-empty string
     listed: list[str | None] = [None] * layout.size
-    for at, value, ok in zip(layout.target.tolist(), texts.to_list(), present, strict=True):
+    for at, value, ok in zip(layout.target.tolist(), values.to_list(), present, strict=True):
         if ok:
             listed[at] = value
     return [TextColumn(listed[a:b]) for a, b in spans]
@@ -300,6 +335,24 @@ def _check_bounds(
         out = values < edge if below else values > edge
         if (out & present).any():
             raise GiveUp
+
+
+def _narrow_spans(np: Any, laid: np.ndarray[Any, Any], spans: list[tuple[int, int]]) -> list[Any]:
+    """Each span's values narrowed as :func:`_narrow` (every span's bounds found at once)."""
+    starts = [a for a, b in spans if b > a]
+    if len(starts) != len(spans) or not spans:  # an empty span: one at a time
+        return [_narrow(laid[a:b]) for a, b in spans]
+    lows = np.minimum.reduceat(laid, starts).tolist()
+    highs = np.maximum.reduceat(laid, starts).tolist()
+    found = []
+    for (a, b), low, high in zip(spans, lows, highs, strict=True):
+        for code, limit in _INT_CODES:
+            if -limit <= low and high <= limit:
+                found.append(array(code, laid[a:b].astype(f"i{array(code).itemsize}").tobytes()))
+                break
+        else:
+            raise GiveUp
+    return found
 
 
 def _narrow(values: np.ndarray[Any, Any]) -> array[int]:

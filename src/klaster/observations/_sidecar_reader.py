@@ -43,8 +43,12 @@ class Reader:
         self.only: frozenset[str] | None = None  # load(only=...): the other values are not read
         self.rows = 0
 
+    def located(self) -> str:
+        """Where the reader is, for messages: the file and line (a Parquet reader's own)."""
+        return f"{self.source} line {self.line}"
+
     def fail(self, message: str) -> DocumentError:
-        return DocumentError(message, path=f"{self.source} line {self.line}")
+        return DocumentError(message, path=self.located())
 
     def read(self, handle: TextIO) -> Observations:
         lines = iter(handle)
@@ -132,7 +136,7 @@ class Reader:
             what="observations",
             current=fmt.SIDECAR_SCHEMA_VERSION,
             migrations=fmt.MIGRATIONS,
-            source=f"{self.source} line {self.line}",
+            source=self.located(),
         )
         body = self._fields(
             header,
@@ -242,7 +246,9 @@ class Reader:
             raise self.fail(f"a second table for round {round_id!r} and level {level.value}")
         self.tables_seen.add((round_id, level))
         codes, count = fields["columns"], fields["rows"]
-        if not isinstance(codes, list) or not all(c in self.declared for c in codes):
+        if not isinstance(codes, list) or not all(
+            isinstance(c, str) and c in self.declared for c in codes
+        ):
             raise self.fail("'columns' must list variables declared in the header")
         if not codes or len(set(codes)) != len(codes):
             raise self.fail("'columns' must list at least one variable, each once")

@@ -16,8 +16,8 @@ from klaster.observations.columns.factory import Column, DecimalColumn
 from klaster.observations.values import Observations
 
 
-def write(obs: Observations, handle: TextIO) -> None:
-    """Write ``obs`` to ``handle`` as a sidecar."""
+def header_of(obs: Observations) -> dict[str, Any]:
+    """The sidecar header of ``obs``: kind, version, program, variables recorded, rounds."""
     storage = obs.storage
     rounds = storage.added_rounds()
     used: dict[str, Variable] = {}
@@ -25,7 +25,7 @@ def write(obs: Observations, handle: TextIO) -> None:
         for level in Level:
             for code in storage.codes(rnd.id, level):
                 used[code] = obs.variables[code]
-    header = {
+    return {
         "klaster": SIDECAR_KIND,
         "schema_version": SIDECAR_SCHEMA_VERSION,
         "program": obs.program.id,
@@ -34,7 +34,13 @@ def write(obs: Observations, handle: TextIO) -> None:
         },
         "rounds": [round_to_json(rnd) for rnd in rounds],
     }
-    handle.write(dump(header) + "\n")
+
+
+def write(obs: Observations, handle: TextIO) -> None:
+    """Write ``obs`` to ``handle`` as a sidecar."""
+    storage = obs.storage
+    rounds = storage.added_rounds()
+    handle.write(dump(header_of(obs)) + "\n")
     for cluster_id, level, ids in storage.numberings():
         units = {"cluster": cluster_id, "level": level.value, "ids": ids}
         handle.write(dump({"units": units}) + "\n")

@@ -32,6 +32,14 @@ refuse is read again line by line by the exact reader, which locates the problem
 header's ``schema_version`` is checked and older versions migrated by
 :func:`klaster.documents.migrations.migrate`, as for program and finance documents.
 
+A path ending in ``.parquet`` (any case) is the same document as one Parquet file instead
+(:mod:`klaster.observations._sidecar_parquet` describes the layout: the header, units parts and
+tables in the key-value metadata ``klaster``, the rows as typed columns ``unit``,
+``unit_number`` and one per variable): :func:`save` writes and :func:`load` reads it by its
+name, with the same checks, ``only=`` reading only those variables' columns, and errors located
+by row and column (``x.parquet row 17 column 'workers': ...``). It needs polars (the
+``columnar`` extra); a misnamed file of either kind is refused with a message that says so.
+
 The verbs are those of program documents (``klaster.dumps/loads/save/load``): :func:`dumps` and
 :func:`loads` for text, :func:`save` (atomic, the whole file replaced) and :func:`load` (a new
 :class:`~klaster.observations.values.Observations` rebuilt through its checks) for files.
@@ -53,6 +61,13 @@ from klaster.errors import DocumentError
 from klaster.model.program import Program
 from klaster.observations._sidecar_bulk import read_fast
 from klaster.observations._sidecar_format import SIDECAR_KIND, SIDECAR_SCHEMA_VERSION
+from klaster.observations._sidecar_parquet import (
+    MAGIC,
+    is_parquet,
+    read_parquet,
+    undeclared_in_parquet,
+)
+from klaster.observations._sidecar_parquet_write import write_parquet
 from klaster.observations._sidecar_prefetch import Prefetched, read_and_cut, read_stamped
 from klaster.observations._sidecar_reader import Reader
 from klaster.observations._sidecar_writer import write
@@ -132,18 +147,25 @@ def save(observations: Observations, path: str | os.PathLike[str]) -> None:
 
     Args:
         observations: The store to write.
-        path: Destination (conventionally ``<program>.observations.jsonl``).
+        path: Destination (conventionally ``<program>.observations.jsonl``; a name ending in
+            ``.parquet`` writes the Parquet form).
 
     Raises:
         DocumentError: ``observations`` is not :class:`Observations`, the file cannot be
             written, or it holds values of variables no loaded plugin declares that the
             observations lack (set aside when it was read: saving would lose them).
+        KlasterError: A ``.parquet`` path without polars installed (the ``columnar`` extra).
     """
     _check(observations, str(path))
-    lost = lost_on_save(undeclared_in_sidecar(Path(path)), observations.variables, str(path))
+    parquet = is_parquet(path)
+    held = (undeclared_in_parquet if parquet else undeclared_in_sidecar)(Path(path))
+    lost = lost_on_save(held, observations.variables, str(path))
     if lost is not None:
         raise DocumentError(lost)
-    atomic_write(path, lambda handle: write(observations, handle))
+    if parquet:
+        write_parquet(observations, path)
+    else:
+        atomic_write(path, lambda handle: write(observations, handle))
 
 
 def load(
@@ -156,7 +178,8 @@ def load(
     """Read a sidecar file into a new :class:`Observations` of ``program``.
 
     Args:
-        path: The file written by :func:`save`.
+        path: The file written by :func:`save` (JSON Lines, or Parquet when its name ends in
+            ``.parquet``).
         program: The program the observations are about (its ID must match the file's).
         variables: The variable catalogue (default: the core variables). Every variable in the
             file must be in it with the same type and level.
@@ -171,6 +194,7 @@ def load(
         DocumentError: The file cannot be read, is malformed or truncated, or holds a value,
             unit or round the API would refuse; the message names the file and line.
         SchemaVersionError: The file's schema version is missing, malformed or newer.
+        KlasterError: A ``.parquet`` file without polars installed (the ``columnar`` extra).
     """
     return _load(Path(path), program, variables, only, None)
 
@@ -187,10 +211,20 @@ def _load(
         if only is None
         else checked_only(only, Reader(str(target), program, variables).obs.variables)
     )
+    if is_parquet(target):
+        with _gc_paused():
+            found = read_parquet(target, program, variables, wanted)
+        found.storage.selected = wanted
+        return found
     try:
         data, stamp = read_stamped(target)
     except OSError as exc:
         raise DocumentError(f"{target}: cannot read the file ({exc.strerror})") from None
+    if data.startswith(MAGIC):
+        raise DocumentError(
+            f"{target}: a Parquet file; a Parquet sidecar is read by its name: call it "
+            f"{target.stem}.parquet"
+        )
     if ahead is not None and (ahead.only != wanted or ahead.stamp != stamp):
         ahead = None  # cut for other variables, or from another file: the reader cuts its own
     with _gc_paused():
@@ -220,7 +254,8 @@ class ReadAhead:
     with the cuts made ahead taken instead of made again. It keeps the cuts, not the file's
     bytes: :meth:`load` reads the file again and takes them only if it is the file that was
     cut (the same inode, size and times). The result is the one :func:`load` gives; so are
-    the errors, raised by :meth:`load`, never by the thread.
+    the errors, raised by :meth:`load`, never by the thread. A Parquet sidecar is read by
+    :meth:`load` as :func:`load` reads it: there is nothing to cut ahead, and no thread.
 
     Args:
         path: The sidecar file.
@@ -260,6 +295,9 @@ class ReadAhead:
         except TypeError:  # not a list of codes: nothing cut, load() says why
             checked = frozenset()
         self._found: list[Prefetched] = []
+        self._thread: threading.Thread | None = None
+        if is_parquet(self.path):
+            return  # read column-wise by load(): nothing to cut ahead
         # A daemon: a command that fails before load() does not wait for it to end.
         self._thread = threading.Thread(
             target=lambda: self._found.append(read_and_cut(self.path, checked)),
@@ -284,7 +322,8 @@ class ReadAhead:
             SchemaVersionError: As :func:`load`.
             NotFoundError: ``only`` names an unknown variable.
         """
-        self._thread.join()
+        if self._thread is not None:
+            self._thread.join()
         wanted = self.only if only is ... else only
         ahead = self._found[0] if self._found else None
         return _load(self.path, program, self.variables, wanted, ahead)

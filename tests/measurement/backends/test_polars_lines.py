@@ -11,6 +11,7 @@ from klaster import Cluster, ClusterSector, Organisation, Program, Region
 from klaster.measurement.core_indicators import frame_poverty_line, frame_poverty_lines
 from klaster.measurement.engine import Measurement
 from klaster.measurement.methods.poverty_lines import PovertyLines
+from klaster.measurement.methods.poverty_records import PovertyLine
 from klaster.measurement.na import NotAvailable
 from klaster.observations.core_variables import variable_catalogue
 from klaster.observations.rounds import Round
@@ -74,8 +75,10 @@ class TestLinesOfFrames:
         found = frame_poverty_lines(frames)
         assert found == expected
         assert [f.cache["line"] for f in frames] == expected  # what frame_poverty_line reads
-        # c1 shares c0's line; each frame without a line keeps its own reason (its date).
-        assert [on for _, on in calls] == [on for cid, _, on in FRAMES if cid != "c1"]
+        # c1 shares c0's line, and so does c3: neither kabupaten has a line of its own, so both
+        # are measured against the nation's line of March 2023. Each frame without a line
+        # keeps its own reason (its date).
+        assert [on for _, on in calls] == [on for cid, _, on in FRAMES if cid not in ("c1", "c3")]
         missing = [line for line in found if isinstance(line, NotAvailable)]
         assert len(missing) == 2
         assert missing[0] != missing[1]
@@ -95,3 +98,25 @@ class TestLinesOfFrames:
         monkeypatch.setattr(PovertyLines, "lookup", counted)
         assert frame_poverty_lines(frames[:2]) == [first, first]
         assert calls == [1]  # c1's, the first of its area and month here
+
+
+class TestSearchedFrom:
+    def test_a_kabupaten_with_a_line_of_its_own_is_not_merged(self) -> None:
+        own = PovertyLine("73.03", 2023, "march", 450_000, "BPS Kabupaten Bantaeng")
+        lines = PovertyLines.bps_national().extend([own])
+        assert lines.searched_from("73.03") == "73.03"
+        assert lines.searched_from("73.03.01") == "73.03"  # a kecamatan: its kabupaten's
+        assert lines.searched_from("73.01") == "national"
+        assert PovertyLines(()).searched_from("73.01") is None
+
+    def test_frames_of_kabupaten_with_and_without_lines_get_their_own(self) -> None:
+        obs = _observations()
+        own = PovertyLine("73.03", 2023, "march", 450_000, "BPS Kabupaten Bantaeng")
+        engine = Measurement(
+            obs.program, obs, poverty_lines=PovertyLines.bps_national().extend([own])
+        )
+        frames = [engine.frame(f"{cid}-b") for cid in ("c0", "c3")]
+        found = frame_poverty_lines(frames)
+        assert found[0] == 450_000
+        assert found[1] != 450_000  # 73.01 has none: the nation's
+        assert found == [frame_poverty_line(engine.frame(f"{c}-b")) for c in ("c0", "c3")]

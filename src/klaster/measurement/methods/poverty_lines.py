@@ -251,6 +251,26 @@ class PovertyLines:
         """The lines of exactly ``area`` (and part), oldest first."""
         return self._index.get((area, UrbanRural(urban_rural)), ())
 
+    def searched_from(
+        self, area: str, urban_rural: UrbanRural | str = UrbanRural.TOTAL
+    ) -> str | None:
+        """The first area :meth:`lookup` finds lines of when it looks ``area`` up, or ``None``.
+
+        ``area``, its kabupaten, its province or the nation: the first with lines of the part.
+        Two areas with the same answer get the same line on every date (what :meth:`lookup`
+        searches from there on is the same), so a report looks a line up once per answer.
+
+        Example:
+            >>> lines = PovertyLines.bps_national()
+            >>> lines.searched_from("73.03")
+            'national'
+        """
+        part = UrbanRural(urban_rural)
+        for candidate in _fallback_chain(area):
+            if self._index.get((candidate, part)):
+                return candidate
+        return None
+
     def lookup(
         self,
         area: str,

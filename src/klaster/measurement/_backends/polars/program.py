@@ -26,6 +26,7 @@ from klaster.measurement._backends.polars.read import Array
 from klaster.measurement.core_indicators import recorded_group_activity
 from klaster.measurement.unit_frame import UnitFrame, cluster_kabupaten
 from klaster.model.program import Program
+from klaster.model.records import field_of
 from klaster.observations.columns import BooleanColumn
 
 __all__ = ["DIMS", "NEVER", "Records"]
@@ -90,16 +91,15 @@ class Records:
         # A field of every member at a time (a comprehension reads a slot fastest), then into
         # an array: no tuple per member, and no transposing of a million of them.
         counts = [len(c.members) for c in self.clusters]
-        members = list(chain.from_iterable(c.members for c in self.clusters))
-        total = len(members)
+        total = sum(counts)
         starts = np.cumsum([0, *counts])
-        joined = [m.joined for m in members]
-        left = [m.left for m in members]
+        joined = self._field("joined")
+        left = self._field("left")
         self._members = {
             "_c": np.repeat(np.arange(len(counts), dtype=np.int32), counts),
             "joined": np.fromiter(map(days.__getitem__, joined), np.int64, total),
             "left": np.fromiter(map(days.__getitem__, left), np.int64, total),
-            "size": np.fromiter([m.household_size for m in members], np.int64, total),
+            "size": np.fromiter(self._field("household_size"), np.int64, total),
             "offset": {c.id: int(start) for c, start in zip(self.clusters, starts, strict=False)},
             "position": {
                 c.id: self._positions(c.id, c.members.ids(), self.frames.get(c.id))
@@ -122,17 +122,21 @@ class Records:
             for cid, first, length in zip(numbered, firsts, lengths, strict=False)
         }
         for dim in self.dims:
-            names = self._names(dim, members, starts)
+            names = self._names(dim, starts)
             self._members[f"_d_{dim}"] = self._codes(dim, names)
         return self._members
 
-    def _names(self, dim: str, members: list[Any], starts: Any) -> list[str | None]:
+    def _field(self, name: str) -> list[Any]:
+        """Field ``name`` of every member, in program order (from a loader's columns if kept)."""
+        return list(chain.from_iterable(field_of(c.members, name) for c in self.clusters))
+
+    def _names(self, dim: str, starts: Any) -> list[str | None]:
         if dim == "sector":
-            return [m.sector for m in members]
+            return self._field("sector")
         if dim == "sex":
-            return [m.sex.value for m in members]
+            return [sex.value for sex in self._field("sex")]
         if dim == "business_type":
-            return [m.business_type for m in members]
+            return self._field("business_type")
         names: list[str | None] = []
         for cluster, start, end in zip(self.clusters, starts[:-1], starts[1:], strict=True):
             frame = self.frames.get(cluster.id)
@@ -157,6 +161,8 @@ class Records:
         units = None if storage is None else storage.numbering(cluster_id, Level.MEMBER)
         if units is None:
             return np.zeros(0, dtype=np.int64)
+        if len(units.ids) == len(ids) and units.ids == list(ids):
+            return np.arange(len(ids), dtype=np.int64)  # (the usual sidecar: numbered as held)
         number = np.fromiter(map(units.index.get, ids, repeat(-1)), np.int64, len(ids))
         found = np.full(len(units.ids), -1, dtype=np.int64)
         numbered = number >= 0
