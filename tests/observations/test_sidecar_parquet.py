@@ -249,34 +249,34 @@ class TestBadFiles:
             row = _row_of(frame, meta, 0, "M-1")
         column = frame[code].scatter(row, value)
         _write(path, frame.with_columns(column), meta)
-        self._fails(path, match, f"row {row + 1} column {code!r}")
+        self._fails(path, match, f"row {row} column {code!r}")
 
     def test_a_decimal_beyond_64_bits(self, saved: Any) -> None:
         path, frame, meta = saved
         row = _row_of(frame, meta, 0, "M-2")
         column = frame["monthly_income"].scatter(row, Decimal("9.3E+18"))
         _write(path, frame.with_columns(column), meta)
-        self._fails(path, "64 bits|maximum", f"row {row + 1} column 'monthly_income'")
+        self._fails(path, "64 bits|maximum", f"row {row} column 'monthly_income'")
 
     def test_an_unknown_unit(self, saved: Any) -> None:
         path, frame, meta = saved
         units = frame["unit"].to_list()
         at = units.index("M-1")  # in the units part
         _write(path, frame.with_columns(frame["unit"].scatter(at, "X-9")), meta)
-        self._fails(path, "'X-9' is not a member of cluster 'btg'", f"row {at + 1} column 'unit'")
+        self._fails(path, "'X-9' is not a member of cluster 'btg'", f"row {at} column 'unit'")
 
     def test_a_unit_of_another_cluster_in_a_table(self, saved: Any) -> None:
         path, frame, meta = saved
         row = _row_of(frame, meta, 0, "M-2")
         _write(path, frame.with_columns(frame["unit"].scatter(row, "B-1")), meta)
-        self._fails(path, "belongs to cluster 'blr'", f"row {row + 1}")
+        self._fails(path, "belongs to cluster 'blr'", f"row {row}")
 
     def test_a_unit_twice_in_a_table(self, saved: Any) -> None:
         path, frame, meta = saved
         row = _row_of(frame, meta, 0, "M-2")
         _write(path, frame.with_columns(frame["unit"].scatter(row, "M-1")), meta)
         first = _row_of(frame, meta, 0, "M-1")
-        self._fails(path, "two rows", f"row {max(row, first) + 1} column 'unit'")
+        self._fails(path, "two rows", f"row {max(row, first)} column 'unit'")
 
     def test_a_unit_number_that_is_not_its_units(self, saved: Any) -> None:
         path, frame, meta = saved
@@ -285,16 +285,16 @@ class TestBadFiles:
         numbers = frame["unit_number"]
         swapped = numbers.scatter([one, two], [numbers[two], numbers[one]])
         _write(path, frame.with_columns(swapped), meta)
-        self._fails(path, "is not number", f"row {min(one, two) + 1} column 'unit_number'")
+        self._fails(path, "is not number", f"row {min(one, two)} column 'unit_number'")
         _write(path, frame.with_columns(numbers.scatter(1, 0)), meta)  # in the units part
-        self._fails(path, "numbered 1, got 0", "row 2 column 'unit_number'")
+        self._fails(path, "numbered 1, got 0", "row 1 column 'unit_number'")
 
     def test_a_value_outside_its_tables_columns(self, saved: Any) -> None:
         path, frame, meta = saved
         assert "shop_note" not in meta["column_lists"][meta["tables"]["columns"][0]]
         row = _row_of(frame, meta, 0, "M-2")
         _write(path, frame.with_columns(frame["shop_note"].scatter(row, "x")), meta)
-        self._fails(path, "does not have", f"row {row + 1} column 'shop_note'")
+        self._fails(path, "does not have", f"row {row} column 'shop_note'")
 
     def test_a_column_of_the_wrong_type(self, saved: Any) -> None:
         path, frame, meta = saved

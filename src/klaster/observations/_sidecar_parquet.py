@@ -32,7 +32,8 @@ cluster's units at a level, which fixes their numbering as a JSON Lines ``units`
 the variables are null there), then each table's rows, one per unit surveyed in the round,
 in the numbering's order. ``unit_number`` is a row's unit's place (from 0) in its units part:
 a hint the readers check against ``unit`` (the ID is what counts), so the column-wise reader
-places rows without looking IDs up. Row *N* in messages counts from 1 at the file's first row.
+places rows without looking IDs up. Row *N* in messages counts from 0 at the file's first row
+(as polars and DuckDB number rows, and as the program's Parquet form does).
 A table's columns say which variables it has: a null there is a value recorded as missing;
 in a column the table does not list every row is null (not in this table). Column types:
 decimals a Parquet decimal of 38 digits at the largest scale the variable needs (exact; each

@@ -2,7 +2,7 @@
 
 The reader :mod:`klaster.observations._sidecar_parquet` falls back on when its column-wise
 reader gives up: the JSON Lines exact reader (:class:`Reader`) with its header, units and
-table checks, locating by the Parquet file's metadata, row (from 1) and column instead of by
+table checks, locating by the Parquet file's metadata, row (from 0) and column instead of by
 line; the rows' values go through :meth:`ObservationStorage.load_rows
 <klaster.observations.storage.ObservationStorage.load_rows>`, the checks of
 :meth:`Observations.record_many <klaster.observations.values.Observations.record_many>`.
@@ -154,9 +154,7 @@ class ExactParquetReader(Reader):
 
     def at_row(self, row: int, column: str | None = None) -> None:
         """Locate the next messages at ``row`` (0-based) of the file, in ``column``."""
-        self.where = f"{self.source} row {row + 1}" + (
-            "" if column is None else f" column {column!r}"
-        )
+        self.where = f"{self.source} row {row}" + ("" if column is None else f" column {column!r}")
 
     def read_file(self, data: bytes) -> Observations:
         """The observations in the Parquet file's ``data``.
@@ -245,8 +243,8 @@ class ExactParquetReader(Reader):
             raise self.fail("'rows' must be a whole number from 0")
         if at + count > frame.height:
             raise self.fail(
-                f"the rows {at + 1} to {at + count} are past the file's end (row {frame.height})"
-                "; it is damaged"
+                f"the rows {at} to {at + count - 1} are past the file's end (its last row is "
+                f"{frame.height - 1}); it is damaged"
             )
         return count
 
@@ -281,7 +279,7 @@ class ExactParquetReader(Reader):
             if number != offset:
                 self.at_row(at + offset, NUMBER)
                 raise self.fail(
-                    f"the units part's row {offset + 1} of cluster {cluster.id!r} ({level.value}) "
+                    f"the units part's row {offset} of cluster {cluster.id!r} ({level.value}) "
                     f"is the unit numbered {offset}, got {number}"
                 )
         unknown = self.obs.storage.number_units(cluster.id, level, ids)
