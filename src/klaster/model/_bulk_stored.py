@@ -36,16 +36,13 @@ _SPELL_FIELDS = SPELL_COLUMNS[1:]
 
 
 def check_spells(
-    cluster: Cluster,
-    sectors: Mapping[str, str],
-    groups: dict[str, list[Any]],
-    data: dict[str, list[Any]],
+    sectors: Mapping[str, str], groups: dict[str, list[Any]], data: dict[str, list[Any]]
 ) -> list[tuple[Any, int, int]]:
     """Check the groups' spells; their dates and roles converted in ``data``.
 
     Args:
-        cluster: The cluster, holding its members already.
-        sectors: Each member's sector, by member ID (the cluster's members).
+        sectors: Each member's sector, by member ID (the cluster's members: a spell of anyone
+            else is refused).
         groups: The groups' checked columns (``id``, ``sector``, ``formed``...).
         data: The spells' columns (:data:`SPELL_COLUMNS`), each group's spells together or not.
 
@@ -64,7 +61,7 @@ def check_spells(
         raise exc.at("column 'role'") from None
     data["role"] = list(map(done.__getitem__, roles))
     runs = _runs(data["group_id"])
-    row = _problem(cluster, sectors, groups, data, runs)
+    row = _problem(sectors, groups, data, runs)
     if row is not None:
         raise ValidationError(
             "refused as a group's spell (the group, the member, the dates or the capacity)",
@@ -118,7 +115,6 @@ def check_capacities(groups: Sequence[Group]) -> None:
 
 
 def _problem(
-    cluster: Cluster,
     sectors: Mapping[str, str],
     groups: dict[str, list[Any]],
     data: dict[str, list[Any]],

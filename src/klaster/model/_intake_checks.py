@@ -138,7 +138,7 @@ def member_links(program: ProgramView) -> Iterator[tuple[str, Member]]:
     """Every member that names an application, with its absolute path."""
     for c_index, cluster in enumerate(program.clusters):
         links = field_of(cluster.members, "application_id")  # (the records not built)
-        if list(links).count(None) == len(links):  # in C: most clusters' members name none
+        if links.count(None) == len(links):  # in C: most clusters' members name none
             continue
         for m_index, member in enumerate(cluster.members):
             if member.application_id is not None:

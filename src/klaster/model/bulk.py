@@ -277,7 +277,7 @@ def _fill_records(
     row = group_problem(cluster, g_data)
     if row is not None:
         raise explain_group(cluster, g_data, row)
-    runs = check_spells(cluster, sectors, g_data, s_data)
+    runs = check_spells(sectors, g_data, s_data)
 
     def groups() -> list[Group]:
         g_data["memberships"] = build_spells(g_data, s_data, runs)
