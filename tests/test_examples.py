@@ -393,3 +393,18 @@ class TestBantaengTargeting:
         assert example.main(["bantaeng_targeting.py"]) == 2
         assert example.main(["bantaeng_targeting.py", str(tmp_path / "none")]) == 2
         assert "not a folder" in capsys.readouterr().err
+
+
+class TestParquetFiles:
+    def test_writes_reads_and_reports_the_same_program(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        pytest.importorskip("polars")
+        example = _load("parquet_files")
+        assert example.main(["parquet_files.py", str(tmp_path)]) == 0
+        printed = capsys.readouterr().out
+        assert (tmp_path / "bantaeng.parquet").read_bytes()[:4] == b"PAR1"
+        assert (tmp_path / "bantaeng.observations.parquet").read_bytes()[:4] == b"PAR1"
+        # The figures of the Parquet files are those of the bundled JSON files.
+        assert "income_per_capita endline {'sector': 'umkm'} 428906.25" in printed
+        assert "members baseline {'sector': 'umkm'} 119" in printed
