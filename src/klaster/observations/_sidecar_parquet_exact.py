@@ -258,13 +258,7 @@ class ExactParquetReader(Reader):
 
     def _units(self, frame: Any, entry: Any, at: int) -> int:
         fields = self._entry(entry, "a units entry", {"cluster", "level", "rows"})
-        cluster = (
-            self.obs.program.clusters.get(fields["cluster"])
-            if isinstance(fields["cluster"], str)
-            else None
-        )
-        if cluster is None:
-            raise self.fail(f"cluster {fields['cluster']!r} is not in the program")
+        cluster = self.cluster_of(fields["cluster"])
         level = self._level_of(fields["level"])
         count = self._rows(frame, fields, at)
         ids = self._ids(frame, at, count)

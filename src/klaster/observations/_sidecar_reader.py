@@ -17,6 +17,7 @@ from klaster.catalogue.variable import Level, ValueType, Variable
 from klaster.documents.json_text import MAX_JSON_DEPTH, json_problem
 from klaster.documents.migrations import migrate
 from klaster.errors import DocumentError, KlasterError
+from klaster.model.cluster import Cluster
 from klaster.model.program import Program
 from klaster.observations import _sidecar_format as fmt
 from klaster.observations.set_aside import report_set_aside, undeclared
@@ -185,15 +186,16 @@ class Reader:
         report_set_aside(self.obs.program, self.set_aside, self.source)
 
     # -- units ------------------------------------------------------------------------------
+    def cluster_of(self, value: Any) -> Cluster:
+        """The program's cluster named ``value`` (a units part's), or a located error."""
+        cluster = self.obs.program.clusters.get(value) if isinstance(value, str) else None
+        if cluster is None:
+            raise self.fail(f"cluster {value!r} is not in the program")
+        return cluster
+
     def units(self, body: Any) -> None:
         fields = self._fields(body, "a units line", {"cluster", "level", "ids"})
-        cluster = (
-            self.obs.program.clusters.get(fields["cluster"])
-            if isinstance(fields["cluster"], str)
-            else None
-        )
-        if cluster is None:
-            raise self.fail(f"cluster {fields['cluster']!r} is not in the program")
+        cluster = self.cluster_of(fields["cluster"])
         level = self._level(fields["level"])
         ids = fields["ids"]
         if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
