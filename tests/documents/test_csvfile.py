@@ -255,6 +255,37 @@ class TestCells:
             text = csv_text(["a", "b", "c"], rows, lineterminator=terminator, style=style)
         assert text == _one_row_at_a_time(["a", "b", "c"], rows, terminator, style)
 
+    @given(
+        kinds=st.lists(
+            st.sampled_from(
+                [
+                    st.integers(),
+                    st.decimals(allow_nan=True, allow_infinity=True),
+                    st.text(alphabet="ab=+-'@\t,"),
+                    st.dates(),
+                    st.booleans(),
+                    st.floats(),
+                    st.datetimes(),
+                ]
+            ),
+            min_size=1,
+            max_size=4,
+        ),
+        data=st.data(),
+    )
+    def test_columns_of_one_kind_are_written_as_cell_by_cell(
+        self, kinds: list[st.SearchStrategy[object]], data: st.DataObject
+    ) -> None:
+        # A chunk of rows of one length is made safe a column at a time (a column of numbers,
+        # of texts, of dates judged whole): the text is what each cell alone gives.
+        count = data.draw(st.integers(min_value=1, max_value=12))
+        columns = [
+            data.draw(st.lists(st.none() | kind, min_size=count, max_size=count)) for kind in kinds
+        ]
+        rows = [list(row) for row in zip(*columns, strict=True)]
+        header = [f"c{i}" for i in range(len(kinds))]
+        assert csv_text(header, rows) == _one_row_at_a_time(header, rows, "\r\n", PLAIN)
+
     def test_failed_write_leaves_the_old_file(self, tmp_path: Path) -> None:
         path = tmp_path / "out.csv"
         path.write_text("old", encoding="utf-8")

@@ -60,6 +60,19 @@ class TestBlocks:
         assert female in results.rows
         assert "30 indicators (members, " in repr(results)
 
+    def test_columns_are_the_records_column_wise(self, results: Results) -> None:
+        # Both the engine's blocks and a table of rows (rows of one indicator with different
+        # dates, not-available values with their reasons).
+        for table in (results, Results(results.rows), results.filter("income_per_capita")):
+            records = table.to_records()
+            columns = table.to_columns()
+            assert [
+                dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)
+            ] == (records)
+            assert list(columns) == list(records[0])
+        assert any(r["reason"] for r in results.to_records())  # (n/a figures were compared)
+        assert Results(()).to_columns() == {}
+
     def test_row_needs_the_exact_disaggregation(self, results: Results) -> None:
         with pytest.raises(klaster.NotFoundError, match="with no disaggregation"):
             results.row("members", "midline")

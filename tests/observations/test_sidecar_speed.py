@@ -17,7 +17,7 @@ from tests.observations.test_sidecar_bulk import WIDE, exact, plain_store
 
 import klaster.observations
 from klaster.catalogue.variable import Level
-from klaster.observations import _sidecar_bulk
+from klaster.observations import _sidecar_bulk, _sidecar_sectors
 from klaster.observations._hook_columns import RowIds, RowSectors
 from klaster.observations._sidecar_bulk import read_fast
 from klaster.observations._sidecar_reader import Reader
@@ -56,7 +56,7 @@ class TestUnitSectors:
     def test_no_call_per_member_or_group(self, monkeypatch: pytest.MonkeyPatch) -> None:
         # A member's or group's sectors are read for every unit at once; the per-unit function
         # is left to the cooperatives (several sectors each).
-        calls = counting(monkeypatch, _sidecar_bulk, "unit_sectors")
+        calls = counting(monkeypatch, _sidecar_sectors, "unit_sectors")
         text = mixed_text()
         fast = read_fast(text.encode(), "<fast>", PROGRAM, WIDE)
         assert fast is not None
@@ -69,14 +69,18 @@ class TestUnitSectors:
         bulk = _sidecar_bulk.BulkReader("<fast>", PROGRAM, WIDE)
         btg = PROGRAM.clusters["btg"]
         ids = ["L-2", "M-1", "L-1", "M-4"]
-        kinds, distinct = bulk._unit_sectors(btg, Level.MEMBER, ids)
+        kinds, distinct = (
+            bulk.sectors.kinds(btg, Level.MEMBER, ids),
+            bulk.sectors.of_level(Level.MEMBER),
+        )
         assert [distinct[k] for k in kinds.tolist()] == [
             ("livestock",),
             ("umkm",),
             ("livestock",),
             ("umkm",),
         ]
-        kinds, distinct = bulk._unit_sectors(btg, Level.COOPERATIVE, ["K-1"])
+        kinds = bulk.sectors.kinds(btg, Level.COOPERATIVE, ["K-1"])
+        distinct = bulk.sectors.of_level(Level.COOPERATIVE)
         assert [distinct[k] for k in kinds.tolist()] == [("umkm", "livestock")]
 
     def test_a_unit_the_cluster_does_not_hold_gives_up(self) -> None:
@@ -84,7 +88,7 @@ class TestUnitSectors:
         # still give up rather than guess: B-1 is another cluster's member.
         bulk = _sidecar_bulk.BulkReader("<fast>", PROGRAM, WIDE)
         with pytest.raises(KeyError):
-            bulk._unit_sectors(PROGRAM.clusters["btg"], Level.MEMBER, ["M-1", "B-1"])
+            bulk.sectors.kinds(PROGRAM.clusters["btg"], Level.MEMBER, ["M-1", "B-1"])
 
     def test_a_sector_variable_of_another_sectors_member_is_read_exactly(self) -> None:
         # The sectors found at once still decide: a livestock value of an UMKM member (the
@@ -289,7 +293,7 @@ class TestRowSectors:
         assert list(rows) == listed
         assert len(rows) == len(listed)
         assert rows[1:3] == listed[1:3]
-        grouped = rows.rows_of_each()
+        grouped = {codes: found.tolist() for codes, found in rows.rows_of_each().items()}
         assert grouped == _column_checks._rows_of_each(listed)
         assert list(grouped) == list(dict.fromkeys(listed))  # first-appearance order
 
@@ -434,7 +438,7 @@ class TestColumnsMadeWhenRead:
     def test_the_sidecar_makes_only_the_columns_a_plugin_reads(
         self, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        made = counting(monkeypatch, _sidecar_bulk, "hook_frame")
+        made = counting(monkeypatch, _sidecar_sectors, "hook_frame")
         text = mixed_text()
         fast = read_fast(text.encode(), "<fast>", PROGRAM, WIDE)
         assert fast is not None

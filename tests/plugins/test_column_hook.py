@@ -80,6 +80,23 @@ class Crashing(Spy):
         raise RuntimeError("boom")
 
 
+class CrashingOnTwo:
+    """A livestock plugin, checking unit by unit, that crashes on a herd of two."""
+
+    @hookimpl
+    def klaster_variables(self) -> Sequence[Variable]:
+        label = Label("Susu", "Milk")
+        return [Variable("milk_two", "livestock", Level.MEMBER, ValueType.INTEGER, label)]
+
+    @hookimpl
+    def klaster_validate_values(
+        self, sector: str, level: Level, values: Mapping[str, object]
+    ) -> Sequence[str]:
+        if values.get("herd_start") == 2:
+            raise RuntimeError("boom")
+        return []
+
+
 class OutOfRange(Spy):
     @hookimpl
     def klaster_validate_columns(
@@ -195,6 +212,26 @@ class TestHost:
         assert len(w) == 1
         assert len(found) == 3
         assert all("plugin 'refusing'" in p for p in found)
+
+    def test_rows_of_several_sectors_are_asked_in_row_order(self) -> None:
+        # Sectors given as numbers (the bulk readers' RowSectors): a sector's rows come from
+        # each combination of sectors holding it, asked in row order, so the crash reported is
+        # the first row's and the rows after it are the ones skipped.
+        import numpy as np
+
+        from klaster.observations._hook_columns import RowSectors
+
+        host = _host(CrashingOnTwo())
+        kinds = np.array([0, 1, 0, 1], dtype=np.int64)
+        sectors = RowSectors(np, kinds, [("livestock",), ("livestock", "umkm")])
+        with pytest.warns(PluginWarning, match=r"members\[L-1\] \(and 2 more"):
+            host.validate_recorded_columns(
+                Level.MEMBER,
+                {"herd_start": [1, 2, 2, 2]},
+                sectors,
+                ["L-0", "L-1", "L-2", "L-3"],
+                lambda row: f"members[L-{row}]",
+            )
 
     def test_a_raising_column_hook_fails_in_strict_mode(self) -> None:
         with pytest.raises(PluginError, match=r"crashing.*RuntimeError"):

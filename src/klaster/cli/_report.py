@@ -149,21 +149,22 @@ def run(args: argparse.Namespace, out: Output) -> int:
             expects=lambda: _needs(None, args),  # a sidecar read meanwhile for these
         )
         results = report_results(program, observations, args)
-        rows = list(results)
         targets = assess_targets(program, observations, args.cluster)
     lang = out.text_lang
-    if args.output is not None:
-        _write_file(args.output, fmt, rows, targets, lang=lang, displays=results.displays)
-        out.emit({"output": str(args.output), "format": fmt, "rows": len(rows)})
-        out.note(f"wrote {len(rows)} figure(s) to {args.output} ({fmt})")
-    elif fmt == "json":
+    if args.output is not None:  # (a CSV from the table's columns: no row object made)
+        _write_file(args.output, fmt, results, targets, lang=lang, displays=results.displays)
+        out.emit({"output": str(args.output), "format": fmt, "rows": len(results)})
+        out.note(f"wrote {len(results)} figure(s) to {args.output} ({fmt})")
+        return ExitCode.OK
+    rows = list(results)
+    if fmt == "json":
         document = _document(rows, targets)
         if out.json_mode:
             out.emit(document)
         else:
             out.write(to_json(document) + "\n")
     elif fmt == "csv":
-        out.write(to_csv(rows))
+        out.write(to_csv(results))
     else:
         out.show(text_table(rows, lang, displays=results.displays))
         for note in _reasons(rows):
@@ -273,6 +274,8 @@ def report_results(
         specs = [(), *specs] if specs else [(), ("cluster",)]
     engine = Measurement(program, observations, backend=getattr(args, "engine", "auto"))
     results = engine.report(args.indicator or None, by=list(dict.fromkeys(specs)))
+    if args.cluster is None and args.round is None:
+        return results  # (its blocks as they are: no row made unless one is asked for)
     rows = list(results)
     if args.cluster is not None:
         rows = [r for r in rows if r.dimension("cluster") == args.cluster]
@@ -308,17 +311,17 @@ def records(rows: Sequence[Row]) -> list[dict[str, Any]]:
     return Results(tuple(rows)).to_records()
 
 
-def to_csv(rows: Sequence[Row]) -> str:
+def to_csv(rows: Sequence[Row] | Results) -> str:
     """The rows as CSV text (a header line, exact decimals, ISO dates, empty for missing)."""
     from klaster.documents.csvfile import csv_text
+    from klaster.measurement import Results
 
-    found = records(rows)
-    if not found:
-        return ""
-    header = list(found[0])
+    columns = (rows if isinstance(rows, Results) else Results(tuple(rows))).to_columns()
     # Category cells (desa, business type, names from documents) are neutralised; values stay
     # numbers (see klaster.documents.csvfile).
-    return csv_text(header, ([r.get(k) for k in header] for r in found), lineterminator="\n")
+    if not columns:
+        return ""
+    return csv_text(list(columns), zip(*columns.values(), strict=True), lineterminator="\n")
 
 
 def text_table(
@@ -375,7 +378,7 @@ def _reasons(rows: Sequence[Row]) -> list[str]:
 def _write_file(
     path: Path,
     fmt: str,
-    rows: Sequence[Row],
+    rows: Sequence[Row] | Results,
     targets: Sequence[TargetRow] = (),
     *,
     lang: Lang = "en",
@@ -383,12 +386,12 @@ def _write_file(
 ) -> None:
     from klaster.documents.files import atomic_write
 
-    if fmt == "json":
-        text = to_json(_document(rows, targets)) + "\n"
-    elif fmt == "csv":
+    if fmt == "csv":
         text = to_csv(rows)
+    elif fmt == "json":
+        text = to_json(_document(list(rows), targets)) + "\n"
     else:
-        text = render_text(text_table(rows, lang, displays=displays))
+        text = render_text(text_table(list(rows), lang, displays=displays))
         if targets:
             text += render_text(targets_table(targets, lang))
     atomic_write(path, lambda handle: handle.write(text))

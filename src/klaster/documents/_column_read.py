@@ -40,7 +40,13 @@ from klaster.model.member import Member, Sex
 from klaster.model.program import Program
 from klaster.model.sector_areas import AreaOverride
 
-__all__ = ["ClusterColumns", "ColumnsRefused", "cluster_decoder", "structure_program"]
+__all__ = [
+    "ClusterColumns",
+    "ColumnsRefused",
+    "cluster_decoder",
+    "structure_parts",
+    "structure_program",
+]
 
 # More overrides than this in one cluster: recording them one at a time costs O(n²), so the
 # converter reads the document instead (a program records a few dozen at most).
@@ -178,7 +184,34 @@ def _unset() -> Any:
     return msgspec.UNSET
 
 
+def structure_parts(
+    shell: dict[str, Any],
+) -> tuple[Cluster, tuple[AreaOverride, ...], dict[str, list[Any]], tuple[Cooperative, ...]]:
+    """A cluster object without members and spells, in parts (internal: the Parquet form).
+
+    The cluster itself (no members, groups, cooperatives or overrides yet), its overrides,
+    its groups as columns (each field's values as the document holds them) and its built
+    cooperatives (listing their ``member_ids``), as this road reads them.
+
+    Raises:
+        Exception: Anything: not for this road (the caller takes the usual one).
+    """
+    if not shell.keys() <= _CLUSTER_KEYS or "members" in shell:
+        raise ColumnsRefused
+    cluster: Cluster = fast_converter().structure(
+        {key: item for key, item in shell.items() if key not in _RECORDS}, Cluster
+    )
+    overrides = fast_converter().structure(shell.get("area_overrides", []), _OVERRIDES)
+    rows = shell.get("groups", [])
+    _check_objects(rows, _GROUP_KEYS - {"memberships"})
+    groups = _columns(rows, _GROUP_REQUIRED, _GROUP_OPTIONAL)
+    cooperatives = _converter().structure(shell.get("cooperatives", []), _COOPERATIVES)
+    return cluster, overrides, groups, cooperatives
+
+
 def _structure_cluster(value: Any, _type: Any) -> Cluster:
+    if type(value) is Cluster:  # filled already (structure_parts, then the bulk path)
+        return value
     given = None
     if type(value) is ClusterColumns:
         given, value = value, value.shell

@@ -22,14 +22,18 @@ same document as the JSON form, exactly (``load(save(p)) == p``, personal fields
   cooperative's ``member_ids``. It is checked and migrated as a JSON document is
   (:mod:`klaster.documents.migrations`), and read by the same converter.
 
-Reading takes the JSON form's column road (:mod:`klaster.documents._column_read`): the columns
-are handed to it cluster by cluster, checked column-wise by :mod:`klaster.model.bulk` with
-every check of the record constructors. Only what the columns alone can get wrong is checked
-here first, located by row (counted from 0, as polars and pyarrow number them) and column: a
-column of the wrong type, an unknown or missing column, a cluster, group or cooperative the
-metadata does not have, positions that are not 0, 1, 2... in a group or cooperative. Anything
-else the road refuses (a duplicate member ID, a bad date, an unknown sex...) is worded as the
-JSON form words it: the document is rebuilt from the columns and read by the converter, and each
+A valid file is read with no Python work per member
+(:mod:`klaster.documents._program_parquet_fast`): the model's acceptance test judges every rule
+over the whole file at once and the columns are handed to the clusters unread, each turned into
+Python values on first need. Anything that test does not accept takes the JSON form's column
+road (:mod:`klaster.documents._column_read`): the columns are handed to it cluster by cluster,
+checked column-wise by :mod:`klaster.model.bulk` with every check of the record constructors.
+Only what the columns alone can get wrong is checked here first, located by row (counted from 0,
+as polars and pyarrow number them) and column: a column of the wrong type, an unknown or missing
+column, a cluster, group or cooperative the metadata does not have, positions that are not 0, 1,
+2... in a group or cooperative. Anything else the road refuses (a duplicate member ID, a bad
+date, an unknown sex...) is worded as the JSON form words it: the document is rebuilt from the
+columns and read by the converter, and each
 member's or spell's path is given as its row (``row 17 column 'sex'``).
 
 polars (the ``columnar`` extra) reads and writes the file; without it, a :class:`KlasterError`
@@ -44,11 +48,13 @@ import json
 import operator
 import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from klaster._support.dataframes import require
 from klaster.documents import _program_parquet_columns as columns
+from klaster.documents import _program_parquet_fast as accepted_road
 from klaster.documents import _program_parquet_read as columns_read
 from klaster.documents._column_read import structure_program
 from klaster.documents._scalars import LazyItems
@@ -254,11 +260,27 @@ def read(
     """
     pl = require("polars", _WHAT)
     text = _metadata(pl, path, source)
-    document = program_document(parse_json(text, f"{source} metadata {METADATA_KEY!r}"), source)
-    frame = _frame(pl, path, source)
-    layout = columns_read.Layout.of(pl, frame, document["program"], source)
-    if layout is None:  # the metadata's clusters are not objects with IDs: the converter says
+    # One thread reads the rows, checks them and judges their own fields (polars: without the
+    # GIL) while this one parses the metadata and reads the clusters' objects from it, then
+    # the rows' Python values the clusters need (Python).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        reading = pool.submit(_frame, pl, path, source)
+        where = f"{source} metadata {METADATA_KEY!r}"
+        document = program_document(parse_json(text, where), source)  # (its error first)
+        framing = pool.submit(_frames, pl, reading, document["program"], source)
+        judging = pool.submit(_judged, pl, framing)  # (after the frames: one thread)
+        prepared = accepted_road.prepare(document["program"])
+        reading.result()  # (a damaged file's error before the rows')
+        frames = framing.result()
+        # (a valid file: no work per member)
+        program = (
+            None if frames is None else accepted_road.read(pl, frames, document, prepared, judging)
+        )
+    if frames is None:  # the metadata's clusters are not objects with IDs: the converter says
         return exact(document)
+    if program is not None:
+        return program
+    layout = columns_read.Layout.of(pl, frames)
     raw = dict(document["program"])
     raw["clusters"] = LazyItems(layout.clusters())
     try:
@@ -296,3 +318,14 @@ def _metadata(pl: Any, path: Path, source: str) -> str:
 
 def _frame(pl: Any, path: Path, source: str) -> Any:
     return _parquet(pl.read_parquet, path, source)
+
+
+def _frames(pl: Any, reading: Any, program: Any, source: str) -> Any:
+    """The file's frames (``Frames.of``; ``None``: the metadata's clusters are not for them)."""
+    return columns_read.Frames.of(pl, reading.result(), program, source)
+
+
+def _judged(pl: Any, framing: Any) -> Any:
+    """The frames' rows judged for the accepted road (:func:`accepted_road.judge`), if any."""
+    frames = framing.result()
+    return None if frames is None else accepted_road.judge(pl, frames)

@@ -1,9 +1,11 @@
 """The Parquet program document's rows as the column road's clusters (internal).
 
-See :mod:`klaster.documents._program_parquet` for the layout. :meth:`Layout.of` checks what only
-the columns can get wrong (types, names, clusters, groups and cooperatives named, positions),
-located by row and column, and holds the members and spells as Python lists ordered as the JSON
-form lists them; :meth:`Layout.clusters` hands them out a cluster at a time
+See :mod:`klaster.documents._program_parquet` for the layout. :meth:`Frames.of` checks what
+only the columns can get wrong (types, names, clusters, groups and cooperatives named,
+positions), located by row and column, and holds the rows ordered by cluster and the spells'
+and cooperatives' entries in their owners' order (polars frames, for the accepted road);
+:meth:`Layout.of` holds the members and spells as Python lists ordered as the JSON form lists
+them; :meth:`Layout.clusters` hands them out a cluster at a time
 (:class:`~klaster.documents._column_read.ClusterColumns`); :meth:`Layout.document` rebuilds the
 JSON document, for the converter's verdict on what the column road refused, and
 :meth:`Layout.located` gives that verdict's paths as rows.
@@ -11,8 +13,10 @@ JSON document, for the converter's verdict on what the column road refused, and
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from attrs import frozen
@@ -79,20 +83,20 @@ class _Listed:
 
 
 @frozen
-class Layout:
-    """The file's members and spells as the column road takes them, a cluster at a time."""
+class Frames:
+    """The file's rows ordered by cluster, and its list columns' entries (polars frames)."""
 
     shells: list[dict[str, Any]]
-    members: dict[str, list[Any]]
-    rows: Any  # each member's file row, in the clusters' order (a polars Series)
+    members: Any  # the rows ordered by cluster, with their file row (__row) and cluster (__c)
     starts: list[int]  # per cluster, where its members begin (and the total at the end)
-    spells: _Listed
-    member_ids: list[list[str] | None]  # each cooperative's (program order), if listed
+    spells: Any  # the spells' entries in the groups' order (__o: the group), or None
+    spell_starts: list[int]  # per cluster, where its spells begin (and the total at the end)
+    listed: Any  # the cooperatives' entries (__o: the cooperative), or None
     source: str
 
     @classmethod
-    def of(cls, pl: Any, frame: Any, program: Any, source: str) -> Layout | None:
-        """The layout of ``frame`` under the metadata's ``program`` object.
+    def of(cls, pl: Any, frame: Any, program: Any, source: str) -> Frames | None:
+        """The frames of ``frame`` under the metadata's ``program`` object.
 
         ``None`` when the metadata's clusters are not a list of objects with distinct IDs (nor
         their groups and cooperatives): the converter then words what is wrong.
@@ -105,14 +109,64 @@ class Layout:
             return None
         typed.check_columns(pl, frame.schema, source)
         frame = _by_cluster(pl, frame, shells, source)
+        starts = _starts(frame["__c"], len(shells))
+        owners = [
+            (c, k["id"]) for c, shell in enumerate(shells) for k in shell.get("cooperatives", [])
+        ]
+        with ThreadPoolExecutor(max_workers=1) as pool:  # (polars: both at once, on two cores)
+            listing = (
+                None
+                if "cooperatives" not in frame.columns or frame["cooperatives"].dtype == pl.Null
+                else pool.submit(_entries, pl, frame, "cooperatives", owners, source)
+            )
+            spells = _spell_entries(pl, frame, shells, source)  # (its error is the first)
+            listed = None if listing is None else listing.result()
+        spell_starts = (
+            [0] * (len(shells) + 1) if spells is None else _starts(spells["__c"], len(shells))
+        )
+        return cls(shells, frame, starts, spells, spell_starts, listed, source)
+
+    def member_ids(self) -> list[list[str] | None]:
+        """Each cooperative's member IDs (program order; ``None``: it lists none)."""
+        count = sum(len(shell.get("cooperatives", ())) for shell in self.shells)
+        if self.listed is None:
+            return [None] * count
+        # (the entries come in the cooperatives' order: one list, cut where each one begins)
+        ids = self.listed["id"].to_list()
+        starts = _starts(self.listed["__o"], count)
+        return [ids[start:end] or None for start, end in itertools.pairwise(starts)]
+
+
+@frozen
+class Layout:
+    """The file's members and spells as the column road takes them, a cluster at a time."""
+
+    shells: list[dict[str, Any]]
+    members: dict[str, list[Any]]
+    rows: Any  # each member's file row, in the clusters' order (a polars Series)
+    starts: list[int]  # per cluster, where its members begin (and the total at the end)
+    spells: _Listed
+    member_ids: list[list[str] | None]  # each cooperative's (program order), if listed
+    source: str
+
+    @classmethod
+    def of(cls, pl: Any, frames: Frames) -> Layout:
+        """The layout of the file's ``frames``: its columns as Python lists."""
+        frame = frames.members
         members = {
             name: typed.values(pl, frame[name]) if name in frame.columns else [None] * frame.height
             for name in typed.MEMBER_TYPES
         }
-        starts = _starts(pl, frame["__c"], len(shells))
-        spells = _spells(pl, frame, shells, source)
-        member_ids = _cooperatives(pl, frame, shells, source)
-        return cls(shells, members, frame["__row"], starts, spells, member_ids, source)
+        spells = _spells(pl, frames)
+        return cls(
+            frames.shells,
+            members,
+            frame["__row"],
+            frames.starts,
+            spells,
+            frames.member_ids(),
+            frames.source,
+        )
 
     def clusters(self) -> Iterator[ClusterColumns]:
         """Each cluster's object and columns, in order (its slices made when it is reached)."""
@@ -218,8 +272,10 @@ def _by_cluster(pl: Any, frame: Any, shells: list[dict[str, Any]], source: str) 
     return frame
 
 
-def _starts(pl: Any, clusters: Any, count: int) -> list[int]:
-    """Where each cluster's run begins in ``clusters`` (sorted cluster numbers), and the end."""
+def _starts(clusters: Any, count: int) -> list[int]:
+    """Where each number's run begins in ``clusters`` (sorted numbers, a Series), and the end."""
+    import polars as pl  # (a Series: polars is installed)
+
     bounds = pl.Series(range(count + 1), dtype=pl.UInt32)
     return list(clusters.search_sorted(bounds, side="left").to_list())
 
@@ -231,12 +287,7 @@ def _entries(pl: Any, frame: Any, name: str, owners: list[tuple[int, str]], sour
     """
     key, _ = typed.LISTS[name]
     owner_key = next(iter(key))
-    entries = (
-        frame.select("__row", "__c", "id", name)
-        .explode(name)
-        .filter(pl.col(name).is_not_null())
-        .unnest(name)
-    )
+    entries = _exploded(pl, frame, name)
     for field in key:  # (an optional field left out: all null)
         if field not in entries.columns:
             entries = entries.with_columns(pl.lit(None).alias(field))
@@ -246,20 +297,28 @@ def _entries(pl: Any, frame: Any, name: str, owners: list[tuple[int, str]], sour
             f"{source} row {_first(missing)} column {name!r}: an entry without its "
             f"{owner_key} or position"
         )
-    table = pl.DataFrame(
-        {"__c": [c for c, _ in owners], owner_key: [o for _, o in owners]},
-        schema={"__c": pl.UInt32, owner_key: pl.String},
-    ).with_row_index("__o")
-    entries = entries.with_columns(pl.col(owner_key).cast(pl.String))
-    entries = entries.join(table, on=["__c", owner_key], how="left", maintain_order="left")
+    entries = _numbered(
+        pl, entries.with_columns(pl.col(owner_key).cast(pl.String)), owners, owner_key
+    )
     unknown = entries.filter(pl.col("__o").is_null())
     if unknown.height:
         raise DocumentError(
             f"{source} row {_first(unknown)} column {name!r}: no {owner_key} "
             f"{_first(unknown, owner_key)!r} in the member's cluster"
         )
-    entries = entries.sort("__o", "position", maintain_order=True)
-    wrong = entries.filter(pl.col("position") != pl.int_range(pl.len()).over("__o"))
+    # A file klaster wrote lists each owner's entries in order already: checked, not sorted.
+    order = pl.col("__o").cast(pl.UInt64) * (1 << 32) + pl.col("position").cast(pl.UInt64)
+    low, high = entries["position"].min(), entries["position"].max()
+    if low is None or low < 0 or high >= 1 << 32 or not entries.select(order.is_sorted()).item():
+        entries = entries.sort("__o", "position", maintain_order=True)
+    # Sorted by owner and position, the positions are 0, 1, 2... of each owner iff each owner's
+    # first is 0 and each next one follows the one before.
+    o, place = pl.col("__o"), pl.col("position")
+    wrong = entries.filter(
+        pl.when(o != o.shift(1).fill_null(-1))
+        .then(place != 0)
+        .otherwise(place != place.shift(1) + 1)
+    )
     if wrong.height:
         raise DocumentError(
             f"{source} row {_first(wrong)} column {name!r}: {owner_key} "
@@ -270,12 +329,49 @@ def _entries(pl: Any, frame: Any, name: str, owners: list[tuple[int, str]], sour
     return entries
 
 
-def _spells(pl: Any, frame: Any, shells: list[dict[str, Any]], source: str) -> _Listed:
-    owners = [(c, g["id"]) for c, shell in enumerate(shells) for g in shell.get("groups", [])]
+def _exploded(pl: Any, frame: Any, name: str) -> Any:
+    """Each entry of list column ``name``, with its member's ``__row``, ``__c``, ID, sector."""
+    lists = frame[name]
+    if not lists.null_count() and bool((lists.list.len() == 1).all()):
+        # One entry a member (the usual file): no explode, the member's columns as they are.
+        firsts = frame.select("__row", "__c", "id", "sector", pl.col(name).list.first())
+        if not firsts[name].null_count():
+            return firsts.unnest(name)
+    return (
+        frame.select("__row", "__c", "id", "sector", name)
+        .explode(name)
+        .filter(pl.col(name).is_not_null())
+        .unnest(name)
+    )
+
+
+def _numbered(pl: Any, entries: Any, owners: list[tuple[int, str]], owner_key: str) -> Any:
+    """``entries`` with their owner's number ``__o`` (null: none of that ID in the cluster)."""
+    table = pl.DataFrame(
+        {"__oc": [c for c, _ in owners], owner_key: [o for _, o in owners]},
+        schema={"__oc": pl.UInt32, owner_key: pl.String},
+    ).with_row_index("__o")
+    if table[owner_key].n_unique() == table.height:  # (IDs unique in the program: one key)
+        entries = entries.join(table, on=owner_key, how="left", maintain_order="left")
+        same = pl.col("__oc") == pl.col("__c")
+        return entries.with_columns(pl.when(same).then(pl.col("__o"))).drop("__oc")
+    table = table.rename({"__oc": "__c"})
+    return entries.join(table, on=["__c", owner_key], how="left", maintain_order="left")
+
+
+def _spell_entries(pl: Any, frame: Any, shells: list[dict[str, Any]], source: str) -> Any:
+    """The spells' entries in the groups' order (``None``: the file has no spells)."""
     if "memberships" not in frame.columns or frame["memberships"].dtype == pl.Null:
+        return None
+    owners = [(c, g["id"]) for c, shell in enumerate(shells) for g in shell.get("groups", [])]
+    return _entries(pl, frame, "memberships", owners, source)
+
+
+def _spells(pl: Any, frames: Frames) -> _Listed:
+    entries = frames.spells
+    if entries is None:
         columns: dict[str, list[Any]] = {n: [] for n in _SPELL_COLUMNS}
-        return _Listed(columns, pl.Series([], dtype=pl.UInt32), [0] * (len(shells) + 1))
-    entries = _entries(pl, frame, "memberships", owners, source)
+        return _Listed(columns, pl.Series([], dtype=pl.UInt32), frames.spell_starts)
     columns = {
         "member_id": entries["id"].to_list(),
         "group_id": entries["group"].to_list(),
@@ -284,20 +380,7 @@ def _spells(pl: Any, frame: Any, shells: list[dict[str, Any]], source: str) -> _
         # (no role: the default one, as a JSON spell without "role")
         "role": entries["role"].cast(pl.String).fill_null("member").to_list(),
     }
-    return _Listed(columns, entries["__row"], _starts(pl, entries["__c"], len(shells)))
+    return _Listed(columns, entries["__row"], frames.spell_starts)
 
 
 _SPELL_COLUMNS = ("member_id", "group_id", "joined", "left", "role")
-
-
-def _cooperatives(
-    pl: Any, frame: Any, shells: list[dict[str, Any]], source: str
-) -> list[list[str] | None]:
-    """Each cooperative's member IDs (program order; ``None``: it lists none)."""
-    owners = [(c, k["id"]) for c, shell in enumerate(shells) for k in shell.get("cooperatives", [])]
-    if "cooperatives" not in frame.columns or frame["cooperatives"].dtype == pl.Null:
-        return [None] * len(owners)
-    entries = _entries(pl, frame, "cooperatives", owners, source)
-    lists = entries.group_by("__o", maintain_order=True).agg(pl.col("id"))
-    found = dict(zip(lists["__o"].to_list(), lists["id"].to_list(), strict=True))
-    return [found.get(index) for index in range(len(owners))]

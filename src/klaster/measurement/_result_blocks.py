@@ -160,6 +160,27 @@ class Block:
         )
         return record
 
+    def columns(self, dims: Sequence[str]) -> dict[str, list[Any]]:
+        """Every row as :meth:`record` gives it, column-wise (no dict per row)."""
+        count, found = len(self.by), [dict(combo) for combo in self.by]
+        reasons = [v.reason if isinstance(v, NotAvailable) else None for v in self.value]
+        return {
+            "indicator": [self.indicator] * count,
+            "label_id": [self.label.id] * count,
+            "label_en": [self.label.en] * count,
+            "unit": [self.unit] * count,
+            "round": [self.round_id] * count,
+            "date": [self.on] * count if self.days is None else list(self.days),
+            **{dim: [f.get(dim) for f in found] for dim in dims},
+            "value": [None if isinstance(v, NotAvailable) else v for v in self.value],
+            "numerator": list(self.numerator),
+            "denominator": list(self.denominator),
+            "n": list(self.n),
+            "missing": list(self.missing),
+            "target": [self.target] * count,
+            "reason": reasons,
+        }
+
 
 def blocks_of(rows: Sequence[Row]) -> list[Block]:
     """Rows made into blocks: each run of rows sharing indicator, round and target.

@@ -177,6 +177,30 @@ class Results:
         """
         return self._records(None)
 
+    def to_columns(self) -> dict[str, list[Any]]:
+        """:meth:`to_records` column-wise: one list per key, the rows in the same order.
+
+        What a data frame or a CSV writer takes, without a dict per row (a national report
+        has 155,000 rows). A table without rows has no columns.
+
+        Example:
+            >>> from klaster.examples import bantaeng
+            >>> from klaster.measurement import Measurement
+            >>> program, observations = bantaeng()
+            >>> table = Measurement(program, observations).report("members", by="sector")
+            >>> columns = table.to_columns()
+            >>> list(columns)[:6], columns["sector"][:2]
+            (['indicator', 'label_id', 'label_en', 'unit', 'round', 'date'], [None, 'umkm'])
+            >>> [dict(zip(columns, row)) for row in zip(*columns.values())] == table.to_records()
+            True
+        """
+        columns: dict[str, list[Any]] = {}
+        dims = self.dimensions
+        for block in self._blocks:
+            for key, values in block.columns(dims).items():
+                columns.setdefault(key, []).extend(values)
+        return columns
+
     def _records(self, limit: int | None) -> list[dict[str, Any]]:
         dims = self.dimensions
         records: list[dict[str, Any]] = []

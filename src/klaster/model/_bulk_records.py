@@ -50,8 +50,8 @@ def member_problem(cluster: Cluster, data: dict[str, list[Any]]) -> int | None:
         chk.first_distinct(chk.bad_optional_text, data["business_type"]),
         chk.first_distinct(chk.bad_optional_date, data["left"]),
         chk.first_before(data["joined"], data["left"]),
-        chk.first_given(_refuses(check_nik), data["national_id"]),
-        chk.first_given(_refuses(check_phone), data["phone"]),
+        chk.first_given(refuses(check_nik), data["national_id"]),
+        chk.first_given(refuses(check_phone), data["phone"]),
         chk.first_given(lambda v: bad_birth(v) or (v is not None and v > year), data["birth_year"]),
         chk.first_given(chk.bad_optional_id, data["application_id"]),
     )
@@ -244,7 +244,9 @@ def _group_check(cluster: Cluster) -> Callable[[Group], None]:
     return check
 
 
-def _refuses(validator: Callable[[object, Any, Any], None]) -> Callable[[Any], bool]:
+def refuses(validator: Callable[[object, Any, Any], None]) -> Callable[[Any], bool]:
+    """An attrs validator of a member's field as a predicate: whether it refuses a value."""
+
     class _Named:  # what an attrs validator reads of its attribute
         name = "value"
 

@@ -35,7 +35,7 @@ from __future__ import annotations
 import collections
 import itertools
 import types
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from typing import Any, TypeVar
 
@@ -44,6 +44,12 @@ import attrs
 from klaster._support.validate import enum_value
 from klaster.errors import ValidationError
 from klaster.model import _bulk_checks as chk
+
+# The internal interface of loaders that judge a whole program's frames (the Parquet form):
+# the acceptance test, its groups' check and the accepted columns read on first need.
+from klaster.model._bulk_frame import accepted as accepted
+from klaster.model._bulk_frame import checked_groups as checked_groups
+from klaster.model._bulk_frame import judge_rows as judge_rows
 from klaster.model._bulk_memberships import join_columns
 from klaster.model._bulk_records import (
     GROUP_FIELDS,
@@ -60,6 +66,9 @@ from klaster.model._bulk_stored import (
     check_spells,
     unknown_override,
 )
+from klaster.model._frame_columns import member_columns as member_columns
+from klaster.model._frame_columns import runs_of
+from klaster.model._frame_columns import spell_columns as spell_columns
 from klaster.model.cluster import Cluster
 from klaster.model.cooperative import Cooperative
 from klaster.model.group import Group
@@ -291,6 +300,54 @@ def _fill_records(
         put_columns(cluster.groups, g_data["id"], g_data, groups)
     unknown_override(cluster)
     return sectors
+
+
+def fill_accepted_columns(
+    cluster: Cluster,
+    ids: Sequence[str],
+    members: Mapping[str, Sequence[Any]],
+    groups: dict[str, list[Any]],
+    spells: Mapping[str, Sequence[Any]],
+    cooperatives: Sequence[Cooperative],
+    member_ids: Sequence[Sequence[str] | None] | None = None,
+) -> None:
+    """Fill an empty cluster with columns a whole-program check accepted (internal: loaders).
+
+    No rule is checked again: the caller's acceptance test (``accepted`` of
+    :mod:`klaster.model._bulk_frame`) judged the whole program as :func:`fill_cluster_columns`
+    would. ``members`` and ``spells`` are read on first need (a lazy mapping: a report that
+    reads a few member columns never reads the others); the groups are built, with their
+    spells, on first need.
+
+    Args:
+        cluster: A new cluster (no members, groups, cooperatives or overrides).
+        ids: The members' IDs, in order.
+        members: The members' columns (:data:`MEMBER_COLUMNS` but ``outside_area``).
+        groups: The groups' checked columns (``checked_groups``).
+        spells: The spells' columns (:data:`MEMBERSHIP_COLUMNS`), each group's together.
+        cooperatives: The cluster's built cooperatives.
+        member_ids: Each cooperative's members (``None``: as built), the check accepted.
+    """
+    count = len(ids)
+    put_columns(
+        cluster.members,
+        ids,
+        members,
+        lambda: _build(Member, {name: list(members[name]) for name in MEMBER_FIELDS}, count),
+    )
+
+    def built_groups() -> list[Group]:
+        data = {name: list(spells[name]) for name in MEMBERSHIP_COLUMNS}
+        groups["memberships"] = build_spells(groups, data, runs_of(data["group_id"]))
+        return _build(Group, groups, len(groups["id"]))
+
+    put_columns(cluster.groups, groups["id"], groups, built_groups)
+    listing = member_ids or [None] * len(cooperatives)
+    for cooperative, listed in zip(cooperatives, listing, strict=True):
+        if listed is not None:  # its members, listed without checking them again
+            fields = {f.name: [getattr(cooperative, f.name)] for f in attrs.fields(Cooperative)}
+            cooperative = _build(Cooperative, fields | {"member_ids": [tuple(listed)]}, 1)[0]
+        put_record(cluster.cooperatives, cooperative)
 
 
 # -- building ---------------------------------------------------------------------------------

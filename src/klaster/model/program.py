@@ -12,6 +12,7 @@ from attrs import define, field
 from klaster._support.validate import check_id, check_optional_text, check_text
 from klaster.errors import DuplicateIdError, InvalidReferenceError, KlasterError, ValidationError
 from klaster.model import _summaries
+from klaster.model._frame_columns import all_distinct, program_column
 from klaster.model.cluster import Cluster
 from klaster.model.fieldwork import Fieldwork
 from klaster.model.intake import Intake
@@ -19,7 +20,7 @@ from klaster.model.location_choice import LocationChoice
 from klaster.model.member import Member
 from klaster.model.organisation import Organisation
 from klaster.model.people import Person
-from klaster.model.records import Records, drop_record, put_record
+from klaster.model.records import Records, columns_of, drop_record, put_record
 from klaster.model.results_framework import (
     Result,
     ResultsFramework,
@@ -302,6 +303,10 @@ class Program:
 
 def _unique_across(clusters: list[Cluster], kind: str) -> bool:
     """Whether no ID of ``kind`` (``"members"``...) is used in two of the clusters."""
+    # A million members loaded whole from an accepted file: counted in the file's column.
+    whole = program_column([columns_of(getattr(c, kind)) for c in clusters], "id")
+    if whole is not None:
+        return all_distinct(whole)
     ids: set[str] = set()
     total = 0
     for cluster in clusters:

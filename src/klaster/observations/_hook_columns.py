@@ -79,15 +79,15 @@ class RowSectors(Sequence[tuple[str, ...]]):
             return [self.distinct[kind] for kind in self.kinds[row].tolist()]
         return self.distinct[int(self.kinds[row])]
 
-    def rows_of_each(self) -> dict[tuple[str, ...], list[int]]:
-        """The rows of each sectors present, ascending, in the order they first appear."""
+    def rows_of_each(self) -> dict[tuple[str, ...], Any]:
+        """The rows of each sectors present (numpy arrays, ascending), in order of first row."""
         np = self.np
         rows = {
             kind: np.flatnonzero(self.kinds == kind)
             for kind in np.flatnonzero(np.bincount(self.kinds, minlength=len(self.distinct)))
         }
         return {
-            self.distinct[int(kind)]: rows[kind].tolist()
+            self.distinct[int(kind)]: rows[kind]
             for kind in sorted(rows, key=lambda kind: rows[kind][0])
         }
 

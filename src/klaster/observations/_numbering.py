@@ -3,17 +3,20 @@
 Units are numbered in the order they are first recorded; every round of the cluster uses the
 same numbering. Loading a file or a store numbers a whole list at once (:meth:`UnitNumbering.
 number_all`), exactly as numbering its units one at a time in order would: a repeated ID keeps
-its first index, a unit numbered already keeps its index.
+its first index, a unit numbered already keeps its index. A list :func:`own_ids` found to hold
+each of the cluster's units at most once (:class:`HeldIds`) is taken as it is, and the index of
+each ID is built on first need (a report reads the units by position: a million loaded units
+then never fill a dict).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, cast
+from typing import cast
 
 from klaster.catalogue.variable import Level
 from klaster.model.cluster import Cluster
-from klaster.model.records import Records, field_of
+from klaster.model.records import field_of
 
 
 class UnitNumbering:
@@ -28,7 +31,7 @@ class UnitNumbering:
 
     def __init__(self) -> None:
         self._ids: list[str] = []
-        self._index: dict[str, int] = {}
+        self._index: dict[str, int] | None = {}  # None: not built yet (built from _ids)
 
     @property
     def ids(self) -> Sequence[str]:
@@ -38,19 +41,30 @@ class UnitNumbering:
     @property
     def index(self) -> Mapping[str, int]:
         """Each unit's index (the stored dict itself: do not change it)."""
-        return self._index
+        return self._built()
+
+    def _built(self) -> dict[str, int]:
+        index = self._index
+        if index is None:  # (each ID is once in _ids: numbered from a HeldIds)
+            index = self._index = dict(zip(self._ids, range(len(self._ids)), strict=True))
+        return index
 
     def number(self, unit_id: str) -> int:
         """The unit's index, numbering it next if it is new (internal: the storage's)."""
-        found = self._index.get(unit_id)
+        index = self._built()
+        found = index.get(unit_id)
         if found is None:
-            found = self._index[unit_id] = len(self._ids)
+            found = index[unit_id] = len(self._ids)
             self._ids.append(unit_id)
         return found
 
     def number_all(self, unit_ids: Iterable[str]) -> None:
         """:meth:`number` each unit in order, a list at once (internal: the storage's)."""
-        index = self._index
+        if not self._ids and type(unit_ids) is HeldIds:  # each once: nothing to look up
+            self._ids = list(unit_ids)
+            self._index = None
+            return
+        index = self._built()
         new = dict.fromkeys(unit_ids)  # the first of repeated IDs, in order
         if index:
             new = dict.fromkeys(u for u in new if u not in index)
@@ -59,27 +73,72 @@ class UnitNumbering:
         index.update(zip(new, range(start, start + len(new)), strict=True))
 
 
+class HeldIds(list[str]):
+    """Units of one level a cluster holds, the program's own strings, each ID once.
+
+    Made only by what found them so (:func:`own_ids`, :func:`placed_ids`);
+    :meth:`UnitNumbering.number_all` takes it without looking each ID up.
+    """
+
+    __slots__ = ()
+
+
+def held_ids(cluster: Cluster, level: Level) -> Sequence[str] | None:
+    """The cluster's own unit IDs of ``level``, in its order (``None`` at the cluster level)."""
+    if level is Level.MEMBER:
+        return field_of(cluster.members, "id")  # (members a loader left as columns: not built)
+    if level is Level.GROUP:
+        return field_of(cluster.groups, "id")
+    if level is Level.COOPERATIVE:
+        return field_of(cluster.cooperatives, "id")
+    return None
+
+
+def placed_ids(
+    cluster: Cluster, level: Level, unit_ids: Sequence[str]
+) -> tuple[HeldIds, list[int] | None] | None:
+    """``unit_ids`` as the program's own strings, and each one's place in the cluster's records.
+
+    The place is ``None`` when they are all the records in order (the usual file). ``None``
+    when one is not a unit of ``level`` in the cluster, is listed twice, or at the cluster
+    level: the caller then numbers them through :func:`own_ids`, which finds which.
+    """
+    ids = held_ids(cluster, level)
+    if ids is None:
+        return None
+    if len(ids) == len(unit_ids) and list(ids) == list(unit_ids):
+        return HeldIds(ids), None
+    where = dict(zip(ids, range(len(ids)), strict=True))
+    try:
+        places = list(map(where.__getitem__, unit_ids))
+    except (KeyError, TypeError):  # a stranger, an unhashable ID
+        return None
+    if len(set(places)) != len(places):
+        return None
+    return HeldIds(map(ids.__getitem__, places)), places
+
+
 def own_ids(cluster: Cluster, level: Level, unit_ids: Sequence[str]) -> list[str] | None:
     """The program's own strings of ``unit_ids`` (no second copy of each), looked up in C.
 
     ``None`` when one is not a unit of ``level`` in the cluster, and at the cluster level (the
-    caller then looks them up one at a time).
+    caller then looks them up one at a time). A :class:`HeldIds` when they are the cluster's
+    units in the order it holds them, or a :class:`HeldIds` given (the caller found them so).
     """
-    records: Records[Any]
-    if level is Level.MEMBER:
-        records = cluster.members
-    elif level is Level.GROUP:
-        records = cluster.groups
-    elif level is Level.COOPERATIVE:
-        records = cluster.cooperatives
-    else:
+    if type(unit_ids) is HeldIds:
+        return unit_ids
+    ids = held_ids(cluster, level)
+    if ids is None:
         return None
-    ids = field_of(records, "id")  # (members a loader left as columns are not built)
     if len(ids) == len(unit_ids) and list(ids) == list(unit_ids):
-        return list(ids)  # (the usual file: the units in the order the cluster holds them)
+        return HeldIds(ids)  # (the usual file: the units in the order the cluster holds them)
     own: dict[str, str] = dict(zip(ids, ids, strict=True))
     try:
         found = list(map(own.get, unit_ids))
     except TypeError:  # an unhashable unit ID
         return None
-    return None if None in found else cast(list[str], found)
+    if None in found:
+        return None
+    # (the program's strings, their hashes known: each once is quickly told)
+    own_found = cast(list[str], found)
+    return HeldIds(own_found) if len(set(own_found)) == len(own_found) else own_found

@@ -216,23 +216,24 @@ def typed_columns(
     if kind in (ValueType.DECIMAL, ValueType.INTEGER):
         if scale is None:
             scale = np.zeros(layout.tables, dtype=np.int64)
-        _check_bounds(np, variable, values, present, scale[layout.table_of])
+        _check_bounds(np, variable, values, present, scale, layout.table_of)
         laid = layout.lay(np.where(present, values, 0), 0)
-        valid = layout.lay(present.astype(np.uint8), 0)
+        valid = layout.lay(present.astype(np.uint8), 0).tobytes()  # (cut a span at a time)
         narrowed = _narrow_spans(np, laid, spans)
         if kind is ValueType.INTEGER:
             return [
-                IntegerColumn.from_buffers(data, bytearray(valid[a:b].tobytes()))
+                IntegerColumn.from_buffers(data, bytearray(valid[a:b]))
                 for data, (a, b) in zip(narrowed, spans, strict=True)
             ]
+        scales = scale.tolist()
         return [
-            DecimalColumn.from_buffers(data, bytearray(valid[a:b].tobytes()), int(scale[number]))
+            DecimalColumn.from_buffers(data, bytearray(valid[a:b]), scales[number])
             for number, (data, (a, b)) in enumerate(zip(narrowed, spans, strict=True))
         ]
     if kind is ValueType.BOOLEAN:
         codes = np.where(present, values.astype(np.int8), np.int8(-1))
-        laid = layout.lay(codes, -1)
-        return [BooleanColumn().with_codes(array("b", laid[a:b].tobytes())) for a, b in spans]
+        flags = layout.lay(codes, -1).tobytes()
+        return [BooleanColumn().with_codes(array("b", flags[a:b])) for a, b in spans]
     if kind is ValueType.CATEGORY or kind is ValueType.DATE:
         empty = empty_column(variable)
         typecode = empty.buffers().typecode
@@ -249,9 +250,10 @@ def typed_columns(
             if (ordinals[present] < 1).any():
                 raise GiveUp
             laid = layout.lay(np.where(present, ordinals, 0), 0)
-        dtype = f"i{array(typecode).itemsize}"
+        size = array(typecode).itemsize
+        made = laid.astype(f"i{size}").tobytes()
         return [
-            empty.with_codes(array(typecode, laid[a:b].astype(dtype).tobytes()))  # type: ignore[attr-defined]
+            empty.with_codes(array(typecode, made[a * size : b * size]))  # type: ignore[attr-defined]
             for a, b in spans
         ]
     if not values.filter(pl.Series(present)).str.strip_chars().str.len_chars().gt(0).all():
@@ -314,14 +316,14 @@ def _check_bounds(
     variable: Variable,
     values: np.ndarray[Any, Any],
     present: np.ndarray[Any, Any],
-    row_scale: np.ndarray[Any, Any],
+    scale: np.ndarray[Any, Any],
+    table_of: np.ndarray[Any, Any],
 ) -> None:
     """Give up when a value is out of the variable's bounds (compared exactly, scaled)."""
     limit = 9_223_372_036_854_775_807
-    for bound, rounding, below in (
-        (variable.minimum, ROUND_CEILING, True),
-        (variable.maximum, ROUND_FLOOR, False),
-    ):
+    single = len(scale) and scale.min() == scale.max()  # (one scale: one edge, no gather)
+    bounds = ((variable.minimum, ROUND_CEILING, True), (variable.maximum, ROUND_FLOOR, False))
+    for bound, rounding, below in bounds:
         if bound is None:
             continue
         edges = np.array(
@@ -331,28 +333,33 @@ def _check_bounds(
             ],
             dtype=np.int64,
         )
-        edge = edges[row_scale]
+        edge = edges[int(scale[0])] if single else edges[scale[table_of]]
         out = values < edge if below else values > edge
         if (out & present).any():
             raise GiveUp
 
 
 def _narrow_spans(np: Any, laid: np.ndarray[Any, Any], spans: list[tuple[int, int]]) -> list[Any]:
-    """Each span's values narrowed as :func:`_narrow` (every span's bounds found at once)."""
+    """Each span's values narrowed as :func:`_narrow`, converted once per typecode needed."""
     starts = [a for a, b in spans if b > a]
     if len(starts) != len(spans) or not spans:  # an empty span: one at a time
         return [_narrow(laid[a:b]) for a, b in spans]
     lows = np.minimum.reduceat(laid, starts).tolist()
     highs = np.maximum.reduceat(laid, starts).tolist()
-    found = []
-    for (a, b), low, high in zip(spans, lows, highs, strict=True):
+    codes = []
+    for low, high in zip(lows, highs, strict=True):
         for code, limit in _INT_CODES:
             if -limit <= low and high <= limit:
-                found.append(array(code, laid[a:b].astype(f"i{array(code).itemsize}").tobytes()))
+                codes.append(code)
                 break
         else:
             raise GiveUp
-    return found
+    sizes = {code: array(code).itemsize for code in codes}  # (each span cut out of the bytes)
+    made = {code: laid.astype(f"i{size}").tobytes() for code, size in sizes.items()}
+    return [
+        array(c, made[c][a * sizes[c] : b * sizes[c]])
+        for c, (a, b) in zip(codes, spans, strict=True)
+    ]
 
 
 def _narrow(values: np.ndarray[Any, Any]) -> array[int]:

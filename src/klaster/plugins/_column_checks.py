@@ -109,17 +109,17 @@ class ColumnRun:
 
     def run(self, checkers: Callable[[str], Sequence[Checker]]) -> list[tuple[int, str, str]]:
         """Ask every plugin of every sector; ``(row, problem, plugin)`` in the per-unit order."""
-        rows_of: dict[str, list[int]] = {}
-        # Sectors kept as one number per row (the bulk paths' RowSectors): grouped at once.
+        rows_of: dict[str, list[Any]] = {}
+        # Sectors kept as one number per row (the bulk paths' RowSectors): grouped at once, each
+        # sectors' rows a numpy array (millions of rows: no list of them).
         grouped = getattr(self.sectors, "rows_of_each", None)
         by_sectors = grouped() if grouped is not None else _rows_of_each(self.sectors)
         for codes, rows in by_sectors.items():
             for code in codes:
-                rows_of.setdefault(code, []).extend(rows)
+                rows_of.setdefault(code, []).append(rows)
         self._pl = polars_or_none(len(self.sectors))
-        for sector, rows in rows_of.items():
-            if len(by_sectors) > 1:
-                rows.sort()
+        for sector, parts in rows_of.items():
+            rows = _ascending(parts)
             for rank, (name, values_impl, columns_impl) in enumerate(checkers(sector)):
                 self._values_impl[name] = values_impl
                 if name in self.crashed:
@@ -160,14 +160,15 @@ class ColumnRun:
         return found
 
     def _ask_columns(
-        self, sector: str, rank: int, name: str, impl: pluggy.HookImpl, rows: list[int]
+        self, sector: str, rank: int, name: str, impl: pluggy.HookImpl, rows: Sequence[int]
     ) -> None:
         pl = self._pl
         picked = None if len(rows) == len(self.sectors) else pl.Series(rows, dtype=pl.UInt32)
         columns = _Columns(self, picked, self._gathered.setdefault(sector, {}))
         arguments: dict[str, object] = {"sector": sector, "level": self.level, "columns": columns}
         if "units" in impl.argnames:
-            arguments["units"] = pl.Series("unit", [self.unit_ids[r] for r in rows], pl.String)
+            listed = rows.tolist() if hasattr(rows, "tolist") else rows
+            arguments["units"] = pl.Series("unit", [self.unit_ids[r] for r in listed], pl.String)
         try:
             result = pluggy_calls.call(impl, COLUMNS_HOOK, arguments, self.manager)
             pairs = _pairs(result, len(rows))
@@ -176,23 +177,23 @@ class ColumnRun:
                 self._pl = None
                 self._ask_units(sector, rank, name, self._values_impl[name], rows)
                 return
-            self.crashed[name] = (failure, rows[0])
+            self.crashed[name] = (failure, int(rows[0]))
             self.skipped[name] = len(rows) - 1
             return
         sectors = self.sectors
         for order, (local, problem) in enumerate(pairs):
-            row = rows[local]
+            row = int(rows[local])
             self.found.append((row, sectors[row].index(sector), rank, order, name, problem))
 
     # -- the per-unit hook -------------------------------------------------------------------------
 
     def _ask_units(
-        self, sector: str, rank: int, name: str, impl: pluggy.HookImpl, rows: list[int]
+        self, sector: str, rank: int, name: str, impl: pluggy.HookImpl, rows: Sequence[int]
     ) -> None:
         lists = self._python_lists()
         codes = list(lists)
         sectors = self.sectors
-        for at, row in enumerate(rows):
+        for at, row in enumerate(rows.tolist() if hasattr(rows, "tolist") else rows):
             values = {code: value for code in codes if (value := lists[code][row]) is not None}
             arguments = {"sector": sector, "level": self.level, "values": MappingProxyType(values)}
             try:
@@ -212,6 +213,17 @@ class ColumnRun:
                 for code, values in self.columns.items()
             }
         return self._lists
+
+
+def _ascending(parts: list[Any]) -> Any:
+    """The rows of a sector's parts (lists, or numpy arrays), ascending."""
+    if len(parts) == 1:
+        return parts[0]
+    if isinstance(parts[0], list):
+        return sorted(row for part in parts for row in part)
+    import numpy as np  # (arrays come from the bulk paths, which have numpy)
+
+    return np.sort(np.concatenate(parts), kind="stable")
 
 
 def _rows_of_each(sectors: Sequence[tuple[str, ...]]) -> dict[tuple[str, ...], list[int]]:

@@ -26,8 +26,9 @@ from attrs import define, field
 
 from klaster.catalogue.sector import Sector
 from klaster.errors import NotFoundError, PluginError
+from klaster.model._frame_columns import program_column
 from klaster.model.program import Program
-from klaster.model.records import field_of
+from klaster.model.records import columns_of, field_of
 from klaster.plugins.info import PluginInfo, PluginStatus, PluginWarning
 from klaster.plugins.reporting import outside_klaster
 from klaster.plugins.settings import ENV_DISABLE, ENV_ONLY
@@ -63,9 +64,14 @@ class Host(Protocol):
 def program_sectors(program: Program) -> tuple[str, ...]:
     """Every sector code a program uses: its clusters', members' and groups', sorted."""
     codes: set[str] = set()
+    # A million members loaded whole from an accepted file: their sectors found in its column.
+    whole = program_column([columns_of(c.members) for c in program.clusters], "sector")
+    if whole is not None:
+        codes.update(whole.unique().to_list())
     for cluster in program.clusters:
         codes.update(item.sector for item in cluster.sectors)
-        codes.update(field_of(cluster.members, "sector"))  # (a million members: not built)
+        if whole is None:
+            codes.update(field_of(cluster.members, "sector"))  # (a million members: not built)
         codes.update(s for s in field_of(cluster.groups, "sector") if s is not None)
     return tuple(sorted(codes))
 

@@ -25,8 +25,9 @@ from klaster.measurement._backends.polars.cells import Naming
 from klaster.measurement._backends.polars.read import Array
 from klaster.measurement.core_indicators import recorded_group_activity
 from klaster.measurement.unit_frame import UnitFrame, cluster_kabupaten
+from klaster.model._frame_columns import program_column
 from klaster.model.program import Program
-from klaster.model.records import field_of
+from klaster.model.records import columns_of, field_of
 from klaster.observations.columns import BooleanColumn
 
 __all__ = ["DIMS", "NEVER", "Records"]
@@ -87,19 +88,16 @@ class Records:
         """
         if self._members is not None:
             return self._members
-        days = self.days
         # A field of every member at a time (a comprehension reads a slot fastest), then into
         # an array: no tuple per member, and no transposing of a million of them.
         counts = [len(c.members) for c in self.clusters]
         total = sum(counts)
         starts = np.cumsum([0, *counts])
-        joined = self._field("joined")
-        left = self._field("left")
         self._members = {
             "_c": np.repeat(np.arange(len(counts), dtype=np.int32), counts),
-            "joined": np.fromiter(map(days.__getitem__, joined), np.int64, total),
-            "left": np.fromiter(map(days.__getitem__, left), np.int64, total),
-            "size": np.fromiter(self._field("household_size"), np.int64, total),
+            "joined": self._days("joined", total),
+            "left": self._days("left", total),
+            "size": self._days("household_size", total, dates=False),
             "offset": {c.id: int(start) for c, start in zip(self.clusters, starts, strict=False)},
             "position": {
                 c.id: self._positions(c.id, c.members.ids(), self.frames.get(c.id))
@@ -130,9 +128,24 @@ class Records:
         """Field ``name`` of every member, in program order (from a loader's columns if kept)."""
         return list(chain.from_iterable(field_of(c.members, name) for c in self.clusters))
 
-    def _names(self, dim: str, starts: Any) -> list[str | None]:
-        if dim == "sector":
-            return self._field("sector")
+    def _whole(self, name: str) -> pl.Series | None:
+        """Field ``name`` of every member from the accepted file's column, if at hand."""
+        return program_column([columns_of(c.members) for c in self.clusters], name)  # type: ignore[no-any-return]
+
+    def _days(self, name: str, total: int, dates: bool = True) -> Array:
+        """A field of every member as integers: dates as day numbers (``None``: NEVER)."""
+        whole = self._whole(name)
+        if whole is not None and dates:  # (a Date's days count from 1970-01-01)
+            whole = whole.cast(pl.Date).cast(pl.Int64) + _dt.date(1970, 1, 1).toordinal()
+        if whole is not None:
+            return whole.fill_null(NEVER).cast(pl.Int64).to_numpy()
+        values = map(self.days.__getitem__, self._field(name)) if dates else self._field(name)
+        return np.fromiter(values, np.int64, total)
+
+    def _names(self, dim: str, starts: Any) -> list[str | None] | pl.Series:
+        if dim == "sector":  # (a Series: the accepted file's column, no list of a million)
+            whole = self._whole("sector")
+            return self._field("sector") if whole is None else whole
         if dim == "sex":
             return [sex.value for sex in self._field("sex")]
         if dim == "business_type":
@@ -147,12 +160,15 @@ class Records:
             names += [c[0] if (c := found[u]) else None for u in cluster.members.ids()]
         return names
 
-    def _codes(self, dim: str, names: list[str | None]) -> Array:
+    def _codes(self, dim: str, names: list[str | None] | pl.Series) -> Array:
         # One lookup per member, in C; a name seen for the first time gets its code first.
-        for name in set(names):
+        for name in set(names.unique().to_list() if isinstance(names, pl.Series) else names):
             self.naming.code(dim, name)
         codes: dict[str | None, int] = {None: -1}
         codes.update(self.naming.codes(dim))
+        if isinstance(names, pl.Series):
+            found = names.replace_strict(codes, default=-1, return_dtype=pl.Int32)
+            return found.fill_null(-1).to_numpy()
         return np.fromiter(map(codes.__getitem__, names), np.int32, len(names))
 
     def _positions(self, cluster_id: str, ids: Sequence[str], frame: UnitFrame | None) -> Array:
