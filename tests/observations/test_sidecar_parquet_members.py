@@ -212,3 +212,51 @@ class TestOneChunk:
         assert snapshot(load(path, PROGRAM, CATALOGUE)) == snapshot(obs)
         assert chunks
         assert set(chunks) == {1}
+
+
+class TestPlacesKept:
+    """Where each member unit is among its cluster's members, kept for the report's reading."""
+
+    def test_kept_while_the_members_are_the_ones_read(
+        self, accepted: Program, tmp_path: Path
+    ) -> None:
+        from klaster.measurement import Measurement
+        from klaster.model.member import Member, Sex
+
+        obs = full_store()  # (btg's members numbered L-2, M-2, M-1: not the cluster's order)
+        save(obs, tmp_path / "o.parquet")
+        back = load(tmp_path / "o.parquet", accepted, CATALOGUE)
+        cluster = accepted.clusters["btg"]
+        numbering = back.storage.numbering("btg", Level.MEMBER)
+        assert numbering is not None
+        held = field_of(cluster.members, "id")
+        places = numbering.places_in(columns_of(cluster.members))
+        assert places is not None
+        assert [held[p] for p in places] == list(numbering.ids) != list(held)
+        assert numbering.places_in(None) is None
+        assert numbering.places_in(dict(columns_of(cluster.members) or {})) is None
+        codes = ["members", "income_per_capita", "household_members"]
+        fast = Measurement(accepted, back, backend="polars").report(codes, by=[(), ("sector",)])
+        assert fast == Measurement(accepted, back).report(codes, by=[(), ("sector",)])
+        # A member added: the columns go, and with them the places (the report looks units up).
+        first = next(iter(cluster.members))
+        cluster.add_member(
+            Member("btg-new", "Nur", Sex.FEMALE, 3, first.village, first.sector, first.joined)
+        )
+        assert numbering.places_in(columns_of(cluster.members)) is None
+        fast = Measurement(accepted, back, backend="polars").report(codes, by=[(), ("sector",)])
+        assert fast == Measurement(accepted, back).report(codes, by=[(), ("sector",)])
+
+    def test_a_unit_numbered_later_lets_them_go(self, accepted: Program, tmp_path: Path) -> None:
+        save(full_store(), tmp_path / "o.parquet")
+        back = load(tmp_path / "o.parquet", accepted, CATALOGUE)
+        cluster = accepted.clusters["btg"]
+        numbering = back.storage.numbering("btg", Level.MEMBER)
+        assert numbering is not None
+        columns = columns_of(cluster.members)
+        assert numbering.places_in(columns) is not None
+        with pytest.raises(ValueError, match="a place per unit"):
+            numbering.keep_places(columns, [0])
+        missing = next(u for u in field_of(cluster.members, "id") if u not in numbering.ids)
+        numbering.number(missing)
+        assert numbering.places_in(columns) is None

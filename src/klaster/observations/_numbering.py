@@ -27,11 +27,14 @@ class UnitNumbering:
     units (:meth:`number`, :meth:`number_all`).
     """
 
-    __slots__ = ("_ids", "_index")
+    __slots__ = ("_ids", "_index", "_places")
 
     def __init__(self) -> None:
         self._ids: list[str] = []
         self._index: dict[str, int] | None = {}  # None: not built yet (built from _ids)
+        # Each unit's place among its cluster's records, as a loader found them, with the
+        # records' pending columns they were found in (the places hold while those do).
+        self._places: tuple[object, Sequence[int]] | None = None
 
     @property
     def ids(self) -> Sequence[str]:
@@ -42,6 +45,22 @@ class UnitNumbering:
     def index(self) -> Mapping[str, int]:
         """Each unit's index (the stored dict itself: do not change it)."""
         return self._built()
+
+    def places_in(self, columns: object) -> Sequence[int] | None:
+        """Each unit's place among its cluster's records, if a loader found them in ``columns``.
+
+        ``columns``: the records' pending columns now (``records.columns_of``); the places a
+        loader kept are given only while the records still hold the very columns it found them
+        in (a record put or dropped since lets them go) and no unit was numbered since.
+        """
+        kept = self._places
+        return kept[1] if kept is not None and columns is not None and kept[0] is columns else None
+
+    def keep_places(self, columns: object, places: Sequence[int]) -> None:
+        """Keep where each unit is among the records whose pending columns are ``columns``."""
+        if len(places) != len(self._ids):
+            raise ValueError("a place per unit")
+        self._places = (columns, places)
 
     def _built(self) -> dict[str, int]:
         index = self._index
@@ -56,10 +75,12 @@ class UnitNumbering:
         if found is None:
             found = index[unit_id] = len(self._ids)
             self._ids.append(unit_id)
+            self._places = None
         return found
 
     def number_all(self, unit_ids: Iterable[str]) -> None:
         """:meth:`number` each unit in order, a list at once (internal: the storage's)."""
+        self._places = None
         if not self._ids and type(unit_ids) is HeldIds:  # each once: nothing to look up
             self._ids = list(unit_ids)
             self._index = None

@@ -69,7 +69,7 @@ from klaster._support.huge_pages import huge_pages_paused
 from klaster.catalogue.variable import Level, ValueType, Variable
 from klaster.errors import DocumentError
 from klaster.model.program import Program
-from klaster.model.records import field_of
+from klaster.model.records import columns_of, field_of
 from klaster.observations._numbering import HeldIds, placed_ids
 from klaster.observations._sidecar_bulk import BulkReader
 from klaster.observations._sidecar_columns import GiveUp, Layout, typed_columns
@@ -82,7 +82,7 @@ from klaster.observations._sidecar_parquet_exact import (
     metadata_of,
     schema_problem,
 )
-from klaster.observations._sidecar_parquet_units import member_rows
+from klaster.observations._sidecar_parquet_units import listed_parts, member_rows
 from klaster.observations._sidecar_prefetch import table_cells
 from klaster.observations._sidecar_table import Table
 from klaster.observations.columns.base import MAX_SCALE
@@ -257,46 +257,34 @@ class _Fast:
         places = sectors.places
         members = member_rows(pl, np, self.reader.obs.program, part, keys, sizes)
         numbers = None if members is None else sectors.numbers(Level.MEMBER, members.sectors)
-        listed = self._listed(part, sizes, ends, set() if members is None else members.parts)
+        listed = listed_parts(part, sizes, ends, set() if members is None else members.parts)
         for at, ((cluster, level), rows) in enumerate(zip(keys, sizes, strict=True)):
+            where: Sequence[int] | None = None
             if members is not None and at in members.parts:
                 # Found once each among the cluster's members: the program's own strings.
                 own = field_of(clusters[cluster].members, "id")
-                ids: Sequence[str] = HeldIds(map(own.__getitem__, members.places(at)))
+                where = members.places(at)
+                ids: Sequence[str] = HeldIds(map(own.__getitem__, where))
                 sectors.preset(cluster, level, members.kinds(at, numbers))
             else:
                 ids = listed[at]
                 found = placed_ids(clusters[cluster], level, ids)
                 if found is not None:  # (their sectors are then read by their places)
-                    ids, places[(cluster, level)] = found
+                    ids, where = found
+                    places[(cluster, level)] = where
             if storage.number_units(cluster, level, ids) is not None:
                 raise GiveUp
             numbering = storage.numbering(cluster, level)
             if numbering is None or len(numbering.ids) != rows:
                 raise GiveUp  # an ID twice: the exact reader says which
+            if where is not None and level is Level.MEMBER:  # (a report reads units by place)
+                numbering.keep_places(columns_of(clusters[cluster].members), where)
         if total and not frame[NUMBER].head(total).equals(
             pl.Series(np.concatenate([np.arange(rows) for rows in sizes]), dtype=pl.Int32)
         ):
             raise GiveUp
         self.units_rows = total
         return {key: (end - rows, rows) for key, rows, end in zip(keys, sizes, ends, strict=True)}
-
-    @staticmethod
-    def _listed(
-        part: Any, sizes: Sequence[int], ends: Sequence[int], found: set[int]
-    ) -> dict[int, list[str]]:
-        """The IDs of each units part but those ``found`` already, as lists (one for all)."""
-        wanted = [at for at in range(len(sizes)) if at not in found]
-        if len(wanted) == len(sizes):
-            whole = part.to_list()
-            return {at: whole[ends[at] - sizes[at] : ends[at]] for at in wanted}
-        rows = [range(ends[at] - sizes[at], ends[at]) for at in wanted]
-        picked = part.gather([row for span in rows for row in span]).to_list()
-        listed, first = {}, 0
-        for at in wanted:
-            listed[at] = picked[first : first + sizes[at]]
-            first += sizes[at]
-        return listed
 
     def _numbers(
         self, frame: Any, tables: list[dict[str, Any]], parts_of: list[tuple[int, int]]

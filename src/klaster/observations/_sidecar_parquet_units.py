@@ -22,7 +22,7 @@ from klaster.model._frame_columns import program_column
 from klaster.model.program import Program
 from klaster.model.records import columns_of
 
-__all__ = ["MemberRows", "member_rows"]
+__all__ = ["MemberRows", "listed_parts", "member_rows"]
 
 _CLUSTER_BITS = 24  # a key's bits for the cluster's number (the rest: the ID's hash)
 
@@ -156,3 +156,20 @@ def _found(pl: Any, np: Any, ids: Any, member: Any, listed: Any, cluster_of: Any
     if not ((member[places] == cluster_of).all() and (ids.gather(places) == listed).all()):
         return None
     return places
+
+
+def listed_parts(
+    part: Any, sizes: Sequence[int], ends: Sequence[int], found: set[int]
+) -> dict[int, list[str]]:
+    """The IDs of each units part but those ``found`` already, as lists (one for all)."""
+    wanted = [at for at in range(len(sizes)) if at not in found]
+    if len(wanted) == len(sizes):
+        whole = part.to_list()
+        return {at: whole[ends[at] - sizes[at] : ends[at]] for at in wanted}
+    rows = [range(ends[at] - sizes[at], ends[at]) for at in wanted]
+    picked = part.gather([row for span in rows for row in span]).to_list()
+    listed, first = {}, 0
+    for at in wanted:
+        listed[at] = picked[first : first + sizes[at]]
+        first += sizes[at]
+    return listed

@@ -88,8 +88,7 @@ class Records:
         """
         if self._members is not None:
             return self._members
-        # A field of every member at a time (a comprehension reads a slot fastest), then into
-        # an array: no tuple per member, and no transposing of a million of them.
+        # A field of every member at a time into an array (the accepted file's column if kept).
         counts = [len(c.members) for c in self.clusters]
         total = sum(counts)
         starts = np.cumsum([0, *counts])
@@ -100,19 +99,13 @@ class Records:
             "size": self._days("household_size", total, dates=False),
             "offset": {c.id: int(start) for c, start in zip(self.clusters, starts, strict=False)},
             "position": {
-                c.id: self._positions(c.id, c.members.ids(), self.frames.get(c.id))
-                for c in self.clusters
+                c.id: self._positions(c.id, c.members, self.frames.get(c.id)) for c in self.clusters
             },
         }
         # Every cluster's numbering end to end, as program positions: what `surveyed` gathers.
-        numbered = self._members["position"]
-        self._members["numbered"] = np.concatenate(
-            [np.zeros(0, np.int64)]
-            + [
-                np.where(p >= 0, p + self._members["offset"][cid], -1)
-                for cid, p in numbered.items()
-            ]
-        )
+        numbered, offset = self._members["position"], self._members["offset"]
+        parts = [np.where(p >= 0, p + offset[cid], -1) for cid, p in numbered.items()]
+        self._members["numbered"] = np.concatenate([np.zeros(0, np.int64), *parts])
         lengths = [len(p) for p in numbered.values()]
         firsts = np.cumsum([0, *lengths])
         self._members["numbering"] = {
@@ -171,12 +164,16 @@ class Records:
             return found.fill_null(-1).to_numpy()
         return np.fromiter(map(codes.__getitem__, names), np.int32, len(names))
 
-    def _positions(self, cluster_id: str, ids: Sequence[str], frame: UnitFrame | None) -> Array:
+    def _positions(self, cluster_id: str, members: Any, frame: UnitFrame | None) -> Array:
         """For each unit the store numbered in the cluster, its member's index (or -1)."""
         storage = None if frame is None else frame.observations.storage
         units = None if storage is None else storage.numbering(cluster_id, Level.MEMBER)
         if units is None:
             return np.zeros(0, dtype=np.int64)
+        kept = units.places_in(columns_of(members))  # (the sidecar's reader found them)
+        if kept is not None:
+            return np.asarray(kept, dtype=np.int64)
+        ids = members.ids()
         if len(units.ids) == len(ids) and units.ids == list(ids):
             return np.arange(len(ids), dtype=np.int64)  # (the usual sidecar: numbered as held)
         number = np.fromiter(map(units.index.get, ids, repeat(-1)), np.int64, len(ids))
