@@ -620,11 +620,21 @@ class TestCollectorAtExit:
     def test_the_process_command_line_freezes(self, monkeypatch: pytest.MonkeyPatch) -> None:
         import gc
 
+        from klaster._support import allocators
+
         monkeypatch.setattr(sys, "argv", ["klaster", "--version"])
+        tuned: list[int] = []  # (this process is the test suite's: its allocators are left)
+
+        def tune() -> tuple[str, ...]:
+            tuned.append(1)
+            return ()
+
+        monkeypatch.setattr(allocators, "tune_for_batch", tune)
         try:
             with contextlib.redirect_stdout(io.StringIO()):
                 assert main() == ExitCode.OK
             assert gc.get_freeze_count() > 0
+            assert tuned == [1]
         finally:
             gc.unfreeze()
 

@@ -21,6 +21,7 @@ from tests.documents.test_program_parquet_accepted import filled, path, program
 
 import klaster
 import klaster.documents._program_parquet as parquet_form
+import klaster.documents._program_parquet_entries as taken
 import klaster.documents._program_parquet_fast as accepted_road
 import klaster.documents._program_parquet_read as frames_read
 from klaster import KlasterError, Program
@@ -83,9 +84,10 @@ class TestReadAhead:
         assert klaster.load(path) == program
         assert seen["prepare"] is threading.main_thread()
         assert seen["judge"] is not threading.main_thread()  # (polars' time, in the pool)
-        prepared, judged = seen["given"]
+        prepared, judged, early = seen["given"]
         assert prepared is not None
         assert judged is not None
+        assert early is not None
 
     def test_prepared_ahead_not_read_again(
         self, path: Path, filled: list[str], monkeypatch: pytest.MonkeyPatch
@@ -179,7 +181,7 @@ class TestEntries:
         exploded = (
             frame.explode("l").filter(pl.col("l").is_not_null()).unnest("l")
         )  # (the long way)
-        assert frames_read._exploded(pl, frame, "l").equals(exploded)
+        assert taken.exploded(pl, frame, "l").equals(exploded)
 
     def test_in_order_not_sorted(
         self, program: Program, path: Path, monkeypatch: pytest.MonkeyPatch
@@ -233,9 +235,9 @@ class TestEntries:
             schema={"__c": pl.UInt32, "group": pl.String},
         )
         owners = [(0, "g"), (1, "g")]  # (a group ID in two clusters: both keys joined)
-        numbered = frames_read._numbered(pl, entries, owners, "group")
+        numbered = taken.numbered(pl, entries, owners, "group")
         assert numbered["__o"].to_list() == [0, 1, None]
-        unique = frames_read._numbered(pl, entries, [(0, "g"), (1, "h")], "group")
+        unique = taken.numbered(pl, entries, [(0, "g"), (1, "h")], "group")
         assert unique["__o"].to_list() == [0, None, 1]
         assert unique.columns == numbered.columns
 
@@ -257,11 +259,11 @@ class TestEntries:
             schema_overrides={"__row": pl.UInt32, "__c": pl.UInt32},
         )
         if wrong is None:
-            entries = frames_read._entries(pl, frame, "cooperatives", [(0, "k")], "f")
+            entries = taken.entries(pl, frame, "cooperatives", [(0, "k")], "f")
             assert entries["position"].to_list() == positions
         else:
             with pytest.raises(KlasterError, match=f"has position {wrong} out of place"):
-                frames_read._entries(pl, frame, "cooperatives", [(0, "k")], "f")
+                taken.entries(pl, frame, "cooperatives", [(0, "k")], "f")
 
     def test_member_ids_cut_from_one_list(self, path: Path) -> None:
         found = _frames(path)

@@ -307,9 +307,13 @@ def accepts(program: Program) -> bool:
             return False
         groups.append(checked)
     # Built without their members, as the reader builds them: the test judges the listed.
-    cooperatives = [
-        [Cooperative(k["id"], "Koperasi", k["sectors"]) for k in program.coops[c]] for c in range(2)
-    ]
+    try:
+        cooperatives = [
+            [Cooperative(k["id"], "Koperasi", k["sectors"]) for k in program.coops[c]]
+            for c in range(2)
+        ]
+    except klaster.KlasterError:
+        return False  # (a cooperative its constructor refuses: the reader never gets this far)
     everyone = [m for c in range(2) for m in program.members[c]]
     members = pl.DataFrame(
         {"__c": [c for c in range(2) for _ in program.members[c]]} | _member_columns(everyone),

@@ -35,7 +35,7 @@ from tests.observations.test_sidecar import full_store
 import klaster.observations
 from klaster import DocumentError
 from klaster.catalogue.variable import Level
-from klaster.observations import _numbering, _sidecar_bulk, _sidecar_parquet
+from klaster.observations import _numbering, _sidecar_bulk, _sidecar_parquet, _sidecar_parquet_ahead
 from klaster.observations._numbering import HeldIds, UnitNumbering, own_ids, placed_ids
 from klaster.observations._sidecar_parquet_exact import ExactParquetReader
 from klaster.observations.core_variables import variable_catalogue
@@ -148,7 +148,7 @@ class TestHints:
         row = sum(meta["units"]["rows"])  # the first table's first row
         hints = frame["unit_number"].scatter(row, number)
         _write(path, frame.with_columns(hints), meta)
-        checked = _spy(monkeypatch, _sidecar_parquet._Fast, "_numbers")
+        checked = _spy(monkeypatch, _sidecar_parquet_ahead, "_numbers")
         with pytest.raises(DocumentError, match=r"unit_number|number") as caught:
             load(path, PROGRAM, CATALOGUE)
         assert f"row {row} column 'unit_number'" in str(caught.value)
@@ -163,7 +163,7 @@ class TestHints:
         row = sum(meta["units"]["rows"])
         hints = frame["unit_number"]
         _write(path, frame.with_columns(hints.scatter(row, (hints[row] + 1) % 3)), meta)
-        checked = _spy(monkeypatch, _sidecar_parquet._Fast, "_numbers")
+        checked = _spy(monkeypatch, _sidecar_parquet_ahead, "_numbers")
         with pytest.raises(DocumentError, match="is not number"):
             load(path, PROGRAM, CATALOGUE)
         assert checked == ["GiveUp"]

@@ -25,7 +25,7 @@ from klaster import DocumentError
 from klaster.catalogue.variable import Level
 from klaster.model.program import Program
 from klaster.model.records import columns_of, field_of
-from klaster.observations import _sidecar_parquet, _sidecar_parquet_units
+from klaster.observations import _sidecar_parquet, _sidecar_parquet_ahead, _sidecar_parquet_units
 from klaster.observations._sidecar_parquet_exact import ExactParquetReader
 from klaster.observations._sidecar_sectors import UnitSectors
 
@@ -153,14 +153,17 @@ class TestLeftToTheLongRoad:
 
     def test_a_member_of_another_cluster_with_the_same_id_is_no_match(self) -> None:
         ids = pl.Series(["A", "B", "A"])  # cluster 0: A, B; cluster 1: A
-        member = np.array([0, 0, 1])
+        counts = np.array([2, 1])
+        # The file's parts: cluster 1's (A), then cluster 0's (A, B).
         found = _sidecar_parquet_units._found(
-            pl, np, ids, member, pl.Series(["A", "A", "B"]), np.array([1, 0, 0])
+            pl, np, ids, counts, pl.Series(["A", "A", "B"]), np.array([1, 0]), np.array([1, 2])
         )
         assert found is not None
-        assert found.tolist() == [2, 0, 1]
+        local, places = found
+        assert places.tolist() == [2, 0, 1]
+        assert local.tolist() == [0, 0, 1]  # (each one's place among its cluster's members)
         missing = _sidecar_parquet_units._found(
-            pl, np, ids, member, pl.Series(["B"]), np.array([1])
+            pl, np, ids, counts, pl.Series(["B"]), np.array([1]), np.array([1])
         )
         assert missing is None
 
@@ -168,10 +171,12 @@ class TestLeftToTheLongRoad:
         # Every ID hashed alike: the search finds the cluster's first member for each, and
         # the exact check of the IDs refuses the ones it is not.
         monkeypatch.setattr(pl.Series, "hash", lambda s, *_: pl.Series(np.zeros(len(s), "u8")))
-        ids, member = pl.Series(["A", "B"]), np.array([0, 0])
+        ids, counts, one = pl.Series(["A", "B"]), np.array([2]), np.array([1])
         find = _sidecar_parquet_units._found
-        assert find(pl, np, ids, member, pl.Series(["A"]), np.array([0])).tolist() == [0]
-        assert find(pl, np, ids, member, pl.Series(["B"]), np.array([0])) is None
+        found = find(pl, np, ids, counts, pl.Series(["A"]), np.array([0]), one)
+        assert found is not None
+        assert found[1].tolist() == [0]
+        assert find(pl, np, ids, counts, pl.Series(["B"]), np.array([0]), one) is None
 
     def test_a_program_built_record_by_record(self, tmp_path: Path) -> None:
         path = tmp_path / "o.parquet"
@@ -202,13 +207,13 @@ class TestOneChunk:
         frame.write_parquet(path, metadata={"klaster": meta}, row_group_size=2)
         assert pl.read_parquet(path)["unit"].n_chunks() > 1
         chunks: list[int] = []
-        real = _sidecar_parquet._Fast._numbers
+        real = _sidecar_parquet_ahead._numbers
 
-        def spied(self: Any, frame: Any, *args: Any) -> Any:
+        def spied(pl: Any, np: Any, frame: Any, *args: Any) -> Any:
             chunks.append(frame["unit"].n_chunks())
-            return real(self, frame, *args)
+            return real(pl, np, frame, *args)
 
-        monkeypatch.setattr(_sidecar_parquet._Fast, "_numbers", spied)
+        monkeypatch.setattr(_sidecar_parquet_ahead, "_numbers", spied)
         assert snapshot(load(path, PROGRAM, CATALOGUE)) == snapshot(obs)
         assert chunks
         assert set(chunks) == {1}

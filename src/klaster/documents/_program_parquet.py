@@ -61,6 +61,7 @@ from klaster.documents._scalars import LazyItems
 from klaster.documents.files import atomic_write_stream
 from klaster.documents.json_text import parse_json
 from klaster.errors import DocumentError
+from klaster.model.bulk import judge_members
 from klaster.model.program import Program
 
 __all__ = [
@@ -260,21 +261,29 @@ def read(
     """
     pl = require("polars", _WHAT)
     text = _metadata(pl, path, source)
-    # One thread reads the rows, checks them and judges their own fields (polars: without the
-    # GIL) while this one parses the metadata and reads the clusters' objects from it, then
-    # the rows' Python values the clusters need (Python).
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    # The pool's threads read the rows, check them and judge their own fields (polars: without
+    # the GIL, on both cores) while this one parses the metadata and reads the clusters'
+    # objects from it, then the rows' Python values the clusters need (Python). The members
+    # are judged while the spells' and cooperatives' entries are taken. (A task waits only for
+    # tasks submitted before it, which have a thread first: no deadlock.)
+    with ThreadPoolExecutor(max_workers=3) as pool:
         reading = pool.submit(_frame, pl, path, source)
         where = f"{source} metadata {METADATA_KEY!r}"
         document = program_document(parse_json(text, where), source)  # (its error first)
-        framing = pool.submit(_frames, pl, reading, document["program"], source)
-        judging = pool.submit(_judged, pl, framing)  # (after the frames: one thread)
+        ordering = pool.submit(_ordered, pl, reading, document["program"], source)
+        members = pool.submit(_members, pl, ordering)
+        framing = pool.submit(_frames, pl, ordering)
+        judging = pool.submit(_judged, pl, framing, members)
         prepared = accepted_road.prepare(document["program"])
         reading.result()  # (a damaged file's error before the rows')
+        ordered = ordering.result()
+        early = None if ordered is None else accepted_road.ahead(pl, ordered, members)
         frames = framing.result()
         # (a valid file: no work per member)
         program = (
-            None if frames is None else accepted_road.read(pl, frames, document, prepared, judging)
+            None
+            if frames is None
+            else accepted_road.read(pl, frames, document, prepared, judging, early)
         )
     if frames is None:  # the metadata's clusters are not objects with IDs: the converter says
         return exact(document)
@@ -320,12 +329,24 @@ def _frame(pl: Any, path: Path, source: str) -> Any:
     return _parquet(pl.read_parquet, path, source)
 
 
-def _frames(pl: Any, reading: Any, program: Any, source: str) -> Any:
+def _ordered(pl: Any, reading: Any, program: Any, source: str) -> Any:
+    """The file's rows checked and ordered (``Ordered.of``; ``None``: see :func:`_frames`)."""
+    return columns_read.Ordered.of(pl, reading.result(), program, source)
+
+
+def _members(pl: Any, ordering: Any) -> Any:
+    """The rows' members judged (``bulk.judge_members``), if any: their entries not needed."""
+    ordered = ordering.result()
+    return None if ordered is None else judge_members(pl, ordered.members)
+
+
+def _frames(pl: Any, ordering: Any) -> Any:
     """The file's frames (``Frames.of``; ``None``: the metadata's clusters are not for them)."""
-    return columns_read.Frames.of(pl, reading.result(), program, source)
+    ordered = ordering.result()
+    return None if ordered is None else columns_read.Frames.of_ordered(pl, ordered)
 
 
-def _judged(pl: Any, framing: Any) -> Any:
+def _judged(pl: Any, framing: Any, members: Any) -> Any:
     """The frames' rows judged for the accepted road (:func:`accepted_road.judge`), if any."""
     frames = framing.result()
-    return None if frames is None else accepted_road.judge(pl, frames)
+    return None if frames is None else accepted_road.judge(pl, frames, members.result())

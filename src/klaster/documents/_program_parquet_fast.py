@@ -11,10 +11,11 @@ group's capacity...) makes :func:`read` give ``None``: the caller then takes the
 which decides the same and words a refusal with its row.
 
 The loader overlaps the Python work with polars' (which holds no GIL): :func:`prepare` reads
-the clusters' objects from the metadata alone while the rows are read and checked, and
-:func:`judge` judges the rows' own fields in that thread while :func:`read` does the rows'
-Python work (the cooperatives' member lists, the member IDs); only then does it wait for the
-verdict.
+the clusters' objects from the metadata alone while the rows are read and checked; the members
+are judged (``bulk.judge_members``) while the spells' and cooperatives' entries are taken, and
+:func:`ahead` reads the member IDs once (the cooperatives' lists and the members' ``id`` column
+are cut from that one list) and judges the business types meanwhile; :func:`judge` adds the
+spells' verdict, and :func:`read` lists the cooperatives' members before it waits for it.
 """
 
 from __future__ import annotations
@@ -26,12 +27,12 @@ from typing import Any
 from attrs import frozen
 
 from klaster.documents._column_read import structure_parts, structure_program
-from klaster.documents._program_parquet_read import Frames
+from klaster.documents._program_parquet_read import Frames, Ordered
 from klaster.model import bulk
 from klaster.model.cluster import Cluster
 from klaster.model.program import Program
 
-__all__ = ["Prepared", "judge", "prepare", "read"]
+__all__ = ["Ahead", "Prepared", "ahead", "judge", "prepare", "read"]
 
 # A cluster's objects read from the metadata alone: the cluster (empty), its checked group
 # columns and its built cooperatives; ``None`` for a cluster read once its rows are at hand.
@@ -88,12 +89,46 @@ def _cluster_parts(shell: dict[str, Any]) -> tuple[Any, Any, Any] | None:
     return None if data is None else (cluster, data, built)
 
 
-def judge(pl: Any, frames: Frames) -> Any:
+def judge(pl: Any, frames: Frames, members: Any = None) -> Any:
     """The members' and spells' own fields of ``frames`` judged (``bulk.judge_rows``).
 
     Needs no cluster object: a loader runs it while the clusters' objects are read.
+    ``members``: the members judged already (``bulk.judge_members`` of ``frames.members``,
+    while the list columns' entries were taken), else judged here.
     """
-    return bulk.judge_rows(pl, frames.members, _spells(pl, frames))
+    if members is None:
+        members = bulk.judge_members(pl, frames.members)
+    return bulk.judge_spells(pl, members, _spells(pl, frames))
+
+
+@frozen
+class Ahead:
+    """The rows' Python work done while their list columns' entries are still being taken.
+
+    Attributes:
+        ids: The members' IDs, in the ordered rows' order.
+        types: The members' business types judged (``bulk.business_types_fine``), or
+            ``None``: not judged yet.
+    """
+
+    ids: list[str]
+    types: bool | None
+
+
+def ahead(pl: Any, ordered: Ordered, members: Any = None) -> Ahead | None:
+    """The Python work of the ``ordered`` rows that needs no spell, no cooperative (never raises).
+
+    ``members``: the members judged (``bulk.judge_members``), or its future (waited for once
+    the IDs are read). A loader runs it while polars takes the spells' and cooperatives'
+    entries.
+    """
+    try:
+        ids = ordered.members["id"].to_list()
+        judged = members.result() if isinstance(members, Future) else members
+        types = None if judged is None else bulk.business_types_fine(pl, judged)
+        return Ahead(ids, types)
+    except Exception:  # (unreadable: the column road words it)
+        return None
 
 
 def read(
@@ -102,6 +137,7 @@ def read(
     document: dict[str, Any],
     prepared: Prepared | None = None,
     judged: Any = None,
+    early: Ahead | None = None,
 ) -> Program | None:
     """The program of the file's ``frames``, or ``None``: take the column road.
 
@@ -113,15 +149,21 @@ def read(
             ahead (else read here, while the rows are judged).
         judged: The rows judged by :func:`judge` for ``frames``, or its future (still being
             judged: waited for once the clusters' Python work is done); else judged here.
+        early: What :func:`ahead` did for ``frames``' rows, if it ran.
     """
     try:
-        return _read(pl, frames, document, prepared, judged)
+        return _read(pl, frames, document, prepared, judged, early)
     except Exception:  # refused or not covered: the column road decides and words it
         return None
 
 
 def _read(
-    pl: Any, frames: Frames, document: dict[str, Any], prepared: Prepared | None, judged: Any
+    pl: Any,
+    frames: Frames,
+    document: dict[str, Any],
+    prepared: Prepared | None,
+    judged: Any,
+    early: Ahead | None,
 ) -> Program | None:
     spells = _spells(pl, frames)
     with ExitStack() as stack:
@@ -135,14 +177,16 @@ def _read(
         if prepared is None:
             return None
         # (the Python work of the rows, done while they may still be judged)
-        parts = _clusters(frames, prepared)
+        ids = frames.members["id"].to_list() if early is None else early.ids
+        parts = _clusters(frames, prepared, ids)
         if parts is None:
             return None
-        ids = frames.members["id"].to_list()
         if isinstance(judged, Future):
             judged = judged.result()
     clusters, groups, cooperatives, _ = parts
-    if not bulk.accepted(pl, clusters, groups, cooperatives, judged, spells, frames.listed):
+    types = None if early is None else early.types
+    listed = frames.listed
+    if not bulk.accepted(pl, clusters, groups, cooperatives, judged, spells, listed, types=types):
         return None
     _fill(pl, frames, spells, ids, parts)
     raw = dict(document["program"])
@@ -154,7 +198,7 @@ def _fill(pl: Any, frames: Frames, spells: Any, ids: list[str], parts: Any) -> N
     """Each cluster filled with its accepted columns, read on first need (not checked again)."""
     clusters, groups, cooperatives, later = parts
     starts = frames.starts
-    member_columns = bulk.member_columns(pl, frames.members, starts)
+    member_columns = bulk.member_columns(pl, frames.members, starts, ids)
     spell_columns = bulk.spell_columns(pl, spells, frames.spell_starts)
     for index, cluster in enumerate(clusters):
         bulk.fill_accepted_columns(
@@ -173,16 +217,17 @@ def _spells(pl: Any, frames: Frames) -> Any:
 
 
 def _clusters(
-    frames: Frames, prepared: Prepared
+    frames: Frames, prepared: Prepared, everyone: list[str]
 ) -> tuple[list[Cluster], list[Any], list[Any], list[Any]] | None:
     """The clusters (empty), their groups, cooperatives and members to list; ``None``: not ours.
 
     The groups are checked; the cooperatives built, their members listed after the test
     (which judges them) without the constructor's check, but for one with a board (whose seats
-    its members hold): its members are listed now.
+    its members hold): its members are listed now. ``everyone``: the members' IDs, in the
+    rows' order (the cooperatives' lists are cut from it when they list the rows in that order).
     """
     clusters, groups, cooperatives, later = [], [], [], []
-    listed = iter(frames.member_ids())
+    listed = iter(frames.member_ids(everyone))
     for shell, ready in zip(frames.shells, prepared.parts, strict=True):
         ids = [next(listed) for _ in shell.get("cooperatives", ())]
         if ready is not None:  # (no cooperative with a board: read ahead as it is)

@@ -22,10 +22,11 @@ from typing import Any
 from attrs import frozen
 
 from klaster.documents import _program_parquet_columns as typed
+from klaster.documents import _program_parquet_entries as taken
 from klaster.documents._column_read import ClusterColumns
 from klaster.errors import DocumentError
 
-__all__ = ["Layout"]
+__all__ = ["Frames", "Layout", "Ordered"]
 
 _IN_METADATA = {"members": "members", "memberships": "group spells", "member_ids": "member IDs"}
 _MEMBER_PATH = re.compile(r"^program\.clusters\[(\d+)\]\.members\[(\d+)\](?:\.(\w+))?")
@@ -69,10 +70,6 @@ def _shells(program: Any, source: str) -> list[dict[str, Any]] | None:
     return clusters
 
 
-def _first(frame: Any, column: str = "__row") -> Any:
-    return frame[column][0]
-
-
 @frozen
 class _Listed:
     """A list column's entries in their owners' order: Python lists, counts per cluster."""
@@ -80,6 +77,34 @@ class _Listed:
     columns: dict[str, list[Any]]
     rows: Any  # the file row of each entry (a polars Series: read for messages only)
     starts: list[int]  # per cluster, where its entries begin (and the total at the end)
+
+
+@frozen
+class Ordered:
+    """The file's rows ordered by cluster, checked; the list columns' entries not taken yet.
+
+    What :meth:`Frames.of` makes first: a loader may start judging the members' own fields
+    while the spells' and cooperatives' entries are taken (:meth:`Frames.of_ordered`).
+    """
+
+    shells: list[dict[str, Any]]
+    members: Any  # the rows ordered by cluster, with their file row (__row) and cluster (__c)
+    starts: list[int]  # per cluster, where its members begin (and the total at the end)
+    source: str
+
+    @classmethod
+    def of(cls, pl: Any, frame: Any, program: Any, source: str) -> Ordered | None:
+        """The rows of ``frame`` under the metadata's ``program`` object (see :meth:`Frames.of`).
+
+        Raises:
+            DocumentError: A column is wrong, or a row names a cluster the metadata lacks.
+        """
+        shells = _shells(program, source) if isinstance(program, dict) else None
+        if shells is None:
+            return None
+        typed.check_columns(pl, frame.schema, source)
+        frame = _by_cluster(pl, frame, shells, source)
+        return cls(shells, frame, taken.starts(frame["__c"], len(shells)), source)
 
 
 @frozen
@@ -104,12 +129,17 @@ class Frames:
         Raises:
             DocumentError: A column, cluster, group, cooperative or position is wrong (by row).
         """
-        shells = _shells(program, source) if isinstance(program, dict) else None
-        if shells is None:
-            return None
-        typed.check_columns(pl, frame.schema, source)
-        frame = _by_cluster(pl, frame, shells, source)
-        starts = _starts(frame["__c"], len(shells))
+        ordered = Ordered.of(pl, frame, program, source)
+        return None if ordered is None else cls.of_ordered(pl, ordered)
+
+    @classmethod
+    def of_ordered(cls, pl: Any, ordered: Ordered) -> Frames:
+        """The frames of ``ordered`` rows: their spells' and cooperatives' entries taken.
+
+        Raises:
+            DocumentError: A group, cooperative or position is wrong (by row).
+        """
+        shells, frame, source = ordered.shells, ordered.members, ordered.source
         owners = [
             (c, k["id"]) for c, shell in enumerate(shells) for k in shell.get("cooperatives", [])
         ]
@@ -117,24 +147,31 @@ class Frames:
             listing = (
                 None
                 if "cooperatives" not in frame.columns or frame["cooperatives"].dtype == pl.Null
-                else pool.submit(_entries, pl, frame, "cooperatives", owners, source)
+                else pool.submit(taken.entries, pl, frame, "cooperatives", owners, source)
             )
-            spells = _spell_entries(pl, frame, shells, source)  # (its error is the first)
+            spells = taken.spell_entries(pl, frame, shells, source)  # (its error is the first)
             listed = None if listing is None else listing.result()
         spell_starts = (
-            [0] * (len(shells) + 1) if spells is None else _starts(spells["__c"], len(shells))
+            [0] * (len(shells) + 1) if spells is None else taken.starts(spells["__c"], len(shells))
         )
-        return cls(shells, frame, starts, spells, spell_starts, listed, source)
+        return cls(shells, frame, ordered.starts, spells, spell_starts, listed, source)
 
-    def member_ids(self) -> list[list[str] | None]:
-        """Each cooperative's member IDs (program order; ``None``: it lists none)."""
+    def member_ids(self, ids: list[str] | None = None) -> list[list[str] | None]:
+        """Each cooperative's member IDs (program order; ``None``: it lists none).
+
+        ``ids``: the members' IDs in the rows' order, if read already. When the cooperatives
+        list every member once in that order (the usual file), their lists are cut from it:
+        the same text objects, not read again.
+        """
         count = sum(len(shell.get("cooperatives", ())) for shell in self.shells)
-        if self.listed is None:
+        listed = self.listed
+        if listed is None:
             return [None] * count
         # (the entries come in the cooperatives' order: one list, cut where each one begins)
-        ids = self.listed["id"].to_list()
-        starts = _starts(self.listed["__o"], count)
-        return [ids[start:end] or None for start, end in itertools.pairwise(starts)]
+        same = ids is not None and listed["__row"].equals(self.members["__row"])
+        everyone = ids if ids is not None and same else listed["id"].to_list()
+        starts = taken.starts(listed["__o"], count)
+        return [everyone[start:end] or None for start, end in itertools.pairwise(starts)]
 
 
 @frozen
@@ -270,101 +307,6 @@ def _by_cluster(pl: Any, frame: Any, shells: list[dict[str, Any]], source: str) 
     if of_run != sorted(of_run):  # (clusters interleaved, or out of order)
         frame = frame.sort("__c", maintain_order=True)
     return frame
-
-
-def _starts(clusters: Any, count: int) -> list[int]:
-    """Where each number's run begins in ``clusters`` (sorted numbers, a Series), and the end."""
-    import polars as pl  # (a Series: polars is installed)
-
-    bounds = pl.Series(range(count + 1), dtype=pl.UInt32)
-    return list(clusters.search_sorted(bounds, side="left").to_list())
-
-
-def _entries(pl: Any, frame: Any, name: str, owners: list[tuple[int, str]], source: str) -> Any:
-    """The entries of the list column ``name`` with their owner's number, in owners' order.
-
-    ``owners``: (cluster, ID) of every group (cooperative) in the program's order.
-    """
-    key, _ = typed.LISTS[name]
-    owner_key = next(iter(key))
-    entries = _exploded(pl, frame, name)
-    for field in key:  # (an optional field left out: all null)
-        if field not in entries.columns:
-            entries = entries.with_columns(pl.lit(None).alias(field))
-    missing = entries.filter(pl.col(owner_key).is_null() | pl.col("position").is_null())
-    if missing.height:
-        raise DocumentError(
-            f"{source} row {_first(missing)} column {name!r}: an entry without its "
-            f"{owner_key} or position"
-        )
-    entries = _numbered(
-        pl, entries.with_columns(pl.col(owner_key).cast(pl.String)), owners, owner_key
-    )
-    unknown = entries.filter(pl.col("__o").is_null())
-    if unknown.height:
-        raise DocumentError(
-            f"{source} row {_first(unknown)} column {name!r}: no {owner_key} "
-            f"{_first(unknown, owner_key)!r} in the member's cluster"
-        )
-    # A file klaster wrote lists each owner's entries in order already: checked, not sorted.
-    order = pl.col("__o").cast(pl.UInt64) * (1 << 32) + pl.col("position").cast(pl.UInt64)
-    low, high = entries["position"].min(), entries["position"].max()
-    if low is None or low < 0 or high >= 1 << 32 or not entries.select(order.is_sorted()).item():
-        entries = entries.sort("__o", "position", maintain_order=True)
-    # Sorted by owner and position, the positions are 0, 1, 2... of each owner iff each owner's
-    # first is 0 and each next one follows the one before.
-    o, place = pl.col("__o"), pl.col("position")
-    wrong = entries.filter(
-        pl.when(o != o.shift(1).fill_null(-1))
-        .then(place != 0)
-        .otherwise(place != place.shift(1) + 1)
-    )
-    if wrong.height:
-        raise DocumentError(
-            f"{source} row {_first(wrong)} column {name!r}: {owner_key} "
-            f"{_first(wrong, owner_key)!r} has position {_first(wrong, 'position')} out of "
-            "place; the positions of a "
-            f"{owner_key}'s entries are 0, 1, 2... (its order), each once"
-        )
-    return entries
-
-
-def _exploded(pl: Any, frame: Any, name: str) -> Any:
-    """Each entry of list column ``name``, with its member's ``__row``, ``__c``, ID, sector."""
-    lists = frame[name]
-    if not lists.null_count() and bool((lists.list.len() == 1).all()):
-        # One entry a member (the usual file): no explode, the member's columns as they are.
-        firsts = frame.select("__row", "__c", "id", "sector", pl.col(name).list.first())
-        if not firsts[name].null_count():
-            return firsts.unnest(name)
-    return (
-        frame.select("__row", "__c", "id", "sector", name)
-        .explode(name)
-        .filter(pl.col(name).is_not_null())
-        .unnest(name)
-    )
-
-
-def _numbered(pl: Any, entries: Any, owners: list[tuple[int, str]], owner_key: str) -> Any:
-    """``entries`` with their owner's number ``__o`` (null: none of that ID in the cluster)."""
-    table = pl.DataFrame(
-        {"__oc": [c for c, _ in owners], owner_key: [o for _, o in owners]},
-        schema={"__oc": pl.UInt32, owner_key: pl.String},
-    ).with_row_index("__o")
-    if table[owner_key].n_unique() == table.height:  # (IDs unique in the program: one key)
-        entries = entries.join(table, on=owner_key, how="left", maintain_order="left")
-        same = pl.col("__oc") == pl.col("__c")
-        return entries.with_columns(pl.when(same).then(pl.col("__o"))).drop("__oc")
-    table = table.rename({"__oc": "__c"})
-    return entries.join(table, on=["__c", owner_key], how="left", maintain_order="left")
-
-
-def _spell_entries(pl: Any, frame: Any, shells: list[dict[str, Any]], source: str) -> Any:
-    """The spells' entries in the groups' order (``None``: the file has no spells)."""
-    if "memberships" not in frame.columns or frame["memberships"].dtype == pl.Null:
-        return None
-    owners = [(c, g["id"]) for c, shell in enumerate(shells) for g in shell.get("groups", [])]
-    return _entries(pl, frame, "memberships", owners, source)
 
 
 def _spells(pl: Any, frames: Frames) -> _Listed:

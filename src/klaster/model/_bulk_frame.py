@@ -11,8 +11,10 @@ conservative: it says "accepted" only where the per-cluster road would accept, a
 capacity, values it cannot judge), so that the loader then takes that road, which words the
 located error. Per-value rules are never re-implemented: polars picks out the values that are
 surely fine (an ASCII ID, a 16-digit NIK), and every other distinct value is judged by the
-same Python predicate the road uses; low-cardinality columns are judged on their distinct values
-by those predicates alone.
+same Python predicate the road uses (the members' fields: :mod:`._frame_members`).
+A loader may judge the rows in steps while it takes them: the members (:func:`judge_members`)
+before the spells (:func:`judge_spells`), the business types (:func:`business_types_fine`)
+before the spells' verdict.
 
 Accepted, the columns are handed to the records as
 :class:`~klaster.model._frame_columns.FrameColumns`.
@@ -21,34 +23,36 @@ Accepted, the columns are handed to the records as
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import attrs
 
-from klaster._support.validate import ID_MAX_LENGTH
 from klaster.errors import KlasterError
 from klaster.model import _bulk_checks as chk
-from klaster.model._bulk_records import MEMBER_FIELDS, group_problem, judged_places, refuses
+from klaster.model._bulk_records import MEMBER_FIELDS, group_problem, judged_places
+from klaster.model._frame_members import members_fine, types_fine
 from klaster.model.cluster import Cluster
 from klaster.model.cooperative import Cooperative
 from klaster.model.group import Role
-from klaster.model.member import Member, Sex, check_nik, check_phone
-from klaster.model.sector_rules import business_types_checked, check_business_type
 
-__all__ = ["JudgedRows", "accepted", "checked_groups", "judge_rows"]
+__all__ = [
+    "JudgedRows",
+    "accepted",
+    "business_types_fine",
+    "checked_groups",
+    "judge_members",
+    "judge_rows",
+    "judge_spells",
+]
 
-# Values polars can tell are surely fine (each implies the Python predicate accepts it); the
-# rest, distinct, go through the predicate itself.
-_SURE_ID = r"^[!-~](?:[ -~]*[!-~])?$"  # printable ASCII, no space at either end
-_SURE_TEXT = r"[!-~]"  # a visible ASCII character: non-empty once stripped
-_SURE_NIK = r"^[0-9]{16}$"
-_SURE_PHONE = r"^\+?[0-9][0-9 -]{6,18}[0-9]$"
 _GROUP_NAMES = ("id", "name", "sector", "formed", "dissolved", "capacity", "village")
 _DATES = ("joined", "left")
 _INTEGERS = ("household_size", "birth_year")
-_SEXES = frozenset(sex.value for sex in Sex)
 _ROLES = frozenset(role.value for role in Role)
+# A query's expressions judged side by side on the cores (polars' default engine for a lazy
+# query, the streaming one, runs them one after another: twice as long on two cores).
+_ENGINE = "in-memory"
 
 
 def checked_groups(cluster: Cluster, raw: dict[str, list[Any]]) -> dict[str, list[Any]] | None:
@@ -78,6 +82,8 @@ def accepted(
     members: Any,
     spells: Any,
     listed: Any,
+    *,
+    types: bool | None = None,
 ) -> bool:
     """Whether every cluster would be filled as the per-cluster road fills it (conservative).
 
@@ -94,13 +100,18 @@ def accepted(
             ``id`` and ``sector`` (the member's), ``group``, ``joined``, ``left``, ``role``.
         listed: Every cooperative's member: ``__o`` (the cooperative's number in the program),
             ``__row`` (the member's row: its ID) and ``sector`` (the member's).
+        types: The verdict of :func:`business_types_fine` on these members, if a loader
+            judged it already (else judged here).
     """
     judged = members if isinstance(members, JudgedRows) else judge_rows(pl, members, spells)
     if judged.kinds is None:
         return False
+    if types is None:
+        types = business_types_fine(pl, judged)
     try:
         return (
-            _context_fine(pl, clusters, judged.frame, judged.kinds)
+            types
+            and _places_fine(clusters, judged.kinds)
             and _spells_placed(pl, groups, judged.spells)
             and _cooperatives_fine(pl, clusters, cooperatives, listed)
         )
@@ -137,93 +148,49 @@ def judge_rows(pl: Any, members: Any, spells: Any) -> JudgedRows:
         members: As :func:`accepted` takes them.
         spells: As :func:`accepted` takes them.
     """
+    return judge_spells(pl, judge_members(pl, members), spells)
+
+
+def judge_members(pl: Any, members: Any) -> JudgedRows:
+    """The members' part of :func:`judge_rows` (no spells judged yet: ``spells`` is ``None``).
+
+    A loader may run it while it still takes the spells' entries out of their list column.
+    """
     try:
         frame = _typed(pl, members, MEMBER_FIELDS)
-        spells = _typed(pl, spells, ("joined", "left", "role", "sector"))
-        if not _members_fine(pl, frame) or not _spells_fine(pl, spells):
-            return JudgedRows(frame, spells, None)
-        keys = ("__c", "sector", "village", "business_type")
-        kinds = (
-            frame.lazy()
-            .select(*keys)
-            .with_row_index("__i")
-            .group_by(*keys)
-            .agg(pl.col("__i").min())
-            .collect()
-        )
-        return JudgedRows(frame, spells, kinds)
+        if not members_fine(pl, frame):
+            return JudgedRows(frame, None, None)
+        return JudgedRows(frame, None, _kinds(pl, frame))
     except _UNREADABLE:
-        return JudgedRows(members, spells, None)
+        return JudgedRows(members, None, None)
 
 
-# -- members --------------------------------------------------------------------------------
-def _unique(pl: Any, ids: Any) -> bool:
-    """Whether no ID repeats (a file's IDs in order: judged on neighbours, without hashing)."""
-    if ids.is_sorted():
-        return not bool((ids == ids.shift(1)).any())
-    return bool(ids.n_unique() == len(ids))
-
-
-def _members_fine(pl: Any, frame: Any) -> bool:
-    """Each member's own fields (and IDs unique in the program: in each cluster too)."""
-    if not _unique(pl, frame["id"]):
-        return False
-    c = pl.col
-    required = ("id", "name", "sex", "household_size", "village", "sector", "joined")
-    distinct = ("sex", "village", "sector", "business_type", "birth_year", *_DATES)
-    found = (
+def _kinds(pl: Any, frame: Any) -> Any:
+    keys = ("__c", "sector", "village", "business_type")
+    return (
         frame.lazy()
-        .select(
-            pl.sum_horizontal(*(c(name).null_count() for name in required)).alias("nulls"),
-            c("household_size").min().alias("smallest"),
-            (c("left") < c("joined")).any().alias("before"),
-            *(_unsure(pl, name, sure) for name, sure in _SURE.items()),
-            *(c(name).unique().implode().alias(f"{name}=") for name in distinct),
-        )
-        .collect()
-        .row(0, named=True)
+        .select(*keys)
+        .with_row_index("__i")
+        .group_by(*keys)
+        .agg(pl.col("__i").min())
+        .collect()  # (the streaming engine: fewer cycles for a group_by than in memory)
     )
-    smallest = found["smallest"]
-    if found["nulls"] or found["before"] or (smallest is not None and smallest < 1):
-        return False
-    year = _dt.date.today().year
-    at_least = chk.int_at_least(1900, optional=True)
-    judge: dict[str, Callable[[Any], bool]] = {
-        "id?": chk.bad_id,
-        "name?": chk.bad_text,
-        "application_id?": chk.bad_optional_id,
-        "national_id?": refuses(check_nik),
-        "phone?": refuses(check_phone),
-        "sex=": lambda v: v not in _SEXES,
-        "village=": chk.bad_text,
-        "sector=": chk.bad_code,
-        "business_type=": chk.bad_optional_text,
-        "birth_year=": lambda v: at_least(v) or (v is not None and v > year),
-        "joined=": chk.bad_date,
-        "left=": chk.bad_optional_date,
-    }
-    return not any(any(map(bad, found[name])) for name, bad in judge.items())
 
 
-_SURE = {
-    "id": _SURE_ID,
-    "name": _SURE_TEXT,
-    "application_id": _SURE_ID,
-    "national_id": _SURE_NIK,
-    "phone": _SURE_PHONE,
-}
+def judge_spells(pl: Any, judged: JudgedRows, spells: Any) -> JudgedRows:
+    """``judged`` (of :func:`judge_members`) with the spells' part of :func:`judge_rows`."""
+    if judged.kinds is None:  # (a member refused already: the spells do not matter)
+        return JudgedRows(judged.frame, spells, None)
+    try:
+        spells = _typed(pl, spells, ("joined", "left", "role", "sector"))
+        fine = _spells_fine(pl, spells)
+    except _UNREADABLE:
+        fine = False
+    return JudgedRows(judged.frame, spells, judged.kinds if fine else None)
 
 
-def _unsure(pl: Any, name: str, sure: str) -> Any:
-    """The distinct values of column ``name`` polars cannot vouch for (nulls among them)."""
-    fine = pl.col(name).str.contains(sure)
-    if sure == _SURE_ID:  # (an ID's length bound too)
-        fine = fine & (pl.col(name).str.len_chars() <= ID_MAX_LENGTH)
-    return pl.col(name).filter(~fine.fill_null(False)).unique().implode().alias(f"{name}?")
-
-
-def _context_fine(pl: Any, clusters: Sequence[Cluster], frame: Any, kinds: Any) -> bool:
-    """Each member's sector, village and business type in its cluster's context."""
+def _places_fine(clusters: Sequence[Cluster], kinds: Any) -> bool:
+    """Each member's sector and village in its cluster's context."""
     places = kinds.group_by("__c").agg("sector", "village")  # (a few per cluster)
     for c, sectors, villages in places.iter_rows():
         cluster = clusters[c]
@@ -231,26 +198,21 @@ def _context_fine(pl: Any, clusters: Sequence[Cluster], frame: Any, kinds: Any) 
             return False
         if judged_places(cluster.areas, sectors, villages):
             return False  # (no overrides here: a village outside its sector's area is refused)
-    # Each cluster's first row of each sector's business type: judged as the road judges it.
-    firsts = (
-        kinds.filter(pl.col("business_type").is_not_null())
-        .group_by("__c", "sector", "business_type")
-        .agg(pl.col("__i").min())["__i"]
-        .sort()
-    )
-    if not business_types_checked() or not len(firsts):  # (a load that pauses the check)
-        return True
-    rows = frame.select(MEMBER_FIELDS)[firsts]
-    for row in rows.iter_rows(named=True):  # as the road: each cluster's sector's type once
-        member = object.__new__(Member)
-        for name in MEMBER_FIELDS:
-            value = row[name]
-            object.__setattr__(member, name, Sex(value) if name == "sex" else value)
-        try:
-            check_business_type(member)
-        except KlasterError:
-            return False
     return True
+
+
+def business_types_fine(pl: Any, judged: JudgedRows) -> bool:
+    """Whether the members' business types are their sectors' (the part of :func:`accepted`).
+
+    Needs no cluster object: a loader may judge it while the spells are still being judged.
+    ``False`` as well when ``judged`` refused a member already.
+    """
+    if judged.kinds is None:
+        return False
+    try:
+        return types_fine(pl, judged.frame, judged.kinds)
+    except _UNREADABLE:
+        return False
 
 
 # -- spells ---------------------------------------------------------------------------------
@@ -270,7 +232,7 @@ def _spells_fine(pl: Any, spells: Any) -> bool:
             c("role").fill_null(Role.MEMBER.value).unique().implode().alias("roles"),
             *(c(name).unique().implode().alias(name) for name in _DATES),
         )
-        .collect()
+        .collect(engine=_ENGINE)
         .row(0, named=True)
     )
     if found["wrong"] or not _ROLES.issuperset(found["roles"]):

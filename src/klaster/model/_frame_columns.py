@@ -58,6 +58,12 @@ class FrameColumns:
             found = self._read[name] = self._converters[name](series)
         return found
 
+    def known(self, name: str, values: list[Any]) -> None:
+        """Column ``name`` given as already read (``values``: what :meth:`column` would read)."""
+        if len(values) != self._frame.height:
+            raise ValueError(f"column {name!r}: {len(values)} values for {self._frame.height} rows")
+        self._read[name] = values
+
     def of_cluster(self, index: int) -> _ClusterView:
         """Cluster ``index``'s rows (a mapping of column name to its slice)."""
         return _ClusterView(self, self._starts[index], self._starts[index + 1])
@@ -130,12 +136,21 @@ def all_distinct(series: Any) -> bool:
     return bool(series.n_unique() == len(series))
 
 
-def member_columns(pl: Any, frame: Any, starts: Sequence[int]) -> FrameColumns:
-    """The accepted members' columns (``frame`` ordered by cluster), read on first need."""
+def member_columns(
+    pl: Any, frame: Any, starts: Sequence[int], ids: list[str] | None = None
+) -> FrameColumns:
+    """The accepted members' columns (``frame`` ordered by cluster), read on first need.
+
+    ``ids``: the ``id`` column as a list, if the loader read it already: the columns hold that
+    list (the same text objects), not a second one read again.
+    """
     count = frame.height
     converters = {name: _reader(pl, count) for name in MEMBER_FIELDS}
     converters["sex"] = _enums(pl, Sex, count)
-    return FrameColumns(frame, starts, converters)
+    columns = FrameColumns(frame, starts, converters)
+    if ids is not None:
+        columns.known("id", ids)
+    return columns
 
 
 def spell_columns(pl: Any, frame: Any, starts: Sequence[int]) -> FrameColumns:

@@ -33,6 +33,7 @@ A null in an optional column is "not recorded" (the field's default).
 from __future__ import annotations
 
 import collections
+import copy
 import itertools
 import types
 from collections.abc import Callable, Mapping, Sequence
@@ -48,8 +49,11 @@ from klaster.model import _bulk_checks as chk
 # The internal interface of loaders that judge a whole program's frames (the Parquet form):
 # the acceptance test, its groups' check and the accepted columns read on first need.
 from klaster.model._bulk_frame import accepted as accepted
+from klaster.model._bulk_frame import business_types_fine as business_types_fine
 from klaster.model._bulk_frame import checked_groups as checked_groups
+from klaster.model._bulk_frame import judge_members as judge_members
 from klaster.model._bulk_frame import judge_rows as judge_rows
+from klaster.model._bulk_frame import judge_spells as judge_spells
 from klaster.model._bulk_memberships import join_columns
 from klaster.model._bulk_records import (
     GROUP_FIELDS,
@@ -345,8 +349,8 @@ def fill_accepted_columns(
     listing = member_ids or [None] * len(cooperatives)
     for cooperative, listed in zip(cooperatives, listing, strict=True):
         if listed is not None:  # its members, listed without checking them again
-            fields = {f.name: [getattr(cooperative, f.name)] for f in attrs.fields(Cooperative)}
-            cooperative = _build(Cooperative, fields | {"member_ids": [tuple(listed)]}, 1)[0]
+            cooperative = copy.copy(cooperative)  # (as built, but for its members: no check)
+            object.__setattr__(cooperative, "member_ids", tuple(listed))
         put_record(cluster.cooperatives, cooperative)
 
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import itertools
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
+from functools import partial
 from typing import Any, overload
 
 from klaster.catalogue.variable import ValueType, Variable
@@ -30,6 +31,7 @@ __all__ = [
     "piece_of_values",
 ]
 
+_FEW_KINDS = 16  # sectors a level has at most for one pass each to beat a count of all
 _EPOCH_ORDINAL = 719_163  # date(1970, 1, 1).toordinal(): polars counts days from 1970
 _INT64 = 9_223_372_036_854_775_807
 
@@ -81,32 +83,85 @@ class RowSectors(Sequence[tuple[str, ...]]):
 
     def rows_of_each(self) -> dict[tuple[str, ...], Any]:
         """The rows of each sectors present (numpy arrays, ascending), in order of first row."""
-        np = self.np
-        rows = {
-            kind: np.flatnonzero(self.kinds == kind)
-            for kind in np.flatnonzero(np.bincount(self.kinds, minlength=len(self.distinct)))
-        }
+        return {codes: make() for codes, (_, make) in self.counted_rows_of_each().items()}
+
+    def counted_rows_of_each(self) -> dict[tuple[str, ...], tuple[int, Callable[[], Any]]]:
+        """Each sectors present, in order of first row: how many rows, and a function listing them.
+
+        Counted now, listed (numpy, ascending) only when called: a check that reads no column
+        and finds nothing never lists a million rows.
+        """
+        np, kinds = self.np, self.kinds
+        found: list[tuple[int, int, Any]] = []  # first row, count, kind
+        if len(self.distinct) <= _FEW_KINDS:  # a pass each: no int64 copy for bincount
+            for kind in range(len(self.distinct)):
+                where = kinds == kind
+                count = int(np.count_nonzero(where))
+                if count:
+                    found.append((int(where.argmax()), count, kind))
+        else:
+            counts = np.bincount(kinds, minlength=len(self.distinct))
+            for kind in np.flatnonzero(counts).tolist():
+                found.append((int((kinds == kind).argmax()), int(counts[kind]), kind))
+        found.sort()
         return {
-            self.distinct[int(kind)]: rows[kind]
-            for kind in sorted(rows, key=lambda kind: rows[kind][0])
+            self.distinct[kind]: (count, partial(_rows_of_kind, np, kinds, kind))
+            for _, count, kind in found
         }
+
+
+def _rows_of_kind(np: Any, kinds: Any, kind: int) -> Any:
+    return np.flatnonzero(kinds == kind)
+
+
+Parts = Sequence[tuple[Sequence[str], Any]]
+"""Each table's unit IDs (its numbering) and the indexes (numpy) of its rows."""
 
 
 class RowIds(Sequence[str]):
     """Each row's unit ID, read from its table's numbering only when asked (no list of them).
 
     Rows are tables' picked indexes one table after the other: ``parts`` holds each table's
-    unit IDs (its numbering) and the indexes (numpy) of its rows.
+    unit IDs (its numbering) and the indexes (numpy) of its rows; or a function giving them,
+    called on first need (``count``: how many rows they hold), so that a batch whose IDs no
+    plugin reads never works out which unit each row is.
     """
 
-    __slots__ = ("ends", "parts")
+    __slots__ = ("_count", "_ends", "_make", "_parts")
 
-    def __init__(self, parts: list[tuple[Sequence[str], Any]]) -> None:
-        self.parts = parts
-        self.ends = list(itertools.accumulate(len(picked) for _, picked in parts))
+    def __init__(
+        self,
+        parts: Sequence[tuple[Sequence[str], Any]] | Callable[[], Parts],
+        count: int | None = None,
+    ) -> None:
+        self._parts: Parts | None = None
+        self._make: Callable[[], Parts] | None = None
+        self._ends: list[int] | None = None
+        if callable(parts):
+            if count is None:
+                raise ValueError("rows given later need their count")
+            self._make, self._count = parts, count
+        else:
+            self._parts = parts
+            self._count = sum(len(picked) for _, picked in parts)
+
+    @property
+    def parts(self) -> Parts:
+        """Each table's unit IDs and its rows' indexes (worked out on first need)."""
+        if self._parts is None:
+            assert self._make is not None
+            self._parts = self._make()
+        return self._parts
+
+    @property
+    def ends(self) -> list[int]:
+        """Where each table's rows end (one past its last row)."""
+        if self._ends is None:
+            self._ends = list(itertools.accumulate(len(picked) for _, picked in self.parts))
+        return self._ends
 
     def __len__(self) -> int:
-        return self.ends[-1] if self.ends else 0
+        return self._count
 
     @overload
     def __getitem__(self, row: int) -> str: ...
@@ -118,9 +173,10 @@ class RowIds(Sequence[str]):
         at = row + len(self) if row < 0 else row
         if not 0 <= at < len(self):
             raise IndexError(row)
-        part = bisect_right(self.ends, at)
+        ends = self.ends
+        part = bisect_right(ends, at)
         ids, picked = self.parts[part]
-        return ids[int(picked[at - (self.ends[part - 1] if part else 0)])]
+        return ids[int(picked[at - (ends[part - 1] if part else 0)])]
 
 
 def piece_of_column(np: Any, column: Column[Any], rows: Any) -> Piece:

@@ -57,7 +57,10 @@ class UnitNumbering:
         return kept[1] if kept is not None and columns is not None and kept[0] is columns else None
 
     def keep_places(self, columns: object, places: Sequence[int]) -> None:
-        """Keep where each unit is among the records whose pending columns are ``columns``."""
+        """Keep where each unit is among the records whose pending columns are ``columns``.
+
+        ``places``: a list, or a numpy int64 array (kept as it is: the fast path reads it so).
+        """
         if len(places) != len(self._ids):
             raise ValueError("a place per unit")
         self._places = (columns, places)

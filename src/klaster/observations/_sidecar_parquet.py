@@ -55,7 +55,6 @@ does not recognise or would refuse is read again by
 from __future__ import annotations
 
 import io
-import itertools
 import json
 import os
 import warnings
@@ -66,33 +65,31 @@ from typing import Any
 
 from klaster._support.dataframes import require
 from klaster._support.huge_pages import huge_pages_paused
-from klaster.catalogue.variable import Level, ValueType, Variable
+from klaster.catalogue.variable import Level, Variable
 from klaster.errors import DocumentError
 from klaster.model.program import Program
 from klaster.model.records import columns_of, field_of
-from klaster.observations._numbering import HeldIds, placed_ids
+from klaster.observations._numbering import placed_ids
 from klaster.observations._sidecar_bulk import BulkReader
 from klaster.observations._sidecar_columns import GiveUp, Layout, typed_columns
+from klaster.observations._sidecar_parquet_ahead import (
+    Ahead,
+    Group,
+    Prepared,
+    prepare,
+    stamp_of,
+)
 from klaster.observations._sidecar_parquet_exact import (
     MAGIC,
     META_KEY,
-    NUMBER,
     ExactParquetReader,
-    expand,
     metadata_of,
-    schema_problem,
 )
-from klaster.observations._sidecar_parquet_units import listed_parts, member_rows
-from klaster.observations._sidecar_prefetch import table_cells
-from klaster.observations._sidecar_table import Table
-from klaster.observations.columns.base import MAX_SCALE
+from klaster.observations._sidecar_parquet_units import member_rows
 from klaster.observations.set_aside import undeclared
 from klaster.observations.values import Observations
 
 __all__ = ["MAGIC", "is_parquet", "read_parquet", "undeclared_in_parquet"]
-
-_LAST_DAY = 2_932_896  # date(9999, 12, 31) in days from 1970: the last a Python date holds
-_INT64 = 9_223_372_036_854_775_807
 
 
 def is_parquet(path: str | os.PathLike[str]) -> bool:
@@ -126,8 +123,12 @@ def read_parquet(
     program: Program,
     variables: Mapping[str, Variable] | Iterable[Variable] | None,
     only: frozenset[str] | None,
+    ahead: Ahead | None = None,
 ) -> Observations:
     """Read a Parquet sidecar into a new store: column-wise, or row by row to locate a problem.
+
+    ``ahead``: the file read ahead (``_sidecar_parquet_ahead.read_ahead``), its work taken only
+    if the file is still the one read and for the same ``only``.
 
     Raises:
         KlasterError: polars (the ``columnar`` extra) is not installed.
@@ -137,11 +138,16 @@ def read_parquet(
     """
     pl, _ = _modules("a Parquet observations sidecar")
     source = str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise DocumentError(f"{source}: cannot read the file ({exc.strerror})") from None
-    if len(data) < 12 or data[:4] != MAGIC or data[-4:] != MAGIC:
+    prepared: Prepared | None = None
+    data: bytes | None = None
+    if ahead is not None and ahead.only == only and ahead.stamp == stamp_of(path):
+        data, prepared = ahead.data, ahead.prepared  # the very file read ahead
+    if data is None and prepared is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise DocumentError(f"{source}: cannot read the file ({exc.strerror})") from None
+    if data is not None and (len(data) < 12 or data[:4] != MAGIC or data[-4:] != MAGIC):
         raise DocumentError(
             f"{source}: not a Parquet file (it does not start and end with {MAGIC!r}); it was "
             "probably cut short, or is a JSON Lines sidecar: name that one .jsonl"
@@ -149,11 +155,13 @@ def read_parquet(
     with warnings.catch_warnings(record=True) as caught, huge_pages_paused():
         warnings.simplefilter("always")
         try:
-            fast: Observations | None = _Fast(source, program, variables, only).read(data)
+            fast: Observations | None = _Fast(source, program, variables, only).read(data, prepared)
         # Anything (polars panics on some damaged files): the exact reader words the problem.
         except (Exception, pl.exceptions.PanicException):
             fast = None
     if fast is None:
+        if data is None:  # prepared ahead, its bytes let go: read again, as without it
+            return read_parquet(path, program, variables, only)
         exact = ExactParquetReader(source, program, variables)
         exact.only = only
         return exact.read_file(data)
@@ -163,7 +171,12 @@ def read_parquet(
 
 
 class _Fast:
-    """The column-wise reader: gives up (raises) on anything but a file as the writer writes it."""
+    """The column-wise reader: gives up (raises) on anything but a file as the writer writes it.
+
+    The file's own work (:func:`~klaster.observations._sidecar_parquet_ahead.prepare`: its
+    metadata, columns, units parts, hints and typed values) is done first, or was done ahead;
+    this reader does what needs the program.
+    """
 
     def __init__(
         self,
@@ -176,59 +189,35 @@ class _Fast:
         self.reader = self.bulk.reader
         self.reader.only = only
         self.pl, self.np = _modules("a Parquet observations sidecar")
-        self.values: dict[str, int] = {}  # each column's values read in its tables
-        self.units_rows = 0  # the units parts' rows (the tables' come after them)
 
-    def read(self, data: bytes) -> Observations:
-        pl, reader = self.pl, self.reader
-        buffer = io.BytesIO(data)
-        header = json.loads(metadata_of(pl, buffer)[META_KEY])
-        parts = expand(header)
-        if isinstance(parts, str):
+    def read(self, data: bytes | None, prepared: Prepared | None = None) -> Observations:
+        reader = self.reader
+        catalogue = reader.obs.variables
+        if prepared is not None and prepared.catalogue != dict(catalogue):
+            prepared = None  # prepared for another catalogue: prepared again
+        if prepared is None:
+            if data is None:
+                raise GiveUp  # (prepared for another catalogue, its bytes let go)
+            prepared = prepare(self.pl, self.np, data, catalogue, reader.only)
+        reader.header(prepared.header)
+        if reader.set_aside:
             raise GiveUp
-        units, tables = parts
-        reader.header(header)
-        schema = pl.read_parquet_schema(buffer)
-        if reader.set_aside or schema_problem(
-            pl, schema, header["variables"], reader.obs.variables
-        ):
-            raise GiveUp
-        only = reader.only
-        codes = [c for c in header["variables"] if only is None or c in only]
-        frame = pl.read_parquet(buffer, columns=["unit", NUMBER, *codes])
-        # The IDs in one chunk: gathered by index from 32, they cost ten times more (0.17 s).
-        frame = frame.with_columns(frame["unit"].rechunk())
-        numbered = self._number_units(frame, units)
-        at = self.units_rows
-        groups: dict[tuple[Level, tuple[str, ...]], list[Table]] = {}
-        parts_of: list[tuple[int, int]] = []  # each table's units part: first row, size
-        cluster_of = {rnd.id: rnd.cluster_id for rnd in reader.obs.storage.added_rounds()}
-        for entry in tables:
-            round_id, level, columns, count, _, _ = reader.open_table(entry)
-            cells = table_cells(columns, only)
-            part = numbered.get((cluster_of[round_id], level)) if count else (0, 0)
-            if part is None:
-                raise GiveUp  # rows of units no units part numbers
-            parts_of.append(part)
-            if count:
-                table = Table(round_id, level, at, count, cells)
-                groups.setdefault((level, tuple(sorted(cells))), []).append(table)
-            at += count
-        if at != frame.height:
-            raise GiveUp
-        numbers = self._numbers(frame, tables, parts_of)
-        for (level, wanted), group in groups.items():
-            self._group(frame, numbers, level, wanted, group)
-        if any(frame[code].count() != self.values.get(code, 0) for code in codes):
-            raise GiveUp  # a value outside its tables' columns (or in the units part)
+        storage = reader.obs.storage
+        if {rnd.id: rnd.cluster_id for rnd in storage.added_rounds()} != prepared.rounds:
+            raise GiveUp  # (the tables' parts were found by the header's rounds)
+        self._number_units(prepared)
+        for entry in prepared.tables:
+            reader.open_table(entry)  # (its checks: the plan was made from the same entries)
+        if not prepared.hinted:
+            raise GiveUp  # a hint that is not its unit's place: the exact reader says where
+        for group in prepared.groups:
+            self._group(group)
         if self.bulk.sector_problems():
             raise GiveUp
         return self.bulk.obs
 
-    def _number_units(
-        self, frame: Any, units: list[dict[str, Any]]
-    ) -> dict[tuple[str, Level], tuple[int, int]]:
-        """Number each units part's units (its first row and size, by key), or give up.
+    def _number_units(self, prepared: Prepared) -> None:
+        """Number each units part's units among the program's records, or give up.
 
         Member parts are found all at once among an accepted program's members
         (:func:`~klaster.observations._sidecar_parquet_units.member_rows`: their sectors
@@ -237,34 +226,23 @@ class _Fast:
         (:func:`~klaster.observations._numbering.placed_ids`: a dict a cluster, their places
         kept for the units' sectors). Each is numbered with the records' own strings.
         """
-        pl, np = self.pl, self.np
         storage = self.reader.obs.storage
-        clusters = self.reader.obs.program.clusters
-        sizes = [entry["rows"] for entry in units]
-        if not all(type(rows) is int and rows >= 0 for rows in sizes):
-            raise GiveUp
-        ends = list(itertools.accumulate(sizes))
-        total = ends[-1] if ends else 0
-        part = frame["unit"].head(total)
-        if len(part) != total or part.null_count():
-            raise GiveUp
-        keys = [(entry["cluster"], Level(entry["level"])) for entry in units]
-        if len(set(keys)) != len(keys) or not all(
-            isinstance(cluster, str) and cluster in clusters for cluster, _ in keys
-        ):
+        program = self.reader.obs.program
+        clusters = program.clusters
+        keys, sizes = prepared.keys, prepared.sizes
+        if not all(cluster in clusters for cluster, _ in keys):
             raise GiveUp
         sectors = self.bulk.sectors
         places = sectors.places
-        members = member_rows(pl, np, self.reader.obs.program, part, keys, sizes)
+        members = member_rows(self.pl, self.np, program, prepared.part, keys, sizes)
         numbers = None if members is None else sectors.numbers(Level.MEMBER, members.sectors)
-        listed = listed_parts(part, sizes, ends, set() if members is None else members.parts)
+        listed = prepared.listed_but(set() if members is None else members.parts)
         for at, ((cluster, level), rows) in enumerate(zip(keys, sizes, strict=True)):
-            where: Sequence[int] | None = None
+            where: Any = None  # (the units' places: a list, or a numpy array of a member part)
             if members is not None and at in members.parts:
                 # Found once each among the cluster's members: the program's own strings.
-                own = field_of(clusters[cluster].members, "id")
-                where = members.places(at)
-                ids: Sequence[str] = HeldIds(map(own.__getitem__, where))
+                where = members.place_array(at)
+                ids: Sequence[str] = members.own_ids(at, field_of(clusters[cluster].members, "id"))
                 sectors.preset(cluster, level, members.kinds(at, numbers))
             else:
                 ids = listed[at]
@@ -279,109 +257,13 @@ class _Fast:
                 raise GiveUp  # an ID twice: the exact reader says which
             if where is not None and level is Level.MEMBER:  # (a report reads units by place)
                 numbering.keep_places(columns_of(clusters[cluster].members), where)
-        if total and not frame[NUMBER].head(total).equals(
-            pl.Series(np.concatenate([np.arange(rows) for rows in sizes]), dtype=pl.Int32)
-        ):
-            raise GiveUp
-        self.units_rows = total
-        return {key: (end - rows, rows) for key, rows, end in zip(keys, sizes, ends, strict=True)}
 
-    def _numbers(
-        self, frame: Any, tables: list[dict[str, Any]], parts_of: list[tuple[int, int]]
-    ) -> Any:
-        """Each table row's place in its units part (the file's hint), checked by the IDs.
-
-        Every table's rows at once: the hint must be in its part and name the row's unit.
-        """
+    def _group(self, group: Group) -> None:
+        """Place a group of tables of one level and codes read (their values converted)."""
         pl, np = self.pl, self.np
-        counts = np.array([entry["rows"] for entry in tables], dtype=np.int64)
-        numbers = frame[NUMBER].slice(self.units_rows)
-        if numbers.null_count():
-            raise GiveUp
-        numbers = numbers.to_numpy().astype(np.int64)
-        firsts, sizes = np.array(parts_of, dtype=np.int64).reshape(-1, 2).T
-        if ((numbers < 0) | (numbers >= np.repeat(sizes, counts))).any():
-            raise GiveUp
-        rows = pl.Series(np.repeat(firsts, counts) + numbers)
-        unit = frame["unit"]
-        if not (unit.gather(rows) == unit.slice(self.units_rows)).all():
-            raise GiveUp  # a hint that is not its unit's place: the exact reader says where
-        return numbers
-
-    def _group(
-        self, frame: Any, numbers: Any, level: Level, wanted: tuple[str, ...], group: list[Table]
-    ) -> None:
-        """Place a group of tables of one level and codes read (their rows gathered)."""
-        pl, np = self.pl, self.np
-        counts = np.array([t.count for t in group], dtype=np.int64)
-        ends = np.cumsum(counts)
-        # The group's rows in the file, a table after another (one gather per column).
-        starts = np.repeat(
-            np.array([t.first for t in group], dtype=np.int64) - ends + counts, counts
-        )
-        found = starts + np.arange(int(ends[-1]), dtype=np.int64)
-        at = pl.Series(found)
 
         def convert(code: str, variable: Variable, layout: Layout) -> tuple[Any, Any]:
-            series = frame[code].gather(at)
-            present = series.is_not_null().to_numpy()
-            self.values[code] = self.values.get(code, 0) + int(present.sum())
-            values, scale = _typed(pl, np, series, variable, layout, present)
+            present, values, scale = group.converted.pop(code)  # (let go once built)
             return present, lambda: typed_columns(pl, np, variable, values, present, layout, scale)
 
-        self.bulk.place(level, group, None, wanted, convert, numbers[found - self.units_rows])
-
-
-def _typed(
-    pl: Any, np: Any, series: Any, variable: Variable, layout: Layout, present: Any
-) -> tuple[Any, Any]:
-    """A file column's values as :func:`typed_columns` takes them (and decimals' scales)."""
-    kind = variable.type
-    if kind is ValueType.DECIMAL:
-        return _decimals(pl, np, series, layout, present)
-    if kind is ValueType.INTEGER:
-        return series.fill_null(0).to_numpy(), None
-    if kind is ValueType.BOOLEAN:
-        return series.fill_null(False).to_numpy(), None
-    if kind is ValueType.DATE:
-        days = series.to_physical().cast(pl.Int64).fill_null(0).to_numpy()
-        if (days > _LAST_DAY).any():
-            raise GiveUp  # after 9999-12-31: no Python date holds it
-        return days, None
-    return series, None
-
-
-def _decimals(pl: Any, np: Any, series: Any, layout: Layout, present: Any) -> tuple[Any, Any]:
-    """Each row's decimal scaled by its table's scale: the most decimals a value of it needs."""
-    stored = series.dtype.scale
-    if stored > MAX_SCALE:
-        raise GiveUp
-    raw = series.to_physical().fill_null(0)
-    if not stored:  # whole numbers (Rupiah): each table's scale 0, nothing to divide
-        whole = raw.cast(pl.Int64, strict=False)
-        if whole.null_count():
-            raise GiveUp  # more than 64 bits: the exact reader refuses it, located
-        return whole.to_numpy(), np.zeros(layout.tables, dtype=np.int64)
-    if stored:
-        # The decimals each value needs: the stored scale less its trailing zeros.
-        zeros = pl.sum_horizontal(
-            [
-                (pl.col("v") % pl.lit(10**k, pl.Int128) == 0).cast(pl.Int64)
-                for k in range(1, stored + 1)
-            ]
-        )
-        needed = pl.DataFrame({"v": raw}).select(stored - zeros)[:, 0].to_numpy()
-    else:
-        needed = np.zeros(len(raw), dtype=np.int64)
-    places = np.where(present, needed, 0)
-    scale = np.zeros(layout.tables, dtype=np.int64)
-    np.maximum.at(scale, layout.table_of, places)
-    divisor = 10 ** (stored - scale[layout.table_of])
-    values = (
-        pl.DataFrame({"v": raw, "d": divisor})
-        .select((pl.col("v") // pl.col("d").cast(pl.Int128)).alias("v"))
-        .with_columns(big=pl.col("v").abs() > pl.lit(_INT64, pl.Int128))
-    )
-    if values["big"].any():
-        raise GiveUp  # more than 64 bits: the exact reader refuses it, located
-    return values["v"].cast(pl.Int64).to_numpy(), scale
+        self.bulk.place(group.level, group.tables, None, group.codes, convert, group.known)

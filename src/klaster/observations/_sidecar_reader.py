@@ -43,6 +43,9 @@ class Reader:
         self.set_aside: frozenset[str] = frozenset()  # no loaded plugin declares them
         self.only: frozenset[str] | None = None  # load(only=...): the other values are not read
         self.rows = 0
+        # Each list of columns judged once (a million-member file repeats a few hundred lists
+        # over thousands of tables): by level, the codes and ``only``, what was kept and read.
+        self._verdicts: dict[Any, tuple[list[str], list[ValueType | None]]] = {}
 
     def located(self) -> str:
         """Where the reader is, for messages: the file and line (a Parquet reader's own)."""
@@ -183,6 +186,7 @@ class Reader:
                     "since the file was written"
                 )
         self.declared = set(declared)
+        self._verdicts.clear()  # (judged against the declared variables)
         report_set_aside(self.obs.program, self.set_aside, self.source)
 
     # -- units ------------------------------------------------------------------------------
@@ -248,6 +252,25 @@ class Reader:
             raise self.fail(f"a second table for round {round_id!r} and level {level.value}")
         self.tables_seen.add((round_id, level))
         codes, count = fields["columns"], fields["rows"]
+        kept, types = self._columns(level, codes)
+        if type(count) is not int or count < 0:
+            raise self.fail("'rows' must be a whole number from 0")
+        return round_id, level, codes, count, kept, types
+
+    def _columns(self, level: Level, codes: Any) -> tuple[list[str], list[ValueType | None]]:
+        """A table's columns judged (those kept and each one's type read), or a located error.
+
+        A list judged good before at this level is not judged again (fresh lists given back).
+        """
+        key = None
+        if type(codes) is list:
+            try:
+                key = (level, tuple(codes), self.only)
+                found = self._verdicts.get(key)
+            except TypeError:  # an unhashable item: judged (and refused) below
+                key = found = None
+            if found is not None:  # (only ever a list of texts: no other tuple equals it)
+                return list(found[0]), list(found[1])
         if not isinstance(codes, list) or not all(
             isinstance(c, str) and c in self.declared for c in codes
         ):
@@ -258,11 +281,12 @@ class Reader:
         wrong = [c for c in kept if self.obs.variables[c].level is not level]
         if wrong:
             raise self.fail(f"{wrong[0]} is not a {level.value} variable")
-        if type(count) is not int or count < 0:
-            raise self.fail("'rows' must be a whole number from 0")
         skip = self.set_aside if self.only is None else self.set_aside | (set(codes) - self.only)
         types = [None if c in skip else self.obs.variables[c].type for c in codes]
-        return round_id, level, codes, count, kept, types
+        if key is not None:
+            self._verdicts[key] = (kept, types)
+            return list(kept), list(types)
+        return kept, types
 
     def _row(
         self, row: Any, codes: list[str], types: list[ValueType | None]

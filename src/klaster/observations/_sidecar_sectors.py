@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Placed", "UnitSectors", "sector_problems"]
 
+_SMALL = 127  # the most distinct sectors (of a level) numbered in one byte
+
 
 class UnitSectors:
     """Each unit's sectors as a number into its level's distinct sectors (one array a cluster).
@@ -64,7 +66,11 @@ class UnitSectors:
         """The level's number of each of these sectors (a unit's own: a member's, a group's)."""
         numbers = self.distinct.setdefault(level, {})
         found = [numbers.setdefault((name,), len(numbers)) for name in names]
-        return self.np.array(found, dtype=self.np.int64)
+        return self.np.array(found, dtype=self._dtype(level))
+
+    def _dtype(self, level: Level) -> Any:
+        """The smallest type the level's numbers so far fit (a million rows: 1 byte, not 8)."""
+        return self.np.int8 if len(self.distinct.get(level, ())) <= _SMALL else self.np.int64
 
     def preset(self, cluster_id: str, level: Level, kinds: Any) -> None:
         """Give a numbering's units their sectors' numbers (:meth:`numbers`), in its order."""
@@ -101,10 +107,11 @@ class UnitSectors:
             except KeyError:  # a unit of a sector the cluster does not list: found the long way
                 local = {s: numbers.setdefault((s,), len(numbers)) for s in dict.fromkeys(own)}
                 found = np.fromiter(map(local.__getitem__, own), np.int64, len(own))
+            found = found.astype(self._dtype(level))
             return found if places is None else found[np.array(places, dtype=np.int64)]
         of_unit = [unit_sectors(cluster, level, unit) for unit in map(finder(cluster, level), ids)]
         found = [numbers.setdefault(tuple(sectors), len(numbers)) for sectors in of_unit]
-        return np.array(found, dtype=np.int64)
+        return np.array(found, dtype=self._dtype(level))
 
     @staticmethod
     def _places(records: Any, ids: Sequence[str]) -> Any:
@@ -123,16 +130,17 @@ class UnitSectors:
 
         ``tables`` (a mask) says whose are needed: the others' units get 0.
         """
-        np = self.np
-        parts = [
-            self.kinds(cluster, placed.level, numbering.ids)
-            if wanted
-            else np.zeros(len(numbering.ids), dtype=np.int64)
-            for cluster, numbering, wanted in zip(
-                placed.clusters, placed.numberings, tables.tolist(), strict=True
-            )
-        ]
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        np, level, known = self.np, placed.level, self._kinds
+        parts = []
+        for cluster, numbering, wanted in zip(
+            placed.clusters, placed.numberings, tables.tolist(), strict=True
+        ):
+            if not wanted:
+                parts.append(np.zeros(len(numbering.ids), dtype=np.int8))
+                continue
+            found = known.get((cluster.id, level))  # (each cluster's, once for its rounds)
+            parts.append(self.kinds(cluster, level, numbering.ids) if found is None else found)
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int8)
 
     def holding(self, level: Level, sector: str) -> Any:
         """Whether each of the level's distinct sectors (by number) includes ``sector``."""
@@ -174,33 +182,57 @@ class Placed:
 
 
 class _Rows:
-    """A level's checked rows, table after table: each row's table and unit index (numpy)."""
+    """A level's checked rows, group after group: their sectors at once, the rest on first need.
+
+    Each row is a surveyed unit of a placed table (its laid position, ascending). The plugins
+    are asked with each row's sectors; which table and unit a row is (its ID, its values) is
+    worked out only when a plugin reads a column or a problem is found (usually never, with
+    ``only=`` or plugins that find nothing: no array of a million unit indexes made).
+    """
 
     def __init__(self, np: Any) -> None:
         self.np = np
-        self.tables: list[tuple[Round, Any, dict[str, Column[Any]]]] = []  # round, ids, columns
-        self.table_of: list[Any] = []
-        self.index: list[Any] = []
-        self.kinds: list[Any] = []
+        self.parts: list[tuple[Placed, Any, Any]] = []  # placed, rows (laid positions), kinds
+        self._found: tuple[list[tuple[Round, Any, dict[str, Column[Any]]]], list[Any]] | None = None
 
-    def add(self, placed: Placed, rows: Any, table_of: Any, kinds: Any) -> None:
-        """Rows (laid positions) of ``placed``'s tables ``table_of`` with sectors ``kinds``."""
-        first = len(self.tables)
-        self.tables += zip(
-            placed.rounds, (n.ids for n in placed.numberings), placed.columns, strict=True
-        )
-        self.table_of.append(table_of + first)
-        self.index.append(rows - placed.offsets[table_of])  # (each unit's index)
-        self.kinds.append(kinds)
+    def add(self, placed: Placed, rows: Any, kinds: Any) -> None:
+        """Rows (ascending laid positions) of ``placed``'s tables, with their sectors ``kinds``."""
+        self.parts.append((placed, rows, kinds))
 
-    def done(self) -> tuple[Any, Any, Any]:
-        """Each row's table, unit index and sectors' number (the level's rows, in order)."""
-        np = self.np
-        return (
-            np.concatenate(self.table_of),
-            np.concatenate(self.index),
-            np.concatenate(self.kinds),
-        )
+    def kinds(self) -> Any:
+        """Each row's sectors' number, the level's rows in order."""
+        found = [kinds for _, _, kinds in self.parts]
+        return found[0] if len(found) == 1 else self.np.concatenate(found)
+
+    def count(self) -> int:
+        return sum(len(rows) for _, rows, _ in self.parts)
+
+    def tables(self) -> tuple[list[tuple[Round, Any, dict[str, Column[Any]]]], list[Any]]:
+        """The tables with a checked row (round, unit IDs, columns) and each one's unit indexes.
+
+        Each table's rows are indexes into its numbering, ascending; worked out once.
+        """
+        if self._found is None:
+            np = self.np
+            tables: list[tuple[Round, Any, dict[str, Column[Any]]]] = []
+            picked: list[Any] = []
+            for placed, rows, _ in self.parts:
+                # Each table's rows: a slice of the ascending positions, by its offsets.
+                bounds = np.searchsorted(rows, placed.offsets).tolist()
+                for number, (rnd, numbering, columns) in enumerate(
+                    zip(placed.rounds, placed.numberings, placed.columns, strict=True)
+                ):
+                    first, end = bounds[number], bounds[number + 1]
+                    if first < end:
+                        tables.append((rnd, numbering.ids, columns))
+                        picked.append(rows[first:end] - placed.offsets[number])
+            self._found = (tables, picked)
+        return self._found
+
+    def unit_ids(self) -> list[tuple[Any, Any]]:
+        """Each table's unit IDs and its rows' indexes, for :class:`RowIds`."""
+        tables, picked = self.tables()
+        return [(table[1], at) for table, at in zip(tables, picked, strict=True)]
 
 
 def sector_problems(obs: Observations, groups: Sequence[Placed], sectors: UnitSectors) -> bool:
@@ -209,11 +241,13 @@ def sector_problems(obs: Observations, groups: Sequence[Placed], sectors: UnitSe
     As the exact path: each stored table's units, once per table (a unit holds in a round
     what its row holds), all tables of a level in one batch of columns
     (``klaster_validate_columns``; the per-unit hook for plugins without it), rows in the
-    tables' order and each table's in its numbering's order.
+    tables' order and each table's in its numbering's order. Only each row's sectors are made
+    at once; its table, unit and values when a plugin asks for them (see :class:`_Rows`).
     """
     np = sectors.np
     host = obs.storage.host
     checks: dict[tuple[str, ...], bool] = {}  # whether a plugin of these sectors checks values
+    of_cluster: dict[str, bool] = {}
 
     def checking(codes: Sequence[str]) -> bool:
         key = tuple(codes)
@@ -222,59 +256,56 @@ def sector_problems(obs: Observations, groups: Sequence[Placed], sectors: UnitSe
             found = checks[key] = host.checks_values(key)
         return found
 
+    def cluster_checks(cluster: Cluster) -> bool:
+        found = of_cluster.get(cluster.id)
+        if found is None:
+            found = of_cluster[cluster.id] = checking(cluster.sector_codes)
+        return found
+
     by_level: dict[Level, _Rows] = {}
     for placed in groups:
         level = placed.level
-        tables = np.array([checking(c.sector_codes) for c in placed.clusters], dtype=bool)
+        tables = np.array([cluster_checks(c) for c in placed.clusters], dtype=bool)
         if not tables.any():
             continue
         # The surveyed units, table after table, each table's in its numbering's order.
         rows = np.flatnonzero(placed.surveyed)
-        table_of = np.repeat(np.arange(len(placed.counts)), placed.counts)
         kinds = sectors.laid(placed, tables)[rows]
         distinct = sectors.of_level(level)
         checked = np.array([checking(found) for found in distinct], dtype=bool)
         if not (tables.all() and checked.all()):  # (usually every unit's sectors check)
+            table_of = np.repeat(np.arange(len(placed.counts)), placed.counts)
             keep = tables[table_of] & checked[kinds] if len(distinct) else tables[table_of]
-            rows, table_of, kinds = rows[keep], table_of[keep], kinds[keep]
+            rows, kinds = rows[keep], kinds[keep]
         if len(rows):
-            by_level.setdefault(level, _Rows(np)).add(placed, rows, table_of, kinds)
+            by_level.setdefault(level, _Rows(np)).add(placed, rows, kinds)
     for level, found_rows in by_level.items():
-        table_of, index, kinds = found_rows.done()
-        tables = found_rows.tables
-        # Each table's rows (indexes into its numbering), one after the other: the IDs are
-        # read from the numberings only for the rows a plugin asks about.
-        ends = np.searchsorted(table_of, np.arange(1, len(tables) + 1)).tolist()
-        picked = np.split(index, ends[:-1])
-        unit_ids = RowIds([(t[1], at) for t, at in zip(tables, picked, strict=True) if len(at)])
-        rounds = [t[0] for t, at in zip(tables, picked, strict=True) if len(at)]
-        row_sectors = RowSectors(np, kinds, sectors.of_level(level))
-        codes = dict.fromkeys(code for t in tables for code in t[2])
-        columns = {code: partial(_column, obs, tables, picked, code) for code in codes}
+        unit_ids = RowIds(found_rows.unit_ids, found_rows.count())
+        row_sectors = RowSectors(np, found_rows.kinds(), sectors.of_level(level))
+        codes = dict.fromkeys(
+            code for placed, _, _ in found_rows.parts for table in placed.columns for code in table
+        )
+        columns = {code: partial(_column, obs, found_rows, code) for code in codes}
 
         def where(
-            row: int, ids: RowIds = unit_ids, rounds: list[Round] = rounds, level: Level = level
+            row: int, ids: RowIds = unit_ids, rows: _Rows = found_rows, level: Level = level
         ) -> str:
-            return unit_location(rounds[bisect_right(ids.ends, row)].id, level, ids[row])
+            rnd = rows.tables()[0][bisect_right(ids.ends, row)][0]
+            return unit_location(rnd.id, level, ids[row])
 
         if host.validate_recorded_columns(level, columns, row_sectors, unit_ids, where):
             return True
     return False
 
 
-def _column(
-    obs: Observations,
-    tables: list[tuple[Round, Any, dict[str, Column[Any]]]],
-    picked: Any,
-    code: str,
-) -> Any:
+def _column(obs: Observations, rows: _Rows, code: str) -> Any:
     """The Series of ``code`` over the checked rows (made when a plugin first reads it)."""
     import numpy as np
     import polars as pl
 
+    tables, picked = rows.tables()
     pieces: list[Piece | int] = [
         piece_of_column(np, table[2][code], at) if code in table[2] else len(at)
         for table, at in zip(tables, picked, strict=True)
-        if len(at)
     ]
     return hook_frame(pl, np, {code: (obs.storage.variable(code), pieces)})[code]

@@ -67,6 +67,7 @@ from klaster.observations._sidecar_parquet import (
     read_parquet,
     undeclared_in_parquet,
 )
+from klaster.observations._sidecar_parquet_ahead import Ahead, catalogue_of, read_ahead
 from klaster.observations._sidecar_parquet_write import write_parquet
 from klaster.observations._sidecar_prefetch import Prefetched, read_and_cut, read_stamped
 from klaster.observations._sidecar_reader import Reader
@@ -204,7 +205,7 @@ def _load(
     program: Program,
     variables: Catalogue,
     only: Iterable[str] | None,
-    ahead: Prefetched | None,
+    ahead: Prefetched | Ahead | None,
 ) -> Observations:
     wanted = (
         None
@@ -213,9 +214,13 @@ def _load(
     )
     if is_parquet(target):
         with _gc_paused():
-            found = read_parquet(target, program, variables, wanted)
+            found = read_parquet(
+                target, program, variables, wanted, ahead if isinstance(ahead, Ahead) else None
+            )
         found.storage.selected = wanted
         return found
+    if not isinstance(ahead, Prefetched):
+        ahead = None
     try:
         data, stamp = read_stamped(target)
     except OSError as exc:
@@ -254,8 +259,17 @@ class ReadAhead:
     with the cuts made ahead taken instead of made again. It keeps the cuts, not the file's
     bytes: :meth:`load` reads the file again and takes them only if it is the file that was
     cut (the same inode, size and times). The result is the one :func:`load` gives; so are
-    the errors, raised by :meth:`load`, never by the thread. A Parquet sidecar is read by
-    :meth:`load` as :func:`load` reads it: there is nothing to cut ahead, and no thread.
+    the errors, raised by :meth:`load`, never by the thread.
+
+    A Parquet sidecar is read ahead further: all the work its reading needs no program for
+    (the file's metadata, the ``only`` variables' columns, where each table's rows are, the
+    units' numbers checked against their IDs, the values converted to typed arrays).
+    :meth:`load` takes that work only while the file is the one read (the same inode, size
+    and times), for the same variables and the same catalogue, and does what needs the
+    program (the header's program and rounds, the units found among its records, their
+    sectors, the values checked and stored, the plugins' checks); else it reads the file
+    afresh. The bytes are let go once the work is done (a reader that gives up reads the file
+    again), and the work is taken once: a second :meth:`load` reads the file.
 
     Args:
         path: The sidecar file.
@@ -294,17 +308,26 @@ class ReadAhead:
             checked = None if only is None else frozenset(only)
         except TypeError:  # not a list of codes: nothing cut, load() says why
             checked = frozenset()
-        self._found: list[Prefetched] = []
+        self._found: list[Prefetched | Ahead] = []
         self._thread: threading.Thread | None = None
-        if is_parquet(self.path):
-            return  # read column-wise by load(): nothing to cut ahead
+        # A Parquet sidecar's work needs the catalogue: taken here, not read by the thread.
+        held = catalogue_of(variables) if is_parquet(self.path) else None
+        if held is None and is_parquet(self.path):
+            return  # a catalogue given otherwise (an iterator...): load() reads it all
         # A daemon: a command that fails before load() does not wait for it to end.
         self._thread = threading.Thread(
-            target=lambda: self._found.append(read_and_cut(self.path, checked)),
+            target=self._read,
+            args=(checked, held),
             name="klaster-sidecar-read-ahead",
             daemon=True,
         )
         self._thread.start()
+
+    def _read(self, only: frozenset[str] | None, held: Mapping[str, Variable] | None) -> None:
+        """The thread's work (never raises): the sidecar read ahead, kept for :meth:`load`."""
+        found = read_and_cut(self.path, only) if held is None else read_ahead(self.path, held, only)
+        if found is not None:
+            self._found.append(found)
 
     def load(
         self, program: Program, *, only: Iterable[str] | EllipsisType | None = ...
@@ -326,6 +349,8 @@ class ReadAhead:
             self._thread.join()
         wanted = self.only if only is ... else only
         ahead = self._found[0] if self._found else None
+        if isinstance(ahead, Ahead):
+            self._found.clear()  # (its work is taken once: a second load reads the file)
         return _load(self.path, program, self.variables, wanted, ahead)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import operator
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import partial
 from types import MappingProxyType
 from typing import Any
 
@@ -110,10 +111,15 @@ class ColumnRun:
     def run(self, checkers: Callable[[str], Sequence[Checker]]) -> list[tuple[int, str, str]]:
         """Ask every plugin of every sector; ``(row, problem, plugin)`` in the per-unit order."""
         rows_of: dict[str, list[Any]] = {}
-        # Sectors kept as one number per row (the bulk paths' RowSectors): grouped at once, each
-        # sectors' rows a numpy array (millions of rows: no list of them).
-        grouped = getattr(self.sectors, "rows_of_each", None)
-        by_sectors = grouped() if grouped is not None else _rows_of_each(self.sectors)
+        # Sectors kept as one number per row (the bulk paths' RowSectors): counted at once, each
+        # sectors' rows a numpy array listed only when a plugin's call needs them (millions of
+        # rows: no list of them, and usually no array either).
+        counted = getattr(self.sectors, "counted_rows_of_each", None)
+        by_sectors: Mapping[tuple[str, ...], Any]
+        if counted is not None:
+            by_sectors = {codes: _Later(*found) for codes, found in counted().items()}
+        else:
+            by_sectors = _rows_of_each(self.sectors)
         for codes, rows in by_sectors.items():
             for code in codes:
                 rows_of.setdefault(code, []).append(rows)
@@ -127,7 +133,7 @@ class ColumnRun:
                 elif columns_impl is not None and self._pl is not None and self._columns_ready():
                     self._ask_columns(sector, rank, name, columns_impl, rows)
                 else:
-                    self._ask_units(sector, rank, name, values_impl, rows)
+                    self._ask_units(sector, rank, name, values_impl, _listed(rows))
         self.found.sort(key=operator.itemgetter(0, 1, 2, 3))
         return [(row, problem, name) for row, _, _, _, name, problem in self.found]
 
@@ -160,26 +166,33 @@ class ColumnRun:
         return found
 
     def _ask_columns(
-        self, sector: str, rank: int, name: str, impl: pluggy.HookImpl, rows: Sequence[int]
+        self, sector: str, rank: int, name: str, impl: pluggy.HookImpl, later: Any
     ) -> None:
         pl = self._pl
-        picked = None if len(rows) == len(self.sectors) else pl.Series(rows, dtype=pl.UInt32)
+        count = len(later)
+        picked = None
+        if count != len(self.sectors):  # the sector's rows, gathered when a column is read
+            picked = partial(_picked, pl, later)
         columns = _Columns(self, picked, self._gathered.setdefault(sector, {}))
         arguments: dict[str, object] = {"sector": sector, "level": self.level, "columns": columns}
         if "units" in impl.argnames:
-            listed = rows.tolist() if hasattr(rows, "tolist") else rows
+            found = _listed(later)
+            listed = found.tolist() if hasattr(found, "tolist") else found
             arguments["units"] = pl.Series("unit", [self.unit_ids[r] for r in listed], pl.String)
         try:
             result = pluggy_calls.call(impl, COLUMNS_HOOK, arguments, self.manager)
-            pairs = _pairs(result, len(rows))
+            pairs = _pairs(result, count)
         except HookFailure as failure:
             if isinstance(failure.__cause__, Unconvertible):  # not the plugin's fault
                 self._pl = None
-                self._ask_units(sector, rank, name, self._values_impl[name], rows)
+                self._ask_units(sector, rank, name, self._values_impl[name], _listed(later))
                 return
-            self.crashed[name] = (failure, int(rows[0]))
-            self.skipped[name] = len(rows) - 1
+            self.crashed[name] = (failure, int(_listed(later)[0]))
+            self.skipped[name] = count - 1
             return
+        if not pairs:
+            return
+        rows = _listed(later)
         sectors = self.sectors
         for order, (local, problem) in enumerate(pairs):
             row = int(rows[local])
@@ -215,15 +228,48 @@ class ColumnRun:
         return self._lists
 
 
+class _Later:
+    """A sector's rows counted, listed (a numpy array, ascending) on first need."""
+
+    __slots__ = ("_count", "_make", "_rows")
+
+    def __init__(self, count: int, make: Callable[[], Any]) -> None:
+        self._count, self._make = count, make
+        self._rows: Any = None
+
+    def __len__(self) -> int:
+        return self._count
+
+    def rows(self) -> Any:
+        if self._rows is None:
+            self._rows = self._make()
+        return self._rows
+
+
+def _listed(rows: Any) -> Any:
+    """Rows as a list or numpy array (a :class:`_Later`'s listed now)."""
+    return rows.rows() if isinstance(rows, _Later) else rows
+
+
+def _picked(pl: Any, rows: Any) -> Any:
+    return pl.Series(_listed(rows), dtype=pl.UInt32)
+
+
 def _ascending(parts: list[Any]) -> Any:
-    """The rows of a sector's parts (lists, or numpy arrays), ascending."""
+    """The rows of a sector's parts (lists, numpy arrays, :class:`_Later`), ascending."""
     if len(parts) == 1:
         return parts[0]
+    if any(isinstance(part, _Later) for part in parts):
+        return _Later(sum(len(part) for part in parts), partial(_ascending_now, parts))
     if isinstance(parts[0], list):
         return sorted(row for part in parts for row in part)
     import numpy as np  # (arrays come from the bulk paths, which have numpy)
 
     return np.sort(np.concatenate(parts), kind="stable")
+
+
+def _ascending_now(parts: list[Any]) -> Any:
+    return _ascending([_listed(part) for part in parts])
 
 
 def _rows_of_each(sectors: Sequence[tuple[str, ...]]) -> dict[tuple[str, ...], list[int]]:
@@ -244,8 +290,12 @@ class Unconvertible(Exception):
 class _Columns(Mapping[str, Any]):
     """The columns a column hook gets: each converted (and gathered) only when read."""
 
-    def __init__(self, run: ColumnRun, picked: Any, cache: dict[str, Any]) -> None:
+    def __init__(
+        self, run: ColumnRun, picked: Callable[[], Any] | None, cache: dict[str, Any]
+    ) -> None:
+        # ``picked``: the sector's rows as a Series, made on the first column read (None: all).
         self._run, self._picked, self._cache = run, picked, cache
+        self._rows: Any = None
 
     def __getitem__(self, code: str) -> Any:
         found = self._cache.get(code)
@@ -256,7 +306,9 @@ class _Columns(Mapping[str, Any]):
             if self._picked is None:
                 found = self._cache[code] = run.series(code)
             else:  # the sector's rows of this column only (the others may never be read)
-                found = self._cache[code] = run.series(code).gather(self._picked)
+                if self._rows is None:
+                    self._rows = self._picked()
+                found = self._cache[code] = run.series(code).gather(self._rows)
         return found
 
     def __iter__(self) -> Iterator[str]:
