@@ -47,7 +47,9 @@ class TestGlibc:
     def test_a_library_without_mallopt_is_left(self, clean_environment: Any) -> None:
         assert "glibc" not in tune_for_batch(object())
 
-    @pytest.mark.parametrize("name", ["MALLOC_ARENA_MAX_", "GLIBC_TUNABLES"])
+    @pytest.mark.parametrize(
+        "name", ["MALLOC_ARENA_MAX", "MALLOC_TRIM_THRESHOLD_", "GLIBC_TUNABLES"]
+    )
     def test_the_users_settings_are_kept(self, clean_environment: Any, name: str) -> None:
         clean_environment.setenv(name, "2")
         libc = _Libc()

@@ -12,7 +12,7 @@ faults, 1.1 s of system time in a 3.5 s run. Kept for reuse, 430,000 (``docs/per
 :func:`tune_for_batch` is for a process that runs one command and exits (the ``klaster``
 console script: :func:`klaster.cli.main` without ``argv``), never for a caller's process (a
 notebook, a server, the test suite), whose memory would stay high after a large read. It
-changes nothing the user set: glibc's settings are left alone when a ``MALLOC_*_`` variable or
+changes nothing the user set: glibc's settings are left alone when a ``MALLOC_*`` variable or
 ``GLIBC_TUNABLES`` is set, jemalloc's when ``_RJEM_MALLOC_CONF`` is, and jemalloc's too once
 polars is imported (its allocator has read its settings then).
 """
@@ -57,9 +57,7 @@ def tune_for_batch(libc: Any = None) -> tuple[str, ...]:
 
 
 def _glibc_settings(libc: Any) -> bool:
-    if "GLIBC_TUNABLES" in os.environ or any(
-        name.startswith("MALLOC_") and name.endswith("_") for name in os.environ
-    ):
+    if "GLIBC_TUNABLES" in os.environ or any(name.startswith("MALLOC_") for name in os.environ):
         return False  # the user's settings
     if libc is None:
         if not sys.platform.startswith("linux"):

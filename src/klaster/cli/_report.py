@@ -313,7 +313,7 @@ def records(rows: Sequence[Row]) -> list[dict[str, Any]]:
 
 def to_csv(rows: Sequence[Row] | Results) -> str:
     """The rows as CSV text (a header line, exact decimals, ISO dates, empty for missing)."""
-    from klaster.documents.csvfile import csv_text
+    from klaster.documents.csvfile import csv_columns_text
     from klaster.measurement import Results
 
     columns = (rows if isinstance(rows, Results) else Results(tuple(rows))).to_columns()
@@ -321,7 +321,7 @@ def to_csv(rows: Sequence[Row] | Results) -> str:
     # numbers (see klaster.documents.csvfile).
     if not columns:
         return ""
-    return csv_text(list(columns), zip(*columns.values(), strict=True), lineterminator="\n")
+    return csv_columns_text(columns, lineterminator="\n")
 
 
 def text_table(

@@ -63,6 +63,7 @@ from klaster.documents.json_text import parse_json
 from klaster.errors import DocumentError
 from klaster.model.bulk import judge_members
 from klaster.model.program import Program
+from klaster.model.sector_rules import ready_member_check
 
 __all__ = [
     "MAGIC",
@@ -275,6 +276,7 @@ def read(
         framing = pool.submit(_frames, pl, ordering)
         judging = pool.submit(_judged, pl, framing, members)
         prepared = accepted_road.prepare(document["program"])
+        ready_member_check()  # (the plugins loaded while the rows are read: ahead judges types)
         reading.result()  # (a damaged file's error before the rows')
         ordered = ordering.result()
         early = None if ordered is None else accepted_road.ahead(pl, ordered, members)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import typing
+from collections.abc import Callable
 from typing import Any
 
 import cattrs
@@ -158,16 +159,21 @@ def make_converter(*, detailed: bool = True) -> cattrs.Converter:
     # Cluster, Program and Fieldwork keep derived state in init=False fields: leave those out.
     # A program without people or fieldwork (a cluster without area_overrides) is written as
     # before they existed (schema 3 adds them); a fieldwork lists only the kinds it has.
-    out = make_dict_unstructure_fn(Cluster, conv, area_overrides=override(omit_if_default=True))
+    # (Compiled on first save: a load, each command's first, never unstructures.)
+    out = _on_first_use(
+        lambda: make_dict_unstructure_fn(
+            Cluster, conv, area_overrides=override(omit_if_default=True)
+        )
+    )
     conv.register_unstructure_hook(Cluster, out)
-    fieldwork_fn = make_dict_unstructure_fn(Fieldwork, conv)
+    fieldwork_fn = _on_first_use(lambda: make_dict_unstructure_fn(Fieldwork, conv))
     conv.register_unstructure_hook(
         Fieldwork, lambda work: {k: v for k, v in fieldwork_fn(work).items() if v}
     )
-    program_fn = make_dict_unstructure_fn(Program, conv)
+    program_fn = _on_first_use(lambda: make_dict_unstructure_fn(Program, conv))
 
     def unstructure_program(program: Program) -> dict[str, Any]:
-        raw = program_fn(program)
+        raw: dict[str, Any] = program_fn(program)
         for name in _OMITTED_IF_EMPTY:
             if name in raw and not raw[name]:
                 del raw[name]
@@ -196,6 +202,18 @@ def make_converter(*, detailed: bool = True) -> cattrs.Converter:
     )
     conv.register_structure_hook(Program, make_dict_structure_fn(Program, conv))
     return conv
+
+
+def _on_first_use(build: Callable[[], Callable[[Any], Any]]) -> Callable[[Any], Any]:
+    """A hook that ``build`` makes on its first call (two threads may both make it: equal)."""
+    made: list[Callable[[Any], Any]] = []
+
+    def hook(value: Any) -> Any:
+        if not made:
+            made.append(build())
+        return made[0](value)
+
+    return hook
 
 
 # Built on first use, not at import: building both takes ~50 ms (cattrs compiles a function per

@@ -4,8 +4,8 @@ A spreadsheet runs a cell that starts with ``=``, ``+``, ``-`` or ``@`` (and, in
 carriage return) as a formula: ``=HYPERLINK(...)`` or ``+cmd|...`` in a village name or a
 business type would reach the person opening the file live ("CSV injection"). Every CSV klaster
 writes (``klaster report --format csv``, the importer's rejects file) goes through
-:func:`write_csv` or :func:`csv_text`, and ``tests/documents/test_csvfile.py`` fails when a
-``csv.writer`` appears anywhere else.
+:func:`write_csv`, :func:`csv_text` or :func:`csv_columns_text`, and
+``tests/documents/test_csvfile.py`` fails when a ``csv.writer`` appears anywhere else.
 
 The rule, cell by cell:
 
@@ -35,12 +35,12 @@ import itertools
 import math
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, TextIO
 
-from attrs import field, frozen
-
+from klaster.documents._csv_flags import flagged as flagged_columns
+from klaster.documents._csv_style import EXCEL_ID, PLAIN, CsvStyle
 from klaster.documents.files import atomic_write, atomic_write_stream
 from klaster.errors import DocumentError
 
@@ -48,7 +48,9 @@ __all__ = [
     "BOM",
     "EXCEL_ID",
     "FORMULA_START",
+    "PLAIN",
     "CsvStyle",
+    "csv_columns_text",
     "csv_text",
     "neutralise",
     "restore",
@@ -62,60 +64,12 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 _ESCAPE = "'"
 _ESCAPED_START = (*FORMULA_START, _ESCAPE)
-_SEPARATORS = (",", ";", "\t", "|")
 _NEEDS_WORK = r"^(?:[=+\-@\t\r']|$)"  # a formula start, a ' (escaped too) or empty
 _CHUNK = 4096  # rows written at once: their terminators changed in one replace
 _NUMBERS = frozenset({int, Decimal, type(None)})  # (exact types: a bool is text)
 _TEXTS = frozenset({str, _dt.date, type(None)})  # (a text never equals a date)
 BOM = "\ufeff"
 """The UTF-8 byte order mark a :class:`CsvStyle` with ``bom`` writes first."""
-
-
-def _check_separator(_inst: object, attribute: Any, value: str) -> None:
-    if value not in _SEPARATORS:
-        raise DocumentError(
-            f"{attribute.name}: a CSV separator is one of "
-            + ", ".join(repr(s) for s in _SEPARATORS)
-            + f"; got {value!r}"
-        )
-
-
-def _check_flag(_inst: object, attribute: Any, value: object) -> None:
-    if not isinstance(value, bool):
-        raise DocumentError(f"{attribute.name}: must be True or False, got {type(value).__name__}")
-
-
-@frozen
-class CsvStyle:
-    """How a CSV file separates cells and writes numbers (the cells' safety never changes).
-
-    Args:
-        separator: Between cells: ``","`` (the default), ``";"``, a tab or ``"|"``.
-        bom: Start the file with a UTF-8 byte order mark (spreadsheets then read UTF-8).
-        decimal_comma: Write ``1,5`` for one and a half (an Indonesian spreadsheet reads
-            ``1.5`` as fifteen); only with a separator other than ``","``.
-
-    Example:
-        >>> text = csv_text(["desa", "skor"], [["Bonto", Decimal("1.5")]], style=EXCEL_ID)
-        >>> text.startswith(BOM), text.lstrip(BOM).splitlines()
-        (True, ['desa;skor', 'Bonto;1,5'])
-    """
-
-    separator: str = field(default=",", validator=_check_separator)
-    bom: bool = field(default=False, validator=_check_flag)
-    decimal_comma: bool = field(default=False, validator=_check_flag)
-
-    def __attrs_post_init__(self) -> None:
-        if self.decimal_comma and self.separator == ",":
-            raise DocumentError(
-                "decimal_comma: a decimal comma needs another separator (e.g. ';'), or every "
-                "number with decimals would be split in two cells"
-            )
-
-
-PLAIN = CsvStyle()
-EXCEL_ID = CsvStyle(separator=";", bom=True, decimal_comma=True)
-"""CSV for a spreadsheet set to Indonesian: ``;`` between cells, ``1,5``, a UTF-8 BOM."""
 
 
 def neutralise(text: str) -> str:
@@ -171,6 +125,29 @@ def csv_text(
     """
     buffer = io.StringIO()
     _write(buffer, header, rows, lineterminator, style)
+    return buffer.getvalue()
+
+
+def csv_columns_text(
+    columns: Mapping[str, Sequence[object]], *, lineterminator: str = "\r\n"
+) -> str:
+    """:func:`csv_text` of columns of equal length, named by their keys: the same text.
+
+    Each column is judged at once, not row by row (a report's 28,000 rows).
+
+    Args:
+        columns: The header's names and each one's cells, in order.
+        lineterminator: As for :func:`csv_text`.
+
+    Raises:
+        DocumentError: The columns are not all of one length (their lengths are named).
+    """
+    lengths = {name: len(cells) for name, cells in columns.items()}
+    if len(set(lengths.values())) > 1:
+        raise DocumentError(f"columns of different lengths, each must have as many: {lengths}")
+    buffer = io.StringIO()
+    rows = zip(*map(_plain_column, columns.values()), strict=True)
+    _write(buffer, list(columns), rows, lineterminator, PLAIN, judged=True)
     return buffer.getvalue()
 
 
@@ -237,7 +214,7 @@ def write_frame(
     # (no copy of a column of IDs, numbers or dates). A query streamed into its file is
     # scanned by a query of its own first: polars computes only the scanned columns.
     schema = frame.collect_schema() if streamed else frame.schema
-    flagged = _flagged(pl, frame, schema)
+    flagged = flagged_columns(pl, frame, schema, _NEEDS_WORK)
     cells = []
     for name, dtype in schema.items():
         column = pl.col(name)
@@ -311,10 +288,11 @@ def _write(
     rows: Iterable[Iterable[object]],
     lineterminator: str,
     style: CsvStyle,
+    judged: bool = False,
 ) -> None:
-    # A CR LF terminator makes every Python quote a cell holding a CR or an LF (3.11 quotes only
-    # the terminator's characters: a bare CR would start a new line, and a new first cell, in a
-    # spreadsheet); each line then ends as asked.
+    # (judged: the rows' cells are safe_cell's.) A CR LF terminator makes every Python quote a
+    # cell holding a CR or an LF (3.11 quotes only the terminator's characters: a bare CR would
+    # start a new line, and a new first cell, in a spreadsheet); each line then ends as asked.
     scratch = io.StringIO()
     out = csv.writer(scratch, lineterminator="\r\n", delimiter=style.separator)
     if style.bom:
@@ -323,10 +301,12 @@ def _write(
     pending = itertools.chain([header], rows)
     first = True  # the header alone: its texts would make every column's first chunk mixed
     while rows_in := list(map(tuple, itertools.islice(pending, 1 if first else _CHUNK))):
-        first = False
+        ready, first = judged and not first, False
         lengths = set(map(len, rows_in))
-        chunk: list[Sequence[object]]
-        if cell_of is _comma_cell or len(lengths) != 1 or 0 in lengths:
+        chunk: Sequence[Sequence[object]]
+        if ready:
+            chunk = rows_in  # (each whole column judged by csv_columns_text)
+        elif cell_of is _comma_cell or len(lengths) != 1 or 0 in lengths:
             chunk = [[cell_of(cell) for cell in row] for row in rows_in]
         else:  # a column at a time: a report's 28k rows x 15 cells are mostly one type each
             chunk = list(zip(*map(_plain_column, zip(*rows_in, strict=True)), strict=True))
@@ -369,25 +349,6 @@ def _plain_column(column: Sequence[object]) -> Sequence[object]:
     if kinds <= _TEXTS:  # (equal cells are the same cell: each distinct one judged once)
         return list(map({c: _plain_cell(c) for c in set(column)}.__getitem__, column))
     return list(map(_plain_cell, column))
-
-
-def _flagged(pl: Any, frame: Any, schema: Any) -> dict[str, bool]:
-    # For each text and date column, whether a cell needs the rewrite: a text starting as a
-    # formula, with a ' or empty; a date before year 1 (its ISO text starts with a '-'; not
-    # read as a Python date: year 0 and before have none). One query over all of them.
-    scans = [
-        pl.col(name).str.contains(_NEEDS_WORK).any()
-        if dtype == pl.String
-        else (pl.col(name).dt.year() < 1).any()
-        for name, dtype in schema.items()
-        if dtype in (pl.String, pl.Date)
-    ]
-    if not scans:
-        return {}
-    found = frame.select(scans)
-    if isinstance(found, pl.LazyFrame):
-        found = found.collect()
-    return {name: bool(value) for name, value in found.row(0, named=True).items()}
 
 
 def _comma_cell(cell: object) -> str | int | float | Decimal:

@@ -222,16 +222,17 @@ def frame_poverty_lines(frames: Sequence[UnitFrame]) -> list[Any]:
     reason names the date: looked up per frame).
     """
     found: dict[tuple[int, str | None, int, int], Any] = {}
-    searched: dict[tuple[int, str], str | None] = {}
     out = []
     for frame in frames:
         line = frame.cache.get("line")
         if line is None:
             on = frame.round.on
-            where = (id(frame.lines), _line_area(frame))
-            if where not in searched:
-                searched[where] = frame.lines.searched_from(where[1])
-            key = (id(frame.lines), searched[where], on.year, on.month)
+            # The area searched from is the cluster's for every round (one search per cluster).
+            searched = frame.shared.get("line_searched")
+            if searched is None or searched[0] is not frame.lines:
+                searched = (frame.lines, frame.lines.searched_from(_line_area(frame)))
+                frame.shared["line_searched"] = searched
+            key = (id(frame.lines), searched[1], on.year, on.month)
             line = found.get(key)
             if line is None or isinstance(line, NotAvailable):
                 line = found[key] = frame_poverty_line(frame)

@@ -43,7 +43,7 @@ class Records(Generic[R]):
         ['dd']
     """
 
-    __slots__ = ("_by_id", "_columns", "_kind", "_pending", "_positions")
+    __slots__ = ("_by_id", "_columns", "_ids", "_kind", "_pending", "_positions")
 
     def __init__(self, kind: str, records: Iterable[R] = ()) -> None:
         if not isinstance(kind, str):  # Records([a, b]) would otherwise be silently empty
@@ -58,6 +58,9 @@ class Records(Generic[R]):
         # until ``_ready`` builds them; the columns stay until then.
         self._pending: Callable[[], Sequence[R]] | None = None
         self._columns: Mapping[str, Sequence[Any]] | None = None
+        # A loader's IDs whose map (``_by_id``) is not made yet: a million keys cost a tenth of
+        # a second, and a report that reads the columns never looks one up.
+        self._ids: Sequence[str] | None = None
         items = records if isinstance(records, list | tuple) else list(records)
         try:  # the usual case, in one pass: every record has an ID and no ID repeats
             by_id = {record.id: record for record in items}
@@ -75,12 +78,22 @@ class Records(Generic[R]):
                 )
             self._by_id[record.id] = record
 
+    def _keyed(self) -> dict[str, Any]:
+        """The map by ID (values ``None`` while pending), made first if a loader left only IDs."""
+        ids = self._ids
+        if ids is not None:
+            self._by_id = dict.fromkeys(ids)  # type: ignore[assignment]
+            self._ids = None
+        return self._by_id
+
     def _ready(self) -> dict[str, R]:
         """The records by ID, built first if a loader left them as columns."""
         build = self._pending
         if build is not None:
             built = build()
-            self._by_id = dict(zip(self._by_id, built, strict=True))
+            ids = self._ids
+            self._by_id = dict(zip(self._by_id if ids is None else ids, built, strict=True))
+            self._ids = None
             # Built: the records hold the values, so the columns' lists go (no second copy).
             self._pending = self._columns = None
         return self._by_id
@@ -89,10 +102,11 @@ class Records(Generic[R]):
         return iter(self._ready().values())
 
     def __len__(self) -> int:
-        return len(self._by_id)
+        ids = self._ids
+        return len(self._by_id) if ids is None else len(ids)
 
     def __contains__(self, key: object) -> bool:
-        return key in self._by_id
+        return key in self._keyed()
 
     def __getitem__(self, key: str) -> R:
         try:
@@ -136,20 +150,22 @@ class Records(Generic[R]):
 
     def ids(self) -> tuple[str, ...]:
         """All IDs, in insertion order."""
-        return tuple(self._by_id)
+        ids = self._ids
+        return tuple(self._by_id if ids is None else ids)
 
     def index_of(self, key: str) -> int:
         """Position of the record with ID ``key`` (used to locate errors)."""
         # Replays locate every record in turn: a map kept until the IDs change, not a scan.
-        if self._positions is None or len(self._positions) != len(self._by_id):
-            self._positions = {found: index for index, found in enumerate(self._by_id)}
+        keyed = self._keyed()
+        if self._positions is None or len(self._positions) != len(keyed):
+            self._positions = {found: index for index, found in enumerate(keyed)}
         index = self._positions.get(key)
         if index is None:
             raise NotFoundError(f"no {self._kind} with ID {key!r}; {self._known()}")
         return index
 
     def _known(self) -> str:
-        ids = list(self._by_id)
+        ids = list(self.ids())
         if not ids:
             return f"there are no {self._kind} yet"
         shown = ", ".join(repr(i) for i in ids[:_SHOWN_IDS])
@@ -184,9 +200,10 @@ def put_columns(
             in order), readable through :func:`columns_of` until the records are built.
         build: Builds the records, in order, when something first reads one.
     """
-    if len(records._by_id) or records._pending is not None:
+    if len(records) or records._pending is not None:
         raise ValueError("put_columns fills empty records only")
-    records._by_id = dict.fromkeys(ids)  # type: ignore[assignment]
+    records._by_id = {}
+    records._ids = ids  # (their map made on first look-up by ID)
     records._columns = columns
     records._pending = build
     records._positions = None
@@ -204,6 +221,7 @@ def columns_of(records: Records[R]) -> Mapping[str, Sequence[Any]] | None:
 def clear_records(records: Records[R]) -> None:
     """Remove every record, built or not (internal: a loader undoing a refused fill)."""
     records._by_id = {}
+    records._ids = None
     records._pending = None
     records._columns = None
     records._positions = None

@@ -45,9 +45,12 @@ class RegionLevel(LabelledEnum):
     @property
     def child(self) -> RegionLevel | None:
         """The level just below this one (``None`` for desa)."""
-        order = list(RegionLevel)
-        index = order.index(self)
-        return order[index + 1] if index + 1 < len(order) else None
+        # (a dict look-up: every child of every region loaded asks it)
+        return _CHILD_LEVEL[self]
+
+
+_ORDER = list(RegionLevel)
+_CHILD_LEVEL = dict(zip(_ORDER, [*_ORDER[1:], None], strict=True))
 
 
 _KEMENDAGRI = {

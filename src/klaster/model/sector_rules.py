@@ -41,10 +41,12 @@ __all__ = [
     "business_types_checked",
     "catalogue_problems",
     "check_business_type",
+    "install_check_setup",
     "install_member_check",
     "install_program_check",
     "install_sector_report",
     "member_checks_paused",
+    "ready_member_check",
     "report_unprovided_sectors",
 ]
 
@@ -64,6 +66,7 @@ ProgramCheck = Callable[[object], list[str]]
 """Lists a program's codes the catalogue lacks: ``program.results...indicator: <problem>``."""
 
 _installed: list[MemberCheck] = []
+_setups: list[Callable[[], None]] = []
 _program_checks: list[ProgramCheck] = []
 _reports: list[SectorReport] = []
 _paused: ContextVar[bool] = ContextVar("klaster_member_checks_paused", default=False)
@@ -79,6 +82,27 @@ def install_member_check(check: MemberCheck | None) -> MemberCheck | None:
     if check is not None:
         _installed.append(check)
     return previous
+
+
+def install_check_setup(setup: Callable[[], None] | None) -> None:
+    """Install what readies the business-type check before its first member (``None``: none).
+
+    Internal: :mod:`klaster.plugins` installs the shared host's plugin loading, which the check
+    otherwise does on its first member.
+    """
+    _setups.clear()
+    if setup is not None:
+        _setups.append(setup)
+
+
+def ready_member_check() -> None:
+    """Ready the installed business-type check now, if it will check (internal; never raises).
+
+    A loader calls it while it waits for its rows: the plugins then load in that wait rather
+    than on the first member judged. Loading them later instead changes nothing but when.
+    """
+    if _setups and business_types_checked():
+        _setups[0]()
 
 
 def install_sector_report(report: SectorReport | None) -> SectorReport | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import warnings
 from collections.abc import Sequence
@@ -12,6 +13,7 @@ from klaster.model.activity_kinds import ActivityKind, install_kind_source
 from klaster.model.member import Member
 from klaster.model.program import Program
 from klaster.model.sector_rules import (
+    install_check_setup,
     install_member_check,
     install_program_check,
     install_sector_report,
@@ -50,6 +52,13 @@ def business_type_problem(member: Member) -> str | None:
         # Strict mode, a plugin failed to load: that error is raised where the host is used
         # (``klaster`` commands show its problems), not disguised as a bad document or record.
         return None
+
+
+def load_for_checks() -> None:
+    """Load the shared host's plugins now (what the model's check would do on its first member)."""
+    # (strict mode, a plugin failed: raised where the host is used, as below)
+    with contextlib.suppress(PluginError):
+        get_host().plugins()
 
 
 def plugin_activity_kinds() -> tuple[ActivityKind, ...]:
@@ -122,6 +131,7 @@ def result_indicator_problems(program: object) -> list[str]:
 # document or the store whose sector plugins are missing through the report installed here (which
 # also refuses a results framework's unknown indicators; the store's saving asks the same check).
 install_member_check(business_type_problem)
+install_check_setup(load_for_checks)
 install_kind_source(plugin_activity_kinds)
 install_sector_report(report_missing_sectors)
 install_program_check(result_indicator_problems)

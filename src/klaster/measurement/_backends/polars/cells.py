@@ -142,7 +142,11 @@ class Pending:
         fine = table.group_by(fine_keys).agg(list(aggs.values()))
         self.queries: list[pl.LazyFrame] = [fine.select(pl.len())] if plans else []
         self.specs: list[tuple[tuple[str, ...], list[str]]] = []
-        self.poverty = poverty is not None
+        # The sums per line are read for P1 (depth) and P2 (severity) only: P0 counts the poor
+        # weight, one of the finest parts' totals.
+        measures = {getattr(plan.indicator, "poverty", None) for plan in plans}
+        self.depth = poverty is not None and "p1" in measures
+        self.severity = poverty is not None and "p2" in measures
         sums = [pl.col(name).sum() for name in self.totals]
         for spec in specs:
             if any(d != "cluster" and d not in dims for d in spec):
@@ -153,11 +157,10 @@ class Pending:
                 self.queries.append(_known(fine, keys).group_by(keys).agg(sums))
             else:
                 self.queries.append(fine.select(sums))
-            if poverty is not None:
-                self.queries += [
-                    _per_line_query(poverty, keys, ["_z"], "_g"),
-                    _per_line_query(poverty, keys, ["_z", "_s"], "_g2"),
-                ]
+            if poverty is not None and self.depth:
+                self.queries.append(_per_line_query(poverty, keys, ["_z"], "_g"))
+            if poverty is not None and self.severity:
+                self.queries.append(_per_line_query(poverty, keys, ["_z", "_s"], "_g2"))
 
     def finish(self, done: Sequence[pl.DataFrame]) -> dict[str, Block]:
         """The plans' blocks from the collected ``queries`` (in their order)."""
@@ -171,21 +174,20 @@ class Pending:
         for spec, keys in self.specs:
             part = next(results)
             key_lists = [part[k].to_list() for k in keys]
-            if keys:
-                naming = self.naming
-                combos += [
-                    tuple((d, naming.name(d, code)) for d, code in zip(spec, row, strict=True))
-                    for row in zip(*key_lists, strict=True)
-                ]
+            if keys:  # each (dimension, name) pair made once, then picked by code
+                pairs = [self._pairs(d).__getitem__ for d in spec]
+                picked = (map(pick, codes) for pick, codes in zip(pairs, key_lists, strict=True))
+                combos += zip(*picked, strict=True)
             else:
                 combos.append(())
             for name in self.totals:
                 columns[name] += part[name].to_list()
-            if self.poverty:
-                count = len(part)
+            count = len(part)
+            if self.depth:
                 depth += _per_line(next(results), keys, key_lists, ["_z"], count)
+            if self.severity:
                 severity += _per_line(next(results), keys, key_lists, ["_z", "_s"], count)
-        order = sorted(range(len(combos)), key=lambda i: (len(combos[i]), combos[i]))
+        order = sorted(range(len(combos)), key=[(len(c), c) for c in combos].__getitem__)
         blocks = {}
         key, on = self.round_key
         for plan in self.plans:
@@ -196,6 +198,11 @@ class Pending:
             head = block_head(self.engine, indicator, key, on)
             blocks[indicator.code] = Block(head, [combos[i] for i in kept], figures)
         return blocks
+
+    def _pairs(self, dim: str) -> list[tuple[str, str]]:
+        """``(dim, name)`` of each code of ``dim``: the parts of the cells' combinations."""
+        names = self.naming.clusters if dim == "cluster" else self.naming.names.get(dim, [])
+        return [(dim, name) for name in names]
 
 
 def _per_line_query(poor: pl.LazyFrame, keys: list[str], by: list[str], value: str) -> pl.LazyFrame:
@@ -278,7 +285,7 @@ def _figures(
         part.missing_line = columns[f"{name}_ml"][i]
         part.weight = columns[f"{name}_w"][i] or 0
         part.poor_weight = columns[f"{name}_pw"][i] or 0
-        part.depth = depth[i]
-        part.severity = severity[i]
+        part.depth = depth[i] if depth else {}  # (only read for P1)
+        part.severity = severity[i] if severity else {}  # (only read for P2)
         parts.append(part)
     return of_figures(p.measure(plan.indicator.poverty) for p in parts)

@@ -19,7 +19,8 @@ store's
   :mod:`klaster.measurement._backends.polars.core`.
 - Members active, groups and cooperatives (:mod:`klaster.measurement._backends.polars.program`):
 counted
-  from the records with numpy.
+  from the records with numpy (the members active on the round's date selected in the round
+  key's plan, off this thread).
 
 Not covered here, and computed by the Python path in the same report: indicators of groups and
 cooperatives from formulas, medians, ``round()``, text, categories and dates in formulas, values
@@ -185,8 +186,13 @@ def _counted(
     for source in sorted(tables):
         plans = []
         if source == "members":
-            recorded = members.surveyed.column("household_size")
-            table = records.active_members(on, members.positions, recorded)
+            # The round's household sizes only where a count of people is asked for.
+            recorded = (
+                members.surveyed.column("household_size") if "household_members" in wanted else None
+            )
+            table: pl.LazyFrame | pl.DataFrame = records.active_members(
+                on, members.positions, recorded
+            )
             dims = records.dims
             counted = {"members": pl.len(), "household_members": pl.col("size").sum()}
         elif source == "groups":
@@ -206,7 +212,8 @@ def _counted(
                 ]
                 plan.scales = (0,)
                 plans.append(plan)
-        if plans and not table.is_empty():
+        # (A table without rows gives no block: its query counts no unit.)
+        if plans and (isinstance(table, pl.LazyFrame) or not table.is_empty()):
             lazy = table.lazy()
             done.append(Pending(engine, lazy, dims, plans, specs, records.naming, round_key))
     return done

@@ -78,6 +78,7 @@ class Records:
         self._coops: dict[str, Array] | None = None
         self._group_offsets: dict[str, int] = {}
         self._places: dict[str, Array] = {}
+        self._active: pl.DataFrame | None = None  # every member's columns active_members reads
 
     # -- members --------------------------------------------------------------------------------
     def members(self) -> dict[str, Any]:
@@ -216,25 +217,27 @@ class Records:
 
     def active_members(
         self, on: Array, surveyed: Array, recorded: tuple[Array, Array, int] | None
-    ) -> pl.DataFrame:
+    ) -> pl.LazyFrame:
         """Members active on their cluster's date: ``_c``, categories and household ``size``.
 
         A household size recorded in the round replaces the member record's, as in the Python
-        path (``UnitFrame.column``).
+        path (``UnitFrame.column``). Lazy: the members are selected where the query is collected
+        (with the round key's others, off this thread), only the columns its plans read.
         """
-        members = self.members()
-        day = on[members["_c"]]
-        active = (members["joined"] <= day) & (day < members["left"])
-        sizes = members["size"]
+        if self._active is None:
+            members = self.members()
+            names = ["_c", "joined", "left", "size", *(f"_d_{dim}" for dim in self.dims)]
+            self._active = _frame({name: members[name] for name in names})
+        table = self._active
         if recorded is not None:
             values, valid, _ = recorded
             use = valid & (surveyed >= 0)
-            sizes = sizes.copy()
+            sizes = self.members()["size"].copy()
             sizes[surveyed[use]] = values[use]
-        columns = {"_c": members["_c"][active], "size": sizes[active]}
-        for dim in self.dims:
-            columns[f"_d_{dim}"] = members[f"_d_{dim}"][active]
-        return _frame(columns)
+            table = table.with_columns(pl.Series("size", sizes))
+        day = pl.lit(pl.Series(on, dtype=pl.Int64)).gather(pl.col("_c"))
+        active = (pl.col("joined") <= day) & (day < pl.col("left"))
+        return table.lazy().filter(active).drop("joined", "left")
 
     # -- groups and cooperatives ----------------------------------------------------------------
     def _read_groups(self) -> dict[str, Array]:
