@@ -66,8 +66,9 @@ def filled(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def road_refusal(path: Path) -> str:
-    """The column road's message for ``path`` (the accepted road switched off)."""
+    """The column road's message for ``path`` (nothing of the accepted road run)."""
     with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(accepted_road, "prepare", lambda *_: None)
         patch.setattr(accepted_road, "read", lambda *_: None)
         with pytest.raises(KlasterError) as exc:
             klaster.load(path)

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from tests.documents.test_program_parquet import rewrite
-from tests.documents.test_program_parquet_accepted import filled, path, program
+from tests.documents.test_program_parquet_accepted import filled, path, program, road_refusal
 
 import klaster
 import klaster.documents._program_parquet as parquet_form
@@ -47,16 +47,6 @@ def by_road(path: Path) -> Program:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(accepted_road, "read", lambda *_: None)
         return klaster.load(path)
-
-
-def road_refusal(path: Path) -> str:
-    """The column road's message for ``path`` (nothing of the accepted road run)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(accepted_road, "prepare", lambda *_: None)
-        patch.setattr(accepted_road, "read", lambda *_: None)
-        with pytest.raises(KlasterError) as exc:
-            klaster.load(path)
-    return str(exc.value)
 
 
 class TestReadAhead:
