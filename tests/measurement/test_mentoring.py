@@ -244,7 +244,8 @@ class TestTable:
 
 
 @st.composite
-def programs(draw: st.DrawFn) -> tuple[Program, Observations]:
+def programs(draw: st.DrawFn, fieldwork: bool = True) -> tuple[Program, Observations]:
+    """``fieldwork=False``: no assignment, so no visit (a visit needs one): no log at all."""
     n = draw(st.integers(1, 8))
     members = []
     for i in range(n):
@@ -267,14 +268,15 @@ def programs(draw: st.DrawFn) -> tuple[Program, Observations]:
                 spells.append(Membership(m.id, joined, left=left))
         groups.append(Group(f"g{g}", f"G{g}", "umkm", START, spells))
     program = _program([_cluster("a", members, groups), _cluster("b", [_member("b1", START)], [])])
-    program.fieldwork.assign(Assignment("pd-1", "a", START))
-    if draw(st.booleans()):
+    if fieldwork:
+        program.fieldwork.assign(Assignment("pd-1", "a", START))
+    if fieldwork and draw(st.booleans()):
         program.fieldwork.assign(Assignment("pd-2", "a", START, D(2012, 6, 30), group_ids=["g0"]))
     # Round dates first: visits are drawn at, or just either side of, the windows' edges.
     offsets = draw(st.lists(st.integers(400, 1800), min_size=1, max_size=3, unique=True))
     edges = [0, 1, 88, 89, 90, 91, 363, 364, 365, 366]
     visits = []
-    for v in range(draw(st.integers(0, 25))):
+    for v in range(draw(st.integers(0, 25)) if fieldwork else 0):
         if draw(st.booleans()):
             offset = draw(st.sampled_from(offsets)) - draw(st.sampled_from(edges))
         else:
@@ -301,3 +303,27 @@ def test_both_backends_give_the_same_figures(data: tuple[Program, Observations])
         assert mentoring_table(program, period, backend="polars") == mentoring_table(
             program, period
         )
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(programs(fieldwork=False))
+def test_without_assignments_no_spell_is_read(
+    data: tuple[Program, Observations],
+) -> None:
+    # The spells are read only for group visits and assignments (a visit needs one): a program
+    # without fieldwork gives the same figures without them (and builds no group when loaded).
+    from klaster.measurement._backends.polars import mentoring as fast_mentoring
+
+    program, obs = data
+    read: list[int] = []
+    spells = fast_mentoring.Tables._read_spells
+
+    def counted(tables: fast_mentoring.Tables) -> Any:
+        read.append(1)
+        return spells(tables)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fast_mentoring.Tables, "_read_spells", counted)
+        fast = Measurement(program, obs, backend="polars").report(MENTORING_CODES, by=BY)
+    assert not read
+    assert fast == Measurement(program, obs).report(MENTORING_CODES, by=BY)

@@ -194,7 +194,8 @@ class TestOnly:
 
         monkeypatch.setattr(pl, "read_parquet", spy)
         load(tmp_path / "o.parquet", PROGRAM, CATALOGUE, only={"herd_start"})
-        assert asked == [["unit", "unit_number", "herd_start"]]
+        # The units' IDs and numbers first, then the values a few columns at a time.
+        assert asked == [["unit", "unit_number"], ["herd_start"]]
 
 
 def _parts(path: Path) -> tuple[pl.DataFrame, dict[str, Any]]:

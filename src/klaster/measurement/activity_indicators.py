@@ -41,6 +41,7 @@ from klaster.measurement.na import NotAvailable, bilingual
 from klaster.measurement.unit_frame import UnitFrame
 from klaster.model.activity import ParticipantKind
 from klaster.model.program import Program
+from klaster.model.records import field_of
 
 __all__ = [
     "ACTIVITY_CODES",
@@ -221,11 +222,11 @@ def cluster_activities(
 def existing_groups(frame: UnitFrame) -> tuple[str, ...]:
     """The frame's groups existing on the round's date (formed, not dissolved)."""
     on = frame.round.on
-    return tuple(
-        g.id
-        for g in frame.cluster.groups
-        if g.formed <= on and (g.dissolved is None or on < g.dissolved)
+    groups = frame.cluster.groups  # (a loader's columns if kept: no group built)
+    dated = zip(
+        groups.ids(), field_of(groups, "formed"), field_of(groups, "dissolved"), strict=True
     )
+    return tuple(gid for gid, formed, gone in dated if formed <= on and (gone is None or on < gone))
 
 
 def _within(days: Sequence[int], on: int) -> int:

@@ -31,6 +31,7 @@ from klaster.measurement._backends.python.fixedpoint import (
 )
 from klaster.measurement.methods.poverty_lines import PovertyLines
 from klaster.model.cluster import Cluster
+from klaster.model.records import field_of
 from klaster.model.region import RegionLevel
 from klaster.observations.rounds import Round
 from klaster.observations.values import Observations
@@ -115,11 +116,11 @@ class UnitFrame:
         if found is None:
             spells = self.shared.get("spells")
             if spells is None:
-                members = self.cluster.members
+                members = self.cluster.members  # (a loader's columns if kept: none built)
                 spells = self.shared["spells"] = (
-                    [m.id for m in members],
-                    [m.joined for m in members],
-                    [m.left for m in members],
+                    members.ids(),
+                    field_of(members, "joined"),
+                    field_of(members, "left"),
                 )
             on = self.round.on
             # Member.is_active, without a method call per member and round.

@@ -264,6 +264,8 @@ class _Fast:
 
         def convert(code: str, variable: Variable, layout: Layout) -> tuple[Any, Any]:
             present, values, scale = group.converted.pop(code)  # (let go once built)
+            if isinstance(values, np.ndarray) and values.dtype.kind == "i":
+                values = values.astype(np.int64, copy=False)  # (held narrow until now)
             return present, lambda: typed_columns(pl, np, variable, values, present, layout, scale)
 
         self.bulk.place(group.level, group.tables, None, group.codes, convert, group.known)

@@ -48,6 +48,7 @@ from klaster.observations.core_variables import core_variables
 
 __all__ = ["Ahead", "Group", "Prepared", "catalogue_of", "prepare", "read_ahead", "stamp_of"]
 
+_COLUMNS_AT_ONCE = 4
 _LAST_DAY = 2_932_896  # date(9999, 12, 31) in days from 1970: the last a Python date holds
 _INT64 = 9_223_372_036_854_775_807
 
@@ -134,7 +135,7 @@ def prepare(
     found = Prepared(header, catalogue)
     found.units, found.tables = parts
     codes = [c for c in declared if only is None or c in only]
-    frame = pl.read_parquet(buffer, columns=["unit", NUMBER, *codes])
+    frame = pl.read_parquet(buffer, columns=["unit", NUMBER])
     # The IDs in one chunk: gathered by index from 32, they cost ten times more (0.17 s).
     frame = frame.with_columns(frame["unit"].rechunk())
     numbered = _units(pl, np, frame, found)
@@ -146,9 +147,17 @@ def prepare(
     found.hinted = True
     for group in found.groups:
         group.known = numbers[group.rows - found.total]
-    columns = {code: frame[code] for code in codes}
-    del frame  # (each column freed once converted: the memory of reading without ahead)
-    _convert(pl, np, columns, found.groups, catalogue)
+    del frame
+    # A few columns at a time, each converted then let go: the whole file's values (~16 bytes
+    # a cell as decimals) are never held at once beside the program being read.
+    for first in range(0, len(codes), _COLUMNS_AT_ONCE):
+        some = codes[first : first + _COLUMNS_AT_ONCE]
+        read = pl.read_parquet(buffer, columns=some)
+        columns = {code: read[code] for code in some}
+        del read
+        _convert(pl, np, columns, found.groups, catalogue)
+    for group in found.groups:
+        group.rows = group.table_of = None  # (the reader places the rows by ``known``)
     return found
 
 
@@ -247,11 +256,24 @@ def _convert(
             present = series.is_not_null().to_numpy()
             values += int(present.sum())
             typed, scale = _typed(pl, np, series, variable, group, present)
-            group.converted[code] = (present, typed, scale)
+            group.converted[code] = (present, narrowest(np, typed), scale)
         if column.count() != values:
             raise GiveUp  # a value outside its tables' columns (or in the units part)
-    for group in groups:
-        group.rows = group.table_of = None  # (the reader places the rows by ``known``)
+
+
+def narrowest(np: Any, values: Any) -> Any:
+    """64-bit integers in the narrowest signed type that holds them (others as they are).
+
+    Held until the program is read (the reader widens each column back when it builds it).
+    """
+    if not isinstance(values, np.ndarray) or values.dtype != np.int64 or not len(values):
+        return values
+    low, high = int(values.min()), int(values.max())
+    for dtype in (np.int8, np.int16, np.int32):
+        limits = np.iinfo(dtype)
+        if limits.min <= low and high <= limits.max:
+            return values.astype(dtype)
+    return values
 
 
 def _typed(

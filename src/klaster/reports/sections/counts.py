@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from klaster.formatting import format_date
 from klaster.label import Label
+from klaster.model.records import field_of
 from klaster.reports.context import ReportData
 from klaster.reports.document import Column, Kind, Section, Table, Value
 
@@ -20,17 +21,20 @@ def build(data: ReportData) -> Section:
     totals = [0, 0, 0, 0]
     for cluster_id in data.clusters():
         cluster = data.program.clusters[cluster_id]
-        active = cluster.active_members(on)
+        # A field of every member and group at a time (a loader's columns if kept: none built).
+        people = cluster.members
+        dated = zip(field_of(people, "joined"), field_of(people, "left"), strict=True)
+        sectors = field_of(people, "sector")
+        here = [joined <= on and (left is None or on < left) for joined, left in dated]
+        teams = cluster.groups
+        standing = zip(field_of(teams, "sector"), field_of(teams, "dissolved"), strict=True)
+        existing = [s for s, gone in standing if gone is None or gone > on]
         for sector in dict.fromkeys(s.sector for s in cluster.sectors):
             if wanted is not None and sector != wanted:
                 continue
-            members = sum(1 for m in active if m.sector == sector)
-            registered = sum(1 for m in cluster.members if m.sector == sector)
-            groups = sum(
-                1
-                for g in cluster.groups
-                if g.sector == sector and (g.dissolved is None or g.dissolved > on)
-            )
+            members = sum(1 for s, now in zip(sectors, here, strict=True) if now and s == sector)
+            registered = sum(1 for s in sectors if s == sector)
+            groups = sum(1 for s in existing if s == sector)
             cooperatives = sum(1 for c in cluster.cooperatives if sector in c.sectors)
             counted = (registered, members, groups, cooperatives)
             totals = [a + b for a, b in zip(totals, counted, strict=True)]

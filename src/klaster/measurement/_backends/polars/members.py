@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from klaster._support.weak import weak_method
 from klaster.catalogue.indicator import Aggregation, Indicator
 from klaster.catalogue.variable import Level, ValueType, Variable
 from klaster.measurement._backends.polars.cells import Plan
@@ -69,7 +70,8 @@ class MemberTable:
         self.scope: str | None = None
         self.poverty: tuple[Plan, pl.Expr] | None = None  # the FGT plan, what poor units need
         self.quadrant: pl.Expr | None = None  # the CIBEST quadrant column, once planned
-        self.formulas = Formulas(self.value, self.derive)
+        # Weakly: a cycle would keep the round key's columns to the end of the report (gc.py).
+        self.formulas = Formulas(weak_method(self.value), weak_method(self.derive))
         self._count = 0
 
     # -- columns --------------------------------------------------------------------------------
@@ -80,7 +82,10 @@ class MemberTable:
         if name not in self.meta:
             self._load(code, name, at)
         scale, bound, kind = self.meta[name]
-        return Value(pl.col(name), scale, bound, kind)
+        expr = pl.col(name)
+        if kind == NUMBER and self.columns[name].dtype != pl.Int64:
+            expr = expr.cast(pl.Int64)  # kept narrow (see _load): every formula reads 64 bits
+        return Value(expr, scale, bound, kind)
 
     def _load(self, code: str, name: str, at: Shift | str | None) -> None:
         variable = self.engine.observations.variable(code)
@@ -105,8 +110,9 @@ class MemberTable:
             low = np.min(data, where=valid, initial=limits.max)
             found = (int(low), int(np.max(data, where=valid, initial=limits.min)))
         values = data.astype(bool) if kind == BOOLEAN else data
-        column = pl.Series(name, np.ma.masked_array(values, mask=~valid))
-        self.columns[name] = column if kind == BOOLEAN else column.cast(pl.Int64)
+        # As stored (int8 for scores, int32 for most amounts), widened where a formula reads
+        # it: a round key's table is then half the size (two are alive at once, see path.py).
+        self.columns[name] = pl.Series(name, np.ma.masked_array(values, mask=~valid))
         self.meta[name] = (scale, max(abs(found[0]), abs(found[1])) if found else 0, kind)
         self.ranges[name] = found
 
@@ -122,22 +128,32 @@ class MemberTable:
         self.derived.setdefault(self.scope, []).append((name, expr))
         return pl.col(name)
 
-    def tables(self) -> Iterator[tuple[pl.DataFrame, list[Plan]]]:
-        """Each scope's table (every member; each sector's members) and its plans."""
+    def frame(self, *, wide: bool = False) -> pl.DataFrame:
+        """The table's columns as one frame.
+
+        Args:
+            wide: Every number column as ``Int64``, as :meth:`value` reads it (for an engine
+                that is handed the columns themselves, not the formulas' expressions).
+        """
         frame = pl.DataFrame([s.alias(n) for n, s in self.columns.items()])
-        for scope, plans in self.plans.items():
-            table = frame if scope is None else frame.filter(self._scope(scope))
-            for name, expr in self.derived.get(scope, ()):
-                table = table.with_columns(expr.alias(name))
-            yield table, plans
+        if not wide:
+            return frame
+        narrow = [
+            name
+            for name, (_, _, kind) in self.meta.items()
+            if kind == NUMBER and frame.schema[name] != pl.Int64
+        ]
+        return frame.with_columns(pl.col(narrow).cast(pl.Int64)) if narrow else frame
 
     def lazy_tables(self) -> Iterator[tuple[pl.LazyFrame, list[Plan]]]:
-        """As :meth:`tables`, lazily: a scope's filter and derived columns run in its query.
+        """Each scope's table (every member; each sector's members) and its plans, lazily.
+
+        A scope's filter and derived columns run in its query.
 
         Only the columns a scope's plans read are then filtered (projection pushdown), and the
         scopes' queries can be collected together.
         """
-        frame = pl.DataFrame([s.alias(n) for n, s in self.columns.items()]).lazy()
+        frame = self.frame().lazy()
         for scope, plans in self.plans.items():
             table = frame if scope is None else frame.filter(self._scope(scope))
             for name, expr in self.derived.get(scope, ()):

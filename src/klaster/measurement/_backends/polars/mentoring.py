@@ -26,16 +26,17 @@ from klaster.measurement.mentoring_indicators import WINDOW_DAYS, MentoringValue
 from klaster.measurement.unit_frame import UnitFrame
 from klaster.model.mentoring import GROUP, MEMBER
 from klaster.model.program import Program
+from klaster.model.records import field_of
 
 __all__ = ["Tables", "Values", "caseloads", "export", "prime", "reached", "values_at"]
 
 NEVER = _dt.date.max.toordinal() + 1
 """A day after every date: "not left", "not dissolved"."""
 
-_MEMBER = attrgetter("id", "joined", "left")
-_GROUP = attrgetter("id", "formed", "dissolved")
 _SPELL = attrgetter("member_id", "joined", "left")
 _CACHE = "mentoring"
+_SPELLS = {"cluster": pl.Int32, "subject": pl.String, "gidx": pl.Int64, "idx": pl.Int64,
+           "joined": pl.Int32, "left": pl.Int32}  # fmt: skip
 
 
 def _day(value: _dt.date | None) -> int:
@@ -76,12 +77,13 @@ class Tables:
                 "subject": pl.Series(columns.subject_ids, dtype=pl.String),
             }
         )
-        members = [list(c.members) for c in clusters]
-        groups = [list(c.groups) for c in clusters]
+        # A field of every member and group at a time: a loader's columns, if kept, build none.
+        members = [c.members for c in clusters]
+        groups = [c.groups for c in clusters]
         self.member_offsets = np.cumsum([0, *map(len, members)])
         self.group_offsets = np.cumsum([0, *map(len, groups)])
-        everyone = list(chain.from_iterable(members))
-        ids, joined, left = list(zip(*map(_MEMBER, everyone), strict=True)) or [()] * 3
+        ids = tuple(chain.from_iterable(r.ids() for r in members))
+        joined, left = (_whole(members, name) for name in ("joined", "left"))
         m = len(ids)
         self.member_ids: Sequence[str] = ids
         self.member_joined = np.fromiter(map(_day, joined), np.int32, m)
@@ -96,8 +98,8 @@ class Tables:
                 "idx": np.arange(m, dtype=np.int64),
             }
         )
-        every_group = list(chain.from_iterable(groups))
-        gids, formed, dissolved = list(zip(*map(_GROUP, every_group), strict=True)) or [()] * 3
+        gids = tuple(chain.from_iterable(r.ids() for r in groups))
+        formed, dissolved = (_whole(groups, name) for name in ("formed", "dissolved"))
         g = len(gids)
         self.group_formed = np.fromiter(map(_day, formed), np.int32, g)
         self.group_dissolved = np.fromiter(map(_day, dissolved), np.int32, g)
@@ -109,26 +111,53 @@ class Tables:
                 "gidx": np.arange(g, dtype=np.int64),
             }
         )
+        self._program, self._group_cluster, self._member_index = program, group_cluster, ids
+        self._spells: pl.DataFrame | None = None
+        self.assignments, self.assigned_groups, self.assigned_members = _assignments(
+            program, number, self
+        )
+
+    @property
+    def spells(self) -> pl.DataFrame:
+        """The groups' membership spells, read on first need.
+
+        Only group visits and assignments read them: without either, no spell gives the same.
+        """
+        if self._spells is None:
+            grouped = (self.subjects["kind"] == GROUP).any()
+            wanted = grouped or self.assignments.height > 0
+            self._spells = self._read_spells() if wanted else pl.DataFrame(schema=_SPELLS)
+        return self._spells
+
+    def _read_spells(self) -> pl.DataFrame:
+        gids = self.groups["subject"].to_list()
+        every_group = [g for c in self._program.clusters for g in c.groups]  # (built here)
         spells = [grp.memberships for grp in every_group]
+        g = len(every_group)
         owner = np.repeat(np.arange(g, dtype=np.int64), list(map(len, spells)))
         who, start, end = (
             list(zip(*map(_SPELL, chain.from_iterable(spells)), strict=True)) or [()] * 3
         )
-        index = dict(zip(ids, range(m), strict=True))
+        index = dict(zip(self._member_index, range(len(self._member_index)), strict=True))
         s = len(who)
-        self.spells = pl.DataFrame(
-            {
-                "cluster": group_cluster[owner] if g else np.zeros(0, np.int32),
-                "subject": pl.Series([gids[i] for i in owner.tolist()], dtype=pl.String),
-                "gidx": owner,
-                "idx": np.fromiter(map(index.__getitem__, who), np.int64, s),
-                "joined": np.fromiter(map(_day, start), np.int32, s),
-                "left": np.fromiter(map(_day, end), np.int32, s),
-            }
+        return _spells_frame(
+            self._group_cluster[owner] if g else np.zeros(0, np.int32),
+            [gids[i] for i in owner.tolist()],
+            owner,
+            np.fromiter(map(index.__getitem__, who), np.int64, s),
+            np.fromiter(map(_day, start), np.int32, s),
+            np.fromiter(map(_day, end), np.int32, s),
         )
-        self.assignments, self.assigned_groups, self.assigned_members = _assignments(
-            program, number, self
-        )
+
+
+def _whole(records: Sequence[Any], name: str) -> list[Any]:
+    """Field ``name`` of every record of ``records`` (one per cluster), in order."""
+    return list(chain.from_iterable(field_of(r, name) for r in records))
+
+
+def _spells_frame(*columns: Any) -> pl.DataFrame:
+    named = zip(_SPELLS.items(), columns, strict=True)
+    return pl.DataFrame([pl.Series(name, values, dtype=kind) for (name, kind), values in named])
 
 
 def _assignments(
@@ -327,7 +356,7 @@ def frame_values(tables: Tables, values: Values, frame: UnitFrame, number: int) 
     first, stop = tables.group_offsets[number], tables.group_offsets[number + 1]
     exists = (tables.group_formed[first:stop] <= day) & (day < tables.group_dissolved[first:stop])
     groups = tuple(
-        g.id for g, here in zip(frame.cluster.groups, exists.tolist(), strict=True) if here
+        gid for gid, here in zip(frame.cluster.groups.ids(), exists.tolist(), strict=True) if here
     )
     logged = bool(values.logged[number])
     if not logged:

@@ -73,7 +73,6 @@ class Records:
         self.days = _Days()
         self._members: dict[str, Any] | None = None
         self._groups: dict[str, Array] | None = None
-        self._group_list: list[Any] = []
         self._group_spells: dict[str, Array] | None = None
         self._coops: dict[str, Array] | None = None
         self._group_offsets: dict[str, int] = {}
@@ -241,27 +240,28 @@ class Records:
 
     # -- groups and cooperatives ----------------------------------------------------------------
     def _read_groups(self) -> dict[str, Array]:
+        # A field of every group at a time (the loader's columns if kept: no group is built).
         days = self.days
-        groups = self._group_list = [g for cluster in self.clusters for g in cluster.groups]
         numbers = [len(c.groups) for c in self.clusters]
         starts = np.cumsum([0, *numbers])
         self._group_offsets = {c.id: int(n) for c, n in zip(self.clusters, starts, strict=False)}
-        total = len(groups)
+        total = int(starts[-1])
+
+        def field(name: str) -> list[Any]:
+            return list(chain.from_iterable(field_of(c.groups, name) for c in self.clusters))
+
         return {
             "_c": np.repeat(np.arange(len(numbers), dtype=np.int32), numbers),
-            "formed": np.fromiter(
-                map(days.__getitem__, [g.formed for g in groups]), np.int64, total
-            ),
-            "dissolved": np.fromiter(
-                map(days.__getitem__, [g.dissolved for g in groups]), np.int64, total
-            ),
-            "_d_sector": self._codes("sector", [g.sector for g in groups]),
+            "formed": np.fromiter(map(days.__getitem__, field("formed")), np.int64, total),
+            "dissolved": np.fromiter(map(days.__getitem__, field("dissolved")), np.int64, total),
+            "_d_sector": self._codes("sector", field("sector")),
         }
 
     def _spells(self) -> dict[str, Array]:
         """The groups' membership spells (``group``, ``joined``, ``left``), read on first need."""
         if self._group_spells is None:
-            days, groups = self.days, self._group_list
+            days = self.days
+            groups = [g for cluster in self.clusters for g in cluster.groups]  # (built here)
             spells = list(chain.from_iterable(g.memberships for g in groups))
             counts = [len(g.memberships) for g in groups]
             self._group_spells = {

@@ -89,9 +89,7 @@ def _placed(engine: Any, frames: list[Any], records: Records) -> pl.DataFrame:
     """The members placed in one round key: ``_m`` (member), ``_c``, categories, ``q``."""
     table = MemberTable(engine, frames, records)
     q = quadrant(table)
-    frame = pl.DataFrame([s.alias(n) for n, s in table.columns.items()]).with_columns(
-        pl.Series("_m", table.positions), q.alias("q")
-    )
+    frame = table.frame().with_columns(pl.Series("_m", table.positions), q.alias("q"))
     keys = ["_c", *(f"_d_{d}" for d in records.dims)]
     return frame.filter(pl.col("q").is_not_null() & (pl.col("_m") >= 0)).select("_m", *keys, "q")
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from klaster._support.weak import weak_method
 from klaster.catalogue.indicator import Aggregation, Indicator
 from klaster.catalogue.variable import Level
 from klaster.measurement._backends.polars.members import MemberTable
@@ -67,7 +68,8 @@ class SqlMembers:
         self.scope: str | None = None
         self.poverty: SqlPlan | None = None  # the FGT plan (P0-P2 share its sums)
         self.quadrant: str | None = None  # the CIBEST quadrant column, once planned
-        self.formulas = SqlFormulas(dialect, self.value, self.derive)
+        # Weakly: a cycle would keep the round key's columns to the end of the report (gc.py).
+        self.formulas = SqlFormulas(dialect, weak_method(self.value), weak_method(self.derive))
         self._count = 0
 
     # -- columns --------------------------------------------------------------------------------

@@ -71,8 +71,6 @@ def blocks(
         The blocks done here (the engine does the others) and the specs left to the Python
         path (those with ``group`` or ``cooperative``).
     """
-    import polars as pl
-
     found: dict[tuple[str, str], Block] = {}
     split = Split.of(engine, frames, specs)
     if split is None:
@@ -85,8 +83,8 @@ def blocks(
             members.add(indicator, core_plan)
         if not members.plans:
             continue
-        frame = pl.DataFrame([s.alias(n) for n, s in table.columns.items()])
-        run.register(_TABLE, frame.to_arrow())
+        # 64-bit numbers: the SQL reads the columns themselves, as polars reads them widened.
+        run.register(_TABLE, table.frame(wide=True).to_arrow())
         for scope in members.plans:
             done = aggregate(
                 engine, run, members, _TABLE, scope, dims, fast_specs, naming, (key, on)
