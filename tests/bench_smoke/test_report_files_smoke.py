@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
-import json
-import subprocess
-import sys
-from pathlib import Path
 from types import ModuleType
 
 import pytest
-
-BENCH = Path(__file__).resolve().parents[2] / "bench"
+from tests.bench_smoke.runner import BENCH, bench_json
 
 
 def _module(name: str) -> ModuleType:
@@ -27,18 +22,7 @@ class TestReportFiles:
     def test_tiny_run(self) -> None:
         pytest.importorskip("duckdb")
         pytest.importorskip("polars")
-        out = subprocess.run(
-            [
-                *(sys.executable, str(BENCH / "report_files.py")),
-                *("--members", "1000", "--repeat", "1", "--json"),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        assert out.returncode == 0, out.stderr
-        figures = json.loads(out.stdout)
+        figures = bench_json("report_files.py", "--members", "1000", "--repeat", "1")
         assert figures["members"] == 1000
         assert figures["klaster_s"] > 0
         assert figures["figures"] > 0

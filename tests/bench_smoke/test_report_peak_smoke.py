@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
-
-BENCH = Path(__file__).resolve().parents[2] / "bench"
+from tests.bench_smoke.runner import bench_json
 
 
 class TestReportPeak:
     def test_tiny_run(self) -> None:
         pytest.importorskip("polars")
-        out = subprocess.run(
-            [
-                *(sys.executable, str(BENCH / "report_peak.py")),
-                *("--members", "1000", "--repeat", "1", "--with-json", "--json"),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        assert out.returncode == 0, out.stderr
-        figures = json.loads(out.stdout)
+        figures = bench_json("report_peak.py", "--members", "1000", "--repeat", "1", "--with-json")
         assert figures["members"] == 1000
         assert figures["figures"] > 100
         assert figures["same_csv"] is True  # the store, Parquet and JSON inputs: the same CSV

@@ -26,7 +26,7 @@ from klaster.measurement.mentoring_indicators import WINDOW_DAYS, MentoringValue
 from klaster.measurement.unit_frame import UnitFrame
 from klaster.model.mentoring import GROUP, MEMBER
 from klaster.model.program import Program
-from klaster.model.records import field_of
+from klaster.model.records import fields_of
 
 __all__ = ["Tables", "Values", "caseloads", "export", "prime", "reached", "values_at"]
 
@@ -83,7 +83,7 @@ class Tables:
         self.member_offsets = np.cumsum([0, *map(len, members)])
         self.group_offsets = np.cumsum([0, *map(len, groups)])
         ids = tuple(chain.from_iterable(r.ids() for r in members))
-        joined, left = (_whole(members, name) for name in ("joined", "left"))
+        joined, left = (fields_of(members, name) for name in ("joined", "left"))
         m = len(ids)
         self.member_ids: Sequence[str] = ids
         self.member_joined = np.fromiter(map(_day, joined), np.int32, m)
@@ -99,7 +99,7 @@ class Tables:
             }
         )
         gids = tuple(chain.from_iterable(r.ids() for r in groups))
-        formed, dissolved = (_whole(groups, name) for name in ("formed", "dissolved"))
+        formed, dissolved = (fields_of(groups, name) for name in ("formed", "dissolved"))
         g = len(gids)
         self.group_formed = np.fromiter(map(_day, formed), np.int32, g)
         self.group_dissolved = np.fromiter(map(_day, dissolved), np.int32, g)
@@ -148,11 +148,6 @@ class Tables:
             np.fromiter(map(_day, start), np.int32, s),
             np.fromiter(map(_day, end), np.int32, s),
         )
-
-
-def _whole(records: Sequence[Any], name: str) -> list[Any]:
-    """Field ``name`` of every record of ``records`` (one per cluster), in order."""
-    return list(chain.from_iterable(field_of(r, name) for r in records))
 
 
 def _spells_frame(*columns: Any) -> pl.DataFrame:

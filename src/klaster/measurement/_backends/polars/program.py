@@ -27,7 +27,7 @@ from klaster.measurement.core_indicators import recorded_group_activity
 from klaster.measurement.unit_frame import UnitFrame, cluster_kabupaten
 from klaster.model._frame_columns import program_column
 from klaster.model.program import Program
-from klaster.model.records import columns_of, field_of
+from klaster.model.records import columns_of, fields_of
 from klaster.observations.columns import BooleanColumn
 
 __all__ = ["DIMS", "NEVER", "Records"]
@@ -119,7 +119,7 @@ class Records:
 
     def _field(self, name: str) -> list[Any]:
         """Field ``name`` of every member, in program order (from a loader's columns if kept)."""
-        return list(chain.from_iterable(field_of(c.members, name) for c in self.clusters))
+        return fields_of((c.members for c in self.clusters), name)
 
     def _whole(self, name: str) -> pl.Series | None:
         """Field ``name`` of every member from the accepted file's column, if at hand."""
@@ -241,20 +241,19 @@ class Records:
     # -- groups and cooperatives ----------------------------------------------------------------
     def _read_groups(self) -> dict[str, Array]:
         # A field of every group at a time (the loader's columns if kept: no group is built).
-        days = self.days
         numbers = [len(c.groups) for c in self.clusters]
         starts = np.cumsum([0, *numbers])
         self._group_offsets = {c.id: int(n) for c, n in zip(self.clusters, starts, strict=False)}
-        total = int(starts[-1])
+        groups, day = [c.groups for c in self.clusters], self.days.__getitem__
 
-        def field(name: str) -> list[Any]:
-            return list(chain.from_iterable(field_of(c.groups, name) for c in self.clusters))
+        def days(name: str) -> Array:
+            return np.fromiter(map(day, fields_of(groups, name)), np.int64, int(starts[-1]))
 
         return {
             "_c": np.repeat(np.arange(len(numbers), dtype=np.int32), numbers),
-            "formed": np.fromiter(map(days.__getitem__, field("formed")), np.int64, total),
-            "dissolved": np.fromiter(map(days.__getitem__, field("dissolved")), np.int64, total),
-            "_d_sector": self._codes("sector", field("sector")),
+            "formed": days("formed"),
+            "dissolved": days("dissolved"),
+            "_d_sector": self._codes("sector", fields_of(groups, "sector")),
         }
 
     def _spells(self) -> dict[str, Array]:
